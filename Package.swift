@@ -1,0 +1,50 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Targets follow the layers in ARCHITECTURE.md: arrows point down only.
+let package = Package(
+    name: "craft-sync",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "craft-sync", targets: ["craft-sync"]),
+        .library(name: "HTTPServer", targets: ["HTTPServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    ],
+    targets: [
+        // System libraries. The shims wrap what Swift cannot call directly (zlib's macros).
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "Compression", dependencies: ["CZlib"]),
+        .target(name: "HTTPServer", dependencies: [
+            "Compression",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Store", dependencies: [
+            "CSQLite",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "App", dependencies: [
+            "HTTPServer", "Store", "Compression",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        .executableTarget(name: "craft-sync", dependencies: [
+            "App",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Compression"]),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "Store"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

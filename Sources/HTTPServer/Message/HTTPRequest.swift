@@ -1,0 +1,60 @@
+/// A request's head: everything before the body, validated by the parser.
+public struct HTTPRequestHead: Sendable {
+    public var method: HTTPMethod
+    /// The request-target exactly as received (RFC 9112 §3.2).
+    public var target: String
+    public var version: HTTPVersion
+    public var headers: HTTPHeaders
+    /// The path, percent-decoded. For an absolute-form target, the path part of the URI.
+    public var path: String
+    /// The path's segments, each percent-decoded on its own so that an encoded `/` stays inside its segment.
+    public var pathSegments: [String]
+    /// Query parameters in order, `+` and percent-escapes decoded.
+    public var query: [(name: String, value: String)]
+    /// How the body is delimited, decided from the head (RFC 9112 §6.3).
+    public var bodyFraming: BodyFraming
+
+    public enum BodyFraming: Sendable, Equatable {
+        case none
+        case contentLength(Int)
+        case chunked
+    }
+
+    /// Whether the connection may serve another request after this one (RFC 9112 §9.3).
+    public var keepAlive: Bool {
+        let options = headers.listElements(.connection).map { $0.lowercased() }
+        if options.contains("close") { return false }
+        if version == .http1_0 { return options.contains("keep-alive") }
+        return true
+    }
+
+    /// Whether the client waits for `100 Continue` before sending its body (RFC 9110 §10.1.1).
+    /// An HTTP/1.0 client cannot understand 100, so its expectation is ignored.
+    public var expectsContinue: Bool {
+        version != .http1_0 && bodyFraming != .none && headers[.expect]?.lowercased() == "100-continue"
+    }
+
+    public func queryValue(_ name: String) -> String? {
+        query.first { $0.name == name }?.value
+    }
+}
+
+/// A complete request as handlers see it: the head, the whole body (already decoded from
+/// `Content-Encoding: gzip`), and what the router and server learnt about it.
+public struct HTTPRequest: Sendable {
+    public var head: HTTPRequestHead
+    public var body: [UInt8]
+    /// Parameters captured by the route pattern (`:id`).
+    public var parameters: [String: String] = [:]
+    /// Identifies the request in logs and error bodies.
+    public var requestID: String = ""
+
+    public init(head: HTTPRequestHead, body: [UInt8] = []) {
+        self.head = head
+        self.body = body
+    }
+
+    public var method: HTTPMethod { head.method }
+    public var path: String { head.path }
+    public var headers: HTTPHeaders { head.headers }
+}

@@ -1,0 +1,73 @@
+/// Something that answers requests. Errors it throws are rendered by the server: an `HTTPError` as
+/// itself, anything else as a logged 500.
+public protocol HTTPResponder: Sendable {
+    func respond(to request: HTTPRequest) async throws -> HTTPResponse
+}
+
+/// Matches method and path to a handler. Patterns are literal segments and `:name` parameters
+/// (`/api/v1/mappings/:id`); a path that matches with another method is answered 405 with `Allow`.
+public struct Router: HTTPResponder {
+    public typealias Handler = @Sendable (HTTPRequest) async throws -> HTTPResponse
+
+    private struct Route: Sendable {
+        var method: HTTPMethod
+        var pattern: String
+        var segments: [Segment]
+        var handler: Handler
+    }
+
+    private enum Segment: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    private var routes: [Route] = []
+
+    public init() {}
+
+    public mutating func add(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping Handler) {
+        let segments = pattern.split(separator: "/").map { part -> Segment in
+            part.hasPrefix(":") ? .parameter(String(part.dropFirst())) : .literal(String(part))
+        }
+        routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
+    }
+
+    public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add(.get, pattern, handler) }
+    public mutating func post(_ pattern: String, _ handler: @escaping Handler) { add(.post, pattern, handler) }
+
+    public func respond(to request: HTTPRequest) async throws -> HTTPResponse {
+        var allowed: [HTTPMethod] = []
+        for route in routes {
+            guard let parameters = Self.match(route.segments, request.head.pathSegments) else { continue }
+            // RFC 9110 §9.3.2: HEAD is answered as GET would be; the server leaves out the content.
+            if route.method == request.method || (request.method == .head && route.method == .get) {
+                var request = request
+                request.parameters = parameters
+                var response = try await route.handler(request)
+                response.routePattern = route.pattern
+                return response
+            }
+            allowed.append(route.method)
+        }
+        if allowed.isEmpty {
+            throw HTTPError(.notFound, "no route for \(request.method) \(request.path)")
+        }
+        if allowed.contains(.get) { allowed.append(.head) }
+        // RFC 9110 §15.5.6: a 405 response MUST carry Allow.
+        throw HTTPError(
+            .methodNotAllowed, "\(request.method) is not allowed here",
+            headers: [.allow: allowed.map(\.rawValue).joined(separator: ", ")])
+    }
+
+    private static func match(_ pattern: [Segment], _ path: [String]) -> [String: String]? {
+        guard pattern.count == path.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (segment, value) in zip(pattern, path) {
+            switch segment {
+            case .literal(let literal): guard literal == value else { return nil }
+            case .parameter(let name): parameters[name] = value
+            }
+        }
+        return parameters
+    }
+}

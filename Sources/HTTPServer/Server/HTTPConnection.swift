@@ -1,0 +1,327 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import Logging
+
+/// One client connection, driven by Dispatch read and write sources on a non-blocking socket.
+///
+/// `@unchecked Sendable` is safe because every mutable property is read and written only on `queue`
+/// (a serial queue): Dispatch runs the sources' handlers there, and every other entry point
+/// (`start`, `beginShutdown`, `forceClose`, the handler's completion) hops onto it first.
+final class HTTPConnection: @unchecked Sendable {
+    private enum Phase {
+        /// Waiting for (the rest of) a request head.
+        case awaitingRequest
+        case readingBody
+        /// A handler is running; reading is paused so a pipelining client cannot make us buffer without bound.
+        case handling
+        /// Our side is shut down; reading and discarding until the peer closes, so the last response is not
+        /// lost to a TCP reset caused by unread data (the "lingering close" of RFC 9112 §9.6).
+        case lingering
+        case closed
+    }
+
+    private enum TimerPurpose { case idle, header, body, linger }
+
+    let descriptor: Int32
+    private let context: ServerContext
+    private let queue: DispatchQueue
+    private let onClose: @Sendable (HTTPConnection) -> Void
+    private let readSource: any DispatchSourceRead
+    private var writeSource: (any DispatchSourceWrite)?
+    private let timer: any DispatchSourceTimer
+
+    private var phase = Phase.awaitingRequest
+    private var decoder: HTTPRequestDecoder
+    private var readSuspended = false
+    private var writeResumed = false
+    private var outbound: [UInt8] = []
+    private var outboundOffset = 0
+    private var closeWhenFlushed = false
+    private var continueWhenFlushed = false
+    private var shuttingDown = false
+    private var servedRequests = 0
+    private var timerPurpose = TimerPurpose.header
+    private var pendingCancellations = 0
+
+    init(descriptor: Int32, context: ServerContext, onClose: @escaping @Sendable (HTTPConnection) -> Void) {
+        self.descriptor = descriptor
+        self.context = context
+        self.onClose = onClose
+        self.decoder = HTTPRequestDecoder(limits: context.configuration.limits)
+        self.queue = DispatchQueue(label: "craft-sync.http.connection")
+        self.readSource = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
+        self.timer = DispatchSource.makeTimerSource(queue: queue)
+    }
+
+    func start() {
+        queue.async { [self] in
+            readSource.setEventHandler { [unowned self] in readAvailable() }
+            readSource.setCancelHandler { [self] in sourceCancelled() }
+            timer.setEventHandler { [unowned self] in timerFired() }
+            pendingCancellations = 1
+            arm(.header, context.configuration.headerTimeout)
+            timer.resume()
+            readSource.resume()
+        }
+    }
+
+    /// Closes now if idle; otherwise the request in progress is answered with `Connection: close`.
+    func beginShutdown() {
+        queue.async { [self] in
+            shuttingDown = true
+            if phase == .awaitingRequest && decoder.isIdle && outboundOffset == outbound.count { close() }
+        }
+    }
+
+    func forceClose() {
+        queue.async { [self] in close() }
+    }
+
+    // MARK: Reading
+
+    private func readAvailable() {
+        guard phase != .closed else { return }
+        // One read per event: Dispatch fires again while data remains, and the decoder's limits are
+        // checked between reads, so a flooding client cannot grow the buffer past them.
+        let received = withUnsafeTemporaryAllocation(byteCount: 64 * 1024, alignment: 16) { buffer in
+            let count = recv(descriptor, buffer.baseAddress, buffer.count, 0)
+            if count > 0 && phase != .lingering {
+                decoder.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            }
+            return count
+        }
+        if received > 0 {
+            context.observer.bytesReceived(received)
+            processBuffered()
+        } else if received == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            close()  // the peer closed or reset the connection
+        }
+    }
+
+    private func processBuffered() {
+        while phase == .awaitingRequest || phase == .readingBody {
+            let event: HTTPRequestDecoder.Event?
+            do {
+                event = try decoder.next()
+            } catch {
+                reject(error)
+                return
+            }
+            switch event {
+            case nil:
+                if phase == .awaitingRequest && !decoder.isIdle && timerPurpose == .idle {
+                    // The first byte of a new request starts its header deadline.
+                    arm(.header, context.configuration.headerTimeout)
+                }
+                return
+            case .head(let head):
+                guard head.bodyFraming != .none else { continue }
+                phase = .readingBody
+                arm(.body, context.configuration.bodyTimeout)
+                // RFC 9110 §10.1.1: the head was acceptable (limits passed), so invite the body.
+                if head.expectsContinue && decoder.bufferedByteCount == 0 {
+                    write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                }
+            case .request(let head, let body):
+                handle(head, body)
+                return
+            }
+        }
+    }
+
+    // MARK: Handling
+
+    private func handle(_ head: HTTPRequestHead, _ body: [UInt8]) {
+        phase = .handling
+        disarmTimer()
+        suspendReading()
+        let requestID = context.makeRequestID()
+        let started = ContinuousClock.now
+        let context = context
+        Task {
+            let response = await context.respond(to: head, body: body, requestID: requestID)
+            queue.async { [self] in finish(head, response, requestID: requestID, started: started) }
+        }
+    }
+
+    private func finish(_ head: HTTPRequestHead, _ response: HTTPResponse, requestID: String, started: ContinuousClock.Instant) {
+        guard phase == .handling else { return }
+        let keepAlive = head.keepAlive && !shuttingDown
+        write(context.encoder.encode(response, for: head, requestID: requestID, keepAlive: keepAlive))
+        servedRequests += 1
+        let duration = ContinuousClock.now - started
+        let route = response.routePattern ?? "unmatched"
+        context.observer.requestCompleted(method: head.method, route: route, status: response.status, duration: duration)
+        context.logger.debug(
+            "request", metadata: ["request.id": "\(requestID)", "http.method": "\(head.method)",
+                "http.route": "\(route)", "http.status": "\(response.status.code)", "duration": "\(duration)"])
+        if !keepAlive {
+            closeWhenFlushed = true
+            if outboundOffset == outbound.count { beginLingeringClose() }
+        } else if outboundOffset == outbound.count {
+            continueWithNextRequest()
+        } else {
+            continueWhenFlushed = true
+        }
+    }
+
+    private func continueWithNextRequest() {
+        guard phase == .handling else { return }
+        phase = .awaitingRequest
+        arm(.idle, context.configuration.idleTimeout)
+        resumeReading()
+        processBuffered()
+    }
+
+    /// Answers a request the parser refused, then closes: after a framing error the stream cannot be trusted.
+    private func reject(_ error: HTTPParseError) {
+        context.logger.info("rejected request", metadata: ["http.status": "\(error.status.code)", "reason": "\(error)"])
+        respondAndClose(HTTPError(error.status, error.description))
+    }
+
+    private func respondAndClose(_ error: HTTPError) {
+        phase = .handling
+        disarmTimer()
+        context.observer.requestCompleted(method: HTTPMethod("-"), route: "rejected", status: error.status, duration: .zero)
+        closeWhenFlushed = true
+        write(context.encoder.encode(error.response(requestID: nil), for: nil, requestID: nil, keepAlive: false))
+        if phase != .closed && outboundOffset == outbound.count { beginLingeringClose() }
+    }
+
+    // MARK: Writing
+
+    private func write(_ bytes: [UInt8]) {
+        if outboundOffset == outbound.count {
+            outbound = bytes
+            outboundOffset = 0
+        } else {
+            outbound.append(contentsOf: bytes)
+        }
+        flush()
+    }
+
+    private func flush() {
+        while outboundOffset < outbound.count {
+            let sent = outbound.withUnsafeBytes { bytes in
+                // MSG_NOSIGNAL: a peer that vanished must cost us EPIPE, not a SIGPIPE that kills the process.
+                send(descriptor, bytes.baseAddress! + outboundOffset, bytes.count - outboundOffset, Int32(MSG_NOSIGNAL))
+            }
+            if sent > 0 {
+                outboundOffset += sent
+                context.observer.bytesSent(sent)
+            } else if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                resumeWriting()
+                return
+            } else if sent < 0 && errno == EINTR {
+                continue
+            } else {
+                close()
+                return
+            }
+        }
+        outbound.removeAll(keepingCapacity: outbound.capacity <= 64 * 1024)
+        outboundOffset = 0
+        suspendWriting()
+        if closeWhenFlushed && phase == .handling {
+            beginLingeringClose()
+        } else if continueWhenFlushed {
+            continueWhenFlushed = false
+            continueWithNextRequest()
+        }
+    }
+
+    private func resumeWriting() {
+        if writeSource == nil {
+            let source = DispatchSource.makeWriteSource(fileDescriptor: descriptor, queue: queue)
+            source.setEventHandler { [unowned self] in flush() }
+            source.setCancelHandler { [self] in sourceCancelled() }
+            pendingCancellations += 1
+            writeSource = source
+        }
+        if !writeResumed {
+            writeResumed = true
+            writeSource?.resume()
+        }
+    }
+
+    private func suspendWriting() {
+        if writeResumed {
+            writeResumed = false
+            writeSource?.suspend()
+        }
+    }
+
+    // MARK: Closing
+
+    private func beginLingeringClose() {
+        guard phase != .closed && phase != .lingering else { return }
+        phase = .lingering
+        shutdown(descriptor, Int32(SHUT_WR))
+        arm(.linger, .seconds(2))
+        resumeReading()
+    }
+
+    private func close() {
+        guard phase != .closed else { return }
+        phase = .closed
+        timer.cancel()
+        resumeReading()
+        readSource.cancel()
+        if let writeSource {
+            if !writeResumed { writeSource.resume() }
+            writeSource.cancel()
+        }
+    }
+
+    /// The descriptor is closed only once every source watching it is cancelled (Dispatch requires it).
+    private func sourceCancelled() {
+        pendingCancellations -= 1
+        guard pendingCancellations == 0 else { return }
+        Glibc.close(descriptor)
+        onClose(self)
+    }
+
+    private func suspendReading() {
+        if !readSuspended {
+            readSuspended = true
+            readSource.suspend()
+        }
+    }
+
+    private func resumeReading() {
+        if readSuspended {
+            readSuspended = false
+            readSource.resume()
+        }
+    }
+
+    // MARK: Timeouts
+
+    private func arm(_ purpose: TimerPurpose, _ duration: Duration) {
+        timerPurpose = purpose
+        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        timer.schedule(deadline: .now() + .nanoseconds(Int(nanoseconds)))
+    }
+
+    private func disarmTimer() {
+        timer.schedule(deadline: .distantFuture)
+    }
+
+    private func timerFired() {
+        switch (timerPurpose, phase) {
+        case (.header, .awaitingRequest) where servedRequests == 0 && decoder.isIdle:
+            close()  // connected and never spoke: nothing to answer
+        case (.header, .awaitingRequest), (.body, .readingBody):
+            context.logger.info("request timed out", metadata: ["while": "\(timerPurpose == .body ? "body" : "header")"])
+            respondAndClose(HTTPError(.requestTimeout, "request not received in time"))
+        case (.idle, .awaitingRequest), (.linger, .lingering):
+            close()
+        default:
+            break
+        }
+    }
+}

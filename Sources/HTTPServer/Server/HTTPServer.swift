@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import Logging
+import Synchronization
+
+/// An HTTP/1.1 server on POSIX sockets and Dispatch: one listening socket watched by a read source,
+/// each connection driven by its own sources on its own serial queue (no thread per connection).
+public final class HTTPServer: Sendable {
+    private struct State {
+        var acceptSource: (any DispatchSourceRead)?
+        var acceptSuspended = false
+        var connections: [ObjectIdentifier: HTTPConnection] = [:]
+        var shuttingDown = false
+        var drainWaiters: [CheckedContinuation<Void, Never>] = []
+        var port: Int?
+    }
+
+    private let context: ServerContext
+    private let state = Mutex(State())
+    private let acceptQueue = DispatchQueue(label: "craft-sync.http.accept")
+
+    public init(
+        configuration: HTTPServerConfiguration, responder: any HTTPResponder,
+        observer: any HTTPServerObserver = NoHTTPServerObserver(), logger: Logger
+    ) {
+        context = ServerContext(configuration: configuration, responder: responder, observer: observer, logger: logger)
+    }
+
+    public var configuration: HTTPServerConfiguration { context.configuration }
+
+    /// The bound port once started (useful when configured with port 0).
+    public var port: Int? { state.withLock { $0.port } }
+
+    /// Binds and starts accepting. Returns the bound port; when it returns, connections are accepted.
+    @discardableResult
+    public func start() throws(SocketError) -> Int {
+        let configuration = context.configuration
+        let listener = try Socket.listen(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        let port: Int
+        do {
+            port = try Socket.localPort(listener)
+        } catch {
+            Glibc.close(listener)
+            throw error
+        }
+        let acceptQueue = acceptQueue
+        state.withLock {
+            let source = DispatchSource.makeReadSource(fileDescriptor: listener, queue: acceptQueue)
+            source.setEventHandler { [weak self] in self?.acceptPending(listener) }
+            source.setCancelHandler { Glibc.close(listener) }
+            source.resume()
+            $0.acceptSource = source
+            $0.port = port
+        }
+        context.logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+        return port
+    }
+
+    /// Stops accepting, lets in-flight requests finish (closing their connections after the response),
+    /// closes idle connections, and returns once every connection is closed or the deadline has passed.
+    public func shutdown() async {
+        let connections = state.withLock { state -> [HTTPConnection] in
+            guard !state.shuttingDown else { return [] }
+            state.shuttingDown = true
+            if let source = state.acceptSource {
+                if state.acceptSuspended { source.resume() }
+                source.cancel()
+            }
+            state.acceptSource = nil
+            return Array(state.connections.values)
+        }
+        for connection in connections { connection.beginShutdown() }
+        let deadline = context.configuration.shutdownDeadline
+        let forceClose = Task {
+            try await Task.sleep(for: deadline)
+            self.context.logger.warning("shutdown deadline passed; closing connections with requests in flight")
+            for connection in self.state.withLock({ Array($0.connections.values) }) { connection.forceClose() }
+        }
+        await withCheckedContinuation { continuation in
+            let drained = state.withLock { state in
+                if state.connections.isEmpty { return true }
+                state.drainWaiters.append(continuation)
+                return false
+            }
+            if drained { continuation.resume() }
+        }
+        forceClose.cancel()
+        context.logger.info("server stopped")
+    }
+
+    public var openConnectionCount: Int { state.withLock { $0.connections.count } }
+
+    private func acceptPending(_ listener: Int32) {
+        while true {
+            let atCapacity = state.withLock { state in
+                guard state.connections.count >= context.configuration.maxConnections else { return false }
+                // Leave further clients in the kernel's backlog until a connection closes.
+                if !state.acceptSuspended, let source = state.acceptSource {
+                    state.acceptSuspended = true
+                    source.suspend()
+                }
+                return true
+            }
+            if atCapacity { return }
+            let descriptor: Int32
+            do {
+                guard let accepted = try Socket.accept(listener) else { return }
+                descriptor = accepted
+            } catch {
+                // EMFILE and friends: log and let the next event retry rather than spin.
+                context.logger.error("accept failed", metadata: ["error": "\(error)"])
+                return
+            }
+            let connection = HTTPConnection(descriptor: descriptor, context: context) { [weak self] closed in
+                self?.connectionClosed(closed)
+            }
+            state.withLock { $0.connections[ObjectIdentifier(connection)] = connection }
+            context.observer.connectionOpened()
+            connection.start()
+        }
+    }
+
+    private func connectionClosed(_ connection: HTTPConnection) {
+        context.observer.connectionClosed()
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.connections[ObjectIdentifier(connection)] = nil
+            if state.acceptSuspended && !state.shuttingDown, let source = state.acceptSource {
+                state.acceptSuspended = false
+                source.resume()
+            }
+            guard state.shuttingDown && state.connections.isEmpty else { return [] }
+            defer { state.drainWaiters = [] }
+            return state.drainWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}

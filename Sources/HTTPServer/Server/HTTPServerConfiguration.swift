@@ -1,0 +1,24 @@
+/// How the server listens and what it tolerates. Every limit and timeout has a safe default.
+public struct HTTPServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var limits = HTTPLimits()
+    /// Time to receive a complete header section, from the connection's start or the request's first byte (→ 408).
+    public var headerTimeout: Duration = .seconds(10)
+    /// Time to receive a body once its head has arrived (→ 408).
+    public var bodyTimeout: Duration = .seconds(30)
+    /// How long a keep-alive connection may sit idle between requests before it is closed.
+    public var idleTimeout: Duration = .seconds(5)
+    /// Connections served at once; further ones wait in the kernel's backlog rather than exhausting descriptors.
+    public var maxConnections = 1024
+    public var backlog: Int32 = 512
+    /// Responses with larger bodies are gzip-compressed when the client accepts it.
+    public var compressionThreshold = 1024
+    /// How long a graceful shutdown waits for in-flight requests before closing their connections.
+    public var shutdownDeadline: Duration = .seconds(10)
+
+    public init(host: String = "0.0.0.0", port: Int = 8080) {
+        self.host = host
+        self.port = port
+    }
+}
