@@ -26,6 +26,7 @@ struct HeadScanner: Sendable {
                 if line.isEmpty {
                     if lineRanges.isEmpty {
                         // RFC 9112 §2.2: a server SHOULD ignore empty lines received before the request line.
+                        index += 1
                         continue
                     }
                     let result = Lines(
