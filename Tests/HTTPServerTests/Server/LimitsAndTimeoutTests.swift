@@ -1,0 +1,76 @@
+import Testing
+@testable import HTTPServer
+
+@Suite("Timeouts and connection limits on a live socket")
+struct LimitsAndTimeoutTests {
+    @Test("a head that does not arrive in time gets 408 and a close")
+    func headerTimeout() async throws {
+        try await withServer(configure: { $0.headerTimeout = .milliseconds(200) }) { _, port in
+            let client = try await RawClient.connect(port: port)
+            try await client.send("GET /hello HTTP/1.1\r\nHost: t\r\n")
+            #expect(try await client.readResponse().status == 408)
+            try await client.expectClosed()
+        }
+    }
+
+    @Test("a body that does not arrive in time gets 408 and a close")
+    func bodyTimeout() async throws {
+        try await withServer(configure: { $0.bodyTimeout = .milliseconds(200) }) { _, port in
+            let client = try await RawClient.connect(port: port)
+            try await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+            #expect(try await client.readResponse().status == 408)
+            try await client.expectClosed()
+        }
+    }
+
+    @Test("an idle keep-alive connection is closed silently")
+    func idleTimeout() async throws {
+        try await withServer(configure: { $0.idleTimeout = .milliseconds(100) }) { _, port in
+            let client = try await RawClient.connect(port: port)
+            try await client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try await client.readResponse().status == 200)
+            try await client.expectClosed()
+        }
+    }
+
+    @Test("a silent client does not delay anyone else")
+    func slowClientIsolation() async throws {
+        try await withServer { _, port in
+            let slow = try await RawClient.connect(port: port)
+            try await slow.send("GET /hel")
+            let fast = try await RawClient.connect(port: port)
+            try await fast.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try await fast.readResponse().text == "hello")
+        }
+    }
+
+    @Test("connections past the cap wait in the backlog until one closes")
+    func connectionCap() async throws {
+        try await withServer(configure: { $0.maxConnections = 1 }) { server, port in
+            let first = try await RawClient.connect(port: port)
+            try await first.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try await first.readResponse().status == 200)
+            #expect(server.openConnectionCount == 1)
+
+            let second = try await RawClient.connect(port: port, timeout: 1)  // the kernel completes the handshake
+            try await second.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            await #expect(throws: RawClient.ClientError.self) { try await second.readResponse() }  // not accepted yet
+
+            try await first.send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            _ = try await first.readResponse()
+            try await first.expectClosed()
+            first.close()
+            #expect(try await second.readResponse().text == "hello")
+        }
+    }
+
+    @Test("a request body over the limit sent chunked gets 413")
+    func chunkedOverLimit() async throws {
+        try await withServer(configure: { $0.limits.body = 8 }) { _, port in
+            let client = try await RawClient.connect(port: port)
+            try await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n5\r\nfghij\r\n0\r\n\r\n")
+            #expect(try await client.readResponse().status == 413)
+            try await client.expectClosed()
+        }
+    }
+}
