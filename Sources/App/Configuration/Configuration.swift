@@ -1,0 +1,101 @@
+import HTTPServer
+
+/// Everything craft-sync can be told, with the defaults it runs on. Built by `ConfigurationLoader` from
+/// defaults, then a YAML file, then environment variables, then command-line flags (each wins over the last).
+public struct Configuration: Sendable {
+    public var listen = ListenAddress(host: "0.0.0.0", port: 8080)
+    public var databasePath = "./craft-sync.sqlite"
+    public var log = LogSettings()
+    public var http = HTTPSettings()
+    public var craft = CraftSettings()
+    public var devTool = DevToolSettings()
+    public var admin = AdminSettings()
+
+    public init() {}
+
+    public struct LogSettings: Sendable {
+        public enum Format: String, Sendable, CaseIterable { case json, text }
+        public var level = "info"
+        public var format = Format.json
+    }
+
+    public struct HTTPSettings: Sendable {
+        public var limits = HTTPLimits()
+        public var headerTimeout: Duration = .seconds(10)
+        public var bodyTimeout: Duration = .seconds(30)
+        public var idleTimeout: Duration = .seconds(5)
+        public var shutdownDeadline: Duration = .seconds(10)
+        public var maxConnections = 1024
+    }
+
+    public struct CraftSettings: Sendable {
+        public enum Dialect: String, Sendable, CaseIterable { case guide, openapi }
+        public var apiKey: Secret?
+        public var baseURL = "https://api.craft.io"
+        public var workspaceID: String?
+        public var dialect = Dialect.guide
+    }
+
+    public struct DevToolSettings: Sendable {
+        public enum Kind: String, Sendable, CaseIterable { case github, jira, gitlab, azureDevOps = "azure-devops", linear }
+        public var kind: Kind?
+        public var baseURL: String?
+        public var token: Secret?
+        public var webhookSecret: Secret?
+    }
+
+    public struct AdminSettings: Sendable {
+        public var token: Secret?
+    }
+
+    /// Settings a working sync needs but that are not set. The server still starts without them and
+    /// `/readyz` reports them, so an operator can bring it up first and configure it second.
+    public var missingSettings: [String] {
+        var missing: [String] = []
+        if craft.apiKey == nil { missing.append("craft.api_key") }
+        if craft.workspaceID == nil { missing.append("craft.workspace_id") }
+        if devTool.kind == nil { missing.append("dev_tool.kind") }
+        if devTool.token == nil { missing.append("dev_tool.token") }
+        return missing
+    }
+
+    public var serverConfiguration: HTTPServerConfiguration {
+        var server = HTTPServerConfiguration(host: listen.host, port: listen.port)
+        server.limits = http.limits
+        server.headerTimeout = http.headerTimeout
+        server.bodyTimeout = http.bodyTimeout
+        server.idleTimeout = http.idleTimeout
+        server.shutdownDeadline = http.shutdownDeadline
+        server.maxConnections = http.maxConnections
+        return server
+    }
+}
+
+/// `HOST:PORT`, with IPv6 hosts in brackets (`[::1]:8080`).
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public init?(parsing text: String) {
+        let hostPart: Substring
+        let portPart: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            hostPart = text[text.index(after: text.startIndex)..<close]
+            portPart = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            hostPart = text[..<colon]
+            portPart = text[text.index(after: colon)...]
+        }
+        guard !hostPart.isEmpty, let port = Int(portPart), (0...65535).contains(port) else { return nil }
+        self.init(host: String(hostPart), port: port)
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Yams
+
+/// Builds a `Configuration` from defaults, a YAML file, environment variables and command-line flags,
+/// in that order of precedence (the later wins). Unknown keys and bad values are refused with where they
+/// came from, so a typo cannot silently leave a default in place.
+public enum ConfigurationLoader {
+    public struct Result: Sendable {
+        public var configuration: Configuration
+        /// Things worth a log line that do not stop the start (unknown `CRAFT_SYNC_*` variables).
+        public var warnings: [String]
+    }
+
+    /// The environment variable that names the configuration file when `--config` is not given.
+    public static let configFileVariable = "CRAFT_SYNC_CONFIG"
+
+    public static func load(
+        file: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        overrides: [(key: String, flag: String, value: String)] = []
+    ) throws(ConfigurationError) -> Result {
+        var configuration = Configuration()
+        var warnings: [String] = []
+        if let path = file ?? environment[configFileVariable] {
+            try applyFile(path, to: &configuration)
+        }
+        let known = Set(Setting.all.map(\.environmentVariable) + [configFileVariable])
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("CRAFT_SYNC_") {
+            guard let setting = Setting.all.first(where: { $0.environmentVariable == name }) else {
+                if !known.contains(name) { warnings.append("unknown environment variable \(name) is ignored") }
+                continue
+            }
+            try apply(setting, value, to: &configuration, source: "environment variable \(name)", line: nil)
+        }
+        for override in overrides {
+            guard let setting = Setting.byKey[override.key] else { continue }
+            try apply(setting, override.value, to: &configuration, source: override.flag, line: nil)
+        }
+        return Result(configuration: configuration, warnings: warnings)
+    }
+
+    static func applyFile(_ path: String, to configuration: inout Configuration) throws(ConfigurationError) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(source: path, line: nil, message: "cannot read the file (\(error.localizedDescription))")
+        }
+        try applyYAML(text, source: path, to: &configuration)
+    }
+
+    static func applyYAML(_ text: String, source: String, to configuration: inout Configuration) throws(ConfigurationError) {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigurationError(source: source, line: error.line, message: "not valid YAML: \(error.problem)")
+        } catch {
+            throw ConfigurationError(source: source, line: nil, message: "not valid YAML: \(error)")
+        }
+        guard let root else { return }  // an empty file sets nothing
+        guard case .mapping(let mapping) = root else {
+            throw ConfigurationError(source: source, line: root.mark?.line, message: "expected a mapping of settings at the top level")
+        }
+        try walk(mapping, prefix: "", source: source, into: &configuration)
+    }
+
+    private static func walk(
+        _ mapping: Node.Mapping, prefix: String, source: String, into configuration: inout Configuration
+    ) throws(ConfigurationError) {
+        for (keyNode, valueNode) in mapping {
+            guard case .scalar(let keyScalar) = keyNode else {
+                throw ConfigurationError(source: source, line: keyNode.mark?.line, message: "keys must be plain names")
+            }
+            let key = prefix + keyScalar.string
+            switch valueNode {
+            case .mapping(let nested):
+                guard Setting.all.contains(where: { $0.key.hasPrefix(key + ".") }) else {
+                    throw unknownKey(key, source: source, line: keyNode.mark?.line)
+                }
+                try walk(nested, prefix: key + ".", source: source, into: &configuration)
+            case .scalar(let scalar):
+                guard let setting = Setting.byKey[key] else { throw unknownKey(key, source: source, line: keyNode.mark?.line) }
+                // `key:` with nothing, or `~`, leaves the default in place.
+                if scalar.tag.description == Tag.Name.null.rawValue || (scalar.string.isEmpty && scalar.style == .plain) { continue }
+                if scalar.string == "~" || scalar.string == "null" { continue }
+                try apply(setting, scalar.string, to: &configuration, source: source, line: valueNode.mark?.line)
+            case .sequence, .alias:
+                throw ConfigurationError(source: source, line: valueNode.mark?.line, message: "\(key): expected a single value")
+            }
+        }
+    }
+
+    private static func unknownKey(_ key: String, source: String, line: Int?) -> ConfigurationError {
+        let close = Setting.all.map(\.key).filter { $0.hasPrefix(key.split(separator: ".").first.map(String.init) ?? key) }
+        let hint = close.isEmpty ? "" : " (settings under it: \(close.joined(separator: ", ")))"
+        return ConfigurationError(source: source, line: line, message: "unknown setting '\(key)'\(hint)")
+    }
+
+    private static func apply(
+        _ setting: Setting, _ value: String, to configuration: inout Configuration, source: String, line: Int?
+    ) throws(ConfigurationError) {
+        do {
+            try setting.apply(&configuration, value)
+        } catch {
+            throw ConfigurationError(source: source, line: line, message: "\(setting.key): \(error.message)")
+        }
+    }
+}
+
+/// A setting that could not be used: where it came from (file and line, variable or flag) and what is wrong.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public let source: String
+    public let line: Int?
+    public let message: String
+
+    public var description: String {
+        if let line { return "\(source):\(line): \(message)" }
+        return "\(source): \(message)"
+    }
+}
+
+extension YamlError {
+    var line: Int? {
+        switch self {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
+        default: nil
+        }
+    }
+
+    var problem: String {
+        switch self {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
+        case .duplicatedKeysInMapping(let duplicates, _): "duplicated keys \(duplicates.joined(separator: ", "))"
+        default: description
+        }
+    }
+}

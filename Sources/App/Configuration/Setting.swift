@@ -1,0 +1,108 @@
+/// One configurable value: where it lives in the YAML file, its environment variable, and how it is parsed.
+/// The list in `Setting.all` is the single source for the loader, the error messages and the README table.
+public struct Setting: Sendable {
+    /// Dotted path in the YAML file, e.g. `http.header_timeout`.
+    public let key: String
+    public let summary: String
+    public let isSecret: Bool
+    let apply: @Sendable (inout Configuration, String) throws(SettingError) -> Void
+
+    /// `CRAFT_SYNC_` and the key in upper case with `_` for `.`: `CRAFT_SYNC_HTTP_HEADER_TIMEOUT`.
+    public var environmentVariable: String {
+        "CRAFT_SYNC_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    init(
+        _ key: String, _ summary: String, secret: Bool = false,
+        apply: @escaping @Sendable (inout Configuration, String) throws(SettingError) -> Void
+    ) {
+        self.key = key
+        self.summary = summary
+        self.isSecret = secret
+        self.apply = apply
+    }
+}
+
+/// Why a value was refused; the loader adds where it came from.
+struct SettingError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+extension Setting {
+    public static let all: [Setting] = [
+        Setting("listen", "Address to serve on, HOST:PORT (default 0.0.0.0:8080)") { config, value throws(SettingError) in
+            guard let address = ListenAddress(parsing: value) else { throw SettingError("expected HOST:PORT, e.g. 0.0.0.0:8080 or [::1]:8080") }
+            config.listen = address
+        },
+        Setting("database", "Path of the SQLite database file (default ./craft-sync.sqlite)") { config, value throws(SettingError) in
+            guard !value.isEmpty else { throw SettingError("expected a file path") }
+            config.databasePath = value
+        },
+        Setting("log.level", "trace, debug, info, notice, warning, error or critical (default info)") { config, value throws(SettingError) in
+            config.log.level = try parseLogLevel(value)
+        },
+        Setting("log.format", "json (one object per line, default) or text (for a terminal)") { config, value throws(SettingError) in
+            config.log.format = try parseChoice(value)
+        },
+        Setting("http.header_timeout", "Time to receive a request head, e.g. 10s (default 10s)") { config, value throws(SettingError) in
+            config.http.headerTimeout = try parseDuration(value)
+        },
+        Setting("http.body_timeout", "Time to receive a request body (default 30s)") { config, value throws(SettingError) in
+            config.http.bodyTimeout = try parseDuration(value)
+        },
+        Setting("http.idle_timeout", "Idle time before a keep-alive connection is closed (default 5s)") { config, value throws(SettingError) in
+            config.http.idleTimeout = try parseDuration(value)
+        },
+        Setting("http.shutdown_deadline", "Time in-flight requests get on SIGTERM (default 10s)") { config, value throws(SettingError) in
+            config.http.shutdownDeadline = try parseDuration(value)
+        },
+        Setting("http.max_connections", "Connections served at once (default 1024)") { config, value throws(SettingError) in
+            config.http.maxConnections = try parseInteger(value, in: 1...1_000_000)
+        },
+        Setting("http.max_request_line", "Longest request line in bytes (default 8KiB)") { config, value throws(SettingError) in
+            config.http.limits.requestLine = try parseByteCount(value)
+        },
+        Setting("http.max_header_bytes", "Largest header section (default 64KiB)") { config, value throws(SettingError) in
+            config.http.limits.headerSection = try parseByteCount(value)
+        },
+        Setting("http.max_header_fields", "Most header fields in a request (default 100)") { config, value throws(SettingError) in
+            config.http.limits.headerFields = try parseInteger(value, in: 1...10_000)
+        },
+        Setting("http.max_body_bytes", "Largest request body (default 26MiB)") { config, value throws(SettingError) in
+            config.http.limits.body = try parseByteCount(value)
+        },
+        Setting("http.max_decompressed_body_bytes", "Largest body after gzip decoding (default 26MiB)") { config, value throws(SettingError) in
+            config.http.limits.decompressedBody = try parseByteCount(value)
+        },
+        Setting("craft.api_key", "Craft.io API key", secret: true) { config, value throws(SettingError) in
+            config.craft.apiKey = try parseSecret(value)
+        },
+        Setting("craft.base_url", "Craft.io API base URL (default https://api.craft.io; EU: https://api-eu.craft.io)") { config, value throws(SettingError) in
+            config.craft.baseURL = try parseURL(value)
+        },
+        Setting("craft.workspace_id", "Craft.io workspace id") { config, value throws(SettingError) in
+            config.craft.workspaceID = value
+        },
+        Setting("craft.dialect", "Which documented form of the Craft.io API to speak: guide (default) or openapi") { config, value throws(SettingError) in
+            config.craft.dialect = try parseChoice(value)
+        },
+        Setting("dev_tool.kind", "github, jira, gitlab, azure-devops or linear") { config, value throws(SettingError) in
+            config.devTool.kind = try parseChoice(value)
+        },
+        Setting("dev_tool.base_url", "Dev tool API base URL (GitHub Enterprise, Jira site, self-managed GitLab)") { config, value throws(SettingError) in
+            config.devTool.baseURL = try parseURL(value)
+        },
+        Setting("dev_tool.token", "Dev tool API token", secret: true) { config, value throws(SettingError) in
+            config.devTool.token = try parseSecret(value)
+        },
+        Setting("dev_tool.webhook_secret", "Secret the dev tool signs webhooks with", secret: true) { config, value throws(SettingError) in
+            config.devTool.webhookSecret = try parseSecret(value)
+        },
+        Setting("admin.token", "Bearer token for the admin API; unset disables it", secret: true) { config, value throws(SettingError) in
+            config.admin.token = try parseSecret(value)
+        },
+    ]
+
+    static let byKey: [String: Setting] = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Parsers for setting values. Each error message says what was expected, never echoing a secret.
+extension Setting {
+    static func parseDuration(_ text: String) throws(SettingError) -> Duration {
+        let units: [(suffix: String, nanoseconds: Double)] = [("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        for unit in units where trimmed.hasSuffix(unit.suffix) {
+            if let number = Double(trimmed.dropLast(unit.suffix.count)), number >= 0, number.isFinite {
+                return .nanoseconds(Int64(number * unit.nanoseconds))
+            }
+        }
+        if let seconds = Double(trimmed), seconds >= 0, seconds.isFinite { return .nanoseconds(Int64(seconds * 1e9)) }
+        throw SettingError("expected a duration such as 500ms, 10s, 5m or 1h")
+    }
+
+    static func parseInteger(_ text: String, in range: ClosedRange<Int>) throws(SettingError) -> Int {
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+            throw SettingError("expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    /// A byte count: a whole number, optionally with KiB, MiB or GiB (or KB, MB, GB as powers of 1000).
+    static func parseByteCount(_ text: String) throws(SettingError) -> Int {
+        let units: [(String, Int)] = [
+            ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000),
+        ]
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        for (suffix, multiplier) in units where trimmed.hasSuffix(suffix) {
+            if let number = Int(trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number > 0 {
+                return number * multiplier
+            }
+        }
+        if let number = Int(trimmed), number > 0 { return number }
+        throw SettingError("expected a positive size such as 65536, 64KiB or 26MiB")
+    }
+
+    static func parseChoice<T: RawRepresentable & CaseIterable>(_ text: String) throws(SettingError) -> T where T.RawValue == String {
+        guard let value = T(rawValue: text.trimmingCharacters(in: .whitespaces).lowercased()) else {
+            throw SettingError("expected one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    static func parseLogLevel(_ text: String) throws(SettingError) -> String {
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        let level = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard levels.contains(level) else { throw SettingError("expected one of: \(levels.joined(separator: ", "))") }
+        return level
+    }
+
+    static func parseURL(_ text: String) throws(SettingError) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let url = URL(string: trimmed), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+            throw SettingError("expected an http(s) URL such as https://api.craft.io")
+        }
+        return trimmed.hasSuffix("/") ? String(trimmed.dropLast()) : trimmed
+    }
+
+    static func parseSecret(_ text: String) throws(SettingError) -> Secret {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw SettingError("expected a non-empty value") }
+        return Secret(trimmed)
+    }
+}

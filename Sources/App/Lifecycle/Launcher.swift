@@ -1,0 +1,37 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+
+/// The common start of every command: load the configuration, set up logging, run, and turn a failure into
+/// one clear line on standard error and a non-zero exit, never a stack trace.
+public enum Launcher {
+    public static func run(
+        loading load: () throws -> ConfigurationLoader.Result,
+        body: (Configuration, Logger) async throws -> Void
+    ) async throws {
+        // A vanished peer must cost an EPIPE, not the process (writes also pass MSG_NOSIGNAL).
+        signal(SIGPIPE, SIG_IGN)
+        let loaded: ConfigurationLoader.Result
+        do {
+            loaded = try load()
+        } catch {
+            fail("invalid configuration: \(error)")
+        }
+        LoggingSetup.bootstrap(loaded.configuration.log)
+        let logger = Logger(label: "craft-sync")
+        for warning in loaded.warnings { logger.warning("\(warning)") }
+        do {
+            try await body(loaded.configuration, logger)
+        } catch {
+            logger.critical("\(error)")
+            fail("\(error)")
+        }
+    }
+
+    private static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("craft-sync: \(message)\n".utf8))
+        exit(1)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import HTTPServer
+import Prometheus
+import Synchronization
+
+/// The service's Prometheus metrics, exposed on `/metrics`. It observes the HTTP server; later parts of the
+/// service register their own metrics on the same registry.
+public final class ServiceMetrics: HTTPServerObserver {
+    public let registry = PrometheusCollectorRegistry()
+    private let openConnections: Gauge
+    private let bytesReceivedTotal: Counter
+    private let bytesSentTotal: Counter
+    /// Request counters and histograms by label set, cached: the registry's lookup takes a lock and builds a key.
+    private let requestMetrics = Mutex<[RequestKey: (Counter, DurationHistogram)]>([:])
+
+    private struct RequestKey: Hashable {
+        var method: String
+        var route: String
+        var status: Int
+    }
+
+    /// Latency buckets from 1 ms to 10 s: health checks sit at the bottom, slow Craft.io calls at the top.
+    private static let latencyBuckets: [Duration] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+        .map { .nanoseconds(Int64($0 * 1e9)) }
+
+    private static var requestsDescriptor: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: "http_requests", unitName: "total", helpText: "HTTP requests answered, by method, route and status")
+    }
+    private static var durationDescriptor: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: "http_request_duration", unitName: "seconds", helpText: "Time from a complete request to its response")
+    }
+
+    public init(startTime: Date = .now) {
+        openConnections = registry.makeGauge(
+            descriptor: .init(metricName: "http_open_connections", unitName: "", helpText: "Client connections currently open"))
+        bytesReceivedTotal = registry.makeCounter(
+            descriptor: .init(metricName: "http_received_bytes", unitName: "total", helpText: "Bytes read from clients"))
+        bytesSentTotal = registry.makeCounter(
+            descriptor: .init(metricName: "http_sent_bytes", unitName: "total", helpText: "Bytes written to clients"))
+        registry.makeGauge(
+            descriptor: .init(metricName: "process_start_time", unitName: "seconds", helpText: "Start time of the process since the Unix epoch in seconds")
+        ).set(startTime.timeIntervalSince1970)
+    }
+
+    public func connectionOpened() { openConnections.increment() }
+    public func connectionClosed() { openConnections.decrement() }
+    public func bytesReceived(_ count: Int) { bytesReceivedTotal.increment(by: Int64(count)) }
+    public func bytesSent(_ count: Int) { bytesSentTotal.increment(by: Int64(count)) }
+
+    public func requestCompleted(method: HTTPMethod, route: String, status: HTTPStatus, duration: Duration) {
+        let key = RequestKey(method: method.rawValue, route: route, status: status.code)
+        let (counter, histogram) = requestMetrics.withLock { cache in
+            if let cached = cache[key] { return cached }
+            let labels = [("method", key.method), ("route", key.route), ("status", String(key.status))]
+            let created = (
+                registry.makeCounter(descriptor: Self.requestsDescriptor, labels: labels),
+                registry.makeDurationHistogram(
+                    descriptor: Self.durationDescriptor, labels: [("route", key.route)], buckets: Self.latencyBuckets)
+            )
+            cache[key] = created
+            return created
+        }
+        counter.increment()
+        histogram.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// The exposition text (Prometheus text format 0.0.4).
+    public func exposition() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+}

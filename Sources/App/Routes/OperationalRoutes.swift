@@ -1,0 +1,43 @@
+import HTTPServer
+import Logging
+import Store
+
+/// `/healthz`, `/readyz` and `/metrics`: what an orchestrator and a monitoring system ask of the service.
+struct OperationalRoutes {
+    let configuration: Configuration
+    let database: DatabaseQueue
+    let metrics: ServiceMetrics
+    let logger: Logger
+
+    struct Readiness: Encodable {
+        var status: String
+        var checks: [String: String]
+        var missingSettings: [String]
+    }
+
+    func register(in router: inout Router) {
+        router.get("/healthz") { _ in try .json(["status": "ok"]) }
+        router.get("/readyz") { _ in try await readiness() }
+        router.get("/metrics") { _ in
+            HTTPResponse(headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: metrics.exposition())
+        }
+    }
+
+    /// 200 only when the database takes a write and no required setting is missing; otherwise 503 with
+    /// what is wrong, so the orchestrator holds traffic back and the operator sees why.
+    func readiness() async throws -> HTTPResponse {
+        var checks: [String: String] = [:]
+        do {
+            try await database.checkWritable()
+            checks["database"] = "ok"
+        } catch {
+            checks["database"] = "not writable: \(error)"
+            logger.warning("database is not writable", metadata: ["database": "\(database.path)", "error": "\(error)"])
+        }
+        let missing = configuration.missingSettings
+        checks["configuration"] = missing.isEmpty ? "ok" : "incomplete"
+        let ready = checks.values.allSatisfy { $0 == "ok" }
+        let body = Readiness(status: ready ? "ready" : "not ready", checks: checks, missingSettings: missing)
+        return try .json(body, status: ready ? .ok : .serviceUnavailable)
+    }
+}

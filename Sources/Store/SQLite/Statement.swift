@@ -1,0 +1,97 @@
+import CSQLite
+
+/// A prepared statement. It owns its pointer: prepared in `init`, finalized in `deinit`.
+/// Values are only ever bound, never spliced into SQL.
+public final class Statement {
+    let handle: OpaquePointer
+    public let sql: String
+    private unowned let connection: Connection
+
+    init(connection: Connection, sql: String) throws(SQLiteError) {
+        var handle: OpaquePointer?
+        let code = sqlite3_prepare_v3(connection.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
+        guard code == SQLITE_OK, let handle else {
+            throw SQLiteError(code: code, connection: connection.handle, sql: sql)
+        }
+        self.handle = handle
+        self.sql = sql
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Resets the statement and binds `values` to its parameters in order.
+    public func bind(_ values: [any SQLiteBindable]) throws(SQLiteError) {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value.sqliteValue {
+            case .null: code = sqlite3_bind_null(handle, index)
+            case .integer(let integer): code = sqlite3_bind_int64(handle, index, integer)
+            case .real(let real): code = sqlite3_bind_double(handle, index, real)
+            case .text(let text): code = sqlite3_bind_text(handle, index, text, -1, csqlite_transient())
+            case .blob(let bytes):
+                code = bytes.withUnsafeBytes {
+                    sqlite3_bind_blob64(handle, index, $0.baseAddress, sqlite3_uint64($0.count), csqlite_transient())
+                }
+            }
+            guard code == SQLITE_OK else { throw error(code) }
+        }
+    }
+
+    /// Steps once: a row, or nil when the statement is done.
+    public func step() throws(SQLiteError) -> Row? {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return Row(statement: self)
+        case SQLITE_DONE: return nil
+        case let code: throw error(code)
+        }
+    }
+
+    /// Runs the statement to completion, ignoring rows.
+    public func run(_ values: [any SQLiteBindable] = []) throws(SQLiteError) {
+        try bind(values)
+        while try step() != nil {}
+    }
+
+    /// Runs the statement and maps each row.
+    public func rows<T>(_ values: [any SQLiteBindable] = [], _ transform: (Row) throws(SQLiteError) -> T) throws(SQLiteError) -> [T] {
+        try bind(values)
+        var results: [T] = []
+        while let row = try step() { results.append(try transform(row)) }
+        return results
+    }
+
+    private func error(_ code: Int32) -> SQLiteError {
+        SQLiteError(code: sqlite3_extended_errcode(connection.handle), connection: connection.handle, sql: sql)
+    }
+}
+
+/// The current row of a statement; valid until the next step.
+public struct Row {
+    let statement: Statement
+
+    public var columnCount: Int { Int(sqlite3_column_count(statement.handle)) }
+
+    public func isNull(_ column: Int) -> Bool { sqlite3_column_type(statement.handle, Int32(column)) == SQLITE_NULL }
+
+    public func int(_ column: Int) -> Int { Int(sqlite3_column_int64(statement.handle, Int32(column))) }
+    public func int64(_ column: Int) -> Int64 { sqlite3_column_int64(statement.handle, Int32(column)) }
+    public func double(_ column: Int) -> Double { sqlite3_column_double(statement.handle, Int32(column)) }
+
+    public func string(_ column: Int) -> String? {
+        guard let text = sqlite3_column_text(statement.handle, Int32(column)) else { return nil }
+        return String(cString: text)
+    }
+
+    public func blob(_ column: Int) -> [UInt8]? {
+        guard !isNull(column) else { return nil }
+        let count = Int(sqlite3_column_bytes(statement.handle, Int32(column)))
+        guard count > 0, let bytes = sqlite3_column_blob(statement.handle, Int32(column)) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
+
+    public func optionalInt(_ column: Int) -> Int? { isNull(column) ? nil : int(column) }
+}
