@@ -41,6 +41,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // libFuzzer entry point for the request parser, built on demand by Scripts/fuzz.sh with
+        // `--sanitize=fuzzer`; a plain build produces a binary that does nothing.
+        .executableTarget(name: "FuzzHTTPParser", dependencies: ["HTTPServer"]),
+
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Compression"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),

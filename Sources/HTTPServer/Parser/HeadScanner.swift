@@ -44,8 +44,10 @@ struct HeadScanner: Sendable {
             index += 1
             try checkLimits(endingAt: index - base, limits: limits)
         }
+        // A CR at the very end is looked at again with the next bytes: only then can we tell CRLF from a bare CR.
         scanned = index - base
-        try checkLimits(endingAt: scanned, limits: limits)
+        if scanned > lineStart, bytes[index - 1] == ByteClass.cr { scanned -= 1 }
+        try checkLimits(endingAt: index - base, limits: limits)
         return nil
     }
 

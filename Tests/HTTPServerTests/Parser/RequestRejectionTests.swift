@@ -136,3 +136,27 @@ struct RequestRejectionTests {
         #expect(throws: HTTPParseError.bareLineFeed) { try decoder.next() }
     }
 }
+
+@Suite("Results do not depend on how bytes are split across reads")
+struct SplitIndependenceTests {
+    /// Found by the fuzzer: a CR at the end of one read was never checked against the next read's first byte.
+    @Test("a bare CR split from the byte after it is still refused", arguments: [
+        "\r\u{0C}\u{18}", "GET / HTTP/1.1\r\nHost: h\rX\r\n\r\n", "GET /\rx HTTP/1.1\r\n\r\n",
+    ])
+    func bareCarriageReturnAcrossReads(_ wire: String) {
+        let bytes = Array(wire.utf8)
+        for split in 1..<bytes.count {
+            var decoder = HTTPRequestDecoder()
+            decoder.append(bytes[..<split])
+            var failed = false
+            do {
+                while try decoder.next() != nil {}
+                decoder.append(bytes[split...])
+                while try decoder.next() != nil {}
+            } catch {
+                failed = true
+            }
+            #expect(failed, "split at \(split)")
+        }
+    }
+}
