@@ -1,0 +1,13 @@
+// swift-tools-version:6.1
+// Benchmark servers, kept out of the product's build. Run Benchmarks/http.sh.
+import PackageDescription
+
+let package = Package(
+    name: "craft-sync-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(name: "craft-sync", path: "..")],
+    targets: [
+        .executableTarget(name: "HTTPBenchServer", dependencies: [.product(name: "HTTPServer", package: "craft-sync")]),
+    ],
+    swiftLanguageModes: [.v6]
+)
