@@ -27,6 +27,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Store", dependencies: [
+            "Compression",
             "CSQLite",
             .product(name: "Logging", package: "swift-log"),
         ]),

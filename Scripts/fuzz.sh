@@ -7,15 +7,17 @@ export SWIFT_BACKTRACE=enable=no
 seconds="${1:-300}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-# A scratch path of its own keeps the sanitizer build from invalidating the ordinary one.
-flags=(-c release --sanitize=fuzzer --sanitize=address --scratch-path .build-fuzz)
-swift build "${flags[@]}" --product FuzzHTTPParser
-binary="$(swift build "${flags[@]}" --show-bin-path)/FuzzHTTPParser"
+# A scratch path of its own keeps the sanitizer build apart from the ordinary one. It is built from clean
+# every time: an incremental rebuild there was seen to link a binary without coverage counters.
+rm -rf .build-fuzz
+swift build -c release --sanitize=fuzzer --sanitize=address --scratch-path .build-fuzz --product FuzzHTTPParser
+binary=".build-fuzz/release/FuzzHTTPParser"
 corpus=Fuzz/corpus
 mkdir -p "$corpus"
 cp -n Fuzz/seeds/* "$corpus"/ 2>/dev/null || true
 # Replay past crashers first, if any were kept.
 if compgen -G "Fuzz/FailCases/*" >/dev/null; then "$binary" -runs=0 Fuzz/FailCases/*; fi
 "$binary" -max_total_time="$seconds" -max_len=8192 -print_final_stats=1 -artifact_prefix=Fuzz/ "$corpus" 2>&1 | tee /tmp/craft-sync-fuzz.log | grep -E "^(#[0-9]+.*DONE|stat::number_of_executed_units|==[0-9]+==ERROR)" || true
+grep -q "inline 8-bit counters" /tmp/craft-sync-fuzz.log || { echo "the fuzz binary has no coverage counters" >&2; exit 1; }
 grep -q "ERROR" /tmp/craft-sync-fuzz.log && { echo "fuzzer found a crash; see /tmp/craft-sync-fuzz.log" >&2; exit 1; }
 echo "fuzzing ran for ${seconds}s without a crash"

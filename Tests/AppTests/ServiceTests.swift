@@ -6,6 +6,7 @@ import HTTPServer
 import Logging
 import Testing
 @testable import App
+import Store
 
 @Suite("The service's operational endpoints")
 struct ServiceTests {
@@ -66,7 +67,7 @@ struct ServiceTests {
         let app = try makeApplication()
         let path = app.configuration.databasePath
         // Tests run as root, which ignores file modes; make the connection refuse writes as a read-only file would.
-        try await app.database.access { try $0.execute("PRAGMA query_only = ON") }
+        try app.store.writer.exclusive { try $0.execute("PRAGMA query_only = ON") }
         let port = try app.start()
         let result = try await get("/readyz", port: port)
         await app.server.shutdown()
@@ -95,8 +96,8 @@ struct ServiceTests {
     func notADatabase() throws {
         let path = try temporaryFile(String(repeating: "this is not a database\n", count: 200), suffix: ".sqlite")
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        let error = try #require(throws: StartupError.self) { try makeApplication { $0.databasePath = path } }
-        #expect("\(error)".contains("cannot open the database at \(path)"))
+        let error = try #require(throws: StoreError.self) { try makeApplication { $0.databasePath = path } }
+        #expect("\(error)".contains("\(path) is not a craft-sync database"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 }

@@ -6,7 +6,7 @@ import Store
 /// The running service: configuration, database, metrics and the HTTP server wired together.
 public final class Application: Sendable {
     public let configuration: Configuration
-    public let database: DatabaseQueue
+    public let store: Store
     public let metrics: ServiceMetrics
     public let server: HTTPServer
     private let logger: Logger
@@ -14,21 +14,17 @@ public final class Application: Sendable {
     public init(configuration: Configuration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        do {
-            database = try DatabaseQueue(path: configuration.databasePath)
-        } catch {
-            throw StartupError.databaseUnusable(path: configuration.databasePath, reason: "\(error)")
-        }
+        store = try Store(path: configuration.databasePath)
         metrics = ServiceMetrics()
         var router = Router()
-        OperationalRoutes(configuration: configuration, database: database, metrics: metrics, logger: logger)
+        OperationalRoutes(configuration: configuration, store: store, metrics: metrics, logger: logger)
             .register(in: &router)
         server = HTTPServer(
             configuration: configuration.serverConfiguration, responder: router, observer: metrics,
             logger: Logger(label: "craft-sync.http"))
     }
 
-    /// Starts serving and returns the bound port.
+    /// Starts serving and returns the bound port. The database was opened and migrated by `init`.
     @discardableResult
     public func start() throws -> Int {
         let missing = configuration.missingSettings
@@ -55,13 +51,10 @@ public final class Application: Sendable {
 
 /// Why the service could not start, phrased for the operator who must fix it.
 public enum StartupError: Error, CustomStringConvertible {
-    case databaseUnusable(path: String, reason: String)
     case cannotListen(address: String, reason: String)
 
     public var description: String {
         switch self {
-        case .databaseUnusable(let path, let reason):
-            "cannot open the database at \(path): \(reason). Check the path (--database, CRAFT_SYNC_DATABASE) and that it is an SQLite file this user may write."
         case .cannotListen(let address, let reason):
             "cannot listen on \(address): \(reason). Choose another address with --listen or CRAFT_SYNC_LISTEN."
         }

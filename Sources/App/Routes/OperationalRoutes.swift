@@ -5,7 +5,7 @@ import Store
 /// `/healthz`, `/readyz` and `/metrics`: what an orchestrator and a monitoring system ask of the service.
 struct OperationalRoutes {
     let configuration: Configuration
-    let database: DatabaseQueue
+    let store: Store
     let metrics: ServiceMetrics
     let logger: Logger
 
@@ -28,11 +28,11 @@ struct OperationalRoutes {
     func readiness() async throws -> HTTPResponse {
         var checks: [String: String] = [:]
         do {
-            try await database.checkWritable()
+            try await store.checkWritable()
             checks["database"] = "ok"
         } catch {
             checks["database"] = "not writable: \(error)"
-            logger.warning("database is not writable", metadata: ["database": "\(database.path)", "error": "\(error)"])
+            logger.warning("database is not writable", metadata: ["database": "\(store.path)", "error": "\(error)"])
         }
         let missing = configuration.missingSettings
         checks["configuration"] = missing.isEmpty ? "ok" : "incomplete"

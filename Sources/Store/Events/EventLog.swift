@@ -1,0 +1,141 @@
+import Compression
+import Foundation
+
+/// Every webhook delivery, stored before it is acknowledged, with its state of processing.
+public struct EventLog: Sendable {
+    let store: Store
+
+    public enum AppendResult: Sendable, Equatable {
+        case stored(id: Int64)
+        /// The same tool sent this delivery id before: nothing was written.
+        case duplicate(id: Int64)
+    }
+
+    static let columns = """
+        id, tool, instance, delivery_id, event_type, received_at, headers, body_size, state, ignored_reason,
+        attempts, next_attempt_at, last_error, finished_at
+        """
+
+    static func decode(_ row: Row) -> StoredEvent {
+        let headers = (try? JSONDecoder().decode([String: String].self, from: Data(row.requiredString(6).utf8))) ?? [:]
+        return StoredEvent(
+            id: row.int64(0), tool: row.requiredString(1), instance: row.requiredString(2), deliveryID: row.requiredString(3),
+            eventType: row.requiredString(4), receivedAt: row.date(5), headers: headers, bodySize: row.int(7),
+            state: StoredEvent.State(rawValue: row.requiredString(8)) ?? .failed, ignoredReason: row.string(9),
+            attempts: row.int(10), nextAttemptAt: row.optionalDate(11), lastError: row.string(12), finishedAt: row.optionalDate(13))
+    }
+
+    /// Stores a delivery durably (the body compressed with zlib). Returns once committed.
+    public func append(_ event: IncomingEvent) async throws -> AppendResult {
+        let compressed = try Zlib.compress(event.body, framing: .zlib)
+        let headers = String(decoding: try JSONEncoder.sorted.encode(event.headers), as: UTF8.self)
+        return try await store.write { connection in
+            try connection.run(
+                """
+                INSERT INTO events (tool, instance, delivery_id, event_type, received_at, headers, body, body_size, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received')
+                ON CONFLICT (tool, delivery_id) DO NOTHING
+                """, event.tool, event.instance, event.deliveryID, event.eventType, event.receivedAt, headers, compressed,
+                event.body.count)
+            if connection.changes == 1 { return .stored(id: connection.lastInsertedRowID) }
+            let existing = try connection.scalarInt("SELECT id FROM events WHERE tool = ? AND delivery_id = ?", [event.tool, event.deliveryID])
+            return .duplicate(id: Int64(existing ?? 0))
+        }
+    }
+
+    public func event(id: Int64) async throws -> StoredEvent? {
+        try await store.read { try $0.firstRow("SELECT \(Self.columns) FROM events WHERE id = ?", [id], Self.decode) }
+    }
+
+    /// The raw body exactly as received.
+    public func payload(id: Int64) async throws -> [UInt8] {
+        let compressed = try await store.read { connection in
+            try connection.firstRow("SELECT body FROM events WHERE id = ?", [id]) { $0.blob(0) ?? [] }
+        }
+        guard let compressed else { throw StoreError.notFound("event \(id)") }
+        return try Zlib.decompress(compressed, framing: .zlib)
+    }
+
+    /// Events waiting to be processed (new, or failed and due for another attempt), oldest first.
+    public func due(now: Date, limit: Int) async throws -> [StoredEvent] {
+        try await store.read {
+            try $0.rows(
+                """
+                SELECT \(Self.columns) FROM events
+                WHERE state IN ('received', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+                ORDER BY id LIMIT ?
+                """, [now, limit], Self.decode)
+        }
+    }
+
+    public func markProcessed(id: Int64, now: Date) async throws {
+        try await update("state = 'processed', last_error = NULL, next_attempt_at = NULL, finished_at = ?", id: id, [now])
+    }
+
+    /// Accepted but of no interest (a ping, a comment, an issue we did not create), with why.
+    public func markIgnored(id: Int64, reason: String, now: Date) async throws {
+        try await update("state = 'ignored', ignored_reason = ?, next_attempt_at = NULL, finished_at = ?", id: id, [reason, now])
+    }
+
+    /// A failed attempt: counted, and retried at `retryAt`.
+    public func markFailed(id: Int64, error: String, retryAt: Date) async throws {
+        try await update("state = 'failed', attempts = attempts + 1, last_error = ?, next_attempt_at = ?", id: id, [error, retryAt])
+    }
+
+    /// Given up: kept until an operator replays or deletes it.
+    public func markDead(id: Int64, error: String, now: Date) async throws {
+        try await update("state = 'dead', attempts = attempts + 1, last_error = ?, next_attempt_at = NULL, finished_at = ?", id: id, [error, now])
+    }
+
+    /// Queues an event for processing again from scratch (operator replay). False if there is no such event.
+    public func replay(id: Int64) async throws -> Bool {
+        try await store.write { connection in
+            try connection.run(
+                "UPDATE events SET state = 'received', attempts = 0, next_attempt_at = NULL, last_error = NULL, ignored_reason = NULL, finished_at = NULL WHERE id = ?",
+                id)
+            return connection.changes == 1
+        }
+    }
+
+    /// Replays every dead event; returns how many.
+    public func replayDead() async throws -> Int {
+        try await store.write { connection in
+            try connection.run(
+                "UPDATE events SET state = 'received', attempts = 0, next_attempt_at = NULL, last_error = NULL, finished_at = NULL WHERE state = 'dead'")
+            return connection.changes
+        }
+    }
+
+    /// Deletes processed and ignored events finished before `cutoff`, `batchSize` rows per transaction so the
+    /// writer is never held long. Dead and unfinished events are kept. Returns how many were deleted.
+    public func prune(finishedBefore cutoff: Date, batchSize: Int = 500) async throws -> Int {
+        try await store.deleteInBatches(
+            from: "events", where: "state IN ('processed', 'ignored') AND finished_at < ?", [cutoff], batchSize: batchSize)
+    }
+
+    public func countsByState() async throws -> [StoredEvent.State: Int] {
+        try await store.countByState("events")
+    }
+
+    /// A page of events, newest first; pass the last id seen as `beforeID` for the next page.
+    public func list(_ filter: EventFilter, beforeID: Int64? = nil, limit: Int = 50) async throws -> [StoredEvent] {
+        var query = PageQuery()
+        query.filter("tool = ?", filter.tool)
+        query.filter("state = ?", filter.state?.rawValue)
+        query.filter("received_at >= ?", filter.receivedAfter)
+        query.filter("received_at < ?", filter.receivedBefore)
+        return try await query.run(on: store, table: "events", columns: Self.columns, beforeID: beforeID, limit: limit, Self.decode)
+    }
+
+    private func update(_ assignments: String, id: Int64, _ values: [any SQLiteBindable]) async throws {
+        try await store.updateRow("events", assignments, id: id, values)
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// A Craft.io item and the dev-tool issue made from it.
+public struct Mapping: Sendable, Equatable, Codable {
+    public enum State: String, Sendable, Codable, CaseIterable {
+        /// We intend to create the issue (or are creating it); before retrying, ask the dev tool for our marker.
+        case pending
+        case linked
+        case failed
+    }
+
+    public var id: Int64
+    public var workspaceID: String
+    public var craftItemID: String
+    public var devToolKind: String
+    /// Which configured instance of the tool (several GitHub organisations, say).
+    public var devToolInstance: String
+    /// The issue's stable id (GitHub node/number, Jira numeric id): it survives moves that change the key.
+    public var devIssueID: String?
+    /// The human key (`ACME-12`, `#42`), which can change when an issue moves.
+    public var devIssueKey: String?
+    public var devIssueURL: String?
+    public var state: State
+    public var failureReason: String?
+    /// Hash of the item's synced content at creation, to notice later edits in Craft.io.
+    public var contentHash: String?
+    public var lastPushedStatus: String?
+    public var lastPushedAt: Date?
+    /// Order of the newest dev-tool event applied (its timestamp or changelog id), so older ones never win.
+    public var lastEventOrder: Int64?
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// Which mappings to list.
+public struct MappingFilter: Sendable {
+    public var workspaceID: String?
+    public var state: Mapping.State?
+    public var devToolKind: String?
+    /// Matches a Craft item id or a dev issue key exactly.
+    public var search: String?
+
+    public init(workspaceID: String? = nil, state: Mapping.State? = nil, devToolKind: String? = nil, search: String? = nil) {
+        self.workspaceID = workspaceID
+        self.state = state
+        self.devToolKind = devToolKind
+        self.search = search
+    }
+}

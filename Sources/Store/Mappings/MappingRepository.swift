@@ -1,0 +1,144 @@
+import Foundation
+
+/// Queries on mappings. Uniqueness per (workspace, item, instance) and per (instance, dev issue id) is
+/// enforced by the schema, so two racing writers cannot both create a mapping.
+public struct MappingRepository: Sendable {
+    let store: Store
+
+    static let columns = """
+        id, workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, dev_issue_id, dev_issue_key, dev_issue_url,
+        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at
+        """
+
+    static func decode(_ row: Row) -> Mapping {
+        Mapping(
+            id: row.int64(0), workspaceID: row.requiredString(1), craftItemID: row.requiredString(2),
+            devToolKind: row.requiredString(3), devToolInstance: row.requiredString(4), devIssueID: row.string(5),
+            devIssueKey: row.string(6), devIssueURL: row.string(7), state: Mapping.State(rawValue: row.requiredString(8)) ?? .failed,
+            failureReason: row.string(9), contentHash: row.string(10), lastPushedStatus: row.string(11),
+            lastPushedAt: row.optionalDate(12), lastEventOrder: row.isNull(13) ? nil : row.int64(13),
+            createdAt: row.date(14), updatedAt: row.date(15))
+    }
+
+    public enum ClaimResult: Sendable, Equatable {
+        /// A new pending mapping: this caller owns the create.
+        case claimed(Mapping)
+        /// The item already has a mapping (in any state).
+        case existing(Mapping)
+    }
+
+    /// Records the intent to create `craftItemID` in the dev tool, unless a mapping exists already.
+    public func claim(
+        workspaceID: String, craftItemID: String, devToolKind: String, devToolInstance: String,
+        contentHash: String?, now: Date
+    ) async throws -> ClaimResult {
+        try await store.write { connection in
+            try connection.run(
+                """
+                INSERT INTO mappings (workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, state, content_hash, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)
+                ON CONFLICT (workspace_id, craft_item_id, dev_tool_instance) DO NOTHING
+                """, workspaceID, craftItemID, devToolKind, devToolInstance, contentHash, now, now)
+            let inserted = connection.changes == 1
+            let mapping = try Self.find(
+                connection, where: "workspace_id = ? AND craft_item_id = ? AND dev_tool_instance = ?",
+                [workspaceID, craftItemID, devToolInstance])
+            guard let mapping else { throw StoreError.notFound("mapping for item \(craftItemID)") }
+            return inserted ? .claimed(mapping) : .existing(mapping)
+        }
+    }
+
+    /// The dev issue exists: remember it.
+    public func link(id: Int64, devIssueID: String, key: String, url: String?, contentHash: String?, now: Date) async throws {
+        try await update(
+            "state = 'linked', dev_issue_id = ?, dev_issue_key = ?, dev_issue_url = ?, content_hash = coalesce(?, content_hash), failure_reason = NULL, updated_at = ?",
+            id: id, [devIssueID, key, url, contentHash, now])
+    }
+
+    public func markFailed(id: Int64, reason: String, now: Date) async throws {
+        try await update("state = 'failed', failure_reason = ?, updated_at = ?", id: id, [reason, now])
+    }
+
+    /// Makes a failed mapping pending again so the next intake retries it.
+    public func retry(id: Int64, now: Date) async throws {
+        try await update("state = 'pending', failure_reason = NULL, updated_at = ?", id: id, [now])
+    }
+
+    /// The issue's key or URL changed (a Jira issue moved projects).
+    public func updateKey(id: Int64, key: String, url: String?, now: Date) async throws {
+        try await update("dev_issue_key = ?, dev_issue_url = coalesce(?, dev_issue_url), updated_at = ?", id: id, [key, url, now])
+    }
+
+    public func updateContentHash(id: Int64, contentHash: String, now: Date) async throws {
+        try await update("content_hash = ?, updated_at = ?", id: id, [contentHash, now])
+    }
+
+    /// Records a status pushed to Craft.io, but only if `eventOrder` is newer than the last one applied.
+    /// Returns false (and changes nothing) for an older or equal event: out-of-order deliveries lose.
+    public func recordPush(id: Int64, status: String, eventOrder: Int64?, now: Date) async throws -> Bool {
+        try await store.write { connection in
+            try connection.run(
+                """
+                UPDATE mappings SET last_pushed_status = ?, last_pushed_at = ?, last_event_order = coalesce(?, last_event_order), updated_at = ?
+                WHERE id = ? AND (? IS NULL OR last_event_order IS NULL OR last_event_order < ?)
+                """, status, now, eventOrder, now, id, eventOrder, eventOrder)
+            return connection.changes == 1
+        }
+    }
+
+    public func mapping(id: Int64) async throws -> Mapping? {
+        try await store.read { try Self.find($0, where: "id = ?", [id]) }
+    }
+
+    public func mapping(workspaceID: String, craftItemID: String, devToolInstance: String) async throws -> Mapping? {
+        try await store.read {
+            try Self.find($0, where: "workspace_id = ? AND craft_item_id = ? AND dev_tool_instance = ?", [workspaceID, craftItemID, devToolInstance])
+        }
+    }
+
+    /// Finds a mapping by the dev issue's stable id, as webhooks name it.
+    public func mapping(devToolInstance: String, devIssueID: String) async throws -> Mapping? {
+        try await store.read { try Self.find($0, where: "dev_tool_instance = ? AND dev_issue_id = ?", [devToolInstance, devIssueID]) }
+    }
+
+    /// Mappings by Craft item id, in any workspace or instance.
+    public func mappings(craftItemID: String) async throws -> [Mapping] {
+        try await store.read { try $0.rows("SELECT \(Self.columns) FROM mappings WHERE craft_item_id = ? ORDER BY id", [craftItemID], Self.decode) }
+    }
+
+    /// Pending mappings: creates interrupted by a crash, to recover before anything else.
+    public func pending(workspaceID: String) async throws -> [Mapping] {
+        try await store.read {
+            try $0.rows("SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND state = 'pending' ORDER BY id", [workspaceID], Self.decode)
+        }
+    }
+
+    /// Linked mappings in id order after `afterID`, for reconciliation in batches.
+    public func linked(afterID: Int64, limit: Int) async throws -> [Mapping] {
+        try await store.read {
+            try $0.rows("SELECT \(Self.columns) FROM mappings WHERE state = 'linked' AND id > ? ORDER BY id LIMIT ?", [afterID, limit], Self.decode)
+        }
+    }
+
+    /// A page of mappings matching `filter`, newest first; pass the last id seen as `beforeID` for the next page.
+    public func list(_ filter: MappingFilter, beforeID: Int64? = nil, limit: Int = 50) async throws -> [Mapping] {
+        var query = PageQuery()
+        query.filter("workspace_id = ?", filter.workspaceID)
+        query.filter("state = ?", filter.state?.rawValue)
+        query.filter("dev_tool_kind = ?", filter.devToolKind)
+        query.filter("(craft_item_id = ? OR dev_issue_key = ?)", filter.search, filter.search)
+        return try await query.run(on: store, table: "mappings", columns: Self.columns, beforeID: beforeID, limit: limit, Self.decode)
+    }
+
+    public func countsByState() async throws -> [Mapping.State: Int] {
+        try await store.countByState("mappings")
+    }
+
+    private func update(_ assignments: String, id: Int64, _ values: [any SQLiteBindable]) async throws {
+        try await store.updateRow("mappings", assignments, id: id, values)
+    }
+
+    static func find(_ connection: Connection, where condition: String, _ values: [any SQLiteBindable]) throws -> Mapping? {
+        try connection.firstRow("SELECT \(columns) FROM mappings WHERE \(condition)", values, decode)
+    }
+}

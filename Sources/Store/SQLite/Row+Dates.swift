@@ -1,0 +1,12 @@
+import Foundation
+
+extension Row {
+    /// Times are stored as REAL seconds since 1970: sortable, compact, and exact to the microsecond.
+    public func date(_ column: Int) -> Date { Date(timeIntervalSince1970: double(column)) }
+    public func optionalDate(_ column: Int) -> Date? { isNull(column) ? nil : date(column) }
+    public func requiredString(_ column: Int) -> String { string(column) ?? "" }
+}
+
+extension Date: SQLiteBindable {
+    public var sqliteValue: SQLiteValue { .real(timeIntervalSince1970) }
+}

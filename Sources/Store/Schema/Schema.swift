@@ -1,0 +1,96 @@
+/// The schema, as the list of steps that build it. Never edit a released step: add a new one.
+public enum Schema {
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "initial", sql: """
+            CREATE TABLE mappings (
+                id INTEGER PRIMARY KEY,
+                workspace_id TEXT NOT NULL,
+                craft_item_id TEXT NOT NULL,
+                dev_tool_kind TEXT NOT NULL,
+                dev_tool_instance TEXT NOT NULL,
+                dev_issue_id TEXT,
+                dev_issue_key TEXT,
+                dev_issue_url TEXT,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'linked', 'failed')),
+                failure_reason TEXT,
+                content_hash TEXT,
+                last_pushed_status TEXT,
+                last_pushed_at REAL,
+                last_event_order INTEGER,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                UNIQUE (workspace_id, craft_item_id, dev_tool_instance),
+                UNIQUE (dev_tool_instance, dev_issue_id)
+            );
+            CREATE INDEX mappings_state ON mappings (state, id);
+
+            CREATE TABLE events (
+                id INTEGER PRIMARY KEY,
+                tool TEXT NOT NULL,
+                instance TEXT NOT NULL DEFAULT '',
+                delivery_id TEXT NOT NULL,
+                event_type TEXT NOT NULL,
+                received_at REAL NOT NULL,
+                headers TEXT NOT NULL,
+                body BLOB NOT NULL,
+                body_size INTEGER NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('received', 'processed', 'ignored', 'failed', 'dead')),
+                ignored_reason TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL,
+                last_error TEXT,
+                finished_at REAL,
+                UNIQUE (tool, delivery_id)
+            );
+            CREATE INDEX events_due ON events (state, next_attempt_at);
+            CREATE INDEX events_finished ON events (finished_at) WHERE state IN ('processed', 'ignored');
+
+            CREATE TABLE jobs (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                dedupe_key TEXT,
+                state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'dead')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                max_attempts INTEGER NOT NULL,
+                next_attempt_at REAL NOT NULL,
+                lease_owner TEXT,
+                lease_expires_at REAL,
+                last_error TEXT,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            );
+            CREATE INDEX jobs_due ON jobs (state, next_attempt_at);
+            CREATE UNIQUE INDEX jobs_live_dedupe ON jobs (dedupe_key) WHERE state IN ('queued', 'running');
+
+            CREATE TABLE sync_runs (
+                id INTEGER PRIMARY KEY,
+                workspace_id TEXT NOT NULL,
+                trigger TEXT NOT NULL,
+                dry_run INTEGER NOT NULL DEFAULT 0,
+                started_at REAL NOT NULL,
+                finished_at REAL,
+                seen INTEGER NOT NULL DEFAULT 0,
+                created INTEGER NOT NULL DEFAULT 0,
+                skipped INTEGER NOT NULL DEFAULT 0,
+                failed INTEGER NOT NULL DEFAULT 0,
+                drifted INTEGER NOT NULL DEFAULT 0,
+                error TEXT
+            );
+            CREATE INDEX sync_runs_workspace ON sync_runs (workspace_id, started_at);
+
+            CREATE TABLE cursors (
+                name TEXT PRIMARY KEY,
+                value TEXT NOT NULL,
+                updated_at REAL NOT NULL
+            );
+
+            CREATE TABLE IF NOT EXISTS health_probe (
+                id INTEGER PRIMARY KEY,
+                checked_at REAL NOT NULL
+            );
+            """),
+    ]
+
+    public static var latestVersion: Int { migrations.last?.version ?? 0 }
+}

@@ -1,0 +1,25 @@
+/// Why the store cannot be used, phrased for the operator who has to act on it.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    /// The file was written by a newer craft-sync; nothing was changed.
+    case newerSchema(found: Int, supported: Int)
+    /// The file at the path is not an SQLite database (or is damaged); it was left untouched.
+    case notADatabase(path: String, reason: String)
+    case cannotOpen(path: String, reason: String)
+    case notFound(String)
+    case backupFailed(destination: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let found, let supported):
+            "the database has schema version \(found), but this craft-sync knows versions up to \(supported): it was written by a newer craft-sync. Run that version, or restore a backup; nothing was changed."
+        case .notADatabase(let path, let reason):
+            "\(path) is not a craft-sync database (\(reason)). It was left untouched; point --database elsewhere or restore a backup."
+        case .cannotOpen(let path, let reason):
+            "cannot open the database at \(path): \(reason). Check that the directory exists and this user may write it."
+        case .notFound(let what):
+            "\(what) was not found"
+        case .backupFailed(let destination, let reason):
+            "backup to \(destination) failed: \(reason)"
+        }
+    }
+}
