@@ -48,7 +48,10 @@ let package = Package(
 
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Compression"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        // Writes events and acknowledges each after commit; the store's crash test SIGKILLs it.
+        .executableTarget(name: "StoreCrashWriter", dependencies: ["Store"]),
+
+        .testTarget(name: "StoreTests", dependencies: ["Store", "StoreCrashWriter"]),
         .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "Store"]),
     ],
     swiftLanguageModes: [.v6]

@@ -18,6 +18,8 @@ public final class Store: Sendable {
         let connection: Connection
         do {
             connection = try Connection(path: path)
+            // Refuse a newer schema before anything (even the switch to WAL) touches the file.
+            try Migrator.checkSupported(connection)
             try Self.configureWriter(connection)
             openedAtVersion = try Migrator.migrate(connection).from
         } catch let error as StoreError {

@@ -22,6 +22,10 @@ public final class DatabaseWriter: @unchecked Sendable {
     private let pending = Mutex<(writes: [PendingWrite], drainScheduled: Bool)>(([], false))
     /// Most writes in one transaction, so one batch cannot hold every caller for long.
     private let maxBatch = 512
+    private let commits = Atomic<Int>(0)
+
+    /// Transactions committed so far: with group commit, fewer than the writes they carried.
+    public var transactionsCommitted: Int { commits.load(ordering: .relaxed) }
 
     init(connection: Connection, label: String) {
         self.connection = connection
@@ -91,6 +95,7 @@ public final class DatabaseWriter: @unchecked Sendable {
                 }
             }
             try connection.execute("COMMIT")
+            commits.add(1, ordering: .relaxed)
         } catch {
             if connection.isInTransaction { try? connection.execute("ROLLBACK") }
             for write in batch { write.complete(error) }

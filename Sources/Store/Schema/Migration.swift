@@ -12,9 +12,9 @@ public enum Migrator {
     /// Idempotent: on an up-to-date database it changes nothing.
     @discardableResult
     public static func migrate(_ connection: Connection, migrations: [Migration] = Schema.migrations) throws -> (from: Int, to: Int) {
+        try checkSupported(connection, migrations: migrations)
         let current = try version(of: connection)
         let latest = migrations.last?.version ?? 0
-        guard current <= latest else { throw StoreError.newerSchema(found: current, supported: latest) }
         for migration in migrations where migration.version > current {
             try connection.transaction {
                 try connection.execute(migration.sql)
@@ -23,6 +23,13 @@ public enum Migrator {
             }
         }
         return (current, max(current, latest))
+    }
+
+    /// Throws `newerSchema` when the file was written by a newer craft-sync. Reads only.
+    public static func checkSupported(_ connection: Connection, migrations: [Migration] = Schema.migrations) throws {
+        let current = try version(of: connection)
+        let latest = migrations.last?.version ?? 0
+        guard current <= latest else { throw StoreError.newerSchema(found: current, supported: latest) }
     }
 
     public static func version(of connection: Connection) throws -> Int {

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+@testable import Store
+
+@Suite("Mappings")
+struct MappingTests {
+    func claim(_ store: Store, _ item: String, workspace: String = "w1", instance: String = "github") async throws -> MappingRepository.ClaimResult {
+        try await store.mappings.claim(
+            workspaceID: workspace, craftItemID: item, devToolKind: "github", devToolInstance: instance, contentHash: "h-\(item)", now: t0)
+    }
+
+    @Test("the first claim of an item wins; later ones see the existing mapping")
+    func claimOnce() async throws {
+        let store = try makeStore()
+        guard case .claimed(let mapping) = try await claim(store, "42") else { Issue.record("not claimed"); return }
+        #expect(mapping.state == .pending)
+        #expect(mapping.contentHash == "h-42")
+        #expect(try await claim(store, "42") == .existing(mapping))
+        guard case .claimed = try await claim(store, "42", instance: "jira") else { Issue.record("another instance is separate"); return }
+    }
+
+    @Test("concurrent claims of one item produce exactly one owner")
+    func racingClaims() async throws {
+        let store = try makeStore()
+        let results = try await withThrowingTaskGroup(of: MappingRepository.ClaimResult.self) { group in
+            for _ in 0..<32 { group.addTask { try await claim(store, "7") } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.filter { if case .claimed = $0 { true } else { false } }.count == 1)
+    }
+
+    @Test("a linked mapping is found by the dev issue's stable id, and its key can change")
+    func linkAndFind() async throws {
+        let store = try makeStore()
+        guard case .claimed(let mapping) = try await claim(store, "42") else { return }
+        try await store.mappings.link(id: mapping.id, devIssueID: "10001", key: "ACME-12", url: "https://x/ACME-12", contentHash: nil, now: t0)
+        try await store.mappings.updateKey(id: mapping.id, key: "CORE-3", url: nil, now: t0)
+        let found = try #require(try await store.mappings.mapping(devToolInstance: "github", devIssueID: "10001"))
+        #expect(found.state == .linked)
+        #expect(found.devIssueKey == "CORE-3")
+        #expect(found.devIssueURL == "https://x/ACME-12")
+        #expect(found.contentHash == "h-42")
+    }
+
+    @Test("an older event never overwrites a newer one's status")
+    func outOfOrderPushes() async throws {
+        let store = try makeStore()
+        guard case .claimed(let mapping) = try await claim(store, "42") else { return }
+        #expect(try await store.mappings.recordPush(id: mapping.id, status: "Done", eventOrder: 200, now: t0))
+        #expect(try await store.mappings.recordPush(id: mapping.id, status: "In Progress", eventOrder: 100, now: t0) == false)
+        #expect(try await store.mappings.recordPush(id: mapping.id, status: "Done", eventOrder: 200, now: t0) == false)
+        let current = try #require(try await store.mappings.mapping(id: mapping.id))
+        #expect(current.lastPushedStatus == "Done")
+        #expect(current.lastEventOrder == 200)
+    }
+
+    @Test("failed mappings keep their reason and can be retried")
+    func failAndRetry() async throws {
+        let store = try makeStore()
+        guard case .claimed(let mapping) = try await claim(store, "42") else { return }
+        try await store.mappings.markFailed(id: mapping.id, reason: "422: title too long", now: t0)
+        #expect(try await store.mappings.mapping(id: mapping.id)?.failureReason == "422: title too long")
+        try await store.mappings.retry(id: mapping.id, now: t0)
+        #expect(try await store.mappings.pending(workspaceID: "w1").map(\.id) == [mapping.id])
+    }
+
+    @Test("listing filters, searches and pages newest first")
+    func listing() async throws {
+        let store = try makeStore()
+        for item in 1...5 { _ = try await claim(store, "\(item)") }
+        _ = try await claim(store, "9", workspace: "w2")
+        try await store.mappings.link(id: 2, devIssueID: "i2", key: "#2", url: nil, contentHash: nil, now: t0)
+        let firstPage = try await store.mappings.list(MappingFilter(workspaceID: "w1"), limit: 2)
+        #expect(firstPage.map(\.craftItemID) == ["5", "4"])
+        let secondPage = try await store.mappings.list(MappingFilter(workspaceID: "w1"), beforeID: firstPage.last?.id, limit: 2)
+        #expect(secondPage.map(\.craftItemID) == ["3", "2"])
+        #expect(try await store.mappings.list(MappingFilter(state: .linked)).map(\.craftItemID) == ["2"])
+        #expect(try await store.mappings.list(MappingFilter(search: "#2")).map(\.craftItemID) == ["2"])
+        #expect(try await store.mappings.list(MappingFilter(search: "9")).map(\.workspaceID) == ["w2"])
+        #expect(try await store.mappings.countsByState() == [.pending: 5, .linked: 1])
+        #expect(try await store.mappings.linked(afterID: 0, limit: 10).map(\.id) == [2])
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import Store
+
+@Suite("Opening and migrating the database")
+struct SchemaTests {
+    @Test("a new database is migrated to the latest version with WAL, full sync and foreign keys")
+    func freshDatabase() async throws {
+        let store = try makeStore()
+        #expect(store.openedAtVersion == 0)
+        let settings = try store.writer.exclusive { connection in
+            (
+                try connection.firstRow("PRAGMA journal_mode") { $0.string(0) } ?? nil,
+                try connection.scalarInt("PRAGMA synchronous"),
+                try connection.scalarInt("PRAGMA foreign_keys"),
+                try Migrator.version(of: connection)
+            )
+        }
+        #expect(settings.0 == "wal")
+        #expect(settings.1 == 2)  // FULL
+        #expect(settings.2 == 1)
+        #expect(settings.3 == Schema.latestVersion)
+    }
+
+    @Test("migrating again changes nothing")
+    func idempotent() throws {
+        let path = temporaryDatabasePath()
+        _ = try Store(path: path)
+        let reopened = try Store(path: path)
+        #expect(reopened.openedAtVersion == Schema.latestVersion)
+        let result = try reopened.writer.exclusive { try Migrator.migrate($0) }
+        #expect(result.from == Schema.latestVersion && result.to == Schema.latestVersion)
+    }
+
+    @Test("a database from a newer craft-sync is refused, naming both versions, and left unchanged")
+    func newerSchema() throws {
+        let path = temporaryDatabasePath()
+        do {
+            let connection = try Connection(path: path)
+            try connection.execute("CREATE TABLE future (x); PRAGMA user_version = 99")
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let error = try #require(throws: StoreError.self) { try Store(path: path) }
+        #expect("\(error)".contains("schema version 99"))
+        #expect("\(error)".contains("up to \(Schema.latestVersion)"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test("a file that is not SQLite is refused clearly and not overwritten")
+    func notADatabase() throws {
+        let path = temporaryDatabasePath()
+        let garbage = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        try garbage.write(to: URL(fileURLWithPath: path))
+        let error = try #require(throws: StoreError.self) { try Store(path: path) }
+        guard case .notADatabase = error else { Issue.record("got \(error)"); return }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
+    }
+
+    @Test("a path in a missing directory gives a clear error")
+    func missingDirectory() throws {
+        let error = try #require(throws: StoreError.self) { try Store(path: "/nonexistent-dir/craft-sync.sqlite") }
+        #expect("\(error)".contains("cannot open the database at /nonexistent-dir/craft-sync.sqlite"))
+    }
+
+    @Test("SQLite errors carry the code, message and SQL but not the bound values")
+    func errorsHideValues() async throws {
+        let store = try makeStore()
+        _ = try await store.mappings.claim(workspaceID: "w", craftItemID: "1", devToolKind: "github", devToolInstance: "gh", contentHash: nil, now: t0)
+        let second = try await store.mappings.claim(workspaceID: "w", craftItemID: "2", devToolKind: "github", devToolInstance: "gh", contentHash: nil, now: t0)
+        guard case .claimed(let mapping) = second else { Issue.record("not claimed"); return }
+        try await store.mappings.link(id: 1, devIssueID: "secret-issue-id-1234", key: "#1", url: nil, contentHash: nil, now: t0)
+        let error = await #expect(throws: SQLiteError.self) {
+            try await store.mappings.link(id: mapping.id, devIssueID: "secret-issue-id-1234", key: "#2", url: nil, contentHash: nil, now: t0)
+        }
+        #expect(error?.isConstraintViolation == true)
+        #expect(error?.description.contains("UNIQUE constraint failed") == true)
+        #expect(error?.description.contains("UPDATE mappings") == true)
+        #expect(error?.description.contains("secret-issue-id-1234") == false)
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+@testable import Store
+
+/// A fresh database file in the temporary directory.
+func temporaryDatabasePath() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("craft-sync-store-\(UUID().uuidString).sqlite").path
+}
+
+func makeStore() throws -> Store {
+    try Store(path: temporaryDatabasePath())
+}
+
+let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+extension Store {
+    func integrityCheck() async throws -> String {
+        try await read { try $0.firstRow("PRAGMA integrity_check") { $0.string(0) } ?? nil } ?? "no answer"
+    }
+}
