@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "craft-sync", targets: ["craft-sync"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
+        .library(name: "Store", targets: ["Store"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),

@@ -8,6 +8,7 @@ let package = Package(
     dependencies: [.package(name: "craft-sync", path: "..")],
     targets: [
         .executableTarget(name: "HTTPBenchServer", dependencies: [.product(name: "HTTPServer", package: "craft-sync")]),
+        .executableTarget(name: "StoreBench", dependencies: [.product(name: "Store", package: "craft-sync")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -13,10 +13,10 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 echo "building (release)..."
 swift build -c release --product craft-sync >/dev/null
 swift build -c release --package-path Benchmarks --product HTTPBenchServer >/dev/null
-swift build -c release --package-path Benchmarks/peers/hummingbird --product HummingbirdPeer >/dev/null
+swift build -c release --package-path Benchmarks/peers/hummingbird-peer --product HummingbirdPeer >/dev/null
 craft_sync="$(swift build -c release --show-bin-path)/craft-sync"
 bench_server="$(swift build -c release --package-path Benchmarks --show-bin-path)/HTTPBenchServer"
-peer="$(swift build -c release --package-path Benchmarks/peers/hummingbird --show-bin-path)/HummingbirdPeer"
+peer="$(swift build -c release --package-path Benchmarks/peers/hummingbird-peer --show-bin-path)/HummingbirdPeer"
 
 wait_for_port() {
     for _ in $(seq 1 200); do

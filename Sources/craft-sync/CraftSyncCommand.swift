@@ -7,7 +7,7 @@ struct CraftSyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "craft-sync",
         abstract: "Keeps Craft.io and your development tool in step.",
-        subcommands: [ServeCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, BackupCommand.self],
         defaultSubcommand: nil)
 }
 
@@ -40,6 +40,38 @@ struct ServeCommand: AsyncParsableCommand {
             try options.load(extra: listen.map { [("listen", "--listen", $0)] } ?? [])
         } body: { configuration, logger in
             try await Application(configuration: configuration, logger: logger).run()
+        }
+    }
+}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate", abstract: "Create or upgrade the database schema (serve also does this at start).")
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        try await Launcher.run { try options.load() } body: { configuration, _ in
+            print(try DatabaseCommands.migrate(configuration))
+        }
+    }
+}
+
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup", abstract: "Write a consistent copy of the database, safe while the service runs.")
+
+    @Argument(help: "Where to write the copy.")
+    var path: String
+
+    @Flag(name: .long, help: "Overwrite PATH if it exists.")
+    var force = false
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        try await Launcher.run { try options.load() } body: { configuration, _ in
+            print(try DatabaseCommands.backup(configuration, to: path, overwrite: force))
         }
     }
 }

@@ -5,6 +5,8 @@ import HTTPServer
 public struct Configuration: Sendable {
     public var listen = ListenAddress(host: "0.0.0.0", port: 8080)
     public var databasePath = "./craft-sync.sqlite"
+    /// Processed and ignored events older than this are pruned; dead ones are kept for an operator.
+    public var eventRetention: Duration = .seconds(30 * 86_400)
     public var log = LogSettings()
     public var http = HTTPSettings()
     public var craft = CraftSettings()

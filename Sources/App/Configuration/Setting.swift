@@ -75,6 +75,9 @@ extension Setting {
         Setting("http.max_decompressed_body_bytes", "Largest body after gzip decoding (default 26MiB)") { config, value throws(SettingError) in
             config.http.limits.decompressedBody = try parseByteCount(value)
         },
+        Setting("events.retention", "How long processed and ignored webhook events are kept (default 30d); dead ones stay until replayed") { config, value throws(SettingError) in
+            config.eventRetention = try parseDuration(value)
+        },
         Setting("craft.api_key", "Craft.io API key", secret: true) { config, value throws(SettingError) in
             config.craft.apiKey = try parseSecret(value)
         },

@@ -3,7 +3,7 @@ import Foundation
 /// Parsers for setting values. Each error message says what was expected, never echoing a secret.
 extension Setting {
     static func parseDuration(_ text: String) throws(SettingError) -> Duration {
-        let units: [(suffix: String, nanoseconds: Double)] = [("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
+        let units: [(suffix: String, nanoseconds: Double)] = [("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9), ("d", 86_400e9)]
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         for unit in units where trimmed.hasSuffix(unit.suffix) {
             if let number = Double(trimmed.dropLast(unit.suffix.count)), number >= 0, number.isFinite {
@@ -11,7 +11,7 @@ extension Setting {
             }
         }
         if let seconds = Double(trimmed), seconds >= 0, seconds.isFinite { return .nanoseconds(Int64(seconds * 1e9)) }
-        throw SettingError("expected a duration such as 500ms, 10s, 5m or 1h")
+        throw SettingError("expected a duration such as 500ms, 10s, 5m, 1h or 30d")
     }
 
     static func parseInteger(_ text: String, in range: ClosedRange<Int>) throws(SettingError) -> Int {

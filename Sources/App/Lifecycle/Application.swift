@@ -43,8 +43,12 @@ public final class Application: Sendable {
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
     public func run() async throws {
         try start()
+        let retention = RetentionService(
+            store: store, retention: configuration.eventRetention, interval: .seconds(3600), logger: logger)
+        let maintenance = Task { await retention.run() }
         let signal = await TerminationSignal.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
+        maintenance.cancel()
         await server.shutdown()
     }
 }

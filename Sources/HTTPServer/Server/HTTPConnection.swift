@@ -9,14 +9,15 @@ import Logging
 /// One client connection, driven by Dispatch read and write sources on a non-blocking socket.
 ///
 /// `@unchecked Sendable` is safe because every mutable property is read and written only on `queue`
-/// (a serial queue): Dispatch runs the sources' handlers there, and every other entry point
-/// (`start`, `beginShutdown`, `forceClose`, the handler's completion) hops onto it first.
+/// (its event loop's serial queue): Dispatch runs the sources' handlers there, handler tasks run there as
+/// their preferred executor, and every other entry point (`start`, `beginShutdown`, `forceClose`) hops
+/// onto it first.
 final class HTTPConnection: @unchecked Sendable {
     private enum Phase {
         /// Waiting for (the rest of) a request head.
         case awaitingRequest
         case readingBody
-        /// A handler is running; reading is paused so a pipelining client cannot make us buffer without bound.
+        /// A handler is running; bytes that arrive meanwhile are buffered (up to a limit) but not parsed.
         case handling
         /// Our side is shut down; reading and discarding until the peer closes, so the last response is not
         /// lost to a TCP reset caused by unread data (the "lingering close" of RFC 9112 §9.6).
@@ -28,6 +29,7 @@ final class HTTPConnection: @unchecked Sendable {
 
     let descriptor: Int32
     private let context: ServerContext
+    private let loop: EventLoop
     private let queue: DispatchQueue
     private let onClose: @Sendable (HTTPConnection) -> Void
     private let readSource: any DispatchSourceRead
@@ -47,12 +49,17 @@ final class HTTPConnection: @unchecked Sendable {
     private var timerPurpose = TimerPurpose.header
     private var pendingCancellations = 0
 
-    init(descriptor: Int32, context: ServerContext, onClose: @escaping @Sendable (HTTPConnection) -> Void) {
+    /// While a handler runs, reading pauses once this much is buffered, so a pipelining client cannot make us
+    /// hold more than this beyond the limits of the request in hand.
+    private let pipelineBufferLimit = 1 << 20
+
+    init(descriptor: Int32, context: ServerContext, loop: EventLoop, onClose: @escaping @Sendable (HTTPConnection) -> Void) {
         self.descriptor = descriptor
         self.context = context
         self.onClose = onClose
         self.decoder = HTTPRequestDecoder(limits: context.configuration.limits)
-        self.queue = DispatchQueue(label: "craft-sync.http.connection")
+        self.loop = loop
+        self.queue = loop.queue
         self.readSource = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
         self.timer = DispatchSource.makeTimerSource(queue: queue)
     }
@@ -96,6 +103,7 @@ final class HTTPConnection: @unchecked Sendable {
         }
         if received > 0 {
             context.observer.bytesReceived(received)
+            if phase == .handling && decoder.bufferedByteCount > pipelineBufferLimit { suspendReading() }
             processBuffered()
         } else if received == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
             close()  // the peer closed or reset the connection
@@ -138,17 +146,18 @@ final class HTTPConnection: @unchecked Sendable {
     private func handle(_ head: HTTPRequestHead, _ body: [UInt8]) {
         phase = .handling
         disarmTimer()
-        suspendReading()
         let requestID = context.makeRequestID()
         let started = ContinuousClock.now
-        let context = context
-        Task {
+        // The task prefers this loop as its executor: the handler starts here and, after any await elsewhere
+        // (the store's queue, an actor), comes back here, so `finish` runs on `queue` with no extra hop.
+        loop.run { [self] in
             let response = await context.respond(to: head, body: body, requestID: requestID)
-            queue.async { [self] in finish(head, response, requestID: requestID, started: started) }
+            finish(head, response, requestID: requestID, started: started)
         }
     }
 
     private func finish(_ head: HTTPRequestHead, _ response: HTTPResponse, requestID: String, started: ContinuousClock.Instant) {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard phase == .handling else { return }
         let keepAlive = head.keepAlive && !shuttingDown
         write(context.encoder.encode(response, for: head, requestID: requestID, keepAlive: keepAlive))

@@ -22,12 +22,16 @@ public final class HTTPServer: Sendable {
     private let context: ServerContext
     private let state = Mutex(State())
     private let acceptQueue = DispatchQueue(label: "craft-sync.http.accept")
+    private let loops: [EventLoop]
+    private let nextLoop = Atomic<Int>(0)
 
     public init(
         configuration: HTTPServerConfiguration, responder: any HTTPResponder,
         observer: any HTTPServerObserver = NoHTTPServerObserver(), logger: Logger
     ) {
         context = ServerContext(configuration: configuration, responder: responder, observer: observer, logger: logger)
+        let count = configuration.eventLoops ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        loops = (0..<count).map(EventLoop.init)
     }
 
     public var configuration: HTTPServerConfiguration { context.configuration }
@@ -115,7 +119,8 @@ public final class HTTPServer: Sendable {
                 context.logger.error("accept failed", metadata: ["error": "\(error)"])
                 return
             }
-            let connection = HTTPConnection(descriptor: descriptor, context: context) { [weak self] closed in
+            let loop = loops[nextLoop.add(1, ordering: .relaxed).oldValue % loops.count]
+            let connection = HTTPConnection(descriptor: descriptor, context: context, loop: loop) { [weak self] closed in
                 self?.connectionClosed(closed)
             }
             state.withLock { $0.connections[ObjectIdentifier(connection)] = connection }

@@ -12,6 +12,8 @@ public struct HTTPServerConfiguration: Sendable {
     /// Connections served at once; further ones wait in the kernel's backlog rather than exhausting descriptors.
     public var maxConnections = 1024
     public var backlog: Int32 = 512
+    /// Serial queues the connections are spread over; nil means one per online core.
+    public var eventLoops: Int?
     /// Responses with larger bodies are gzip-compressed when the client accepts it.
     public var compressionThreshold = 1024
     /// How long a graceful shutdown waits for in-flight requests before closing their connections.

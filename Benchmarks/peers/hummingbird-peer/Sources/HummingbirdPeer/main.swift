@@ -22,7 +22,6 @@ router.post("ingest") { request, context -> EditedResponse<Accepted> in
     let payload = try await request.decode(as: Payload.self, context: context)
     return EditedResponse(status: .accepted, response: Accepted(accepted: true, id: payload.issue.id))
 }
-var logger = Logger(label: "bench")
-logger.logLevel = .warning
-let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+// Hummingbird logs only its start-up by default (no per-request middleware), as the craft-sync bench server.
+let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
 try await app.runService()

@@ -1,0 +1,32 @@
+import Foundation
+import Logging
+import Store
+
+/// Prunes what the store no longer needs, once at start and then every `interval`: processed and ignored
+/// events and finished jobs older than the retention. Dead events and jobs are kept for an operator.
+struct RetentionService: Sendable {
+    let store: Store
+    let retention: Duration
+    let interval: Duration
+    let logger: Logger
+
+    func run() async {
+        while !Task.isCancelled {
+            await pruneOnce(now: .now)
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    func pruneOnce(now: Date) async {
+        let cutoff = now.addingTimeInterval(-Double(retention.components.seconds))
+        do {
+            let events = try await store.events.prune(finishedBefore: cutoff)
+            let jobs = try await store.jobs.pruneDone(before: cutoff)
+            if events + jobs > 0 {
+                logger.info("pruned old records", metadata: ["events": "\(events)", "jobs": "\(jobs)"])
+            }
+        } catch {
+            logger.error("pruning failed; will try again", metadata: ["error": "\(error)"])
+        }
+    }
+}
