@@ -11,9 +11,10 @@ threads="${THREADS:-2}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
 echo "building (release)..."
-swift build -c release --product craft-sync >/dev/null
-swift build -c release --package-path Benchmarks --product HTTPBenchServer >/dev/null
-swift build -c release --package-path Benchmarks/peers/hummingbird-peer --product HummingbirdPeer >/dev/null
+build() { swift build -c release "$@" > /tmp/craft-sync-bench-build.log 2>&1 || { cat /tmp/craft-sync-bench-build.log >&2; exit 1; }; }
+build --product craft-sync
+build --package-path Benchmarks --product HTTPBenchServer
+build --package-path Benchmarks/peers/hummingbird-peer --product HummingbirdPeer
 craft_sync="$(swift build -c release --show-bin-path)/craft-sync"
 bench_server="$(swift build -c release --package-path Benchmarks --show-bin-path)/HTTPBenchServer"
 peer="$(swift build -c release --package-path Benchmarks/peers/hummingbird-peer --show-bin-path)/HummingbirdPeer"

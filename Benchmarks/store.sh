@@ -4,5 +4,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-swift build -c release --package-path Benchmarks --product StoreBench >/dev/null
+swift build -c release --package-path Benchmarks --product StoreBench > /tmp/craft-sync-bench-build.log 2>&1 || { cat /tmp/craft-sync-bench-build.log >&2; exit 1; }
 "$(swift build -c release --package-path Benchmarks --show-bin-path)/StoreBench" "${1:-3}"

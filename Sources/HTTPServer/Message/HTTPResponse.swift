@@ -19,12 +19,16 @@ public struct HTTPResponse: Sendable {
         HTTPResponse(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: Array(text.utf8))
     }
 
-    /// Encodes `value` as a JSON body with sorted keys, so answers are stable to read and to test.
-    public static func json(_ value: some Encodable, status: HTTPStatus = .ok) throws -> HTTPResponse {
+    private static let jsonEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        let data = try encoder.encode(value)
+        return encoder
+    }()
+
+    /// Encodes `value` as a JSON body with sorted keys, so answers are stable to read and to test.
+    public static func json(_ value: some Encodable, status: HTTPStatus = .ok) throws -> HTTPResponse {
+        let data = try jsonEncoder.encode(value)
         return HTTPResponse(status: status, headers: [.contentType: "application/json"], body: Array(data))
     }
 }

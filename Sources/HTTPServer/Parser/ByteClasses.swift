@@ -19,6 +19,13 @@ enum ByteClass {
 
     @inline(__always) static func isToken(_ byte: UInt8) -> Bool { tokenTable[Int(byte)] }
 
+    /// uri-host [ ":" port ] (RFC 3986 §3.2.2): reg-name, IPv4 or IP-literal characters only.
+    private static let hostTable: [Bool] = (0..<256).map { byte in
+        Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:[]%".utf8).contains(UInt8(byte))
+    }
+
+    @inline(__always) static func isHostByte(_ byte: UInt8) -> Bool { hostTable[Int(byte)] }
+
     /// field-vchar = VCHAR / obs-text, plus SP and HTAB inside a value (RFC 9110 §5.5).
     /// Everything else, NUL, CR, LF and DEL included, is refused.
     @inline(__always) static func isFieldValueByte(_ byte: UInt8) -> Bool {

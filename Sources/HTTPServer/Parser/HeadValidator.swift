@@ -22,9 +22,7 @@ enum HeadValidator {
         let hosts = headers.values(.host)
         if version == .http1_1 && hosts.isEmpty { throw .invalidHost("missing") }
         if hosts.count > 1 { throw .invalidHost("repeated") }
-        // uri-host [ ":" port ] (RFC 3986 §3.2.2): reg-name, IPv4 or IP-literal characters only.
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:[]%".utf8)
-        if let host = hosts.first, !host.utf8.allSatisfy(allowed.contains) {
+        if let host = hosts.first, !host.utf8.allSatisfy(ByteClass.isHostByte) {
             throw .invalidHost("characters outside the URI host grammar")
         }
     }

@@ -32,11 +32,11 @@ struct RequestTarget: Equatable {
             if rest.hasPrefix("?") { rest = "/" + rest }
         }
         // A fragment is never sent in a request-target (RFC 9112 §3.2.1 has no '#').
-        guard !rest.contains("#") else { throw .invalidTarget("fragment in request target") }
+        guard !rest.utf8.contains(UInt8(ascii: "#")) else { throw .invalidTarget("fragment in request target") }
 
         let rawPath: Substring
         var query: [Pair] = []
-        if let questionMark = rest.firstIndex(of: "?") {
+        if let questionMark = rest.utf8.firstIndex(of: UInt8(ascii: "?")) {
             rawPath = rest[..<questionMark]
             query = try parseQuery(rest[rest.index(after: questionMark)...])
         } else {
@@ -66,7 +66,8 @@ struct RequestTarget: Equatable {
 /// and a decoded NUL is refused: nothing downstream expects one in a path.
 enum PercentDecoding {
     static func decode(_ text: Substring, plusIsSpace: Bool = false) throws(HTTPParseError) -> String {
-        guard text.contains("%") || (plusIsSpace && text.contains("+")) else { return String(text) }
+        let needsDecoding = text.utf8.contains { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }
+        guard needsDecoding else { return String(text) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
