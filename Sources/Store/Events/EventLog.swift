@@ -27,7 +27,8 @@ public struct EventLog: Sendable {
 
     /// Stores a delivery durably (the body compressed with zlib). Returns once committed.
     public func append(_ event: IncomingEvent) async throws -> AppendResult {
-        let compressed = try Zlib.compress(event.body, framing: .zlib)
+        // Level 1: most of the size win on JSON (~5-10x) at a fraction of the CPU of the default level.
+        let compressed = try Zlib.compress(event.body, framing: .zlib, level: 1)
         let headers = String(decoding: try JSONEncoder.sorted.encode(event.headers), as: UTF8.self)
         return try await store.write { connection in
             try connection.run(
