@@ -32,6 +32,9 @@ let package = Package(
             "CSQLite",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "OutboundHTTP"),
+        .target(name: "CraftAPI", dependencies: ["OutboundHTTP"]),
+        .target(name: "Simulators", dependencies: ["HTTPServer", "CraftAPI"]),
         .target(name: "App", dependencies: [
             "HTTPServer", "Store", "Compression",
             .product(name: "Logging", package: "swift-log"),
@@ -53,6 +56,7 @@ let package = Package(
         .executableTarget(name: "StoreCrashWriter", dependencies: ["Store"]),
 
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreCrashWriter"]),
+        .testTarget(name: "OutsideWorldTests", dependencies: ["OutboundHTTP", "CraftAPI", "Simulators", "HTTPServer"]),
         .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "Store"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,29 @@
+import Foundation
+import OutboundHTTP
+
+/// What craft-sync needs from Craft.io. Two implementations speak the two documented forms of the API.
+public protocol CraftClient: Sendable {
+    /// Items in `status` (by name). `updatedFrom` narrows to recent changes where the form supports it.
+    func items(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> [CraftItem]
+    func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem
+    /// Sets a custom field (the progress field, or the link back to the dev issue) to `value`.
+    func setField(workspaceID: String, itemID: String, field: String, value: String) async throws(CraftError)
+}
+
+/// Which documented form of the API a deployment speaks.
+public enum CraftDialect: String, Sendable, CaseIterable {
+    /// Craft.io's integration guide: `x-craft-api-key`, `PUT /workspace/{id}/items/{itemId}` with `customFieldValues`.
+    case guide
+    /// The published OpenAPI document: `x-api-key`, paged lists, `PUT /item` with `customFields` by id.
+    case openapi
+}
+
+public enum CraftClients {
+    public static func make(dialect: CraftDialect, baseURL: URL, apiKey: String, http: any HTTPClient) -> any CraftClient {
+        let transport = CraftTransport(baseURL: baseURL, apiKey: apiKey, dialect: dialect, http: http)
+        switch dialect {
+        case .guide: return GuideCraftClient(transport: transport)
+        case .openapi: return OpenAPICraftClient(transport: transport)
+        }
+    }
+}

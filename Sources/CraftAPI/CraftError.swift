@@ -1,0 +1,42 @@
+import OutboundHTTP
+
+/// A Craft.io call that failed, saying which call and what to do about it. Never contains the API key.
+public enum CraftError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unauthorized(operation: String, message: String)
+    case forbidden(operation: String, message: String)
+    case notFound(operation: String, message: String)
+    case rejected(operation: String, status: Int, message: String)
+    case serverError(operation: String, status: Int, message: String)
+    case unreachable(OutboundError)
+    case malformedResponse(operation: String, detail: String)
+    case unknownCustomField(name: String, known: [String])
+
+    public var description: String {
+        switch self {
+        case .unauthorized(let operation, let message):
+            "\(operation): Craft.io refused the API key (401: \(message)). Check craft.api_key and craft.dialect (the guide form sends x-craft-api-key, the openapi form x-api-key)."
+        case .forbidden(let operation, let message):
+            "\(operation): the API key lacks a permission (403: \(message)). It needs read:items:craft and write:items:craft."
+        case .notFound(let operation, let message):
+            "\(operation): not found (404: \(message)). Check craft.workspace_id and craft.base_url (EU accounts use https://api-eu.craft.io)."
+        case .rejected(let operation, let status, let message):
+            "\(operation): Craft.io rejected the request (\(status): \(message))."
+        case .serverError(let operation, let status, let message):
+            "\(operation): Craft.io failed (\(status): \(message)); will retry later."
+        case .unreachable(let error):
+            "Craft.io: \(error)"
+        case .malformedResponse(let operation, let detail):
+            "\(operation): unexpected response from Craft.io (\(detail))."
+        case .unknownCustomField(let name, let known):
+            "Craft.io has no custom field named '\(name)' in this workspace (it has: \(known.joined(separator: ", "))). Check the progress field setting."
+        }
+    }
+
+    /// Whether trying again later may help.
+    public var isTransient: Bool {
+        switch self {
+        case .serverError, .unreachable: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import OutboundHTTP
+
+/// The part both forms share: URLs, the key header, JSON, and turning Craft's errors (`{"message": ...}`)
+/// into `CraftError`s.
+struct CraftTransport: Sendable {
+    let baseURL: URL
+    let apiKey: String
+    let dialect: CraftDialect
+    let http: any HTTPClient
+
+    private var keyHeader: String { dialect == .guide ? "x-craft-api-key" : "x-api-key" }
+
+    func url(_ path: String, query: [(String, String)] = []) -> URL {
+        var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
+        if !query.isEmpty { components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
+        return components.url!
+    }
+
+    func get<T: Decodable>(_ url: URL, as type: T.Type, operation: String) async throws(CraftError) -> T {
+        let response = try await send(OutboundRequest(url: url, headers: headers(), operation: operation))
+        return try decode(type, from: response.body, operation: operation)
+    }
+
+    func put(_ url: URL, body: some Encodable, operation: String) async throws(CraftError) {
+        let data: Data
+        do {
+            data = try JSONEncoder().encode(body)
+        } catch {
+            throw .malformedResponse(operation: operation, detail: "could not encode the request: \(error)")
+        }
+        var headers = headers()
+        headers["Content-Type"] = "application/json"
+        _ = try await send(OutboundRequest(method: "PUT", url: url, headers: headers, body: data, operation: operation))
+    }
+
+    private func headers() -> [String: String] {
+        [keyHeader: apiKey, "Accept": "application/json"]
+    }
+
+    private func send(_ request: OutboundRequest) async throws(CraftError) -> OutboundResponse {
+        let response: OutboundResponse
+        do {
+            response = try await http.send(request)
+        } catch {
+            throw .unreachable(error)
+        }
+        guard !response.isSuccess else { return response }
+        let message = Self.message(in: response.body)
+        switch response.status {
+        case 401: throw .unauthorized(operation: request.operation, message: message)
+        case 403: throw .forbidden(operation: request.operation, message: message)
+        case 404: throw .notFound(operation: request.operation, message: message)
+        case 500...: throw .serverError(operation: request.operation, status: response.status, message: message)
+        default: throw .rejected(operation: request.operation, status: response.status, message: message)
+        }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, from data: Data, operation: String) throws(CraftError) -> T {
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch {
+            throw .malformedResponse(operation: operation, detail: "\(error)")
+        }
+    }
+
+    /// Craft's error body is `{"message": "..."}` (plus `details` on a 400 from `PUT /item`).
+    static func message(in body: Data) -> String {
+        struct ErrorBody: Decodable {
+            var message: String?
+            var details: String?
+        }
+        guard let decoded = try? JSONDecoder().decode(ErrorBody.self, from: body), let message = decoded.message else {
+            return String(decoding: body.prefix(200), as: UTF8.self)
+        }
+        return decoded.details.map { "\(message): \($0)" } ?? message
+    }
+}

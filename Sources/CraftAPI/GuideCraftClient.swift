@@ -1,0 +1,51 @@
+import Foundation
+
+/// The form in Craft.io's integration guide ("Craft.io ↔ Development Tool sync via Client Service"):
+/// `GET /workspace/{id}/items?status=...`, `PUT /workspace/{id}/items/{itemId}` with `customFieldValues`,
+/// key in `x-craft-api-key`. The guide shows no paging and no `updated_from`.
+struct GuideCraftClient: CraftClient {
+    let transport: CraftTransport
+
+    /// The guide does not show the list's envelope: accept `{"items": [...]}` and a bare array.
+    private enum ItemList: Decodable {
+        case wrapped([CraftItem])
+
+        struct Envelope: Decodable { var items: [CraftItem] }
+
+        init(from decoder: any Decoder) throws {
+            if let envelope = try? Envelope(from: decoder) {
+                self = .wrapped(envelope.items)
+            } else {
+                self = .wrapped(try [CraftItem](from: decoder))
+            }
+        }
+
+        var items: [CraftItem] {
+            switch self { case .wrapped(let items): items }
+        }
+    }
+
+    func items(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> [CraftItem] {
+        let url = transport.url("workspace/\(workspaceID)/items", query: [("status", status)])
+        return try await transport.get(url, as: ItemList.self, operation: "Craft.io: list items in '\(status)'").items
+    }
+
+    func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem {
+        try await transport.get(
+            transport.url("workspace/\(workspaceID)/items/\(itemID)"), as: CraftItem.self, operation: "Craft.io: get item \(itemID)")
+    }
+
+    func setField(workspaceID: String, itemID: String, field: String, value: String) async throws(CraftError) {
+        struct Update: Encodable {
+            struct FieldValue: Encodable {
+                var fieldId: String
+                var value: String
+            }
+            var customFieldValues: [FieldValue]
+        }
+        try await transport.put(
+            transport.url("workspace/\(workspaceID)/items/\(itemID)"),
+            body: Update(customFieldValues: [.init(fieldId: field, value: value)]),
+            operation: "Craft.io: set \(field) of item \(itemID)")
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Synchronization
+
+/// The form in Craft.io's published OpenAPI document: `x-api-key`, `GET /workspace/{id}/items` paged with
+/// `page`/`limit` and `metadata.totalPages`, `updated_from`, `GET /item/{id}`, and `PUT /item` whose
+/// `customFields` name fields by id (long numbers), resolved here from `GET /workspace/{id}/custom_fields`.
+final class OpenAPICraftClient: CraftClient {
+    let transport: CraftTransport
+    let pageSize = 50
+    /// Field name → id per workspace; custom fields change rarely, and a miss refreshes the list.
+    private let fieldIDs = Mutex<[String: [String: String]]>([:])
+
+    init(transport: CraftTransport) {
+        self.transport = transport
+    }
+
+    private struct Page: Decodable {
+        struct Metadata: Decodable {
+            var currentPage: Double
+            var totalPages: Double
+        }
+        var items: [CraftItem]
+        var metadata: Metadata?
+    }
+
+    func items(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> [CraftItem] {
+        var items: [CraftItem] = []
+        var page = 1
+        while true {
+            var query = [("status", status), ("page", String(page)), ("limit", String(pageSize))]
+            if let updatedFrom { query.append(("updated_from", updatedFrom.formatted(.iso8601))) }
+            let result = try await transport.get(
+                transport.url("workspace/\(workspaceID)/items", query: query), as: Page.self,
+                operation: "Craft.io: list items in '\(status)' (page \(page))")
+            items += result.items
+            let totalPages = Int(result.metadata?.totalPages ?? 1)
+            // Stop on the last page, and on an empty page whatever the metadata claims.
+            if page >= totalPages || result.items.isEmpty { return items }
+            page += 1
+        }
+    }
+
+    func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem {
+        try await transport.get(transport.url("item/\(itemID)"), as: CraftItem.self, operation: "Craft.io: get item \(itemID)")
+    }
+
+    func setField(workspaceID: String, itemID: String, field: String, value: String) async throws(CraftError) {
+        struct Update: Encodable {
+            var id: String
+            var customFields: [CraftItem.CustomFieldValue]
+        }
+        let fieldID = try await resolveField(field, workspaceID: workspaceID)
+        try await transport.put(
+            transport.url("item"), body: Update(id: itemID, customFields: [.init(id: fieldID, value: value)]),
+            operation: "Craft.io: set \(field) of item \(itemID)")
+    }
+
+    func customFields(workspaceID: String) async throws(CraftError) -> [CraftCustomField] {
+        try await transport.get(
+            transport.url("workspace/\(workspaceID)/custom_fields", query: [("includeOptions", "true")]),
+            as: [CraftCustomField].self, operation: "Craft.io: list custom fields")
+    }
+
+    /// A field given as a numeric id is used as is; a name is looked up (and the cache refreshed on a miss).
+    private func resolveField(_ field: String, workspaceID: String) async throws(CraftError) -> String {
+        if field.allSatisfy(\.isNumber) { return field }
+        if let cached = fieldIDs.withLock({ $0[workspaceID]?[field] }) { return cached }
+        let fields = try await customFields(workspaceID: workspaceID)
+        let byName = Dictionary(fields.map { ($0.name, $0.id) }, uniquingKeysWith: { first, _ in first })
+        fieldIDs.withLock { $0[workspaceID] = byName }
+        guard let id = byName[field] else { throw .unknownCustomField(name: field, known: fields.map(\.name)) }
+        return id
+    }
+}

@@ -1,0 +1,216 @@
+import CraftAPI
+import Foundation
+import HTTPServer
+import Synchronization
+
+/// A fake Craft.io serving both documented API forms over one item store. A request's key header says which
+/// form it speaks: `x-craft-api-key` (integration guide) or `x-api-key` (OpenAPI document).
+public final class CraftSimulator: Sendable {
+    public let apiKey: String
+    let faults: FaultInjector
+    let calls: CallCounter
+    private let state = Mutex(State())
+
+    struct State {
+        var items: [CraftItem] = []
+        var nextID = 1001
+        var customFields: [CraftCustomField] = [
+            CraftCustomField(id: "2305843010172190992", name: "dev_status", type: "text"),
+            CraftCustomField(id: "2305843010172190993", name: "dev_link", type: "text"),
+        ]
+        var updates: [Update] = []
+    }
+
+    /// A recorded PUT: which item, which field, which value, through which form.
+    public struct Update: Sendable, Codable, Equatable {
+        public var itemId: String
+        public var fieldId: String
+        public var value: String
+        public var dialect: String
+    }
+
+    public init(apiKey: String, faults: FaultInjector, calls: CallCounter) {
+        self.apiKey = apiKey
+        self.faults = faults
+        self.calls = calls
+    }
+
+    /// What a test or `/_sim/craft/items` seeds.
+    public struct Seed: Sendable, Codable {
+        public var workspaceId: String
+        public var title: String
+        public var status: String
+        public var description: String?
+        public var type: String?
+        public var importance: String?
+        public var labels: [String]?
+        public var devToolKey: [String: String]?
+
+        public init(workspaceId: String, title: String, status: String, description: String? = nil, type: String? = nil,
+                    importance: String? = nil, labels: [String]? = nil, devToolKey: [String: String]? = nil) {
+            self.workspaceId = workspaceId
+            self.title = title
+            self.status = status
+            self.description = description
+            self.type = type
+            self.importance = importance
+            self.labels = labels
+            self.devToolKey = devToolKey
+        }
+    }
+
+    @discardableResult
+    public func seed(_ seed: Seed, now: Date = .now) -> CraftItem {
+        state.withLock { state in
+            let id = String(state.nextID)
+            state.nextID += 1
+            var item = CraftItem(id: id, title: seed.title)
+            item.workspaceId = seed.workspaceId
+            item.shortId = "CR-\(id)"
+            item.type = seed.type ?? "Story"
+            item.description = seed.description
+            item.status = .init(id: "status-\(seed.status.lowercased().replacingOccurrences(of: " ", with: "-"))", name: seed.status)
+            item.importance = seed.importance.map { .init(id: "importance-\($0.lowercased())", name: $0) }
+            item.labels = seed.labels ?? []
+            item.devToolKey = seed.devToolKey
+            item.customFields = []
+            item.webUrl = "https://app.craft.io/item/\(id)"
+            item.creationTime = now.formatted(.iso8601)
+            item.updateTime = now.formatted(.iso8601)
+            state.items.append(item)
+            return item
+        }
+    }
+
+    public var items: [CraftItem] { state.withLock { $0.items } }
+    public var updates: [Update] { state.withLock { $0.updates } }
+
+    /// Moves an item to another status (a product manager at work).
+    public func setStatus(itemID: String, status: String, now: Date = .now) {
+        state.withLock { state in
+            guard let index = state.items.firstIndex(where: { $0.id == itemID }) else { return }
+            state.items[index].status = .init(id: "status-\(status.lowercased())", name: status)
+            state.items[index].updateTime = now.formatted(.iso8601)
+        }
+    }
+
+    func register(in router: inout Router) {
+        router.get("/workspace/:workspace/items") { [self] request in
+            try await serve(request, endpoint: "GET /workspace/:id/items") { dialect in
+                try listItems(request, dialect: dialect)
+            }
+        }
+        router.get("/workspace/:workspace/items/:item") { [self] request in
+            try await serve(request, endpoint: "GET /workspace/:id/items/:item", only: .guide) { _ in
+                try .json(try item(request.parameters["item"] ?? "", workspace: request.parameters["workspace"]))
+            }
+        }
+        router.add(.put, "/workspace/:workspace/items/:item") { [self] request in
+            try await serve(request, endpoint: "PUT /workspace/:id/items/:item", only: .guide) { _ in
+                struct Body: Decodable {
+                    struct Value: Decodable { var fieldId: String; var value: String }
+                    var customFieldValues: [Value]
+                }
+                let body = try request.decodeJSON(Body.self)
+                let itemID = request.parameters["item"] ?? ""
+                for value in body.customFieldValues {
+                    try update(itemID: itemID, field: value.fieldId, value: value.value, dialect: .guide)
+                }
+                return try .json(try item(itemID, workspace: request.parameters["workspace"]))
+            }
+        }
+        router.get("/item/:item") { [self] request in
+            try await serve(request, endpoint: "GET /item/:id", only: .openapi) { _ in
+                try .json(try item(request.parameters["item"] ?? "", workspace: nil))
+            }
+        }
+        router.add(.put, "/item") { [self] request in
+            try await serve(request, endpoint: "PUT /item", only: .openapi) { _ in
+                struct Body: Decodable {
+                    var id: String
+                    var customFields: [CraftItem.CustomFieldValue]?
+                }
+                let body = try request.decodeJSON(Body.self)
+                for field in body.customFields ?? [] {
+                    try update(itemID: body.id, field: field.id, value: field.value ?? "", dialect: .openapi)
+                }
+                return try .json(try item(body.id, workspace: nil))
+            }
+        }
+        router.get("/workspace/:workspace/custom_fields") { [self] request in
+            try await serve(request, endpoint: "GET /workspace/:id/custom_fields", only: .openapi) { _ in
+                try .json(state.withLock { $0.customFields })
+            }
+        }
+    }
+
+    /// Checks the key for the form the request speaks, applies faults and counts the call.
+    private func serve(
+        _ request: HTTPRequest, endpoint: String, only: CraftDialect? = nil,
+        _ body: (CraftDialect) async throws -> HTTPResponse
+    ) async throws -> HTTPResponse {
+        calls.record("craft " + endpoint)
+        let dialect: CraftDialect
+        if let key = request.headers["x-craft-api-key"] {
+            guard key == apiKey else { return messageResponse(.unauthorized, "Invalid API key") }
+            dialect = .guide
+        } else if let key = request.headers["x-api-key"] {
+            guard key == apiKey else { return messageResponse(.unauthorized, "Invalid API key") }
+            dialect = .openapi
+        } else {
+            return messageResponse(.unauthorized, "Missing API key")
+        }
+        if let only, only != dialect { return messageResponse(.notFound, "Not found") }
+        if let failure = try await faults.before(target: "craft") { return failure }
+        do {
+            return try await body(dialect)
+        } catch let error as HTTPError {
+            return messageResponse(error.status, error.message)
+        }
+    }
+
+    private func listItems(_ request: HTTPRequest, dialect: CraftDialect) throws -> HTTPResponse {
+        let workspace = request.parameters["workspace"] ?? ""
+        let status = request.head.queryValue("status")
+        let updatedFrom = request.head.queryValue("updated_from").flatMap { try? Date($0, strategy: .iso8601) }
+        let matching = state.withLock { $0.items }.filter { item in
+            item.workspaceId == workspace && (status == nil || item.status?.name == status || item.status?.id == status)
+                && (updatedFrom == nil || (item.updateTime.flatMap { try? Date($0, strategy: .iso8601) } ?? .distantPast) >= updatedFrom!)
+        }
+        guard dialect == .openapi else { return try .json(matching) }  // the guide shows a plain list
+        let limit = max(1, Int(request.head.queryValue("limit") ?? "50") ?? 50)
+        let page = max(1, Int(request.head.queryValue("page") ?? "1") ?? 1)
+        let pages = max(1, (matching.count + limit - 1) / limit)
+        let slice = Array(matching.dropFirst((page - 1) * limit).prefix(limit))
+        struct Page: Encodable {
+            struct Metadata: Encodable { var currentPage: Int; var perPage: Int; var totalPages: Int; var totalRecords: Int }
+            var items: [CraftItem]
+            var metadata: Metadata
+        }
+        return try .json(Page(items: slice, metadata: .init(currentPage: page, perPage: limit, totalPages: pages, totalRecords: matching.count)))
+    }
+
+    private func item(_ id: String, workspace: String?) throws -> CraftItem {
+        guard let item = state.withLock({ $0.items.first { $0.id == id } }), workspace == nil || item.workspaceId == workspace else {
+            throw HTTPError(.notFound, "Item \(id) not found")
+        }
+        return item
+    }
+
+    /// The guide names fields by their name (`dev_status`); the OpenAPI form by id. Both land in `customFields`.
+    private func update(itemID: String, field: String, value: String, dialect: CraftDialect) throws {
+        try state.withLock { state in
+            guard let index = state.items.firstIndex(where: { $0.id == itemID }) else {
+                throw HTTPError(.notFound, "Item \(itemID) not found")
+            }
+            guard let definition = state.customFields.first(where: { $0.id == field || (dialect == .guide && $0.name == field) }) else {
+                throw HTTPError(.badRequest, "Unknown custom field \(field)")
+            }
+            var fields = state.items[index].customFields ?? []
+            fields.removeAll { $0.id == definition.id }
+            fields.append(.init(id: definition.id, name: definition.name, value: value))
+            state.items[index].customFields = fields
+            state.updates.append(Update(itemId: itemID, fieldId: definition.id, value: value, dialect: dialect.rawValue))
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import CraftAPI
+import Foundation
+import OutboundHTTP
+import Simulators
+import Testing
+
+@Suite("The Craft.io client against the simulator")
+struct CraftClientTests {
+    @Test("both forms list the items in a status and read one", arguments: CraftDialect.allCases)
+    func listAndGet(_ dialect: CraftDialect) async throws {
+        let fixture = try CraftFixture(dialect: dialect)
+        defer { Task { await fixture.simulators.shutdown() } }
+        let ready = fixture.seed("Onboarding checklist")
+        fixture.seed("Still refining", status: "In Refinement")
+        fixture.seed("Dark mode")
+
+        let items = try await fixture.client.items(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
+        #expect(items.map(\.title) == ["Onboarding checklist", "Dark mode"])
+        let one = try await fixture.client.item(workspaceID: CraftFixture.workspace, itemID: ready.id)
+        #expect(one == ready)
+        #expect(one.status?.name == "Ready for Development")
+    }
+
+    @Test("both forms set the progress field; the openapi form resolves the name to its id once", arguments: CraftDialect.allCases)
+    func setField(_ dialect: CraftDialect) async throws {
+        let fixture = try CraftFixture(dialect: dialect)
+        defer { Task { await fixture.simulators.shutdown() } }
+        let item = fixture.seed("Onboarding checklist")
+        try await fixture.client.setField(workspaceID: CraftFixture.workspace, itemID: item.id, field: "dev_status", value: "In Progress")
+        try await fixture.client.setField(workspaceID: CraftFixture.workspace, itemID: item.id, field: "dev_status", value: "Done")
+
+        #expect(fixture.simulators.craft.updates.map(\.value) == ["In Progress", "Done"])
+        #expect(fixture.simulators.craft.updates.allSatisfy { $0.fieldId == "2305843010172190992" && $0.dialect == dialect.rawValue })
+        #expect(fixture.simulators.craft.items.first?.customFieldValue("dev_status") == "Done")
+        let lookups = fixture.simulators.calls.count("craft GET /workspace/:id/custom_fields")
+        #expect(lookups == (dialect == .openapi ? 1 : 0))
+    }
+
+    @Test("the openapi form reads every page")
+    func paging() async throws {
+        let fixture = try CraftFixture(dialect: .openapi)
+        defer { Task { await fixture.simulators.shutdown() } }
+        for index in 0..<120 { fixture.seed("Item \(index)") }
+        let items = try await fixture.client.items(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
+        #expect(items.count == 120)
+        #expect(Set(items.map(\.id)).count == 120)
+        #expect(fixture.simulators.calls.count("craft GET /workspace/:id/items") == 3)
+    }
+
+    @Test("an unknown field name says which fields exist")
+    func unknownField() async throws {
+        let fixture = try CraftFixture(dialect: .openapi)
+        defer { Task { await fixture.simulators.shutdown() } }
+        let item = fixture.seed("x")
+        let error = await #expect(throws: CraftError.self) {
+            try await fixture.client.setField(workspaceID: CraftFixture.workspace, itemID: item.id, field: "progress", value: "Done")
+        }
+        #expect(error?.description.contains("no custom field named 'progress'") == true)
+        #expect(error?.description.contains("dev_status") == true)
+    }
+}
+
+@Suite("Craft.io faults: retries, waits and errors")
+struct CraftFaultTests {
+    @Test("5xx is retried with full-jitter backoff until it succeeds")
+    func serverErrorsRetried() async throws {
+        let fixture = try CraftFixture(dialect: .guide)
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed("x")
+        fixture.simulators.faults.set(.init(target: "craft", failNext: 3, status: 502))
+        let items = try await fixture.client.items(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
+        #expect(items.count == 1)
+        #expect(fixture.simulators.calls.count("craft GET /workspace/:id/items") == 4)
+        // base 1 s doubling, times the injected 0.5
+        #expect(fixture.clock.sleeps == [.milliseconds(500), .seconds(1), .seconds(2)])
+    }
+
+    @Test("429 and 503 wait as long as Retry-After says, in seconds or as an HTTP date")
+    func retryAfter() async throws {
+        let fixture = try CraftFixture(dialect: .openapi)
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed("x")
+        fixture.simulators.faults.set(.init(target: "craft", failNext: 1, status: 429, retryAfter: "7"))
+        _ = try await fixture.client.items(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
+        #expect(fixture.clock.sleeps == [.seconds(7)])
+
+        let date = fixture.clock.now().addingTimeInterval(30)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        fixture.simulators.faults.set(.init(target: "craft", failNext: 1, status: 503, retryAfter: formatter.string(from: date)))
+        _ = try await fixture.client.items(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
+        #expect(fixture.clock.sleeps == [.seconds(7), .seconds(30)])
+    }
+
+    @Test("retries stop after the configured attempts and the error says so")
+    func exhausted() async throws {
+        let fixture = try CraftFixture(dialect: .guide, maxAttempts: 3)
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.simulators.faults.set(.init(target: "craft", failNext: 10, status: 500))
+        let error = await #expect(throws: CraftError.self) {
+            _ = try await fixture.client.items(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
+        }
+        #expect(error == .unreachable(.exhausted(operation: "Craft.io: list items in 'Ready for Development'", attempts: 3, last: "HTTP 500")))
+        #expect(error?.isTransient == true)
+        #expect(fixture.clock.sleeps.count == 2)
+    }
+
+    @Test("401, 403 and 404 are not retried and say what to fix", arguments: [(401, "craft.api_key"), (403, "write:items:craft"), (404, "craft.workspace_id")])
+    func clientErrors(_ status: Int, _ hint: String) async throws {
+        let fixture = try CraftFixture(dialect: .openapi)
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.simulators.faults.set(.init(target: "craft", failNext: 1, status: status))
+        let error = await #expect(throws: CraftError.self) {
+            _ = try await fixture.client.items(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
+        }
+        #expect(error?.description.contains(hint) == true)
+        #expect(error?.isTransient == false)
+        #expect(fixture.clock.sleeps.isEmpty)
+        #expect(fixture.simulators.calls.count("craft GET /workspace/:id/items") == 1)
+    }
+
+    @Test("a wrong key is refused by the simulator, and the key never appears in the error")
+    func wrongKey() async throws {
+        let fixture = try CraftFixture(dialect: .guide, apiKey: "ck_live_very_secret_value")
+        defer { Task { await fixture.simulators.shutdown() } }
+        let error = await #expect(throws: CraftError.self) {
+            _ = try await fixture.client.items(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
+        }
+        guard case .unauthorized = error else { Issue.record("expected unauthorized, got \(String(describing: error))"); return }
+        #expect(error?.description.contains("ck_live_very_secret_value") == false)
+        #expect(String(reflecting: error).contains("ck_live_very_secret_value") == false)
+    }
+
+    @Test("an unreachable Craft.io is retried, then reported without the key")
+    func unreachable() async throws {
+        let policy = RetryPolicy(maxAttempts: 2, baseDelay: .seconds(1), random: { 0.5 })
+        let clock = ManualClock()
+        let http = RetryingHTTPClient(inner: URLSessionHTTPClient(requestTimeout: 2), policy: policy, clock: clock)
+        // Port 1 on loopback: nothing listens, the connection is refused at once.
+        let client = CraftClients.make(dialect: .guide, baseURL: URL(string: "http://127.0.0.1:1")!, apiKey: "ck_secret_123", http: http)
+        let error = await #expect(throws: CraftError.self) {
+            _ = try await client.items(workspaceID: "w", status: "Ready", updatedFrom: nil)
+        }
+        guard case .unreachable(.exhausted(_, let attempts, _)) = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(attempts == 2)
+        #expect(clock.sleeps == [.milliseconds(500)])
+        #expect(error?.description.contains("ck_secret_123") == false)
+    }
+}

@@ -1,0 +1,48 @@
+import CraftAPI
+import Foundation
+import OutboundHTTP
+import Simulators
+import Synchronization
+
+/// A clock whose sleeps return at once, advancing its time and recording how long each wait was.
+final class ManualClock: SyncClock {
+    private let state: Mutex<(now: Date, sleeps: [Duration])>
+
+    init(now: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
+        state = Mutex((now, []))
+    }
+
+    func now() -> Date { state.withLock { $0.now } }
+
+    func sleep(for duration: Duration) async throws {
+        state.withLock { state in
+            state.sleeps.append(duration)
+            state.now = state.now.addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+        }
+    }
+
+    var sleeps: [Duration] { state.withLock { $0.sleeps } }
+}
+
+/// A simulator on an ephemeral port and a Craft client of the chosen form pointed at it.
+struct CraftFixture {
+    let simulators: SimulatorServer
+    let clock = ManualClock()
+    let client: any CraftClient
+
+    static let workspace = "ws-1"
+
+    init(dialect: CraftDialect, apiKey: String = "sim-craft-key", maxAttempts: Int = 5) throws {
+        simulators = SimulatorServer()
+        try simulators.start()
+        // random() = 0.5: each backoff is half its ceiling, so the waits are known.
+        let policy = RetryPolicy(maxAttempts: maxAttempts, baseDelay: .seconds(1), maxDelay: .seconds(30), random: { 0.5 })
+        let http = RetryingHTTPClient(inner: URLSessionHTTPClient(requestTimeout: 5), policy: policy, clock: clock)
+        client = CraftClients.make(dialect: dialect, baseURL: simulators.baseURL, apiKey: apiKey, http: http)
+    }
+
+    @discardableResult
+    func seed(_ title: String, status: String = "Ready for Development") -> CraftItem {
+        simulators.craft.seed(.init(workspaceId: Self.workspace, title: title, status: status, description: "About \(title)"))
+    }
+}
