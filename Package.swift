@@ -34,7 +34,8 @@ let package = Package(
         ]),
         .target(name: "OutboundHTTP"),
         .target(name: "CraftAPI", dependencies: ["OutboundHTTP"]),
-        .target(name: "Simulators", dependencies: ["HTTPServer", "CraftAPI"]),
+        .target(name: "DevTools", dependencies: ["OutboundHTTP", "CCrypto"]),
+        .target(name: "Simulators", dependencies: ["HTTPServer", "CraftAPI", "DevTools"]),
         .target(name: "App", dependencies: [
             "HTTPServer", "Store", "Compression",
             .product(name: "Logging", package: "swift-log"),
@@ -56,7 +57,7 @@ let package = Package(
         .executableTarget(name: "StoreCrashWriter", dependencies: ["Store"]),
 
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreCrashWriter"]),
-        .testTarget(name: "OutsideWorldTests", dependencies: ["OutboundHTTP", "CraftAPI", "Simulators", "HTTPServer"]),
+        .testTarget(name: "OutsideWorldTests", dependencies: ["OutboundHTTP", "CraftAPI", "DevTools", "Simulators", "HTTPServer"]),
         .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "Store"]),
     ],
     swiftLanguageModes: [.v6]

@@ -8,13 +8,19 @@ public struct OutboundRequest: Sendable {
     public var body: Data?
     /// What the request is for, in words an operator understands ("Craft.io: list items"); errors name it.
     public var operation: String
+    /// Whether sending it twice does no more than sending it once. A create is not: after a reset or a 502 its
+    /// outcome is unknown, and only the caller (who can look for its marker) may decide to send it again.
+    public var isIdempotent: Bool
 
-    public init(method: String = "GET", url: URL, headers: [String: String] = [:], body: Data? = nil, operation: String) {
+    public init(
+        method: String = "GET", url: URL, headers: [String: String] = [:], body: Data? = nil, operation: String, isIdempotent: Bool? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.operation = operation
+        self.isIdempotent = isIdempotent ?? ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"].contains(method.uppercased())
     }
 }
 

@@ -2,7 +2,9 @@ import Foundation
 
 /// Retries what is worth retrying: transport failures, and the responses `classify` marks (by default 408,
 /// 429, 5xx). Other responses, 4xx included, are returned for the caller to turn into an error that says
-/// what to fix.
+/// what to fix. A request that is not idempotent is retried only when the server said it did not act
+/// (429, 503, or any answer with `Retry-After`); after a reset or another 5xx its outcome is unknown, and the
+/// error goes back to the caller.
 public struct RetryingHTTPClient: HTTPClient {
     public typealias Classifier = @Sendable (OutboundResponse, Date) -> RetryDecision
 
@@ -47,6 +49,7 @@ public struct RetryingHTTPClient: HTTPClient {
                 case .accept:
                     return response
                 case .retry:
+                    guard request.isIdempotent || response.status == 429 || response.status == 503 else { return response }
                     wait = policy.backoff(attempt: attempt)
                 case .retryAfter(let serverWait):
                     guard serverWait <= policy.maxServerWait else {
@@ -57,7 +60,8 @@ public struct RetryingHTTPClient: HTTPClient {
                     wait = serverWait
                 }
                 outcome = "HTTP \(response.status)"
-            case .failure(.transport(_, let reason)):
+            case .failure(.transport(let operation, let reason)):
+                guard request.isIdempotent else { throw .transport(operation: operation, reason: reason) }
                 wait = policy.backoff(attempt: attempt)
                 outcome = reason
             case .failure(let error):

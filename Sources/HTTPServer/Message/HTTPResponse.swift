@@ -8,6 +8,8 @@ public struct HTTPResponse: Sendable {
     public var body: [UInt8]
     /// The route pattern that produced this response, for metrics and logs; never sent.
     public var routePattern: String?
+    /// Set when the handler threw `AbortConnection`: the connection is reset instead of answered.
+    var abortsConnection = false
 
     public init(status: HTTPStatus = .ok, headers: HTTPHeaders = [:], body: [UInt8] = []) {
         self.status = status

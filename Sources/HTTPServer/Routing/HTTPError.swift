@@ -31,3 +31,9 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         return response
     }
 }
+
+/// Thrown by a handler to drop the connection without any answer (a TCP reset). Only the simulators use it, to
+/// mimic a server that performed a request but whose response never arrived.
+public struct AbortConnection: Error, Sendable {
+    public init() {}
+}

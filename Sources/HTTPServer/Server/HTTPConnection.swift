@@ -159,6 +159,13 @@ final class HTTPConnection: @unchecked Sendable {
     private func finish(_ head: HTTPRequestHead, _ response: HTTPResponse, requestID: String, started: ContinuousClock.Instant) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard phase == .handling else { return }
+        if response.abortsConnection {
+            // SO_LINGER with a zero timeout makes close() send a reset instead of a FIN.
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+            close()
+            return
+        }
         let keepAlive = head.keepAlive && !shuttingDown
         write(context.encoder.encode(response, for: head, requestID: requestID, keepAlive: keepAlive))
         servedRequests += 1

@@ -35,6 +35,10 @@ final class ServerContext: Sendable {
             return try await responder.respond(to: request)
         } catch let error as HTTPError {
             return error.response(requestID: requestID)
+        } catch is AbortConnection {
+            var response = HTTPResponse()
+            response.abortsConnection = true
+            return response
         } catch {
             logger.error(
                 "request failed", metadata: ["request.id": "\(requestID)", "error": "\(String(reflecting: error))",

@@ -13,14 +13,20 @@ public final class FaultInjector: Sendable {
         public var retryAfter: String?
         public var latencyMs: Int?
         public var resetAfterCreate: Int?
+        /// Extra headers on the injected failures (GitHub's `x-ratelimit-remaining: 0`, say).
+        public var headers: [String: String]?
 
-        public init(target: String, failNext: Int? = nil, status: Int? = nil, retryAfter: String? = nil, latencyMs: Int? = nil, resetAfterCreate: Int? = nil) {
+        public init(
+            target: String, failNext: Int? = nil, status: Int? = nil, retryAfter: String? = nil, latencyMs: Int? = nil,
+            resetAfterCreate: Int? = nil, headers: [String: String]? = nil
+        ) {
             self.target = target
             self.failNext = failNext
             self.status = status
             self.retryAfter = retryAfter
             self.latencyMs = latencyMs
             self.resetAfterCreate = resetAfterCreate
+            self.headers = headers
         }
     }
 
@@ -48,6 +54,7 @@ public final class FaultInjector: Sendable {
                     status: HTTPStatus(status, "Injected Fault"), headers: [.contentType: "application/json"],
                     body: Array(#"{"message":"injected fault \#(status)"}"#.utf8))
                 if let retryAfter = fault.retryAfter { response.headers[.retryAfter] = retryAfter }
+                for (name, value) in fault.headers ?? [:] { response.headers[HTTPHeaderName(name)] = value }
                 failure = response
             }
             faults[target] = fault

@@ -1,0 +1,114 @@
+import Foundation
+import OutboundHTTP
+
+/// GitHub Issues over the REST API (https://docs.github.com/en/rest/issues/issues). The marker is a label
+/// `craft:<item id>`, found through the list endpoint filtered by label: the search API's index lags writes
+/// by seconds, which is how other sync tools created duplicates.
+public struct GitHubAdapter: DevTool {
+    public let kind = "github"
+    public let instance: String
+    let owner: String
+    let repository: String
+    let transport: JSONTransport
+
+    /// `baseURL` is `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server.
+    public init(instance: String = "github", baseURL: URL, owner: String, repository: String, token: String, http: any HTTPClient) {
+        self.instance = instance
+        self.owner = owner
+        self.repository = repository
+        transport = JSONTransport(
+            tool: "GitHub", baseURL: baseURL,
+            headers: [
+                "Authorization": "Bearer \(token)", "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28",
+            ],
+            http: http, errorMessage: { data in
+                struct Body: Decodable { var message: String? }
+                return (try? JSONDecoder().decode(Body.self, from: data))?.message
+            })
+    }
+
+    struct IssueBody: Decodable {
+        struct Label: Decodable { var name: String }
+        var id: Int64
+        var number: Int
+        var html_url: String
+        var state: String
+        var state_reason: String?
+        var labels: [Label]
+        var pull_request: [String: String?]?
+
+        func devIssue(repository: String) -> DevIssue {
+            DevIssue(
+                id: String(id), key: "\(repository)#\(number)", url: html_url,
+                status: DevIssueStatus(name: state, detail: state_reason), labels: labels.map(\.name))
+        }
+    }
+
+    private var fullName: String { "\(owner)/\(repository)" }
+
+    public func marker(for craftItemID: String) -> String { "craft:\(craftItemID)" }
+
+    public func create(_ issue: NewIssue) async throws(DevToolError) -> DevIssue {
+        struct Body: Encodable {
+            var title: String
+            var body: String
+            var labels: [String]
+        }
+        var labels = issue.labels
+        if let type = issue.issueType { labels.append(type) }
+        if let priority = issue.priority { labels.append(priority) }
+        labels.append(issue.marker)
+        let created = try await transport.request(
+            "POST", transport.url("repos/\(owner)/\(repository)/issues"),
+            body: Body(title: issue.title, body: issue.description, labels: uniqued(labels)), as: IssueBody.self,
+            operation: "GitHub: create issue in \(fullName)")
+        return created.devIssue(repository: fullName)
+    }
+
+    public func find(marker: String) async throws(DevToolError) -> DevIssue? {
+        let issues = try await transport.request(
+            "GET", transport.url("repos/\(owner)/\(repository)/issues", query: [("labels", marker), ("state", "all"), ("per_page", "10")]),
+            as: [IssueBody].self, operation: "GitHub: find issue labelled \(marker)")
+        // The issues list also returns pull requests; ours are never those.
+        return issues.filter { $0.pull_request == nil }.min { $0.number < $1.number }?.devIssue(repository: fullName)
+    }
+
+    public func issue(_ reference: DevIssueReference) async throws(DevToolError) -> DevIssue {
+        guard let number = reference.key.split(separator: "#").last.flatMap({ Int($0) }) else {
+            throw .malformedResponse(tool: "GitHub", operation: "GitHub: read issue", detail: "key \(reference.key) has no issue number")
+        }
+        return try await transport.request(
+            "GET", transport.url("repos/\(owner)/\(repository)/issues/\(number)"), as: IssueBody.self,
+            operation: "GitHub: read issue \(fullName)#\(number)"
+        ).devIssue(repository: fullName)
+    }
+
+    /// `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`
+    /// (https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries).
+    public func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool {
+        WebhookSignature.matches(provided: headers["x-hub-signature-256"], prefix: "sha256=", secrets: secrets, body: body)
+    }
+
+    /// GitHub's rate limits (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api):
+    /// `retry-after` wins; a spent primary limit (`x-ratelimit-remaining: 0`) waits until `x-ratelimit-reset`;
+    /// a 403 or 429 secondary limit with neither header waits at least 60 s. Other answers as usual.
+    public static let rateLimitClassifier: RetryingHTTPClient.Classifier = { response, now in
+        let limited = response.status == 403 || response.status == 429
+        if limited, let wait = RetryAfter.parse(response.header("retry-after"), now: now) { return .retryAfter(wait) }
+        if limited, response.header("x-ratelimit-remaining") == "0", let reset = response.header("x-ratelimit-reset").flatMap(Double.init) {
+            return .retryAfter(.seconds(max(1, Int(reset - now.timeIntervalSince1970.rounded(.down)))))
+        }
+        if response.status == 429 || (response.status == 403 && isSecondaryLimit(response.body)) { return .retryAfter(.seconds(60)) }
+        return RetryingHTTPClient.standard(response, now)
+    }
+
+    /// A 403 is a rate limit only when GitHub says so; otherwise it is a permission problem that retrying won't fix.
+    static func isSecondaryLimit(_ body: Data) -> Bool {
+        String(decoding: body.prefix(500), as: UTF8.self).lowercased().contains("rate limit")
+    }
+}
+
+func uniqued(_ values: [String]) -> [String] {
+    var seen = Set<String>()
+    return values.filter { seen.insert($0).inserted }
+}

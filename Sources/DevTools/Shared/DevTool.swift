@@ -1,0 +1,83 @@
+import Foundation
+
+/// What the sync engine needs from any development tool. GitHub and Jira implement it now; GitLab, Azure
+/// DevOps and Linear fit the same shape (create by marker, find by marker, read an issue, verify a webhook).
+public protocol DevTool: Sendable {
+    /// `github`, `jira`, ...
+    var kind: String { get }
+    /// The configured instance name, so several instances of one tool can coexist.
+    var instance: String { get }
+
+    /// The marker we put in an issue created for `craftItemID`, to find it again after a crash.
+    func marker(for craftItemID: String) -> String
+    func create(_ issue: NewIssue) async throws(DevToolError) -> DevIssue
+    /// The issue carrying `marker`, if one exists (asked before retrying a create whose outcome is unknown).
+    func find(marker: String) async throws(DevToolError) -> DevIssue?
+    /// The issue as it is now (reconciliation).
+    func issue(_ reference: DevIssueReference) async throws(DevToolError) -> DevIssue
+    /// Whether `body` was signed with one of `secrets` (two during a rotation), checked over the raw bytes.
+    func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool
+}
+
+/// An issue to create, already mapped from the Craft item by the field mapping.
+public struct NewIssue: Sendable, Equatable {
+    public var title: String
+    /// Plain text with simple lists and links; each adapter renders it in its tool's format.
+    public var description: String
+    public var labels: [String]
+    public var issueType: String?
+    public var priority: String?
+    /// The marker (from `marker(for:)`); adapters add it as a label.
+    public var marker: String
+
+    public init(title: String, description: String, labels: [String] = [], issueType: String? = nil, priority: String? = nil, marker: String) {
+        self.title = title
+        self.description = description
+        self.labels = labels
+        self.issueType = issueType
+        self.priority = priority
+        self.marker = marker
+    }
+}
+
+/// How to address an issue: its stable id, and its key where the tool's API needs that.
+public struct DevIssueReference: Sendable, Equatable {
+    public var id: String
+    public var key: String
+    public init(id: String, key: String) {
+        self.id = id
+        self.key = key
+    }
+}
+
+/// An issue in the tool.
+public struct DevIssue: Sendable, Equatable {
+    /// Survives moves and renames (GitHub `id`, Jira `id`).
+    public var id: String
+    /// What people say (`#42`, `ACME-12`); may change.
+    public var key: String
+    public var url: String
+    public var status: DevIssueStatus
+    public var labels: [String]
+
+    public init(id: String, key: String, url: String, status: DevIssueStatus, labels: [String] = []) {
+        self.id = id
+        self.key = key
+        self.url = url
+        self.status = status
+        self.labels = labels
+    }
+}
+
+/// An issue's workflow state in the tool's own words.
+public struct DevIssueStatus: Sendable, Equatable {
+    /// GitHub `open`/`closed`; Jira the status name (`In Review`).
+    public var name: String
+    /// Jira's status category (`new`, `indeterminate`, `done`); GitHub's `state_reason` (`completed`, `not_planned`).
+    public var detail: String?
+
+    public init(name: String, detail: String? = nil) {
+        self.name = name
+        self.detail = detail
+    }
+}

@@ -1,0 +1,38 @@
+import OutboundHTTP
+
+/// A dev-tool call that failed: which tool and call, what the tool said, and what to do. Never a token.
+public enum DevToolError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unauthorized(tool: String, operation: String, message: String)
+    case forbidden(tool: String, operation: String, message: String)
+    case notFound(tool: String, operation: String, message: String)
+    case rejected(tool: String, operation: String, status: Int, message: String)
+    case serverError(tool: String, operation: String, status: Int, message: String)
+    case unreachable(tool: String, OutboundError)
+    case malformedResponse(tool: String, operation: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case .unauthorized(let tool, let operation, let message):
+            "\(operation): \(tool) refused the token (401: \(message)). Check dev_tool.token."
+        case .forbidden(let tool, let operation, let message):
+            "\(operation): \(tool) denied access (403: \(message)). The token needs permission to create and read issues in the configured project."
+        case .notFound(let tool, let operation, let message):
+            "\(operation): not found in \(tool) (404: \(message)). Check the repository or project and dev_tool.base_url."
+        case .rejected(let tool, let operation, let status, let message):
+            "\(operation): \(tool) rejected the request (\(status): \(message))."
+        case .serverError(let tool, let operation, let status, let message):
+            "\(operation): \(tool) failed (\(status): \(message)); will retry later."
+        case .unreachable(let tool, let error):
+            "\(tool): \(error)"
+        case .malformedResponse(let tool, let operation, let detail):
+            "\(operation): unexpected response from \(tool) (\(detail))."
+        }
+    }
+
+    public var isTransient: Bool {
+        switch self {
+        case .serverError, .unreachable: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import OutboundHTTP
+
+/// JSON over an `HTTPClient` for one tool: fixed auth headers, and non-2xx answers turned into `DevToolError`s
+/// with the tool's own error message.
+struct JSONTransport: Sendable {
+    let tool: String
+    let baseURL: URL
+    let headers: [String: String]
+    let http: any HTTPClient
+    /// Pulls the human message out of the tool's error body.
+    let errorMessage: @Sendable (Data) -> String?
+
+    func url(_ path: String, query: [(String, String)] = []) -> URL {
+        var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
+        if !query.isEmpty { components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
+        return components.url!
+    }
+
+    func request<T: Decodable>(
+        _ method: String, _ url: URL, body: (any Encodable & Sendable)? = nil, as type: T.Type, operation: String, idempotent: Bool? = nil
+    ) async throws(DevToolError) -> T {
+        var headers = headers
+        var data: Data?
+        if let body {
+            headers["Content-Type"] = "application/json"
+            do {
+                data = try JSONEncoder().encode(body)
+            } catch {
+                throw .malformedResponse(tool: tool, operation: operation, detail: "could not encode the request: \(error)")
+            }
+        }
+        let response: OutboundResponse
+        do {
+            response = try await http.send(OutboundRequest(method: method, url: url, headers: headers, body: data, operation: operation, isIdempotent: idempotent))
+        } catch {
+            throw .unreachable(tool: tool, error)
+        }
+        guard response.isSuccess else {
+            let message = errorMessage(response.body) ?? String(decoding: response.body.prefix(200), as: UTF8.self)
+            switch response.status {
+            case 401: throw .unauthorized(tool: tool, operation: operation, message: message)
+            case 403: throw .forbidden(tool: tool, operation: operation, message: message)
+            case 404: throw .notFound(tool: tool, operation: operation, message: message)
+            case 500...: throw .serverError(tool: tool, operation: operation, status: response.status, message: message)
+            default: throw .rejected(tool: tool, operation: operation, status: response.status, message: message)
+            }
+        }
+        do {
+            return try JSONDecoder().decode(type, from: response.body)
+        } catch {
+            throw .malformedResponse(tool: tool, operation: operation, detail: "\(error)")
+        }
+    }
+}

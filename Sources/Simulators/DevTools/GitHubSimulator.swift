@@ -1,0 +1,119 @@
+import Foundation
+import HTTPServer
+import Synchronization
+
+/// A fake GitHub Issues API: create, list by label, read; Bearer token checked; rate-limit headers on every answer.
+public final class GitHubSimulator: Sendable {
+    public let token: String
+    let faults: FaultInjector
+    let calls: CallCounter
+    private let state = Mutex<(issues: [SimulatedIssue], nextNumber: Int, remaining: Int)>(([], 1, 5000))
+
+    public init(token: String, faults: FaultInjector, calls: CallCounter) {
+        self.token = token
+        self.faults = faults
+        self.calls = calls
+    }
+
+    public var issues: [SimulatedIssue] { state.withLock { $0.issues } }
+
+    /// Closes or reopens an issue, as a developer would.
+    public func setState(number: Int, state newState: String, reason: String?) {
+        state.withLock { state in
+            guard let index = state.issues.firstIndex(where: { $0.number == number }) else { return }
+            state.issues[index].state = newState
+            state.issues[index].stateDetail = reason
+            state.issues[index].updatedAt = .now
+        }
+    }
+
+    func register(in router: inout Router) {
+        router.post("/repos/:owner/:repo/issues") { [self] request in
+            try await serve(request, "POST /repos/:owner/:repo/issues") {
+                struct Body: Decodable {
+                    var title: String
+                    var body: String?
+                    var labels: [String]?
+                }
+                let body = try request.decodeJSON(Body.self)
+                guard !body.title.isEmpty else { return githubError(.unprocessableContent, "Validation Failed") }
+                let issue = state.withLock { state in
+                    let number = state.nextNumber
+                    state.nextNumber += 1
+                    let issue = SimulatedIssue(
+                        id: String(1_000_000 + number), key: "#\(number)", number: number, title: body.title, description: body.body ?? "",
+                        labels: body.labels ?? [], state: "open", stateDetail: nil, updatedAt: .now)
+                    state.issues.append(issue)
+                    return issue
+                }
+                if faults.shouldResetAfterCreate(target: "github") { throw AbortConnection() }
+                return try .json(Self.render(issue, request), status: .created)
+            }
+        }
+        router.get("/repos/:owner/:repo/issues") { [self] request in
+            try await serve(request, "GET /repos/:owner/:repo/issues") {
+                let wanted = (request.head.queryValue("labels") ?? "").split(separator: ",").map { String($0) }
+                let stateFilter = request.head.queryValue("state") ?? "open"
+                let matching = state.withLock { $0.issues }.filter { issue in
+                    wanted.allSatisfy(issue.labels.contains) && (stateFilter == "all" || issue.state == stateFilter)
+                }
+                return try .json(matching.map { Self.render($0, request) })
+            }
+        }
+        router.get("/repos/:owner/:repo/issues/:number") { [self] request in
+            try await serve(request, "GET /repos/:owner/:repo/issues/:number") {
+                guard let issue = state.withLock({ $0.issues.first { String($0.number) == request.parameters["number"] } }) else {
+                    return githubError(.notFound, "Not Found")
+                }
+                return try .json(Self.render(issue, request))
+            }
+        }
+    }
+
+    private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
+        calls.record("github " + endpoint)
+        guard request.headers[.authorization] == "Bearer \(token)" else { return githubError(.unauthorized, "Bad credentials") }
+        var response: HTTPResponse
+        if let failure = try await faults.before(target: "github") {
+            response = failure
+        } else {
+            response = try await body()
+        }
+        let remaining = state.withLock { state in
+            state.remaining = max(0, state.remaining - 1)
+            return state.remaining
+        }
+        response.headers["x-ratelimit-limit"] = response.headers["x-ratelimit-limit"] ?? "5000"
+        response.headers["x-ratelimit-remaining"] = response.headers["x-ratelimit-remaining"] ?? String(remaining)
+        response.headers["x-ratelimit-reset"] = response.headers["x-ratelimit-reset"] ?? String(Int(Date().timeIntervalSince1970) + 3600)
+        response.headers["x-ratelimit-resource"] = "core"
+        return response
+    }
+
+    struct RenderedIssue: Encodable {
+        struct Label: Encodable { var name: String }
+        var id: Int64
+        var node_id: String
+        var number: Int
+        var title: String
+        var body: String
+        var html_url: String
+        var state: String
+        var state_reason: String?
+        var labels: [Label]
+        var updated_at: String
+    }
+
+    static func render(_ issue: SimulatedIssue, _ request: HTTPRequest) -> RenderedIssue {
+        let owner = request.parameters["owner"] ?? "owner"
+        let repo = request.parameters["repo"] ?? "repo"
+        return RenderedIssue(
+            id: Int64(issue.id) ?? 0, node_id: "I_sim\(issue.id)", number: issue.number, title: issue.title, body: issue.description,
+            html_url: "https://github.com/\(owner)/\(repo)/issues/\(issue.number)", state: issue.state, state_reason: issue.stateDetail,
+            labels: issue.labels.map { .init(name: $0) }, updated_at: issue.updatedAt.formatted(.iso8601))
+    }
+}
+
+func githubError(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
+    (try? HTTPResponse.json(["message": message, "documentation_url": "https://docs.github.com/rest"], status: status)) ?? HTTPResponse(status: status)
+}

@@ -1,0 +1,150 @@
+import DevTools
+import Foundation
+import HTTPServer
+import Synchronization
+
+/// A fake Jira Cloud: create (ADF description required), JQL search by label on `/rest/api/3/search/jql`, read
+/// by id; the retired `/rest/api/3/search` answers 410 as the real one does. Basic auth checked.
+public final class JiraSimulator: Sendable {
+    public let email: String
+    public let apiToken: String
+    public let projectKey: String
+    let faults: FaultInjector
+    let calls: CallCounter
+    private let state = Mutex<(issues: [SimulatedIssue], next: Int)>(([], 1))
+
+    public init(email: String, apiToken: String, projectKey: String, faults: FaultInjector, calls: CallCounter) {
+        self.email = email
+        self.apiToken = apiToken
+        self.projectKey = projectKey
+        self.faults = faults
+        self.calls = calls
+    }
+
+    public var issues: [SimulatedIssue] { state.withLock { $0.issues } }
+
+    /// Moves an issue through the workflow, as a developer would.
+    public func setStatus(id: String, name: String, category: String) {
+        state.withLock { state in
+            guard let index = state.issues.firstIndex(where: { $0.id == id }) else { return }
+            state.issues[index].state = name
+            state.issues[index].stateDetail = category
+            state.issues[index].updatedAt = .now
+        }
+    }
+
+    func register(in router: inout Router) {
+        router.post("/rest/api/3/issue") { [self] request in
+            try await serve(request, "POST /rest/api/3/issue") {
+                struct Body: Decodable {
+                    struct Fields: Decodable {
+                        struct Key: Decodable { var key: String }
+                        struct Name: Decodable { var name: String }
+                        var project: Key
+                        var issuetype: Name
+                        var summary: String
+                        var description: ADFNode?
+                        var labels: [String]?
+                        var priority: Name?
+                    }
+                    var fields: Fields
+                }
+                let body = try request.decodeJSON(Body.self)
+                guard body.fields.project.key == projectKey else {
+                    return jiraError(.badRequest, errors: ["project": "valid project is required"])
+                }
+                if let description = body.fields.description, description.type != "doc" || description.version != 1 {
+                    return jiraError(.badRequest, errors: ["description": "Operation value must be an Atlassian Document"])
+                }
+                if let label = body.fields.labels?.first(where: { $0.contains(" ") }) {
+                    return jiraError(.badRequest, errors: ["labels": "The label '\(label)' contains spaces which is invalid."])
+                }
+                let issue = state.withLock { state in
+                    let number = state.next
+                    state.next += 1
+                    let description = body.fields.description.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+                    let issue = SimulatedIssue(
+                        id: String(10_000 + number), key: "\(projectKey)-\(number)", number: number, title: body.fields.summary,
+                        description: description ?? "", labels: body.fields.labels ?? [], state: "To Do", stateDetail: "new",
+                        issueType: body.fields.issuetype.name, priority: body.fields.priority?.name, updatedAt: .now)
+                    state.issues.append(issue)
+                    return issue
+                }
+                if faults.shouldResetAfterCreate(target: "jira") { throw AbortConnection() }
+                return try .json(["id": issue.id, "key": issue.key, "self": "\(baseURL(request))/rest/api/3/issue/\(issue.id)"], status: .created)
+            }
+        }
+        router.post("/rest/api/3/search/jql") { [self] request in
+            try await serve(request, "POST /rest/api/3/search/jql") {
+                struct Query: Decodable { var jql: String }
+                let query = try request.decodeJSON(Query.self)
+                guard let label = Self.label(inJQL: query.jql) else {
+                    return jiraError(.badRequest, messages: ["The simulator understands only: labels = \"...\""])
+                }
+                let matching = state.withLock { $0.issues }.filter { $0.labels.contains(label) }
+                struct Result: Encodable { var issues: [Rendered] }
+                return try .json(Result(issues: matching.map(Self.render)))
+            }
+        }
+        router.get("/rest/api/3/search") { _ in
+            jiraError(.gone, messages: ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."])
+        }
+        router.get("/rest/api/3/issue/:id") { [self] request in
+            try await serve(request, "GET /rest/api/3/issue/:id") {
+                let wanted = request.parameters["id"] ?? ""
+                guard let issue = state.withLock({ $0.issues.first { $0.id == wanted || $0.key == wanted } }) else {
+                    return jiraError(.notFound, messages: ["Issue does not exist or you do not have permission to see it."])
+                }
+                return try .json(Self.render(issue))
+            }
+        }
+    }
+
+    private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
+        calls.record("jira " + endpoint)
+        let expected = "Basic " + Data("\(email):\(apiToken)".utf8).base64EncodedString()
+        guard request.headers[.authorization] == expected else { return jiraError(.unauthorized, messages: ["Client must be authenticated"]) }
+        if let failure = try await faults.before(target: "jira") { return failure }
+        return try await body()
+    }
+
+    struct Rendered: Encodable {
+        struct Fields: Encodable {
+            struct Status: Encodable {
+                struct Category: Encodable { var key: String }
+                var name: String
+                var statusCategory: Category
+            }
+            var summary: String
+            var status: Status
+            var labels: [String]
+        }
+        var id: String
+        var key: String
+        var fields: Fields
+    }
+
+    static func render(_ issue: SimulatedIssue) -> Rendered {
+        Rendered(
+            id: issue.id, key: issue.key,
+            fields: .init(summary: issue.title, status: .init(name: issue.state, statusCategory: .init(key: issue.stateDetail ?? "new")), labels: issue.labels))
+    }
+
+    /// `labels = "craft-42"` (optionally followed by ORDER BY).
+    static func label(inJQL jql: String) -> String? {
+        guard let start = jql.range(of: "labels = \"") else { return nil }
+        let rest = jql[start.upperBound...]
+        guard let end = rest.firstIndex(of: "\"") else { return nil }
+        return String(rest[..<end])
+    }
+
+    private func baseURL(_ request: HTTPRequest) -> String { "http://\(request.headers[.host] ?? "localhost")" }
+}
+
+func jiraError(_ status: HTTPStatus, messages: [String] = [], errors: [String: String] = [:]) -> HTTPResponse {
+    struct Body: Encodable {
+        var errorMessages: [String]
+        var errors: [String: String]
+    }
+    return (try? HTTPResponse.json(Body(errorMessages: messages, errors: errors), status: status)) ?? HTTPResponse(status: status)
+}

@@ -1,0 +1,34 @@
+import DevTools
+import Foundation
+import OutboundHTTP
+import Simulators
+
+/// Simulators on an ephemeral port and both adapters pointed at them, with a manual clock.
+struct DevToolFixture {
+    let simulators: SimulatorServer
+    let clock = ManualClock()
+    let github: GitHubAdapter
+    let jira: JiraAdapter
+
+    init(githubToken: String? = nil, jiraToken: String? = nil, maxAttempts: Int = 5) throws {
+        simulators = SimulatorServer()
+        try simulators.start()
+        let credentials = simulators.credentials
+        let policy = RetryPolicy(maxAttempts: maxAttempts, baseDelay: .seconds(1), maxServerWait: .seconds(600), random: { 0.5 })
+        let transport = URLSessionHTTPClient(requestTimeout: 5)
+        github = GitHubAdapter(
+            baseURL: simulators.baseURL, owner: credentials.githubOwner, repository: credentials.githubRepository,
+            token: githubToken ?? credentials.githubToken,
+            http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
+        jira = JiraAdapter(
+            siteURL: simulators.baseURL, projectKey: credentials.jiraProjectKey, email: credentials.jiraEmail,
+            apiToken: jiraToken ?? credentials.jiraAPIToken, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
+    }
+
+    func newIssue(_ adapter: any DevTool, item: String = "42") -> NewIssue {
+        NewIssue(
+            title: "Onboarding checklist",
+            description: "Why it matters.\n\n- first step\n- second step\n\nSee https://app.craft.io/item/42 for details.",
+            labels: ["from-craft"], issueType: "Story", priority: nil, marker: adapter.marker(for: item))
+    }
+}
