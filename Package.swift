@@ -35,9 +35,10 @@ let package = Package(
         .target(name: "OutboundHTTP"),
         .target(name: "CraftAPI", dependencies: ["OutboundHTTP"]),
         .target(name: "DevTools", dependencies: ["OutboundHTTP", "CCrypto"]),
+        .target(name: "SyncEngine", dependencies: ["CraftAPI", "DevTools", "Store"]),
         .target(name: "Simulators", dependencies: ["HTTPServer", "CraftAPI", "DevTools"]),
         .target(name: "App", dependencies: [
-            "HTTPServer", "Store", "Compression",
+            "HTTPServer", "Store", "Compression", "OutboundHTTP", "CraftAPI", "DevTools", "SyncEngine", "Simulators",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -58,6 +59,7 @@ let package = Package(
 
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreCrashWriter"]),
         .testTarget(name: "OutsideWorldTests", dependencies: ["OutboundHTTP", "CraftAPI", "DevTools", "Simulators", "HTTPServer"]),
+        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools"]),
         .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "Store"]),
     ],
     swiftLanguageModes: [.v6]
