@@ -7,7 +7,7 @@ struct CraftSyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "craft-sync",
         abstract: "Keeps Craft.io and your development tool in step.",
-        subcommands: [ServeCommand.self, MigrateCommand.self, BackupCommand.self],
+        subcommands: [ServeCommand.self, SimulateCommand.self, MigrateCommand.self, BackupCommand.self],
         defaultSubcommand: nil)
 }
 
@@ -72,6 +72,33 @@ struct BackupCommand: AsyncParsableCommand {
     func run() async throws {
         try await Launcher.run { try options.load() } body: { configuration, _ in
             print(try DatabaseCommands.backup(configuration, to: path, overwrite: force))
+        }
+    }
+}
+
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate", abstract: "Run fake Craft.io, GitHub and Jira on one port, to try craft-sync without accounts.")
+
+    @Option(name: .long, help: "Address to listen on, HOST:PORT.")
+    var listen = "127.0.0.1:9090"
+
+    @Option(name: .long, help: "Write a serve configuration pointing at the simulators to FILE.")
+    var writeConfig: String?
+
+    @Option(name: .long, help: "Which dev tool the written configuration uses: github or jira.")
+    var devTool = "github"
+
+    @Flag(name: .long, help: "Start with an empty Craft workspace instead of a few demo items.")
+    var empty = false
+
+    func run() async throws {
+        guard let address = ListenAddress(parsing: listen) else { throw ValidationError("--listen expects HOST:PORT") }
+        guard let kind = Configuration.DevToolSettings.Kind(rawValue: devTool), kind == .github || kind == .jira else {
+            throw ValidationError("--dev-tool expects github or jira")
+        }
+        try await Launcher.run { try ConfigurationLoader.load(file: nil, environment: [:]) } body: { _, logger in
+            try await Simulation.run(listen: address, writeConfig: writeConfig, devTool: kind, seed: !empty, logger: logger)
         }
     }
 }

@@ -27,6 +27,8 @@ struct ConfigurationTests {
             dev_tool:
               kind: github
               token: ghp_file
+              owner: acme
+              repository: product
             """)
         let loaded = try ConfigurationLoader.load(
             file: file,

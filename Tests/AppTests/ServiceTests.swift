@@ -54,6 +54,8 @@ struct ServiceTests {
             configuration.craft.workspaceID = "ws"
             configuration.devTool.kind = .github
             configuration.devTool.token = Secret("t")
+            configuration.devTool.owner = "acme"
+            configuration.devTool.repository = "product"
         }
         let port = try app.start()
         let result = try await get("/readyz", port: port)

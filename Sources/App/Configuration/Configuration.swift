@@ -1,4 +1,5 @@
 import HTTPServer
+import SyncEngine
 
 /// Everything craft-sync can be told, with the defaults it runs on. Built by `ConfigurationLoader` from
 /// defaults, then a YAML file, then environment variables, then command-line flags (each wins over the last).
@@ -12,6 +13,7 @@ public struct Configuration: Sendable {
     public var craft = CraftSettings()
     public var devTool = DevToolSettings()
     public var admin = AdminSettings()
+    public var mapping = FieldMapping()
 
     public init() {}
 
@@ -36,14 +38,25 @@ public struct Configuration: Sendable {
         public var baseURL = "https://api.craft.io"
         public var workspaceID: String?
         public var dialect = Dialect.guide
+        public var readyStatus = "Ready for Development"
+        public var progressField = "dev_status"
+        public var linkField: String?
     }
 
     public struct DevToolSettings: Sendable {
         public enum Kind: String, Sendable, CaseIterable { case github, jira, gitlab, azureDevOps = "azure-devops", linear }
         public var kind: Kind?
+        public var instance: String?
         public var baseURL: String?
         public var token: Secret?
         public var webhookSecret: Secret?
+        /// GitHub
+        public var owner: String?
+        public var repository: String?
+        /// Jira
+        public var email: String?
+        public var project: String?
+        public var issueType = "Task"
     }
 
     public struct AdminSettings: Sendable {
@@ -58,6 +71,17 @@ public struct Configuration: Sendable {
         if craft.workspaceID == nil { missing.append("craft.workspace_id") }
         if devTool.kind == nil { missing.append("dev_tool.kind") }
         if devTool.token == nil { missing.append("dev_tool.token") }
+        switch devTool.kind {
+        case .github:
+            if devTool.owner == nil { missing.append("dev_tool.owner") }
+            if devTool.repository == nil { missing.append("dev_tool.repository") }
+        case .jira:
+            if devTool.baseURL == nil { missing.append("dev_tool.base_url") }
+            if devTool.email == nil { missing.append("dev_tool.email") }
+            if devTool.project == nil { missing.append("dev_tool.project") }
+        default:
+            break
+        }
         return missing
     }
 

@@ -73,6 +73,15 @@ public enum ConfigurationLoader {
             }
             let key = prefix + keyScalar.string
             switch valueNode {
+            case .mapping(let nested) where Setting.byKey[key]?.isTable == true:
+                var pairs: [String] = []
+                for (nestedKey, nestedValue) in nested {
+                    guard case .scalar(let name) = nestedKey, case .scalar(let value) = nestedValue else {
+                        throw ConfigurationError(source: source, line: nestedKey.mark?.line, message: "\(key): expected NAME: VALUE lines")
+                    }
+                    pairs.append("\(name.string)=\(value.string)")
+                }
+                try apply(Setting.byKey[key]!, pairs.joined(separator: ","), to: &configuration, source: source, line: valueNode.mark?.line)
             case .mapping(let nested):
                 guard Setting.all.contains(where: { $0.key.hasPrefix(key + ".") }) else {
                     throw unknownKey(key, source: source, line: keyNode.mark?.line)

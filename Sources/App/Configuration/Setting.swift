@@ -1,3 +1,5 @@
+import Foundation
+
 /// One configurable value: where it lives in the YAML file, its environment variable, and how it is parsed.
 /// The list in `Setting.all` is the single source for the loader, the error messages and the README table.
 public struct Setting: Sendable {
@@ -5,6 +7,8 @@ public struct Setting: Sendable {
     public let key: String
     public let summary: String
     public let isSecret: Bool
+    /// A table (`Feature: Story`): a YAML mapping in the file, `Feature=Story,Bug=Bug` in the environment.
+    public let isTable: Bool
     let apply: @Sendable (inout Configuration, String) throws(SettingError) -> Void
 
     /// `CRAFT_SYNC_` and the key in upper case with `_` for `.`: `CRAFT_SYNC_HTTP_HEADER_TIMEOUT`.
@@ -13,12 +17,13 @@ public struct Setting: Sendable {
     }
 
     init(
-        _ key: String, _ summary: String, secret: Bool = false,
+        _ key: String, _ summary: String, secret: Bool = false, table: Bool = false,
         apply: @escaping @Sendable (inout Configuration, String) throws(SettingError) -> Void
     ) {
         self.key = key
         self.summary = summary
         self.isSecret = secret
+        self.isTable = table
         self.apply = apply
     }
 }
@@ -90,8 +95,35 @@ extension Setting {
         Setting("craft.dialect", "Which documented form of the Craft.io API to speak: guide (default) or openapi") { config, value throws(SettingError) in
             config.craft.dialect = try parseChoice(value)
         },
+        Setting("craft.ready_status", "Status whose items are created in the dev tool (default Ready for Development)") { config, value throws(SettingError) in
+            config.craft.readyStatus = try parseNonEmpty(value)
+        },
+        Setting("craft.progress_field", "Custom field that receives the dev status, by name or id (default dev_status)") { config, value throws(SettingError) in
+            config.craft.progressField = try parseNonEmpty(value)
+        },
+        Setting("craft.link_field", "Custom field that receives the dev issue's key and URL (unset: not written)") { config, value throws(SettingError) in
+            config.craft.linkField = try parseNonEmpty(value)
+        },
         Setting("dev_tool.kind", "github, jira, gitlab, azure-devops or linear") { config, value throws(SettingError) in
             config.devTool.kind = try parseChoice(value)
+        },
+        Setting("dev_tool.instance", "Name of this dev tool instance (default: the kind)") { config, value throws(SettingError) in
+            config.devTool.instance = try parseNonEmpty(value)
+        },
+        Setting("dev_tool.owner", "GitHub: the repository's owner (user or organisation)") { config, value throws(SettingError) in
+            config.devTool.owner = try parseNonEmpty(value)
+        },
+        Setting("dev_tool.repository", "GitHub: the repository's name") { config, value throws(SettingError) in
+            config.devTool.repository = try parseNonEmpty(value)
+        },
+        Setting("dev_tool.email", "Jira: the account's email (Basic auth with the API token)") { config, value throws(SettingError) in
+            config.devTool.email = try parseNonEmpty(value)
+        },
+        Setting("dev_tool.project", "Jira: the project key issues are created in") { config, value throws(SettingError) in
+            config.devTool.project = try parseNonEmpty(value)
+        },
+        Setting("dev_tool.issue_type", "Jira: issue type when the mapping gives none (default Task)") { config, value throws(SettingError) in
+            config.devTool.issueType = try parseNonEmpty(value)
         },
         Setting("dev_tool.base_url", "Dev tool API base URL (GitHub Enterprise, Jira site, self-managed GitLab)") { config, value throws(SettingError) in
             config.devTool.baseURL = try parseURL(value)
@@ -101,6 +133,30 @@ extension Setting {
         },
         Setting("dev_tool.webhook_secret", "Secret the dev tool signs webhooks with", secret: true) { config, value throws(SettingError) in
             config.devTool.webhookSecret = try parseSecret(value)
+        },
+        Setting("mapping.title_template", "Issue title; {title}, {shortId} and {id} are replaced (default {title})") { config, value throws(SettingError) in
+            config.mapping.titleTemplate = try parseNonEmpty(value)
+        },
+        Setting("mapping.link_back", "Append a link to the Craft item to the description: true or false (default true)") { config, value throws(SettingError) in
+            config.mapping.linkBack = try parseBool(value)
+        },
+        Setting("mapping.types", "Craft type to issue type table, e.g. Feature=Story,Bug=Bug", table: true) { config, value throws(SettingError) in
+            config.mapping.types = try parseTable(value)
+        },
+        Setting("mapping.type_target", "Where the type goes: field (Jira issue type) or label (default field)") { config, value throws(SettingError) in
+            config.mapping.typeTarget = try parseChoice(value)
+        },
+        Setting("mapping.importance", "Craft importance to priority table, e.g. High=High,Low=Low", table: true) { config, value throws(SettingError) in
+            config.mapping.importance = try parseTable(value)
+        },
+        Setting("mapping.importance_target", "Where the importance goes: field (Jira priority) or label (default field)") { config, value throws(SettingError) in
+            config.mapping.importanceTarget = try parseChoice(value)
+        },
+        Setting("mapping.labels", "Labels added to every issue, comma-separated (default craft)") { config, value throws(SettingError) in
+            config.mapping.labels = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        },
+        Setting("mapping.copy_craft_labels", "Copy the item's Craft labels: true or false (default true)") { config, value throws(SettingError) in
+            config.mapping.copyCraftLabels = try parseBool(value)
         },
         Setting("admin.token", "Bearer token for the admin API; unset disables it", secret: true) { config, value throws(SettingError) in
             config.admin.token = try parseSecret(value)

@@ -58,6 +58,33 @@ extension Setting {
         return trimmed.hasSuffix("/") ? String(trimmed.dropLast()) : trimmed
     }
 
+    static func parseNonEmpty(_ text: String) throws(SettingError) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw SettingError("expected a non-empty value") }
+        return trimmed
+    }
+
+    static func parseBool(_ text: String) throws(SettingError) -> Bool {
+        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: throw SettingError("expected true or false")
+        }
+    }
+
+    /// `Feature=Story, Bug=Bug`.
+    static func parseTable(_ text: String) throws(SettingError) -> [String: String] {
+        var table: [String: String] = [:]
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw SettingError("expected NAME=VALUE pairs separated by commas, e.g. Feature=Story,Bug=Bug")
+            }
+            table[parts[0]] = parts[1]
+        }
+        return table
+    }
+
     static func parseSecret(_ text: String) throws(SettingError) -> Secret {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw SettingError("expected a non-empty value") }

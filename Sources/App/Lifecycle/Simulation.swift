@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import Simulators
+
+/// `craft-sync simulate`: the Craft.io, GitHub and Jira simulators on one port, seeded with a small workspace,
+/// until SIGTERM or SIGINT. Optionally writes a `serve` configuration that points at them.
+public enum Simulation {
+    public static func run(listen: ListenAddress, writeConfig: String?, devTool: Configuration.DevToolSettings.Kind, seed: Bool, logger: Logger) async throws {
+        let simulators = SimulatorServer(host: listen.host, port: listen.port, logger: logger)
+        let port = try simulators.start()
+        let host = listen.host == "0.0.0.0" || listen.host == "::" ? "127.0.0.1" : listen.host
+        let baseURL = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        if seed { seedWorkspace(simulators) }
+        if let writeConfig {
+            try configuration(baseURL: baseURL, credentials: simulators.credentials, devTool: devTool)
+                .write(toFile: writeConfig, atomically: true, encoding: .utf8)
+            logger.info("wrote a serve configuration for the simulators", metadata: ["file": "\(writeConfig)"])
+        }
+        logger.info(
+            "simulators ready", metadata: ["url": "\(baseURL)", "control": "\(baseURL)/_sim/state", "workspace": "\(simulators.credentials.craftWorkspaceID)"])
+        _ = await TerminationSignal.wait()
+        await simulators.shutdown()
+    }
+
+    static func seedWorkspace(_ simulators: SimulatorServer) {
+        let workspace = simulators.credentials.craftWorkspaceID
+        let items: [(String, String, String, String)] = [
+            ("Onboarding checklist", "Ready for Development", "Feature", "High"),
+            ("Export reports as CSV", "Ready for Development", "Feature", "Medium"),
+            ("Crash when saving an empty roadmap", "Ready for Development", "Bug", "Critical"),
+            ("Dark mode", "In Refinement", "Feature", "Low"),
+        ]
+        for (title, status, type, importance) in items {
+            simulators.craft.seed(.init(
+                workspaceId: workspace, title: title, status: status, description: "<p>\(title): details from product.</p>", type: type,
+                importance: importance, labels: ["demo"]))
+        }
+    }
+
+    /// A YAML configuration for `craft-sync serve --config FILE` against the simulators.
+    static func configuration(baseURL: String, credentials: SimulatorServer.Credentials, devTool: Configuration.DevToolSettings.Kind) -> String {
+        let tool: String
+        switch devTool {
+        case .jira:
+            tool = """
+                dev_tool:
+                  kind: jira
+                  base_url: \(baseURL)
+                  email: \(credentials.jiraEmail)
+                  token: \(credentials.jiraAPIToken)
+                  project: \(credentials.jiraProjectKey)
+                """
+        default:
+            tool = """
+                dev_tool:
+                  kind: github
+                  base_url: \(baseURL)
+                  token: \(credentials.githubToken)
+                  owner: \(credentials.githubOwner)
+                  repository: \(credentials.githubRepository)
+                """
+        }
+        return """
+            # Written by `craft-sync simulate`: points `craft-sync serve --config THIS_FILE` at the simulators.
+            # Every credential here is a simulator's; none is real.
+            listen: 127.0.0.1:8080
+            database: ./craft-sync-simulated.sqlite
+            craft:
+              base_url: \(baseURL)
+              api_key: \(credentials.craftAPIKey)
+              workspace_id: \(credentials.craftWorkspaceID)
+              dialect: guide
+            \(tool)
+
+            """
+    }
+}
