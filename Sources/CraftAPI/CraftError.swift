@@ -24,7 +24,7 @@ public enum CraftError: Error, Sendable, Equatable, CustomStringConvertible {
         case .serverError(let operation, let status, let message):
             "\(operation): Craft.io failed (\(status): \(message)); will retry later."
         case .unreachable(let error):
-            "Craft.io: \(error)"
+            "\(error)"
         case .malformedResponse(let operation, let detail):
             "\(operation): unexpected response from Craft.io (\(detail))."
         case .unknownCustomField(let name, let known):

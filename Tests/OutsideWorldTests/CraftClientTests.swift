@@ -133,6 +133,26 @@ struct CraftFaultTests {
         #expect(String(reflecting: error).contains("ck_live_very_secret_value") == false)
     }
 
+    @Test("injected latency beyond the request timeout counts as a failed attempt and is retried")
+    func latency() async throws {
+        let simulators = SimulatorServer()
+        try simulators.start()
+        defer { Task { await simulators.shutdown() } }
+        // libcurl counts timeouts in whole seconds, so the smallest honest timeout here is one second.
+        simulators.faults.set(.init(target: "craft", latencyMs: 1500))
+        let clock = ManualClock()
+        let http = RetryingHTTPClient(
+            inner: URLSessionHTTPClient(requestTimeout: 1), policy: RetryPolicy(maxAttempts: 2, baseDelay: .seconds(1), random: { 0.5 }), clock: clock)
+        let client = CraftClients.make(dialect: .guide, baseURL: simulators.baseURL, apiKey: "sim-craft-key", http: http)
+        let error = await #expect(throws: CraftError.self) {
+            _ = try await client.items(workspaceID: "w", status: "Ready", updatedFrom: nil)
+        }
+        guard case .unreachable(.exhausted(_, let attempts, let last)) = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(attempts == 2)
+        #expect(last.contains("-1001"))  // NSURLErrorTimedOut
+        #expect(clock.sleeps == [.milliseconds(500)])
+    }
+
     @Test("an unreachable Craft.io is retried, then reported without the key")
     func unreachable() async throws {
         let policy = RetryPolicy(maxAttempts: 2, baseDelay: .seconds(1), random: { 0.5 })

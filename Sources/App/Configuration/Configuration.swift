@@ -1,3 +1,4 @@
+import CraftAPI
 import HTTPServer
 import SyncEngine
 
@@ -14,6 +15,15 @@ public struct Configuration: Sendable {
     public var devTool = DevToolSettings()
     public var admin = AdminSettings()
     public var mapping = FieldMapping()
+    public var outbound = OutboundSettings()
+
+    /// How calls to Craft.io and the dev tool are timed out and retried.
+    public struct OutboundSettings: Sendable {
+        public var requestTimeout: Duration = .seconds(30)
+        public var retryAttempts = 5
+        public var retryBaseDelay: Duration = .milliseconds(500)
+        public var retryMaxDelay: Duration = .seconds(30)
+    }
 
     public init() {}
 
@@ -33,11 +43,10 @@ public struct Configuration: Sendable {
     }
 
     public struct CraftSettings: Sendable {
-        public enum Dialect: String, Sendable, CaseIterable { case guide, openapi }
         public var apiKey: Secret?
         public var baseURL = "https://api.craft.io"
         public var workspaceID: String?
-        public var dialect = Dialect.guide
+        public var dialect = CraftDialect.guide
         public var readyStatus = "Ready for Development"
         public var progressField = "dev_status"
         public var linkField: String?
@@ -79,7 +88,9 @@ public struct Configuration: Sendable {
             if devTool.baseURL == nil { missing.append("dev_tool.base_url") }
             if devTool.email == nil { missing.append("dev_tool.email") }
             if devTool.project == nil { missing.append("dev_tool.project") }
-        default:
+        case .gitlab, .azureDevOps, .linear:
+            missing.append("dev_tool.kind (\(devTool.kind!.rawValue) has no adapter yet; use github or jira)")
+        case nil:
             break
         }
         return missing

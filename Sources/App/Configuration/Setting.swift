@@ -134,6 +134,18 @@ extension Setting {
         Setting("dev_tool.webhook_secret", "Secret the dev tool signs webhooks with", secret: true) { config, value throws(SettingError) in
             config.devTool.webhookSecret = try parseSecret(value)
         },
+        Setting("outbound.request_timeout", "Timeout of one call to Craft.io or the dev tool (default 30s)") { config, value throws(SettingError) in
+            config.outbound.requestTimeout = try parseDuration(value)
+        },
+        Setting("outbound.retry_attempts", "Attempts per call before giving up (default 5)") { config, value throws(SettingError) in
+            config.outbound.retryAttempts = try parseInteger(value, in: 1...100)
+        },
+        Setting("outbound.retry_base_delay", "First backoff ceiling; doubles per retry, full jitter (default 500ms)") { config, value throws(SettingError) in
+            config.outbound.retryBaseDelay = try parseDuration(value)
+        },
+        Setting("outbound.retry_max_delay", "Largest backoff ceiling (default 30s)") { config, value throws(SettingError) in
+            config.outbound.retryMaxDelay = try parseDuration(value)
+        },
         Setting("mapping.title_template", "Issue title; {title}, {shortId} and {id} are replaced (default {title})") { config, value throws(SettingError) in
             config.mapping.titleTemplate = try parseNonEmpty(value)
         },

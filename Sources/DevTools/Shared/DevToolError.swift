@@ -22,8 +22,8 @@ public enum DevToolError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(operation): \(tool) rejected the request (\(status): \(message))."
         case .serverError(let tool, let operation, let status, let message):
             "\(operation): \(tool) failed (\(status): \(message)); will retry later."
-        case .unreachable(let tool, let error):
-            "\(tool): \(error)"
+        case .unreachable(_, let error):
+            "\(error)"
         case .malformedResponse(let tool, let operation, let detail):
             "\(operation): unexpected response from \(tool) (\(detail))."
         }

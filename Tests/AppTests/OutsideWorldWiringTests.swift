@@ -1,0 +1,75 @@
+import CraftAPI
+import DevTools
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HTTPServer
+import Logging
+import Simulators
+import Testing
+@testable import App
+
+@Suite("Wiring the clients from configuration")
+struct OutsideWorldWiringTests {
+    @Test("the configuration simulate writes yields working clients for either dev tool", arguments: [Configuration.DevToolSettings.Kind.github, .jira])
+    func clientsFromConfiguration(_ kind: Configuration.DevToolSettings.Kind) async throws {
+        let simulators = SimulatorServer()
+        let port = try simulators.start()
+        Simulation.seedWorkspace(simulators)
+        let text = Simulation.configuration(baseURL: "http://127.0.0.1:\(port)", credentials: simulators.credentials, devTool: kind)
+        let configuration = try ConfigurationLoader.load(file: try temporaryFile(text), environment: [:]).configuration
+        let world = try #require(OutsideWorld(configuration: configuration))
+
+        let ready = try await world.craft.items(workspaceID: "ws-demo", status: configuration.craft.readyStatus, updatedFrom: nil)
+        #expect(ready.count == 3)
+        let issue = try await world.devTool.create(NewIssue(title: ready[0].title, description: "d", marker: world.devTool.marker(for: ready[0].id)))
+        #expect(try await world.devTool.find(marker: world.devTool.marker(for: ready[0].id)) == issue)
+        await simulators.shutdown()
+    }
+
+    @Test("an unsupported or incomplete dev tool yields no clients, and readiness says why")
+    func incomplete() throws {
+        var configuration = Configuration()
+        configuration.craft.apiKey = Secret("k")
+        configuration.craft.workspaceID = "w"
+        configuration.devTool.kind = .linear
+        configuration.devTool.token = Secret("t")
+        #expect(OutsideWorld(configuration: configuration) == nil)
+        #expect(configuration.missingSettings.first?.contains("linear has no adapter yet") == true)
+    }
+
+    @Test("the Craft key, GitHub token and Jira token appear in no log line of a running service")
+    func secretsNotLogged() async throws {
+        let output = LogOutput.memory()
+        var configuration = Configuration()
+        configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        configuration.databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("cs-\(UUID().uuidString).sqlite").path
+        configuration.craft.apiKey = Secret("ck_live_abcdef_secret")
+        configuration.devTool.kind = .jira
+        configuration.devTool.token = Secret("jira_token_secret_987")
+        configuration.admin.token = Secret("admin_token_secret_555")
+        var handler = JSONLogHandler(label: "test", output: output)
+        handler.logLevel = .trace
+        let logger = Logger(label: "test", factory: { _ in handler })
+        let app = try Application(configuration: configuration, logger: logger)
+        let port = try app.start()
+        let client = try await RawHTTP.get("/readyz", port: port)
+        await app.server.shutdown()
+        #expect(client.contains("503"))
+        let logged = output.lines.joined()
+        #expect(!logged.isEmpty)
+        for secret in ["ck_live_abcdef_secret", "jira_token_secret_987", "admin_token_secret_555"] {
+            #expect(!logged.contains(secret))
+            #expect(!client.contains(secret))
+        }
+    }
+}
+
+/// Minimal HTTP GET over URLSession for app tests.
+enum RawHTTP {
+    static func get(_ path: String, port: Int) async throws -> String {
+        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        return "\((response as? HTTPURLResponse)?.statusCode ?? 0) " + String(decoding: data, as: UTF8.self)
+    }
+}
