@@ -136,8 +136,9 @@ struct WebhookSignatureTests {
 
     @Test("a fixture payload verifies byte for byte with either of two secrets, and fails when a byte changes")
     func verifyFixture() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/fixtures/github/issues_closed_completed.json")
+        // Tests/Fixtures holds the tools' published payloads, copied byte for byte from the shared folder (see PROVENANCE.md there).
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/github/issues_closed_completed.json")
         let body = try [UInt8](Data(contentsOf: url))
         let signature = "sha256=" + WebhookSignature.hmacSHA256Hex(secret: "new-secret", body: body)
         let adapter = GitHubAdapter(baseURL: URL(string: "https://api.github.com")!, owner: "o", repository: "r", token: "t", http: URLSessionHTTPClient())
