@@ -35,7 +35,9 @@ let package = Package(
         .target(name: "OutboundHTTP"),
         .target(name: "CraftAPI", dependencies: ["OutboundHTTP"]),
         .target(name: "DevTools", dependencies: ["OutboundHTTP", "CCrypto"]),
-        .target(name: "SyncEngine", dependencies: ["CraftAPI", "DevTools", "Store"]),
+        .target(name: "SyncEngine", dependencies: [
+            "CraftAPI", "DevTools", "Store", "OutboundHTTP", "CCrypto", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Simulators", dependencies: ["HTTPServer", "CraftAPI", "DevTools"]),
         .target(name: "App", dependencies: [
             "HTTPServer", "Store", "Compression", "OutboundHTTP", "CraftAPI", "DevTools", "SyncEngine", "Simulators",
@@ -59,7 +61,7 @@ let package = Package(
 
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreCrashWriter"]),
         .testTarget(name: "OutsideWorldTests", dependencies: ["OutboundHTTP", "CraftAPI", "DevTools", "Simulators", "HTTPServer"]),
-        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools"]),
+        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP"]),
         .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "Store"]),
     ],
     swiftLanguageModes: [.v6]

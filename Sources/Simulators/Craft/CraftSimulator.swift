@@ -85,6 +85,15 @@ public final class CraftSimulator: Sendable {
     public var items: [CraftItem] { state.withLock { $0.items } }
     public var updates: [Update] { state.withLock { $0.updates } }
 
+    /// Edits an item's title (a product manager at work after the sync).
+    public func rename(itemID: String, title: String, now: Date = .now) {
+        state.withLock { state in
+            guard let index = state.items.firstIndex(where: { $0.id == itemID }) else { return }
+            state.items[index].title = title
+            state.items[index].updateTime = now.formatted(.iso8601)
+        }
+    }
+
     /// Moves an item to another status (a product manager at work).
     public func setStatus(itemID: String, status: String, now: Date = .now) {
         state.withLock { state in

@@ -1,0 +1,224 @@
+import CraftAPI
+import DevTools
+import Foundation
+import Logging
+import OutboundHTTP
+import Store
+
+/// Intake: ready Craft.io items become dev-tool issues exactly once.
+///
+/// The rule that makes "exactly once" hold through crashes, resets and overlapping polls: a pending mapping
+/// is committed before the dev tool is called (the store's uniqueness lets only one caller claim an item), the
+/// issue carries a marker, and any create whose outcome is unknown (an earlier run's pending row, a reset, a
+/// 5xx) asks the dev tool for the marker before creating again.
+public actor IntakeEngine {
+    let craft: any CraftClient
+    let store: Store
+    let mapper: IssueMapper
+    let clock: any SyncClock
+    let settings: IntakeSettings
+    let logger: Logger
+    private let rateLimiter: CreateRateLimiter
+    /// Workspaces with a run in progress: one poll at a time per workspace.
+    private var running: Set<String> = []
+
+    public init(craft: any CraftClient, store: Store, mapping: FieldMapping, clock: any SyncClock, settings: IntakeSettings = IntakeSettings(), logger: Logger) {
+        self.craft = craft
+        self.store = store
+        self.mapper = IssueMapper(mapping: mapping)
+        self.clock = clock
+        self.settings = settings
+        self.logger = logger
+        rateLimiter = CreateRateLimiter(perMinute: settings.perMinuteCap, clock: clock)
+    }
+
+    /// Runs one intake poll of `target`. Never throws: a failed run is recorded and reported.
+    public func run(_ target: IntakeTarget, trigger: String) async -> IntakeReport {
+        var report = IntakeReport(workspaceID: target.workspaceID)
+        guard running.insert(target.workspaceID).inserted else {
+            report.error = "a run for workspace \(target.workspaceID) is already in progress"
+            logger.info("intake skipped: already running", metadata: ["workspace": "\(target.workspaceID)", "trigger": "\(trigger)"])
+            return report
+        }
+        defer { running.remove(target.workspaceID) }
+        let started = ContinuousClock.now
+        do {
+            report.runID = try await store.runs.start(workspaceID: target.workspaceID, trigger: trigger, now: clock.now())
+            try await poll(target, into: &report)
+        } catch {
+            report.error = "\(error)"
+        }
+        report.duration = ContinuousClock.now - started
+        if let runID = report.runID {
+            try? await store.runs.finish(id: runID, counts: report.counts, error: report.error, now: clock.now())
+        }
+        log(report, trigger: trigger)
+        return report
+    }
+
+    /// What a run would create, touching nothing: no store writes, no dev-tool calls.
+    public func plan(_ target: IntakeTarget) async throws -> [PlannedIssue] {
+        let items = try await craft.items(workspaceID: target.workspaceID, status: target.readyStatus, updatedFrom: nil)
+        var planned: [PlannedIssue] = []
+        for item in items where !item.isLinkedByCraft {
+            let existing = try await store.mappings.mapping(
+                workspaceID: target.workspaceID, craftItemID: item.id, devToolInstance: target.devTool.instance)
+            if existing == nil { planned.append(PlannedIssue(item: item, issue: mapper.newIssue(from: item, for: target.devTool))) }
+        }
+        return planned
+    }
+
+    private func poll(_ target: IntakeTarget, into report: inout IntakeReport) async throws {
+        let items = try await craft.items(workspaceID: target.workspaceID, status: target.readyStatus, updatedFrom: nil)
+        report.counts.seen = items.count
+        let itemsByID = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+
+        // Creates interrupted earlier (crash, reset) come first, whether or not the item is still ready.
+        var work: [Work] = []
+        for mapping in try await store.mappings.pending(workspaceID: target.workspaceID) where mapping.devToolInstance == target.devTool.instance {
+            let item: CraftItem
+            if let listed = itemsByID[mapping.craftItemID] {
+                item = listed
+            } else {
+                item = try await craft.item(workspaceID: target.workspaceID, itemID: mapping.craftItemID)
+            }
+            work.append(Work(item: item, mapping: mapping, outcomeUnknown: true))
+        }
+        let recovering = Set(work.map(\.mapping.craftItemID))
+
+        for item in items where !recovering.contains(item.id) {
+            if item.isLinkedByCraft {
+                report.skipped.append((item.id, "already linked by Craft.io's own integration (\(item.devToolKey ?? [:]))"))
+                continue
+            }
+            let claim = try await store.mappings.claim(
+                workspaceID: target.workspaceID, craftItemID: item.id, devToolKind: target.devTool.kind,
+                devToolInstance: target.devTool.instance, contentHash: ContentHash.of(item), now: clock.now())
+            switch claim {
+            case .claimed(let mapping):
+                work.append(Work(item: item, mapping: mapping, outcomeUnknown: false))
+            case .existing(let mapping) where mapping.state == .linked:
+                if let hash = mapping.contentHash, hash != ContentHash.of(item) { report.drifted.append(item.id) }
+            case .existing(let mapping) where mapping.state == .failed:
+                report.skipped.append((item.id, "failed earlier: \(mapping.failureReason ?? "unknown"); retry it from the admin API"))
+            case .existing:
+                // Pending and claimed by another run (overlap or another replica): theirs to finish.
+                report.skipped.append((item.id, "being created by another run"))
+            }
+        }
+
+        let outcomes = await createAll(work, target: target)
+        for outcome in outcomes {
+            switch outcome {
+            case .created(let created): report.created.append(created)
+            case .failed(let itemID, let reason): report.failed.append((itemID, reason))
+            }
+        }
+        report.counts.created = report.created.count
+        report.counts.skipped = report.skipped.count
+        report.counts.failed = report.failed.count
+        report.counts.drifted = report.drifted.count
+    }
+
+    /// An item to create; `outcomeUnknown` when an earlier run may already have created its issue.
+    struct Work: Sendable {
+        var item: CraftItem
+        var mapping: Mapping
+        var outcomeUnknown: Bool
+    }
+
+    enum Outcome: Sendable {
+        case created(IntakeReport.Created)
+        case failed(itemID: String, reason: String)
+    }
+
+    /// Creates with at most `settings.concurrency` in flight; one bad item never blocks the others.
+    private func createAll(_ work: [Work], target: IntakeTarget) async -> [Outcome] {
+        await withTaskGroup(of: Outcome.self) { group in
+            var outcomes: [Outcome] = []
+            var pending = work[...]
+            func startNext() {
+                guard let next = pending.popFirst() else { return }
+                group.addTask { await self.create(next, target: target) }
+            }
+            for _ in 0..<max(1, settings.concurrency) { startNext() }
+            for await outcome in group {
+                outcomes.append(outcome)
+                startNext()
+            }
+            return outcomes
+        }
+    }
+
+    private func create(_ work: Work, target: IntakeTarget) async -> Outcome {
+        let (item, mapping) = (work.item, work.mapping)
+        let tool = target.devTool
+        let marker = tool.marker(for: item.id)
+        var outcomeUnknown = work.outcomeUnknown
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                if outcomeUnknown, let existing = try await tool.find(marker: marker) {
+                    return try await link(item, mapping: mapping, issue: existing, recovered: true, target: target)
+                }
+                try await rateLimiter.acquire()
+                let issue = try await tool.create(mapper.newIssue(from: item, for: tool))
+                return try await link(item, mapping: mapping, issue: issue, recovered: false, target: target)
+            } catch let error as DevToolError {
+                // After a reset or a 5xx the create may have happened: look for the marker before trying again.
+                outcomeUnknown = true
+                guard error.isTransient, attempt < settings.createAttempts else {
+                    return await fail(item, mapping: mapping, reason: "\(error)")
+                }
+                logger.info("create failed; will retry", metadata: ["craft.item": "\(item.id)", "attempt": "\(attempt)", "error": "\(error)"])
+                try? await clock.sleep(for: settings.retryBaseDelay * (1 << min(attempt - 1, 10)))
+            } catch {
+                // The store could not record the link: the mapping stays pending and the next run recovers it.
+                return .failed(itemID: item.id, reason: "\(error)")
+            }
+        }
+    }
+
+    private func link(_ item: CraftItem, mapping: Mapping, issue: DevIssue, recovered: Bool, target: IntakeTarget) async throws -> Outcome {
+        try await store.mappings.link(
+            id: mapping.id, devIssueID: issue.id, key: issue.key, url: issue.url, contentHash: ContentHash.of(item), now: clock.now())
+        logger.info(
+            recovered ? "linked an issue created earlier" : "created issue",
+            metadata: ["craft.item": "\(item.id)", "dev.issue": "\(issue.key)", "dev.url": "\(issue.url)"])
+        if let field = target.linkField {
+            do {
+                try await craft.setField(workspaceID: target.workspaceID, itemID: item.id, field: field, value: "\(issue.key) \(issue.url)")
+            } catch {
+                logger.warning("could not write the issue link back to Craft.io", metadata: ["craft.item": "\(item.id)", "error": "\(error)"])
+            }
+        }
+        return .created(.init(craftItemID: item.id, title: item.title, issue: issue, recovered: recovered))
+    }
+
+    private func fail(_ item: CraftItem, mapping: Mapping, reason: String) async -> Outcome {
+        logger.error("create failed; item marked failed", metadata: ["craft.item": "\(item.id)", "error": "\(reason)"])
+        try? await store.mappings.markFailed(id: mapping.id, reason: reason, now: clock.now())
+        return .failed(itemID: item.id, reason: reason)
+    }
+
+    private func log(_ report: IntakeReport, trigger: String) {
+        let seconds = Double(report.duration.components.seconds) + Double(report.duration.components.attoseconds) / 1e18
+        var metadata: Logger.Metadata = [
+            "workspace": "\(report.workspaceID)", "trigger": "\(trigger)", "seen": "\(report.counts.seen)",
+            "created": "\(report.counts.created)", "skipped": "\(report.counts.skipped)", "failed": "\(report.counts.failed)",
+            "drifted": "\(report.counts.drifted)", "took": "\(String(format: "%.3f", seconds))s",
+        ]
+        if let error = report.error {
+            metadata["error"] = "\(error)"
+            logger.error("intake run failed", metadata: metadata)
+        } else {
+            if !report.drifted.isEmpty {
+                logger.warning(
+                    "items edited in Craft.io after their issue was created; the issues were not changed",
+                    metadata: ["craft.items": "\(report.drifted.joined(separator: ", "))"])
+            }
+            logger.info("intake run finished", metadata: metadata)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import CraftAPI
+import DevTools
+import Foundation
+import Store
+
+/// One workspace and where its ready items go.
+public struct IntakeTarget: Sendable {
+    public var workspaceID: String
+    public var readyStatus: String
+    public var devTool: any DevTool
+    /// Craft custom field that receives "KEY URL" of the created issue; nil writes nothing back.
+    public var linkField: String?
+
+    public init(workspaceID: String, readyStatus: String = "Ready for Development", devTool: any DevTool, linkField: String? = nil) {
+        self.workspaceID = workspaceID
+        self.readyStatus = readyStatus
+        self.devTool = devTool
+        self.linkField = linkField
+    }
+}
+
+public struct IntakeSettings: Sendable {
+    /// Creates in flight at once.
+    public var concurrency = 4
+    /// Most creates per minute (GitHub allows about 80 content-creating requests a minute); nil for no cap.
+    public var perMinuteCap: Int?
+    /// Attempts at one item's create (transient failures only) before the mapping is marked failed.
+    public var createAttempts = 3
+    public var retryBaseDelay: Duration = .seconds(1)
+
+    public init(concurrency: Int = 4, perMinuteCap: Int? = nil, createAttempts: Int = 3) {
+        self.concurrency = concurrency
+        self.perMinuteCap = perMinuteCap
+        self.createAttempts = createAttempts
+    }
+}
+
+/// What one intake run did.
+public struct IntakeReport: Sendable {
+    public struct Created: Sendable, Equatable {
+        public var craftItemID: String
+        public var title: String
+        public var issue: DevIssue
+        /// True when the issue already existed (an earlier create whose answer was lost) and was linked, not created.
+        public var recovered: Bool
+    }
+
+    public var workspaceID: String
+    public var runID: Int64?
+    public var counts = SyncRun.Counts()
+    public var created: [Created] = []
+    public var skipped: [(craftItemID: String, reason: String)] = []
+    public var failed: [(craftItemID: String, reason: String)] = []
+    public var drifted: [String] = []
+    /// Set when the run failed as a whole (Craft.io unreachable); items were not looked at.
+    public var error: String?
+    public var duration: Duration = .zero
+}
+
+/// What a dry run would create.
+public struct PlannedIssue: Sendable {
+    public var item: CraftItem
+    public var issue: NewIssue
+}

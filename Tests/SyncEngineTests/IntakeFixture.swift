@@ -1,0 +1,69 @@
+import CraftAPI
+import DevTools
+import Foundation
+import Logging
+import OutboundHTTP
+import Simulators
+import Store
+import Synchronization
+@testable import SyncEngine
+
+/// A clock whose sleeps return at once and advance its time.
+final class FastClock: SyncClock {
+    private let state = Mutex<(now: Date, sleeps: Int)>((Date(timeIntervalSince1970: 1_800_000_000), 0))
+    func now() -> Date { state.withLock { $0.now } }
+    func sleep(for duration: Duration) async throws {
+        state.withLock {
+            $0.now = $0.now.addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+            $0.sleeps += 1
+        }
+    }
+    var sleeps: Int { state.withLock { $0.sleeps } }
+}
+
+/// Simulators, a store, and an intake engine for GitHub (or Jira) wired together.
+struct IntakeFixture {
+    let simulators: SimulatorServer
+    let store: Store
+    let clock = FastClock()
+    let craft: any CraftClient
+    let github: GitHubAdapter
+    let jira: JiraAdapter
+    let workspace = "ws-1"
+
+    init() throws {
+        simulators = SimulatorServer()
+        try simulators.start()
+        store = try Store(path: FileManager.default.temporaryDirectory.appendingPathComponent("intake-\(UUID().uuidString).sqlite").path)
+        let policy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(100), random: { 0.5 })
+        let transport = URLSessionHTTPClient(requestTimeout: 2)
+        let credentials = simulators.credentials
+        craft = CraftClients.make(
+            dialect: .guide, baseURL: simulators.baseURL, apiKey: credentials.craftAPIKey,
+            http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
+        github = GitHubAdapter(
+            baseURL: simulators.baseURL, owner: credentials.githubOwner, repository: credentials.githubRepository, token: credentials.githubToken,
+            http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
+        jira = JiraAdapter(
+            siteURL: simulators.baseURL, projectKey: credentials.jiraProjectKey, email: credentials.jiraEmail, apiToken: credentials.jiraAPIToken,
+            http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
+    }
+
+    func engine(settings: IntakeSettings = IntakeSettings()) -> IntakeEngine {
+        var logger = Logger(label: "intake-test")
+        logger.logLevel = .critical
+        return IntakeEngine(craft: craft, store: store, mapping: FieldMapping(), clock: clock, settings: settings, logger: logger)
+    }
+
+    func target(_ tool: (any DevTool)? = nil, linkField: String? = nil) -> IntakeTarget {
+        IntakeTarget(workspaceID: workspace, devTool: tool ?? github, linkField: linkField)
+    }
+
+    @discardableResult
+    func seed(_ count: Int, status: String = "Ready for Development", prefix: String = "Item") -> [CraftItem] {
+        (0..<count).map { simulators.craft.seed(.init(workspaceId: workspace, title: "\(prefix) \($0)", status: status, type: "Feature")) }
+    }
+
+    /// Every GitHub issue's marker label, to count issues per item.
+    var githubMarkers: [String] { simulators.github.issues.flatMap { $0.labels.filter { $0.hasPrefix("craft:") } } }
+}

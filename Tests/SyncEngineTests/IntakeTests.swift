@@ -1,0 +1,168 @@
+import CraftAPI
+import DevTools
+import Foundation
+import Simulators
+import Store
+import Testing
+@testable import SyncEngine
+
+@Suite("Intake: ready items become issues exactly once")
+struct IntakeTests {
+    @Test("N ready items become N issues; a second poll creates nothing; other statuses are untouched")
+    func createsOnce() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let ready = fixture.seed(5)
+        fixture.seed(2, status: "In Refinement", prefix: "Draft")
+        let engine = fixture.engine()
+
+        let first = await engine.run(fixture.target(), trigger: "test")
+        #expect(first.error == nil)
+        #expect(first.counts.seen == 5 && first.counts.created == 5 && first.counts.failed == 0)
+        #expect(Set(fixture.githubMarkers) == Set(ready.map { "craft:\($0.id)" }))
+        #expect(fixture.githubMarkers.count == 5)
+
+        let second = await engine.run(fixture.target(), trigger: "test")
+        #expect(second.counts.created == 0 && second.counts.seen == 5)
+        #expect(fixture.simulators.github.issues.count == 5)
+        #expect(try await fixture.store.mappings.countsByState() == [.linked: 5])
+        let runID = try #require(first.runID)
+        let run = try #require(try await fixture.store.runs.run(id: runID))
+        #expect(run.counts.created == 5 && run.finishedAt != nil)
+    }
+
+    @Test("every simulator fault still ends with exactly one issue per item", arguments: [
+        FaultInjector.Fault(target: "github", failNext: 2, status: 502),
+        FaultInjector.Fault(target: "github", failNext: 3, status: 429, retryAfter: "2"),
+        FaultInjector.Fault(target: "github", latencyMs: 50),
+        // A reset costs one request timeout (2 s here): libcurl holds one in-flight request until it expires.
+        FaultInjector.Fault(target: "github", resetAfterCreate: 3),
+        FaultInjector.Fault(target: "craft", failNext: 2, status: 503),
+    ])
+    func faults(_ fault: FaultInjector.Fault) async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(6)
+        fixture.simulators.faults.set(fault)
+        let engine = fixture.engine(settings: IntakeSettings(concurrency: 3, createAttempts: 5))
+        let report = await engine.run(fixture.target(), trigger: "test")
+        #expect(report.error == nil)
+        #expect(report.counts.created == 6, "failed: \(report.failed)")
+        #expect(fixture.githubMarkers.count == 6)
+        #expect(Set(fixture.githubMarkers).count == 6)
+    }
+
+    @Test("a crash after the dev tool created the issue but before the link was stored is healed without a duplicate")
+    func crashBetweenCreateAndCommit() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let item = try #require(fixture.seed(1).first)
+        // What the crashed run left: a pending mapping, and the issue already in GitHub with its marker.
+        _ = try await fixture.store.mappings.claim(
+            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+        _ = try await fixture.github.create(NewIssue(title: item.title, description: "", marker: fixture.github.marker(for: item.id)))
+
+        let report = await fixture.engine().run(fixture.target(), trigger: "restart")
+        #expect(report.created.map(\.recovered) == [true])
+        #expect(fixture.simulators.github.issues.count == 1)
+        #expect(try await fixture.store.mappings.countsByState() == [.linked: 1])
+    }
+
+    @Test("overlapping polls of one workspace run one at a time, and two engines on one database create once")
+    func overlapping() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(8)
+        fixture.simulators.faults.set(.init(target: "github", latencyMs: 20))
+        let engine = fixture.engine()
+        let replica = fixture.engine()
+        async let a = engine.run(fixture.target(), trigger: "schedule")
+        async let b = engine.run(fixture.target(), trigger: "manual")
+        async let c = replica.run(fixture.target(), trigger: "replica")
+        let reports = await [a, b, c]
+        #expect(reports.contains { $0.error?.contains("already in progress") == true })
+        #expect(fixture.githubMarkers.count == 8)
+        #expect(Set(fixture.githubMarkers).count == 8)
+    }
+
+    @Test("items Craft.io's own integration linked are skipped and reported")
+    func linkedByCraft() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(1)
+        fixture.simulators.craft.seed(.init(workspaceId: fixture.workspace, title: "Linked", status: "Ready for Development", devToolKey: ["jira": "OPS-9"]))
+        let report = await fixture.engine().run(fixture.target(), trigger: "test")
+        #expect(report.counts.created == 1 && report.counts.skipped == 1)
+        #expect(report.skipped.first?.reason.contains("OPS-9") == true)
+    }
+
+    @Test("a create that cannot succeed marks its item failed and the others go on")
+    func failingItem() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(3)
+        fixture.simulators.faults.set(.init(target: "github", failNext: 1, status: 422))
+        let report = await fixture.engine(settings: IntakeSettings(concurrency: 1)).run(fixture.target(), trigger: "test")
+        #expect(report.counts.created == 2 && report.counts.failed == 1)
+        #expect(report.failed.first?.reason.contains("422") == true)
+        #expect(try await fixture.store.mappings.countsByState() == [.linked: 2, .failed: 1])
+        let again = await fixture.engine().run(fixture.target(), trigger: "test")
+        #expect(again.counts.created == 0 && again.counts.skipped == 1)
+    }
+
+    @Test("Craft.io being down fails the run cleanly; the next run picks up")
+    func craftDown() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(2)
+        fixture.simulators.faults.set(.init(target: "craft", failNext: 10, status: 500))
+        let failed = await fixture.engine().run(fixture.target(), trigger: "test")
+        #expect(failed.error?.contains("500") == true)
+        #expect(fixture.simulators.github.issues.isEmpty)
+        let runID = try #require(failed.runID)
+        #expect(try await fixture.store.runs.run(id: runID)?.error != nil)
+        fixture.simulators.faults.clear()
+        #expect(await fixture.engine().run(fixture.target(), trigger: "test").counts.created == 2)
+    }
+
+    @Test("a dry run plans the mapped issues and writes nothing anywhere")
+    func dryRun() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(2)
+        let planned = try await fixture.engine().plan(fixture.target(fixture.jira))
+        #expect(planned.map(\.issue.title) == ["Item 0", "Item 1"])
+        #expect(planned.first?.issue.issueType == "Story")
+        #expect(fixture.simulators.jira.issues.isEmpty)
+        #expect(try await fixture.store.mappings.countsByState().isEmpty)
+        #expect(try await fixture.store.runs.list().isEmpty)
+    }
+
+    @Test("Jira works the same, writes the link back to Craft, and edits after sync are reported as drift")
+    func jiraLinkBackAndDrift() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let item = try #require(fixture.seed(1).first)
+        let engine = fixture.engine()
+        let report = await engine.run(fixture.target(fixture.jira, linkField: "dev_link"), trigger: "test")
+        let created = try #require(report.created.first)
+        #expect(created.issue.key == "ACME-1")
+        #expect(fixture.simulators.craft.items.first?.customFieldValue("dev_link") == "ACME-1 \(created.issue.url)")
+
+        fixture.simulators.craft.rename(itemID: item.id, title: "Item 0, renamed")
+        let later = await engine.run(fixture.target(fixture.jira, linkField: "dev_link"), trigger: "test")
+        #expect(later.drifted == [item.id])
+        #expect(fixture.simulators.jira.issues.count == 1)
+    }
+
+    @Test("the per-minute cap spaces creates out on the clock")
+    func perMinuteCap() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(5)
+        let started = fixture.clock.now()
+        let report = await fixture.engine(settings: IntakeSettings(concurrency: 1, perMinuteCap: 2)).run(fixture.target(), trigger: "test")
+        #expect(report.counts.created == 5)
+        #expect(fixture.clock.now().timeIntervalSince(started) >= 120)
+    }
+}
