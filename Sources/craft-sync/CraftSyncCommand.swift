@@ -7,7 +7,7 @@ struct CraftSyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "craft-sync",
         abstract: "Keeps Craft.io and your development tool in step.",
-        subcommands: [ServeCommand.self, SimulateCommand.self, MigrateCommand.self, BackupCommand.self],
+        subcommands: [DemoCommand.self, ServeCommand.self, SyncCommand.self, SimulateCommand.self, MigrateCommand.self, BackupCommand.self],
         defaultSubcommand: nil)
 }
 
@@ -51,7 +51,7 @@ struct MigrateCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
-        try await Launcher.run { try options.load() } body: { configuration, _ in
+        try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
             print(try DatabaseCommands.migrate(configuration))
         }
     }
@@ -70,7 +70,7 @@ struct BackupCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
-        try await Launcher.run { try options.load() } body: { configuration, _ in
+        try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
             print(try DatabaseCommands.backup(configuration, to: path, overwrite: force))
         }
     }
@@ -99,6 +99,42 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         try await Launcher.run { try ConfigurationLoader.load(file: nil, environment: [:]) } body: { _, logger in
             try await Simulation.run(listen: address, writeConfig: writeConfig, devTool: kind, seed: !empty, logger: logger)
+        }
+    }
+}
+
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync", abstract: "Run one intake poll now: create the ready Craft.io items in the dev tool.")
+
+    @Flag(name: .long, help: "Print what would be created, with the mapped fields, and write nothing anywhere.")
+    var dryRun = false
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
+            print(try await SyncOnce.run(configuration, dryRun: dryRun))
+        }
+    }
+}
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo", abstract: "Show the whole flow on this machine with simulated Craft.io, GitHub and Jira; no accounts needed.")
+
+    @Flag(name: .long, help: "Keep the simulators and the service running afterwards and print the URLs to explore.")
+    var keepRunning = false
+
+    @Option(name: .long, help: "Log level for the service's own log lines (on standard error).")
+    var logLevel = "warning"
+
+    func run() async throws {
+        try await Launcher.run(
+            loading: { try ConfigurationLoader.load(file: nil, environment: ["CRAFT_SYNC_LOG_LEVEL": logLevel, "CRAFT_SYNC_LOG_FORMAT": "text"]) },
+            logs: .standardError
+        ) { _, logger in
+            try await Demo.run(keepRunning: keepRunning, print: { print($0) }, logger: logger)
         }
     }
 }

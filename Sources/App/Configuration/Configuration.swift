@@ -16,6 +16,14 @@ public struct Configuration: Sendable {
     public var admin = AdminSettings()
     public var mapping = FieldMapping()
     public var outbound = OutboundSettings()
+    public var intake = IntakeSchedule()
+
+    public struct IntakeSchedule: Sendable {
+        public var interval: Duration = .seconds(3600)
+        public var jitter: Duration = .seconds(120)
+        public var concurrency = 4
+        public var perMinuteCap: Int?
+    }
 
     /// How calls to Craft.io and the dev tool are timed out and retried.
     public struct OutboundSettings: Sendable {

@@ -134,6 +134,18 @@ extension Setting {
         Setting("dev_tool.webhook_secret", "Secret the dev tool signs webhooks with", secret: true) { config, value throws(SettingError) in
             config.devTool.webhookSecret = try parseSecret(value)
         },
+        Setting("intake.interval", "How often Craft.io is polled for ready items (default 60m)") { config, value throws(SettingError) in
+            config.intake.interval = try parseDuration(value)
+        },
+        Setting("intake.jitter", "Random offset, up to this much either way, added to each interval (default 2m)") { config, value throws(SettingError) in
+            config.intake.jitter = try parseDuration(value)
+        },
+        Setting("intake.concurrency", "Creates in flight at once (default 4)") { config, value throws(SettingError) in
+            config.intake.concurrency = try parseInteger(value, in: 1...64)
+        },
+        Setting("intake.per_minute_cap", "Most creates per minute (unset: no cap; GitHub allows about 80)") { config, value throws(SettingError) in
+            config.intake.perMinuteCap = try parseInteger(value, in: 1...10_000)
+        },
         Setting("outbound.request_timeout", "Timeout of one call to Craft.io or the dev tool (default 30s)") { config, value throws(SettingError) in
             config.outbound.requestTimeout = try parseDuration(value)
         },

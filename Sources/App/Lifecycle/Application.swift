@@ -1,7 +1,9 @@
 import Foundation
 import HTTPServer
 import Logging
+import OutboundHTTP
 import Store
+import SyncEngine
 
 /// The running service: configuration, database, metrics and the HTTP server wired together.
 public final class Application: Sendable {
@@ -9,16 +11,29 @@ public final class Application: Sendable {
     public let store: Store
     public let metrics: ServiceMetrics
     public let server: HTTPServer
+    /// Nil until the configuration names Craft.io and a supported dev tool.
+    public let scheduler: IntakeScheduler?
     private let logger: Logger
 
-    public init(configuration: Configuration, logger: Logger) throws {
+    public init(configuration: Configuration, logger: Logger, clock: any SyncClock = SystemClock(), outsideWorld: OutsideWorld? = nil) throws {
         self.configuration = configuration
         self.logger = logger
         store = try Store(path: configuration.databasePath)
         metrics = ServiceMetrics()
+        if let world = outsideWorld ?? OutsideWorld(configuration: configuration, clock: clock),
+            let (engine, target) = Self.makeIntake(configuration: configuration, store: store, world: world, clock: clock)
+        {
+            let intake = configuration.intake
+            scheduler = IntakeScheduler(engine: engine, targets: [target], interval: intake.interval, jitter: intake.jitter, clock: clock)
+        } else {
+            scheduler = nil
+        }
         var router = Router()
         OperationalRoutes(configuration: configuration, store: store, metrics: metrics, logger: logger)
             .register(in: &router)
+        if let token = configuration.admin.token {
+            AdminRoutes(token: token, scheduler: scheduler).register(in: &router)
+        }
         server = HTTPServer(
             configuration: configuration.serverConfiguration, responder: router, observer: metrics,
             logger: Logger(label: "craft-sync.http"))
@@ -46,10 +61,26 @@ public final class Application: Sendable {
         let retention = RetentionService(
             store: store, retention: configuration.eventRetention, interval: .seconds(3600), logger: logger)
         let maintenance = Task { await retention.run() }
+        let intake = Task { [scheduler] in await scheduler?.run() }
         let signal = await TerminationSignal.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
         maintenance.cancel()
+        intake.cancel()
         await server.shutdown()
+    }
+}
+
+extension Application {
+    /// The intake engine and target a configuration describes (shared by `serve` and `sync`).
+    static func makeIntake(configuration: Configuration, store: Store, world: OutsideWorld, clock: any SyncClock) -> (IntakeEngine, IntakeTarget)? {
+        guard let workspace = configuration.craft.workspaceID else { return nil }
+        let intake = configuration.intake
+        let engine = IntakeEngine(
+            craft: world.craft, store: store, mapping: configuration.mapping, clock: clock,
+            settings: IntakeSettings(concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap), logger: Logger(label: "craft-sync.intake"))
+        let target = IntakeTarget(
+            workspaceID: workspace, readyStatus: configuration.craft.readyStatus, devTool: world.devTool, linkField: configuration.craft.linkField)
+        return (engine, target)
     }
 }
 

@@ -7,8 +7,10 @@ import Logging
 /// The common start of every command: load the configuration, set up logging, run, and turn a failure into
 /// one clear line on standard error and a non-zero exit, never a stack trace.
 public enum Launcher {
+    /// `logs` is standard output for the service and standard error for one-shot commands, whose standard
+    /// output is their answer.
     public static func run(
-        loading load: () throws -> ConfigurationLoader.Result,
+        loading load: () throws -> ConfigurationLoader.Result, logs: LogOutput = .standardOutput,
         body: (Configuration, Logger) async throws -> Void
     ) async throws {
         // A vanished peer must cost an EPIPE, not the process (writes also pass MSG_NOSIGNAL).
@@ -19,7 +21,7 @@ public enum Launcher {
         } catch {
             fail("invalid configuration: \(error)")
         }
-        LoggingSetup.bootstrap(loaded.configuration.log)
+        LoggingSetup.bootstrap(loaded.configuration.log, output: logs)
         let logger = Logger(label: "craft-sync")
         for warning in loaded.warnings { logger.warning("\(warning)") }
         do {

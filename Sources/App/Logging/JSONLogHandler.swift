@@ -61,6 +61,8 @@ public final class LogOutput: Sendable {
     }
 
     public static let standardOutput = LogOutput(.fileHandle(.standardOutput))
+    /// For one-shot commands, whose standard output is their answer.
+    public static let standardError = LogOutput(.fileHandle(.standardError))
     public static func memory() -> LogOutput { LogOutput(.memory([])) }
 
     private init(_ sink: sending Sink) { self.sink = Mutex(sink) }

@@ -23,13 +23,11 @@ public enum WebhookSignature {
     /// constant time with `CRYPTO_memcmp` so the comparison leaks nothing about how much matched.
     public static func matches(provided: String?, prefix: String, secrets: [String], body: [UInt8]) -> Bool {
         guard let provided else { return false }
-        let given = Array(provided.lowercased().utf8)
+        let given = provided.lowercased()
         var matched = false
+        // Every secret is checked, so the time taken does not tell which one matched.
         for secret in secrets where !secret.isEmpty {
-            let expected = Array((prefix + hmacSHA256Hex(secret: secret, body: body)).utf8)
-            guard expected.count == given.count else { continue }
-            let equal = expected.withUnsafeBytes { a in given.withUnsafeBytes { b in CRYPTO_memcmp(a.baseAddress, b.baseAddress, a.count) } }
-            if equal == 0 { matched = true }
+            if ConstantTime.equals(prefix + hmacSHA256Hex(secret: secret, body: body), given) { matched = true }
         }
         return matched
     }

@@ -1,0 +1,106 @@
+import CraftAPI
+import DevTools
+import Foundation
+import Logging
+import OutboundHTTP
+import Simulators
+import Store
+import SyncEngine
+
+/// `craft-sync demo`: the whole intake flow on one machine with no accounts. Starts the simulators and the
+/// service on loopback with a temporary database, seeds two Craft workspaces (one synced to GitHub, one to
+/// Jira), runs intake twice, and prints a timeline. Fails, with the reason, when the scenario did not hold.
+public enum Demo {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func run(keepRunning: Bool, print emit: @escaping @Sendable (String) -> Void, logger: Logger) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("craft-sync-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+
+        let simulators = SimulatorServer(logger: logger)
+        let simulatorPort = try simulators.start()
+        let simulatorURL = "http://127.0.0.1:\(simulatorPort)"
+        let credentials = simulators.credentials
+        Simulation.seedWorkspace(simulators)
+        let jiraWorkspace = "ws-platform"
+        for (title, status) in [("Single sign-on with SAML", "Ready for Development"), ("Audit log export", "Ready for Development"),
+                                ("Usage-based billing", "In Refinement")] {
+            simulators.craft.seed(.init(workspaceId: jiraWorkspace, title: title, status: status, description: "<p>\(title).</p><ul><li>spec in Craft</li></ul>", type: "Feature", importance: "High"))
+        }
+
+        // The service itself, configured for the GitHub workspace, on its own port.
+        var configuration = try ConfigurationLoader.load(file: nil, environment: [:]).configuration
+        try ConfigurationLoader.applyYAML(
+            Simulation.configuration(baseURL: simulatorURL, credentials: credentials, devTool: .github), source: "demo", to: &configuration)
+        configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        configuration.databasePath = directory.appendingPathComponent("craft-sync.sqlite").path
+        configuration.craft.linkField = "dev_link"
+        let application = try Application(configuration: configuration, logger: logger)
+        let servicePort = try application.start()
+        guard let world = OutsideWorld(configuration: configuration) else { throw Failure(description: "the demo configuration is incomplete") }
+
+        var jiraConfiguration = configuration
+        try ConfigurationLoader.applyYAML(
+            Simulation.configuration(baseURL: simulatorURL, credentials: credentials, devTool: .jira), source: "demo", to: &jiraConfiguration)
+        jiraConfiguration.craft.workspaceID = jiraWorkspace
+        guard let jiraWorld = OutsideWorld(configuration: jiraConfiguration),
+            let (engine, githubTarget) = Application.makeIntake(configuration: configuration, store: application.store, world: world, clock: SystemClock())
+        else { throw Failure(description: "the demo configuration is incomplete") }
+        let jiraTarget = IntakeTarget(workspaceID: jiraWorkspace, devTool: jiraWorld.devTool, linkField: "dev_link")
+
+        emit("craft-sync demo: everything runs on loopback; no account, nothing leaves this machine")
+        emit("  simulators  \(simulatorURL)  (Craft.io in both API forms, GitHub, Jira)")
+        emit("  service     http://127.0.0.1:\(servicePort)  (/healthz, /readyz, /metrics)")
+        emit("")
+        var expected = 0
+        for (step, target) in [githubTarget, jiraTarget].enumerated() {
+            let items = simulators.craft.items.filter { $0.workspaceId == target.workspaceID }
+            let ready = items.filter { $0.status?.name == target.readyStatus }
+            expected += ready.count
+            emit("\(step + 1). Craft.io workspace \(target.workspaceID): \(items.count) items, \(ready.count) in '\(target.readyStatus)'")
+            for item in items where item.status?.name != target.readyStatus {
+                emit("   · \(item.shortId ?? item.id) \"\(item.title)\" stays in Craft.io (\(item.status?.name ?? "no status"))")
+            }
+            let report = await engine.run(target, trigger: "demo")
+            if let error = report.error { throw Failure(description: "intake for \(target.workspaceID) failed: \(error)") }
+            emit("   intake → \(target.devTool.kind == "github" ? "GitHub \(credentials.githubOwner)/\(credentials.githubRepository)" : "Jira project \(credentials.jiraProjectKey)")")
+            for created in report.created.sorted(by: { $0.craftItemID < $1.craftItemID }) {
+                emit("   ✓ \(created.craftItemID) \"\(created.title)\" → \(created.issue.key)  \(created.issue.url)")
+            }
+            for failed in report.failed { emit("   ✗ \(failed.craftItemID): \(failed.reason)") }
+            guard report.counts.failed == 0, report.counts.created == ready.count else {
+                throw Failure(description: "expected \(ready.count) issues for \(target.workspaceID), created \(report.counts.created), failed \(report.counts.failed)")
+            }
+        }
+
+        emit("\(3). Polling both workspaces again: nothing new may be created (exactly once)")
+        for target in [githubTarget, jiraTarget] {
+            let again = await engine.run(target, trigger: "demo")
+            guard again.error == nil, again.counts.created == 0 else {
+                throw Failure(description: "the second poll of \(target.workspaceID) created \(again.counts.created) issue(s): \(again.error ?? "")")
+            }
+        }
+        let issues = simulators.github.issues.count + simulators.jira.issues.count
+        let linkedBack = simulators.craft.items.filter { $0.customFieldValue("dev_link") != nil }.count
+        emit("   ✓ no duplicates: \(issues) issues in the dev tools for \(expected) ready items; \(linkedBack) Craft items show their issue link")
+        guard issues == expected, linkedBack == expected else {
+            throw Failure(description: "the dev tools hold \(issues) issues and \(linkedBack) items are linked back, expected \(expected)")
+        }
+        emit("")
+        emit("Result: \(expected) issues created, 0 duplicates, 0 failures.")
+
+        if keepRunning {
+            emit("")
+            emit("Still running; explore, then press Ctrl-C:")
+            emit("  curl http://127.0.0.1:\(servicePort)/readyz")
+            emit("  curl http://127.0.0.1:\(servicePort)/metrics")
+            emit("  curl \(simulatorURL)/_sim/state")
+            _ = await TerminationSignal.wait()
+        }
+        await application.server.shutdown()
+        await simulators.shutdown()
+    }
+}

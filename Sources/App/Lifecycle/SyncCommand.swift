@@ -1,0 +1,54 @@
+import Foundation
+import OutboundHTTP
+import Store
+import SyncEngine
+
+/// `craft-sync sync [--dry-run]`: one intake poll now, from the command line.
+public enum SyncOnce {
+    /// Returns the text to print; throws when the run failed as a whole.
+    public static func run(_ configuration: Configuration, dryRun: Bool) async throws -> String {
+        let missing = configuration.missingSettings
+        guard missing.isEmpty, let world = OutsideWorld(configuration: configuration) else {
+            throw CommandError("the configuration is incomplete: \(missing.joined(separator: ", "))")
+        }
+        if dryRun { return try await plan(configuration, world: world) }
+        let store = try Store(path: configuration.databasePath)
+        guard let (engine, target) = Application.makeIntake(configuration: configuration, store: store, world: world, clock: SystemClock()) else {
+            throw CommandError("craft.workspace_id is not set")
+        }
+        let report = await engine.run(target, trigger: "cli")
+        if let error = report.error { throw CommandError("intake failed: \(error)") }
+        var lines = ["workspace \(report.workspaceID): seen \(report.counts.seen), created \(report.counts.created), skipped \(report.counts.skipped), failed \(report.counts.failed), drifted \(report.counts.drifted)"]
+        lines += report.created.map { "  created \($0.issue.key) for item \($0.craftItemID) \"\($0.title)\" \($0.issue.url)" }
+        lines += report.skipped.map { "  skipped item \($0.craftItemID): \($0.reason)" }
+        lines += report.failed.map { "  FAILED item \($0.craftItemID): \($0.reason)" }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Plans against the existing database if there is one, else against an empty one in a temporary file that
+    /// is removed afterwards: a dry run leaves nothing behind.
+    static func plan(_ configuration: Configuration, world: OutsideWorld) async throws -> String {
+        let exists = FileManager.default.fileExists(atPath: configuration.databasePath)
+        let path = exists ? configuration.databasePath : NSTemporaryDirectory() + "craft-sync-dry-run-\(UUID().uuidString).sqlite"
+        defer {
+            if !exists { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        }
+        let store = try Store(path: path)
+        guard let (engine, target) = Application.makeIntake(configuration: configuration, store: store, world: world, clock: SystemClock()) else {
+            throw CommandError("craft.workspace_id is not set")
+        }
+        let planned = try await engine.plan(target)
+        var lines = ["dry run: \(planned.count) item(s) in '\(target.readyStatus)' would be created in \(target.devTool.kind) (nothing was written)"]
+        for plan in planned {
+            let issue = plan.issue
+            lines.append("- item \(plan.item.id) \"\(plan.item.title)\"")
+            lines.append("    title:       \(issue.title)")
+            lines.append("    labels:      \(issue.labels.joined(separator: ", "))")
+            if let type = issue.issueType { lines.append("    issue type:  \(type)") }
+            if let priority = issue.priority { lines.append("    priority:    \(priority)") }
+            lines.append("    marker:      \(issue.marker)")
+            lines.append("    description: \(issue.description.split(separator: "\n").first.map(String.init) ?? "")")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

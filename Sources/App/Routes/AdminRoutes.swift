@@ -1,0 +1,51 @@
+import DevTools
+import Foundation
+import HTTPServer
+import SyncEngine
+
+/// The admin API under `/api/v1`, behind a bearer token compared in constant time. With no token configured
+/// none of it is registered, so every admin path answers 404.
+struct AdminRoutes {
+    let token: Secret
+    let scheduler: IntakeScheduler?
+
+    func register(in router: inout Router) {
+        router.post("/api/v1/sync") { request in
+            try authorize(request)
+            guard let scheduler else {
+                throw HTTPError(.serviceUnavailable, "intake is not configured; see /readyz for the missing settings")
+            }
+            let reports = await scheduler.runAll(trigger: "manual")
+            return try .json(reports.map(RunSummary.init), status: .ok)
+        }
+    }
+
+    private func authorize(_ request: HTTPRequest) throws {
+        let header = request.headers[.authorization] ?? ""
+        guard header.hasPrefix("Bearer "), ConstantTime.equals(header.dropFirst(7), token.revealed) else {
+            throw HTTPError(.unauthorized, "a valid bearer token is required", headers: ["WWW-Authenticate": "Bearer"])
+        }
+    }
+
+    struct RunSummary: Encodable {
+        var workspace: String
+        var runId: Int64?
+        var seen: Int
+        var created: Int
+        var skipped: Int
+        var failed: Int
+        var drifted: Int
+        var error: String?
+
+        init(_ report: IntakeReport) {
+            workspace = report.workspaceID
+            runId = report.runID
+            seen = report.counts.seen
+            created = report.counts.created
+            skipped = report.counts.skipped
+            failed = report.counts.failed
+            drifted = report.counts.drifted
+            error = report.error
+        }
+    }
+}

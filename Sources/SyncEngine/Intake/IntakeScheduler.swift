@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import OutboundHTTP
+
+/// Polls every target once at start and then every `interval`, give or take `jitter` (so replicas and
+/// restarts do not hit Craft.io in step). "Sync now" calls the engine directly; its single flight per
+/// workspace keeps a manual run and a scheduled one from overlapping.
+public struct IntakeScheduler: Sendable {
+    let engine: IntakeEngine
+    let targets: [IntakeTarget]
+    let interval: Duration
+    let jitter: Duration
+    let clock: any SyncClock
+    let random: @Sendable () -> Double
+
+    public init(
+        engine: IntakeEngine, targets: [IntakeTarget], interval: Duration, jitter: Duration, clock: any SyncClock,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.engine = engine
+        self.targets = targets
+        self.interval = interval
+        self.jitter = jitter
+        self.clock = clock
+        self.random = random
+    }
+
+    /// Runs until the task is cancelled.
+    public func run() async {
+        var trigger = "startup"
+        while !Task.isCancelled {
+            _ = await runAll(trigger: trigger)
+            trigger = "schedule"
+            do {
+                try await clock.sleep(for: nextWait())
+            } catch {
+                return
+            }
+        }
+    }
+
+    public func runAll(trigger: String) async -> [IntakeReport] {
+        var reports: [IntakeReport] = []
+        for target in targets { reports.append(await engine.run(target, trigger: trigger)) }
+        return reports
+    }
+
+    /// `interval` plus a uniform offset in `-jitter...jitter`, never below a second.
+    func nextWait() -> Duration {
+        let offset = jitter * (random() * 2 - 1)
+        return max(.seconds(1), interval + offset)
+    }
+}

@@ -1,0 +1,20 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+@testable import App
+
+@Suite("craft-sync demo")
+struct DemoTests {
+    @Test("the demo runs the whole intake scenario and reports success")
+    func demoSucceeds() async throws {
+        let lines = Mutex<[String]>([])
+        var logger = Logger(label: "demo-test")
+        logger.logLevel = .critical
+        try await Demo.run(keepRunning: false, print: { line in lines.withLock { $0.append(line) } }, logger: logger)
+        let output = lines.withLock { $0 }.joined(separator: "\n")
+        #expect(output.contains("→ acme/product#1"))
+        #expect(output.contains("→ ACME-"))
+        #expect(output.contains("Result: 5 issues created, 0 duplicates, 0 failures."))
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+@testable import SyncEngine
+
+@Suite("The intake scheduler")
+struct SchedulerTests {
+    @Test("polls at start, then every interval give or take the jitter, on the injected clock")
+    func schedule() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(2)
+        let scheduler = IntakeScheduler(
+            engine: fixture.engine(), targets: [fixture.target()], interval: .seconds(3600), jitter: .seconds(60), clock: fixture.clock,
+            random: { 0.75 })
+        #expect(scheduler.nextWait() == .seconds(3630))
+        let reports = await scheduler.runAll(trigger: "startup")
+        #expect(reports.map(\.counts.created) == [2])
+        let task = Task { await scheduler.run() }
+        // The fast clock lets the loop spin through many intervals; each later poll finds nothing new.
+        while try await fixture.store.runs.list(limit: 100).count < 5 { await Task.yield() }
+        task.cancel()
+        let runs = try await fixture.store.runs.list(limit: 100)
+        #expect(runs.last?.trigger == "startup")
+        #expect(runs.dropLast().contains { $0.trigger == "schedule" })
+        #expect(fixture.simulators.github.issues.count == 2)
+    }
+}
