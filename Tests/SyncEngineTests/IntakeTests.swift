@@ -68,6 +68,25 @@ struct IntakeTests {
         #expect(try await fixture.store.mappings.countsByState() == [.linked: 1])
     }
 
+    @Test("a fresh pending claim belongs to a live run elsewhere and is left alone until its lease runs out")
+    func liveClaimRespected() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let item = try #require(fixture.seed(1).first)
+        _ = try await fixture.store.mappings.claim(
+            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil,
+            now: fixture.clock.now())
+        let engine = fixture.engine(settings: IntakeSettings(claimLease: .seconds(300)))
+        let early = await engine.run(fixture.target(), trigger: "replica")
+        #expect(early.counts.created == 0 && early.counts.skipped == 1)
+        #expect(fixture.simulators.github.issues.isEmpty)
+
+        try await fixture.clock.sleep(for: .seconds(301))
+        let late = await engine.run(fixture.target(), trigger: "schedule")
+        #expect(late.created.map(\.recovered) == [false])
+        #expect(fixture.simulators.github.issues.count == 1)
+    }
+
     @Test("overlapping polls of one workspace run one at a time, and two engines on one database create once")
     func overlapping() async throws {
         let fixture = try IntakeFixture()

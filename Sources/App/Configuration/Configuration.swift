@@ -23,6 +23,7 @@ public struct Configuration: Sendable {
         public var jitter: Duration = .seconds(120)
         public var concurrency = 4
         public var perMinuteCap: Int?
+        public var claimLease: Duration = .seconds(300)
     }
 
     /// How calls to Craft.io and the dev tool are timed out and retried.

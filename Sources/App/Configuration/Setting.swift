@@ -146,6 +146,9 @@ extension Setting {
         Setting("intake.per_minute_cap", "Most creates per minute (unset: no cap; GitHub allows about 80)") { config, value throws(SettingError) in
             config.intake.perMinuteCap = try parseInteger(value, in: 1...10_000)
         },
+        Setting("intake.claim_lease", "After this long an unfinished create is taken to be abandoned and recovered (default 5m)") { config, value throws(SettingError) in
+            config.intake.claimLease = try parseDuration(value)
+        },
         Setting("outbound.request_timeout", "Timeout of one call to Craft.io or the dev tool (default 30s)") { config, value throws(SettingError) in
             config.outbound.requestTimeout = try parseDuration(value)
         },

@@ -77,7 +77,7 @@ extension Application {
         let intake = configuration.intake
         let engine = IntakeEngine(
             craft: world.craft, store: store, mapping: configuration.mapping, clock: clock,
-            settings: IntakeSettings(concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap), logger: Logger(label: "craft-sync.intake"))
+            settings: IntakeSettings(concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, claimLease: intake.claimLease), logger: Logger(label: "craft-sync.intake"))
         let target = IntakeTarget(
             workspaceID: workspace, readyStatus: configuration.craft.readyStatus, devTool: world.devTool, linkField: configuration.craft.linkField)
         return (engine, target)

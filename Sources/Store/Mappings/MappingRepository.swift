@@ -106,11 +106,39 @@ public struct MappingRepository: Sendable {
         try await store.read { try $0.rows("SELECT \(Self.columns) FROM mappings WHERE craft_item_id = ? ORDER BY id", [craftItemID], Self.decode) }
     }
 
-    /// Pending mappings: creates interrupted by a crash, to recover before anything else.
-    public func pending(workspaceID: String) async throws -> [Mapping] {
-        try await store.read {
-            try $0.rows("SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND state = 'pending' ORDER BY id", [workspaceID], Self.decode)
+    /// Every mapping of a workspace for one dev tool instance, keyed by Craft item id: one read instead of one
+    /// query per item when a poll sees thousands of items that are already synced.
+    public func all(workspaceID: String, devToolInstance: String) async throws -> [String: Mapping] {
+        try await store.read { connection in
+            let mappings = try connection.rows(
+                "SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND dev_tool_instance = ?", [workspaceID, devToolInstance], Self.decode)
+            return Dictionary(mappings.map { ($0.craftItemID, $0) }, uniquingKeysWith: { first, _ in first })
         }
+    }
+
+    /// Pending mappings last touched before `staleBefore`: creates whose run died (a live run touches its
+    /// claims before every attempt), to recover before anything else.
+    public func pending(workspaceID: String, staleBefore: Date = .distantFuture) async throws -> [Mapping] {
+        try await store.read {
+            try $0.rows(
+                "SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND state = 'pending' AND updated_at < ? ORDER BY id",
+                [workspaceID, staleBefore], Self.decode)
+        }
+    }
+
+    /// Takes over a stale pending mapping: true only for the one caller that saw it unchanged since it was read,
+    /// so two replicas cannot both recover (and create) the same item.
+    public func takeOver(_ mapping: Mapping, now: Date) async throws -> Bool {
+        try await store.write { connection in
+            try connection.run(
+                "UPDATE mappings SET updated_at = ? WHERE id = ? AND state = 'pending' AND updated_at = ?", now, mapping.id, mapping.updatedAt)
+            return connection.changes == 1
+        }
+    }
+
+    /// Renews a pending claim's lease before another attempt.
+    public func touch(id: Int64, now: Date) async throws {
+        try await update("updated_at = ?", id: id, [now])
     }
 
     /// Linked mappings in id order after `afterID`, for reconciliation in batches.

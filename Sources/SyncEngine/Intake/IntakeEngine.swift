@@ -7,10 +7,12 @@ import Store
 
 /// Intake: ready Craft.io items become dev-tool issues exactly once.
 ///
-/// The rule that makes "exactly once" hold through crashes, resets and overlapping polls: a pending mapping
-/// is committed before the dev tool is called (the store's uniqueness lets only one caller claim an item), the
-/// issue carries a marker, and any create whose outcome is unknown (an earlier run's pending row, a reset, a
-/// 5xx) asks the dev tool for the marker before creating again.
+/// The rule that makes "exactly once" hold through crashes, resets, overlapping polls and replicas: a pending
+/// mapping is committed right before the dev tool is called (the store's uniqueness lets only one caller claim
+/// an item) and touched before every attempt, the issue carries a marker, and any create whose outcome is
+/// unknown (a reset, a 5xx, a pending claim left by a run that died) asks the dev tool for the marker before
+/// creating again. A pending claim counts as abandoned only once it is older than `claimLease`, and only one
+/// caller can take it over.
 public actor IntakeEngine {
     let craft: any CraftClient
     let store: Store
@@ -73,36 +75,38 @@ public actor IntakeEngine {
         report.counts.seen = items.count
         let itemsByID = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
 
-        // Creates interrupted earlier (crash, reset) come first, whether or not the item is still ready.
+        // Claims abandoned by a run that died come first, whether or not the item is still ready.
         var work: [Work] = []
-        for mapping in try await store.mappings.pending(workspaceID: target.workspaceID) where mapping.devToolInstance == target.devTool.instance {
+        let staleBefore = clock.now().addingTimeInterval(-seconds(settings.claimLease))
+        for mapping in try await store.mappings.pending(workspaceID: target.workspaceID, staleBefore: staleBefore)
+        where mapping.devToolInstance == target.devTool.instance {
             let item: CraftItem
             if let listed = itemsByID[mapping.craftItemID] {
                 item = listed
             } else {
                 item = try await craft.item(workspaceID: target.workspaceID, itemID: mapping.craftItemID)
             }
-            work.append(Work(item: item, mapping: mapping, outcomeUnknown: true))
+            work.append(Work(item: item, existing: mapping))
         }
-        let recovering = Set(work.map(\.mapping.craftItemID))
+        let recovering = Set(work.map(\.item.id))
 
+        // Known items are sorted out from one read; new ones are claimed just before their create.
+        let known = try await store.mappings.all(workspaceID: target.workspaceID, devToolInstance: target.devTool.instance)
         for item in items where !recovering.contains(item.id) {
             if item.isLinkedByCraft {
                 report.skipped.append((item.id, "already linked by Craft.io's own integration (\(item.devToolKey ?? [:]))"))
                 continue
             }
-            let claim = try await store.mappings.claim(
-                workspaceID: target.workspaceID, craftItemID: item.id, devToolKind: target.devTool.kind,
-                devToolInstance: target.devTool.instance, contentHash: ContentHash.of(item), now: clock.now())
-            switch claim {
-            case .claimed(let mapping):
-                work.append(Work(item: item, mapping: mapping, outcomeUnknown: false))
-            case .existing(let mapping) where mapping.state == .linked:
+            guard let mapping = known[item.id] else {
+                work.append(Work(item: item, existing: nil))
+                continue
+            }
+            switch mapping.state {
+            case .linked:
                 if let hash = mapping.contentHash, hash != ContentHash.of(item) { report.drifted.append(item.id) }
-            case .existing(let mapping) where mapping.state == .failed:
+            case .failed:
                 report.skipped.append((item.id, "failed earlier: \(mapping.failureReason ?? "unknown"); retry it from the admin API"))
-            case .existing:
-                // Pending and claimed by another run (overlap or another replica): theirs to finish.
+            case .pending:
                 report.skipped.append((item.id, "being created by another run"))
             }
         }
@@ -112,6 +116,7 @@ public actor IntakeEngine {
             switch outcome {
             case .created(let created): report.created.append(created)
             case .failed(let itemID, let reason): report.failed.append((itemID, reason))
+            case .skipped(let itemID, let reason): report.skipped.append((itemID, reason))
             }
         }
         report.counts.created = report.created.count
@@ -120,16 +125,16 @@ public actor IntakeEngine {
         report.counts.drifted = report.drifted.count
     }
 
-    /// An item to create; `outcomeUnknown` when an earlier run may already have created its issue.
+    /// An item to create: new (`existing` nil), or an abandoned pending claim to take over.
     struct Work: Sendable {
         var item: CraftItem
-        var mapping: Mapping
-        var outcomeUnknown: Bool
+        var existing: Mapping?
     }
 
     enum Outcome: Sendable {
         case created(IntakeReport.Created)
         case failed(itemID: String, reason: String)
+        case skipped(itemID: String, reason: String)
     }
 
     /// Creates with at most `settings.concurrency` in flight; one bad item never blocks the others.
@@ -151,14 +156,33 @@ public actor IntakeEngine {
     }
 
     private func create(_ work: Work, target: IntakeTarget) async -> Outcome {
-        let (item, mapping) = (work.item, work.mapping)
+        let item = work.item
         let tool = target.devTool
         let marker = tool.marker(for: item.id)
-        var outcomeUnknown = work.outcomeUnknown
+        let mapping: Mapping
+        // An abandoned claim's issue may exist already; a fresh claim's cannot.
+        var outcomeUnknown = work.existing != nil
+        do {
+            if let existing = work.existing {
+                guard try await store.mappings.takeOver(existing, now: clock.now()) else {
+                    return .skipped(itemID: item.id, reason: "being recovered by another run")
+                }
+                mapping = existing
+            } else {
+                let claim = try await store.mappings.claim(
+                    workspaceID: target.workspaceID, craftItemID: item.id, devToolKind: tool.kind, devToolInstance: tool.instance,
+                    contentHash: ContentHash.of(item), now: clock.now())
+                guard case .claimed(let claimed) = claim else { return .skipped(itemID: item.id, reason: "being created by another run") }
+                mapping = claimed
+            }
+        } catch {
+            return .failed(itemID: item.id, reason: "\(error)")
+        }
         var attempt = 0
         while true {
             attempt += 1
             do {
+                if attempt > 1 { try await store.mappings.touch(id: mapping.id, now: clock.now()) }
                 if outcomeUnknown, let existing = try await tool.find(marker: marker) {
                     return try await link(item, mapping: mapping, issue: existing, recovered: true, target: target)
                 }
@@ -174,10 +198,14 @@ public actor IntakeEngine {
                 logger.info("create failed; will retry", metadata: ["craft.item": "\(item.id)", "attempt": "\(attempt)", "error": "\(error)"])
                 try? await clock.sleep(for: settings.retryBaseDelay * (1 << min(attempt - 1, 10)))
             } catch {
-                // The store could not record the link: the mapping stays pending and the next run recovers it.
+                // The store could not record the link: the claim stays pending and a later run recovers it.
                 return .failed(itemID: item.id, reason: "\(error)")
             }
         }
+    }
+
+    private func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private func link(_ item: CraftItem, mapping: Mapping, issue: DevIssue, recovered: Bool, target: IntakeTarget) async throws -> Outcome {

@@ -27,11 +27,15 @@ public struct IntakeSettings: Sendable {
     /// Attempts at one item's create (transient failures only) before the mapping is marked failed.
     public var createAttempts = 3
     public var retryBaseDelay: Duration = .seconds(1)
+    /// A pending claim untouched for this long belongs to a run that died, and may be taken over. Longer than
+    /// any one attempt at a create can take.
+    public var claimLease: Duration = .seconds(300)
 
-    public init(concurrency: Int = 4, perMinuteCap: Int? = nil, createAttempts: Int = 3) {
+    public init(concurrency: Int = 4, perMinuteCap: Int? = nil, createAttempts: Int = 3, claimLease: Duration = .seconds(300)) {
         self.concurrency = concurrency
         self.perMinuteCap = perMinuteCap
         self.createAttempts = createAttempts
+        self.claimLease = claimLease
     }
 }
 
