@@ -62,6 +62,8 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreCrashWriter"]),
         .testTarget(name: "OutsideWorldTests", dependencies: ["OutboundHTTP", "CraftAPI", "DevTools", "Simulators", "HTTPServer"]),
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP"]),
+        // Runs the built `craft-sync` executable as separate processes (simulate, serve) and kills them.
+        .testTarget(name: "EndToEndTests", dependencies: ["craft-sync", "Store"]),
         .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "Store"]),
     ],
     swiftLanguageModes: [.v6]
