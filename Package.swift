@@ -9,6 +9,9 @@ let package = Package(
         .executable(name: "craft-sync", targets: ["craft-sync"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .library(name: "Store", targets: ["Store"]),
+        // For Benchmarks/, which builds against the same targets.
+        .library(name: "SyncEngine", targets: ["SyncEngine"]),
+        .library(name: "Simulators", targets: ["Simulators"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),

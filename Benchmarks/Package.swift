@@ -9,6 +9,9 @@ let package = Package(
     targets: [
         .executableTarget(name: "HTTPBenchServer", dependencies: [.product(name: "HTTPServer", package: "craft-sync")]),
         .executableTarget(name: "StoreBench", dependencies: [.product(name: "Store", package: "craft-sync")]),
+        .executableTarget(name: "IntakeBench", dependencies: [
+            .product(name: "SyncEngine", package: "craft-sync"), .product(name: "Simulators", package: "craft-sync"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,8 +8,14 @@ public final class URLSessionHTTPClient: HTTPClient {
     private let session: URLSession
     private let userAgent: String
 
-    public init(requestTimeout: TimeInterval = 30, resourceTimeout: TimeInterval = 120, userAgent: String = "craft-sync/0.1") {
+    /// `maxConnectionsPerHost` bounds parallel calls to one host; it must not be below the intake concurrency
+    /// (URLSession's default is 6).
+    public init(
+        requestTimeout: TimeInterval = 30, resourceTimeout: TimeInterval = 120, maxConnectionsPerHost: Int = 16,
+        userAgent: String = "craft-sync/0.1"
+    ) {
         let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = maxConnectionsPerHost
         configuration.timeoutIntervalForRequest = requestTimeout
         configuration.timeoutIntervalForResource = resourceTimeout
         configuration.httpCookieStorage = nil
