@@ -24,6 +24,8 @@ public final class SimulatorServer: Sendable {
         public var jiraEmail = "sync@acme.example"
         public var jiraAPIToken = "sim-jira-token"
         public var jiraProjectKey = "ACME"
+        /// What the simulated dev tools sign their webhooks with.
+        public var webhookSecret = "sim-webhook-secret"
         public init() {}
     }
 

@@ -10,7 +10,7 @@ struct ConfigurationTests {
         #expect(configuration.listen == ListenAddress(host: "0.0.0.0", port: 8080))
         #expect(configuration.databasePath == "./craft-sync.sqlite")
         #expect(configuration.http.limits.body == 26 * 1024 * 1024)
-        #expect(configuration.missingSettings == ["craft.api_key", "craft.workspace_id", "dev_tool.kind", "dev_tool.token"])
+        #expect(configuration.missingSettings == ["craft.api_key", "craft.workspace_id", "dev_tool.kind", "dev_tool.token", "dev_tool.webhook_secret"])
     }
 
     @Test("a YAML file sets values; environment variables win over it; flags win over both")
@@ -29,6 +29,7 @@ struct ConfigurationTests {
               token: ghp_file
               owner: acme
               repository: product
+              webhook_secret: whsec
             """)
         let loaded = try ConfigurationLoader.load(
             file: file,

@@ -43,7 +43,7 @@ struct ServiceTests {
         let result = try await get("/readyz", port: port)
         await app.server.shutdown()
         #expect(result.status == 503)
-        #expect(result.body.contains(#""missingSettings":["craft.api_key","craft.workspace_id","dev_tool.kind","dev_tool.token"]"#))
+        #expect(result.body.contains(#""missingSettings":["craft.api_key","craft.workspace_id","dev_tool.kind","dev_tool.token","dev_tool.webhook_secret"]"#))
         #expect(result.body.contains(#""database":"ok""#))
     }
 
@@ -56,6 +56,7 @@ struct ServiceTests {
             configuration.devTool.token = Secret("t")
             configuration.devTool.owner = "acme"
             configuration.devTool.repository = "product"
+            configuration.devTool.webhookSecret = Secret("whsec")
         }
         let port = try app.start()
         let result = try await get("/readyz", port: port)

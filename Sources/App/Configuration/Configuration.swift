@@ -17,6 +17,8 @@ public struct Configuration: Sendable {
     public var mapping = FieldMapping()
     public var outbound = OutboundSettings()
     public var intake = IntakeSchedule()
+    public var statusMapping = StatusMapping()
+    public var progressMaxAttempts = 8
 
     public struct IntakeSchedule: Sendable {
         public var interval: Duration = .seconds(3600)
@@ -68,6 +70,8 @@ public struct Configuration: Sendable {
         public var baseURL: String?
         public var token: Secret?
         public var webhookSecret: Secret?
+        public var previousWebhookSecret: Secret?
+        public var ownAccount: String?
         /// GitHub
         public var owner: String?
         public var repository: String?
@@ -89,6 +93,8 @@ public struct Configuration: Sendable {
         if craft.workspaceID == nil { missing.append("craft.workspace_id") }
         if devTool.kind == nil { missing.append("dev_tool.kind") }
         if devTool.token == nil { missing.append("dev_tool.token") }
+        // Without it every webhook is refused with 401, and no progress reaches Craft.io.
+        if devTool.webhookSecret == nil { missing.append("dev_tool.webhook_secret") }
         switch devTool.kind {
         case .github:
             if devTool.owner == nil { missing.append("dev_tool.owner") }

@@ -185,6 +185,21 @@ extension Setting {
         Setting("mapping.copy_craft_labels", "Copy the item's Craft labels: true or false (default true)") { config, value throws(SettingError) in
             config.mapping.copyCraftLabels = try parseBool(value)
         },
+        Setting("dev_tool.webhook_secret_previous", "The secret before a rotation, accepted until removed", secret: true) { config, value throws(SettingError) in
+            config.devTool.previousWebhookSecret = try parseSecret(value)
+        },
+        Setting("dev_tool.own_account", "Our own account in the dev tool (GitHub login, Jira accountId): its events are echoes and ignored") { config, value throws(SettingError) in
+            config.devTool.ownAccount = try parseNonEmpty(value)
+        },
+        Setting("progress.status_map", "Dev status (or status:reason) to Craft value, e.g. open=To Do,closed:not_planned=Won't Do", table: true) { config, value throws(SettingError) in
+            config.statusMapping.byName.merge(try parseTable(value)) { $1 }
+        },
+        Setting("progress.category_map", "Jira status category to Craft value (defaults new=To Do,indeterminate=In Progress,done=Done)", table: true) { config, value throws(SettingError) in
+            config.statusMapping.byCategory.merge(try parseTable(value)) { $1 }
+        },
+        Setting("progress.max_attempts", "Attempts at writing an event's progress before it is dead (default 8)") { config, value throws(SettingError) in
+            config.progressMaxAttempts = try parseInteger(value, in: 1...100)
+        },
         Setting("admin.token", "Bearer token for the admin API; unset disables it", secret: true) { config, value throws(SettingError) in
             config.admin.token = try parseSecret(value)
         },

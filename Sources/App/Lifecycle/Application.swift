@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import Logging
 import OutboundHTTP
+import DevTools
 import Store
 import SyncEngine
 
@@ -13,6 +14,8 @@ public final class Application: Sendable {
     public let server: HTTPServer
     /// Nil until the configuration names Craft.io and a supported dev tool.
     public let scheduler: IntakeScheduler?
+    /// Nil until the configuration names Craft.io and a supported dev tool.
+    public let progress: ProgressProcessor?
     private let logger: Logger
 
     public init(configuration: Configuration, logger: Logger, clock: any SyncClock = SystemClock(), outsideWorld: OutsideWorld? = nil) throws {
@@ -20,15 +23,30 @@ public final class Application: Sendable {
         self.logger = logger
         store = try Store(path: configuration.databasePath)
         metrics = ServiceMetrics()
-        if let world = outsideWorld ?? OutsideWorld(configuration: configuration, clock: clock),
-            let (engine, target) = Self.makeIntake(configuration: configuration, store: store, world: world, clock: clock)
-        {
+        let world = outsideWorld ?? OutsideWorld(configuration: configuration, clock: clock)
+        if let world, let (engine, target) = Self.makeIntake(configuration: configuration, store: store, world: world, clock: clock) {
             let intake = configuration.intake
             scheduler = IntakeScheduler(engine: engine, targets: [target], interval: intake.interval, jitter: intake.jitter, clock: clock)
         } else {
             scheduler = nil
         }
+        var tools: [String: any DevTool] = [:]
+        if let world {
+            tools[world.devTool.kind] = world.devTool
+            var settings = ProgressProcessor.Settings()
+            settings.progressField = configuration.craft.progressField
+            settings.statusMapping = configuration.statusMapping
+            settings.ownAccounts = Set([configuration.devTool.ownAccount].compactMap { $0 })
+            settings.maxAttempts = configuration.progressMaxAttempts
+            progress = ProgressProcessor(
+                store: store, craft: world.craft, tools: tools, settings: settings, clock: clock, logger: Logger(label: "craft-sync.progress"))
+        } else {
+            progress = nil
+        }
         var router = Router()
+        let secrets = [configuration.devTool.webhookSecret, configuration.devTool.previousWebhookSecret].compactMap { $0?.revealed }
+        WebhookRoutes(store: store, tools: tools, secrets: secrets, processor: progress, metrics: metrics, logger: logger)
+            .register(in: &router)
         OperationalRoutes(configuration: configuration, store: store, metrics: metrics, logger: logger)
             .register(in: &router)
         if let token = configuration.admin.token {
@@ -62,10 +80,12 @@ public final class Application: Sendable {
             store: store, retention: configuration.eventRetention, interval: .seconds(3600), logger: logger)
         let maintenance = Task { await retention.run() }
         let intake = Task { [scheduler] in await scheduler?.run() }
+        let progressing = Task { [progress] in await progress?.run() }
         let signal = await TerminationSignal.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
         maintenance.cancel()
         intake.cancel()
+        progressing.cancel()
         await server.shutdown()
     }
 }

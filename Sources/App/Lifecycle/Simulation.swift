@@ -49,6 +49,7 @@ public enum Simulation {
                   email: \(credentials.jiraEmail)
                   token: \(credentials.jiraAPIToken)
                   project: \(credentials.jiraProjectKey)
+                  webhook_secret: \(credentials.webhookSecret)
                 """
         default:
             tool = """
@@ -58,6 +59,7 @@ public enum Simulation {
                   token: \(credentials.githubToken)
                   owner: \(credentials.githubOwner)
                   repository: \(credentials.githubRepository)
+                  webhook_secret: \(credentials.webhookSecret)
                 """
         }
         return """

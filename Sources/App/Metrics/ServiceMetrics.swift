@@ -66,6 +66,14 @@ public final class ServiceMetrics: HTTPServerObserver {
         histogram.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
+    /// A webhook delivery and what became of it: accepted, duplicate, unauthorized, unavailable.
+    public func webhookDelivery(tool: String, outcome: String) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "webhook_deliveries", unitName: "total", helpText: "Webhook deliveries by tool and outcome"),
+            labels: [("tool", tool), ("outcome", outcome)]
+        ).increment()
+    }
+
     /// The exposition text (Prometheus text format 0.0.4).
     public func exposition() -> [UInt8] {
         registry.emitToBuffer()

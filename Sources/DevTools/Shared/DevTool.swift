@@ -2,7 +2,7 @@ import Foundation
 
 /// What the sync engine needs from any development tool. GitHub and Jira implement it now; GitLab, Azure
 /// DevOps and Linear fit the same shape (create by marker, find by marker, read an issue, verify a webhook).
-public protocol DevTool: Sendable {
+public protocol DevTool: WebhookSource {
     /// `github`, `jira`, ...
     var kind: String { get }
     /// The configured instance name, so several instances of one tool can coexist.

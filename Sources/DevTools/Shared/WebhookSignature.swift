@@ -13,10 +13,7 @@ public enum WebhookSignature {
                     bodyBytes.count, &digest, &length)
             }
         }
-        return digest.prefix(Int(length)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return Digest.hex(digest.prefix(Int(length)))
     }
 
     /// True when `provided` (e.g. `sha256=<hex>`) matches `prefix + hex(HMAC)` for one of `secrets`, compared in

@@ -73,14 +73,15 @@ public struct MappingRepository: Sendable {
         try await update("content_hash = ?, updated_at = ?", id: id, [contentHash, now])
     }
 
-    /// Records a status pushed to Craft.io, but only if `eventOrder` is newer than the last one applied.
-    /// Returns false (and changes nothing) for an older or equal event: out-of-order deliveries lose.
+    /// Records a status pushed to Craft.io, unless `eventOrder` is older than the last one applied: out-of-order
+    /// deliveries lose. Equal orders apply (GitHub's `updated_at` has one-second resolution, so two events of
+    /// one second tie, and the one processed last wins). Returns false when it changed nothing.
     public func recordPush(id: Int64, status: String, eventOrder: Int64?, now: Date) async throws -> Bool {
         try await store.write { connection in
             try connection.run(
                 """
                 UPDATE mappings SET last_pushed_status = ?, last_pushed_at = ?, last_event_order = coalesce(?, last_event_order), updated_at = ?
-                WHERE id = ? AND (? IS NULL OR last_event_order IS NULL OR last_event_order < ?)
+                WHERE id = ? AND (? IS NULL OR last_event_order IS NULL OR last_event_order <= ?)
                 """, status, now, eventOrder, now, id, eventOrder, eventOrder)
             return connection.changes == 1
         }

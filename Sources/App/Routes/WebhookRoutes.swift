@@ -1,0 +1,65 @@
+import DevTools
+import Foundation
+import HTTPServer
+import Logging
+import Store
+import SyncEngine
+
+/// `POST /webhooks/{tool}`: verify the signature over the raw bytes, store the delivery durably, answer 202,
+/// and let the progress processor do the rest after the answer.
+///
+/// Status codes matter to the senders (GitLab disables a hook forever after 4xx, Azure DevOps on 410): events
+/// we accept but do not care about are still 2xx; only a failure on our side (the store) is 503, so the sender
+/// retries.
+struct WebhookRoutes {
+    let store: Store
+    /// Adapters by route name (`github`, `jira`).
+    let tools: [String: any DevTool]
+    /// The current secret and, during a rotation, the previous one.
+    let secrets: [String]
+    let processor: ProgressProcessor?
+    let metrics: ServiceMetrics
+    let logger: Logger
+
+    /// Headers worth keeping with a delivery; never credentials.
+    static let keptHeaderPrefixes = ["x-github-", "x-hub-signature", "x-atlassian-", "content-type", "user-agent"]
+
+    func register(in router: inout Router) {
+        router.post("/webhooks/:tool") { request in try await receive(request) }
+    }
+
+    func receive(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let name = request.parameters["tool"] ?? ""
+        guard let tool = tools[name] else { throw HTTPError(.notFound, "no \(name) integration is configured") }
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonical] = field.value }
+        let deliveryID = tool.deliveryID(headers: headers) ?? "sha256:" + Digest.sha256Hex(request.body)
+
+        guard tool.verifyWebhook(headers: headers, body: request.body, secrets: secrets) else {
+            metrics.webhookDelivery(tool: name, outcome: "unauthorized")
+            logger.warning("webhook signature missing or wrong; delivery refused", metadata: ["tool": "\(name)", "delivery": "\(deliveryID)"])
+            throw HTTPError(.unauthorized, "the webhook signature is missing or does not match the configured secret")
+        }
+        let kept = headers.filter { name, _ in Self.keptHeaderPrefixes.contains { name.hasPrefix($0) } }
+        let event = IncomingEvent(
+            tool: name, instance: tool.instance, deliveryID: deliveryID, eventType: tool.eventType(headers: headers, body: request.body),
+            receivedAt: .now, headers: kept, body: request.body)
+        let result: EventLog.AppendResult
+        do {
+            result = try await store.events.append(event)
+        } catch {
+            metrics.webhookDelivery(tool: name, outcome: "unavailable")
+            logger.error("cannot store a webhook delivery; answering 503 so the sender retries", metadata: ["error": "\(error)"])
+            throw HTTPError(.serviceUnavailable, "the delivery could not be stored; please retry", headers: [.retryAfter: "30"])
+        }
+        switch result {
+        case .stored(let id):
+            metrics.webhookDelivery(tool: name, outcome: "accepted")
+            processor?.wake()
+            return try .json(["status": "accepted", "event": String(id)], status: .accepted)
+        case .duplicate(let id):
+            metrics.webhookDelivery(tool: name, outcome: "duplicate")
+            return try .json(["status": "duplicate", "event": String(id)], status: .ok)
+        }
+    }
+}

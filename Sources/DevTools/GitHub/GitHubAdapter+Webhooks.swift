@@ -1,0 +1,52 @@
+import Foundation
+
+/// GitHub webhook deliveries (https://docs.github.com/en/webhooks/webhook-events-and-payloads#issues).
+extension GitHubAdapter {
+    public func deliveryID(headers: [String: String]) -> String? { headers["x-github-delivery"] }
+
+    public func eventType(headers: [String: String], body: [UInt8]) -> String {
+        let event = headers["x-github-event"] ?? "unknown"
+        guard let action = (try? JSONDecoder().decode(ActionOnly.self, from: Data(body)))?.action else { return event }
+        return "\(event).\(action)"
+    }
+
+    private struct ActionOnly: Decodable { var action: String? }
+
+    private struct IssuesPayload: Decodable {
+        struct Issue: Decodable {
+            var id: Int64
+            var number: Int
+            var state: String
+            var state_reason: String?
+            var updated_at: String?
+        }
+        struct Repository: Decodable { var full_name: String }
+        struct Sender: Decodable { var login: String }
+        var action: String
+        var issue: Issue
+        var repository: Repository?
+        var sender: Sender?
+    }
+
+    public func parseWebhook(headers: [String: String], body: [UInt8]) throws(DevToolError) -> WebhookEvent {
+        let event = headers["x-github-event"] ?? ""
+        guard event == "issues" else {
+            return .ignored(reason: event == "ping" ? "ping" : "'\(event)' events do not change an issue's state")
+        }
+        let payload: IssuesPayload
+        do {
+            payload = try JSONDecoder().decode(IssuesPayload.self, from: Data(body))
+        } catch {
+            throw .malformedResponse(tool: "GitHub", operation: "GitHub webhook", detail: "not an issues payload: \(error)")
+        }
+        // A deleted issue is gone, a transferred one lives on under another repository and number.
+        if payload.action == "deleted" || payload.action == "transferred" {
+            return .ignored(reason: "issue \(payload.action)")
+        }
+        let repository = payload.repository?.full_name ?? "\(owner)/\(self.repository)"
+        let order = payload.issue.updated_at.flatMap { try? Date($0, strategy: .iso8601) }.map { Int64($0.timeIntervalSince1970 * 1000) }
+        return .issue(IssueChange(
+            issueID: String(payload.issue.id), key: "\(repository)#\(payload.issue.number)",
+            status: DevIssueStatus(name: payload.issue.state, detail: payload.issue.state_reason), order: order, actor: payload.sender?.login))
+    }
+}

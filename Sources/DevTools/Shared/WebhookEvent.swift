@@ -1,0 +1,37 @@
+/// What a verified webhook delivery says, in the engine's terms.
+public enum WebhookEvent: Sendable, Equatable {
+    /// An issue's state as of this event.
+    case issue(IssueChange)
+    /// Accepted but of no interest (a ping, a comment, a deleted issue), with why.
+    case ignored(reason: String)
+}
+
+public struct IssueChange: Sendable, Equatable {
+    /// The stable id (GitHub `issue.id`, Jira `issue.id`).
+    public var issueID: String
+    /// The key as of this event (a Jira key changes when the issue moves).
+    public var key: String
+    public var status: DevIssueStatus
+    /// The event's own order (milliseconds since 1970 of the tool's timestamp), so an older delivery that arrives
+    /// late never overwrites a newer one; nil when the payload carries none.
+    public var order: Int64?
+    /// Who caused it (GitHub `sender.login`, Jira `user.accountId`), to ignore our own account's echoes.
+    public var actor: String?
+
+    public init(issueID: String, key: String, status: DevIssueStatus, order: Int64?, actor: String?) {
+        self.issueID = issueID
+        self.key = key
+        self.status = status
+        self.order = order
+        self.actor = actor
+    }
+}
+
+/// How a tool identifies and describes its deliveries. Header names are lowercased.
+public protocol WebhookSource: Sendable {
+    /// The delivery id the tool sends, stable across its retries; nil when it sends none.
+    func deliveryID(headers: [String: String]) -> String?
+    func eventType(headers: [String: String], body: [UInt8]) -> String
+    /// Decodes a verified delivery. Throws only for a body that is not what the tool sends.
+    func parseWebhook(headers: [String: String], body: [UInt8]) throws(DevToolError) -> WebhookEvent
+}

@@ -1,0 +1,152 @@
+import CraftAPI
+import DevTools
+import Foundation
+import Logging
+import OutboundHTTP
+import Store
+
+/// Turns stored webhook deliveries into Craft.io progress: parse with the tool's adapter, find the mapping by
+/// the issue's stable id, map the status, and write the progress field, skipping no-op writes, stale events
+/// and our own echoes. Failures retry with full-jitter backoff; after `maxAttempts` the event is dead, kept for
+/// an operator to replay.
+public actor ProgressProcessor {
+    public struct Settings: Sendable {
+        public var progressField = "dev_status"
+        public var statusMapping = StatusMapping()
+        /// Accounts whose events are craft-sync's own echoes (GitHub login, Jira accountId).
+        public var ownAccounts: Set<String> = []
+        public var maxAttempts = 8
+        public var retryBaseDelay: Duration = .seconds(2)
+        public var retryMaxDelay: Duration = .seconds(600)
+        public init() {}
+    }
+
+    let store: Store
+    let craft: any CraftClient
+    /// Adapters by the tool name events are stored under (`github`, `jira`).
+    let tools: [String: any DevTool]
+    let settings: Settings
+    let clock: any SyncClock
+    let random: @Sendable () -> Double
+    let logger: Logger
+    private var wakeups: AsyncStream<Void>.Continuation?
+
+    public init(
+        store: Store, craft: any CraftClient, tools: [String: any DevTool], settings: Settings, clock: any SyncClock,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, logger: Logger
+    ) {
+        self.store = store
+        self.craft = craft
+        self.tools = tools
+        self.settings = settings
+        self.clock = clock
+        self.random = random
+        self.logger = logger
+    }
+
+    /// Processes what is due now; returns how many events were handled.
+    @discardableResult
+    public func processDue(limit: Int = 100) async -> Int {
+        let due: [StoredEvent]
+        do {
+            due = try await store.events.due(now: clock.now(), limit: limit)
+        } catch {
+            logger.error("cannot read the event log", metadata: ["error": "\(error)"])
+            return 0
+        }
+        for event in due { await process(event) }
+        return due.count
+    }
+
+    /// Runs until cancelled: processes due events whenever woken (a new delivery) or every `pollInterval`.
+    public func run(pollInterval: Duration = .seconds(1)) async {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        wakeups = continuation
+        let ticker = Task { [clock] in
+            while !Task.isCancelled {
+                try? await clock.sleep(for: pollInterval)
+                continuation.yield()
+            }
+        }
+        defer { ticker.cancel() }
+        await processDue()
+        for await _ in stream {
+            if Task.isCancelled { break }
+            while await processDue() > 0 {}
+        }
+    }
+
+    /// Asks the loop to look at the log now (a delivery was just stored).
+    public nonisolated func wake() {
+        Task { await self.signal() }
+    }
+
+    private func signal() { wakeups?.yield() }
+
+    func process(_ event: StoredEvent) async {
+        let now = clock.now()
+        do {
+            switch try await decide(event) {
+            case .ignore(let reason):
+                try await store.events.markIgnored(id: event.id, reason: reason, now: now)
+            case .done:
+                try await store.events.markProcessed(id: event.id, now: now)
+            }
+        } catch let error as CraftError where !error.isTransient {
+            await giveUp(event, error: "\(error)")
+        } catch let error as DevToolError where !error.isTransient {
+            await giveUp(event, error: "\(error)")
+        } catch {
+            let attempts = event.attempts + 1
+            if attempts >= settings.maxAttempts {
+                await giveUp(event, error: "\(error)")
+            } else {
+                let ceiling = min(settings.retryMaxDelay, settings.retryBaseDelay * (1 << min(attempts - 1, 20)))
+                let wait = ceiling * random()
+                let retryAt = now.addingTimeInterval(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+                logger.info("event failed; will retry", metadata: ["event": "\(event.id)", "attempt": "\(attempts)", "error": "\(error)"])
+                try? await store.events.markFailed(id: event.id, error: "\(error)", retryAt: retryAt)
+            }
+        }
+    }
+
+    private func giveUp(_ event: StoredEvent, error: String) async {
+        logger.error("event is dead; replay it once the cause is fixed", metadata: ["event": "\(event.id)", "error": "\(error)"])
+        try? await store.events.markDead(id: event.id, error: error, now: clock.now())
+    }
+
+    enum Decision: Equatable {
+        case done
+        case ignore(String)
+    }
+
+    func decide(_ event: StoredEvent) async throws -> Decision {
+        guard let tool = tools[event.tool] else { return .ignore("no \(event.tool) adapter is configured") }
+        let body = try await store.events.payload(id: event.id)
+        let headers = Dictionary(event.headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        let change: IssueChange
+        switch try tool.parseWebhook(headers: headers, body: body) {
+        case .ignored(let reason): return .ignore(reason)
+        case .issue(let issueChange): change = issueChange
+        }
+        if let actor = change.actor, settings.ownAccounts.contains(actor) { return .ignore("caused by craft-sync's own account \(actor)") }
+        guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: change.issueID) else {
+            return .ignore("issue \(change.key) was not created by craft-sync")
+        }
+        if let last = mapping.lastEventOrder, let order = change.order, order < last {
+            return .ignore("older than the last event applied to \(change.key)")
+        }
+        if mapping.devIssueKey != change.key {
+            try await store.mappings.updateKey(id: mapping.id, key: change.key, url: nil, now: clock.now())
+        }
+        guard let value = settings.statusMapping.craftValue(for: change.status) else {
+            return .ignore("status '\(change.status.name)' has no Craft value in the status mapping")
+        }
+        if value != mapping.lastPushedStatus {
+            try await craft.setField(workspaceID: mapping.workspaceID, itemID: mapping.craftItemID, field: settings.progressField, value: value)
+            logger.info("progress written to Craft.io", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(change.key)", "value": "\(value)"])
+        }
+        _ = try await store.mappings.recordPush(id: mapping.id, status: value, eventOrder: change.order, now: clock.now())
+        return .done
+    }
+}
