@@ -1,0 +1,151 @@
+import CraftAPI
+import DevTools
+import Foundation
+import Logging
+import Simulators
+import Store
+import Testing
+@testable import SyncEngine
+
+/// The tools' published payloads, byte for byte (Tests/Fixtures, copied from the shared folder).
+func fixtureBytes(_ path: String) throws -> [UInt8] {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/\(path)")
+    return try [UInt8](Data(contentsOf: url))
+}
+
+@Suite("Progress: webhook events become Craft.io progress")
+struct ProgressTests {
+    /// A linked mapping for `craftItemID` ↔ dev issue `issueID`, and a processor over the fixture's simulators.
+    func setUp(_ fixture: IntakeFixture, issueID: String, tool: String = "github", settings: ProgressProcessor.Settings = .init()) async throws
+        -> (ProgressProcessor, CraftItem, Mapping)
+    {
+        let item = try #require(fixture.seed(1).first)
+        guard case .claimed(let mapping) = try await fixture.store.mappings.claim(
+            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: tool, devToolInstance: tool, contentHash: nil, now: .now)
+        else { throw CancellationError() }
+        try await fixture.store.mappings.link(id: mapping.id, devIssueID: issueID, key: "k", url: nil, contentHash: nil, now: .now)
+        var logger = Logger(label: "progress-test")
+        logger.logLevel = .critical
+        let processor = ProgressProcessor(
+            store: fixture.store, craft: fixture.craft, tools: ["github": fixture.github, "jira": fixture.jira], settings: settings,
+            clock: fixture.clock, random: { 0.5 }, logger: logger)
+        return (processor, item, mapping)
+    }
+
+    func deliver(_ store: Store, tool: String = "github", event: String = "issues", delivery: String = UUID().uuidString, body: [UInt8]) async throws -> Int64 {
+        let headers = tool == "github" ? ["X-GitHub-Event": event, "X-GitHub-Delivery": delivery] : ["X-Atlassian-Webhook-Identifier": delivery]
+        guard case .stored(let id) = try await store.events.append(
+            IncomingEvent(tool: tool, deliveryID: delivery, eventType: event, receivedAt: .now, headers: headers, body: body))
+        else { throw CancellationError() }
+        return id
+    }
+
+    @Test("GitHub 'closed as completed' sets the item's progress to Done and records the key change")
+    func githubClosed() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let (processor, item, mapping) = try await setUp(fixture, issueID: "1299020697")
+        let id = try await deliver(fixture.store, body: try fixtureBytes("github/issues_closed_completed.json"))
+        await processor.processDue()
+        #expect(try await fixture.store.events.event(id: id)?.state == .processed)
+        #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") == "Done")
+        let updated = try #require(try await fixture.store.mappings.mapping(id: mapping.id))
+        #expect(updated.lastPushedStatus == "Done")
+        #expect(updated.devIssueKey == "codinasion/codinasion-bot#2")
+    }
+
+    @Test("Jira's status category maps when the status name is not listed")
+    func jiraCategory() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let (processor, item, _) = try await setUp(fixture, issueID: "11442", tool: "jira")
+        _ = try await deliver(fixture.store, tool: "jira", body: try fixtureBytes("jira/cloud-anon_issue_updated_status_todo_to_inprogress.json"))
+        await processor.processDue()
+        #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") == "In Progress")
+    }
+
+    @Test("pings, comments and issues craft-sync did not create are stored as ignored with the reason")
+    func ignored() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let (processor, _, _) = try await setUp(fixture, issueID: "1")
+        let ping = try await deliver(fixture.store, event: "ping", body: try fixtureBytes("github/ping.json"))
+        let comment = try await deliver(fixture.store, event: "issue_comment", body: try fixtureBytes("github/issue_comment_created.json"))
+        let foreign = try await deliver(fixture.store, body: try fixtureBytes("github/issues_opened.json"))
+        let jiraComment = try await deliver(fixture.store, tool: "jira", body: try fixtureBytes("jira/cloud_comment_created.json"))
+        await processor.processDue()
+        let reasons = try await [ping, comment, foreign, jiraComment].asyncMap { try await fixture.store.events.event(id: $0)?.ignoredReason }
+        #expect(reasons[0] == "ping")
+        #expect(reasons[1]?.contains("issue_comment") == true)
+        #expect(reasons[2]?.contains("was not created by craft-sync") == true)
+        #expect(reasons[3]?.contains("comment_created") == true)
+        #expect(fixture.simulators.craft.updates.isEmpty)
+    }
+
+    @Test("an older event arriving late changes nothing; a repeat of the same status writes nothing")
+    func ordering() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let (processor, item, _) = try await setUp(fixture, issueID: "444500041")
+        // The reopened event (2021) is newer than the opened one (2019) of the same issue.
+        _ = try await deliver(fixture.store, body: try fixtureBytes("github/issues_reopened.json"))
+        await processor.processDue()
+        // A close from 2018 for the same issue, delivered late.
+        let stale = try await deliver(
+            fixture.store, body: try fixtureBytes("github/issues_closed_legacy_no_state_reason.json").replacingIssue(from: "381987215", to: "444500041"))
+        _ = try await deliver(fixture.store, body: try fixtureBytes("github/issues_opened.json"))
+        await processor.processDue()
+        #expect(try await fixture.store.events.event(id: stale)?.ignoredReason?.contains("older than") == true)
+        #expect(fixture.simulators.craft.updates.count == 1)  // reopened → To Do; the stale close and the older open wrote nothing
+        #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") == "To Do")
+    }
+
+    @Test("events from craft-sync's own account are ignored")
+    func echoes() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        var settings = ProgressProcessor.Settings()
+        settings.ownAccounts = ["harshraj8843"]
+        let (processor, _, _) = try await setUp(fixture, issueID: "1299020697", settings: settings)
+        let id = try await deliver(fixture.store, body: try fixtureBytes("github/issues_closed_completed.json"))
+        await processor.processDue()
+        #expect(try await fixture.store.events.event(id: id)?.ignoredReason?.contains("own account") == true)
+    }
+
+    @Test("Craft.io failing: the event retries with backoff, then goes dead, and a replay delivers it")
+    func retriesAndDeadLetters() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        var settings = ProgressProcessor.Settings()
+        settings.maxAttempts = 2
+        let (processor, item, _) = try await setUp(fixture, issueID: "1299020697", settings: settings)
+        fixture.simulators.faults.set(.init(target: "craft", failNext: 100, status: 500))
+        let id = try await deliver(fixture.store, body: try fixtureBytes("github/issues_closed_completed.json"))
+        await processor.processDue()
+        let failed = try #require(try await fixture.store.events.event(id: id))
+        #expect(failed.state == .failed && failed.attempts == 1 && failed.nextAttemptAt != nil)
+        try await fixture.clock.sleep(for: .seconds(3600))
+        await processor.processDue()
+        #expect(try await fixture.store.events.event(id: id)?.state == .dead)
+
+        fixture.simulators.faults.clear()
+        #expect(try await fixture.store.events.replay(id: id))
+        await processor.processDue()
+        #expect(try await fixture.store.events.event(id: id)?.state == .processed)
+        #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") == "Done")
+    }
+}
+
+extension Array where Element == UInt8 {
+    func replacingIssue(from: String, to: String) -> [UInt8] {
+        Array(String(decoding: self, as: UTF8.self).replacingOccurrences(of: "\"id\": \(from)", with: "\"id\": \(to)").utf8)
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
+}
