@@ -7,7 +7,7 @@ struct CraftSyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "craft-sync",
         abstract: "Keeps Craft.io and your development tool in step.",
-        subcommands: [DemoCommand.self, ServeCommand.self, SyncCommand.self, SimulateCommand.self, MigrateCommand.self, BackupCommand.self],
+        subcommands: [DemoCommand.self, ServeCommand.self, SyncCommand.self, SimulateCommand.self, EventsCommand.self, MigrateCommand.self, BackupCommand.self],
         defaultSubcommand: nil)
 }
 
@@ -135,6 +135,34 @@ struct DemoCommand: AsyncParsableCommand {
             logs: .standardError
         ) { _, logger in
             try await Demo.run(keepRunning: keepRunning, print: { print($0) }, logger: logger)
+        }
+    }
+}
+
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "Work with stored webhook events.", subcommands: [Replay.self])
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Queue an event (or every dead one) for processing again; a running service picks it up.")
+
+        @Argument(help: "The event id.")
+        var id: Int64?
+
+        @Flag(name: .long, help: "Replay every dead event.")
+        var dead = false
+
+        @OptionGroup var options: ConfigurationOptions
+
+        func validate() throws {
+            if (id == nil) == !dead { throw ValidationError("give an event id or --dead, not both") }
+        }
+
+        func run() async throws {
+            try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
+                print(try await EventCommands.replay(configuration, id: id, allDead: dead))
+            }
         }
     }
 }

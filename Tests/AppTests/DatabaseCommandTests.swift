@@ -35,4 +35,18 @@ struct DatabaseCommandTests {
             try DatabaseCommands.backup(configuration(database: directory.appendingPathComponent("none.sqlite").path), to: copy + "2", overwrite: false)
         }
     }
+
+    @Test("events replay queues one event or every dead one")
+    func replay() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cs-\(UUID().uuidString).sqlite").path
+        let store = try Store(path: path)
+        for delivery in ["a", "b", "c"] {
+            _ = try await store.events.append(IncomingEvent(tool: "github", deliveryID: delivery, eventType: "issues", receivedAt: .now, body: [1]))
+        }
+        for id in Int64(1)...3 { try await store.events.markDead(id: id, error: "x", now: .now) }
+        #expect(try await EventCommands.replay(configuration(database: path), id: 2, allDead: false) == "event 2 queued for processing again")
+        #expect(try await EventCommands.replay(configuration(database: path), id: nil, allDead: true) == "2 dead event(s) queued for processing again")
+        #expect(try await store.events.countsByState() == [.received: 3])
+        await #expect(throws: CommandError.self) { try await EventCommands.replay(configuration(database: path), id: 99, allDead: false) }
+    }
 }

@@ -50,7 +50,7 @@ public final class Application: Sendable {
         OperationalRoutes(configuration: configuration, store: store, metrics: metrics, logger: logger)
             .register(in: &router)
         if let token = configuration.admin.token {
-            AdminRoutes(token: token, scheduler: scheduler).register(in: &router)
+            AdminRoutes(token: token, scheduler: scheduler, store: store, progress: progress).register(in: &router)
         }
         server = HTTPServer(
             configuration: configuration.serverConfiguration, responder: router, observer: metrics,

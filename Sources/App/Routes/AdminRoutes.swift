@@ -1,6 +1,7 @@
 import DevTools
 import Foundation
 import HTTPServer
+import Store
 import SyncEngine
 
 /// The admin API under `/api/v1`, behind a bearer token compared in constant time. With no token configured
@@ -8,6 +9,8 @@ import SyncEngine
 struct AdminRoutes {
     let token: Secret
     let scheduler: IntakeScheduler?
+    let store: Store
+    let progress: ProgressProcessor?
 
     func register(in router: inout Router) {
         router.post("/api/v1/sync") { request in
@@ -17,6 +20,19 @@ struct AdminRoutes {
             }
             let reports = await scheduler.runAll(trigger: "manual")
             return try .json(reports.map(RunSummary.init), status: .ok)
+        }
+        router.post("/api/v1/events/:id/replay") { request in
+            try authorize(request)
+            guard let id = request.parameters["id"].flatMap({ Int64($0) }) else { throw HTTPError(.badRequest, "the event id must be a number") }
+            guard try await store.events.replay(id: id) else { throw HTTPError(.notFound, "there is no event \(id)") }
+            progress?.wake()
+            return try .json(["status": "queued", "event": String(id)], status: .accepted)
+        }
+        router.post("/api/v1/events/replay-dead") { request in
+            try authorize(request)
+            let count = try await store.events.replayDead()
+            progress?.wake()
+            return try .json(["status": "queued", "count": String(count)], status: .accepted)
         }
     }
 

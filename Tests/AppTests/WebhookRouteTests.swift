@@ -1,0 +1,144 @@
+import DevTools
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import Simulators
+import Store
+import Testing
+@testable import App
+
+@Suite("POST /webhooks/{tool}")
+struct WebhookRouteTests {
+    struct Service {
+        let simulators: SimulatorServer
+        let app: Application
+        let port: Int
+        let logs: LogOutput
+    }
+
+    func start(previousSecret: String? = nil) async throws -> Service {
+        let simulators = SimulatorServer()
+        let simulatorPort = try simulators.start()
+        var configuration = try ConfigurationLoader.load(
+            file: try temporaryFile(Simulation.configuration(
+                baseURL: "http://127.0.0.1:\(simulatorPort)", credentials: simulators.credentials, devTool: .github)),
+            environment: [:]
+        ).configuration
+        configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        configuration.databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("wh-\(UUID().uuidString).sqlite").path
+        configuration.devTool.previousWebhookSecret = previousSecret.map(Secret.init)
+        let logs = LogOutput.memory()
+        let logger = Logger(label: "test", factory: { JSONLogHandler(label: $0, output: logs) })
+        let app = try Application(configuration: configuration, logger: logger)
+        return Service(simulators: simulators, app: app, port: try app.start(), logs: logs)
+    }
+
+    func post(_ service: Service, tool: String = "github", body: [UInt8], secret: String?, delivery: String = "d-1") async throws -> (Int, String) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(service.port)/webhooks/\(tool)")!)
+        request.httpMethod = "POST"
+        request.httpBody = Data(body)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("issues", forHTTPHeaderField: "X-GitHub-Event")
+        request.setValue(delivery, forHTTPHeaderField: "X-GitHub-Delivery")
+        if let secret {
+            request.setValue("sha256=" + WebhookSignature.hmacSHA256Hex(secret: secret, body: body), forHTTPHeaderField: "X-Hub-Signature-256")
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    func payload() throws -> [UInt8] {
+        try [UInt8](Data(contentsOf: packageRoot().appendingPathComponent("Tests/Fixtures/github/issues_closed_completed.json")))
+    }
+
+    @Test("a signed delivery is stored byte for byte and answered 202; the same delivery again is 200 and changes nothing")
+    func acceptedOnce() async throws {
+        let service = try await start()
+        let body = try payload()
+        let (status, text) = try await post(service, body: body, secret: "sim-webhook-secret")
+        #expect(status == 202)
+        #expect(text.contains(#""status":"accepted""#))
+        let (again, againText) = try await post(service, body: body, secret: "sim-webhook-secret")
+        #expect(again == 200)
+        #expect(againText.contains("duplicate"))
+        let events = try await service.app.store.events.list(EventFilter())
+        #expect(events.count == 1)
+        let event = try #require(events.first)
+        #expect(event.eventType == "issues.closed")
+        #expect(event.headers["x-github-delivery"] == "d-1")
+        #expect(event.headers["x-hub-signature-256"] != nil)
+        #expect(try await service.app.store.events.payload(id: event.id) == body)
+        await service.app.server.shutdown()
+        await service.simulators.shutdown()
+    }
+
+    @Test("a missing or wrong signature is 401, stores nothing, counts, and logs the delivery but not the secret")
+    func refused() async throws {
+        let service = try await start()
+        let body = try payload()
+        #expect(try await post(service, body: body, secret: nil, delivery: "d-missing").0 == 401)
+        #expect(try await post(service, body: body, secret: "wrong-secret", delivery: "d-wrong").0 == 401)
+        #expect(try await service.app.store.events.list(EventFilter()).isEmpty)
+        let logged = service.logs.lines.joined()
+        #expect(logged.contains("d-wrong"))
+        #expect(!logged.contains("sim-webhook-secret"))
+        #expect(!logged.contains(WebhookSignature.hmacSHA256Hex(secret: "sim-webhook-secret", body: body)))
+        #expect(String(decoding: service.app.metrics.exposition(), as: UTF8.self).contains(#"webhook_deliveries_total{tool="github",outcome="unauthorized"} 2"#))
+        await service.app.server.shutdown()
+        await service.simulators.shutdown()
+    }
+
+    @Test("during a rotation both the new and the previous secret are accepted")
+    func rotation() async throws {
+        let service = try await start(previousSecret: "old-secret")
+        let body = try payload()
+        #expect(try await post(service, body: body, secret: "old-secret", delivery: "a").0 == 202)
+        #expect(try await post(service, body: body, secret: "sim-webhook-secret", delivery: "b").0 == 202)
+        await service.app.server.shutdown()
+        await service.simulators.shutdown()
+    }
+
+    @Test("a tool that is not configured is 404")
+    func unknownTool() async throws {
+        let service = try await start()
+        #expect(try await post(service, tool: "jira", body: try payload(), secret: "sim-webhook-secret").0 == 404)
+        await service.app.server.shutdown()
+        await service.simulators.shutdown()
+    }
+
+    @Test("the admin replay endpoints need the bearer token and queue dead events")
+    func adminReplay() async throws {
+        let simulators = SimulatorServer()
+        let simulatorPort = try simulators.start()
+        var configuration = try ConfigurationLoader.load(
+            file: try temporaryFile(Simulation.configuration(
+                baseURL: "http://127.0.0.1:\(simulatorPort)", credentials: simulators.credentials, devTool: .github)),
+            environment: [:]
+        ).configuration
+        configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        configuration.databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("wh-\(UUID().uuidString).sqlite").path
+        configuration.admin.token = Secret("admin-secret-token")
+        var logger = Logger(label: "t")
+        logger.logLevel = .critical
+        let app = try Application(configuration: configuration, logger: logger)
+        let port = try app.start()
+        _ = try await app.store.events.append(IncomingEvent(tool: "github", deliveryID: "x", eventType: "issues", receivedAt: .now, body: [1]))
+        try await app.store.events.markDead(id: 1, error: "boom", now: .now)
+
+        func call(_ path: String, token: String?) async throws -> Int {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+            request.httpMethod = "POST"
+            if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+            return ((try await URLSession.shared.data(for: request)).1 as? HTTPURLResponse)?.statusCode ?? 0
+        }
+        #expect(try await call("/api/v1/events/replay-dead", token: nil) == 401)
+        #expect(try await call("/api/v1/events/replay-dead", token: "wrong") == 401)
+        #expect(try await call("/api/v1/events/99/replay", token: "admin-secret-token") == 404)
+        #expect(try await call("/api/v1/events/replay-dead", token: "admin-secret-token") == 202)
+        #expect(try await app.store.events.event(id: 1)?.state == .received)
+        await app.server.shutdown()
+        await simulators.shutdown()
+    }
+}
