@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "SyncEngine", dependencies: [
             "CraftAPI", "DevTools", "Store", "OutboundHTTP", "CCrypto", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Simulators", dependencies: ["HTTPServer", "CraftAPI", "DevTools"]),
+        .target(name: "Simulators", dependencies: ["HTTPServer", "CraftAPI", "DevTools", "OutboundHTTP"]),
         .target(name: "App", dependencies: [
             "HTTPServer", "Store", "Compression", "OutboundHTTP", "CraftAPI", "DevTools", "SyncEngine", "Simulators",
             .product(name: "Logging", package: "swift-log"),

@@ -12,6 +12,7 @@ public final class SimulatorServer: Sendable {
     public let credentials: Credentials
     public let faults: FaultInjector
     public let calls: CallCounter
+    public let webhooks: WebhookDeliverer
     public let server: HTTPServer
 
     /// The credentials the simulators accept (and `simulate --write-config` writes for `serve`).
@@ -33,14 +34,16 @@ public final class SimulatorServer: Sendable {
         let faults = FaultInjector()
         let calls = CallCounter()
         let craft = CraftSimulator(apiKey: credentials.craftAPIKey, faults: faults, calls: calls)
-        let github = GitHubSimulator(token: credentials.githubToken, faults: faults, calls: calls)
+        let webhooks = WebhookDeliverer()
+        let github = GitHubSimulator(token: credentials.githubToken, faults: faults, calls: calls, webhooks: webhooks)
         let jira = JiraSimulator(
-            email: credentials.jiraEmail, apiToken: credentials.jiraAPIToken, projectKey: credentials.jiraProjectKey, faults: faults, calls: calls)
+            email: credentials.jiraEmail, apiToken: credentials.jiraAPIToken, projectKey: credentials.jiraProjectKey, faults: faults, calls: calls,
+            webhooks: webhooks)
         var router = Router()
         craft.register(in: &router)
         github.register(in: &router)
         jira.register(in: &router)
-        Self.registerControl(in: &router, craft: craft, github: github, jira: jira, faults: faults, calls: calls)
+        Self.registerControl(in: &router, craft: craft, github: github, jira: jira, faults: faults, calls: calls, webhooks: webhooks)
         var configuration = HTTPServerConfiguration(host: host, port: port)
         configuration.shutdownDeadline = .seconds(2)
         self.craft = craft
@@ -49,6 +52,7 @@ public final class SimulatorServer: Sendable {
         self.credentials = credentials
         self.faults = faults
         self.calls = calls
+        self.webhooks = webhooks
         server = HTTPServer(configuration: configuration, responder: router, logger: logger)
     }
 
@@ -61,8 +65,32 @@ public final class SimulatorServer: Sendable {
     public func shutdown() async { await server.shutdown() }
 
     private static func registerControl(
-        in router: inout Router, craft: CraftSimulator, github: GitHubSimulator, jira: JiraSimulator, faults: FaultInjector, calls: CallCounter
+        in router: inout Router, craft: CraftSimulator, github: GitHubSimulator, jira: JiraSimulator, faults: FaultInjector, calls: CallCounter,
+        webhooks: WebhookDeliverer
     ) {
+        router.post("/_sim/webhooks") { request in
+            struct Body: Decodable { var target: String?; var secret: String }
+            let body = try request.decodeJSON(Body.self)
+            webhooks.configure(target: body.target, secret: body.secret)
+            return HTTPResponse(status: .noContent)
+        }
+        router.post("/_sim/github/issues/:number/state") { request in
+            struct Body: Decodable { var state: String; var reason: String? }
+            let body = try request.decodeJSON(Body.self)
+            guard let number = request.parameters["number"].flatMap({ Int($0) }), github.issues.contains(where: { $0.number == number }) else {
+                throw HTTPError(.notFound, "no such issue")
+            }
+            let delivery = await github.setState(number: number, state: body.state, reason: body.reason)
+            return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
+        }
+        router.post("/_sim/jira/issues/:id/status") { request in
+            struct Body: Decodable { var name: String; var category: String }
+            let body = try request.decodeJSON(Body.self)
+            let id = request.parameters["id"] ?? ""
+            guard jira.issues.contains(where: { $0.id == id || $0.key == id }) else { throw HTTPError(.notFound, "no such issue") }
+            let delivery = await jira.setStatus(id: id, name: body.name, category: body.category)
+            return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
+        }
         router.post("/_sim/craft/items") { request in
             let seed = try request.decodeJSON(CraftSimulator.Seed.self)
             return try .json(craft.seed(seed), status: .created)
@@ -84,10 +112,12 @@ public final class SimulatorServer: Sendable {
                 var craft: Craft
                 var github: [SimulatedIssue]
                 var jira: [SimulatedIssue]
+                var webhooks: [WebhookDeliverer.Delivery]
                 var calls: [String: Int]
             }
             return try .json(State(
-                craft: .init(items: craft.items, updates: craft.updates), github: github.issues, jira: jira.issues, calls: calls.snapshot))
+                craft: .init(items: craft.items, updates: craft.updates), github: github.issues, jira: jira.issues,
+                webhooks: webhooks.deliveries, calls: calls.snapshot))
         }
     }
 }

@@ -92,13 +92,21 @@ struct SimulateCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Start with an empty Craft workspace instead of a few demo items.")
     var empty = false
 
+    @Option(name: .long, help: "Base URL of a running craft-sync; the simulated dev tools send signed webhooks to its /webhooks/<tool>.")
+    var webhookTarget: String?
+
+    @Option(name: .long, help: "Secret the simulated webhooks are signed with (default: the one --write-config writes).")
+    var webhookSecret: String?
+
     func run() async throws {
         guard let address = ListenAddress(parsing: listen) else { throw ValidationError("--listen expects HOST:PORT") }
         guard let kind = Configuration.DevToolSettings.Kind(rawValue: devTool), kind == .github || kind == .jira else {
             throw ValidationError("--dev-tool expects github or jira")
         }
         try await Launcher.run { try ConfigurationLoader.load(file: nil, environment: [:]) } body: { _, logger in
-            try await Simulation.run(listen: address, writeConfig: writeConfig, devTool: kind, seed: !empty, logger: logger)
+            try await Simulation.run(
+                listen: address, writeConfig: writeConfig, devTool: kind, seed: !empty, webhookTarget: webhookTarget, webhookSecret: webhookSecret,
+                logger: logger)
         }
     }
 }

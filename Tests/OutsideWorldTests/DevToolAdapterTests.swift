@@ -19,7 +19,7 @@ struct DevToolAdapterTests {
         #expect(try await fixture.github.find(marker: "craft:42") == created)
         #expect(try await fixture.github.find(marker: "craft:43") == nil)
 
-        fixture.simulators.github.setState(number: 1, state: "closed", reason: "not_planned")
+        await fixture.simulators.github.setState(number: 1, state: "closed", reason: "not_planned")
         let current = try await fixture.github.issue(DevIssueReference(id: created.id, key: created.key))
         #expect(current.status == DevIssueStatus(name: "closed", detail: "not_planned"))
     }
@@ -41,7 +41,7 @@ struct DevToolAdapterTests {
         #expect(link?.marks?.first?.attrs?["href"] == "https://app.craft.io/item/42")
 
         #expect(try await fixture.jira.find(marker: "craft-42")?.id == created.id)
-        fixture.simulators.jira.setStatus(id: created.id, name: "In Review", category: "indeterminate")
+        await fixture.simulators.jira.setStatus(id: created.id, name: "In Review", category: "indeterminate")
         let current = try await fixture.jira.issue(DevIssueReference(id: created.id, key: "OLD-7"))
         #expect(current.status == DevIssueStatus(name: "In Review", detail: "indeterminate"))
         #expect(current.key == "ACME-1")

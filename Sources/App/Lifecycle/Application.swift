@@ -18,7 +18,11 @@ public final class Application: Sendable {
     public let progress: ProgressProcessor?
     private let logger: Logger
 
-    public init(configuration: Configuration, logger: Logger, clock: any SyncClock = SystemClock(), outsideWorld: OutsideWorld? = nil) throws {
+    /// `extraDevTools` serve webhooks beside the configured tool (the demo runs GitHub and Jira at once).
+    public init(
+        configuration: Configuration, logger: Logger, clock: any SyncClock = SystemClock(), outsideWorld: OutsideWorld? = nil,
+        extraDevTools: [any DevTool] = []
+    ) throws {
         self.configuration = configuration
         self.logger = logger
         store = try Store(path: configuration.databasePath)
@@ -33,6 +37,7 @@ public final class Application: Sendable {
         var tools: [String: any DevTool] = [:]
         if let world {
             tools[world.devTool.kind] = world.devTool
+            for tool in extraDevTools { tools[tool.kind] = tool }
             var settings = ProgressProcessor.Settings()
             settings.progressField = configuration.craft.progressField
             settings.statusMapping = configuration.statusMapping

@@ -15,6 +15,22 @@ public enum Demo {
         public let description: String
     }
 
+    /// The Craft item whose link field names this issue key ("KEY URL", written back by intake).
+    static func mappedItem(_ simulators: SimulatorServer, issueKey: String) -> String? {
+        simulators.craft.items.first { $0.customFieldValue("dev_link")?.split(separator: " ").first.map(String.init) == issueKey }?.id
+    }
+
+    /// Waits (up to five seconds) for the progress processor to write the item's dev_status.
+    static func waitForProgress(_ simulators: SimulatorServer, itemID: String, expected: String) async throws -> String? {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            let value = simulators.craft.items.first { $0.id == itemID }?.customFieldValue("dev_status")
+            if value == expected { return value }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return simulators.craft.items.first { $0.id == itemID }?.customFieldValue("dev_status")
+    }
+
     public static func run(keepRunning: Bool, print emit: @escaping @Sendable (String) -> Void, logger: Logger) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("craft-sync-demo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -38,16 +54,19 @@ public enum Demo {
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.databasePath = directory.appendingPathComponent("craft-sync.sqlite").path
         configuration.craft.linkField = "dev_link"
-        let application = try Application(configuration: configuration, logger: logger)
-        let servicePort = try application.start()
-        guard let world = OutsideWorld(configuration: configuration) else { throw Failure(description: "the demo configuration is incomplete") }
-
         var jiraConfiguration = configuration
         try ConfigurationLoader.applyYAML(
             Simulation.configuration(baseURL: simulatorURL, credentials: credentials, devTool: .jira), source: "demo", to: &jiraConfiguration)
         jiraConfiguration.craft.workspaceID = jiraWorkspace
-        guard let jiraWorld = OutsideWorld(configuration: jiraConfiguration),
-            let (engine, githubTarget) = Application.makeIntake(configuration: configuration, store: application.store, world: world, clock: SystemClock())
+        guard let world = OutsideWorld(configuration: configuration), let jiraWorld = OutsideWorld(configuration: jiraConfiguration) else {
+            throw Failure(description: "the demo configuration is incomplete")
+        }
+        let application = try Application(configuration: configuration, logger: logger, outsideWorld: world, extraDevTools: [jiraWorld.devTool])
+        let servicePort = try application.start()
+        let progress = Task { [application] in await application.progress?.run(pollInterval: .milliseconds(200)) }
+        defer { progress.cancel() }
+        simulators.webhooks.configure(target: "http://127.0.0.1:\(servicePort)", secret: credentials.webhookSecret)
+        guard let (engine, githubTarget) = Application.makeIntake(configuration: configuration, store: application.store, world: world, clock: SystemClock())
         else { throw Failure(description: "the demo configuration is incomplete") }
         let jiraTarget = IntakeTarget(workspaceID: jiraWorkspace, devTool: jiraWorld.devTool, linkField: "dev_link")
 
@@ -89,8 +108,32 @@ public enum Demo {
         guard issues == expected, linkedBack == expected else {
             throw Failure(description: "the dev tools hold \(issues) issues and \(linkedBack) items are linked back, expected \(expected)")
         }
+
+        emit("4. Developers move issues; GitHub and Jira send signed webhooks; Craft.io's dev_status follows")
+        let moves: [(label: String, craftItemID: String?, expected: String, move: @Sendable () async -> WebhookDeliverer.Delivery?)] = [
+            ("acme/product#1 closed as completed", mappedItem(simulators, issueKey: "acme/product#1"), "Done",
+             { await simulators.github.setState(number: 1, state: "closed", reason: "completed") }),
+            ("acme/product#2 closed as not planned", mappedItem(simulators, issueKey: "acme/product#2"), "Won't Do",
+             { await simulators.github.setState(number: 2, state: "closed", reason: "not_planned") }),
+            ("ACME-1 moved to In Progress", mappedItem(simulators, issueKey: "ACME-1"), "In Progress",
+             { await simulators.jira.setStatus(id: "ACME-1", name: "In Progress", category: "indeterminate") }),
+        ]
+        for move in moves {
+            let delivery = await move.move()
+            guard let status = delivery?.status, status == 202 else {
+                throw Failure(description: "the webhook for \(move.label) was not accepted: \(delivery.map { "\($0.status ?? 0) \($0.error ?? "")" } ?? "not sent")")
+            }
+        }
+        for move in moves {
+            guard let itemID = move.craftItemID else { throw Failure(description: "no Craft item is linked to \(move.label)") }
+            let value = try await waitForProgress(simulators, itemID: itemID, expected: move.expected)
+            guard value == move.expected else {
+                throw Failure(description: "after \(move.label), Craft item \(itemID) shows '\(value ?? "nothing")', expected '\(move.expected)'")
+            }
+            emit("   ✓ \(move.label) → webhook 202 → Craft item \(itemID) dev_status = \(move.expected)")
+        }
         emit("")
-        emit("Result: \(expected) issues created, 0 duplicates, 0 failures.")
+        emit("Result: \(expected) issues created, 0 duplicates, 0 failures; \(moves.count) progress updates reached Craft.io.")
 
         if keepRunning {
             emit("")

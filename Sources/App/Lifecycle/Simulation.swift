@@ -5,9 +5,14 @@ import Simulators
 /// `craft-sync simulate`: the Craft.io, GitHub and Jira simulators on one port, seeded with a small workspace,
 /// until SIGTERM or SIGINT. Optionally writes a `serve` configuration that points at them.
 public enum Simulation {
-    public static func run(listen: ListenAddress, writeConfig: String?, devTool: Configuration.DevToolSettings.Kind, seed: Bool, logger: Logger) async throws {
+    public static func run(
+        listen: ListenAddress, writeConfig: String?, devTool: Configuration.DevToolSettings.Kind, seed: Bool, webhookTarget: String?,
+        webhookSecret: String?, logger: Logger
+    ) async throws {
         let simulators = SimulatorServer(host: listen.host, port: listen.port, logger: logger)
         let port = try simulators.start()
+        // The simulated dev tools sign their webhooks with this secret and send them to the target's /webhooks/<tool>.
+        simulators.webhooks.configure(target: webhookTarget, secret: webhookSecret ?? simulators.credentials.webhookSecret)
         let host = listen.host == "0.0.0.0" || listen.host == "::" ? "127.0.0.1" : listen.host
         let baseURL = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         if seed { seedWorkspace(simulators) }

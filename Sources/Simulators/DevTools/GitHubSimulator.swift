@@ -9,22 +9,48 @@ public final class GitHubSimulator: Sendable {
     let calls: CallCounter
     private let state = Mutex<(issues: [SimulatedIssue], nextNumber: Int, remaining: Int)>(([], 1, 5000))
 
-    public init(token: String, faults: FaultInjector, calls: CallCounter) {
+    let webhooks: WebhookDeliverer
+
+    public init(token: String, faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
         self.token = token
         self.faults = faults
         self.calls = calls
+        self.webhooks = webhooks
     }
 
     public var issues: [SimulatedIssue] { state.withLock { $0.issues } }
 
-    /// Closes or reopens an issue, as a developer would.
-    public func setState(number: Int, state newState: String, reason: String?) {
-        state.withLock { state in
-            guard let index = state.issues.firstIndex(where: { $0.number == number }) else { return }
+    /// Closes or reopens an issue, as a developer would, and sends the `issues` webhook GitHub would send.
+    @discardableResult
+    public func setState(number: Int, state newState: String, reason: String?, actor: String = "dev-alice") async -> WebhookDeliverer.Delivery? {
+        let changed = state.withLock { state -> SimulatedIssue? in
+            guard let index = state.issues.firstIndex(where: { $0.number == number }) else { return nil }
             state.issues[index].state = newState
             state.issues[index].stateDetail = reason
             state.issues[index].updatedAt = .now
+            return state.issues[index]
         }
+        guard let issue = changed else { return nil }
+        struct Payload: Encodable {
+            struct Repository: Encodable { var full_name: String; var name: String }
+            struct Sender: Encodable { var login: String; var type = "User" }
+            var action: String
+            var issue: RenderedIssue
+            var repository: Repository
+            var sender: Sender
+        }
+        let owner = "acme", repo = "product"
+        let rendered = RenderedIssue(
+            id: Int64(issue.id) ?? 0, node_id: "I_sim\(issue.id)", number: issue.number, title: issue.title, body: issue.description,
+            html_url: "https://github.com/\(owner)/\(repo)/issues/\(issue.number)", state: issue.state, state_reason: issue.stateDetail,
+            labels: issue.labels.map { .init(name: $0) }, updated_at: issue.updatedAt.formatted(.iso8601))
+        let payload = Payload(
+            action: newState == "closed" ? "closed" : "reopened", issue: rendered,
+            repository: .init(full_name: "\(owner)/\(repo)", name: repo), sender: .init(login: actor))
+        guard let body = try? JSONEncoder().encode(payload) else { return nil }
+        return await webhooks.deliver(
+            tool: "github", event: "issues", headers: ["X-GitHub-Event": "issues", "X-GitHub-Hook-ID": "1"],
+            signatureHeader: "X-Hub-Signature-256", body: Array(body))
     }
 
     func register(in router: inout Router) {

@@ -13,24 +13,50 @@ public final class JiraSimulator: Sendable {
     let calls: CallCounter
     private let state = Mutex<(issues: [SimulatedIssue], next: Int)>(([], 1))
 
-    public init(email: String, apiToken: String, projectKey: String, faults: FaultInjector, calls: CallCounter) {
+    let webhooks: WebhookDeliverer
+
+    public init(email: String, apiToken: String, projectKey: String, faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
         self.email = email
         self.apiToken = apiToken
         self.projectKey = projectKey
         self.faults = faults
         self.calls = calls
+        self.webhooks = webhooks
     }
 
     public var issues: [SimulatedIssue] { state.withLock { $0.issues } }
 
-    /// Moves an issue through the workflow, as a developer would.
-    public func setStatus(id: String, name: String, category: String) {
-        state.withLock { state in
-            guard let index = state.issues.firstIndex(where: { $0.id == id }) else { return }
+    /// Moves an issue through the workflow, as a developer would, and sends the `jira:issue_updated` webhook.
+    @discardableResult
+    public func setStatus(id: String, name: String, category: String, actor: String = "dev-alice-account") async -> WebhookDeliverer.Delivery? {
+        let change = state.withLock { state -> (SimulatedIssue, String)? in
+            guard let index = state.issues.firstIndex(where: { $0.id == id || $0.key == id }) else { return nil }
+            let previous = state.issues[index].state
             state.issues[index].state = name
             state.issues[index].stateDetail = category
             state.issues[index].updatedAt = .now
+            return (state.issues[index], previous)
         }
+        guard let (issue, previous) = change else { return nil }
+        struct Payload: Encodable {
+            struct User: Encodable { var accountId: String }
+            struct Changelog: Encodable {
+                struct Item: Encodable { var field: String; var fromString: String; var toString: String }
+                var id: String
+                var items: [Item]
+            }
+            var timestamp: Int64
+            var webhookEvent = "jira:issue_updated"
+            var issue_event_type_name = "issue_generic"
+            var user: User
+            var issue: Rendered
+            var changelog: Changelog
+        }
+        let payload = Payload(
+            timestamp: Int64(issue.updatedAt.timeIntervalSince1970 * 1000), user: .init(accountId: actor), issue: Self.render(issue),
+            changelog: .init(id: String(Int(issue.updatedAt.timeIntervalSince1970 * 1000) % 1_000_000), items: [.init(field: "status", fromString: previous, toString: name)]))
+        guard let body = try? JSONEncoder().encode(payload) else { return nil }
+        return await webhooks.deliver(tool: "jira", event: "jira:issue_updated", headers: [:], signatureHeader: "X-Hub-Signature", body: Array(body))
     }
 
     func register(in router: inout Router) {
