@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP"]),
         // Runs the built `craft-sync` executable as separate processes (simulate, serve) and kills them.
         .testTarget(name: "EndToEndTests", dependencies: ["craft-sync", "Store"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "Store"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "Store", "DevTools", "OutboundHTTP", "Simulators", "SyncEngine"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -64,15 +64,45 @@ public final class SimulatorServer: Sendable {
 
     public func shutdown() async { await server.shutdown() }
 
+    private static func move(github: GitHubSimulator, request: HTTPRequest, state: String, reason: String?) async throws -> HTTPResponse {
+        guard let number = request.parameters["number"].flatMap({ Int($0) }), github.issues.contains(where: { $0.number == number }) else {
+            throw HTTPError(.notFound, "no such issue")
+        }
+        let delivery = await github.setState(number: number, state: state, reason: reason)
+        return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
+    }
+
     private static func registerControl(
         in router: inout Router, craft: CraftSimulator, github: GitHubSimulator, jira: JiraSimulator, faults: FaultInjector, calls: CallCounter,
         webhooks: WebhookDeliverer
     ) {
         router.post("/_sim/webhooks") { request in
-            struct Body: Decodable { var target: String?; var secret: String }
+            struct Body: Decodable {
+                var target: String?
+                var secret: String?
+                var misbehave: WebhookDeliverer.Misbehaviour?
+            }
             let body = try request.decodeJSON(Body.self)
-            webhooks.configure(target: body.target, secret: body.secret)
+            if let secret = body.secret { webhooks.configure(target: body.target, secret: secret) }
+            if let rules = body.misbehave { webhooks.misbehave(rules) }
             return HTTPResponse(status: .noContent)
+        }
+        router.post("/_sim/github/issues/:number/close") { request in
+            struct Body: Decodable { var reason: String? }
+            let reason = request.body.isEmpty ? "completed" : (try request.decodeJSON(Body.self).reason ?? "completed")
+            return try await Self.move(github: github, request: request, state: "closed", reason: reason)
+        }
+        router.post("/_sim/github/issues/:number/reopen") { request in
+            try await Self.move(github: github, request: request, state: "open", reason: "reopened")
+        }
+        router.post("/_sim/jira/issues/:key/transition") { request in
+            struct Body: Decodable { var status: String; var category: String? }
+            let body = try request.decodeJSON(Body.self)
+            let key = request.parameters["key"] ?? ""
+            guard jira.issues.contains(where: { $0.id == key || $0.key == key }) else { throw HTTPError(.notFound, "no such issue") }
+            let category = body.category ?? JiraSimulator.category(of: body.status)
+            let delivery = await jira.setStatus(id: key, name: body.status, category: category)
+            return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
         }
         router.post("/_sim/github/issues/:number/state") { request in
             struct Body: Decodable { var state: String; var reason: String? }

@@ -1,4 +1,5 @@
 import DevTools
+import OutboundHTTP
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -140,5 +141,93 @@ struct WebhookRouteTests {
         #expect(try await app.store.events.event(id: 1)?.state == .received)
         await app.server.shutdown()
         await simulators.shutdown()
+    }
+}
+
+@Suite("Webhook deliveries under stress and misbehaviour")
+struct WebhookDeliveryTests {
+    @Test("100 copies of one delivery, 20 at a time: one event, one 202, one Craft write")
+    func hundredCopies() async throws {
+        let routes = WebhookRouteTests()
+        let service = try await routes.start()
+        let body = try routes.payload()
+        // Link the fixture's issue to a Craft item so the event has somewhere to go.
+        let item = service.simulators.craft.seed(.init(workspaceId: "ws-demo", title: "x", status: "Ready for Development"))
+        guard case .claimed(let mapping) = try await service.app.store.mappings.claim(
+            workspaceID: "ws-demo", craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+        else { Issue.record("no claim"); return }
+        try await service.app.store.mappings.link(id: mapping.id, devIssueID: "1299020697", key: "k", url: nil, contentHash: nil, now: .now)
+
+        var statuses: [Int] = []
+        for _ in 0..<5 {
+            statuses += try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<20 { group.addTask { try await routes.post(service, body: body, secret: "sim-webhook-secret", delivery: "same").0 } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        #expect(statuses.filter { $0 == 202 }.count == 1)
+        #expect(statuses.filter { $0 == 200 }.count == 99)
+        #expect(try await service.app.store.events.list(EventFilter()).count == 1)
+        await service.app.progress?.processDue()
+        await service.app.progress?.processDue()
+        #expect(service.simulators.craft.updates.map(\.value) == ["Done"])
+        await service.app.server.shutdown()
+        await service.simulators.shutdown()
+    }
+
+    @Test("one changed byte in the body or the signature is refused with 401")
+    func oneByte() async throws {
+        let routes = WebhookRouteTests()
+        let service = try await routes.start()
+        let body = try routes.payload()
+        var tampered = body
+        tampered[body.count / 3] ^= 0x20
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(service.port)/webhooks/github")!)
+        request.httpMethod = "POST"
+        request.setValue("issues", forHTTPHeaderField: "X-GitHub-Event")
+        request.setValue("one-byte", forHTTPHeaderField: "X-GitHub-Delivery")
+        let signature = "sha256=" + WebhookSignature.hmacSHA256Hex(secret: "sim-webhook-secret", body: body)
+        request.setValue(signature, forHTTPHeaderField: "X-Hub-Signature-256")
+        request.httpBody = Data(tampered)
+        #expect(((try await URLSession.shared.data(for: request)).1 as? HTTPURLResponse)?.statusCode == 401)
+        var badSignature = Array(signature.utf8)
+        badSignature[badSignature.count - 1] = badSignature.last == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+        request.setValue(String(decoding: badSignature, as: UTF8.self), forHTTPHeaderField: "X-Hub-Signature-256")
+        request.httpBody = Data(body)
+        #expect(((try await URLSession.shared.data(for: request)).1 as? HTTPURLResponse)?.statusCode == 401)
+        request.setValue(signature, forHTTPHeaderField: "X-Hub-Signature-256")
+        #expect(((try await URLSession.shared.data(for: request)).1 as? HTTPURLResponse)?.statusCode == 202)
+        await service.app.server.shutdown()
+        await service.simulators.shutdown()
+    }
+
+    @Test("the simulated GitHub's duplicate and out-of-order deliveries leave Craft.io at the newest state")
+    func misbehavingSender() async throws {
+        let routes = WebhookRouteTests()
+        let service = try await routes.start()
+        let github = GitHubAdapter(
+            baseURL: service.simulators.baseURL, owner: "acme", repository: "product", token: service.simulators.credentials.githubToken,
+            http: URLSessionHTTPClient())
+        let item = service.simulators.craft.seed(.init(workspaceId: "ws-demo", title: "x", status: "Ready for Development"))
+        let issue = try await github.create(NewIssue(title: "x", description: "", marker: github.marker(for: item.id)))
+        guard case .claimed(let mapping) = try await service.app.store.mappings.claim(
+            workspaceID: "ws-demo", craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+        else { Issue.record("no claim"); return }
+        try await service.app.store.mappings.link(id: mapping.id, devIssueID: issue.id, key: issue.key, url: nil, contentHash: nil, now: .now)
+        service.simulators.webhooks.configure(target: "http://127.0.0.1:\(service.port)", secret: "sim-webhook-secret")
+
+        // The close is held back and arrives after the later reopen, and the reopen arrives twice.
+        service.simulators.webhooks.misbehave(.init(duplicateNext: 0, holdNext: 1))
+        await service.simulators.github.setState(number: 1, state: "closed", reason: "completed")
+        try await Task.sleep(for: .milliseconds(1100))  // GitHub's updated_at has one-second resolution
+        service.simulators.webhooks.misbehave(.init(duplicateNext: 1))
+        await service.simulators.github.setState(number: 1, state: "open", reason: "reopened")
+
+        let deliveries = service.simulators.webhooks.deliveries
+        #expect(deliveries.compactMap(\.status).sorted() == [200, 202, 202])
+        while try await service.app.store.events.due(now: .now, limit: 10).count > 0 { await service.app.progress?.processDue() }
+        #expect(service.simulators.craft.items.first?.customFieldValue("dev_status") == "To Do")
+        await service.app.server.shutdown()
+        await service.simulators.shutdown()
     }
 }

@@ -30,7 +30,11 @@ public final class Application: Sendable {
         let world = outsideWorld ?? OutsideWorld(configuration: configuration, clock: clock)
         if let world, let (engine, target) = Self.makeIntake(configuration: configuration, store: store, world: world, clock: clock) {
             let intake = configuration.intake
-            scheduler = IntakeScheduler(engine: engine, targets: [target], interval: intake.interval, jitter: intake.jitter, clock: clock)
+            let reconciler = Reconciler(
+                store: store, craft: world.craft, tools: [world.devTool] + extraDevTools, statusMapping: configuration.statusMapping,
+                progressField: configuration.craft.progressField, clock: clock, logger: Logger(label: "craft-sync.reconcile"))
+            scheduler = IntakeScheduler(
+                engine: engine, targets: [target], interval: intake.interval, jitter: intake.jitter, clock: clock, reconciler: reconciler)
         } else {
             scheduler = nil
         }

@@ -132,8 +132,20 @@ public enum Demo {
             }
             emit("   ✓ \(move.label) → webhook 202 → Craft item \(itemID) dev_status = \(move.expected)")
         }
+
+        emit("5. A webhook is lost on the way; the next cycle's reconciliation heals it")
+        simulators.webhooks.misbehave(.init(dropNext: 1))
+        _ = await simulators.github.setState(number: 3, state: "closed", reason: "completed")
+        guard let lostItem = mappedItem(simulators, issueKey: "acme/product#3") else { throw Failure(description: "no Craft item is linked to acme/product#3") }
+        let before = simulators.craft.items.first { $0.id == lostItem }?.customFieldValue("dev_status")
+        emit("   · acme/product#3 closed as completed; its webhook was dropped; Craft item \(lostItem) still shows '\(before ?? "nothing")'")
+        guard let scheduler = application.scheduler else { throw Failure(description: "the service has no scheduler") }
+        _ = await scheduler.runAll(trigger: "demo")
+        let healed = simulators.craft.items.first { $0.id == lostItem }?.customFieldValue("dev_status")
+        guard healed == "Done" else { throw Failure(description: "reconciliation did not heal the lost webhook: item \(lostItem) shows '\(healed ?? "nothing")'") }
+        emit("   ✓ reconciliation asked GitHub, found it closed, and set Craft item \(lostItem) dev_status = Done")
         emit("")
-        emit("Result: \(expected) issues created, 0 duplicates, 0 failures; \(moves.count) progress updates reached Craft.io.")
+        emit("Result: \(expected) issues created, 0 duplicates, 0 failures; \(moves.count) progress updates by webhook, 1 healed by reconciliation.")
 
         if keepRunning {
             emit("")

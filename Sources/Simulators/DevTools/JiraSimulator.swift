@@ -156,6 +156,15 @@ public final class JiraSimulator: Sendable {
             fields: .init(summary: issue.title, status: .init(name: issue.state, statusCategory: .init(key: issue.stateDetail ?? "new")), labels: issue.labels))
     }
 
+    /// The status category Jira's default workflow gives a status name.
+    public static func category(of status: String) -> String {
+        switch status.lowercased() {
+        case "to do", "open", "backlog", "selected for development": "new"
+        case "done", "closed", "resolved": "done"
+        default: "indeterminate"
+        }
+    }
+
     /// `labels = "craft-42"` (optionally followed by ORDER BY).
     static func label(inJQL jql: String) -> String? {
         guard let start = jql.range(of: "labels = \"") else { return nil }

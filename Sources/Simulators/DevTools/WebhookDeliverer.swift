@@ -4,8 +4,35 @@ import OutboundHTTP
 import Synchronization
 
 /// Sends the simulated dev tools' webhooks, signed as the real tools sign them, to a configured target
-/// (craft-sync's `/webhooks/{tool}`).
+/// (craft-sync's `/webhooks/{tool}`), and misbehaves on demand: drop the next deliveries, send them twice, or
+/// hold them back and send them after the next one (out of order).
 public final class WebhookDeliverer: Sendable {
+    public struct Misbehaviour: Sendable, Codable, Equatable {
+        public var dropNext = 0
+        public var duplicateNext = 0
+        public var holdNext = 0
+        public init(dropNext: Int = 0, duplicateNext: Int = 0, holdNext: Int = 0) {
+            self.dropNext = dropNext
+            self.duplicateNext = duplicateNext
+            self.holdNext = holdNext
+        }
+    }
+
+    private struct Pending: Sendable {
+        var tool: String
+        var event: String
+        var url: URL
+        var headers: [String: String]
+        var body: [UInt8]
+        var deliveryID: String
+    }
+
+    private let misbehaviour = Mutex<(rules: Misbehaviour, held: [Pending])>((Misbehaviour(), []))
+
+    public func misbehave(_ rules: Misbehaviour) {
+        misbehaviour.withLock { $0.rules = rules }
+    }
+
     public struct Delivery: Sendable, Codable, Equatable {
         public var tool: String
         public var deliveryID: String
@@ -41,10 +68,49 @@ public final class WebhookDeliverer: Sendable {
         allHeaders["Content-Type"] = "application/json"
         allHeaders[signatureHeader] = "sha256=" + WebhookSignature.hmacSHA256Hex(secret: secret, body: body)
         allHeaders[tool == "github" ? "X-GitHub-Delivery" : "X-Atlassian-Webhook-Identifier"] = deliveryID
-        var delivery = Delivery(tool: tool, deliveryID: deliveryID, event: event)
+        let pending = Pending(tool: tool, event: event, url: url, headers: allHeaders, body: body, deliveryID: deliveryID)
+
+        enum Plan { case drop, hold, send(times: Int, thenHeld: [Pending]) }
+        let plan = misbehaviour.withLock { state -> Plan in
+            if state.rules.dropNext > 0 {
+                state.rules.dropNext -= 1
+                return .drop
+            }
+            if state.rules.holdNext > 0 {
+                state.rules.holdNext -= 1
+                state.held.append(pending)
+                return .hold
+            }
+            var times = 1
+            if state.rules.duplicateNext > 0 {
+                state.rules.duplicateNext -= 1
+                times = 2
+            }
+            defer { state.held = [] }
+            return .send(times: times, thenHeld: state.held)
+        }
+        switch plan {
+        case .drop:
+            let delivery = Delivery(tool: tool, deliveryID: deliveryID, event: event, status: nil, error: "dropped on purpose")
+            state.withLock { $0.deliveries.append(delivery) }
+            return delivery
+        case .hold:
+            return Delivery(tool: tool, deliveryID: deliveryID, event: event, status: nil, error: "held back, to be sent after the next one")
+        case .send(let times, let held):
+            var delivery = await send(pending)
+            for _ in 1..<times { delivery = await send(pending) }
+            for late in held { await send(late) }
+            return delivery
+        }
+    }
+
+    @discardableResult
+    private func send(_ pending: Pending) async -> Delivery {
+        var delivery = Delivery(tool: pending.tool, deliveryID: pending.deliveryID, event: pending.event)
         do {
             let response = try await http.send(OutboundRequest(
-                method: "POST", url: url, headers: allHeaders, body: Data(body), operation: "\(tool) simulator: deliver \(event)"))
+                method: "POST", url: pending.url, headers: pending.headers, body: Data(pending.body),
+                operation: "\(pending.tool) simulator: deliver \(pending.event)"))
             delivery.status = response.status
         } catch {
             delivery.error = "\(error)"

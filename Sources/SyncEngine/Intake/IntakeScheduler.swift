@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import OutboundHTTP
 
-/// Polls every target once at start and then every `interval`, give or take `jitter` (so replicas and
+/// Polls every target (and reconciles linked items) once at start and then every `interval`, give or take `jitter` (so replicas and
 /// restarts do not hit Craft.io in step). "Sync now" calls the engine directly; its single flight per
 /// workspace keeps a manual run and a scheduled one from overlapping.
 public struct IntakeScheduler: Sendable {
@@ -12,11 +12,14 @@ public struct IntakeScheduler: Sendable {
     let jitter: Duration
     let clock: any SyncClock
     let random: @Sendable () -> Double
+    /// Runs after each cycle's intake, so a missed webhook is healed within one cycle.
+    let reconciler: Reconciler?
 
     public init(
         engine: IntakeEngine, targets: [IntakeTarget], interval: Duration, jitter: Duration, clock: any SyncClock,
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        reconciler: Reconciler? = nil, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
+        self.reconciler = reconciler
         self.engine = engine
         self.targets = targets
         self.interval = interval
@@ -42,6 +45,7 @@ public struct IntakeScheduler: Sendable {
     public func runAll(trigger: String) async -> [IntakeReport] {
         var reports: [IntakeReport] = []
         for target in targets { reports.append(await engine.run(target, trigger: trigger)) }
+        _ = await reconciler?.run()
         return reports
     }
 
