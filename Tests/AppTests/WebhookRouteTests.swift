@@ -219,9 +219,9 @@ struct WebhookDeliveryTests {
         // The close is held back and arrives after the later reopen, and the reopen arrives twice.
         service.simulators.webhooks.misbehave(.init(duplicateNext: 0, holdNext: 1))
         await service.simulators.github.setState(number: 1, state: "closed", reason: "completed")
-        try await Task.sleep(for: .milliseconds(1100))  // GitHub's updated_at has one-second resolution
         service.simulators.webhooks.misbehave(.init(duplicateNext: 1))
-        await service.simulators.github.setState(number: 1, state: "open", reason: "reopened")
+        // Two seconds later: GitHub's updated_at has one-second resolution.
+        await service.simulators.github.setState(number: 1, state: "open", reason: "reopened", at: .now.addingTimeInterval(2))
 
         let deliveries = service.simulators.webhooks.deliveries
         #expect(deliveries.compactMap(\.status).sorted() == [200, 202, 202])

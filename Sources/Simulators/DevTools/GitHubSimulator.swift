@@ -22,12 +22,14 @@ public final class GitHubSimulator: Sendable {
 
     /// Closes or reopens an issue, as a developer would, and sends the `issues` webhook GitHub would send.
     @discardableResult
-    public func setState(number: Int, state newState: String, reason: String?, actor: String = "dev-alice") async -> WebhookDeliverer.Delivery? {
+    public func setState(
+        number: Int, state newState: String, reason: String?, actor: String = "dev-alice", at time: Date = .now
+    ) async -> WebhookDeliverer.Delivery? {
         let changed = state.withLock { state -> SimulatedIssue? in
             guard let index = state.issues.firstIndex(where: { $0.number == number }) else { return nil }
             state.issues[index].state = newState
             state.issues[index].stateDetail = reason
-            state.issues[index].updatedAt = .now
+            state.issues[index].updatedAt = time
             return state.issues[index]
         }
         guard let issue = changed else { return nil }
