@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Webhook benchmark: signed 2 KB GitHub deliveries acknowledged by `craft-sync serve` (signature check and
+# durable group-committed write included), beside its GET /healthz, and the Hummingbird 2 peer that merely
+# decodes the same JSON and answers 202. Usage: Benchmarks/webhooks.sh  (DURATION, CONNECTIONS, THREADS as in http.sh)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+duration="${DURATION:-10s}"
+connections="${CONNECTIONS:-64}"
+threads="${THREADS:-2}"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+build() { swift build -c release "$@" > /tmp/craft-sync-bench-build.log 2>&1 || { cat /tmp/craft-sync-bench-build.log >&2; exit 1; }; }
+build --product craft-sync
+build --package-path Benchmarks/peers/hummingbird-peer --product HummingbirdPeer
+craft_sync="$(swift build -c release --show-bin-path)/craft-sync"
+peer="$(swift build -c release --package-path Benchmarks/peers/hummingbird-peer --show-bin-path)/HummingbirdPeer"
+
+work="$(mktemp -d)"
+payload="$root/Benchmarks/post-2kb.json"
+secret="bench-webhook-secret"
+signature="sha256=$(openssl dgst -sha256 -hmac "$secret" -r "$payload" | cut -d' ' -f1)"
+cat > "$work/serve.yaml" <<YAML
+listen: 127.0.0.1:8093
+database: $work/bench.sqlite
+log:
+  level: error
+craft:
+  base_url: http://127.0.0.1:9
+  api_key: unused
+  workspace_id: ws-bench
+intake:
+  interval: 24h
+dev_tool:
+  kind: github
+  token: unused
+  owner: acme
+  repository: product
+  webhook_secret: $secret
+YAML
+
+wait_for_port() {
+    for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
+    echo "nothing listens on port $1" >&2; return 1
+}
+summary() { awk '/Requests\/sec/ {rps=$2} $1 == "50%" {p50=$2} $1 == "99%" {p99=$2} /Non-2xx/ {bad=$NF} END {printf "%10s %9s %9s %8s\n", rps, p50, p99, (bad == "" ? 0 : bad)}'; }
+
+"$craft_sync" serve --config "$work/serve.yaml" >/dev/null 2>&1 &
+serve=$!
+wait_for_port 8093
+printf '%-44s %10s %9s %9s %8s\n' "" "requests/s" p50 p99 non-2xx
+printf '%-44s ' "craft-sync GET /healthz"
+wrk -t"$threads" -c"$connections" -d"$duration" --latency http://127.0.0.1:8093/healthz | summary
+printf '%-44s ' "craft-sync POST /webhooks/github (signed)"
+PAYLOAD="$payload" SIGNATURE="$signature" wrk -t"$threads" -c"$connections" -d"$duration" --latency -s Benchmarks/webhook.lua http://127.0.0.1:8093 | summary
+stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from events').fetchone()[0])" "$work/bench.sqlite")
+kill -TERM "$serve"; wait "$serve" 2>/dev/null || true
+
+"$peer" 8094 >/dev/null 2>&1 &
+hb=$!
+wait_for_port 8094
+printf '%-44s ' "hummingbird POST /ingest (decode, 202)"
+PAYLOAD="$payload" WEBHOOK_PATH=/ingest SIGNATURE="$signature" wrk -t"$threads" -c"$connections" -d"$duration" --latency -s Benchmarks/webhook.lua http://127.0.0.1:8094 | summary
+kill -TERM "$hb"; wait "$hb" 2>/dev/null || true
+echo "events durably stored by craft-sync during its run: $stored"
+rm -rf "$work"
