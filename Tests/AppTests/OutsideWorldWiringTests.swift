@@ -20,12 +20,32 @@ struct OutsideWorldWiringTests {
         let text = Simulation.configuration(baseURL: "http://127.0.0.1:\(port)", credentials: simulators.credentials, devTool: kind)
         let configuration = try ConfigurationLoader.load(file: try temporaryFile(text), environment: [:]).configuration
         let world = try #require(OutsideWorld(configuration: configuration))
+        let tool = try #require(world.targets.first?.devTool)
 
         let ready = try await world.craft.items(workspaceID: "ws-demo", status: configuration.craft.readyStatus, updatedFrom: nil)
         #expect(ready.count == 3)
-        let issue = try await world.devTool.create(NewIssue(title: ready[0].title, description: "d", marker: world.devTool.marker(for: ready[0].id)))
-        #expect(try await world.devTool.find(marker: world.devTool.marker(for: ready[0].id)) == issue)
+        let issue = try await tool.create(NewIssue(title: ready[0].title, description: "d", marker: tool.marker(for: ready[0].id)))
+        #expect(try await tool.find(marker: tool.marker(for: ready[0].id)) == issue)
         await simulators.shutdown()
+    }
+
+    @Test("several workspaces, each with its own dev tool, come from a workspaces list")
+    func workspaces() throws {
+        let text = Simulation.twoWorkspaceConfiguration(
+            baseURL: "http://127.0.0.1:9", credentials: SimulatorServer.Credentials(), jiraWorkspace: "ws-platform")
+        let configuration = try ConfigurationLoader.load(file: try temporaryFile(text), environment: [:]).configuration
+        #expect(configuration.missingSettings.isEmpty)
+        let world = try #require(OutsideWorld(configuration: configuration))
+        #expect(world.targets.map(\.workspaceID) == ["ws-demo", "ws-platform"])
+        #expect(world.targets.map(\.devTool.kind) == ["github", "jira"])
+        #expect(Set(world.devTools.keys) == ["github", "jira"])
+
+        let broken = try temporaryFile("workspaces:\n  - id: w\n    dev_tool:\n      kind: jira\n      colour: blue\n")
+        let error = try #require(throws: ConfigurationError.self) { try ConfigurationLoader.load(file: broken, environment: [:]) }
+        #expect(error.description.contains(":5: unknown setting 'workspaces[0].dev_tool.colour'"))
+        let incomplete = try ConfigurationLoader.load(
+            file: try temporaryFile("workspaces:\n  - id: w\n    dev_tool:\n      kind: jira\n"), environment: [:]).configuration
+        #expect(incomplete.missingSettings.contains("workspaces[0].dev_tool.project"))
     }
 
     @Test("an unsupported or incomplete dev tool yields no clients, and readiness says why")

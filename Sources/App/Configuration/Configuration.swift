@@ -17,6 +17,9 @@ public struct Configuration: Sendable {
     public var mapping = FieldMapping()
     public var outbound = OutboundSettings()
     public var intake = IntakeSchedule()
+    /// Several workspaces, each with its own dev-tool target (YAML `workspaces:` list). Empty: the single
+    /// `craft.workspace_id` with `dev_tool`.
+    public var workspaces: [WorkspaceSettings] = []
     public var statusMapping = StatusMapping()
     public var progressMaxAttempts = 8
 
@@ -79,10 +82,54 @@ public struct Configuration: Sendable {
         public var email: String?
         public var project: String?
         public var issueType = "Task"
+
+        /// The name webhooks and mappings know this instance by (`/webhooks/<name>`).
+        public var instanceName: String { instance ?? kind?.rawValue ?? "dev-tool" }
+
+        func missingSettings(prefix: String) -> [String] {
+            var missing: [String] = []
+            if kind == nil { missing.append(prefix + "kind") }
+            if token == nil { missing.append(prefix + "token") }
+            // Without it every webhook is refused with 401, and no progress reaches Craft.io.
+            if webhookSecret == nil { missing.append(prefix + "webhook_secret") }
+            switch kind {
+            case .github:
+                if owner == nil { missing.append(prefix + "owner") }
+                if repository == nil { missing.append(prefix + "repository") }
+            case .jira:
+                if baseURL == nil { missing.append(prefix + "base_url") }
+                if email == nil { missing.append(prefix + "email") }
+                if project == nil { missing.append(prefix + "project") }
+            case .gitlab, .azureDevOps, .linear:
+                missing.append(prefix + "kind (\(kind!.rawValue) has no adapter yet; use github or jira)")
+            case nil:
+                break
+            }
+            return missing
+        }
     }
 
     public struct AdminSettings: Sendable {
         public var token: Secret?
+    }
+
+    public struct WorkspaceSettings: Sendable {
+        public var id: String
+        public var readyStatus: String?
+        public var devTool: DevToolSettings
+
+        public init(id: String, readyStatus: String? = nil, devTool: DevToolSettings) {
+            self.id = id
+            self.readyStatus = readyStatus
+            self.devTool = devTool
+        }
+    }
+
+    /// The workspaces to sync and where each one's items go.
+    public var syncTargets: [WorkspaceSettings] {
+        guard workspaces.isEmpty else { return workspaces }
+        guard let id = craft.workspaceID else { return [] }
+        return [WorkspaceSettings(id: id, devTool: devTool)]
     }
 
     /// Settings a working sync needs but that are not set. The server still starts without them and
@@ -90,23 +137,13 @@ public struct Configuration: Sendable {
     public var missingSettings: [String] {
         var missing: [String] = []
         if craft.apiKey == nil { missing.append("craft.api_key") }
-        if craft.workspaceID == nil { missing.append("craft.workspace_id") }
-        if devTool.kind == nil { missing.append("dev_tool.kind") }
-        if devTool.token == nil { missing.append("dev_tool.token") }
-        // Without it every webhook is refused with 401, and no progress reaches Craft.io.
-        if devTool.webhookSecret == nil { missing.append("dev_tool.webhook_secret") }
-        switch devTool.kind {
-        case .github:
-            if devTool.owner == nil { missing.append("dev_tool.owner") }
-            if devTool.repository == nil { missing.append("dev_tool.repository") }
-        case .jira:
-            if devTool.baseURL == nil { missing.append("dev_tool.base_url") }
-            if devTool.email == nil { missing.append("dev_tool.email") }
-            if devTool.project == nil { missing.append("dev_tool.project") }
-        case .gitlab, .azureDevOps, .linear:
-            missing.append("dev_tool.kind (\(devTool.kind!.rawValue) has no adapter yet; use github or jira)")
-        case nil:
-            break
+        if workspaces.isEmpty {
+            if craft.workspaceID == nil { missing.append("craft.workspace_id") }
+            missing += devTool.missingSettings(prefix: "dev_tool.")
+        } else {
+            for (index, workspace) in workspaces.enumerated() {
+                missing += workspace.devTool.missingSettings(prefix: "workspaces[\(index)].dev_tool.")
+            }
         }
         return missing
     }

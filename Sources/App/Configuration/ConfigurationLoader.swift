@@ -93,10 +93,45 @@ public enum ConfigurationLoader {
                 if scalar.tag.description == Tag.Name.null.rawValue || (scalar.string.isEmpty && scalar.style == .plain) { continue }
                 if scalar.string == "~" || scalar.string == "null" { continue }
                 try apply(setting, scalar.string, to: &configuration, source: source, line: valueNode.mark?.line)
+            case .sequence(let entries) where key == "workspaces":
+                configuration.workspaces = try entries.enumerated().map { index, entry throws(ConfigurationError) in
+                    try workspace(entry, index: index, source: source)
+                }
             case .sequence, .alias:
                 throw ConfigurationError(source: source, line: valueNode.mark?.line, message: "\(key): expected a single value")
             }
         }
+    }
+
+    /// One `workspaces:` entry: `id`, optional `ready_status`, and a `dev_tool:` mapping with the same keys as
+    /// the top-level `dev_tool` (parsed by the same settings).
+    private static func workspace(_ node: Node, index: Int, source: String) throws(ConfigurationError) -> Configuration.WorkspaceSettings {
+        let path = "workspaces[\(index)]"
+        guard case .mapping(let mapping) = node else {
+            throw ConfigurationError(source: source, line: node.mark?.line, message: "\(path): expected id, ready_status and dev_tool")
+        }
+        var id: String?
+        var readyStatus: String?
+        var scratch = Configuration()
+        for (keyNode, valueNode) in mapping {
+            let key = keyNode.scalar?.string ?? ""
+            switch (key, valueNode) {
+            case ("id", .scalar(let value)): id = value.string
+            case ("ready_status", .scalar(let value)): readyStatus = value.string
+            case ("dev_tool", .mapping(let toolSettings)):
+                for (toolKey, toolValue) in toolSettings {
+                    let name = "dev_tool." + (toolKey.scalar?.string ?? "")
+                    guard let setting = Setting.byKey[name], case .scalar(let value) = toolValue else {
+                        throw unknownKey("\(path).\(name)", source: source, line: toolKey.mark?.line)
+                    }
+                    try apply(setting, value.string, to: &scratch, source: source, line: toolValue.mark?.line)
+                }
+            default:
+                throw ConfigurationError(source: source, line: keyNode.mark?.line, message: "\(path): unknown key '\(key)' (expected id, ready_status, dev_tool)")
+            }
+        }
+        guard let id, !id.isEmpty else { throw ConfigurationError(source: source, line: node.mark?.line, message: "\(path): id is required") }
+        return Configuration.WorkspaceSettings(id: id, readyStatus: readyStatus, devTool: scratch.devTool)
     }
 
     private static func unknownKey(_ key: String, source: String, line: Int?) -> ConfigurationError {

@@ -18,42 +18,37 @@ public final class Application: Sendable {
     public let progress: ProgressProcessor?
     private let logger: Logger
 
-    /// `extraDevTools` serve webhooks beside the configured tool (the demo runs GitHub and Jira at once).
-    public init(
-        configuration: Configuration, logger: Logger, clock: any SyncClock = SystemClock(), outsideWorld: OutsideWorld? = nil,
-        extraDevTools: [any DevTool] = []
-    ) throws {
+    public init(configuration: Configuration, logger: Logger, clock: any SyncClock = SystemClock(), outsideWorld: OutsideWorld? = nil) throws {
         self.configuration = configuration
         self.logger = logger
         store = try Store(path: configuration.databasePath)
         metrics = ServiceMetrics()
         let world = outsideWorld ?? OutsideWorld(configuration: configuration, clock: clock)
-        if let world, let (engine, target) = Self.makeIntake(configuration: configuration, store: store, world: world, clock: clock) {
+        let tools = world?.devTools ?? [:]
+        if let world {
+            let (engine, targets) = Self.makeIntake(configuration: configuration, store: store, world: world, clock: clock)
             let intake = configuration.intake
             let reconciler = Reconciler(
-                store: store, craft: world.craft, tools: [world.devTool] + extraDevTools, statusMapping: configuration.statusMapping,
+                store: store, craft: world.craft, tools: Array(tools.values), statusMapping: configuration.statusMapping,
                 progressField: configuration.craft.progressField, clock: clock, logger: Logger(label: "craft-sync.reconcile"))
             scheduler = IntakeScheduler(
-                engine: engine, targets: [target], interval: intake.interval, jitter: intake.jitter, clock: clock, reconciler: reconciler)
-        } else {
-            scheduler = nil
-        }
-        var tools: [String: any DevTool] = [:]
-        if let world {
-            tools[world.devTool.kind] = world.devTool
-            for tool in extraDevTools { tools[tool.kind] = tool }
+                engine: engine, targets: targets, interval: intake.interval, jitter: intake.jitter, clock: clock, reconciler: reconciler)
             var settings = ProgressProcessor.Settings()
             settings.progressField = configuration.craft.progressField
             settings.statusMapping = configuration.statusMapping
-            settings.ownAccounts = Set([configuration.devTool.ownAccount].compactMap { $0 })
+            settings.ownAccounts = Set(configuration.syncTargets.compactMap(\.devTool.ownAccount))
             settings.maxAttempts = configuration.progressMaxAttempts
             progress = ProgressProcessor(
                 store: store, craft: world.craft, tools: tools, settings: settings, clock: clock, logger: Logger(label: "craft-sync.progress"))
         } else {
+            scheduler = nil
             progress = nil
         }
         var router = Router()
-        let secrets = [configuration.devTool.webhookSecret, configuration.devTool.previousWebhookSecret].compactMap { $0?.revealed }
+        var secrets: [String: [String]] = [:]
+        for target in configuration.syncTargets {
+            secrets[target.devTool.instanceName] = [target.devTool.webhookSecret, target.devTool.previousWebhookSecret].compactMap { $0?.revealed }
+        }
         WebhookRoutes(store: store, tools: tools, secrets: secrets, processor: progress, metrics: metrics, logger: logger)
             .register(in: &router)
         OperationalRoutes(configuration: configuration, store: store, metrics: metrics, logger: logger)
@@ -100,16 +95,17 @@ public final class Application: Sendable {
 }
 
 extension Application {
-    /// The intake engine and target a configuration describes (shared by `serve` and `sync`).
-    static func makeIntake(configuration: Configuration, store: Store, world: OutsideWorld, clock: any SyncClock) -> (IntakeEngine, IntakeTarget)? {
-        guard let workspace = configuration.craft.workspaceID else { return nil }
+    /// The intake engine and one target per configured workspace (shared by `serve`, `sync` and the demo).
+    static func makeIntake(configuration: Configuration, store: Store, world: OutsideWorld, clock: any SyncClock) -> (IntakeEngine, [IntakeTarget]) {
         let intake = configuration.intake
         let engine = IntakeEngine(
             craft: world.craft, store: store, mapping: configuration.mapping, clock: clock,
-            settings: IntakeSettings(concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, claimLease: intake.claimLease), logger: Logger(label: "craft-sync.intake"))
-        let target = IntakeTarget(
-            workspaceID: workspace, readyStatus: configuration.craft.readyStatus, devTool: world.devTool, linkField: configuration.craft.linkField)
-        return (engine, target)
+            settings: IntakeSettings(concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, claimLease: intake.claimLease),
+            logger: Logger(label: "craft-sync.intake"))
+        let targets = world.targets.map {
+            IntakeTarget(workspaceID: $0.workspaceID, readyStatus: $0.readyStatus, devTool: $0.devTool, linkField: configuration.craft.linkField)
+        }
+        return (engine, targets)
     }
 }
 

@@ -47,28 +47,25 @@ public enum Demo {
             simulators.craft.seed(.init(workspaceId: jiraWorkspace, title: title, status: status, description: "<p>\(title).</p><ul><li>spec in Craft</li></ul>", type: "Feature", importance: "High"))
         }
 
-        // The service itself, configured for the GitHub workspace, on its own port.
+        // The service itself: two workspaces, one synced to GitHub and one to Jira, on its own port.
         var configuration = try ConfigurationLoader.load(file: nil, environment: [:]).configuration
         try ConfigurationLoader.applyYAML(
-            Simulation.configuration(baseURL: simulatorURL, credentials: credentials, devTool: .github), source: "demo", to: &configuration)
+            Simulation.twoWorkspaceConfiguration(baseURL: simulatorURL, credentials: credentials, jiraWorkspace: jiraWorkspace),
+            source: "demo", to: &configuration)
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.databasePath = directory.appendingPathComponent("craft-sync.sqlite").path
         configuration.craft.linkField = "dev_link"
-        var jiraConfiguration = configuration
-        try ConfigurationLoader.applyYAML(
-            Simulation.configuration(baseURL: simulatorURL, credentials: credentials, devTool: .jira), source: "demo", to: &jiraConfiguration)
-        jiraConfiguration.craft.workspaceID = jiraWorkspace
-        guard let world = OutsideWorld(configuration: configuration), let jiraWorld = OutsideWorld(configuration: jiraConfiguration) else {
-            throw Failure(description: "the demo configuration is incomplete")
+        guard let world = OutsideWorld(configuration: configuration) else {
+            throw Failure(description: "the demo configuration is incomplete: \(configuration.missingSettings)")
         }
-        let application = try Application(configuration: configuration, logger: logger, outsideWorld: world, extraDevTools: [jiraWorld.devTool])
+        let application = try Application(configuration: configuration, logger: logger, outsideWorld: world)
         let servicePort = try application.start()
-        let progress = Task { [application] in await application.progress?.run(pollInterval: .milliseconds(200)) }
+        let progress = Task { [application] in await application.progress?.run(pollInterval: Duration.milliseconds(200)) }
         defer { progress.cancel() }
         simulators.webhooks.configure(target: "http://127.0.0.1:\(servicePort)", secret: credentials.webhookSecret)
-        guard let (engine, githubTarget) = Application.makeIntake(configuration: configuration, store: application.store, world: world, clock: SystemClock())
-        else { throw Failure(description: "the demo configuration is incomplete") }
-        let jiraTarget = IntakeTarget(workspaceID: jiraWorkspace, devTool: jiraWorld.devTool, linkField: "dev_link")
+        let (engine, targets) = Application.makeIntake(configuration: configuration, store: application.store, world: world, clock: SystemClock())
+        guard targets.count == 2 else { throw Failure(description: "expected two workspaces, configured \(targets.count)") }
+        let (githubTarget, jiraTarget) = (targets[0], targets[1])
 
         emit("craft-sync demo: everything runs on loopback; no account, nothing leaves this machine")
         emit("  simulators  \(simulatorURL)  (Craft.io in both API forms, GitHub, Jira)")

@@ -3,15 +3,25 @@ import DevTools
 import Foundation
 import OutboundHTTP
 
-/// Builds the Craft.io client and the dev-tool adapter a configuration describes, on one shared URLSession.
+/// Builds the Craft.io client and a dev-tool adapter per configured workspace, on one shared URLSession.
 public struct OutsideWorld: Sendable {
+    public struct Target: Sendable {
+        public var workspaceID: String
+        public var readyStatus: String
+        public var devTool: any DevTool
+    }
+
     public let craft: any CraftClient
-    public let devTool: any DevTool
+    public let targets: [Target]
+
+    /// Each adapter once, by instance name.
+    public var devTools: [String: any DevTool] {
+        Dictionary(targets.map { ($0.devTool.instance, $0.devTool) }, uniquingKeysWith: { first, _ in first })
+    }
 
     /// Nil when the configuration lacks what the clients need (see `Configuration.missingSettings`).
     public init?(configuration: Configuration, clock: any SyncClock = SystemClock(), random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
-        guard configuration.missingSettings.isEmpty, let apiKey = configuration.craft.apiKey, let workspace = configuration.craft.workspaceID,
-            !workspace.isEmpty, let craftURL = URL(string: configuration.craft.baseURL), let token = configuration.devTool.token
+        guard configuration.missingSettings.isEmpty, let apiKey = configuration.craft.apiKey, let craftURL = URL(string: configuration.craft.baseURL)
         else { return nil }
         let outbound = configuration.outbound
         let policy = RetryPolicy(
@@ -21,17 +31,32 @@ public struct OutsideWorld: Sendable {
         craft = CraftClients.make(
             dialect: configuration.craft.dialect, baseURL: craftURL, apiKey: apiKey.revealed,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
-        let tool = configuration.devTool
+        var targets: [Target] = []
+        var built: [String: any DevTool] = [:]
+        for workspace in configuration.syncTargets {
+            let name = workspace.devTool.instanceName
+            guard let tool = built[name] ?? Self.makeDevTool(workspace.devTool, transport: transport, policy: policy, clock: clock) else { return nil }
+            built[name] = tool
+            targets.append(Target(workspaceID: workspace.id, readyStatus: workspace.readyStatus ?? configuration.craft.readyStatus, devTool: tool))
+        }
+        guard !targets.isEmpty else { return nil }
+        self.targets = targets
+    }
+
+    static func makeDevTool(
+        _ tool: Configuration.DevToolSettings, transport: any HTTPClient, policy: RetryPolicy, clock: any SyncClock
+    ) -> (any DevTool)? {
+        guard let token = tool.token else { return nil }
         switch tool.kind {
         case .github:
-            devTool = GitHubAdapter(
-                instance: tool.instance ?? "github", baseURL: URL(string: tool.baseURL ?? "https://api.github.com")!, owner: tool.owner ?? "",
+            return GitHubAdapter(
+                instance: tool.instanceName, baseURL: URL(string: tool.baseURL ?? "https://api.github.com")!, owner: tool.owner ?? "",
                 repository: tool.repository ?? "", token: token.revealed,
                 http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
         case .jira:
             guard let site = tool.baseURL.flatMap(URL.init(string:)) else { return nil }
-            devTool = JiraAdapter(
-                instance: tool.instance ?? "jira", siteURL: site, projectKey: tool.project ?? "", defaultIssueType: tool.issueType,
+            return JiraAdapter(
+                instance: tool.instanceName, siteURL: site, projectKey: tool.project ?? "", defaultIssueType: tool.issueType,
                 email: tool.email ?? "", apiToken: token.revealed, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         default:
             // GitLab, Azure DevOps and Linear adapters are not built yet.

@@ -42,6 +42,34 @@ public enum Simulation {
         }
     }
 
+    /// Two workspaces against the simulators, one synced to GitHub and one to Jira (the demo's setting).
+    static func twoWorkspaceConfiguration(baseURL: String, credentials: SimulatorServer.Credentials, jiraWorkspace: String) -> String {
+        """
+        craft:
+          base_url: \(baseURL)
+          api_key: \(credentials.craftAPIKey)
+          dialect: guide
+        workspaces:
+          - id: \(credentials.craftWorkspaceID)
+            dev_tool:
+              kind: github
+              base_url: \(baseURL)
+              token: \(credentials.githubToken)
+              owner: \(credentials.githubOwner)
+              repository: \(credentials.githubRepository)
+              webhook_secret: \(credentials.webhookSecret)
+          - id: \(jiraWorkspace)
+            dev_tool:
+              kind: jira
+              base_url: \(baseURL)
+              email: \(credentials.jiraEmail)
+              token: \(credentials.jiraAPIToken)
+              project: \(credentials.jiraProjectKey)
+              webhook_secret: \(credentials.webhookSecret)
+
+        """
+    }
+
     /// A YAML configuration for `craft-sync serve --config FILE` against the simulators.
     static func configuration(baseURL: String, credentials: SimulatorServer.Credentials, devTool: Configuration.DevToolSettings.Kind) -> String {
         let tool: String

@@ -13,15 +13,18 @@ public enum SyncOnce {
         }
         if dryRun { return try await plan(configuration, world: world) }
         let store = try Store(path: configuration.databasePath)
-        guard let (engine, target) = Application.makeIntake(configuration: configuration, store: store, world: world, clock: SystemClock()) else {
-            throw CommandError("craft.workspace_id is not set")
+        let (engine, targets) = Application.makeIntake(configuration: configuration, store: store, world: world, clock: SystemClock())
+        var lines: [String] = []
+        var errors: [String] = []
+        for target in targets {
+            let report = await engine.run(target, trigger: "cli")
+            if let error = report.error { errors.append("\(target.workspaceID): \(error)") }
+            lines.append("workspace \(report.workspaceID): seen \(report.counts.seen), created \(report.counts.created), skipped \(report.counts.skipped), failed \(report.counts.failed), drifted \(report.counts.drifted)")
+            lines += report.created.map { "  created \($0.issue.key) for item \($0.craftItemID) \"\($0.title)\" \($0.issue.url)" }
+            lines += report.skipped.map { "  skipped item \($0.craftItemID): \($0.reason)" }
+            lines += report.failed.map { "  FAILED item \($0.craftItemID): \($0.reason)" }
         }
-        let report = await engine.run(target, trigger: "cli")
-        if let error = report.error { throw CommandError("intake failed: \(error)") }
-        var lines = ["workspace \(report.workspaceID): seen \(report.counts.seen), created \(report.counts.created), skipped \(report.counts.skipped), failed \(report.counts.failed), drifted \(report.counts.drifted)"]
-        lines += report.created.map { "  created \($0.issue.key) for item \($0.craftItemID) \"\($0.title)\" \($0.issue.url)" }
-        lines += report.skipped.map { "  skipped item \($0.craftItemID): \($0.reason)" }
-        lines += report.failed.map { "  FAILED item \($0.craftItemID): \($0.reason)" }
+        guard errors.isEmpty else { throw CommandError("intake failed: \(errors.joined(separator: "; "))") }
         return lines.joined(separator: "\n")
     }
 
@@ -34,20 +37,21 @@ public enum SyncOnce {
             if !exists { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         }
         let store = try Store(path: path)
-        guard let (engine, target) = Application.makeIntake(configuration: configuration, store: store, world: world, clock: SystemClock()) else {
-            throw CommandError("craft.workspace_id is not set")
-        }
-        let planned = try await engine.plan(target)
-        var lines = ["dry run: \(planned.count) item(s) in '\(target.readyStatus)' would be created in \(target.devTool.kind) (nothing was written)"]
-        for plan in planned {
-            let issue = plan.issue
-            lines.append("- item \(plan.item.id) \"\(plan.item.title)\"")
-            lines.append("    title:       \(issue.title)")
-            lines.append("    labels:      \(issue.labels.joined(separator: ", "))")
-            if let type = issue.issueType { lines.append("    issue type:  \(type)") }
-            if let priority = issue.priority { lines.append("    priority:    \(priority)") }
-            lines.append("    marker:      \(issue.marker)")
-            lines.append("    description: \(issue.description.split(separator: "\n").first.map(String.init) ?? "")")
+        let (engine, targets) = Application.makeIntake(configuration: configuration, store: store, world: world, clock: SystemClock())
+        var lines: [String] = []
+        for target in targets {
+            let planned = try await engine.plan(target)
+            lines.append("dry run: \(planned.count) item(s) of workspace \(target.workspaceID) in '\(target.readyStatus)' would be created in \(target.devTool.instance) (nothing was written)")
+            for plan in planned {
+                let issue = plan.issue
+                lines.append("- item \(plan.item.id) \"\(plan.item.title)\"")
+                lines.append("    title:       \(issue.title)")
+                lines.append("    labels:      \(issue.labels.joined(separator: ", "))")
+                if let type = issue.issueType { lines.append("    issue type:  \(type)") }
+                if let priority = issue.priority { lines.append("    priority:    \(priority)") }
+                lines.append("    marker:      \(issue.marker)")
+                lines.append("    description: \(issue.description.split(separator: "\n").first.map(String.init) ?? "")")
+            }
         }
         return lines.joined(separator: "\n")
     }

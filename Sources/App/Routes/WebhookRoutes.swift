@@ -13,10 +13,10 @@ import SyncEngine
 /// retries.
 struct WebhookRoutes {
     let store: Store
-    /// Adapters by route name (`github`, `jira`).
+    /// Adapters by instance name, which is the route's last segment (`github`, `jira`, or a configured name).
     let tools: [String: any DevTool]
-    /// The current secret and, during a rotation, the previous one.
-    let secrets: [String]
+    /// Per instance: the current secret and, during a rotation, the previous one.
+    let secrets: [String: [String]]
     let processor: ProgressProcessor?
     let metrics: ServiceMetrics
     let logger: Logger
@@ -35,7 +35,7 @@ struct WebhookRoutes {
         for field in request.headers { headers[field.name.canonical] = field.value }
         let deliveryID = tool.deliveryID(headers: headers) ?? "sha256:" + Digest.sha256Hex(request.body)
 
-        guard tool.verifyWebhook(headers: headers, body: request.body, secrets: secrets) else {
+        guard tool.verifyWebhook(headers: headers, body: request.body, secrets: secrets[name] ?? []) else {
             metrics.webhookDelivery(tool: name, outcome: "unauthorized")
             logger.warning("webhook signature missing or wrong; delivery refused", metadata: ["tool": "\(name)", "delivery": "\(deliveryID)"])
             throw HTTPError(.unauthorized, "the webhook signature is missing or does not match the configured secret")
