@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+
+@Suite("The OpenAPI document")
+struct OpenAPITests {
+    @Test("openapi/openapi.yaml is a valid OpenAPI 3.1 document (openapi-spec-validator, installed by .ci/run)")
+    func valid() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-m", "openapi_spec_validator", packageRoot().appendingPathComponent("openapi/openapi.yaml").path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(text) (pip install openapi-spec-validator)")
+    }
+
+    @Test("every route the service serves is in the document")
+    func routesDocumented() throws {
+        let document = try String(contentsOf: packageRoot().appendingPathComponent("openapi/openapi.yaml"), encoding: .utf8)
+        for path in ["/healthz", "/readyz", "/metrics", "/webhooks/{instance}", "/api/v1/sync", "/api/v1/events/{id}/replay", "/api/v1/events/replay-dead"] {
+            #expect(document.contains("\n  \(path):"), "\(path) is not documented")
+        }
+    }
+}
