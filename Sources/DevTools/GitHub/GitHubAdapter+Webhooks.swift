@@ -4,13 +4,18 @@ import Foundation
 extension GitHubAdapter {
     public func deliveryID(headers: [String: String]) -> String? { headers["x-github-delivery"] }
 
+    /// `issues.closed`: the event header and the payload's `action`, which GitHub sends as the first key, so a
+    /// look at the first bytes finds it without decoding the whole body on the acknowledgement path.
     public func eventType(headers: [String: String], body: [UInt8]) -> String {
         let event = headers["x-github-event"] ?? "unknown"
-        guard let action = (try? JSONDecoder().decode(ActionOnly.self, from: Data(body)))?.action else { return event }
+        let head = String(decoding: body.prefix(256), as: UTF8.self)
+        guard let key = head.range(of: "\"action\""), let open = head[key.upperBound...].firstIndex(of: "\""),
+            let close = head[head.index(after: open)...].firstIndex(of: "\"")
+        else { return event }
+        let action = head[head.index(after: open)..<close]
+        guard !action.isEmpty, action.allSatisfy({ $0.isLetter || $0 == "_" }) else { return event }
         return "\(event).\(action)"
     }
-
-    private struct ActionOnly: Decodable { var action: String? }
 
     private struct IssuesPayload: Decodable {
         struct Issue: Decodable {

@@ -82,19 +82,22 @@ public final class DatabaseWriter: @unchecked Sendable {
         outcomes.reserveCapacity(batch.count)
         do {
             try beginImmediate()
+            // Prepared once per connection: these run for every write of every batch.
+            let savepoint = try connection.statement("SAVEPOINT write")
+            let release = try connection.statement("RELEASE write")
             for write in batch {
-                try connection.execute("SAVEPOINT write")
+                try savepoint.run()
                 do {
                     try write.run(connection)
-                    try connection.execute("RELEASE write")
+                    try release.run()
                     outcomes.append(nil)
                 } catch {
                     try connection.execute("ROLLBACK TO write")
-                    try connection.execute("RELEASE write")
+                    try release.run()
                     outcomes.append(error)
                 }
             }
-            try connection.execute("COMMIT")
+            try connection.statement("COMMIT").run()
             commits.add(1, ordering: .relaxed)
         } catch {
             if connection.isInTransaction { try? connection.execute("ROLLBACK") }
