@@ -22,6 +22,7 @@ public struct Configuration: Sendable {
     public var workspaces: [WorkspaceSettings] = []
     public var statusMapping = StatusMapping()
     public var progressMaxAttempts = 8
+    public var reconcile = true
 
     public struct IntakeSchedule: Sendable {
         public var interval: Duration = .seconds(3600)

@@ -197,6 +197,9 @@ extension Setting {
         Setting("progress.category_map", "Jira status category to Craft value (defaults new=To Do,indeterminate=In Progress,done=Done)", table: true) { config, value throws(SettingError) in
             config.statusMapping.byCategory.merge(try parseTable(value)) { $1 }
         },
+        Setting("progress.reconcile", "Check linked issues' status each intake cycle and push what webhooks missed: true or false (default true)") { config, value throws(SettingError) in
+            config.reconcile = try parseBool(value)
+        },
         Setting("progress.max_attempts", "Attempts at writing an event's progress before it is dead (default 8)") { config, value throws(SettingError) in
             config.progressMaxAttempts = try parseInteger(value, in: 1...100)
         },

@@ -32,7 +32,8 @@ public final class Application: Sendable {
                 store: store, craft: world.craft, tools: Array(tools.values), statusMapping: configuration.statusMapping,
                 progressField: configuration.craft.progressField, clock: clock, logger: Logger(label: "craft-sync.reconcile"))
             scheduler = IntakeScheduler(
-                engine: engine, targets: targets, interval: intake.interval, jitter: intake.jitter, clock: clock, reconciler: reconciler)
+                engine: engine, targets: targets, interval: intake.interval, jitter: intake.jitter, clock: clock,
+                reconciler: configuration.reconcile ? reconciler : nil)
             var settings = ProgressProcessor.Settings()
             settings.progressField = configuration.craft.progressField
             settings.statusMapping = configuration.statusMapping
