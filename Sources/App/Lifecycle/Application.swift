@@ -55,7 +55,9 @@ public final class Application: Sendable {
         OperationalRoutes(configuration: configuration, store: store, metrics: metrics, logger: logger)
             .register(in: &router)
         if let token = configuration.admin.token {
-            AdminRoutes(token: token, scheduler: scheduler, store: store, progress: progress).register(in: &router)
+            AdminRoutes(
+                token: token, scheduler: scheduler, store: store, progress: progress, configuration: configuration, startedAt: .now
+            ).register(in: &router)
         }
         server = HTTPServer(
             configuration: configuration.serverConfiguration, responder: router, observer: metrics,

@@ -11,8 +11,14 @@ struct AdminRoutes {
     let scheduler: IntakeScheduler?
     let store: Store
     let progress: ProgressProcessor?
+    let configuration: Configuration
+    let startedAt: Date
 
     func register(in router: inout Router) {
+        let token = token
+        AdminQueryRoutes(store: store, configuration: configuration, startedAt: startedAt, authorize: { request in
+            try Self.authorize(request, token: token)
+        }).register(in: &router)
         router.post("/api/v1/sync") { request in
             try authorize(request)
             guard let scheduler else {
@@ -37,6 +43,10 @@ struct AdminRoutes {
     }
 
     private func authorize(_ request: HTTPRequest) throws {
+        try Self.authorize(request, token: token)
+    }
+
+    static func authorize(_ request: HTTPRequest, token: Secret) throws {
         let header = request.headers[.authorization] ?? ""
         guard header.hasPrefix("Bearer "), ConstantTime.equals(header.dropFirst(7), token.revealed) else {
             throw HTTPError(.unauthorized, "a valid bearer token is required", headers: ["WWW-Authenticate": "Bearer"])

@@ -1,0 +1,147 @@
+import Foundation
+import HTTPServer
+import Store
+
+/// The admin API's read side: mappings, events, runs and status, paged with an opaque cursor (the last id seen).
+/// Registered only behind the admin token, by `AdminRoutes`.
+struct AdminQueryRoutes {
+    let store: Store
+    let configuration: Configuration
+    let startedAt: Date
+    let authorize: @Sendable (HTTPRequest) throws -> Void
+
+    struct Page<Item: Encodable>: Encodable {
+        var items: [Item]
+        /// Pass as `cursor` for the next page; absent on the last page.
+        var nextCursor: String?
+    }
+
+    func register(in router: inout Router) {
+        router.get("/api/v1/mappings") { request in
+            try authorize(request)
+            let (cursor, limit) = try paging(request)
+            let filter = MappingFilter(
+                workspaceID: request.head.queryValue("workspace"), state: try choice(request, "state"),
+                devToolKind: request.head.queryValue("tool"), search: request.head.queryValue("search"))
+            let items = try await store.mappings.list(filter, beforeID: cursor, limit: limit)
+            return try .json(Page(items: items, nextCursor: items.count == limit ? items.last.map { String($0.id) } : nil))
+        }
+        router.get("/api/v1/mappings/:craftItemId") { request in
+            try authorize(request)
+            let item = request.parameters["craftItemId"] ?? ""
+            let mappings = try await store.mappings.mappings(craftItemID: item)
+            guard !mappings.isEmpty else { throw HTTPError(.notFound, "no mapping for Craft item \(item)") }
+            return try .json(mappings)
+        }
+        router.get("/api/v1/events") { request in
+            try authorize(request)
+            let (cursor, limit) = try paging(request)
+            let filter = EventFilter(
+                tool: request.head.queryValue("tool"), state: try choice(request, "state"),
+                receivedAfter: try date(request, "since"), receivedBefore: try date(request, "until"))
+            let items = try await store.events.list(filter, beforeID: cursor, limit: limit)
+            return try .json(Page(items: items, nextCursor: items.count == limit ? items.last.map { String($0.id) } : nil))
+        }
+        router.get("/api/v1/events/:id") { request in
+            try authorize(request)
+            let id = try number(request, "id")
+            guard let event = try await store.events.event(id: id) else { throw HTTPError(.notFound, "there is no event \(id)") }
+            struct Detail: Encodable {
+                var event: StoredEvent
+                /// The raw body as received: text when it is UTF-8, else base64 in `payloadBase64`.
+                var payload: String?
+                var payloadBase64: String?
+            }
+            var detail = Detail(event: event)
+            if request.head.queryValue("payload") == "true" {
+                let body = try await store.events.payload(id: id)
+                if let text = String(validating: body, as: UTF8.self) { detail.payload = text } else { detail.payloadBase64 = Data(body).base64EncodedString() }
+            }
+            return try .json(detail)
+        }
+        router.get("/api/v1/runs") { request in
+            try authorize(request)
+            let (cursor, limit) = try paging(request)
+            let items = try await store.runs.list(workspaceID: request.head.queryValue("workspace"), beforeID: cursor, limit: limit)
+            return try .json(Page(items: items, nextCursor: items.count == limit ? items.last.map { String($0.id) } : nil))
+        }
+        router.get("/api/v1/runs/:id") { request in
+            try authorize(request)
+            let id = try number(request, "id")
+            guard let run = try await store.runs.run(id: id) else { throw HTTPError(.notFound, "there is no run \(id)") }
+            return try .json(run)
+        }
+        router.get("/api/v1/status") { request in
+            try authorize(request)
+            return try .json(try await status())
+        }
+    }
+
+    struct Status: Encodable {
+        struct Workspace: Encodable {
+            var id: String
+            var devTool: String
+            var lastSuccessfulPoll: Date?
+            var lastRunDrifted: Int?
+        }
+        var version: String
+        var uptimeSeconds: Int
+        var workspaces: [Workspace]
+        var mappings: [String: Int]
+        var events: [String: Int]
+        var deadEvents: Int
+        var deadJobs: Int
+        var missingSettings: [String]
+    }
+
+    func status() async throws -> Status {
+        var workspaces: [Status.Workspace] = []
+        for target in configuration.syncTargets {
+            let last = try await store.runs.lastSuccessful(workspaceID: target.id)
+            workspaces.append(.init(id: target.id, devTool: target.devTool.instanceName, lastSuccessfulPoll: last?.finishedAt, lastRunDrifted: last?.counts.drifted))
+        }
+        let events = try await store.events.countsByState()
+        let jobs = try await store.jobs.countsByState()
+        return Status(
+            version: CraftSyncVersion.current, uptimeSeconds: Int(Date.now.timeIntervalSince(startedAt)), workspaces: workspaces,
+            mappings: Dictionary(uniqueKeysWithValues: try await store.mappings.countsByState().map { ($0.key.rawValue, $0.value) }),
+            events: Dictionary(uniqueKeysWithValues: events.map { ($0.key.rawValue, $0.value) }), deadEvents: events[.dead] ?? 0,
+            deadJobs: jobs[.dead] ?? 0, missingSettings: configuration.missingSettings)
+    }
+
+    private func paging(_ request: HTTPRequest) throws -> (cursor: Int64?, limit: Int) {
+        let limit = try request.head.queryValue("limit").map { text -> Int in
+            guard let value = Int(text), (1...500).contains(value) else { throw HTTPError(.badRequest, "limit must be a number from 1 to 500") }
+            return value
+        } ?? 50
+        let cursor = try request.head.queryValue("cursor").map { text -> Int64 in
+            guard let value = Int64(text) else { throw HTTPError(.badRequest, "cursor must be the nextCursor of a previous page") }
+            return value
+        }
+        return (cursor, limit)
+    }
+
+    private func choice<T: RawRepresentable & CaseIterable>(_ request: HTTPRequest, _ name: String) throws -> T? where T.RawValue == String {
+        guard let text = request.head.queryValue(name) else { return nil }
+        guard let value = T(rawValue: text) else {
+            throw HTTPError(.badRequest, "\(name) must be one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    private func date(_ request: HTTPRequest, _ name: String) throws -> Date? {
+        guard let text = request.head.queryValue(name) else { return nil }
+        guard let date = try? Date(text, strategy: .iso8601) else { throw HTTPError(.badRequest, "\(name) must be an ISO 8601 time") }
+        return date
+    }
+
+    private func number(_ request: HTTPRequest, _ name: String) throws -> Int64 {
+        guard let value = request.parameters[name].flatMap({ Int64($0) }) else { throw HTTPError(.badRequest, "\(name) must be a number") }
+        return value
+    }
+}
+
+/// The version `GET /api/v1/status` reports.
+public enum CraftSyncVersion {
+    public static let current = "0.1.0"
+}

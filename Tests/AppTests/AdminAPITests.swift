@@ -1,0 +1,74 @@
+import DevTools
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import Simulators
+import Store
+import Testing
+@testable import App
+
+@Suite("The admin API")
+struct AdminAPITests {
+    func get(_ port: Int, _ path: String, token: String? = "admin-token") async throws -> (Int, [String: Any], String) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let text = String(decoding: data, as: UTF8.self)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:], text)
+    }
+
+    @Test("mappings, events, runs and status: paged, filtered, behind the token, and free of secrets")
+    func readSide() async throws {
+        let simulators = SimulatorServer()
+        let simulatorPort = try simulators.start()
+        Simulation.seedWorkspace(simulators)
+        var configuration = try ConfigurationLoader.load(
+            file: try temporaryFile(Simulation.configuration(
+                baseURL: "http://127.0.0.1:\(simulatorPort)", credentials: simulators.credentials, devTool: .github)),
+            environment: [:]
+        ).configuration
+        configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        configuration.databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("admin-\(UUID().uuidString).sqlite").path
+        configuration.admin.token = Secret("admin-token")
+        var logger = Logger(label: "t")
+        logger.logLevel = .critical
+        let app = try Application(configuration: configuration, logger: logger)
+        let port = try app.start()
+        _ = await app.scheduler?.runAll(trigger: "test")
+        let body = Array(#"{"action":"closed","issue":{"id":1,"number":1,"state":"closed"}}"#.utf8)
+        _ = try await app.store.events.append(IncomingEvent(tool: "github", deliveryID: "d1", eventType: "issues.closed", receivedAt: .now, body: body))
+
+        #expect(try await get(port, "/api/v1/mappings", token: nil).0 == 401)
+        let (status, page, _) = try await get(port, "/api/v1/mappings?limit=2&state=linked")
+        #expect(status == 200)
+        #expect((page["items"] as? [Any])?.count == 2)
+        let cursor = try #require(page["nextCursor"] as? String)
+        let next = try await get(port, "/api/v1/mappings?limit=2&state=linked&cursor=\(cursor)").1
+        #expect((next["items"] as? [Any])?.count == 1)
+        #expect(next["nextCursor"] == nil)
+        #expect(try await get(port, "/api/v1/mappings?state=bogus").0 == 400)
+        #expect(try await get(port, "/api/v1/mappings/1001").0 == 200)
+        #expect(try await get(port, "/api/v1/mappings/nope").0 == 404)
+
+        let events = try await get(port, "/api/v1/events?tool=github").1
+        let eventID = try #require(((events["items"] as? [[String: Any]])?.first?["id"]) as? Int)
+        let detail = try await get(port, "/api/v1/events/\(eventID)?payload=true").1
+        #expect(detail["payload"] as? String == String(decoding: body, as: UTF8.self))
+
+        let runs = try await get(port, "/api/v1/runs").1
+        let runID = try #require(((runs["items"] as? [[String: Any]])?.first?["id"]) as? Int)
+        #expect(try await get(port, "/api/v1/runs/\(runID)").0 == 200)
+
+        let (_, statusBody, statusText) = try await get(port, "/api/v1/status")
+        let workspaces = try #require(statusBody["workspaces"] as? [[String: Any]])
+        #expect(workspaces.first?["lastSuccessfulPoll"] != nil)
+        #expect((statusBody["mappings"] as? [String: Int])?["linked"] == 3)
+        for secret in ["admin-token", simulators.credentials.githubToken, simulators.credentials.craftAPIKey, simulators.credentials.webhookSecret] {
+            #expect(!statusText.contains(secret))
+        }
+        await app.server.shutdown()
+        await simulators.shutdown()
+    }
+}
