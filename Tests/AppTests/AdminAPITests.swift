@@ -68,6 +68,10 @@ struct AdminAPITests {
         for secret in ["admin-token", simulators.credentials.githubToken, simulators.credentials.craftAPIKey, simulators.credentials.webhookSecret] {
             #expect(!statusText.contains(secret))
         }
+        let metrics = try await get(port, "/metrics", token: nil).2
+        #expect(metrics.contains(#"intake_items_total{workspace="ws-demo",tool="github",outcome="created"} 3"#))
+        #expect(metrics.contains(#"intake_last_success_timestamp_seconds{workspace="ws-demo"}"#))
+        #expect(metrics.contains("event_queue_depth 1"))
         await app.server.shutdown()
         await simulators.shutdown()
     }

@@ -26,7 +26,7 @@ public final class Application: Sendable {
         let world = outsideWorld ?? OutsideWorld(configuration: configuration, clock: clock)
         let tools = world?.devTools ?? [:]
         if let world {
-            let (engine, targets) = Self.makeIntake(configuration: configuration, store: store, world: world, clock: clock)
+            let (engine, targets) = Self.makeIntake(configuration: configuration, store: store, world: world, clock: clock, observer: metrics)
             let intake = configuration.intake
             let reconciler = Reconciler(
                 store: store, craft: world.craft, tools: Array(tools.values), statusMapping: configuration.statusMapping,
@@ -40,7 +40,8 @@ public final class Application: Sendable {
             settings.ownAccounts = Set(configuration.syncTargets.compactMap(\.devTool.ownAccount))
             settings.maxAttempts = configuration.progressMaxAttempts
             progress = ProgressProcessor(
-                store: store, craft: world.craft, tools: tools, settings: settings, clock: clock, logger: Logger(label: "craft-sync.progress"))
+                store: store, craft: world.craft, tools: tools, settings: settings, clock: clock, logger: Logger(label: "craft-sync.progress"),
+                observer: metrics)
         } else {
             scheduler = nil
             progress = nil
@@ -99,12 +100,14 @@ public final class Application: Sendable {
 
 extension Application {
     /// The intake engine and one target per configured workspace (shared by `serve`, `sync` and the demo).
-    static func makeIntake(configuration: Configuration, store: Store, world: OutsideWorld, clock: any SyncClock) -> (IntakeEngine, [IntakeTarget]) {
+    static func makeIntake(
+        configuration: Configuration, store: Store, world: OutsideWorld, clock: any SyncClock, observer: any SyncObserver = NoSyncObserver()
+    ) -> (IntakeEngine, [IntakeTarget]) {
         let intake = configuration.intake
         let engine = IntakeEngine(
             craft: world.craft, store: store, mapping: configuration.mapping, clock: clock,
             settings: IntakeSettings(concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, claimLease: intake.claimLease),
-            logger: Logger(label: "craft-sync.intake"))
+            logger: Logger(label: "craft-sync.intake"), observer: observer)
         let targets = world.targets.map {
             IntakeTarget(workspaceID: $0.workspaceID, readyStatus: $0.readyStatus, devTool: $0.devTool, linkField: configuration.craft.linkField)
         }

@@ -2,10 +2,11 @@ import Foundation
 import HTTPServer
 import Prometheus
 import Synchronization
+import SyncEngine
 
 /// The service's Prometheus metrics, exposed on `/metrics`. It observes the HTTP server; later parts of the
 /// service register their own metrics on the same registry.
-public final class ServiceMetrics: HTTPServerObserver {
+public final class ServiceMetrics: HTTPServerObserver, SyncObserver {
     public let registry = PrometheusCollectorRegistry()
     private let openConnections: Gauge
     private let bytesReceivedTotal: Counter
@@ -72,6 +73,54 @@ public final class ServiceMetrics: HTTPServerObserver {
             descriptor: .init(metricName: "webhook_deliveries", unitName: "total", helpText: "Webhook deliveries by tool and outcome"),
             labels: [("tool", tool), ("outcome", outcome)]
         ).increment()
+    }
+
+    // MARK: Sync
+
+    public func intakeFinished(_ report: IntakeReport, devTool: String) {
+        let labels = [("workspace", report.workspaceID), ("tool", devTool)]
+        for (outcome, count) in [("created", report.counts.created), ("skipped", report.counts.skipped), ("failed", report.counts.failed)] {
+            registry.makeCounter(
+                descriptor: .init(metricName: "intake_items", unitName: "total", helpText: "Ready items seen by intake, by outcome"),
+                labels: labels + [("outcome", outcome)]
+            ).increment(by: Int64(count))
+        }
+        let seconds = Double(report.duration.components.seconds) + Double(report.duration.components.attoseconds) / 1e18
+        registry.makeGauge(
+            descriptor: .init(metricName: "intake_poll_duration", unitName: "seconds", helpText: "Duration of the last intake poll"),
+            labels: [("workspace", report.workspaceID)]
+        ).set(seconds)
+        if report.error == nil {
+            registry.makeGauge(
+                descriptor: .init(metricName: "intake_last_success", unitName: "timestamp_seconds", helpText: "When the last successful poll finished"),
+                labels: [("workspace", report.workspaceID)]
+            ).set(Date.now.timeIntervalSince1970)
+        }
+    }
+
+    public func craftWrite(succeeded: Bool) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "craft_writes", unitName: "total", helpText: "Progress writes to Craft.io, by result"),
+            labels: [("result", succeeded ? "ok" : "failed")]
+        ).increment()
+    }
+
+    public func eventRetried() {
+        registry.makeCounter(descriptor: .init(metricName: "event_retries", unitName: "total", helpText: "Webhook events scheduled for another attempt"))
+            .increment()
+    }
+
+    public func eventDead() {
+        registry.makeCounter(descriptor: .init(metricName: "event_dead_letters", unitName: "total", helpText: "Webhook events given up on (dead)"))
+            .increment()
+    }
+
+    /// Gauges read from the store at scrape time.
+    public func setQueue(depth: Int, deadEvents: Int) {
+        registry.makeGauge(descriptor: .init(metricName: "event_queue_depth", unitName: "", helpText: "Webhook events waiting to be processed"))
+            .set(Double(depth))
+        registry.makeGauge(descriptor: .init(metricName: "events_dead", unitName: "", helpText: "Webhook events currently dead"))
+            .set(Double(deadEvents))
     }
 
     /// The exposition text (Prometheus text format 0.0.4).

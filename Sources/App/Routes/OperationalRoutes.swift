@@ -19,7 +19,10 @@ struct OperationalRoutes {
         router.get("/healthz") { _ in try .json(["status": "ok"]) }
         router.get("/readyz") { _ in try await readiness() }
         router.get("/metrics") { _ in
-            HTTPResponse(headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: metrics.exposition())
+            if let counts = try? await store.events.countsByState() {
+                metrics.setQueue(depth: (counts[.received] ?? 0) + (counts[.failed] ?? 0), deadEvents: counts[.dead] ?? 0)
+            }
+            return HTTPResponse(headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: metrics.exposition())
         }
     }
 

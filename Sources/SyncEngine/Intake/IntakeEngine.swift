@@ -20,11 +20,16 @@ public actor IntakeEngine {
     let clock: any SyncClock
     let settings: IntakeSettings
     let logger: Logger
+    let observer: any SyncObserver
     private let rateLimiter: CreateRateLimiter
     /// Workspaces with a run in progress: one poll at a time per workspace.
     private var running: Set<String> = []
 
-    public init(craft: any CraftClient, store: Store, mapping: FieldMapping, clock: any SyncClock, settings: IntakeSettings = IntakeSettings(), logger: Logger) {
+    public init(
+        craft: any CraftClient, store: Store, mapping: FieldMapping, clock: any SyncClock, settings: IntakeSettings = IntakeSettings(),
+        logger: Logger, observer: any SyncObserver = NoSyncObserver()
+    ) {
+        self.observer = observer
         self.craft = craft
         self.store = store
         self.mapper = IssueMapper(mapping: mapping)
@@ -55,6 +60,7 @@ public actor IntakeEngine {
             try? await store.runs.finish(id: runID, counts: report.counts, error: report.error, now: clock.now())
         }
         log(report, trigger: trigger)
+        observer.intakeFinished(report, devTool: target.devTool.instance)
         return report
     }
 

@@ -29,12 +29,14 @@ public actor ProgressProcessor {
     let clock: any SyncClock
     let random: @Sendable () -> Double
     let logger: Logger
+    let observer: any SyncObserver
     private var wakeups: AsyncStream<Void>.Continuation?
 
     public init(
         store: Store, craft: any CraftClient, tools: [String: any DevTool], settings: Settings, clock: any SyncClock,
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, logger: Logger
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, logger: Logger, observer: any SyncObserver = NoSyncObserver()
     ) {
+        self.observer = observer
         self.store = store
         self.craft = craft
         self.tools = tools
@@ -105,6 +107,7 @@ public actor ProgressProcessor {
                 let wait = ceiling * random()
                 let retryAt = now.addingTimeInterval(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
                 logger.info("event failed; will retry", metadata: ["event": "\(event.id)", "attempt": "\(attempts)", "error": "\(error)"])
+                observer.eventRetried()
                 try? await store.events.markFailed(id: event.id, error: "\(error)", retryAt: retryAt)
             }
         }
@@ -112,6 +115,7 @@ public actor ProgressProcessor {
 
     private func giveUp(_ event: StoredEvent, error: String) async {
         logger.error("event is dead; replay it once the cause is fixed", metadata: ["event": "\(event.id)", "error": "\(error)"])
+        observer.eventDead()
         try? await store.events.markDead(id: event.id, error: error, now: clock.now())
     }
 
@@ -143,7 +147,13 @@ public actor ProgressProcessor {
             return .ignore("status '\(change.status.name)' has no Craft value in the status mapping")
         }
         if value != mapping.lastPushedStatus {
-            try await craft.setField(workspaceID: mapping.workspaceID, itemID: mapping.craftItemID, field: settings.progressField, value: value)
+            do {
+                try await craft.setField(workspaceID: mapping.workspaceID, itemID: mapping.craftItemID, field: settings.progressField, value: value)
+                observer.craftWrite(succeeded: true)
+            } catch {
+                observer.craftWrite(succeeded: false)
+                throw error
+            }
             logger.info("progress written to Craft.io", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(change.key)", "value": "\(value)"])
         }
         _ = try await store.mappings.recordPush(id: mapping.id, status: value, eventOrder: change.order, now: clock.now())

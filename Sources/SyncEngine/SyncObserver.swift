@@ -1,0 +1,16 @@
+/// What the engine reports for metrics. The engine knows nothing of how they are exposed.
+public protocol SyncObserver: Sendable {
+    func intakeFinished(_ report: IntakeReport, devTool: String)
+    func craftWrite(succeeded: Bool)
+    func eventRetried()
+    func eventDead()
+}
+
+/// Reports nothing.
+public struct NoSyncObserver: SyncObserver {
+    public init() {}
+    public func intakeFinished(_ report: IntakeReport, devTool: String) {}
+    public func craftWrite(succeeded: Bool) {}
+    public func eventRetried() {}
+    public func eventDead() {}
+}
