@@ -1,4 +1,5 @@
 import App
+import Foundation
 import ArgumentParser
 
 /// The entry point: parses the command line and hands over to the App target. Nothing else happens here.
@@ -142,7 +143,8 @@ struct DemoCommand: AsyncParsableCommand {
             loading: { try ConfigurationLoader.load(file: nil, environment: ["CRAFT_SYNC_LOG_LEVEL": logLevel, "CRAFT_SYNC_LOG_FORMAT": "text"]) },
             logs: .standardError
         ) { _, logger in
-            try await Demo.run(keepRunning: keepRunning, print: { print($0) }, logger: logger)
+            // Line by line even into a pipe, so a script can wait for "Still running".
+            try await Demo.run(keepRunning: keepRunning, print: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }, logger: logger)
         }
     }
 }
