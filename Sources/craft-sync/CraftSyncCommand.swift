@@ -8,7 +8,7 @@ struct CraftSyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "craft-sync",
         abstract: "Keeps Craft.io and your development tool in step.",
-        subcommands: [DemoCommand.self, ServeCommand.self, SyncCommand.self, SimulateCommand.self, EventsCommand.self, MigrateCommand.self, BackupCommand.self],
+        subcommands: [DemoCommand.self, ServeCommand.self, SyncCommand.self, SimulateCommand.self, EventsCommand.self, MigrateCommand.self, BackupCommand.self, HealthCheckCommand.self],
         defaultSubcommand: nil)
 }
 
@@ -173,6 +173,22 @@ struct EventsCommand: AsyncParsableCommand {
             try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
                 print(try await EventCommands.replay(configuration, id: id, allDead: dead))
             }
+        }
+    }
+}
+
+struct HealthCheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "healthcheck", abstract: "Exit 0 when the running service answers /healthz (for container health checks).")
+
+    @Option(name: .long, help: "URL to check (default: /healthz on the configured listen address).")
+    var url: String?
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
+            print(try await HealthCheck.run(configuration, url: url))
         }
     }
 }
