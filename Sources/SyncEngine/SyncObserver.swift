@@ -4,6 +4,8 @@ public protocol SyncObserver: Sendable {
     func craftWrite(succeeded: Bool)
     func eventRetried()
     func eventDead()
+    /// A delivery accepted but of no interest (ping, comment, foreign issue, stale, echo).
+    func eventIgnored(tool: String)
 }
 
 /// Reports nothing.
@@ -13,4 +15,5 @@ public struct NoSyncObserver: SyncObserver {
     public func craftWrite(succeeded: Bool) {}
     public func eventRetried() {}
     public func eventDead() {}
+    public func eventIgnored(tool: String) {}
 }

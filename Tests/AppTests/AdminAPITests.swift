@@ -75,4 +75,19 @@ struct AdminAPITests {
         await app.server.shutdown()
         await simulators.shutdown()
     }
+
+    @Test("with no admin token configured, every admin path is 404")
+    func disabledWithoutToken() async throws {
+        var configuration = Configuration()
+        configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        configuration.databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("noadmin-\(UUID().uuidString).sqlite").path
+        var logger = Logger(label: "t")
+        logger.logLevel = .critical
+        let app = try Application(configuration: configuration, logger: logger)
+        let port = try app.start()
+        for path in ["/api/v1/status", "/api/v1/mappings", "/api/v1/events", "/api/v1/runs"] {
+            #expect(try await get(port, path, token: "anything").0 == 404)
+        }
+        await app.server.shutdown()
+    }
 }

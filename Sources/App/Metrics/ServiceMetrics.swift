@@ -67,7 +67,8 @@ public final class ServiceMetrics: HTTPServerObserver, SyncObserver {
         histogram.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
-    /// A webhook delivery and what became of it: accepted, duplicate, unauthorized, unavailable.
+    /// A webhook delivery and what became of it: accepted, duplicate, unauthorized, unavailable, and (once
+    /// processed) ignored.
     public func webhookDelivery(tool: String, outcome: String) {
         registry.makeCounter(
             descriptor: .init(metricName: "webhook_deliveries", unitName: "total", helpText: "Webhook deliveries by tool and outcome"),
@@ -113,6 +114,10 @@ public final class ServiceMetrics: HTTPServerObserver, SyncObserver {
     public func eventDead() {
         registry.makeCounter(descriptor: .init(metricName: "event_dead_letters", unitName: "total", helpText: "Webhook events given up on (dead)"))
             .increment()
+    }
+
+    public func eventIgnored(tool: String) {
+        webhookDelivery(tool: tool, outcome: "ignored")
     }
 
     /// Gauges read from the store at scrape time.

@@ -91,6 +91,7 @@ public actor ProgressProcessor {
             switch try await decide(event) {
             case .ignore(let reason):
                 try await store.events.markIgnored(id: event.id, reason: reason, now: now)
+                observer.eventIgnored(tool: event.tool)
             case .done:
                 try await store.events.markProcessed(id: event.id, now: now)
             }
