@@ -41,10 +41,16 @@ public final class Store: Sendable {
     /// WAL lets readers run beside the writer; `synchronous=FULL` syncs the WAL on every commit, so an
     /// acknowledged webhook survives power loss, not only a crash (https://sqlite.org/pragma.html#pragma_synchronous).
     private static func configureWriter(_ connection: Connection) throws {
-        do {
-            try connection.execute("PRAGMA journal_mode = WAL")
-        } catch where error.isReadOnly {
-            // A read-only file can still be read; /readyz reports that it takes no writes.
+        // Switching a new file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once, without
+        // its busy handler, when another process is opening the same file: retry for up to five seconds.
+        var attempts = 0
+        while true {
+            let result = Result { () throws(SQLiteError) in try connection.execute("PRAGMA journal_mode = WAL") }
+            guard case .failure(let error) = result else { break }
+            if error.isReadOnly { break }  // a read-only file can still be read; /readyz reports that it takes no writes
+            guard error.primaryCode == SQLITE_BUSY, attempts < 500 else { throw error }
+            attempts += 1
+            usleep(10_000)
         }
         try connection.execute("PRAGMA synchronous = FULL")
         try connection.execute("PRAGMA foreign_keys = ON")

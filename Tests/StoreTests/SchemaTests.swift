@@ -78,3 +78,18 @@ struct SchemaTests {
         #expect(error?.description.contains("secret-issue-id-1234") == false)
     }
 }
+
+@Suite("Migrating from two connections at once")
+struct ConcurrentMigrationTests {
+    @Test("two processes opening a new database together both succeed, and the schema is applied once")
+    func racingOpeners() async throws {
+        for _ in 0..<10 {
+            let path = temporaryDatabasePath()
+            async let first = Task.detached { try Store(path: path) }.value
+            async let second = Task.detached { try Store(path: path) }.value
+            let stores = try await [first, second]
+            #expect(stores.allSatisfy { $0.openedAtVersion == 0 || $0.openedAtVersion == Schema.latestVersion })
+            #expect(try stores[0].writer.exclusive { try Migrator.version(of: $0) } == Schema.latestVersion)
+        }
+    }
+}

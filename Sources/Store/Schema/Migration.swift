@@ -13,16 +13,19 @@ public enum Migrator {
     @discardableResult
     public static func migrate(_ connection: Connection, migrations: [Migration] = Schema.migrations) throws -> (from: Int, to: Int) {
         try checkSupported(connection, migrations: migrations)
-        let current = try version(of: connection)
+        let initial = try version(of: connection)
         let latest = migrations.last?.version ?? 0
-        for migration in migrations where migration.version > current {
+        for migration in migrations where migration.version > initial {
+            // The version is read again under the write lock: another process (a second replica, a `migrate` run
+            // beside `serve`) may have applied this step since we looked.
             try connection.transaction {
+                guard try version(of: connection) < migration.version else { return }
                 try connection.execute(migration.sql)
                 // PRAGMA takes no bound parameters; the version is our own integer constant.
                 try connection.execute("PRAGMA user_version = \(migration.version)")
             }
         }
-        return (current, max(current, latest))
+        return (initial, max(initial, latest))
     }
 
     /// Throws `newerSchema` when the file was written by a newer craft-sync. Reads only.
