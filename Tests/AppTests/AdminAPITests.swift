@@ -21,21 +21,9 @@ struct AdminAPITests {
 
     @Test("mappings, events, runs and status: paged, filtered, behind the token, and free of secrets")
     func readSide() async throws {
-        let simulators = SimulatorServer()
-        let simulatorPort = try simulators.start()
+        let service = try await WebhookRouteTests().start(adminToken: "admin-token")
+        let (app, port, simulators) = (service.app, service.port, service.simulators)
         Simulation.seedWorkspace(simulators)
-        var configuration = try ConfigurationLoader.load(
-            file: try temporaryFile(Simulation.configuration(
-                baseURL: "http://127.0.0.1:\(simulatorPort)", credentials: simulators.credentials, devTool: .github)),
-            environment: [:]
-        ).configuration
-        configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("admin-\(UUID().uuidString).sqlite").path
-        configuration.admin.token = Secret("admin-token")
-        var logger = Logger(label: "t")
-        logger.logLevel = .critical
-        let app = try Application(configuration: configuration, logger: logger)
-        let port = try app.start()
         _ = await app.scheduler?.runAll(trigger: "test")
         let body = Array(#"{"action":"closed","issue":{"id":1,"number":1,"state":"closed"}}"#.utf8)
         _ = try await app.store.events.append(IncomingEvent(tool: "github", deliveryID: "d1", eventType: "issues.closed", receivedAt: .now, body: body))

@@ -19,7 +19,8 @@ struct WebhookRouteTests {
         let logs: LogOutput
     }
 
-    func start(previousSecret: String? = nil) async throws -> Service {
+    /// The service on an ephemeral port, configured by `simulate --write-config` against fresh simulators.
+    func start(previousSecret: String? = nil, adminToken: String? = nil) async throws -> Service {
         let simulators = SimulatorServer()
         let simulatorPort = try simulators.start()
         var configuration = try ConfigurationLoader.load(
@@ -30,6 +31,7 @@ struct WebhookRouteTests {
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("wh-\(UUID().uuidString).sqlite").path
         configuration.devTool.previousWebhookSecret = previousSecret.map(Secret.init)
+        configuration.admin.token = adminToken.map(Secret.init)
         let logs = LogOutput.memory()
         let logger = Logger(label: "test", factory: { JSONLogHandler(label: $0, output: logs) })
         let app = try Application(configuration: configuration, logger: logger)
@@ -111,20 +113,8 @@ struct WebhookRouteTests {
 
     @Test("the admin replay endpoints need the bearer token and queue dead events")
     func adminReplay() async throws {
-        let simulators = SimulatorServer()
-        let simulatorPort = try simulators.start()
-        var configuration = try ConfigurationLoader.load(
-            file: try temporaryFile(Simulation.configuration(
-                baseURL: "http://127.0.0.1:\(simulatorPort)", credentials: simulators.credentials, devTool: .github)),
-            environment: [:]
-        ).configuration
-        configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("wh-\(UUID().uuidString).sqlite").path
-        configuration.admin.token = Secret("admin-secret-token")
-        var logger = Logger(label: "t")
-        logger.logLevel = .critical
-        let app = try Application(configuration: configuration, logger: logger)
-        let port = try app.start()
+        let service = try await start(adminToken: "admin-secret-token")
+        let (app, port) = (service.app, service.port)
         _ = try await app.store.events.append(IncomingEvent(tool: "github", deliveryID: "x", eventType: "issues", receivedAt: .now, body: [1]))
         try await app.store.events.markDead(id: 1, error: "boom", now: .now)
 
@@ -140,7 +130,7 @@ struct WebhookRouteTests {
         #expect(try await call("/api/v1/events/replay-dead", token: "admin-secret-token") == 202)
         #expect(try await app.store.events.event(id: 1)?.state == .received)
         await app.server.shutdown()
-        await simulators.shutdown()
+        await service.simulators.shutdown()
     }
 }
 

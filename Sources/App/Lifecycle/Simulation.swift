@@ -51,62 +51,41 @@ public enum Simulation {
           dialect: guide
         workspaces:
           - id: \(credentials.craftWorkspaceID)
-            dev_tool:
-              kind: github
-              base_url: \(baseURL)
-              token: \(credentials.githubToken)
-              owner: \(credentials.githubOwner)
-              repository: \(credentials.githubRepository)
-              webhook_secret: \(credentials.webhookSecret)
+        \(devTool(.github, baseURL: baseURL, credentials: credentials, indent: "    "))
           - id: \(jiraWorkspace)
-            dev_tool:
-              kind: jira
-              base_url: \(baseURL)
-              email: \(credentials.jiraEmail)
-              token: \(credentials.jiraAPIToken)
-              project: \(credentials.jiraProjectKey)
-              webhook_secret: \(credentials.webhookSecret)
+        \(devTool(.jira, baseURL: baseURL, credentials: credentials, indent: "    "))
 
         """
     }
 
     /// A YAML configuration for `craft-sync serve --config FILE` against the simulators.
-    static func configuration(baseURL: String, credentials: SimulatorServer.Credentials, devTool: Configuration.DevToolSettings.Kind) -> String {
-        let tool: String
-        switch devTool {
-        case .jira:
-            tool = """
-                dev_tool:
-                  kind: jira
-                  base_url: \(baseURL)
-                  email: \(credentials.jiraEmail)
-                  token: \(credentials.jiraAPIToken)
-                  project: \(credentials.jiraProjectKey)
-                  webhook_secret: \(credentials.webhookSecret)
-                """
-        default:
-            tool = """
-                dev_tool:
-                  kind: github
-                  base_url: \(baseURL)
-                  token: \(credentials.githubToken)
-                  owner: \(credentials.githubOwner)
-                  repository: \(credentials.githubRepository)
-                  webhook_secret: \(credentials.webhookSecret)
-                """
-        }
-        return """
-            # Written by `craft-sync simulate`: points `craft-sync serve --config THIS_FILE` at the simulators.
-            # Every credential here is a simulator's; none is real.
-            listen: 127.0.0.1:8080
-            database: ./craft-sync-simulated.sqlite
-            craft:
-              base_url: \(baseURL)
-              api_key: \(credentials.craftAPIKey)
-              workspace_id: \(credentials.craftWorkspaceID)
-              dialect: guide
-            \(tool)
+    static func configuration(baseURL: String, credentials: SimulatorServer.Credentials, devTool kind: Configuration.DevToolSettings.Kind) -> String {
+        """
+        # Written by `craft-sync simulate`: points `craft-sync serve --config THIS_FILE` at the simulators.
+        # Every credential here is a simulator's; none is real.
+        listen: 127.0.0.1:8080
+        database: ./craft-sync-simulated.sqlite
+        craft:
+          base_url: \(baseURL)
+          api_key: \(credentials.craftAPIKey)
+          workspace_id: \(credentials.craftWorkspaceID)
+          dialect: guide
+        \(devTool(kind, baseURL: baseURL, credentials: credentials, indent: ""))
 
-            """
+        """
+    }
+
+    /// The `dev_tool:` block for one simulated tool (GitHub unless `kind` is Jira).
+    private static func devTool(
+        _ kind: Configuration.DevToolSettings.Kind, baseURL: String, credentials: SimulatorServer.Credentials, indent: String
+    ) -> String {
+        let settings: [(String, String)] =
+            kind == .jira
+            ? [("kind", "jira"), ("base_url", baseURL), ("email", credentials.jiraEmail), ("token", credentials.jiraAPIToken),
+               ("project", credentials.jiraProjectKey)]
+            : [("kind", "github"), ("base_url", baseURL), ("token", credentials.githubToken), ("owner", credentials.githubOwner),
+               ("repository", credentials.githubRepository)]
+        let lines = ["dev_tool:"] + (settings + [("webhook_secret", credentials.webhookSecret)]).map { "  \($0.0): \($0.1)" }
+        return lines.map { indent + $0 }.joined(separator: "\n")
     }
 }

@@ -42,10 +42,7 @@ public final class GitHubSimulator: Sendable {
             var sender: Sender
         }
         let owner = "acme", repo = "product"
-        let rendered = RenderedIssue(
-            id: Int64(issue.id) ?? 0, node_id: "I_sim\(issue.id)", number: issue.number, title: issue.title, body: issue.description,
-            html_url: "https://github.com/\(owner)/\(repo)/issues/\(issue.number)", state: issue.state, state_reason: issue.stateDetail,
-            labels: issue.labels.map { .init(name: $0) }, updated_at: issue.updatedAt.formatted(.iso8601))
+        let rendered = Self.render(issue, owner: owner, repository: repo)
         let payload = Payload(
             action: newState == "closed" ? "closed" : "reopened", issue: rendered,
             repository: .init(full_name: "\(owner)/\(repo)", name: repo), sender: .init(login: actor))
@@ -133,9 +130,11 @@ public final class GitHubSimulator: Sendable {
     }
 
     static func render(_ issue: SimulatedIssue, _ request: HTTPRequest) -> RenderedIssue {
-        let owner = request.parameters["owner"] ?? "owner"
-        let repo = request.parameters["repo"] ?? "repo"
-        return RenderedIssue(
+        render(issue, owner: request.parameters["owner"] ?? "owner", repository: request.parameters["repo"] ?? "repo")
+    }
+
+    static func render(_ issue: SimulatedIssue, owner: String, repository repo: String) -> RenderedIssue {
+        RenderedIssue(
             id: Int64(issue.id) ?? 0, node_id: "I_sim\(issue.id)", number: issue.number, title: issue.title, body: issue.description,
             html_url: "https://github.com/\(owner)/\(repo)/issues/\(issue.number)", state: issue.state, state_reason: issue.stateDetail,
             labels: issue.labels.map { .init(name: $0) }, updated_at: issue.updatedAt.formatted(.iso8601))
