@@ -81,3 +81,25 @@ struct MappingTests {
         #expect(try await store.mappings.linked(afterID: 0, limit: 10).map(\.id) == [2])
     }
 }
+
+@Suite("Claim leases")
+struct ClaimLeaseTests {
+    @Test("a claim taken over after its lease ran out can no longer be renewed or linked by its first owner")
+    func takenOver() async throws {
+        let store = try makeStore()
+        guard case .claimed(let mine) = try await store.mappings.claim(
+            workspaceID: "w", craftItemID: "1", devToolKind: "github", devToolInstance: "github", contentHash: nil, now: t0)
+        else { Issue.record("no claim"); return }
+        let renewed = t0.addingTimeInterval(10)
+        #expect(try await store.mappings.renew(id: mine.id, leaseMark: mine.updatedAt, now: renewed))
+        let stale = try #require(try await store.mappings.pending(workspaceID: "w", staleBefore: t0.addingTimeInterval(400)).first)
+        #expect(try await store.mappings.takeOver(stale, now: t0.addingTimeInterval(400)))
+        #expect(try await store.mappings.takeOver(stale, now: t0.addingTimeInterval(401)) == false)  // only one taker
+        #expect(try await store.mappings.renew(id: mine.id, leaseMark: renewed, now: t0.addingTimeInterval(402)) == false)
+        #expect(try await store.mappings.linkClaim(
+            id: mine.id, leaseMark: renewed, devIssueID: "a", key: "#1", url: nil, contentHash: nil, now: t0.addingTimeInterval(403)) == false)
+        #expect(try await store.mappings.linkClaim(
+            id: mine.id, leaseMark: t0.addingTimeInterval(400), devIssueID: "b", key: "#2", url: nil, contentHash: nil, now: t0.addingTimeInterval(404)))
+        #expect(try await store.mappings.mapping(id: mine.id)?.devIssueID == "b")
+    }
+}

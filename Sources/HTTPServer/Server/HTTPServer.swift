@@ -115,17 +115,47 @@ public final class HTTPServer: Sendable {
                 guard let accepted = try Socket.accept(listener) else { return }
                 descriptor = accepted
             } catch {
-                // EMFILE and friends: log and let the next event retry rather than spin.
-                context.logger.error("accept failed", metadata: ["error": "\(error)"])
+                // EMFILE and friends: the listener stays readable, so pause accepting for a moment instead of
+                // spinning on the same error.
+                context.logger.error("accept failed; pausing accepts for 100 ms", metadata: ["error": "\(error)"])
+                pauseAccepting(for: .milliseconds(100))
                 return
             }
             let loop = loops[nextLoop.add(1, ordering: .relaxed).oldValue % loops.count]
             let connection = HTTPConnection(descriptor: descriptor, context: context, loop: loop) { [weak self] closed in
                 self?.connectionClosed(closed)
             }
-            state.withLock { $0.connections[ObjectIdentifier(connection)] = connection }
+            // A connection accepted while shutdown began must not outlive it unseen.
+            let accepted = state.withLock { state -> Bool in
+                guard !state.shuttingDown else { return false }
+                state.connections[ObjectIdentifier(connection)] = connection
+                return true
+            }
+            guard accepted else {
+                Glibc.close(descriptor)
+                return
+            }
             context.observer.connectionOpened()
             connection.start()
+        }
+    }
+
+    private func pauseAccepting(for duration: Duration) {
+        let paused = state.withLock { state -> Bool in
+            guard !state.acceptSuspended, !state.shuttingDown, let source = state.acceptSource else { return false }
+            state.acceptSuspended = true
+            source.suspend()
+            return true
+        }
+        guard paused else { return }
+        acceptQueue.asyncAfter(deadline: .now() + .milliseconds(Int(duration.components.attoseconds / 1_000_000_000_000_000))) { [weak self] in
+            self?.state.withLock { state in
+                guard state.acceptSuspended, !state.shuttingDown, state.connections.count < (self?.context.configuration.maxConnections ?? 0),
+                    let source = state.acceptSource
+                else { return }
+                state.acceptSuspended = false
+                source.resume()
+            }
         }
     }
 

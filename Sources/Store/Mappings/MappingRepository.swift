@@ -137,9 +137,29 @@ public struct MappingRepository: Sendable {
         }
     }
 
-    /// Renews a pending claim's lease before another attempt.
-    public func touch(id: Int64, now: Date) async throws {
-        try await update("updated_at = ?", id: id, [now])
+    /// Renews a pending claim's lease, only if it is still the caller's: `leaseMark` is the `updated_at` the caller
+    /// last wrote. False when another run has taken the claim over (or it is no longer pending).
+    public func renew(id: Int64, leaseMark: Date, now: Date) async throws -> Bool {
+        try await store.write { connection in
+            try connection.run(
+                "UPDATE mappings SET updated_at = ? WHERE id = ? AND state = 'pending' AND updated_at = ?", now, id, leaseMark)
+            return connection.changes == 1
+        }
+    }
+
+    /// Links a pending claim the caller still holds (see `renew`); false when it was taken over meanwhile.
+    public func linkClaim(
+        id: Int64, leaseMark: Date, devIssueID: String, key: String, url: String?, contentHash: String?, now: Date
+    ) async throws -> Bool {
+        try await store.write { connection in
+            try connection.run(
+                """
+                UPDATE mappings SET state = 'linked', dev_issue_id = ?, dev_issue_key = ?, dev_issue_url = ?,
+                    content_hash = coalesce(?, content_hash), failure_reason = NULL, updated_at = ?
+                WHERE id = ? AND state = 'pending' AND updated_at = ?
+                """, devIssueID, key, url, contentHash, now, id, leaseMark)
+            return connection.changes == 1
+        }
     }
 
     /// Linked mappings in id order after `afterID`, for reconciliation in batches.

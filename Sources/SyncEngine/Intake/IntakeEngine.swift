@@ -86,13 +86,16 @@ public actor IntakeEngine {
         let staleBefore = clock.now().addingTimeInterval(-seconds(settings.claimLease))
         for mapping in try await store.mappings.pending(workspaceID: target.workspaceID, staleBefore: staleBefore)
         where mapping.devToolInstance == target.devTool.instance {
-            let item: CraftItem
             if let listed = itemsByID[mapping.craftItemID] {
-                item = listed
-            } else {
-                item = try await craft.item(workspaceID: target.workspaceID, itemID: mapping.craftItemID)
+                work.append(Work(item: listed, existing: mapping))
+                continue
             }
-            work.append(Work(item: item, existing: mapping))
+            // One item that cannot be read (deleted in Craft.io, say) must not hold up the workspace.
+            do {
+                work.append(Work(item: try await craft.item(workspaceID: target.workspaceID, itemID: mapping.craftItemID), existing: mapping))
+            } catch {
+                report.skipped.append((mapping.craftItemID, "an interrupted create could not be resumed: \(error)"))
+            }
         }
         let recovering = Set(work.map(\.item.id))
 
@@ -166,35 +169,45 @@ public actor IntakeEngine {
         let tool = target.devTool
         let marker = tool.marker(for: item.id)
         let mapping: Mapping
+        // The `updated_at` we last wrote on the claim: renewing and linking succeed only while it is unchanged,
+        // so a run whose claim was taken over (its lease ran out) stops instead of creating a second issue.
+        var leaseMark: Date
         // An abandoned claim's issue may exist already; a fresh claim's cannot.
         var outcomeUnknown = work.existing != nil
         do {
             if let existing = work.existing {
-                guard try await store.mappings.takeOver(existing, now: clock.now()) else {
+                let now = clock.now()
+                guard try await store.mappings.takeOver(existing, now: now) else {
                     return .skipped(itemID: item.id, reason: "being recovered by another run")
                 }
                 mapping = existing
+                leaseMark = now
             } else {
                 let claim = try await store.mappings.claim(
                     workspaceID: target.workspaceID, craftItemID: item.id, devToolKind: tool.kind, devToolInstance: tool.instance,
                     contentHash: ContentHash.of(item), now: clock.now())
                 guard case .claimed(let claimed) = claim else { return .skipped(itemID: item.id, reason: "being created by another run") }
                 mapping = claimed
+                leaseMark = claimed.updatedAt
             }
         } catch {
             return .failed(itemID: item.id, reason: "\(error)")
         }
+        let lost = Outcome.skipped(itemID: item.id, reason: "the claim was taken over by another run after its lease ran out")
         var attempt = 0
         while true {
             attempt += 1
             do {
-                if attempt > 1 { try await store.mappings.touch(id: mapping.id, now: clock.now()) }
                 if outcomeUnknown, let existing = try await tool.find(marker: marker) {
-                    return try await link(item, mapping: mapping, issue: existing, recovered: true, target: target)
+                    return try await link(item, mapping: mapping, leaseMark: leaseMark, issue: existing, recovered: true, target: target) ?? lost
                 }
                 try await rateLimiter.acquire()
+                // Renewed right before the call, after any wait for the rate limit.
+                let now = clock.now()
+                guard try await store.mappings.renew(id: mapping.id, leaseMark: leaseMark, now: now) else { return lost }
+                leaseMark = now
                 let issue = try await tool.create(mapper.newIssue(from: item, for: tool))
-                return try await link(item, mapping: mapping, issue: issue, recovered: false, target: target)
+                return try await link(item, mapping: mapping, leaseMark: leaseMark, issue: issue, recovered: false, target: target) ?? lost
             } catch let error as DevToolError {
                 // After a reset or a 5xx the create may have happened: look for the marker before trying again.
                 outcomeUnknown = true
@@ -214,9 +227,15 @@ public actor IntakeEngine {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    private func link(_ item: CraftItem, mapping: Mapping, issue: DevIssue, recovered: Bool, target: IntakeTarget) async throws -> Outcome {
-        try await store.mappings.link(
-            id: mapping.id, devIssueID: issue.id, key: issue.key, url: issue.url, contentHash: ContentHash.of(item), now: clock.now())
+    /// Links the claim to `issue`; nil when the claim was taken over meanwhile (the other run finds the issue by
+    /// its marker).
+    private func link(
+        _ item: CraftItem, mapping: Mapping, leaseMark: Date, issue: DevIssue, recovered: Bool, target: IntakeTarget
+    ) async throws -> Outcome? {
+        guard try await store.mappings.linkClaim(
+            id: mapping.id, leaseMark: leaseMark, devIssueID: issue.id, key: issue.key, url: issue.url, contentHash: ContentHash.of(item),
+            now: clock.now())
+        else { return nil }
         logger.info(
             recovered ? "linked an issue created earlier" : "created issue",
             metadata: ["craft.item": "\(item.id)", "dev.issue": "\(issue.key)", "dev.url": "\(issue.url)"])

@@ -46,7 +46,8 @@ public actor ProgressProcessor {
         self.logger = logger
     }
 
-    /// Processes what is due now; returns how many events were handled.
+    /// Processes what is due now; returns how many events had their outcome recorded (so a store that takes no
+    /// writes ends the loop instead of spinning on the same events).
     @discardableResult
     public func processDue(limit: Int = 100) async -> Int {
         let due: [StoredEvent]
@@ -56,8 +57,9 @@ public actor ProgressProcessor {
             logger.error("cannot read the event log", metadata: ["error": "\(error)"])
             return 0
         }
-        for event in due { await process(event) }
-        return due.count
+        var recorded = 0
+        for event in due where await process(event) { recorded += 1 }
+        return recorded
     }
 
     /// Runs until cancelled: processes due events whenever woken (a new delivery) or every `pollInterval`.
@@ -85,7 +87,8 @@ public actor ProgressProcessor {
 
     private func signal() { wakeups?.yield() }
 
-    func process(_ event: StoredEvent) async {
+    /// Handles one event; false when its outcome could not be recorded.
+    func process(_ event: StoredEvent) async -> Bool {
         let now = clock.now()
         do {
             switch try await decide(event) {
@@ -95,29 +98,30 @@ public actor ProgressProcessor {
             case .done:
                 try await store.events.markProcessed(id: event.id, now: now)
             }
+            return true
         } catch let error as CraftError where !error.isTransient {
-            await giveUp(event, error: "\(error)")
+            return await giveUp(event, error: "\(error)")
         } catch let error as DevToolError where !error.isTransient {
-            await giveUp(event, error: "\(error)")
+            return await giveUp(event, error: "\(error)")
         } catch {
             let attempts = event.attempts + 1
             if attempts >= settings.maxAttempts {
-                await giveUp(event, error: "\(error)")
+                return await giveUp(event, error: "\(error)")
             } else {
                 let ceiling = min(settings.retryMaxDelay, settings.retryBaseDelay * (1 << min(attempts - 1, 20)))
                 let wait = ceiling * random()
                 let retryAt = now.addingTimeInterval(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
                 logger.info("event failed; will retry", metadata: ["event": "\(event.id)", "attempt": "\(attempts)", "error": "\(error)"])
                 observer.eventRetried()
-                try? await store.events.markFailed(id: event.id, error: "\(error)", retryAt: retryAt)
+                return (try? await store.events.markFailed(id: event.id, error: "\(error)", retryAt: retryAt)) != nil
             }
         }
     }
 
-    private func giveUp(_ event: StoredEvent, error: String) async {
+    private func giveUp(_ event: StoredEvent, error: String) async -> Bool {
         logger.error("event is dead; replay it once the cause is fixed", metadata: ["event": "\(event.id)", "error": "\(error)"])
         observer.eventDead()
-        try? await store.events.markDead(id: event.id, error: error, now: clock.now())
+        return (try? await store.events.markDead(id: event.id, error: error, now: clock.now())) != nil
     }
 
     enum Decision: Equatable {
