@@ -29,3 +29,22 @@ struct ReconcilerTests {
         #expect(fixture.simulators.craft.updates.count == 3)
     }
 }
+
+@Suite("Concurrent progress writers")
+struct ProgressWriteTests {
+    @Test("an older write that lands in Craft.io after a newer one is undone")
+    func olderWriteLosesInCraft() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let item = try #require(fixture.seed(1).first)
+        guard case .claimed(let mapping) = try await fixture.store.mappings.claim(
+            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+        else { Issue.record("no claim"); return }
+        // The other writer already recorded a newer state while ours was on its way.
+        #expect(try await fixture.store.mappings.recordPush(id: mapping.id, status: "Done", eventOrder: 2000, now: .now))
+        let writer = ProgressWrite(store: fixture.store, craft: fixture.craft, field: "dev_status", clock: fixture.clock)
+        try await writer.push(mapping, value: "In Progress", order: 900)
+        #expect(fixture.simulators.craft.updates.map(\.value) == ["In Progress", "Done"])
+        #expect(fixture.simulators.craft.items.first?.customFieldValue("dev_status") == "Done")
+    }
+}

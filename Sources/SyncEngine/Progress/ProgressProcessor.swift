@@ -153,15 +153,18 @@ public actor ProgressProcessor {
         }
         if value != mapping.lastPushedStatus {
             do {
-                try await craft.setField(workspaceID: mapping.workspaceID, itemID: mapping.craftItemID, field: settings.progressField, value: value)
+                try await ProgressWrite(store: store, craft: craft, field: settings.progressField, clock: clock)
+                    .push(mapping, value: value, order: change.order)
                 observer.craftWrite(succeeded: true)
             } catch {
                 observer.craftWrite(succeeded: false)
                 throw error
             }
             logger.info("progress written to Craft.io", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(change.key)", "value": "\(value)"])
+        } else {
+            // Nothing to write; the event's order still advances.
+            _ = try await store.mappings.recordPush(id: mapping.id, status: value, eventOrder: change.order, now: clock.now())
         }
-        _ = try await store.mappings.recordPush(id: mapping.id, status: value, eventOrder: change.order, now: clock.now())
         return .done
     }
 }

@@ -75,9 +75,9 @@ public struct Reconciler: Sendable {
         let now = clock.now()
         if issue.key != mapping.devIssueKey { try await store.mappings.updateKey(id: mapping.id, key: issue.key, url: issue.url, now: now) }
         guard let value = statusMapping.craftValue(for: issue.status), value != mapping.lastPushedStatus else { return false }
-        try await craft.setField(workspaceID: mapping.workspaceID, itemID: mapping.craftItemID, field: progressField, value: value)
         // The state read now is newer than any webhook still in flight from before it.
-        _ = try await store.mappings.recordPush(id: mapping.id, status: value, eventOrder: Int64(now.timeIntervalSince1970 * 1000), now: now)
+        try await ProgressWrite(store: store, craft: craft, field: progressField, clock: clock)
+            .push(mapping, value: value, order: Int64(now.timeIntervalSince1970 * 1000))
         logger.info("reconciliation pushed a missed change", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(issue.key)", "value": "\(value)"])
         return true
     }
