@@ -46,6 +46,8 @@ final class HTTPConnection: @unchecked Sendable {
     private var continueWhenFlushed = false
     private var shuttingDown = false
     private var servedRequests = 0
+    /// The client shut down its side after sending (a half-close): it is answered, then the connection closes.
+    private var peerDoneSending = false
     private var timerPurpose = TimerPurpose.header
     private var pendingCancellations = 0
 
@@ -105,6 +107,10 @@ final class HTTPConnection: @unchecked Sendable {
             context.observer.bytesReceived(received)
             if phase == .handling && decoder.bufferedByteCount > pipelineBufferLimit { suspendReading() }
             processBuffered()
+        } else if received == 0 && phase == .handling {
+            // RFC 9112 §9.6: a client may half-close once its request is sent; it still wants the answer.
+            peerDoneSending = true
+            suspendReading()
         } else if received == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
             close()  // the peer closed or reset the connection
         }
@@ -166,7 +172,7 @@ final class HTTPConnection: @unchecked Sendable {
             close()
             return
         }
-        let keepAlive = head.keepAlive && !shuttingDown
+        let keepAlive = head.keepAlive && !shuttingDown && !peerDoneSending
         write(context.encoder.encode(response, for: head, requestID: requestID, keepAlive: keepAlive))
         servedRequests += 1
         let duration = ContinuousClock.now - started

@@ -45,6 +45,9 @@ final class RawClient: @unchecked Sendable {
 
     deinit { if !closed { Glibc.close(descriptor) } }
 
+    /// Shuts down our sending side only (a half-close), as `nc -N` does after its request.
+    func halfClose() { shutdown(descriptor, Int32(SHUT_WR)) }
+
     /// Closes our end now, as a client that is done would.
     func close() {
         if !closed {
