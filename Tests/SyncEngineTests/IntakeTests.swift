@@ -185,3 +185,24 @@ struct IntakeTests {
         #expect(fixture.clock.now().timeIntervalSince(started) >= 120)
     }
 }
+
+@Suite("Intake with a dev tool whose search lags")
+struct LaggingSearchTests {
+    @Test("Jira: a create lost to a reset is not retried at once; after the lease the marker finds it")
+    func jiraResetWaitsForLease() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(1)
+        fixture.simulators.faults.set(.init(target: "jira", resetAfterCreate: 1))
+        let engine = fixture.engine(settings: IntakeSettings(claimLease: .seconds(300)))
+        let first = await engine.run(fixture.target(fixture.jira), trigger: "test")
+        #expect(first.counts.created == 0 && first.counts.skipped == 1)
+        #expect(first.skipped.first?.reason.contains("outcome is unknown") == true)
+        #expect(fixture.simulators.jira.issues.count == 1)
+
+        try await fixture.clock.sleep(for: .seconds(301))
+        let later = await engine.run(fixture.target(fixture.jira), trigger: "test")
+        #expect(later.created.map(\.recovered) == [true])
+        #expect(fixture.simulators.jira.issues.count == 1)
+    }
+}

@@ -48,6 +48,9 @@ public struct GitHubAdapter: DevTool {
 
     public func marker(for craftItemID: String) -> String { "craft:\(craftItemID)" }
 
+    /// The issues list (unlike the search API) is consistent right after a write.
+    public var findsNewIssuesImmediately: Bool { true }
+
     public func create(_ issue: NewIssue) async throws(DevToolError) -> DevIssue {
         struct Body: Encodable {
             var title: String

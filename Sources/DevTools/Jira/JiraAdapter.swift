@@ -52,6 +52,9 @@ public struct JiraAdapter: DevTool {
 
     public func marker(for craftItemID: String) -> String { "craft-\(craftItemID)" }
 
+    /// JQL search is eventually consistent: a new issue can take seconds to minutes to show.
+    public var findsNewIssuesImmediately: Bool { false }
+
     private func browseURL(_ key: String) -> String { siteURL.appendingPathComponent("browse/\(key)").absoluteString }
 
     private func devIssue(_ body: IssueBody) -> DevIssue {

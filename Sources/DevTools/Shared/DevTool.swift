@@ -13,6 +13,9 @@ public protocol DevTool: WebhookSource {
     func create(_ issue: NewIssue) async throws(DevToolError) -> DevIssue
     /// The issue carrying `marker`, if one exists (asked before retrying a create whose outcome is unknown).
     func find(marker: String) async throws(DevToolError) -> DevIssue?
+    /// Whether `find(marker:)` sees an issue the moment it is created. GitHub's list endpoint does; Jira's search
+    /// index lags by seconds to minutes, so right after a create of unknown outcome a miss proves nothing.
+    var findsNewIssuesImmediately: Bool { get }
     /// The issue as it is now (reconciliation).
     func issue(_ reference: DevIssueReference) async throws(DevToolError) -> DevIssue
     /// Whether `body` was signed with one of `secrets` (two during a rotation), checked over the raw bytes.

@@ -211,6 +211,12 @@ public actor IntakeEngine {
             } catch let error as DevToolError {
                 // After a reset or a 5xx the create may have happened: look for the marker before trying again.
                 outcomeUnknown = true
+                if error.isTransient && !tool.findsNewIssuesImmediately {
+                    // A lookup now could miss an issue the tool has not indexed yet; leave the claim pending and
+                    // look for the marker once its lease has run out.
+                    return .skipped(
+                        itemID: item.id, reason: "the create's outcome is unknown (\(error)); the marker is looked for again after the claim lease")
+                }
                 guard error.isTransient, attempt < settings.createAttempts else {
                     return await fail(item, mapping: mapping, reason: "\(error)")
                 }
