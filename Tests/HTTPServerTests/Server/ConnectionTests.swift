@@ -41,9 +41,10 @@ struct ConnectionTests {
             await entered.wait()
             client.halfClose()
             release.signal()
+            // Whether the server saw the half-close before the handler finished is up to scheduling; either way
+            // the answer arrives and then the connection closes.
             let response = try await client.readResponse()
             #expect(response.text == "finally")
-            #expect(response.headers[.connection] == "close")
             try await client.expectClosed()
         }
     }
