@@ -7,10 +7,13 @@ export SWIFT_BACKTRACE=enable=no
 seconds="${1:-300}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-# A scratch path of its own keeps the sanitizer build apart from the ordinary one. It is built from clean
-# every time: an incremental rebuild there was seen to link a binary without coverage counters.
+# A scratch path of its own keeps the sanitizer build apart from the ordinary one. The coverage kinds are named
+# explicitly: `--sanitize=fuzzer` alone was seen to produce binaries without coverage counters here, which libFuzzer
+# then runs blind (it still "passes"); the check after the run refuses such a binary.
 rm -rf .build-fuzz
-swift build -c release --sanitize=fuzzer --sanitize=address --scratch-path .build-fuzz --product FuzzHTTPParser
+swift build -c release --sanitize=fuzzer --sanitize=address \
+    -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \
+    --scratch-path .build-fuzz --product FuzzHTTPParser
 binary=".build-fuzz/release/FuzzHTTPParser"
 corpus=Fuzz/corpus
 mkdir -p "$corpus"
