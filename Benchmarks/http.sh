@@ -2,31 +2,16 @@
 # HTTP benchmark: craft-sync's server against a Hummingbird 2 peer, side by side on this machine, plus the
 # real `craft-sync serve` on /healthz. Prints requests/s, p50/p99 latency and resident memory after the run.
 # Usage: Benchmarks/http.sh            (DURATION=10s CONNECTIONS=64 THREADS=2 to change the load)
-set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-duration="${DURATION:-10s}"
-connections="${CONNECTIONS:-64}"
-threads="${THREADS:-2}"
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+source "$(dirname "$0")/common.sh"
 
 echo "building (release)..."
-build() { swift build -c release "$@" > /tmp/craft-sync-bench-build.log 2>&1 || { cat /tmp/craft-sync-bench-build.log >&2; exit 1; }; }
 build --product craft-sync
 build --package-path Benchmarks --product HTTPBenchServer
 build --package-path Benchmarks/peers/hummingbird-peer --product HummingbirdPeer
-craft_sync="$(swift build -c release --show-bin-path)/craft-sync"
-bench_server="$(swift build -c release --package-path Benchmarks --show-bin-path)/HTTPBenchServer"
-peer="$(swift build -c release --package-path Benchmarks/peers/hummingbird-peer --show-bin-path)/HummingbirdPeer"
+craft_sync="$(bin_path)/craft-sync"
+bench_server="$(bin_path --package-path Benchmarks)/HTTPBenchServer"
+peer="$(bin_path --package-path Benchmarks/peers/hummingbird-peer)/HummingbirdPeer"
 
-wait_for_port() {
-    for _ in $(seq 1 200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "nothing listens on port $1" >&2
-    return 1
-}
 
 # run_wrk URL [lua script] -> "requests/s p50 p99"
 run_wrk() {

@@ -2,18 +2,11 @@
 # Webhook benchmark: signed 2 KB GitHub deliveries acknowledged by `craft-sync serve` (signature check and
 # durable group-committed write included), beside its GET /healthz, and the Hummingbird 2 peer that merely
 # decodes the same JSON and answers 202. Usage: Benchmarks/webhooks.sh  (DURATION, CONNECTIONS, THREADS as in http.sh)
-set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-duration="${DURATION:-10s}"
-connections="${CONNECTIONS:-64}"
-threads="${THREADS:-2}"
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-build() { swift build -c release "$@" > /tmp/craft-sync-bench-build.log 2>&1 || { cat /tmp/craft-sync-bench-build.log >&2; exit 1; }; }
+source "$(dirname "$0")/common.sh"
 build --product craft-sync
 build --package-path Benchmarks/peers/hummingbird-peer --product HummingbirdPeer
-craft_sync="$(swift build -c release --show-bin-path)/craft-sync"
-peer="$(swift build -c release --package-path Benchmarks/peers/hummingbird-peer --show-bin-path)/HummingbirdPeer"
+craft_sync="$(bin_path)/craft-sync"
+peer="$(bin_path --package-path Benchmarks/peers/hummingbird-peer)/HummingbirdPeer"
 
 work="$(mktemp -d)"
 payload="$root/Benchmarks/post-2kb.json"
@@ -38,10 +31,6 @@ dev_tool:
   webhook_secret: $secret
 YAML
 
-wait_for_port() {
-    for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
-    echo "nothing listens on port $1" >&2; return 1
-}
 summary() { awk '/Requests\/sec/ {rps=$2} $1 == "50%" {p50=$2} $1 == "99%" {p99=$2} /Non-2xx/ {bad=$NF} END {printf "%10s %9s %9s %8s\n", rps, p50, p99, (bad == "" ? 0 : bad)}'; }
 
 "$craft_sync" serve --config "$work/serve.yaml" >/dev/null 2>&1 &

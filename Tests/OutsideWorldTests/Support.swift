@@ -17,7 +17,7 @@ final class ManualClock: SyncClock {
     func sleep(for duration: Duration) async throws {
         state.withLock { state in
             state.sleeps.append(duration)
-            state.now = state.now.addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+            state.now = state.now.addingTimeInterval(duration.timeInterval)
         }
     }
 

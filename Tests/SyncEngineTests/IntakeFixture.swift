@@ -14,7 +14,7 @@ final class FastClock: SyncClock {
     func now() -> Date { state.withLock { $0.now } }
     func sleep(for duration: Duration) async throws {
         state.withLock {
-            $0.now = $0.now.addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+            $0.now = $0.now.addingTimeInterval(duration.timeInterval)
             $0.sleeps += 1
         }
     }

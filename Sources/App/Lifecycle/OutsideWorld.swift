@@ -26,7 +26,7 @@ public struct OutsideWorld: Sendable {
         let outbound = configuration.outbound
         let policy = RetryPolicy(
             maxAttempts: outbound.retryAttempts, baseDelay: outbound.retryBaseDelay, maxDelay: outbound.retryMaxDelay, random: random)
-        let seconds = Double(outbound.requestTimeout.components.seconds) + Double(outbound.requestTimeout.components.attoseconds) / 1e18
+        let seconds = outbound.requestTimeout.timeInterval
         let transport = URLSessionHTTPClient(requestTimeout: seconds)
         craft = CraftClients.make(
             dialect: configuration.craft.dialect, baseURL: craftURL, apiKey: apiKey.revealed,

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import OutboundHTTP
 import Prometheus
 import Synchronization
 import SyncEngine
@@ -86,7 +87,7 @@ public final class ServiceMetrics: HTTPServerObserver, SyncObserver {
                 labels: labels + [("outcome", outcome)]
             ).increment(by: Int64(count))
         }
-        let seconds = Double(report.duration.components.seconds) + Double(report.duration.components.attoseconds) / 1e18
+        let seconds = report.duration.timeInterval
         registry.makeGauge(
             descriptor: .init(metricName: "intake_poll_duration", unitName: "seconds", helpText: "Duration of the last intake poll"),
             labels: [("workspace", report.workspaceID)]

@@ -83,7 +83,7 @@ public actor IntakeEngine {
 
         // Claims abandoned by a run that died come first, whether or not the item is still ready.
         var work: [Work] = []
-        let staleBefore = clock.now().addingTimeInterval(-seconds(settings.claimLease))
+        let staleBefore = clock.now().addingTimeInterval(-settings.claimLease.timeInterval)
         for mapping in try await store.mappings.pending(workspaceID: target.workspaceID, staleBefore: staleBefore)
         where mapping.devToolInstance == target.devTool.instance {
             if let listed = itemsByID[mapping.craftItemID] {
@@ -229,10 +229,6 @@ public actor IntakeEngine {
         }
     }
 
-    private func seconds(_ duration: Duration) -> TimeInterval {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
     /// Links the claim to `issue`; nil when the claim was taken over meanwhile (the other run finds the issue by
     /// its marker).
     private func link(
@@ -262,7 +258,7 @@ public actor IntakeEngine {
     }
 
     private func log(_ report: IntakeReport, trigger: String) {
-        let seconds = Double(report.duration.components.seconds) + Double(report.duration.components.attoseconds) / 1e18
+        let seconds = report.duration.timeInterval
         var metadata: Logger.Metadata = [
             "workspace": "\(report.workspaceID)", "trigger": "\(trigger)", "seen": "\(report.counts.seen)",
             "created": "\(report.counts.created)", "skipped": "\(report.counts.skipped)", "failed": "\(report.counts.failed)",

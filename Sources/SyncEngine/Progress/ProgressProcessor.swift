@@ -110,7 +110,7 @@ public actor ProgressProcessor {
             } else {
                 let ceiling = min(settings.retryMaxDelay, settings.retryBaseDelay * (1 << min(attempts - 1, 20)))
                 let wait = ceiling * random()
-                let retryAt = now.addingTimeInterval(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+                let retryAt = now.addingTimeInterval(wait.timeInterval)
                 logger.info("event failed; will retry", metadata: ["event": "\(event.id)", "attempt": "\(attempts)", "error": "\(error)"])
                 observer.eventRetried()
                 return (try? await store.events.markFailed(id: event.id, error: "\(error)", retryAt: retryAt)) != nil

@@ -1,0 +1,23 @@
+# Shared by the wrk benchmarks (sourced, not run): the load settings, release builds, and waiting for a port.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+duration="${DURATION:-10s}"
+connections="${CONNECTIONS:-64}"
+threads="${THREADS:-2}"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+
+# build [swift build arguments]: a release build whose log is shown only when it fails.
+build() { swift build -c release "$@" > /tmp/craft-sync-bench-build.log 2>&1 || { cat /tmp/craft-sync-bench-build.log >&2; exit 1; }; }
+
+# bin_path [swift build arguments]: where those release products land.
+bin_path() { swift build -c release "$@" --show-bin-path; }
+
+wait_for_port() {
+    for _ in $(seq 1 200); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "nothing listens on port $1" >&2
+    return 1
+}
