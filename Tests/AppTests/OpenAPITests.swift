@@ -21,7 +21,7 @@ struct OpenAPITests {
     func routesDocumented() throws {
         let document = try String(contentsOf: packageRoot().appendingPathComponent("openapi/openapi.yaml"), encoding: .utf8)
         for path in ["/healthz", "/readyz", "/metrics", "/webhooks/{instance}", "/api/v1/sync", "/api/v1/events/{id}/replay", "/api/v1/events/replay-dead",
-                     "/api/v1/mappings", "/api/v1/mappings/{craftItemId}", "/api/v1/events", "/api/v1/events/{id}", "/api/v1/runs",
+                     "/api/v1/mappings", "/api/v1/mappings/{craftItemId}", "/api/v1/mappings/{craftItemId}/retry", "/api/v1/events", "/api/v1/events/{id}", "/api/v1/runs",
                      "/api/v1/runs/{id}", "/api/v1/status"] {
             #expect(document.contains("\n  \(path):"), "\(path) is not documented")
         }

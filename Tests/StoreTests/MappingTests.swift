@@ -60,8 +60,9 @@ struct MappingTests {
         guard case .claimed(let mapping) = try await claim(store, "42") else { return }
         try await store.mappings.markFailed(id: mapping.id, reason: "422: title too long", now: t0)
         #expect(try await store.mappings.mapping(id: mapping.id)?.failureReason == "422: title too long")
-        try await store.mappings.retry(id: mapping.id, now: t0)
-        #expect(try await store.mappings.pending(workspaceID: "w1").map(\.id) == [mapping.id])
+        #expect(try await store.mappings.retry(id: mapping.id))
+        #expect(try await store.mappings.retry(id: mapping.id) == false)  // only a failed mapping
+        #expect(try await store.mappings.pending(workspaceID: "w1", staleBefore: t0).map(\.id) == [mapping.id])
     }
 
     @Test("listing filters, searches and pages newest first")

@@ -127,6 +127,15 @@ struct IntakeTests {
         #expect(try await fixture.store.mappings.countsByState() == [.linked: 2, .failed: 1])
         let again = await fixture.engine().run(fixture.target(), trigger: "test")
         #expect(again.counts.created == 0 && again.counts.skipped == 1)
+        #expect(again.skipped.first?.reason.contains("/retry") == true)
+
+        // After an operator's retry the next run looks for the marker, finds none, and creates the issue.
+        let failedItem = try #require(report.failed.first?.craftItemID)
+        let failed = try #require(try await fixture.store.mappings.mappings(craftItemID: failedItem).first)
+        #expect(try await fixture.store.mappings.retry(id: failed.id))
+        let retried = await fixture.engine().run(fixture.target(), trigger: "test")
+        #expect(retried.created.map(\.craftItemID) == [failedItem])
+        #expect(fixture.simulators.github.issues.count == 3)
     }
 
     @Test("Craft.io being down fails the run cleanly; the next run picks up")

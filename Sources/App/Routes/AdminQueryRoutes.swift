@@ -33,6 +33,16 @@ struct AdminQueryRoutes {
             guard !mappings.isEmpty else { throw HTTPError(.notFound, "no mapping for Craft item \(item)") }
             return try .json(mappings)
         }
+        router.post("/api/v1/mappings/:craftItemId/retry") { request in
+            try authorize(request)
+            let item = request.parameters["craftItemId"] ?? ""
+            var retried = 0
+            for mapping in try await store.mappings.mappings(craftItemID: item) where try await store.mappings.retry(id: mapping.id) {
+                retried += 1
+            }
+            guard retried > 0 else { throw HTTPError(.conflict, "Craft item \(item) has no failed mapping to retry") }
+            return try .json(["status": "queued", "mappings": String(retried)], status: .accepted)
+        }
         router.get("/api/v1/events") { request in
             try authorize(request)
             let (cursor, limit) = try paging(request)

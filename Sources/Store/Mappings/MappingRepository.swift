@@ -59,9 +59,15 @@ public struct MappingRepository: Sendable {
         try await update("state = 'failed', failure_reason = ?, updated_at = ?", id: id, [reason, now])
     }
 
-    /// Makes a failed mapping pending again so the next intake retries it.
-    public func retry(id: Int64, now: Date) async throws {
-        try await update("state = 'pending', failure_reason = NULL, updated_at = ?", id: id, [now])
+    /// Makes a failed mapping an abandoned claim again, so the next intake takes it over, looks for its marker
+    /// (the failed create may have happened after all) and creates the issue only if there is none. Its lease is
+    /// dated far in the past so no run mistakes it for one in progress. False when the mapping is not failed.
+    public func retry(id: Int64) async throws -> Bool {
+        try await store.write { connection in
+            try connection.run(
+                "UPDATE mappings SET state = 'pending', failure_reason = NULL, updated_at = 0 WHERE id = ? AND state = 'failed'", id)
+            return connection.changes == 1
+        }
     }
 
     /// The issue's key or URL changed (a Jira issue moved projects).

@@ -114,7 +114,7 @@ public actor IntakeEngine {
             case .linked:
                 if let hash = mapping.contentHash, hash != ContentHash.of(item) { report.drifted.append(item.id) }
             case .failed:
-                report.skipped.append((item.id, "failed earlier: \(mapping.failureReason ?? "unknown"); retry it from the admin API"))
+                report.skipped.append((item.id, "failed earlier: \(mapping.failureReason ?? "unknown"); retry it with POST /api/v1/mappings/\(item.id)/retry"))
             case .pending:
                 report.skipped.append((item.id, "being created by another run"))
             }
