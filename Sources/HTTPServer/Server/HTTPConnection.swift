@@ -336,7 +336,15 @@ final class HTTPConnection: @unchecked Sendable {
     private func timerFired() {
         switch (timerPurpose, phase) {
         case (.header, .awaitingRequest) where servedRequests == 0 && decoder.isIdle:
-            close()  // connected and never spoke: nothing to answer
+            // On a busy machine the read event may not have run yet: look at the socket before calling the client
+            // silent. Connected and never spoke: nothing to answer; spoke but never finished its head: 408.
+            readAvailable()
+            guard phase == .awaitingRequest else { return }
+            if decoder.isIdle {
+                close()
+            } else {
+                respondAndClose(HTTPError(.requestTimeout, "request not received in time"))
+            }
         case (.header, .awaitingRequest), (.body, .readingBody):
             context.logger.info("request timed out", metadata: ["while": "\(timerPurpose == .body ? "body" : "header")"])
             respondAndClose(HTTPError(.requestTimeout, "request not received in time"))
