@@ -29,7 +29,9 @@ struct ChunkedBodyDecoder: Sendable {
                 // chunk-size: at most 16 hex digits fit an Int; the extension has its own limit.
                 guard let line = try takeLine(&buffer, maxLength: 16 + limits.chunkExtension + 2) else { return false }
                 let size = try Self.parseSizeLine(line, limits: limits)
-                guard body.count + size <= limits.body else { throw .bodyTooLarge(limit: limits.body) }
+                // Compared with what is left of the budget: `body.count + size` traps when the peer sends a size
+                // near Int.max, and a trap here would let one request kill the process.
+                guard size <= limits.body - body.count else { throw .bodyTooLarge(limit: limits.body) }
                 state = size == 0 ? .trailers(bytes: 0, fields: 0) : .data(remaining: size)
             case .data(let remaining):
                 guard !buffer.isEmpty else { return false }

@@ -99,6 +99,15 @@ struct RequestRejectionTests {
         #expect(error == .bodyTooLarge(limit: 10))
     }
 
+    /// Once killed the process (an overflow trap in `body.count + size`): sizes near Int.max after a first chunk.
+    @Test("a chunk size near Int.max after some body is refused, not trapped (→ 413)", arguments: [
+        "7fffffffffffffff", "7ffffffffffffffe", "7fffffffffffff00", "4000000000000000",
+    ])
+    func nearOverflowChunkSize(_ size: String) {
+        let wire = "POST /webhooks/github HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n\(size)\r\n"
+        #expect(decodeError(wire) == .bodyTooLarge(limit: HTTPLimits().body))
+    }
+
     @Test("a request line over the limit is refused before its end arrives (→ 414)")
     func requestLineTooLong() {
         var limits = HTTPLimits()

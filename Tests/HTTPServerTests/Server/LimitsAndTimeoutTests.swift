@@ -43,6 +43,19 @@ struct LimitsAndTimeoutTests {
         }
     }
 
+    /// The request that once killed `serve` with an overflow trap in the chunked decoder.
+    @Test("a chunk size near Int.max gets 413 and the server keeps serving")
+    func nearOverflowChunkSizeOnTheWire() async throws {
+        try await withServer { _, port in
+            let attacker = try await RawClient.connect(port: port)
+            try await attacker.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n7fffffffffffffff\r\n")
+            #expect(try await attacker.readResponse().status == 413)
+            let next = try await RawClient.connect(port: port)
+            try await next.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try await next.readResponse().text == "hello")
+        }
+    }
+
     @Test("a silent client does not delay anyone else")
     func slowClientIsolation() async throws {
         try await withServer { _, port in
