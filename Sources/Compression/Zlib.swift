@@ -69,7 +69,7 @@ public enum Zlib {
                     let status = inflate(&stream, Z_NO_FLUSH)
                     return (status, chunkBuffer.count - Int(stream.avail_out))
                 }
-                if output.count + produced > limit {
+                if produced > limit - output.count {
                     result = .failure(.tooLarge(limit: limit))
                     return
                 }

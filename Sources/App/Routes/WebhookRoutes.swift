@@ -24,8 +24,11 @@ struct WebhookRoutes {
     /// Headers worth keeping with a delivery; never credentials.
     static let keptHeaderPrefixes = ["x-github-", "x-hub-signature", "x-atlassian-", "content-type", "user-agent"]
 
+    static let bodyLimit = 25 * 1024 * 1024
+
     func register(in router: inout Router) {
-        router.post("/webhooks/:tool") { request in try await receive(request) }
+        // GitHub caps webhook payloads at 25 MB ("Webhook events and payloads"); no tool we serve sends more.
+        router.post("/webhooks/:tool", bodyLimit: Self.bodyLimit) { request in try await receive(request) }
     }
 
     func receive(_ request: HTTPRequest) async throws -> HTTPResponse {

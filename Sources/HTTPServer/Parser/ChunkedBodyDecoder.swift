@@ -14,11 +14,14 @@ struct ChunkedBodyDecoder: Sendable {
     }
 
     let limits: HTTPLimits
+    /// The most body bytes this request may carry: the route's limit, never above `limits.body`.
+    let bodyLimit: Int
     private(set) var body: [UInt8] = []
     private var state = State.sizeLine
 
-    init(limits: HTTPLimits) {
+    init(limits: HTTPLimits, bodyLimit: Int) {
         self.limits = limits
+        self.bodyLimit = min(bodyLimit, limits.body)
     }
 
     /// Consumes what it can from `buffer`; true once the whole body, trailers included, has been read.
@@ -31,7 +34,7 @@ struct ChunkedBodyDecoder: Sendable {
                 let size = try Self.parseSizeLine(line, limits: limits)
                 // Compared with what is left of the budget: `body.count + size` traps when the peer sends a size
                 // near Int.max, and a trap here would let one request kill the process.
-                guard size <= limits.body - body.count else { throw .bodyTooLarge(limit: limits.body) }
+                guard size <= bodyLimit - body.count else { throw .bodyTooLarge(limit: bodyLimit) }
                 state = size == 0 ? .trailers(bytes: 0, fields: 0) : .data(remaining: size)
             case .data(let remaining):
                 guard !buffer.isEmpty else { return false }

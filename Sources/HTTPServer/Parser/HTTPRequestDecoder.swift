@@ -12,7 +12,7 @@ public struct HTTPRequestDecoder: Sendable {
 
     private enum State: Sendable {
         case head
-        case headDelivered(HTTPRequestHead)
+        case headDelivered(HTTPRequestHead, bodyLimit: Int)
         case fixedBody(HTTPRequestHead, remaining: Int)
         case chunkedBody(HTTPRequestHead, ChunkedBodyDecoder)
         case failed(HTTPParseError)
@@ -52,6 +52,19 @@ public struct HTTPRequestDecoder: Sendable {
     /// Bytes received but not yet consumed (pipelined requests wait here).
     public var bufferedByteCount: Int { buffer.count }
 
+    /// Lowers the body limit of the request whose head was just delivered (a route's own limit, such as 0 for a
+    /// route that takes no body). A declared length over it is refused at once, before any of the body is read;
+    /// a chunked body is refused as soon as its sizes pass it.
+    public mutating func limitBody(to limit: Int) throws(HTTPParseError) {
+        guard case .headDelivered(let head, let current) = state else { return }
+        let limit = max(0, min(limit, current))
+        if case .contentLength(let length) = head.bodyFraming, length > limit {
+            state = .failed(.bodyTooLarge(limit: limit))
+            throw .bodyTooLarge(limit: limit)
+        }
+        state = .headDelivered(head, bodyLimit: limit)
+    }
+
     public mutating func next() throws(HTTPParseError) -> Event? {
         do {
             return try advance()
@@ -68,9 +81,9 @@ public struct HTTPRequestDecoder: Sendable {
             throw error
         case .head:
             guard let head = try parseHead() else { return nil }
-            state = .headDelivered(head)
+            state = .headDelivered(head, bodyLimit: limits.body)
             return .head(head)
-        case .headDelivered(let head):
+        case .headDelivered(let head, let bodyLimit):
             switch head.bodyFraming {
             case .none:
                 state = .head
@@ -78,7 +91,7 @@ public struct HTTPRequestDecoder: Sendable {
             case .contentLength(let length):
                 state = .fixedBody(head, remaining: length)
             case .chunked:
-                state = .chunkedBody(head, ChunkedBodyDecoder(limits: limits))
+                state = .chunkedBody(head, ChunkedBodyDecoder(limits: limits, bodyLimit: bodyLimit))
             }
             return try advance()
         case .fixedBody(let head, let remaining):
@@ -97,14 +110,8 @@ public struct HTTPRequestDecoder: Sendable {
     }
 
     private mutating func parseHead() throws(HTTPParseError) -> HTTPRequestHead? {
-        guard let lines = try headScanner.scan(&buffer, limits: limits) else { return nil }
-        let (method, target, version) = try RequestLineParser.parse(lines.requestLine)
-        var headers = HTTPHeaders()
-        for line in lines.fields {
-            let field = try FieldLineParser.parse(line)
-            headers.add(field.name, field.value)
-        }
+        guard let head = try headScanner.scan(&buffer, limits: limits) else { return nil }
         return try HeadValidator.validate(
-            method: method, target: target, version: version, headers: headers, limits: limits)
+            method: head.method, target: head.target, version: head.version, headers: head.headers, limits: limits)
     }
 }

@@ -60,20 +60,16 @@ enum HeadValidator {
         return length == 0 ? .none : .contentLength(length)
     }
 
-    /// Content-Length = 1*DIGIT (RFC 9110 §8.6). RFC 9112 §6.3 (5): a list of identical values may be
-    /// taken as one; differing values, signs, hex and overflow are unrecoverable errors.
+    /// Content-Length = 1*DIGIT (RFC 9110 §8.6). A list of identical values ("5, 5") or two identical lines MAY be
+    /// taken as one (RFC 9112 §6.3 (5)); we refuse them too, since a strict receiver cannot be desynchronised from a
+    /// proxy that reads them differently. Signs, hex and overflow are unrecoverable errors.
     static func contentLength(_ lines: [String]) throws(HTTPParseError) -> Int {
-        var result: Int?
-        for element in lines.flatMap({ $0.split(separator: ",", omittingEmptySubsequences: false) }) {
-            let text = element.trimmingOWS()
-            guard !text.isEmpty, text.utf8.allSatisfy(ByteClass.isDigit) else {
-                throw .invalidContentLength("'\(text.prefix(32))' is not a decimal number")
-            }
-            guard let value = Int(text) else { throw .invalidContentLength("overflows") }
-            if let previous = result, previous != value { throw .invalidContentLength("differing values") }
-            result = value
+        guard lines.count < 2 else { throw .invalidContentLength("sent more than once") }
+        guard let text = lines.first.map({ $0.trimmingOWS() }), !text.isEmpty else { throw .invalidContentLength("empty") }
+        guard text.utf8.allSatisfy(ByteClass.isDigit) else {
+            throw .invalidContentLength("'\(text.prefix(32))' is not a decimal number")
         }
-        guard let result else { throw .invalidContentLength("empty") }
-        return result
+        guard let value = Int(text) else { throw .invalidContentLength("overflows") }
+        return value
     }
 }

@@ -2,10 +2,22 @@
 /// itself, anything else as a logged 500.
 public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest) async throws -> HTTPResponse
+
+    /// The largest body, after transfer and content decoding, that the request with this head may carry. Asked
+    /// once the head has arrived and before any of the body is read, so an unwanted body is never buffered.
+    func bodyLimit(for head: HTTPRequestHead) -> Int
+}
+
+extension HTTPResponder {
+    /// No limit of the responder's own: the server's `HTTPLimits.body` applies.
+    public func bodyLimit(for head: HTTPRequestHead) -> Int { .max }
 }
 
 /// Matches method and path to a handler. Patterns are literal segments and `:name` parameters
 /// (`/api/v1/mappings/:id`); a path that matches with another method is answered 405 with `Allow`.
+///
+/// Each route has a body limit: GET, HEAD, DELETE and OPTIONS routes take none, others take `defaultBodyLimit`
+/// unless given their own. A request that matches no route may carry no body.
 public struct Router: HTTPResponder {
     public typealias Handler = @Sendable (HTTPRequest) async throws -> HTTPResponse
 
@@ -13,6 +25,7 @@ public struct Router: HTTPResponder {
         var method: HTTPMethod
         var pattern: String
         var segments: [Segment]
+        var bodyLimit: Int
         var handler: Handler
     }
 
@@ -22,18 +35,31 @@ public struct Router: HTTPResponder {
     }
 
     private var routes: [Route] = []
+    /// The body limit of routes whose method takes a body and that were given no limit of their own.
+    public var defaultBodyLimit: Int
 
-    public init() {}
+    public init(defaultBodyLimit: Int = 1 << 20) {
+        self.defaultBodyLimit = defaultBodyLimit
+    }
 
-    public mutating func add(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping Handler) {
+    public mutating func add(_ method: HTTPMethod, _ pattern: String, bodyLimit: Int? = nil, _ handler: @escaping Handler) {
         let segments = pattern.split(separator: "/").map { part -> Segment in
             part.hasPrefix(":") ? .parameter(String(part.dropFirst())) : .literal(String(part))
         }
-        routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
+        let takesNoBody: Set<HTTPMethod> = [.get, .head, .delete, .options]
+        let limit = bodyLimit ?? (takesNoBody.contains(method) ? 0 : defaultBodyLimit)
+        routes.append(Route(method: method, pattern: pattern, segments: segments, bodyLimit: limit, handler: handler))
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add(.get, pattern, handler) }
-    public mutating func post(_ pattern: String, _ handler: @escaping Handler) { add(.post, pattern, handler) }
+    public mutating func post(_ pattern: String, bodyLimit: Int? = nil, _ handler: @escaping Handler) {
+        add(.post, pattern, bodyLimit: bodyLimit, handler)
+    }
+
+    public func bodyLimit(for head: HTTPRequestHead) -> Int {
+        let method = head.method == .head ? .get : head.method
+        return routes.first { $0.method == method && Self.match($0.segments, head.pathSegments) != nil }?.bodyLimit ?? 0
+    }
 
     public func respond(to request: HTTPRequest) async throws -> HTTPResponse {
         var allowed: [HTTPMethod] = []

@@ -50,6 +50,8 @@ final class HTTPConnection: @unchecked Sendable {
     private var peerDoneSending = false
     private var timerPurpose = TimerPurpose.header
     private var pendingCancellations = 0
+    /// The body limit of the request being read (its route's), which also caps its decompressed size.
+    private var bodyLimit = 0
 
     /// While a handler runs, reading pauses once this much is buffered, so a pipelining client cannot make us
     /// hold more than this beyond the limits of the request in hand.
@@ -134,6 +136,13 @@ final class HTTPConnection: @unchecked Sendable {
                 return
             case .head(let head):
                 guard head.bodyFraming != .none else { continue }
+                bodyLimit = min(context.responder.bodyLimit(for: head), context.configuration.limits.body)
+                do {
+                    try decoder.limitBody(to: bodyLimit)
+                } catch {
+                    reject(error)
+                    return
+                }
                 phase = .readingBody
                 arm(.body, context.configuration.bodyTimeout)
                 // RFC 9110 §10.1.1: the head was acceptable (limits passed), so invite the body.
@@ -150,6 +159,7 @@ final class HTTPConnection: @unchecked Sendable {
     // MARK: Handling
 
     private func handle(_ head: HTTPRequestHead, _ body: [UInt8]) {
+        let bodyLimit = body.isEmpty ? 0 : self.bodyLimit
         phase = .handling
         disarmTimer()
         let requestID = context.makeRequestID()
@@ -157,7 +167,7 @@ final class HTTPConnection: @unchecked Sendable {
         // The task prefers this loop as its executor: the handler starts here and, after any await elsewhere
         // (the store's queue, an actor), comes back here, so `finish` runs on `queue` with no extra hop.
         loop.run { [self] in
-            let response = await context.respond(to: head, body: body, requestID: requestID)
+            let response = await context.respond(to: head, body: body, bodyLimit: bodyLimit, requestID: requestID)
             finish(head, response, requestID: requestID, started: started)
         }
     }

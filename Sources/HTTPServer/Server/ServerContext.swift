@@ -28,9 +28,9 @@ final class ServerContext: Sendable {
 
     /// Runs the responder and turns whatever it throws into a response, so a handler's error never
     /// reaches the socket layer.
-    func respond(to head: HTTPRequestHead, body: [UInt8], requestID: String) async -> HTTPResponse {
+    func respond(to head: HTTPRequestHead, body: [UInt8], bodyLimit: Int, requestID: String) async -> HTTPResponse {
         do {
-            var request = HTTPRequest(head: head, body: try decodeContent(head, body))
+            var request = HTTPRequest(head: head, body: try decodeContent(head, body, limit: bodyLimit))
             request.requestID = requestID
             return try await responder.respond(to: request)
         } catch let error as HTTPError {
@@ -49,7 +49,9 @@ final class ServerContext: Sendable {
     }
 
     /// Decodes `Content-Encoding: gzip` so handlers see the body as sent before compression (RFC 9110 §8.4).
-    private func decodeContent(_ head: HTTPRequestHead, _ body: [UInt8]) throws(HTTPError) -> [UInt8] {
+    /// Only a request that carried a body gets here with one, so only routes that take a body ever inflate; the
+    /// inflated size is capped by the route's limit as well as the server's.
+    private func decodeContent(_ head: HTTPRequestHead, _ body: [UInt8], limit: Int) throws(HTTPError) -> [UInt8] {
         let codings = head.headers.listElements(.contentEncoding).map { $0.lowercased() }.filter { $0 != "identity" }
         guard !codings.isEmpty else { return body }
         guard codings.count == 1, codings[0] == "gzip" || codings[0] == "x-gzip" else {
@@ -57,7 +59,7 @@ final class ServerContext: Sendable {
             throw HTTPError(.unsupportedMediaType, "Content-Encoding '\(codings.joined(separator: ", "))' is not supported; send gzip or identity")
         }
         do {
-            return try Zlib.decompress(body, framing: .gzip, limit: configuration.limits.decompressedBody)
+            return try Zlib.decompress(body, framing: .gzip, limit: min(limit, configuration.limits.decompressedBody))
         } catch .tooLarge(let limit) {
             throw HTTPError(.contentTooLarge, "body decompresses to more than \(limit) bytes")
         } catch {

@@ -56,12 +56,6 @@ struct RequestParsingTests {
         #expect(!requests[0].head.headers.contains("checksum"))
     }
 
-    @Test("identical Content-Length values in a list are taken as one (RFC 9112 §6.3)")
-    func repeatedContentLength() throws {
-        let requests = try decodeRequests("POST / HTTP/1.1\nHost: h\nContent-Length: 2, 2\nContent-Length: 2\n\nok".crlf)
-        #expect(requests.first?.body == Array("ok".utf8))
-    }
-
     @Test("the path is percent-decoded, segments separately, and the query is parsed")
     func pathAndQuery() throws {
         let head = try #require(decodeRequests("GET /a%20b/c%2Fd?name=J%C3%BCrgen+K&flag&x=1%262 HTTP/1.1\nHost: h\n\n".crlf).first).head

@@ -56,6 +56,16 @@ struct LimitsAndTimeoutTests {
         }
     }
 
+    @Test("a TLS ClientHello sent to the plain port is answered 400 at once, long before the header timeout")
+    func tlsOnPlainPort() async throws {
+        try await withServer(configure: { $0.headerTimeout = .seconds(60) }) { _, port in
+            let client = try await RawClient.connect(port: port)
+            try await client.send(FailFastTests.clientHello)
+            #expect(try await client.readResponse().status == 400)
+            try await client.expectClosed()
+        }
+    }
+
     @Test("a silent client does not delay anyone else")
     func slowClientIsolation() async throws {
         try await withServer { _, port in

@@ -52,6 +52,7 @@ enum TestRoutes {
             response.headers["X-Method"] = request.method.rawValue
             return response
         }
+        router.post("/small", bodyLimit: 64) { request in .text("got \(request.body.count)") }
         router.get("/big") { _ in .text(String(repeating: "craft-sync ", count: 400)) }
         router.get("/fail") { _ in throw Failure() }
         router.get("/items/:id") { request in .text("item \(request.parameters["id"] ?? "?")") }
