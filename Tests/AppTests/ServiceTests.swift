@@ -85,11 +85,19 @@ struct ServiceTests {
         let port = try app.start()
         _ = try await get("/healthz", port: port)
         _ = try await get("/nowhere", port: port)
+        for invented in ["FROB1", "FROB2", "FROB3"] {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/nowhere-\(invented)")!)
+            request.httpMethod = invented
+            _ = try await URLSession.shared.data(for: request)
+        }
         let result = try await get("/metrics", port: port)
         await app.server.shutdown()
         #expect(result.status == 200)
         #expect(result.body.contains(#"http_requests_total{method="GET",route="/healthz",status="200"} 1"#))
         #expect(result.body.contains(#"http_requests_total{method="GET",route="unmatched",status="404"} 1"#))
+        // Invented methods and paths never become labels of their own.
+        #expect(result.body.contains(#"http_requests_total{method="other",route="unmatched",status="404"} 3"#))
+        #expect(!result.body.contains("FROB"))
         #expect(result.body.contains("process_start_time_seconds "))
         #expect(result.body.contains("http_open_connections "))
         #expect(result.body.contains(#"http_request_duration_seconds_count{route="/healthz"} 1"#))

@@ -53,6 +53,7 @@ public struct Configuration: Sendable {
         public var headerTimeout: Duration = .seconds(10)
         public var bodyTimeout: Duration = .seconds(30)
         public var idleTimeout: Duration = .seconds(5)
+        public var sendTimeout: Duration = .seconds(30)
         public var shutdownDeadline: Duration = .seconds(10)
         public var maxConnections = 1024
     }
@@ -155,6 +156,7 @@ public struct Configuration: Sendable {
         server.headerTimeout = http.headerTimeout
         server.bodyTimeout = http.bodyTimeout
         server.idleTimeout = http.idleTimeout
+        server.sendTimeout = http.sendTimeout
         server.shutdownDeadline = http.shutdownDeadline
         server.maxConnections = http.maxConnections
         return server

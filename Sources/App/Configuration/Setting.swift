@@ -59,6 +59,9 @@ extension Setting {
         Setting("http.idle_timeout", "Idle time before a keep-alive connection is closed (default 5s)") { config, value throws(SettingError) in
             config.http.idleTimeout = try parseDuration(value)
         },
+        Setting("http.send_timeout", "Time a response may wait for a client that stops reading (default 30s)") { config, value throws(SettingError) in
+            config.http.sendTimeout = try parseDuration(value)
+        },
         Setting("http.shutdown_deadline", "Time in-flight requests get on SIGTERM (default 10s)") { config, value throws(SettingError) in
             config.http.shutdownDeadline = try parseDuration(value)
         },

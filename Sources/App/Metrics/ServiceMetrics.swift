@@ -52,7 +52,7 @@ public final class ServiceMetrics: HTTPServerObserver, SyncObserver {
     public func bytesSent(_ count: Int) { bytesSentTotal.increment(by: Int64(count)) }
 
     public func requestCompleted(method: HTTPMethod, route: String, status: HTTPStatus, duration: Duration) {
-        let key = RequestKey(method: method.rawValue, route: route, status: status.code)
+        let key = RequestKey(method: method.metricLabel, route: route, status: status.code)
         let (counter, histogram) = requestMetrics.withLock { cache in
             if let cached = cache[key] { return cached }
             let labels = [("method", key.method), ("route", key.route), ("status", String(key.status))]
@@ -65,7 +65,7 @@ public final class ServiceMetrics: HTTPServerObserver, SyncObserver {
             return created
         }
         counter.increment()
-        histogram.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        histogram.recordNanoseconds(Int64(duration.components.seconds) &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000)
     }
 
     /// A webhook delivery and what became of it: accepted, duplicate, unauthorized, unavailable, and (once

@@ -14,4 +14,12 @@ public struct HTTPMethod: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let delete = HTTPMethod("DELETE")
     public static let options = HTTPMethod("OPTIONS")
     public static let connect = HTTPMethod("CONNECT")
+
+    /// The method as a metrics label: the methods of RFC 9110 §9 and PATCH as themselves, any other token as
+    /// `other`, so a client cannot grow a label set by inventing methods.
+    public var metricLabel: String {
+        Self.registered.contains(rawValue) ? rawValue : "other"
+    }
+
+    private static let registered: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]
 }

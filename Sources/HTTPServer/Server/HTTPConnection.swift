@@ -25,7 +25,7 @@ final class HTTPConnection: @unchecked Sendable {
         case closed
     }
 
-    private enum TimerPurpose { case idle, header, body, linger }
+    private enum TimerPurpose { case none, idle, header, body, send, linger }
 
     let descriptor: Int32
     private let context: ServerContext
@@ -246,7 +246,7 @@ final class HTTPConnection: @unchecked Sendable {
                 outboundOffset += sent
                 context.observer.bytesSent(sent)
             } else if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                resumeWriting()
+                blockedOnSend()
                 return
             } else if sent < 0 && errno == EINTR {
                 continue
@@ -255,15 +255,26 @@ final class HTTPConnection: @unchecked Sendable {
                 return
             }
         }
-        outbound.removeAll(keepingCapacity: outbound.capacity <= 64 * 1024)
+        // An idle connection keeps no large buffer: 10,000 idle keep-alive clients must cost little memory.
+        outbound.removeAll(keepingCapacity: outbound.capacity <= 4096)
         outboundOffset = 0
         suspendWriting()
+        if timerPurpose == .send { disarmTimer() }
         if closeWhenFlushed && phase == .handling {
             beginLingeringClose()
         } else if continueWhenFlushed {
             continueWhenFlushed = false
             continueWithNextRequest()
         }
+    }
+
+    /// The socket takes no more bytes: wait for it to drain, but only for `sendTimeout`, and read no further
+    /// requests meanwhile, so a client that never reads costs us one response and a bounded input buffer.
+    private func blockedOnSend() {
+        resumeWriting()
+        guard phase == .handling || phase == .lingering else { return }
+        suspendReading()
+        if timerPurpose != .send { arm(.send, context.configuration.sendTimeout) }
     }
 
     private func resumeWriting() {
@@ -340,6 +351,7 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func disarmTimer() {
+        timerPurpose = .none
         timer.schedule(deadline: .distantFuture)
     }
 
@@ -358,6 +370,9 @@ final class HTTPConnection: @unchecked Sendable {
         case (.header, .awaitingRequest), (.body, .readingBody):
             context.logger.info("request timed out", metadata: ["while": "\(timerPurpose == .body ? "body" : "header")"])
             respondAndClose(HTTPError(.requestTimeout, "request not received in time"))
+        case (.send, _):
+            context.logger.info("client did not read its response in time; closing")
+            close()
         case (.idle, .awaitingRequest), (.linger, .lingering):
             close()
         default:

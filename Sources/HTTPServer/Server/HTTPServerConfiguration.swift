@@ -7,6 +7,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var headerTimeout: Duration = .seconds(10)
     /// Time to receive a body once its head has arrived (→ 408).
     public var bodyTimeout: Duration = .seconds(30)
+    /// Time a response may take to reach the client once its socket stops taking bytes. A client that does not read
+    /// (one pipelining requests without reading the answers) is cut off after it; it also bounds a slow reader.
+    public var sendTimeout: Duration = .seconds(30)
     /// How long a keep-alive connection may sit idle between requests before it is closed.
     public var idleTimeout: Duration = .seconds(5)
     /// Connections served at once; further ones wait in the kernel's backlog rather than exhausting descriptors.

@@ -1,3 +1,4 @@
+import Testing
 import HTTPServer
 import Logging
 import Synchronization
@@ -53,6 +54,7 @@ enum TestRoutes {
             return response
         }
         router.post("/small", bodyLimit: 64) { request in .text("got \(request.body.count)") }
+        router.get("/huge") { _ in HTTPResponse(body: Array(repeating: UInt8(ascii: "x"), count: 1 << 20)) }
         router.get("/big") { _ in .text(String(repeating: "craft-sync ", count: 400)) }
         router.get("/fail") { _ in throw Failure() }
         router.get("/items/:id") { request in .text("item \(request.parameters["id"] ?? "?")") }
@@ -63,4 +65,26 @@ enum TestRoutes {
         }
         return router
     }
+}
+
+/// Signals each closed connection, so a test can wait for the server to cut one off instead of sleeping.
+final class ClosingObserver: HTTPServerObserver {
+    let closed = Gate()
+    func connectionOpened() {}
+    func connectionClosed() { closed.signal() }
+    func bytesReceived(_ count: Int) {}
+    func bytesSent(_ count: Int) {}
+    func requestCompleted(method: HTTPMethod, route: String, status: HTTPStatus, duration: Duration) {}
+}
+
+/// Waits for `gate`, or fails the test after `limit` so that a missing signal cannot hang the suite.
+func waitFor(_ gate: Gate, within limit: Duration, _ what: String) async {
+    let signalled = await withTaskGroup(of: Bool.self) { group in
+        group.addTask { await gate.wait(); return true }
+        group.addTask { try? await Task.sleep(for: limit); return false }
+        let first = await group.next() ?? false
+        group.cancelAll()
+        return first
+    }
+    if !signalled { Issue.record("\(what) did not happen within \(limit)") }
 }
