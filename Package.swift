@@ -57,7 +57,9 @@ let package = Package(
         // `--sanitize=fuzzer`; a plain build produces a binary that does nothing.
         .executableTarget(name: "FuzzHTTPParser", dependencies: ["HTTPServer"]),
 
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Compression"]),
+        // Signals and bounded waits shared by the test targets (no sleeps where a signal exists).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Compression", "TestSupport"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         // Writes events and acknowledges each after commit; the store's crash test SIGKILLs it.
         .executableTarget(name: "StoreCrashWriter", dependencies: ["Store"]),
@@ -67,7 +69,7 @@ let package = Package(
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP"]),
         // Runs the built `craft-sync` executable as separate processes (simulate, serve) and kills them.
         .testTarget(name: "EndToEndTests", dependencies: ["craft-sync", "Store"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "Store", "DevTools", "OutboundHTTP", "Simulators", "SyncEngine"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "TestSupport", "HTTPServer", "Store", "DevTools", "OutboundHTTP", "Simulators", "SyncEngine"]),
     ],
     swiftLanguageModes: [.v6]
 )

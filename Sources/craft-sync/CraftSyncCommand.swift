@@ -144,7 +144,7 @@ struct DemoCommand: AsyncParsableCommand {
             logs: .standardError
         ) { _, logger in
             // Line by line even into a pipe, so a script can wait for "Still running".
-            try await Demo.run(keepRunning: keepRunning, print: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }, logger: logger)
+            try await Demo.run(keepRunning: keepRunning, print: { line in StandardStream.print(line + "\n") }, logger: logger)
         }
     }
 }

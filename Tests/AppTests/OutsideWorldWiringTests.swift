@@ -69,7 +69,7 @@ struct OutsideWorldWiringTests {
         configuration.devTool.kind = .jira
         configuration.devTool.token = Secret("jira_token_secret_987")
         configuration.admin.token = Secret("admin_token_secret_555")
-        var handler = JSONLogHandler(label: "test", output: output)
+        var handler = LineLogHandler(label: "test", output: output)
         handler.logLevel = .trace
         let logger = Logger(label: "test", factory: { _ in handler })
         let app = try Application(configuration: configuration, logger: logger)

@@ -33,7 +33,7 @@ struct WebhookRouteTests {
         configuration.devTool.previousWebhookSecret = previousSecret.map(Secret.init)
         configuration.admin.token = adminToken.map(Secret.init)
         let logs = LogOutput.memory()
-        let logger = Logger(label: "test", factory: { JSONLogHandler(label: $0, output: logs) })
+        let logger = Logger(label: "test", factory: { LineLogHandler(label: $0, output: logs) })
         let app = try Application(configuration: configuration, logger: logger)
         return Service(simulators: simulators, app: app, port: try app.start(), logs: logs)
     }

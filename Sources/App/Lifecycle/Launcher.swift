@@ -26,14 +26,16 @@ public enum Launcher {
         for warning in loaded.warnings { logger.warning("\(warning)") }
         do {
             try await body(loaded.configuration, logger)
+            logs.flush()
         } catch {
             logger.critical("\(error)")
+            logs.flush()
             fail("\(error)")
         }
     }
 
     private static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("craft-sync: \(message)\n".utf8))
+        StandardStream.print("craft-sync: \(message)\n", to: STDERR_FILENO)
         exit(1)
     }
 }

@@ -5,12 +5,7 @@ public enum LoggingSetup {
     public static func bootstrap(_ settings: Configuration.LogSettings, output: LogOutput = .standardOutput) {
         let level = Logger.Level(rawValue: settings.level) ?? .info
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler
-            switch settings.format {
-            case .json: handler = JSONLogHandler(label: label, output: output)
-            case .text:
-                handler = output === LogOutput.standardError ? StreamLogHandler.standardError(label: label) : StreamLogHandler.standardOutput(label: label)
-            }
+            var handler = LineLogHandler(label: label, output: output, format: settings.format)
             handler.logLevel = level
             return handler
         }

@@ -12,6 +12,8 @@ public final class ServiceMetrics: HTTPServerObserver, SyncObserver {
     private let openConnections: Gauge
     private let bytesReceivedTotal: Counter
     private let bytesSentTotal: Counter
+    private let logLinesDropped: Counter
+    private let reportedLogDrops = Mutex(0)
     /// Request counters and histograms by label set, cached: the registry's lookup takes a lock and builds a key.
     private let requestMetrics = Mutex<[RequestKey: (Counter, DurationHistogram)]>([:])
 
@@ -41,6 +43,8 @@ public final class ServiceMetrics: HTTPServerObserver, SyncObserver {
             descriptor: .init(metricName: "http_received_bytes", unitName: "total", helpText: "Bytes read from clients"))
         bytesSentTotal = registry.makeCounter(
             descriptor: .init(metricName: "http_sent_bytes", unitName: "total", helpText: "Bytes written to clients"))
+        logLinesDropped = registry.makeCounter(
+            descriptor: .init(metricName: "log_dropped_lines", unitName: "total", helpText: "Log lines dropped because the log consumer stalled or failed"))
         registry.makeGauge(
             descriptor: .init(metricName: "process_start_time", unitName: "seconds", helpText: "Start time of the process since the Unix epoch in seconds")
         ).set(startTime.timeIntervalSince1970)
@@ -131,6 +135,12 @@ public final class ServiceMetrics: HTTPServerObserver, SyncObserver {
 
     /// The exposition text (Prometheus text format 0.0.4).
     public func exposition() -> [UInt8] {
-        registry.emitToBuffer()
+        let dropped = LogOutput.droppedLines
+        let newlyDropped = reportedLogDrops.withLock { reported in
+            defer { reported = max(reported, dropped) }
+            return dropped - reported
+        }
+        if newlyDropped > 0 { logLinesDropped.increment(by: Int64(newlyDropped)) }
+        return registry.emitToBuffer()
     }
 }

@@ -2,6 +2,7 @@ import Testing
 import HTTPServer
 import Logging
 import Synchronization
+import TestSupport
 
 /// Starts a server on an ephemeral loopback port, runs `body` with that port, and shuts the server down.
 func withServer<T>(
@@ -23,22 +24,6 @@ func withServer<T>(
     } catch {
         await server.shutdown()
         throw error
-    }
-}
-
-/// A one-shot signal between a test and a handler: `wait()` returns once `signal()` has been called.
-final class Gate: Sendable {
-    private let stream: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
-
-    init() {
-        (stream, continuation) = AsyncStream.makeStream()
-    }
-
-    func signal() { continuation.yield(()) }
-
-    func wait() async {
-        for await _ in stream { return }
     }
 }
 
@@ -75,16 +60,4 @@ final class ClosingObserver: HTTPServerObserver {
     func bytesReceived(_ count: Int) {}
     func bytesSent(_ count: Int) {}
     func requestCompleted(method: HTTPMethod, route: String, status: HTTPStatus, duration: Duration) {}
-}
-
-/// Waits for `gate`, or fails the test after `limit` so that a missing signal cannot hang the suite.
-func waitFor(_ gate: Gate, within limit: Duration, _ what: String) async {
-    let signalled = await withTaskGroup(of: Bool.self) { group in
-        group.addTask { await gate.wait(); return true }
-        group.addTask { try? await Task.sleep(for: limit); return false }
-        let first = await group.next() ?? false
-        group.cancelAll()
-        return first
-    }
-    if !signalled { Issue.record("\(what) did not happen within \(limit)") }
 }
