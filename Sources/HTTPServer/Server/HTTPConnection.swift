@@ -346,8 +346,7 @@ final class HTTPConnection: @unchecked Sendable {
 
     private func arm(_ purpose: TimerPurpose, _ duration: Duration) {
         timerPurpose = purpose
-        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        timer.schedule(deadline: .now() + .nanoseconds(Int(nanoseconds)))
+        timer.schedule(deadline: .now() + duration.dispatchInterval)
     }
 
     private func disarmTimer() {

@@ -17,6 +17,8 @@ public final class HTTPServer: Sendable {
         var shuttingDown = false
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
         var port: Int?
+        /// `maxConnections` as it fits the descriptor limit, set by `start()`.
+        var maxConnections = 1
     }
 
     private let context: ServerContext
@@ -43,6 +45,13 @@ public final class HTTPServer: Sendable {
     @discardableResult
     public func start() throws(SocketError) -> Int {
         let configuration = context.configuration
+        let fitted = DescriptorLimit.fit(maxConnections: configuration.maxConnections)
+        if fitted.lowered {
+            context.logger.warning(
+                "the open-file limit is too low for http.max_connections; serving fewer connections at once",
+                metadata: ["max_connections": "\(fitted.requested)", "serving": "\(fitted.maxConnections)",
+                    "open_file_limit": "\(fitted.softLimit)", "fix": "raise the limit (ulimit -n, LimitNOFILE=, --ulimit nofile=)"])
+        }
         let listener = try Socket.listen(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
         let port: Int
         do {
@@ -59,6 +68,7 @@ public final class HTTPServer: Sendable {
             source.resume()
             $0.acceptSource = source
             $0.port = port
+            $0.maxConnections = fitted.maxConnections
         }
         context.logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
         return port
@@ -101,7 +111,7 @@ public final class HTTPServer: Sendable {
     private func acceptPending(_ listener: Int32) {
         while true {
             let atCapacity = state.withLock { state in
-                guard state.connections.count >= context.configuration.maxConnections else { return false }
+                guard state.connections.count >= state.maxConnections else { return false }
                 // Leave further clients in the kernel's backlog until a connection closes.
                 if !state.acceptSuspended, let source = state.acceptSource {
                     state.acceptSuspended = true
@@ -122,16 +132,17 @@ public final class HTTPServer: Sendable {
                 return
             }
             let loop = loops[nextLoop.add(1, ordering: .relaxed).oldValue % loops.count]
-            let connection = HTTPConnection(descriptor: descriptor, context: context, loop: loop) { [weak self] closed in
-                self?.connectionClosed(closed)
-            }
-            // A connection accepted while shutdown began must not outlive it unseen.
-            let accepted = state.withLock { state -> Bool in
-                guard !state.shuttingDown else { return false }
+            // A connection accepted while shutdown began is closed at once. It is checked before the connection (and
+            // its Dispatch sources) exist: releasing a source that was never resumed aborts the process.
+            let connection = state.withLock { state -> HTTPConnection? in
+                guard !state.shuttingDown else { return nil }
+                let connection = HTTPConnection(descriptor: descriptor, context: context, loop: loop) { [weak self] closed in
+                    self?.connectionClosed(closed)
+                }
                 state.connections[ObjectIdentifier(connection)] = connection
-                return true
+                return connection
             }
-            guard accepted else {
+            guard let connection else {
                 Glibc.close(descriptor)
                 return
             }
@@ -148,9 +159,9 @@ public final class HTTPServer: Sendable {
             return true
         }
         guard paused else { return }
-        acceptQueue.asyncAfter(deadline: .now() + .milliseconds(Int(duration.components.attoseconds / 1_000_000_000_000_000))) { [weak self] in
+        acceptQueue.asyncAfter(deadline: .now() + duration.dispatchInterval) { [weak self] in
             self?.state.withLock { state in
-                guard state.acceptSuspended, !state.shuttingDown, state.connections.count < (self?.context.configuration.maxConnections ?? 0),
+                guard state.acceptSuspended, !state.shuttingDown, state.connections.count < state.maxConnections,
                     let source = state.acceptSource
                 else { return }
                 state.acceptSuspended = false

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import HTTPServer
 
@@ -105,5 +108,28 @@ struct LimitsAndTimeoutTests {
             #expect(try await client.readResponse().status == 413)
             try await client.expectClosed()
         }
+    }
+}
+
+@Suite("The connection cap fits the open-file limit")
+struct DescriptorLimitTests {
+    @Test("a cap the hard limit cannot hold is lowered to fit, with room kept for the process's own files")
+    func capLoweredToFit() {
+        var limit = rlimit()
+        #expect(getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0)
+        let hard = Int(clamping: limit.rlim_max)
+        let outcome = DescriptorLimit.fit(maxConnections: Int.max)
+        #expect(outcome.lowered)
+        #expect(outcome.maxConnections <= outcome.softLimit - DescriptorLimit.reserved)
+        // The soft limit was raised as far as allowed (an unlimited hard limit cannot be reached).
+        if limit.rlim_max != rlim_t.max { #expect(outcome.softLimit == hard) }
+        #expect(outcome.softLimit >= Int(clamping: limit.rlim_cur))
+    }
+
+    @Test("a cap that fits is kept")
+    func capKept() {
+        let outcome = DescriptorLimit.fit(maxConnections: 16)
+        #expect(!outcome.lowered)
+        #expect(outcome.maxConnections == 16)
     }
 }
