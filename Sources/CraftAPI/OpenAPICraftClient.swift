@@ -33,11 +33,20 @@ final class OpenAPICraftClient: CraftClient {
                 transport.url("workspace/\(workspaceID)/items", query: query), as: Page.self,
                 operation: "Craft.io: list items in '\(status)' (page \(page))")
             items += result.items
-            let totalPages = Int(result.metadata?.totalPages ?? 1)
+            let totalPages = Self.pageCount(result.metadata?.totalPages)
             // Stop on the last page, and on an empty page whatever the metadata claims.
             if page >= totalPages || result.items.isEmpty { return items }
             page += 1
         }
+    }
+
+    /// The most pages one listing follows. `totalPages` comes from the server as a JSON number: `Int(1e300)` would
+    /// trap, and a huge count would loop for ever on a server that keeps answering.
+    static let maxPages = 10_000
+
+    static func pageCount(_ reported: Double?) -> Int {
+        guard let reported, reported.isFinite, reported >= 1 else { return 1 }
+        return Int(min(reported.rounded(.up), Double(maxPages)))
     }
 
     func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem {

@@ -42,14 +42,17 @@ public enum RetryDecision: Sendable, Equatable {
 
 /// Parses `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP-date.
 public enum RetryAfter {
+    static let maxSeconds = 86_400
+
     public static func parse(_ value: String?, now: Date) -> Duration? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if let seconds = Int(value), seconds >= 0 { return .seconds(seconds) }
+        // Range-checked: the server's number is capped at a day (longer waits are not waited for in-line anyway).
+        if value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) { return .seconds(min(Int(value) ?? Int.max, maxSeconds)) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: value) else { return nil }
-        return .milliseconds(max(0, Int64(date.timeIntervalSince(now) * 1000)))
+        return .milliseconds(Int64(min(max(0, date.timeIntervalSince(now)), Double(maxSeconds)) * 1000))
     }
 }

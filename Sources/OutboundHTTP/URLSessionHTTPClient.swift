@@ -2,17 +2,24 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Synchronization
 
-/// The production `HTTPClient`: Foundation's URLSession with connect and request timeouts and a User-Agent.
+/// The production `HTTPClient`: Foundation's URLSession with connect and request timeouts and a User-Agent, and
+/// three guards a remote server cannot talk its way past:
+/// - a response body larger than `maxResponseBytes` is cut off and reported, never buffered whole;
+/// - a redirect to another scheme, host or port is not followed, so `Authorization`, `x-api-key` and
+///   `x-craft-api-key` never reach a host they were not meant for; the 3xx comes back as the answer;
+/// - a plain `http` URL is refused unless its host is this machine (`OutboundURLPolicy`).
 public final class URLSessionHTTPClient: HTTPClient {
     private let session: URLSession
     private let userAgent: String
+    private let tasks: TaskRegistry
 
     /// `maxConnectionsPerHost` bounds parallel calls to one host; it must not be below the intake concurrency
     /// (URLSession's default is 6).
     public init(
         requestTimeout: TimeInterval = 30, resourceTimeout: TimeInterval = 120, maxConnectionsPerHost: Int = 16,
-        userAgent: String = "craft-sync/0.1"
+        maxResponseBytes: Int = 32 << 20, userAgent: String = "craft-sync/0.1"
     ) {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpMaximumConnectionsPerHost = maxConnectionsPerHost
@@ -20,34 +27,151 @@ public final class URLSessionHTTPClient: HTTPClient {
         configuration.timeoutIntervalForResource = resourceTimeout
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
-        session = URLSession(configuration: configuration)
+        tasks = TaskRegistry(maxResponseBytes: maxResponseBytes)
+        session = URLSession(configuration: configuration, delegate: tasks, delegateQueue: nil)
         self.userAgent = userAgent
     }
 
+    deinit { session.invalidateAndCancel() }
+
     public func send(_ request: OutboundRequest) async throws(OutboundError) -> OutboundResponse {
+        if let refusal = OutboundURLPolicy.refusal(for: request.url) {
+            throw .transport(operation: request.operation, reason: refusal)
+        }
         var urlRequest = URLRequest(url: request.url)
         urlRequest.httpMethod = request.method
         urlRequest.httpBody = request.body
         urlRequest.setValue(userAgent, forHTTPHeaderField: "User-Agent")
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
-        do {
-            let (data, response) = try await session.data(for: urlRequest)
-            guard let http = response as? HTTPURLResponse else {
-                throw OutboundError.transport(operation: request.operation, reason: "not an HTTP response")
-            }
+        let outcome = await tasks.run(session.dataTask(with: urlRequest))
+        switch outcome {
+        case .response(let http, let body):
             var headers: [String: String] = [:]
             for (name, value) in http.allHeaderFields {
                 if let name = name as? String, let value = value as? String { headers[name] = value }
             }
-            return OutboundResponse(status: http.statusCode, headers: headers, body: data)
-        } catch let error as OutboundError {
-            throw error
-        } catch is CancellationError {
+            return OutboundResponse(status: http.statusCode, headers: headers, body: body)
+        case .tooLarge(let limit):
+            throw .transport(operation: request.operation, reason: "response body larger than \(limit) bytes; refused")
+        case .cancelled:
             throw .cancelled(operation: request.operation)
-        } catch {
+        case .failed(let error):
             // URLError's description names the URL, never headers; keep only its code and message.
             let reason = (error as? URLError).map { "URLError \($0.code.rawValue): \($0.localizedDescription)" } ?? "\(error)"
             throw .transport(operation: request.operation, reason: reason)
         }
+    }
+}
+
+/// Which URLs outbound calls may use. Credentials travel in headers, so they must not cross the network in clear.
+public enum OutboundURLPolicy {
+    /// Nil when `url` may be called; otherwise why not, in words that say what to change.
+    public static func refusal(for url: URL) -> String? {
+        switch url.scheme?.lowercased() {
+        case "https": return nil
+        case "http" where isLoopback(url.host): return nil
+        case "http": return "plain http to \(url.host ?? "?") would send credentials in clear; use https (http is allowed only to this machine)"
+        default: return "unsupported URL scheme '\(url.scheme ?? "")'; use https"
+        }
+    }
+
+    static func isLoopback(_ host: String?) -> Bool {
+        guard let host = host?.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]")) else { return false }
+        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}
+
+/// The session's delegate: collects each task's body up to the cap, refuses cross-origin redirects, and resumes
+/// the waiting caller once the task ends.
+///
+/// `@unchecked Sendable` is safe: its only mutable state is `state`, a `Mutex`.
+private final class TaskRegistry: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    enum Outcome {
+        case response(HTTPURLResponse, Data)
+        case tooLarge(limit: Int)
+        case cancelled
+        case failed(any Error)
+    }
+
+    private struct Pending {
+        var continuation: CheckedContinuation<Outcome, Never>
+        var body = Data()
+        var tooLarge = false
+    }
+
+    private let maxResponseBytes: Int
+    private let state = Mutex<[Int: Pending]>([:])
+
+    init(maxResponseBytes: Int) {
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    func run(_ task: URLSessionDataTask) async -> Outcome {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                state.withLock { $0[task.taskIdentifier] = Pending(continuation: continuation) }
+                task.resume()
+            }
+        } onCancel: {
+            task.cancel()
+        }
+    }
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
+        // A declared length over the cap is refused before any of the body is read.
+        let declared = response.expectedContentLength
+        if declared > Int64(maxResponseBytes) {
+            state.withLock { $0[dataTask.taskIdentifier]?.tooLarge = true }
+            completionHandler(.cancel)
+            return
+        }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let overflow = state.withLock { pending -> Bool in
+            guard var entry = pending[dataTask.taskIdentifier] else { return false }
+            guard data.count <= maxResponseBytes - entry.body.count else {
+                entry.tooLarge = true
+                entry.body = Data()
+                pending[dataTask.taskIdentifier] = entry
+                return true
+            }
+            entry.body.append(data)
+            pending[dataTask.taskIdentifier] = entry
+            return false
+        }
+        if overflow { dataTask.cancel() }
+    }
+
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
+        // Following a redirect to another origin would carry the credential headers there; answering nil hands
+        // the 3xx itself to the caller, who reports it.
+        let from = task.originalRequest?.url
+        let to = request.url
+        let sameOrigin = from?.scheme?.lowercased() == to?.scheme?.lowercased()
+            && from?.host?.lowercased() == to?.host?.lowercased() && from?.port == to?.port
+        completionHandler(sameOrigin ? request : nil)
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        guard let entry = state.withLock({ $0.removeValue(forKey: task.taskIdentifier) }) else { return }
+        let outcome: Outcome
+        if entry.tooLarge {
+            outcome = .tooLarge(limit: maxResponseBytes)
+        } else if let error {
+            outcome = (error as? URLError)?.code == .cancelled ? .cancelled : .failed(error)
+        } else if let http = task.response as? HTTPURLResponse {
+            outcome = .response(http, entry.body)
+        } else {
+            outcome = .failed(URLError(.badServerResponse))
+        }
+        entry.continuation.resume(returning: outcome)
     }
 }

@@ -52,6 +52,16 @@ struct ConfigurationTests {
         #expect(error.description.hasPrefix("\(file):3: unknown setting 'http.header_timout'"))
     }
 
+    @Test("a plain-http base URL to another machine is refused at start: the key would cross the network in clear")
+    func plainHTTPRefused() throws {
+        let error = try #require(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(file: nil, environment: ["CRAFT_SYNC_CRAFT_BASE_URL": "http://api.craft.io"])
+        }
+        #expect(error.message.contains("use https"))
+        let local = try ConfigurationLoader.load(file: nil, environment: ["CRAFT_SYNC_CRAFT_BASE_URL": "http://127.0.0.1:9000"])
+        #expect(local.configuration.craft.baseURL == "http://127.0.0.1:9000")
+    }
+
     @Test("a bad value says which setting, where, and what was expected")
     func badValue() throws {
         let file = try temporaryFile("craft:\n  base_url: ftp://example.com\n")

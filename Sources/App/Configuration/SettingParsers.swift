@@ -1,4 +1,5 @@
 import Foundation
+import OutboundHTTP
 
 /// Parsers for setting values. Each error message says what was expected, never echoing a secret.
 extension Setting {
@@ -55,6 +56,7 @@ extension Setting {
         guard let url = URL(string: trimmed), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
             throw SettingError("expected an http(s) URL such as https://api.craft.io")
         }
+        if let refusal = OutboundURLPolicy.refusal(for: url) { throw SettingError(refusal) }
         return trimmed.hasSuffix("/") ? String(trimmed.dropLast()) : trimmed
     }
 
