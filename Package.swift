@@ -26,8 +26,10 @@ let package = Package(
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "Compression", dependencies: ["CZlib"]),
+        // epoll and eventfd, which Swift's Glibc module does not export (an empty module elsewhere).
+        .target(name: "CEpoll"),
         .target(name: "HTTPServer", dependencies: [
-            "Compression",
+            "Compression", "CEpoll",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Store", dependencies: [

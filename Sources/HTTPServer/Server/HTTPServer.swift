@@ -7,13 +7,19 @@ import Dispatch
 import Logging
 import Synchronization
 
-/// An HTTP/1.1 server on POSIX sockets and Dispatch: one listening socket watched by a read source,
-/// each connection driven by its own sources on its own serial queue (no thread per connection).
+/// An HTTP/1.1 server on POSIX sockets: one listening socket watched by a Dispatch read source, each connection
+/// on one of a few event queues (one per core; epoll or Dispatch sources, see `IOBackend`), no thread per
+/// connection.
 public final class HTTPServer: Sendable {
+    private struct Open {
+        var channel: SocketChannel
+        var queue: any EventQueue
+    }
+
     private struct State {
         var acceptSource: (any DispatchSourceRead)?
         var acceptSuspended = false
-        var connections: [ObjectIdentifier: HTTPConnection] = [:]
+        var connections: [ObjectIdentifier: Open] = [:]
         var shuttingDown = false
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
         var port: Int?
@@ -24,8 +30,8 @@ public final class HTTPServer: Sendable {
     private let context: ServerContext
     private let state = Mutex(State())
     private let acceptQueue = DispatchQueue(label: "craft-sync.http.accept")
-    private let loops: [EventLoop]
-    private let nextLoop = Atomic<Int>(0)
+    private let queues: [any EventQueue]
+    private let nextQueue = Atomic<Int>(0)
 
     public init(
         configuration: HTTPServerConfiguration, responder: any HTTPResponder,
@@ -33,7 +39,12 @@ public final class HTTPServer: Sendable {
     ) {
         context = ServerContext(configuration: configuration, responder: responder, observer: observer, logger: logger)
         let count = configuration.eventLoops ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        loops = (0..<count).map(EventLoop.init)
+        queues = (0..<count).map { index -> any EventQueue in
+            #if os(Linux)
+            if configuration.ioBackend == .epoll { return EpollEventQueue(index: index) }
+            #endif
+            return DispatchEventQueue(index: index)
+        }
     }
 
     public var configuration: HTTPServerConfiguration { context.configuration }
@@ -57,14 +68,14 @@ public final class HTTPServer: Sendable {
         do {
             port = try Socket.localPort(listener)
         } catch {
-            Glibc.close(listener)
+            System.close(listener)
             throw error
         }
         let acceptQueue = acceptQueue
         state.withLock {
             let source = DispatchSource.makeReadSource(fileDescriptor: listener, queue: acceptQueue)
             source.setEventHandler { [weak self] in self?.acceptPending(listener) }
-            source.setCancelHandler { Glibc.close(listener) }
+            source.setCancelHandler { System.close(listener) }
             source.resume()
             $0.acceptSource = source
             $0.port = port
@@ -77,7 +88,7 @@ public final class HTTPServer: Sendable {
     /// Stops accepting, lets in-flight requests finish (closing their connections after the response),
     /// closes idle connections, and returns once every connection is closed or the deadline has passed.
     public func shutdown() async {
-        let connections = state.withLock { state -> [HTTPConnection] in
+        let connections = state.withLock { state -> [Open] in
             guard !state.shuttingDown else { return [] }
             state.shuttingDown = true
             if let source = state.acceptSource {
@@ -87,12 +98,18 @@ public final class HTTPServer: Sendable {
             state.acceptSource = nil
             return Array(state.connections.values)
         }
-        for connection in connections { connection.beginShutdown() }
+        for open in connections {
+            let channel = open.channel
+            open.queue.execute { channel.connection?.beginShutdown() }
+        }
         let deadline = context.configuration.shutdownDeadline
         let forceClose = Task {
             try await Task.sleep(for: deadline)
             self.context.logger.warning("shutdown deadline passed; closing connections with requests in flight")
-            for connection in self.state.withLock({ Array($0.connections.values) }) { connection.forceClose() }
+            for open in self.state.withLock({ Array($0.connections.values) }) {
+                let channel = open.channel
+                open.queue.execute { channel.connection?.forceClose() }
+            }
         }
         await withCheckedContinuation { continuation in
             let drained = state.withLock { state in
@@ -103,6 +120,7 @@ public final class HTTPServer: Sendable {
             if drained { continuation.resume() }
         }
         forceClose.cancel()
+        for queue in queues { queue.stop() }
         context.logger.info("server stopped")
     }
 
@@ -131,23 +149,31 @@ public final class HTTPServer: Sendable {
                 pauseAccepting(for: .milliseconds(100))
                 return
             }
-            let loop = loops[nextLoop.add(1, ordering: .relaxed).oldValue % loops.count]
-            // A connection accepted while shutdown began is closed at once. It is checked before the connection (and
-            // its Dispatch sources) exist: releasing a source that was never resumed aborts the process.
-            let connection = state.withLock { state -> HTTPConnection? in
+            let queue = queues[nextQueue.add(1, ordering: .relaxed).oldValue % queues.count]
+            // A connection accepted while shutdown began is closed at once, before anything watches it.
+            let channel = state.withLock { state -> SocketChannel? in
                 guard !state.shuttingDown else { return nil }
-                let connection = HTTPConnection(descriptor: descriptor, context: context, loop: loop) { [weak self] closed in
-                    self?.connectionClosed(closed)
+                let channel = SocketChannel(descriptor: descriptor, observer: self.context.observer) { [weak self] id in
+                    self?.connectionClosed(id)
                 }
-                state.connections[ObjectIdentifier(connection)] = connection
-                return connection
+                state.connections[ObjectIdentifier(channel)] = Open(channel: channel, queue: queue)
+                return channel
             }
-            guard let connection else {
-                Glibc.close(descriptor)
+            guard let channel else {
+                System.close(descriptor)
                 return
             }
+            let context = context
             context.observer.connectionOpened()
-            connection.start()
+            queue.execute {
+                channel.open(on: queue) { io in
+                    HTTPConnection(context: context, io: io) { head, body, bodyLimit, requestID, completion in
+                        queue.run {
+                            completion(await context.respond(to: head, body: body, bodyLimit: bodyLimit, requestID: requestID))
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -170,10 +196,10 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    private func connectionClosed(_ connection: HTTPConnection) {
+    private func connectionClosed(_ id: ObjectIdentifier) {
         context.observer.connectionClosed()
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.connections[ObjectIdentifier(connection)] = nil
+            state.connections[id] = nil
             if state.acceptSuspended && !state.shuttingDown, let source = state.acceptSource {
                 state.acceptSuspended = false
                 source.resume()

@@ -15,8 +15,10 @@ public struct HTTPServerConfiguration: Sendable {
     /// Connections served at once; further ones wait in the kernel's backlog rather than exhausting descriptors.
     public var maxConnections = 1024
     public var backlog: Int32 = 512
-    /// Serial queues the connections are spread over; nil means one per online core.
+    /// Event queues the connections are spread over; nil means one per online core.
     public var eventLoops: Int?
+    /// How readiness reaches the connections: one epoll loop per queue (Linux), or Dispatch sources.
+    public var ioBackend = IOBackend.platformDefault
     /// Responses with larger bodies are gzip-compressed when the client accepts it.
     public var compressionThreshold = 1024
     /// How long a graceful shutdown waits for in-flight requests before closing their connections.
@@ -25,5 +27,21 @@ public struct HTTPServerConfiguration: Sendable {
     public init(host: String = "0.0.0.0", port: Int = 8080) {
         self.host = host
         self.port = port
+    }
+}
+
+/// How the server learns that a socket can be read or written.
+public enum IOBackend: String, Sendable, CaseIterable {
+    /// One `epoll` loop per event queue, on a thread taken from Dispatch (Linux only).
+    case epoll
+    /// Dispatch read, write and timer sources on serial queues (every platform).
+    case dispatch
+
+    public static var platformDefault: IOBackend {
+        #if os(Linux)
+        .epoll
+        #else
+        .dispatch
+        #endif
     }
 }

@@ -1,0 +1,1 @@
+// Everything is in the header; the target needs one source file.
