@@ -197,7 +197,7 @@ public final class HTTPServer: Sendable {
     }
 
     private func connectionClosed(_ id: ObjectIdentifier) {
-        context.observer.connectionClosed()
+        defer { context.observer.connectionClosed() }  // after the bookkeeping, so observers see it done
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.connections[id] = nil
             if state.acceptSuspended && !state.shuttingDown, let source = state.acceptSource {
