@@ -54,6 +54,7 @@ public struct Configuration: Sendable {
         public var bodyTimeout: Duration = .seconds(30)
         public var idleTimeout: Duration = .seconds(5)
         public var sendTimeout: Duration = .seconds(30)
+        public var ioBackend = IOBackend.platformDefault
         public var shutdownDeadline: Duration = .seconds(10)
         public var maxConnections = 1024
     }
@@ -157,6 +158,7 @@ public struct Configuration: Sendable {
         server.bodyTimeout = http.bodyTimeout
         server.idleTimeout = http.idleTimeout
         server.sendTimeout = http.sendTimeout
+        server.ioBackend = http.ioBackend
         server.shutdownDeadline = http.shutdownDeadline
         server.maxConnections = http.maxConnections
         return server

@@ -62,6 +62,12 @@ extension Setting {
         Setting("http.send_timeout", "Time a response may wait for a client that stops reading (default 30s)") { config, value throws(SettingError) in
             config.http.sendTimeout = try parseDuration(value)
         },
+        Setting("http.io_backend", "How sockets are watched: epoll (Linux default) or dispatch") { config, value throws(SettingError) in
+            config.http.ioBackend = try parseChoice(value)
+            #if !os(Linux)
+            if config.http.ioBackend == .epoll { throw SettingError("epoll exists on Linux only; use dispatch") }
+            #endif
+        },
         Setting("http.shutdown_deadline", "Time in-flight requests get on SIGTERM (default 10s)") { config, value throws(SettingError) in
             config.http.shutdownDeadline = try parseDuration(value)
         },
