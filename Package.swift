@@ -26,10 +26,10 @@ let package = Package(
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "Compression", dependencies: ["CZlib"]),
-        // epoll and eventfd, which Swift's Glibc module does not export (an empty module elsewhere).
-        .target(name: "CEpoll"),
+        // epoll, eventfd and mallopt, which Swift's Glibc module does not export (an empty module elsewhere).
+        .target(name: "CLinux"),
         .target(name: "HTTPServer", dependencies: [
-            "Compression", "CEpoll",
+            "Compression", "CLinux",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Store", dependencies: [
@@ -45,7 +45,7 @@ let package = Package(
         ]),
         .target(name: "Simulators", dependencies: ["HTTPServer", "CraftAPI", "DevTools", "OutboundHTTP"]),
         .target(name: "App", dependencies: [
-            "HTTPServer", "Store", "Compression", "OutboundHTTP", "CraftAPI", "DevTools", "SyncEngine", "Simulators",
+            "HTTPServer", "CLinux", "Store", "Compression", "OutboundHTTP", "CraftAPI", "DevTools", "SyncEngine", "Simulators",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Prometheus", package: "swift-prometheus"),

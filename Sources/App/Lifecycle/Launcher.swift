@@ -2,6 +2,9 @@
 import Glibc
 #endif
 import Foundation
+#if os(Linux)
+import CLinux
+#endif
 import Logging
 
 /// The common start of every command: load the configuration, set up logging, run, and turn a failure into
@@ -15,6 +18,11 @@ public enum Launcher {
     ) async throws {
         // A vanished peer must cost an EPIPE, not the process (writes also pass MSG_NOSIGNAL).
         signal(SIGPIPE, SIG_IGN)
+        #if os(Linux)
+        // Large request bodies (up to 25 MiB) are rare: give them mappings of their own so that their memory goes
+        // back to the system when they are done, instead of staying as heap the soak test saw grow to 170 MB.
+        _ = clinux_fix_mmap_threshold(256 * 1024)
+        #endif
         let loaded: ConfigurationLoader.Result
         do {
             loaded = try load()

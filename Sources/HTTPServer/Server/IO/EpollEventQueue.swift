@@ -1,5 +1,5 @@
 #if os(Linux)
-import CEpoll
+import CLinux
 import Dispatch
 import Glibc
 import Synchronization

@@ -1,7 +1,8 @@
-// epoll and eventfd for the Linux event queue; Swift's Glibc module does not export them.
-#ifndef CEPOLL_H
-#define CEPOLL_H
+// Linux interfaces Swift's Glibc module does not export: epoll and eventfd for the event queue, and mallopt.
+#ifndef CLINUX_H
+#define CLINUX_H
 #ifdef __linux__
+#include <malloc.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
@@ -12,5 +13,10 @@ static inline int cepoll_control(int epoll, int operation, int descriptor, unsig
     return epoll_ctl(epoll, operation, descriptor, &event);
 }
 static inline int cepoll_event_descriptor(const struct epoll_event *event) { return event->data.fd; }
+
+// Allocations of at least `bytes` get their own mapping, returned to the system when freed. glibc otherwise raises
+// this threshold after the first large free (up to 32 MiB), so one 25 MiB webhook body leaves its memory in the
+// heap for good.
+static inline int clinux_fix_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }
 #endif
 #endif
