@@ -27,7 +27,11 @@ router.post("/ingest") { request in
 }
 var logger = Logger(label: "bench")
 logger.logLevel = .warning
-let server = HTTPServer(
-    configuration: HTTPServerConfiguration(host: "127.0.0.1", port: port), responder: router, logger: logger)
+var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: port)
+// The same variable `serve` reads, so both backends can be measured side by side.
+if let backend = ProcessInfo.processInfo.environment["CRAFT_SYNC_HTTP_IO_BACKEND"].flatMap(IOBackend.init(rawValue:)) {
+    configuration.ioBackend = backend
+}
+let server = HTTPServer(configuration: configuration, responder: router, logger: logger)
 try server.start()
 while true { try await Task.sleep(for: .seconds(3600)) }

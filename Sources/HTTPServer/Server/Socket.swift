@@ -27,7 +27,7 @@ enum Socket {
         var hints = addrinfo()
         hints.ai_flags = AI_PASSIVE
         hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_socktype = System.streamSocket
         var results: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host.isEmpty ? nil : host, String(port), &hints, &results)
         guard status == 0, let first = results else {
@@ -35,8 +35,9 @@ enum Socket {
         }
         defer { freeaddrinfo(results) }
 
-        let descriptor = socket(first.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let descriptor = socket(first.pointee.ai_family, System.streamSocket | System.closeOnExecFlag, 0)
         guard descriptor >= 0 else { throw SocketError("socket") }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         do throws(SocketError) {
             // SO_REUSEADDR: a restart must not wait for the previous process's TIME_WAIT sockets.
             try setOption(descriptor, SOL_SOCKET, SO_REUSEADDR, 1)
@@ -47,7 +48,7 @@ enum Socket {
             guard bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
                 throw SocketError("bind(\(host):\(port))")
             }
-            guard Glibc.listen(descriptor, backlog) == 0 else { throw SocketError("listen") }
+            guard System.listen(descriptor, backlog) == 0 else { throw SocketError("listen") }
             try setNonBlocking(descriptor)
             return descriptor
         } catch {
@@ -74,7 +75,7 @@ enum Socket {
 
     /// Accepts one pending connection, already non-blocking; nil when none is waiting.
     static func accept(_ listener: Int32) throws(SocketError) -> Int32? {
-        let descriptor = Glibc.accept(listener, nil, nil)
+        let descriptor = System.accept(listener)
         if descriptor < 0 {
             switch errno {
             case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED: return nil
@@ -88,6 +89,10 @@ enum Socket {
             close(descriptor)
             throw error
         }
+        #if canImport(Darwin)
+        // Darwin has no MSG_NOSIGNAL: a vanished peer must cost EPIPE, not SIGPIPE.
+        try? setOption(descriptor, SOL_SOCKET, SO_NOSIGPIPE, 1)
+        #endif
         // Responses are written whole; Nagle's algorithm would only delay the last segment.
         try? setOption(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
         return descriptor

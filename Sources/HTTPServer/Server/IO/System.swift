@@ -15,6 +15,31 @@ enum System {
         #endif
     }
 
+    #if canImport(Glibc)
+    static let streamSocket = Int32(SOCK_STREAM.rawValue)
+    static let closeOnExecFlag = Int32(SOCK_CLOEXEC.rawValue)
+    #else
+    static let streamSocket = SOCK_STREAM
+    /// Darwin cannot set close-on-exec at creation; `Socket` sets FD_CLOEXEC right after.
+    static let closeOnExecFlag: Int32 = 0
+    #endif
+
+    static func listen(_ descriptor: Int32, _ backlog: Int32) -> Int32 {
+        #if canImport(Glibc)
+        Glibc.listen(descriptor, backlog)
+        #else
+        Darwin.listen(descriptor, backlog)
+        #endif
+    }
+
+    static func accept(_ listener: Int32) -> Int32 {
+        #if canImport(Glibc)
+        Glibc.accept(listener, nil, nil)
+        #else
+        Darwin.accept(listener, nil, nil)
+        #endif
+    }
+
     static func wouldBlock(_ code: Int32) -> Bool { code == EAGAIN || code == EWOULDBLOCK }
     static func interrupted(_ code: Int32) -> Bool { code == EINTR }
 
