@@ -46,16 +46,6 @@ def connect(timeout=5):
     return sock
 
 
-def read_status(sock):
-    data = b""
-    while b"\r\n" not in data:
-        chunk = sock.recv(4096)
-        if not chunk:
-            return None
-        data += chunk
-    return int(data.split(b" ", 2)[1])
-
-
 def valid_sender(rate_per_second):
     """Keep-alive connection posting signed deliveries at a steady rate; reconnects when the server closes."""
     interval = 1.0 / rate_per_second
@@ -136,7 +126,7 @@ def hostile_sender():
         try:
             sock = connect(timeout=3)
             sock.sendall(data)
-            status = read_status(sock)
+            status = read_status_and_body(sock)
             if status is not None:
                 bump("hostile_answered")
             sock.close()

@@ -53,11 +53,11 @@ struct CompressionAndShutdownTests {
         }
     }
 
-    @Test("shutdown lets an in-flight request finish, closes idle connections, and stops accepting")
-    func gracefulShutdown() async throws {
+    @Test("shutdown lets an in-flight request finish, closes idle connections, and stops accepting", arguments: IOBackendTests.backends)
+    func gracefulShutdown(_ backend: IOBackend) async throws {
         let entered = Gate()
         let release = Gate()
-        try await withServer(responder: TestRoutes.router(entered: entered, release: release)) { server, port in
+        try await withServer(configure: { $0.ioBackend = backend }, responder: TestRoutes.router(entered: entered, release: release)) { server, port in
             let idle = try await RawClient.connect(port: port)
             try await idle.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
             _ = try await idle.readResponse()

@@ -34,8 +34,8 @@ final class DispatchReadiness: Readiness {
     private let descriptor: Int32
     private let queue: DispatchQueue
     private let handler: any ReadinessHandler
-    private var readSource: (any DispatchSourceRead)?
-    private var writeSource: (any DispatchSourceWrite)?
+    private var readSource: (any DispatchSourceProtocol)?
+    private var writeSource: (any DispatchSourceProtocol)?
     private var timer: (any DispatchSourceTimer)?
     private var reading = false
     private var writing = false
@@ -49,33 +49,31 @@ final class DispatchReadiness: Readiness {
 
     func setInterest(read: Bool, write: Bool) {
         guard !cancelled else { return }
-        if read != reading {
-            reading = read
-            if readSource == nil {
-                let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
-                source.setEventHandler { [unowned self] in handler.readable() }
-                readSource = source
-            } else if !read {
-                readSource?.suspend()
-                return updateWrite(write)
-            }
-            readSource?.resume()
+        set(&readSource, active: &reading, to: read) { [unowned self] in
+            let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
+            source.setEventHandler { [unowned self] in handler.readable() }
+            return source
         }
-        updateWrite(write)
-    }
-
-    private func updateWrite(_ write: Bool) {
-        guard write != writing else { return }
-        writing = write
-        if writeSource == nil {
+        set(&writeSource, active: &writing, to: write) { [unowned self] in
             let source = DispatchSource.makeWriteSource(fileDescriptor: descriptor, queue: queue)
             source.setEventHandler { [unowned self] in handler.writable() }
-            writeSource = source
-        } else if !write {
-            writeSource?.suspend()
-            return
+            return source
         }
-        writeSource?.resume()
+    }
+
+    /// Resumes or suspends one source, creating it (suspended, as Dispatch makes them) when first wanted.
+    private func set(
+        _ source: inout (any DispatchSourceProtocol)?, active: inout Bool, to wanted: Bool,
+        make: () -> any DispatchSourceProtocol
+    ) {
+        guard wanted != active else { return }
+        active = wanted
+        if wanted {
+            if source == nil { source = make() }
+            source?.resume()
+        } else {
+            source?.suspend()
+        }
     }
 
     func setDeadline(_ deadline: ContinuousClock.Instant?) {
