@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# HTTP benchmark: craft-sync's server against a Hummingbird 2 peer, side by side on this machine, plus the
-# real `craft-sync serve` on /healthz. Prints requests/s, p50/p99 latency and resident memory after the run.
+# HTTP benchmark: craft-sync's server (epoll and Dispatch backends) against a Hummingbird 2 peer, side by side on
+# this machine, plus the real `craft-sync serve` on /healthz. Prints requests/s, p50/p99 latency and resident memory after the run.
 # Usage: Benchmarks/http.sh            (DURATION=10s CONNECTIONS=64 THREADS=2 to change the load)
 source "$(dirname "$0")/common.sh"
 
@@ -46,11 +46,12 @@ measure() {
 database="$(mktemp -d)/bench.sqlite"
 measure craft-sync-server 8090 yes "$bench_server" 8090
 measure hummingbird 8091 yes "$peer" 8091
+measure craft-sync-dispatch 8093 yes env CRAFT_SYNC_HTTP_IO_BACKEND=dispatch "$bench_server" 8093
 measure craft-sync-serve 8092 no env CRAFT_SYNC_LOG_LEVEL=warning "$craft_sync" serve --listen 127.0.0.1:8092 --database "$database"
 
 printf '\nwrk -t%s -c%s -d%s on %s cores\n' "$threads" "$connections" "$duration" "$(nproc)"
 printf '%-22s %-8s %12s %10s %10s %10s\n' server route "requests/s" p50 p99 "RSS MB"
-for name in craft-sync-server hummingbird craft-sync-serve; do
+for name in craft-sync-server hummingbird craft-sync-dispatch craft-sync-serve; do
     for route in healthz post; do
         [ -n "${results["$name $route"]:-}" ] || continue
         read -r rps p50 p99 <<<"${results["$name $route"]}"
@@ -62,5 +63,9 @@ read -r ours_get _ <<<"${results["craft-sync-server healthz"]}"
 read -r peer_get _ <<<"${results["hummingbird healthz"]}"
 read -r ours_post _ <<<"${results["craft-sync-server post"]}"
 read -r peer_post _ <<<"${results["hummingbird post"]}"
-printf '\nratio craft-sync / hummingbird: GET /healthz %sx, POST 2 KB JSON %sx (target >= 1.5x)\n' \
+read -r dispatch_get _ <<<"${results["craft-sync-dispatch healthz"]}"
+read -r dispatch_post _ <<<"${results["craft-sync-dispatch post"]}"
+printf '\nratio craft-sync (epoll) / hummingbird: GET /healthz %sx (target >= 1.5x), POST 2 KB JSON %sx (target >= 1.2x)\n' \
     "$(ratio "$ours_get" "$peer_get")" "$(ratio "$ours_post" "$peer_post")"
+printf 'ratio epoll / Dispatch sources: GET /healthz %sx, POST 2 KB JSON %sx\n' \
+    "$(ratio "$ours_get" "$dispatch_get")" "$(ratio "$ours_post" "$dispatch_post")"

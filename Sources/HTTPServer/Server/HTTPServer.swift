@@ -47,6 +47,11 @@ public final class HTTPServer: Sendable {
         }
     }
 
+    /// A server dropped without `shutdown()` (or whose `start()` failed) gives its loop threads back.
+    deinit {
+        for queue in queues { queue.stop() }
+    }
+
     public var configuration: HTTPServerConfiguration { context.configuration }
 
     /// The bound port once started (useful when configured with port 0).
