@@ -22,6 +22,8 @@ public final class HTTPServer: Sendable {
         var connections: [ObjectIdentifier: Open] = [:]
         var shuttingDown = false
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Resumed once the listening socket is closed, so nobody can connect after shutdown's first step.
+        var listenerClosedWaiter: CheckedContinuation<Void, Never>?
         var port: Int?
         /// `maxConnections` as it fits the descriptor limit, set by `start()`.
         var maxConnections = 1
@@ -80,7 +82,13 @@ public final class HTTPServer: Sendable {
         state.withLock {
             let source = DispatchSource.makeReadSource(fileDescriptor: listener, queue: acceptQueue)
             source.setEventHandler { [weak self] in self?.acceptPending(listener) }
-            source.setCancelHandler { System.close(listener) }
+            source.setCancelHandler { [weak self] in
+                System.close(listener)
+                self?.state.withLock { state in
+                    defer { state.listenerClosedWaiter = nil }
+                    return state.listenerClosedWaiter
+                }?.resume()
+            }
             source.resume()
             $0.acceptSource = source
             $0.port = port
@@ -93,15 +101,20 @@ public final class HTTPServer: Sendable {
     /// Stops accepting, lets in-flight requests finish (closing their connections after the response),
     /// closes idle connections, and returns once every connection is closed or the deadline has passed.
     public func shutdown() async {
-        let connections = state.withLock { state -> [Open] in
-            guard !state.shuttingDown else { return [] }
-            state.shuttingDown = true
-            if let source = state.acceptSource {
+        // First the listener goes (new clients are refused from here on), then the connections are told.
+        var connections: [Open] = []
+        await withCheckedContinuation { (listenerClosed: CheckedContinuation<Void, Never>) in
+            let source = state.withLock { state -> (any DispatchSourceRead)? in
+                guard !state.shuttingDown else { return nil }
+                state.shuttingDown = true
+                connections = Array(state.connections.values)
+                guard let source = state.acceptSource else { return nil }
                 if state.acceptSuspended { source.resume() }
-                source.cancel()
+                state.acceptSource = nil
+                state.listenerClosedWaiter = listenerClosed
+                return source
             }
-            state.acceptSource = nil
-            return Array(state.connections.values)
+            if let source { source.cancel() } else { listenerClosed.resume() }
         }
         for open in connections {
             let channel = open.channel
