@@ -214,7 +214,7 @@ struct WebhookDeliveryTests {
         await service.simulators.github.setState(number: 1, state: "open", reason: "reopened", at: .now.addingTimeInterval(2))
 
         let deliveries = service.simulators.webhooks.deliveries
-        #expect(deliveries.compactMap(\.status).sorted() == [200, 202, 202])
+        #expect(deliveries.compactMap(\.status).sorted() == [200, 202, 202], "\(deliveries.map { "\($0.status.map(String.init) ?? "-") \($0.error ?? "")" })")
         while try await service.app.store.events.due(now: .now, limit: 10).count > 0 { await service.app.progress?.processDue() }
         #expect(service.simulators.craft.items.first?.customFieldValue("dev_status") == "To Do")
         await service.app.server.shutdown()

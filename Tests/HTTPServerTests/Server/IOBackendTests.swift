@@ -62,3 +62,36 @@ struct IOBackendTests {
         }
     }
 }
+
+#if os(Linux)
+import Glibc
+import Logging
+
+@Suite("An event queue's descriptors outlive every use of them")
+struct EventQueueDescriptorTests {
+    /// Once seen in the suite as "Received HTTP/0.9" in unrelated tests: shutdown stopped a queue, its loop closed
+    /// the eventfd, a new socket got the same number, and the server's deinit stopped the queue again, writing
+    /// eight bytes into that socket.
+    @Test("stopping a queue twice never writes into a socket that reused one of its descriptor numbers")
+    func stopTwiceWritesNothingElsewhere() async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        for _ in 0..<100 {
+            var server: HTTPServer? = HTTPServer(
+                configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), responder: TestRoutes.router(), logger: logger)
+            _ = try server?.start()
+            await server?.shutdown()
+            var pair: [Int32] = [0, 0]
+            #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+            server = nil
+            await Task.yield()
+            for end in pair {
+                var byte: UInt8 = 0
+                #expect(recv(end, &byte, 1, Int32(MSG_DONTWAIT)) < 0, "a stray write reached an unrelated socket")
+            }
+            close(pair[0])
+            close(pair[1])
+        }
+    }
+}
+#endif

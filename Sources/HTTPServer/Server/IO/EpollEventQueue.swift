@@ -68,9 +68,21 @@ final class EpollEventQueue: EventQueue, @unchecked Sendable {
         }
     }
 
+    /// Idempotent: a second call (shutdown, then the server's deinit) must not write to the eventfd, whose number
+    /// the system may by then have given to another socket.
     func stop() {
-        inbox.withLock { $0.stopped = true }
-        wakeUp()
+        let first = inbox.withLock { inbox -> Bool in
+            defer { inbox.stopped = true }
+            return !inbox.stopped
+        }
+        if first { wakeUp() }
+    }
+
+    /// The descriptors are closed only here, once nothing can reach the queue any more: closing them when the loop
+    /// ends would let a late `wakeUp` write into whatever socket reuses the eventfd's number.
+    deinit {
+        close(epoll)
+        close(wake)
     }
 
     // MARK: The loop
@@ -78,11 +90,7 @@ final class EpollEventQueue: EventQueue, @unchecked Sendable {
     private func loop() {
         let capacity = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
-        defer {
-            events.deallocate()
-            close(epoll)
-            close(wake)
-        }
+        defer { events.deallocate() }
         while true {
             guard runInbox() else { return }
             let count = epoll_wait(epoll, events, Int32(capacity), waitTimeout())
