@@ -36,3 +36,11 @@ wait_for_port() {
     echo "nothing listens on port $1" >&2
     return 1
 }
+
+# build_serve: `craft-sync` itself, with the runtime linked dynamically: it links FoundationNetworking, whose static
+# form needs libcurl's static library (the image's build stage has it; this machine may not). Prints its path.
+build_serve() {
+    swift build -c release --product craft-sync > /tmp/craft-sync-bench-build.log 2>&1 \
+        || { cat /tmp/craft-sync-bench-build.log >&2; exit 1; }
+    echo "$(swift build -c release --show-bin-path)/craft-sync"
+}

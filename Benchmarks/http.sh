@@ -5,10 +5,9 @@
 source "$(dirname "$0")/common.sh"
 
 echo "building (release)..."
-build --product craft-sync
+craft_sync="$(build_serve)"
 build --package-path Benchmarks --product HTTPBenchServer
 build --package-path Benchmarks/peers/hummingbird-peer --product HummingbirdPeer
-craft_sync="$(bin_path)/craft-sync"
 bench_server="$(bin_path --package-path Benchmarks)/HTTPBenchServer"
 peer="$(bin_path --package-path Benchmarks/peers/hummingbird-peer)/HummingbirdPeer"
 

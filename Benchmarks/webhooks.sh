@@ -3,9 +3,8 @@
 # durable group-committed write included), beside its GET /healthz, and the Hummingbird 2 peer that merely
 # decodes the same JSON and answers 202. Usage: Benchmarks/webhooks.sh  (DURATION, CONNECTIONS, THREADS as in http.sh)
 source "$(dirname "$0")/common.sh"
-build --product craft-sync
+craft_sync="$(build_serve)"
 build --package-path Benchmarks/peers/hummingbird-peer --product HummingbirdPeer
-craft_sync="$(bin_path)/craft-sync"
 peer="$(bin_path --package-path Benchmarks/peers/hummingbird-peer)/HummingbirdPeer"
 
 work="$(mktemp -d)"

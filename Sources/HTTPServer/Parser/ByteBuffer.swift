@@ -22,7 +22,7 @@ struct ByteBuffer: Sendable {
         precondition(count <= self.count)
         readIndex += count
         if readIndex == storage.count {
-            storage.removeAll(keepingCapacity: storage.capacity <= 64 * 1024)
+            storage.removeAll(keepingCapacity: storage.capacity <= 4096)
             readIndex = 0
         }
     }
