@@ -75,13 +75,35 @@ final class ChildProcess: @unchecked Sendable {
     private let output = Pipe()
     private var buffer = ""
 
+    private let exitStream: AsyncStream<Void>
+
     init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
+        let (stream, continuation) = AsyncStream<Void>.makeStream()
+        exitStream = stream
+        process.terminationHandler = { _ in continuation.finish() }
         try process.run()
+    }
+
+    /// Waits for the process to exit, through its termination handler, for at most `limit`; false if it did not.
+    func waitForExit(within limit: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { [exitStream] in
+                for await _ in exitStream {}
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
     }
 
     func waitForLine(containing text: String) -> String? {

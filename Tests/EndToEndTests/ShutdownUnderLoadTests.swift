@@ -30,6 +30,7 @@ struct ShutdownUnderLoadTests {
         try await waitForPort(port)
 
         let load = Load()
+        defer { load.stop.store(true, ordering: .relaxed) }
         let requests = [
             "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n",
             "POST /webhooks/github HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n7fffffffffffffff\r\n",
@@ -55,8 +56,8 @@ struct ShutdownUnderLoadTests {
         while load.answered.load(ordering: .relaxed) < 200 && ContinuousClock.now < loaded { await Task.yield() }
         #expect(load.answered.load(ordering: .relaxed) >= 200)
         kill(serve.process.processIdentifier, SIGTERM)
-        await Task.detached { serve.process.waitUntilExit() }.value
-        load.stop.store(true, ordering: .relaxed)
+        let exited = await serve.waitForExit(within: .seconds(30))
+        try #require(exited, "serve did not exit within 30 s of SIGTERM")
         #expect(serve.process.terminationReason == .exit, "killed by signal \(serve.process.terminationStatus)")
         #expect(serve.process.terminationStatus == 0)
     }
