@@ -62,6 +62,37 @@ struct ConfigurationTests {
         #expect(local.configuration.craft.baseURL == "http://127.0.0.1:9000")
     }
 
+    @Test("two workspaces on one dev-tool instance name with different targets stop the start, saying what differs")
+    func conflictingInstances() throws {
+        let yaml = """
+            workspaces:
+              - id: a
+                dev_tool:
+                  kind: github
+                  owner: acme
+                  repository: product
+                  webhook_secret: s3cret-aaa
+              - id: b
+                dev_tool:
+                  kind: github
+                  owner: acme
+                  repository: platform
+                  webhook_secret: s3cret-bbb
+
+            """
+        let file = try temporaryFile(yaml)
+        let error = try #require(throws: ConfigurationError.self) { try ConfigurationLoader.load(file: file, environment: [:]) }
+        #expect(error.message.contains("workspaces[1] and workspaces[0] both use dev-tool instance 'github'"))
+        #expect(error.message.contains("webhook_secret") && error.message.contains("repository"))
+        #expect(!error.description.contains("s3cret"))
+
+        // The same target under one name, or different targets under two names, is fine.
+        let shared = yaml.replacingOccurrences(of: "platform", with: "product").replacingOccurrences(of: "s3cret-bbb", with: "s3cret-aaa")
+        #expect(try ConfigurationLoader.load(file: try temporaryFile(shared), environment: [:]).configuration.syncTargets.count == 2)
+        let named = yaml.replacingOccurrences(of: "repository: platform", with: "repository: platform\n      instance: platform")
+        #expect(try ConfigurationLoader.load(file: try temporaryFile(named), environment: [:]).configuration.syncTargets.count == 2)
+    }
+
     @Test("a bad value says which setting, where, and what was expected")
     func badValue() throws {
         let file = try temporaryFile("craft:\n  base_url: ftp://example.com\n")

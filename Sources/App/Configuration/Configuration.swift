@@ -89,6 +89,19 @@ public struct Configuration: Sendable {
         /// The name webhooks and mappings know this instance by (`/webhooks/<name>`).
         public var instanceName: String { instance ?? kind?.rawValue ?? "dev-tool" }
 
+        /// The settings in which `other` names a different target (where issues go, how webhooks are checked).
+        func differences(from other: DevToolSettings) -> [String] {
+            let pairs: [(String, Bool)] = [
+                ("kind", kind == other.kind), ("base_url", baseURL == other.baseURL), ("token", token == other.token),
+                ("webhook_secret", webhookSecret == other.webhookSecret),
+                ("previous_webhook_secret", previousWebhookSecret == other.previousWebhookSecret),
+                ("own_account", ownAccount == other.ownAccount), ("owner", owner == other.owner),
+                ("repository", repository == other.repository), ("email", email == other.email),
+                ("project", project == other.project), ("issue_type", issueType == other.issueType),
+            ]
+            return pairs.filter { !$0.1 }.map(\.0)
+        }
+
         func missingSettings(prefix: String) -> [String] {
             var missing: [String] = []
             if kind == nil { missing.append(prefix + "kind") }
@@ -126,6 +139,26 @@ public struct Configuration: Sendable {
             self.readyStatus = readyStatus
             self.devTool = devTool
         }
+    }
+
+    /// Workspaces that name the same dev-tool instance share its adapter and its webhook route, so they must agree on
+    /// every setting of it: otherwise the second one's items would go to the first one's repository, and one
+    /// webhook secret would overwrite the other. Nil when consistent; otherwise what to change.
+    public var conflictingInstances: String? {
+        var first: [String: (index: Int, settings: DevToolSettings)] = [:]
+        for (index, workspace) in syncTargets.enumerated() {
+            let name = workspace.devTool.instanceName
+            guard let earlier = first[name] else {
+                first[name] = (index, workspace.devTool)
+                continue
+            }
+            let differing = workspace.devTool.differences(from: earlier.settings)
+            if !differing.isEmpty {
+                return "workspaces[\(index)] and workspaces[\(earlier.index)] both use dev-tool instance '\(name)' but differ in "
+                    + differing.joined(separator: ", ") + "; give one of them its own dev_tool.instance name"
+            }
+        }
+        return nil
     }
 
     /// The workspaces to sync and where each one's items go.

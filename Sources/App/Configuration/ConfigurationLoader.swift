@@ -35,6 +35,9 @@ public enum ConfigurationLoader {
             guard let setting = Setting.byKey[override.key] else { continue }
             try apply(setting, override.value, to: &configuration, source: override.flag, line: nil)
         }
+        if let conflict = configuration.conflictingInstances {
+            throw ConfigurationError(source: file ?? environment[configFileVariable] ?? "configuration", line: nil, message: conflict)
+        }
         return Result(configuration: configuration, warnings: warnings)
     }
 
