@@ -66,11 +66,11 @@ let package = Package(
         // Writes events and acknowledges each after commit; the store's crash test SIGKILLs it.
         .executableTarget(name: "StoreCrashWriter", dependencies: ["Store"]),
 
-        .testTarget(name: "StoreTests", dependencies: ["Store", "StoreCrashWriter"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "StoreCrashWriter", "TestSupport"]),
         .testTarget(name: "OutsideWorldTests", dependencies: ["OutboundHTTP", "CraftAPI", "DevTools", "Simulators", "HTTPServer"]),
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP"]),
         // Runs the built `craft-sync` executable as separate processes (simulate, serve) and kills them.
-        .testTarget(name: "EndToEndTests", dependencies: ["craft-sync", "Store"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["craft-sync", "Store", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: ["App", "TestSupport", "HTTPServer", "Store", "DevTools", "OutboundHTTP", "Simulators", "SyncEngine"]),
     ],
     swiftLanguageModes: [.v6]

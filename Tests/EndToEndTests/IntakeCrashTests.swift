@@ -3,11 +3,12 @@ import Foundation
 import FoundationNetworking
 #endif
 import Store
+import TestSupport
 import Testing
 
 /// `craft-sync simulate` in one process and `craft-sync serve` in another, the service killed with SIGKILL at
 /// random moments and restarted until intake is done: the dev tool must end with exactly one issue per item.
-@Suite("Intake survives SIGKILL")
+@Suite("Intake survives SIGKILL", .timeLimit(.minutes(3)))
 struct IntakeCrashTests {
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("craft-sync")
 
@@ -21,7 +22,7 @@ struct IntakeCrashTests {
 
         let simulate = try ChildProcess(Self.binary, ["simulate", "--listen", "127.0.0.1:0", "--empty", "--write-config", configPath])
         defer { simulate.kill() }
-        let ready = try #require(simulate.waitForLine(containing: "simulators ready"))
+        let ready = try await simulate.waitForLine(containing: "simulators ready")
         let base = try #require(jsonField("url", in: ready))
 
         for index in 0..<200 {
@@ -44,10 +45,7 @@ struct IntakeCrashTests {
         // One last run, left to finish (abandoned claims are recovered once their one-second lease is over).
         let last = try ChildProcess(Self.binary, ["serve", "--config", configPath], environment: environment)
         defer { last.kill() }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await linkedCount(database) < 200 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await waitUntil("200 linked mappings", within: .seconds(60)) { try await linkedCount(database) >= 200 }
 
         let state = try await getJSON(base + "/_sim/state")
         let issues = try #require(state["github"] as? [[String: Any]])
@@ -65,65 +63,6 @@ struct IntakeCrashTests {
     func linkedCount(_ database: String) async throws -> Int {
         guard FileManager.default.fileExists(atPath: database) else { return 0 }
         return try await Store(path: database).mappings.countsByState()[.linked] ?? 0
-    }
-}
-
-/// A child process whose standard output can be read line by line.
-final class ChildProcess: @unchecked Sendable {
-    // @unchecked: the process and pipe are used from one test task at a time.
-    let process = Process()
-    private let output = Pipe()
-    private var buffer = ""
-
-    private let exitStream: AsyncStream<Void>
-
-    init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        let (stream, continuation) = AsyncStream<Void>.makeStream()
-        exitStream = stream
-        process.terminationHandler = { _ in continuation.finish() }
-        try process.run()
-    }
-
-    /// Waits for the process to exit, through its termination handler, for at most `limit`; false if it did not.
-    func waitForExit(within limit: Duration) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask { [exitStream] in
-                for await _ in exitStream {}
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-    }
-
-    func waitForLine(containing text: String) -> String? {
-        while true {
-            if let range = buffer.range(of: text) {
-                let start = buffer[..<range.lowerBound].lastIndex(of: "\n").map { buffer.index(after: $0) } ?? buffer.startIndex
-                let end = buffer[range.upperBound...].firstIndex(of: "\n") ?? buffer.endIndex
-                return String(buffer[start..<end])
-            }
-            let data = output.fileHandleForReading.availableData
-            if data.isEmpty { return nil }
-            buffer += String(decoding: data, as: UTF8.self)
-        }
-    }
-
-    func kill() {
-        if process.isRunning {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Store
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +11,7 @@ import Testing
 
 /// Webhooks flowing from the simulated GitHub while `craft-sync serve` is killed with SIGKILL at random moments
 /// and restarted: every delivery that got a 2xx must end up in Craft.io, and be stored once.
-@Suite("Webhooks survive SIGKILL")
+@Suite("Webhooks survive SIGKILL", .timeLimit(.minutes(3)))
 struct WebhookCrashTests {
     @Test("every acknowledged delivery reaches Craft.io despite random kills, and is stored exactly once")
     func killWhileDelivering() async throws {
@@ -26,7 +27,7 @@ struct WebhookCrashTests {
             "simulate", "--listen", "127.0.0.1:0", "--empty", "--write-config", configPath, "--webhook-target", "http://127.0.0.1:\(port)",
         ])
         defer { simulate.kill() }
-        let base = try #require(simulate.waitForLine(containing: "simulators ready").flatMap { jsonField("url", in: $0) })
+        let base = try #require(jsonField("url", in: try await simulate.waitForLine(containing: "simulators ready")))
         let count = 20
         for index in 0..<count {
             try await post(base + "/_sim/craft/items", #"{"workspaceId":"ws-demo","title":"Item \#(index)","status":"Ready for Development"}"#)
@@ -37,9 +38,7 @@ struct WebhookCrashTests {
         ]
         // First let intake create the issues.
         var serve = try ChildProcess(binary, ["serve", "--config", configPath], environment: environment)
-        let created = ContinuousClock.now + .seconds(30)
-        while try await IntakeCrashTests().linkedCount(database) < count && ContinuousClock.now < created { try await Task.sleep(for: .milliseconds(50)) }
-        try #require(try await IntakeCrashTests().linkedCount(database) == count)
+        try await waitUntil("intake linking \(count) issues", within: .seconds(30)) { try await IntakeCrashTests().linkedCount(database) >= count }
 
         // Close every issue; the simulator delivers each close as a signed webhook. Serve is killed at random between
         // deliveries, often after acknowledging one and before processing it, and restarted on the same port.
@@ -91,11 +90,4 @@ func freePort() throws -> Int {
     _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
     return Int(UInt16(bigEndian: address.sin_port))
-}
-
-func waitForPort(_ port: Int) async throws {
-    for _ in 0..<200 {
-        if (try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!)) != nil { return }
-        try await Task.sleep(for: .milliseconds(25))
-    }
 }

@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Store
 
-@Suite("Group commit, backup and crashes")
+@Suite("Group commit, backup and crashes", .timeLimit(.minutes(3)))
 struct DurabilityTests {
     @Test("many concurrent writers all commit, in fewer transactions than writes")
     func groupCommit() async throws {
@@ -73,7 +74,7 @@ struct DurabilityTests {
         let path = temporaryDatabasePath()
         let writer = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("StoreCrashWriter")
         try #require(FileManager.default.isExecutableFile(atPath: writer.path), "build StoreCrashWriter first (swift build)")
-        let acknowledged = try await offload { try runCrashRounds(writer: writer, database: path, rounds: 50) }
+        let acknowledged = try await runCrashRounds(writer: writer, database: path, rounds: 50)
         #expect(acknowledged.count > 50)
 
         let store = try Store(path: path)
@@ -89,41 +90,18 @@ struct DurabilityTests {
 }
 
 /// Runs the rounds and returns every delivery id the child acknowledged.
-private func runCrashRounds(writer: URL, database: String, rounds: Int) throws -> [String] {
+private func runCrashRounds(writer: URL, database: String, rounds: Int) async throws -> [String] {
     var acknowledged: [String] = []
     for round in 0..<rounds {
-        let process = Process()
-        process.executableURL = writer
-        process.arguments = [database, "r\(round)"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let child = try ChildProcess(writer, [database, "r\(round)"])
         // Kill after a random number of acknowledgements (0 kills it while it is still opening the database).
         let target = Int.random(in: 0...40)
-        var buffer = ""
-        var lines: [String] = []
-        while lines.count < target {
-            let data = pipe.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            buffer += String(decoding: data, as: UTF8.self)
-            while let newline = buffer.firstIndex(of: "\n") {
-                lines.append(String(buffer[..<newline]))
-                buffer.removeSubrange(...newline)
-            }
-        }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = await child.waitForOutput(within: .seconds(30)) { $0.filter { $0 == "\n" }.count >= target }
+        child.kill()
         // Acknowledgements already in the pipe when the process died were printed after their commit: they count.
-        buffer += String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        lines += buffer.split(separator: "\n").map(String.init)
-        acknowledged += lines
+        let ended = await child.waitForEnd(within: .seconds(10))
+        #expect(ended, "the crash writer's output did not end after SIGKILL")
+        acknowledged += child.outputLines.filter { $0.hasPrefix("r\(round)-") }
     }
     return acknowledged
-}
-
-private func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue(label: "crash-test").async { continuation.resume(with: Result { try body() }) }
-    }
 }

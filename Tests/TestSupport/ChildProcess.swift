@@ -1,0 +1,193 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// A child process for tests, whose every wait is bounded and loud: its output (standard output and error, merged)
+/// is collected by a readability handler, never by a blocking read; lines and the exit are awaited against a
+/// deadline; and a failure message carries the output's last lines.
+public final class ChildProcess: Sendable {
+    public struct Timeout: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    private struct State {
+        var output = ""
+        var exited = false
+        /// The output pipe reached end of file: everything the child wrote has been collected.
+        var outputEnded = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// A box for the state, so the process's handlers can hold it (a `Mutex` cannot be captured by value).
+    private final class Shared: Sendable {
+        let state = Mutex(State())
+    }
+
+    private let process: Process
+    private let shared = Shared()
+    public let name: String
+
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        name = "\(executable.lastPathComponent) \(arguments.first ?? "")"
+        self.process = process
+        pipe.fileHandleForReading.readabilityHandler = { [shared] handle in
+            let data = handle.availableData
+            let waiters = shared.state.withLock { state in
+                if data.isEmpty { state.outputEnded = true }
+                state.output += String(decoding: data, as: UTF8.self)
+                // Keep the output bounded: a chatty child must not eat the test's memory.
+                if state.output.utf8.count > 4 << 20 { state.output = String(state.output.suffix(1 << 20)) }
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+            if data.isEmpty { handle.readabilityHandler = nil }
+        }
+        process.terminationHandler = { [shared] _ in
+            let waiters = shared.state.withLock { state in
+                state.exited = true
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+        try process.run()
+    }
+
+    public var processIdentifier: Int32 { process.processIdentifier }
+    public var isRunning: Bool { !shared.state.withLock { $0.exited } }
+    public var terminationStatus: Int32 { process.terminationStatus }
+    public var terminationReason: Process.TerminationReason { process.terminationReason }
+
+    /// The output so far, or its last lines, for failure messages.
+    public func outputTail(lines: Int = 20) -> String {
+        shared.state.withLock { $0.output }.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
+    /// The complete lines of output so far.
+    public var outputLines: [String] {
+        let output = shared.state.withLock { $0.output }
+        var lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines.removeLast()  // the unfinished line after the last newline (empty when there is none)
+        return lines
+    }
+
+    /// Waits until `condition` holds for the output so far: true then; false once the child ended (exited and its
+    /// output all read) without it, or `limit` passed.
+    public func waitForOutput(within limit: Duration, _ condition: (String) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            let (output, ended) = shared.state.withLock { ($0.output, $0.exited && $0.outputEnded) }
+            if condition(output) { return true }
+            if ended { return false }
+            guard await waitForChange(until: deadline) else { return condition(shared.state.withLock { $0.output }) }
+        }
+    }
+
+    /// The first output line containing `text`, waiting for it at most `limit`. Throws with the output's tail when
+    /// it does not come, or the process ends first.
+    public func waitForLine(containing text: String, within limit: Duration = .seconds(30)) async throws -> String {
+        guard await waitForOutput(within: limit, { $0.contains(text) }),
+            let line = outputLines.first(where: { $0.contains(text) })
+        else {
+            throw Timeout(description: "\(name) did not print '\(text)' within \(limit):\n\(outputTail())")
+        }
+        return line
+    }
+
+    /// Waits until the child has exited and all its output is collected; false when `limit` passed first.
+    public func waitForEnd(within limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while !shared.state.withLock({ $0.exited && $0.outputEnded }) {
+            guard await waitForChange(until: deadline) else { return shared.state.withLock { $0.exited && $0.outputEnded } }
+        }
+        return true
+    }
+
+    /// Waits for the process to exit, through its termination handler; false when `limit` passed first.
+    public func waitForExit(within limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while isRunning {
+            guard await waitForChange(until: deadline) else { return !isRunning }
+        }
+        return true
+    }
+
+    /// Sends SIGKILL and waits (boundedly) for the exit.
+    public func kill() {
+        guard isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        // SIGKILL cannot be caught: the exit follows at once. A bounded wait keeps a stuck reaper from hanging.
+        let deadline = Date.now.addingTimeInterval(10)
+        while process.isRunning && Date.now < deadline { usleep(1000) }
+    }
+
+    /// Suspends until new output or the exit arrives, or the deadline passes (false then).
+    private func waitForChange(until deadline: ContinuousClock.Instant) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { [shared] in
+                await withCheckedContinuation { continuation in
+                    let ready = shared.state.withLock { state -> Bool in
+                        if state.exited && state.outputEnded { return true }
+                        state.waiters.append(continuation)
+                        return false
+                    }
+                    if ready { continuation.resume() }
+                }
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(until: deadline)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            if !first {
+                // Release a waiter left behind so its task can end.
+                let waiters = shared.state.withLock { state in
+                    defer { state.waiters = [] }
+                    return state.waiters
+                }
+                for waiter in waiters { waiter.resume() }
+            }
+            return first
+        }
+    }
+}
+
+/// Waits until something accepts TCP connections on 127.0.0.1:`port`; throws after `limit`.
+public func waitForPort(_ port: Int, within limit: Duration = .seconds(20)) async throws {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        close(descriptor)
+        if connected == 0 { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    throw ChildProcess.Timeout(description: "nothing listened on port \(port) within \(limit)")
+}
+
+/// Polls `condition` until it holds; throws after `limit` with `what`.
+public func waitUntil(
+    _ what: String, within limit: Duration, every interval: Duration = .milliseconds(50), _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + limit
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw ChildProcess.Timeout(description: "\(what) did not happen within \(limit)") }
+        try await Task.sleep(for: interval)
+    }
+}
