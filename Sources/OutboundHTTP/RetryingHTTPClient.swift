@@ -2,9 +2,9 @@ import Foundation
 
 /// Retries what is worth retrying: transport failures, and the responses `classify` marks (by default 408,
 /// 429, 5xx). Other responses, 4xx included, are returned for the caller to turn into an error that says
-/// what to fix. A request that is not idempotent is retried only when the server said it did not act
-/// (429, 503, or any answer with `Retry-After`); after a reset or another 5xx its outcome is unknown, and the
-/// error goes back to the caller.
+/// what to fix. A request that is not idempotent is never retried here: after a reset or a 5xx (a gateway's 503
+/// included) its outcome is unknown, and even after a 429 the caller must renew whatever it holds (a create's
+/// claim) before trying again, so the answer goes back to the caller, who knows how.
 public struct RetryingHTTPClient: HTTPClient {
     public typealias Classifier = @Sendable (OutboundResponse, Date) -> RetryDecision
 
@@ -49,9 +49,10 @@ public struct RetryingHTTPClient: HTTPClient {
                 case .accept:
                     return response
                 case .retry:
-                    guard request.isIdempotent || response.status == 429 || response.status == 503 else { return response }
+                    guard request.isIdempotent else { return response }
                     wait = policy.backoff(attempt: attempt)
                 case .retryAfter(let serverWait):
+                    guard request.isIdempotent else { return response }
                     guard serverWait <= policy.maxServerWait else {
                         throw .exhausted(
                             operation: request.operation, attempts: attempt,

@@ -71,16 +71,15 @@ struct DevToolAdapterTests {
         #expect(fixture.clock.sleeps == [.seconds(42)])
     }
 
-    @Test("GitHub's secondary limits honour retry-after, else wait 60 s; a plain 403 is not retried")
+    @Test("GitHub's secondary limits on reads honour retry-after, else wait 60 s; a plain 403 is not retried")
     func githubSecondaryLimit() async throws {
         let fixture = try DevToolFixture()
         defer { Task { await fixture.simulators.shutdown() } }
         fixture.simulators.faults.set(.init(target: "github", failNext: 1, status: 429, retryAfter: "9"))
-        _ = try await fixture.github.create(fixture.newIssue(fixture.github, item: "1"))
+        _ = try await fixture.github.find(marker: "craft:1")
         fixture.simulators.faults.set(.init(target: "github", failNext: 1, status: 429))
-        _ = try await fixture.github.create(fixture.newIssue(fixture.github, item: "2"))
+        _ = try await fixture.github.find(marker: "craft:2")
         #expect(fixture.clock.sleeps == [.seconds(9), .seconds(60)])
-        #expect(fixture.simulators.github.issues.count == 2)
 
         fixture.simulators.faults.set(.init(target: "github", failNext: 1, status: 403))
         let error = await #expect(throws: DevToolError.self) { _ = try await fixture.github.find(marker: "craft:1") }
@@ -88,12 +87,28 @@ struct DevToolAdapterTests {
         #expect(fixture.clock.sleeps.count == 2)
     }
 
-    @Test("Jira's 429 waits for Retry-After; its 5xx on a read backs off")
+    /// The HTTP layer never waits out a create's rate limit: the intake engine must renew its claim before the next
+    /// attempt, so the wait comes back to it as an error that carries the tool's requested delay.
+    @Test("a rate-limited create is not retried in the HTTP layer; the error carries the wait", arguments: ["github", "jira"])
+    func throttledCreateReturned(_ tool: String) async throws {
+        let fixture = try DevToolFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.simulators.faults.set(.init(target: tool, failNext: 1, status: 429, retryAfter: "7"))
+        let adapter: any DevTool = tool == "github" ? fixture.github : fixture.jira
+        let error = await #expect(throws: DevToolError.self) { _ = try await adapter.create(fixture.newIssue(adapter, item: "1")) }
+        #expect(error?.retryAfter == .seconds(7))
+        #expect(error?.isTransient == true && error?.outcomeUnknown == false)
+        #expect(fixture.clock.sleeps.isEmpty)
+        let path = tool == "github" ? "github POST /repos/:owner/:repo/issues" : "jira POST /rest/api/3/issue"
+        #expect(fixture.simulators.calls.count(path) == 1)
+    }
+
+    @Test("Jira's 429 on a read waits for Retry-After; its 5xx on a read backs off")
     func jiraLimits() async throws {
         let fixture = try DevToolFixture()
         defer { Task { await fixture.simulators.shutdown() } }
         fixture.simulators.faults.set(.init(target: "jira", failNext: 1, status: 429, retryAfter: "5"))
-        _ = try await fixture.jira.create(fixture.newIssue(fixture.jira))
+        _ = try await fixture.jira.find(marker: "craft-41")
         fixture.simulators.faults.set(.init(target: "jira", failNext: 2, status: 500))
         _ = try await fixture.jira.find(marker: "craft-42")
         #expect(fixture.clock.sleeps == [.seconds(5), .milliseconds(500), .seconds(1)])

@@ -19,6 +19,10 @@ final class FastClock: SyncClock {
         }
     }
     var sleeps: Int { state.withLock { $0.sleeps } }
+
+    func advance(by duration: Duration) {
+        state.withLock { $0.now = $0.now.addingTimeInterval(duration.timeInterval) }
+    }
 }
 
 /// Simulators, a store, and an intake engine for GitHub (or Jira) wired together.

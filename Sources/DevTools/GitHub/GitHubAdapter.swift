@@ -24,7 +24,7 @@ public struct GitHubAdapter: DevTool {
             http: http, errorMessage: { data in
                 struct Body: Decodable { var message: String? }
                 return (try? JSONDecoder().decode(Body.self, from: data))?.message
-            })
+            }, classify: Self.rateLimitClassifier)
     }
 
     struct IssueBody: Decodable {
@@ -99,7 +99,9 @@ public struct GitHubAdapter: DevTool {
         let limited = response.status == 403 || response.status == 429
         if limited, let wait = RetryAfter.parse(response.header("retry-after"), now: now) { return .retryAfter(wait) }
         if limited, response.header("x-ratelimit-remaining") == "0", let reset = response.header("x-ratelimit-reset").flatMap(Double.init) {
-            return .retryAfter(.seconds(max(1, Int(reset - now.timeIntervalSince1970.rounded(.down)))))
+            // Range-checked: the header is the server's number, and `Int(1e300)` would trap.
+            let seconds = min(max(1, reset - now.timeIntervalSince1970.rounded(.down)), 86_400)
+            return .retryAfter(.seconds(seconds.isFinite ? Int(seconds) : 86_400))
         }
         if response.status == 429 || (response.status == 403 && isSecondaryLimit(response.body)) { return .retryAfter(.seconds(60)) }
         return RetryingHTTPClient.standard(response, now)

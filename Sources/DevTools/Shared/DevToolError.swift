@@ -7,6 +7,8 @@ public enum DevToolError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(tool: String, operation: String, message: String)
     case rejected(tool: String, operation: String, status: Int, message: String)
     case serverError(tool: String, operation: String, status: Int, message: String)
+    /// A rate limit (429, or the tool's own form of it): the tool did not act; `retryAfter` is its requested wait.
+    case throttled(tool: String, operation: String, status: Int, retryAfter: Duration?)
     case unreachable(tool: String, OutboundError)
     case malformedResponse(tool: String, operation: String, detail: String)
 
@@ -22,6 +24,8 @@ public enum DevToolError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(operation): \(tool) rejected the request (\(status): \(message))."
         case .serverError(let tool, let operation, let status, let message):
             "\(operation): \(tool) failed (\(status): \(message)); will retry later."
+        case .throttled(let tool, let operation, let status, let retryAfter):
+            "\(operation): \(tool) is rate limiting (\(status)\(retryAfter.map { ", retry after \($0)" } ?? "")); will retry later."
         case .unreachable(_, let error):
             "\(error)"
         case .malformedResponse(let tool, let operation, let detail):
@@ -30,6 +34,20 @@ public enum DevToolError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var isTransient: Bool {
+        switch self {
+        case .serverError, .unreachable, .throttled: true
+        default: false
+        }
+    }
+
+    /// The wait the tool asked for, when it did.
+    public var retryAfter: Duration? {
+        if case .throttled(_, _, _, let wait) = self { return wait }
+        return nil
+    }
+
+    /// True when the tool may have acted on the request although it failed: a reset, a timeout or a 5xx.
+    public var outcomeUnknown: Bool {
         switch self {
         case .serverError, .unreachable: true
         default: false

@@ -10,6 +10,8 @@ struct JSONTransport: Sendable {
     let http: any HTTPClient
     /// Pulls the human message out of the tool's error body.
     let errorMessage: @Sendable (Data) -> String?
+    /// Tells rate limits (and their waits) from other answers; the tool's own classifier where it has one.
+    var classify: RetryingHTTPClient.Classifier = RetryingHTTPClient.standard
 
     func url(_ path: String, query: [(String, String)] = []) -> URL {
         var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
@@ -38,6 +40,13 @@ struct JSONTransport: Sendable {
         }
         guard response.isSuccess else {
             let message = errorMessage(response.body) ?? String(decoding: response.body.prefix(200), as: UTF8.self)
+            // Reached only when the HTTP layer did not retry: a create's 429 comes back here, for its caller to wait
+            // after renewing its claim.
+            let decision = classify(response, Date())
+            if case .retryAfter(let wait) = decision, response.status != 503 {
+                throw .throttled(tool: tool, operation: operation, status: response.status, retryAfter: wait)
+            }
+            if response.status == 429 { throw .throttled(tool: tool, operation: operation, status: 429, retryAfter: nil) }
             switch response.status {
             case 401: throw .unauthorized(tool: tool, operation: operation, message: message)
             case 403: throw .forbidden(tool: tool, operation: operation, message: message)

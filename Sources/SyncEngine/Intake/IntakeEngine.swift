@@ -210,18 +210,24 @@ public actor IntakeEngine {
                 return try await link(item, mapping: mapping, leaseMark: leaseMark, issue: issue, recovered: false, target: target) ?? lost
             } catch let error as DevToolError {
                 // After a reset or a 5xx the create may have happened: look for the marker before trying again.
+                // (A 429 means the tool did not act, but looking costs one read and guards against tools that lie.)
                 outcomeUnknown = true
-                if error.isTransient && !tool.findsNewIssuesImmediately {
+                guard error.isTransient else { return await fail(item, mapping: mapping, reason: "\(error)") }
+                if error.outcomeUnknown && !tool.findsNewIssuesImmediately {
                     // A lookup now could miss an issue the tool has not indexed yet; leave the claim pending and
                     // look for the marker once its lease has run out.
                     return .skipped(
                         itemID: item.id, reason: "the create's outcome is unknown (\(error)); the marker is looked for again after the claim lease")
                 }
-                guard error.isTransient, attempt < settings.createAttempts else {
-                    return await fail(item, mapping: mapping, reason: "\(error)")
+                let wait = error.retryAfter ?? settings.retryBaseDelay * (1 << min(attempt - 1, 10))
+                guard attempt < settings.createAttempts, wait <= settings.longestInlineWait else {
+                    // Not failed: an outage or a rate limit heals. The claim stays pending; once its lease runs out
+                    // a later cycle takes it over, looks for the marker, and creates only if there is none.
+                    logger.info("create postponed to a later cycle", metadata: ["craft.item": "\(item.id)", "error": "\(error)"])
+                    return .skipped(itemID: item.id, reason: "postponed after \(attempt) attempts (\(error)); retried in a later cycle")
                 }
                 logger.info("create failed; will retry", metadata: ["craft.item": "\(item.id)", "attempt": "\(attempt)", "error": "\(error)"])
-                try? await clock.sleep(for: settings.retryBaseDelay * (1 << min(attempt - 1, 10)))
+                try? await clock.sleep(for: wait)
             } catch {
                 // The store could not record the link: the claim stays pending and a later run recovers it.
                 return .failed(itemID: item.id, reason: "\(error)")

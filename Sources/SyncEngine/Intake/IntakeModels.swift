@@ -24,12 +24,16 @@ public struct IntakeSettings: Sendable {
     public var concurrency = 4
     /// Most creates per minute (GitHub allows about 80 content-creating requests a minute); nil for no cap.
     public var perMinuteCap: Int?
-    /// Attempts at one item's create (transient failures only) before the mapping is marked failed.
+    /// Attempts at one item's create within one run (transient failures only); after them the claim is left for a
+    /// later cycle, which looks for the marker first. Only a permanent answer marks an item failed.
     public var createAttempts = 3
     public var retryBaseDelay: Duration = .seconds(1)
     /// A pending claim untouched for this long belongs to a run that died, and may be taken over. Longer than
     /// any one attempt at a create can take.
     public var claimLease: Duration = .seconds(300)
+    /// The longest wait between two attempts at one create (a tool's `Retry-After` included), well under the lease;
+    /// a tool that asks for longer gets the item in a later cycle. The claim is renewed before every attempt.
+    public var longestInlineWait: Duration { claimLease / 3 }
 
     public init(concurrency: Int = 4, perMinuteCap: Int? = nil, createAttempts: Int = 3, claimLease: Duration = .seconds(300)) {
         self.concurrency = concurrency

@@ -1,0 +1,109 @@
+import DevTools
+import Foundation
+import Logging
+import OutboundHTTP
+import Simulators
+import Synchronization
+import Testing
+@testable import SyncEngine
+
+/// A clock whose sleeps return at once, advance its time, and run `duringSleep` once: what another replica does
+/// while this one waits.
+final class InterruptedClock: SyncClock {
+    private let state: Mutex<(now: Date, hook: (@Sendable () async -> Void)?)>
+
+    init(now: Date, duringSleep: @escaping @Sendable () async -> Void) {
+        state = Mutex((now, duringSleep))
+    }
+
+    func now() -> Date { state.withLock { $0.now } }
+
+    func sleep(for duration: Duration) async throws {
+        let hook = state.withLock { state in
+            state.now = state.now.addingTimeInterval(duration.timeInterval)
+            defer { state.hook = nil }
+            return state.hook
+        }
+        await hook?()
+    }
+}
+
+@Suite("Claims hold through long waits")
+struct LeaseTests {
+    /// Today's failure: the HTTP layer waited out GitHub's Retry-After and sent the create again without renewing
+    /// the claim; another run had taken the claim over and created the issue meanwhile: two issues.
+    @Test("a create throttled with Retry-After while another run takes the claim over creates one issue, not two")
+    func throttledCreateDuringTakeover() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let item = try #require(fixture.seed(1).first)
+        let settings = IntakeSettings(concurrency: 1, createAttempts: 5, claimLease: .seconds(60))
+        var logger = Logger(label: "lease-test")
+        logger.logLevel = .critical
+
+        // The other replica runs with a clock past the first one's lease.
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let otherClock = FastClock()
+        otherClock.advance(by: .seconds(1000))
+        let other = IntakeEngine(craft: fixture.craft, store: fixture.store, mapping: FieldMapping(), clock: otherClock, settings: settings, logger: logger)
+        let target = fixture.target()
+        let otherReport = Mutex<IntakeReport?>(nil)
+        let clock = InterruptedClock(now: start) {
+            let report = await other.run(target, trigger: "other replica")
+            otherReport.withLock { $0 = report }
+        }
+        let policy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(100), random: { 0.5 })
+        let credentials = fixture.simulators.credentials
+        let github = GitHubAdapter(
+            baseURL: fixture.simulators.baseURL, owner: credentials.githubOwner, repository: credentials.githubRepository,
+            token: credentials.githubToken,
+            http: RetryingHTTPClient(inner: URLSessionHTTPClient(requestTimeout: 2), policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
+        let first = IntakeEngine(craft: fixture.craft, store: fixture.store, mapping: FieldMapping(), clock: clock, settings: settings, logger: logger)
+
+        fixture.simulators.faults.set(.init(target: "github", failNext: 1, status: 429, retryAfter: "10"))
+        let report = await first.run(IntakeTarget(workspaceID: fixture.workspace, devTool: github), trigger: "first replica")
+
+        #expect(otherReport.withLock { $0?.counts.created } == 1, "the other replica should have taken over and created")
+        #expect(fixture.githubMarkers.filter { $0 == github.marker(for: item.id) }.count == 1, "issues: \(fixture.simulators.github.issues.count)")
+        #expect(report.counts.created == 0)
+        #expect(try await fixture.store.mappings.countsByState() == [.linked: 1])
+    }
+}
+
+@Suite("Outages postpone intake; they do not fail items")
+struct PostponedIntakeTests {
+    /// Today's failure: after three attempts within seconds the item was marked failed until an operator retried it.
+    @Test("a dev tool failing through a whole run leaves the claim pending; a later cycle creates the issue once")
+    func outageThenRecovery() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(2)
+        let settings = IntakeSettings(concurrency: 1, createAttempts: 3, claimLease: .seconds(60))
+        fixture.simulators.faults.set(.init(target: "github", failNext: 100, status: 502))
+        let during = await fixture.engine(settings: settings).run(fixture.target(), trigger: "outage")
+        #expect(during.counts.failed == 0)
+        #expect(during.counts.skipped == 2)
+        #expect(during.skipped.allSatisfy { $0.reason.contains("retried in a later cycle") })
+        #expect(try await fixture.store.mappings.countsByState() == [.pending: 2])
+
+        fixture.simulators.faults.clear()
+        fixture.clock.advance(by: .seconds(61))
+        let after = await fixture.engine(settings: settings).run(fixture.target(), trigger: "recovered")
+        #expect(after.counts.created == 2, "skipped: \(after.skipped)")
+        #expect(fixture.simulators.github.issues.count == 2)
+        #expect(try await fixture.store.mappings.countsByState() == [.linked: 2])
+    }
+
+    @Test("a Retry-After longer than a third of the lease is not waited in line; the item comes back next cycle")
+    func longRetryAfterPostpones() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(1)
+        let settings = IntakeSettings(concurrency: 1, createAttempts: 5, claimLease: .seconds(60))
+        fixture.simulators.faults.set(.init(target: "github", failNext: 1, status: 429, retryAfter: "3600"))
+        let report = await fixture.engine(settings: settings).run(fixture.target(), trigger: "throttled")
+        #expect(report.counts.created == 0 && report.counts.failed == 0)
+        #expect(fixture.clock.sleeps == 0)
+        #expect(try await fixture.store.mappings.countsByState() == [.pending: 1])
+    }
+}
