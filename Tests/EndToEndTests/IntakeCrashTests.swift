@@ -39,7 +39,7 @@ struct IntakeCrashTests {
         while try await githubIssueCount(base) < 200 && kills < 40 {
             let serve = try ChildProcess(Self.binary, ["serve", "--config", configPath], environment: environment)
             try await Task.sleep(for: .milliseconds(Int.random(in: 30...400)))  // the random moment is the point of the test
-            serve.kill()
+            await serve.stop()
             kills += 1
         }
         // One last run, left to finish (abandoned claims are recovered once their one-second lease is over).

@@ -46,7 +46,7 @@ struct WebhookCrashTests {
         for number in 1...count {
             try await post(base + "/_sim/github/issues/\(number)/close", #"{"reason":"completed"}"#)
             if Int.random(in: 0..<3) == 0 {
-                serve.kill()
+                await serve.stop()
                 kills += 1
                 serve = try ChildProcess(binary, ["serve", "--config", configPath], environment: environment)
                 try await waitForPort(port)

@@ -97,7 +97,7 @@ private func runCrashRounds(writer: URL, database: String, rounds: Int) async th
         // Kill after a random number of acknowledgements (0 kills it while it is still opening the database).
         let target = Int.random(in: 0...40)
         _ = await child.waitForOutput(within: .seconds(30)) { $0.filter { $0 == "\n" }.count >= target }
-        child.kill()
+        await child.stop()
         // Acknowledgements already in the pipe when the process died were printed after their commit: they count.
         let ended = await child.waitForEnd(within: .seconds(10))
         #expect(ended, "the crash writer's output did not end after SIGKILL")

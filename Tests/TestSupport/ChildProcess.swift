@@ -24,6 +24,7 @@ public final class ChildProcess: Sendable {
     }
 
     private let process: Process
+    private let output: Pipe
     private let shared = Shared()
     public let name: String
 
@@ -37,6 +38,7 @@ public final class ChildProcess: Sendable {
         process.standardError = pipe
         name = "\(executable.lastPathComponent) \(arguments.first ?? "")"
         self.process = process
+        self.output = pipe
         pipe.fileHandleForReading.readabilityHandler = { [shared] handle in
             let data = handle.availableData
             let waiters = shared.state.withLock { state in
@@ -84,9 +86,12 @@ public final class ChildProcess: Sendable {
     public func waitForOutput(within limit: Duration, _ condition: (String) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + limit
         while true {
-            let (output, ended) = shared.state.withLock { ($0.output, $0.exited && $0.outputEnded) }
+            let (output, exited) = shared.state.withLock { ($0.output, $0.exited) }
             if condition(output) { return true }
-            if ended { return false }
+            if exited {
+                _ = await waitForEnd(within: .seconds(1))
+                return condition(shared.state.withLock { $0.output })
+            }
             guard await waitForChange(until: deadline) else { return condition(shared.state.withLock { $0.output }) }
         }
     }
@@ -102,11 +107,27 @@ public final class ChildProcess: Sendable {
         return line
     }
 
-    /// Waits until the child has exited and all its output is collected; false when `limit` passed first.
+    /// Waits until the child has exited and all it wrote is collected; false when `limit` passed first.
+    ///
+    /// End of file cannot be awaited: a process that another test spawns at the same moment inherits the pipe's
+    /// write end and holds it open for as long as it lives. Once the child has exited, everything it wrote is in
+    /// the pipe, so the rest is read without blocking instead.
     public func waitForEnd(within limit: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while !shared.state.withLock({ $0.exited && $0.outputEnded }) {
-            guard await waitForChange(until: deadline) else { return shared.state.withLock { $0.exited && $0.outputEnded } }
+        guard await waitForExit(within: limit) else { return false }
+        let handle = output.fileHandleForReading
+        handle.readabilityHandler = nil
+        let descriptor = handle.fileDescriptor
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        var rest = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            guard count > 0 else { break }
+            rest.append(contentsOf: buffer[0..<count])
+        }
+        shared.state.withLock { state in
+            state.output += String(decoding: rest, as: UTF8.self)
+            state.outputEnded = true
         }
         return true
     }
@@ -120,13 +141,17 @@ public final class ChildProcess: Sendable {
         return true
     }
 
-    /// Sends SIGKILL and waits (boundedly) for the exit.
+    /// Sends SIGKILL without waiting (for `defer`); `stop()` also awaits the exit.
     public func kill() {
         guard isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
-        // SIGKILL cannot be caught: the exit follows at once. A bounded wait keeps a stuck reaper from hanging.
-        let deadline = Date.now.addingTimeInterval(10)
-        while process.isRunning && Date.now < deadline { usleep(1000) }
+    }
+
+    /// Sends SIGKILL and awaits the exit through the termination handler (boundedly, loudly).
+    public func stop() async {
+        kill()
+        let exited = await waitForExit(within: .seconds(10))
+        #expect(exited, "\(name) did not exit within 10 s of SIGKILL")
     }
 
     /// Suspends until new output or the exit arrives, or the deadline passes (false then).
@@ -135,7 +160,7 @@ public final class ChildProcess: Sendable {
             group.addTask { [shared] in
                 await withCheckedContinuation { continuation in
                     let ready = shared.state.withLock { state -> Bool in
-                        if state.exited && state.outputEnded { return true }
+                        if state.exited { return true }
                         state.waiters.append(continuation)
                         return false
                     }
