@@ -13,6 +13,9 @@ public final class ChildProcess: Sendable {
     private struct State {
         var output = ""
         var exited = false
+        /// Counts every change (output or exit), so a waiter that looked at the state can tell whether it changed
+        /// before it started waiting: no lost wake-ups.
+        var changes = 0
         /// The output pipe reached end of file: everything the child wrote has been collected.
         var outputEnded = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -44,6 +47,7 @@ public final class ChildProcess: Sendable {
             let waiters = shared.state.withLock { state in
                 if data.isEmpty { state.outputEnded = true }
                 state.output += String(decoding: data, as: UTF8.self)
+                state.changes += 1
                 // Keep the output bounded: a chatty child must not eat the test's memory.
                 if state.output.utf8.count > 4 << 20 { state.output = String(state.output.suffix(1 << 20)) }
                 defer { state.waiters = [] }
@@ -55,6 +59,7 @@ public final class ChildProcess: Sendable {
         process.terminationHandler = { [shared] _ in
             let waiters = shared.state.withLock { state in
                 state.exited = true
+                state.changes += 1
                 defer { state.waiters = [] }
                 return state.waiters
             }
@@ -86,13 +91,13 @@ public final class ChildProcess: Sendable {
     public func waitForOutput(within limit: Duration, _ condition: (String) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + limit
         while true {
-            let (output, exited) = shared.state.withLock { ($0.output, $0.exited) }
+            let (output, exited, seen) = shared.state.withLock { ($0.output, $0.exited, $0.changes) }
             if condition(output) { return true }
             if exited {
                 _ = await waitForEnd(within: .seconds(1))
                 return condition(shared.state.withLock { $0.output })
             }
-            guard await waitForChange(until: deadline) else { return condition(shared.state.withLock { $0.output }) }
+            guard await waitForChange(after: seen, until: deadline) else { return condition(shared.state.withLock { $0.output }) }
         }
     }
 
@@ -135,8 +140,10 @@ public final class ChildProcess: Sendable {
     /// Waits for the process to exit, through its termination handler; false when `limit` passed first.
     public func waitForExit(within limit: Duration) async -> Bool {
         let deadline = ContinuousClock.now + limit
-        while isRunning {
-            guard await waitForChange(until: deadline) else { return !isRunning }
+        while true {
+            let (exited, seen) = shared.state.withLock { ($0.exited, $0.changes) }
+            if exited { return true }
+            guard await waitForChange(after: seen, until: deadline) else { return !isRunning }
         }
         return true
     }
@@ -154,13 +161,13 @@ public final class ChildProcess: Sendable {
         #expect(exited, "\(name) did not exit within 10 s of SIGKILL")
     }
 
-    /// Suspends until new output or the exit arrives, or the deadline passes (false then).
-    private func waitForChange(until deadline: ContinuousClock.Instant) async -> Bool {
+    /// Suspends until the state changes past `seen` (new output or the exit), or the deadline passes (false then).
+    private func waitForChange(after seen: Int, until deadline: ContinuousClock.Instant) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask { [shared] in
                 await withCheckedContinuation { continuation in
                     let ready = shared.state.withLock { state -> Bool in
-                        if state.exited { return true }
+                        if state.changes != seen { return true }
                         state.waiters.append(continuation)
                         return false
                     }
