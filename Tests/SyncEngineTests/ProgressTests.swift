@@ -32,10 +32,13 @@ struct ProgressTests {
         return (processor, item, mapping)
     }
 
-    func deliver(_ store: Store, tool: String = "github", event: String = "issues", delivery: String = UUID().uuidString, body: [UInt8]) async throws -> Int64 {
+    func deliver(
+        _ store: Store, tool: String = "github", event: String = "issues", delivery: String = UUID().uuidString, at receivedAt: Date = .now,
+        body: [UInt8]
+    ) async throws -> Int64 {
         let headers = tool == "github" ? ["X-GitHub-Event": event, "X-GitHub-Delivery": delivery] : ["X-Atlassian-Webhook-Identifier": delivery]
         guard case .stored(let id) = try await store.events.append(
-            IncomingEvent(tool: tool, deliveryID: delivery, eventType: event, receivedAt: .now, headers: headers, body: body))
+            IncomingEvent(tool: tool, deliveryID: delivery, eventType: event, receivedAt: receivedAt, headers: headers, body: body))
         else { throw CancellationError() }
         return id
     }
@@ -112,15 +115,15 @@ struct ProgressTests {
         #expect(try await fixture.store.events.event(id: id)?.ignoredReason?.contains("own account") == true)
     }
 
-    @Test("Craft.io failing: the event retries with backoff, then goes dead, and a replay delivers it")
+    @Test("Craft.io failing: the event retries with backoff, dies of old age, and a replay delivers it")
     func retriesAndDeadLetters() async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
         var settings = ProgressProcessor.Settings()
-        settings.maxAttempts = 2
+        settings.giveUpAfter = .seconds(1800)
         let (processor, item, _) = try await setUp(fixture, issueID: "1299020697", settings: settings)
         fixture.simulators.faults.set(.init(target: "craft", failNext: 100, status: 500))
-        let id = try await deliver(fixture.store, body: try fixtureBytes("github/issues_closed_completed.json"))
+        let id = try await deliver(fixture.store, at: fixture.clock.now(), body: try fixtureBytes("github/issues_closed_completed.json"))
         await processor.processDue()
         let failed = try #require(try await fixture.store.events.event(id: id))
         #expect(failed.state == .failed && failed.attempts == 1 && failed.nextAttemptAt != nil)
@@ -133,6 +136,55 @@ struct ProgressTests {
         await processor.processDue()
         #expect(try await fixture.store.events.event(id: id)?.state == .processed)
         #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") == "Done")
+    }
+
+    /// Today's failure: eight attempts over about four minutes, and every delivery of an outage was dead.
+    @Test("Craft.io down for six hours: no event dies, the breaker keeps attempts few, and all apply once it is back")
+    func longOutageHeals() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let (processor, item, _) = try await setUp(fixture, issueID: "1299020697")
+        fixture.simulators.faults.set(.init(target: "craft", failNext: 100_000, status: 503))
+        var ids: [Int64] = []
+        let body = try fixtureBytes("github/issues_closed_completed.json")
+        for _ in 0..<2 { ids.append(try await deliver(fixture.store, at: fixture.clock.now(), body: body)) }
+        // Six hours of polls, one a minute, as the processor's loop would make them.
+        for _ in 0..<360 {
+            await processor.processDue()
+            fixture.clock.advance(by: .seconds(60))
+        }
+        let waiting = try await ids.asyncMap { try #require(try await fixture.store.events.event(id: $0)) }
+        #expect(waiting.allSatisfy { $0.state == .failed }, "\(waiting.map(\.state))")
+        // Backoff capped at 5 minutes and the breaker holding events back: far fewer attempts than polls.
+        #expect(waiting.allSatisfy { $0.attempts < 100 }, "\(waiting.map(\.attempts))")
+        #expect(waiting.allSatisfy { ($0.nextAttemptAt ?? .distantFuture) <= fixture.clock.now().addingTimeInterval(300) })
+
+        fixture.simulators.faults.clear()
+        for _ in 0..<10 {
+            await processor.processDue()
+            fixture.clock.advance(by: .seconds(60))
+        }
+        #expect(try await ids.asyncMap { try await fixture.store.events.event(id: $0)?.state } == [.processed, .processed])
+        #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") == "Done")
+        #expect(await processor.breakerIsOpen == false)
+    }
+
+    @Test("while the breaker is open, due events are not attempted at all")
+    func breakerHoldsEvents() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        var settings = ProgressProcessor.Settings()
+        settings.breakerThreshold = 2
+        let (processor, _, _) = try await setUp(fixture, issueID: "1299020697", settings: settings)
+        fixture.simulators.faults.set(.init(target: "craft", failNext: 100_000, status: 503))
+        let body = try fixtureBytes("github/issues_closed_completed.json")
+        var ids: [Int64] = []
+        for _ in 0..<5 { ids.append(try await deliver(fixture.store, at: fixture.clock.now(), body: body)) }
+        await processor.processDue()
+        #expect(await processor.breakerIsOpen)
+        let attempts = try await ids.asyncMap { try await fixture.store.events.event(id: $0)?.attempts ?? -1 }
+        // Two failures opened the breaker; the three events after them were not touched.
+        #expect(attempts == [1, 1, 0, 0, 0])
     }
 }
 

@@ -21,7 +21,7 @@ public struct Configuration: Sendable {
     /// `craft.workspace_id` with `dev_tool`.
     public var workspaces: [WorkspaceSettings] = []
     public var statusMapping = StatusMapping()
-    public var progressMaxAttempts = 8
+    public var progressGiveUpAfter: Duration = .seconds(24 * 3600)
     public var reconcile = true
 
     public struct IntakeSchedule: Sendable {

@@ -209,8 +209,8 @@ extension Setting {
         Setting("progress.reconcile", "Check linked issues' status each intake cycle and push what webhooks missed: true or false (default true)") { config, value throws(SettingError) in
             config.reconcile = try parseBool(value)
         },
-        Setting("progress.max_attempts", "Attempts at writing an event's progress before it is dead (default 8)") { config, value throws(SettingError) in
-            config.progressMaxAttempts = try parseInteger(value, in: 1...100)
+        Setting("progress.give_up_after", "How long an event whose progress write keeps failing is retried before it is dead (default 24h)") { config, value throws(SettingError) in
+            config.progressGiveUpAfter = try parseDuration(value)
         },
         Setting("admin.token", "Bearer token for the admin API; unset disables it", secret: true) { config, value throws(SettingError) in
             config.admin.token = try parseSecret(value)

@@ -38,7 +38,7 @@ public final class Application: Sendable {
             settings.progressField = configuration.craft.progressField
             settings.statusMapping = configuration.statusMapping
             settings.ownAccounts = Set(configuration.syncTargets.compactMap(\.devTool.ownAccount))
-            settings.maxAttempts = configuration.progressMaxAttempts
+            settings.giveUpAfter = configuration.progressGiveUpAfter
             progress = ProgressProcessor(
                 store: store, craft: world.craft, tools: tools, settings: settings, clock: clock, logger: Logger(label: "craft-sync.progress"),
                 observer: metrics)

@@ -7,17 +7,28 @@ import Store
 
 /// Turns stored webhook deliveries into Craft.io progress: parse with the tool's adapter, find the mapping by
 /// the stable id, map the status, and write the progress field, skipping no-op writes, stale events
-/// and our own echoes. Failures retry with full-jitter backoff; after `maxAttempts` the event is dead, kept for
-/// an operator to replay.
+/// and our own echoes.
+///
+/// An outage must not turn acknowledged deliveries into dead letters: a transient failure retries with
+/// full-jitter backoff capped at `retryMaxDelay`, and an event dies of old age (`giveUpAfter` after it arrived),
+/// not of a count of attempts. While failures repeat for everyone (Craft.io down), a circuit breaker stops
+/// processing altogether, so events wait without spending attempts; after a pause one event probes, and its
+/// success closes the breaker. Dead letters are for events that cannot succeed: permanent errors, or a day of
+/// failures.
 public actor ProgressProcessor {
     public struct Settings: Sendable {
         public var progressField = "dev_status"
         public var statusMapping = StatusMapping()
         /// Accounts whose events are craft-sync's own echoes (GitHub login, Jira accountId).
         public var ownAccounts: Set<String> = []
-        public var maxAttempts = 8
+        /// A transiently failing event is given up (dead) once this old; an outage shorter than this loses nothing.
+        public var giveUpAfter: Duration = .seconds(24 * 3600)
         public var retryBaseDelay: Duration = .seconds(2)
-        public var retryMaxDelay: Duration = .seconds(600)
+        public var retryMaxDelay: Duration = .seconds(300)
+        /// Consecutive transient failures (across events) that open the circuit breaker.
+        public var breakerThreshold = 3
+        /// The first pause of an open breaker; each failed probe doubles it, up to `retryMaxDelay`.
+        public var breakerPause: Duration = .seconds(15)
         public init() {}
     }
 
@@ -31,6 +42,14 @@ public actor ProgressProcessor {
     let logger: Logger
     let observer: any SyncObserver
     private var wakeups: AsyncStream<Void>.Continuation?
+    /// Transient failures in a row, whatever the event.
+    private var consecutiveFailures = 0
+    /// While set and in the future, nothing is processed: the breaker is open.
+    private var breakerOpenUntil: Date?
+    private var breakerPause: Duration?
+
+    /// True while the circuit breaker holds events back.
+    public var breakerIsOpen: Bool { breakerOpenUntil.map { clock.now() < $0 } ?? false }
 
     public init(
         store: Store, craft: any CraftClient, tools: [String: any DevTool], settings: Settings, clock: any SyncClock,
@@ -50,6 +69,7 @@ public actor ProgressProcessor {
     /// writes ends the loop instead of spinning on the same events).
     @discardableResult
     public func processDue(limit: Int = 100) async -> Int {
+        if breakerIsOpen { return 0 }
         let due: [StoredEvent]
         do {
             due = try await store.events.due(now: clock.now(), limit: limit)
@@ -58,7 +78,11 @@ public actor ProgressProcessor {
             return 0
         }
         var recorded = 0
-        for event in due where await process(event) { recorded += 1 }
+        for event in due {
+            // An open breaker stops the batch: the events after a failure wait without spending attempts.
+            if breakerIsOpen { break }
+            if await process(event) { recorded += 1 }
+        }
         return recorded
     }
 
@@ -98,24 +122,44 @@ public actor ProgressProcessor {
             case .done:
                 try await store.events.markProcessed(id: event.id, now: now)
             }
+            closeBreaker()
             return true
         } catch let error as CraftError where !error.isTransient {
             return await giveUp(event, error: "\(error)")
         } catch let error as DevToolError where !error.isTransient {
             return await giveUp(event, error: "\(error)")
         } catch {
-            let attempts = event.attempts + 1
-            if attempts >= settings.maxAttempts {
-                return await giveUp(event, error: "\(error)")
-            } else {
-                let ceiling = min(settings.retryMaxDelay, settings.retryBaseDelay * (1 << min(attempts - 1, 20)))
-                let wait = ceiling * random()
-                let retryAt = now.addingTimeInterval(wait.timeInterval)
-                logger.info("event failed; will retry", metadata: ["event": "\(event.id)", "attempt": "\(attempts)", "error": "\(error)"])
-                observer.eventRetried()
-                return (try? await store.events.markFailed(id: event.id, error: "\(error)", retryAt: retryAt)) != nil
+            noteTransientFailure(error)
+            if now.timeIntervalSince(event.receivedAt) >= settings.giveUpAfter.timeInterval {
+                return await giveUp(event, error: "still failing \(settings.giveUpAfter) after it arrived: \(error)")
             }
+            let attempts = event.attempts + 1
+            let ceiling = min(settings.retryMaxDelay, settings.retryBaseDelay * (1 << min(attempts - 1, 20)))
+            let retryAt = now.addingTimeInterval((ceiling * random()).timeInterval)
+            logger.info("event failed; will retry", metadata: ["event": "\(event.id)", "attempt": "\(attempts)", "error": "\(error)"])
+            observer.eventRetried()
+            return (try? await store.events.markFailed(id: event.id, error: "\(error)", retryAt: retryAt)) != nil
         }
+    }
+
+    /// Opens the breaker after `breakerThreshold` transient failures in a row, and reopens it for twice as long
+    /// after a failed probe.
+    private func noteTransientFailure(_ error: any Error) {
+        consecutiveFailures += 1
+        guard consecutiveFailures >= settings.breakerThreshold else { return }
+        let pause = breakerPause.map { min($0 * 2, settings.retryMaxDelay) } ?? settings.breakerPause
+        breakerPause = pause
+        breakerOpenUntil = clock.now().addingTimeInterval(pause.timeInterval)
+        logger.warning(
+            "progress paused: writes keep failing; events wait without spending attempts",
+            metadata: ["pause": "\(pause)", "error": "\(error)"])
+    }
+
+    private func closeBreaker() {
+        if breakerPause != nil { logger.info("progress resumed: a write succeeded") }
+        consecutiveFailures = 0
+        breakerOpenUntil = nil
+        breakerPause = nil
     }
 
     private func giveUp(_ event: StoredEvent, error: String) async -> Bool {
