@@ -220,4 +220,22 @@ struct WebhookDeliveryTests {
         await service.app.server.shutdown()
         await service.simulators.shutdown()
     }
+
+    @Test("intake stopped for a tool (its creates lose their marker) makes /readyz 503 and shows in the status endpoint")
+    func intakeStopShown() async throws {
+        let service = try await WebhookRouteTests().start(adminToken: "admin-token")
+        service.simulators.github.setPushAccess(false)
+        service.simulators.craft.seed(.init(workspaceId: "ws-demo", title: "x", status: "Ready for Development"))
+        _ = await service.app.scheduler?.runAll(trigger: "test")
+
+        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(service.port)/readyz")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 503)
+        #expect(String(decoding: data, as: UTF8.self).contains("push (write) access"))
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(service.port)/api/v1/status")!)
+        request.setValue("Bearer admin-token", forHTTPHeaderField: "Authorization")
+        let status = try JSONSerialization.jsonObject(with: try await URLSession.shared.data(for: request).0) as? [String: Any]
+        #expect((status?["intakeStopped"] as? [String: String])?["github"] != nil)
+        await service.app.server.shutdown()
+        await service.simulators.shutdown()
+    }
 }

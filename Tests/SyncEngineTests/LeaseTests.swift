@@ -107,3 +107,27 @@ struct PostponedIntakeTests {
         #expect(try await fixture.store.mappings.countsByState() == [.pending: 1])
     }
 }
+
+@Suite("A create without its marker stops intake for that tool")
+struct MarkerKeptTests {
+    /// Today: GitHub dropped the marker label (no push access), the issue was linked, and intake went on creating
+    /// issues that a lost answer could never be matched with again.
+    @Test("GitHub dropping labels on create: the issue is linked, intake for the tool stops, and says why")
+    func labelsDropped() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(3)
+        fixture.simulators.github.setPushAccess(false)
+        let engine = fixture.engine(settings: IntakeSettings(concurrency: 1))
+        let report = await engine.run(fixture.target(), trigger: "test")
+        #expect(report.counts.created == 1)
+        #expect(fixture.simulators.github.issues.count == 1)
+        #expect(report.skipped.count == 2 && report.skipped.allSatisfy { $0.reason.contains("push (write) access") })
+        let halts = await engine.haltedTools()
+        #expect(halts["github"]?.contains("exactly-once cannot be guaranteed") == true)
+        // A second run creates nothing more.
+        let again = await engine.run(fixture.target(), trigger: "test")
+        #expect(again.counts.created == 0)
+        #expect(fixture.simulators.github.issues.count == 1)
+    }
+}

@@ -53,8 +53,11 @@ public final class Application: Sendable {
         }
         WebhookRoutes(store: store, tools: tools, secrets: secrets, processor: progress, metrics: metrics, logger: logger)
             .register(in: &router)
-        OperationalRoutes(configuration: configuration, store: store, metrics: metrics, logger: logger)
-            .register(in: &router)
+        let engine = scheduler?.engine
+        OperationalRoutes(
+            configuration: configuration, store: store, metrics: metrics, logger: logger,
+            intakeHalts: { await engine?.haltedTools() ?? [:] }
+        ).register(in: &router)
         if let token = configuration.admin.token {
             AdminRoutes(
                 token: token, scheduler: scheduler, store: store, progress: progress, configuration: configuration, startedAt: .now

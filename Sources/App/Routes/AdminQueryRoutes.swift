@@ -9,6 +9,7 @@ struct AdminQueryRoutes {
     let configuration: Configuration
     let startedAt: Date
     let authorize: @Sendable (HTTPRequest) throws -> Void
+    var intakeHalts: @Sendable () async -> [String: String] = { [:] }
 
     struct Page<Item: Encodable>: Encodable {
         var items: [Item]
@@ -102,6 +103,8 @@ struct AdminQueryRoutes {
         var deadEvents: Int
         var deadJobs: Int
         var missingSettings: [String]
+        /// Dev-tool instances whose intake stopped, with the reason and what to do.
+        var intakeStopped: [String: String]
     }
 
     func status() async throws -> Status {
@@ -116,7 +119,7 @@ struct AdminQueryRoutes {
             version: CraftSyncVersion.current, uptimeSeconds: Int(Date.now.timeIntervalSince(startedAt)), workspaces: workspaces,
             mappings: Dictionary(uniqueKeysWithValues: try await store.mappings.countsByState().map { ($0.key.rawValue, $0.value) }),
             events: Dictionary(uniqueKeysWithValues: events.map { ($0.key.rawValue, $0.value) }), deadEvents: events[.dead] ?? 0,
-            deadJobs: jobs[.dead] ?? 0, missingSettings: configuration.missingSettings)
+            deadJobs: jobs[.dead] ?? 0, missingSettings: configuration.missingSettings, intakeStopped: await intakeHalts())
     }
 
     private func paging(_ request: HTTPRequest) throws -> (cursor: Int64?, limit: Int) {

@@ -16,9 +16,10 @@ struct AdminRoutes {
 
     func register(in router: inout Router) {
         let token = token
+        let engine = scheduler?.engine
         AdminQueryRoutes(store: store, configuration: configuration, startedAt: startedAt, authorize: { request in
             try Self.authorize(request, token: token)
-        }).register(in: &router)
+        }, intakeHalts: { await engine?.haltedTools() ?? [:] }).register(in: &router)
         router.post("/api/v1/sync") { request in
             try authorize(request)
             guard let scheduler else {

@@ -8,6 +8,8 @@ struct OperationalRoutes {
     let store: Store
     let metrics: ServiceMetrics
     let logger: Logger
+    /// Dev-tool instances whose intake stopped, and why (see `IntakeEngine.haltedTools`).
+    var intakeHalts: @Sendable () async -> [String: String] = { [:] }
 
     struct Readiness: Encodable {
         var status: String
@@ -39,6 +41,7 @@ struct OperationalRoutes {
         }
         let missing = configuration.missingSettings
         checks["configuration"] = missing.isEmpty ? "ok" : "incomplete"
+        for (instance, reason) in await intakeHalts() { checks["intake.\(instance)"] = "stopped: \(reason)" }
         let ready = checks.values.allSatisfy { $0 == "ok" }
         let body = Readiness(status: ready ? "ready" : "not ready", checks: checks, missingSettings: missing)
         return try .json(body, status: ready ? .ok : .serviceUnavailable)

@@ -8,6 +8,11 @@ public final class GitHubSimulator: Sendable {
     let faults: FaultInjector
     let calls: CallCounter
     private let state = Mutex<(issues: [SimulatedIssue], nextNumber: Int, remaining: Int)>(([], 1, 5000))
+    /// GitHub silently drops the labels of a create when the token lacks push access to the repository ("Create an
+    /// issue": labels are set "only for users with push access").
+    private let pushAccess = Mutex(true)
+
+    public func setPushAccess(_ granted: Bool) { pushAccess.withLock { $0 = granted } }
 
     let webhooks: WebhookDeliverer
 
@@ -62,12 +67,13 @@ public final class GitHubSimulator: Sendable {
                 }
                 let body = try request.decodeJSON(Body.self)
                 guard !body.title.isEmpty else { return githubError(.unprocessableContent, "Validation Failed") }
+                let labels = pushAccess.withLock { $0 } ? body.labels ?? [] : []
                 let issue = state.withLock { state in
                     let number = state.nextNumber
                     state.nextNumber += 1
                     let issue = SimulatedIssue(
                         id: String(1_000_000 + number), key: "#\(number)", number: number, title: body.title, description: body.body ?? "",
-                        labels: body.labels ?? [], state: "open", stateDetail: nil, updatedAt: .now)
+                        labels: labels, state: "open", stateDetail: nil, updatedAt: .now)
                     state.issues.append(issue)
                     return issue
                 }

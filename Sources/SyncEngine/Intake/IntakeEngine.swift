@@ -24,6 +24,12 @@ public actor IntakeEngine {
     private let rateLimiter: CreateRateLimiter
     /// Workspaces with a run in progress: one poll at a time per workspace.
     private var running: Set<String> = []
+    /// Dev-tool instances whose creates come back without the marker, by instance, with what to do. Intake for them
+    /// stops: without the marker a lost answer can never be found again, so exactly-once cannot be guaranteed.
+    private var halts: [String: String] = [:]
+
+    /// Why intake is stopped, by dev-tool instance (empty when it is not), for `/readyz` and the status endpoint.
+    public func haltedTools() -> [String: String] { halts }
 
     public init(
         craft: any CraftClient, store: Store, mapping: FieldMapping, clock: any SyncClock, settings: IntakeSettings = IntakeSettings(),
@@ -168,6 +174,7 @@ public actor IntakeEngine {
         let item = work.item
         let tool = target.devTool
         let marker = tool.marker(for: item.id)
+        if let halt = halts[tool.instance] { return .skipped(itemID: item.id, reason: halt) }
         let mapping: Mapping
         // The `updated_at` we last wrote on the claim: renewing and linking succeed only while it is unchanged,
         // so a run whose claim was taken over (its lease ran out) stops instead of creating a second issue.
@@ -207,6 +214,8 @@ public actor IntakeEngine {
                 guard try await store.mappings.renew(id: mapping.id, leaseMark: leaseMark, now: now) else { return lost }
                 leaseMark = now
                 let issue = try await tool.create(mapper.newIssue(from: item, for: tool))
+                if !issue.labels.contains(marker) { halt(tool, issue: issue) }
+                // Linked even without its marker: the issue exists, and the link is what keeps it from being made again.
                 return try await link(item, mapping: mapping, leaseMark: leaseMark, issue: issue, recovered: false, target: target) ?? lost
             } catch let error as DevToolError {
                 // After a reset or a 5xx the create may have happened: look for the marker before trying again.
@@ -255,6 +264,14 @@ public actor IntakeEngine {
             }
         }
         return .created(.init(craftItemID: item.id, title: item.title, issue: issue, recovered: recovered))
+    }
+
+    private func halt(_ tool: any DevTool, issue: DevIssue) {
+        let reason = "\(tool.kind) created \(issue.key) without its marker label, so a create whose answer is lost could never be "
+            + "found again and exactly-once cannot be guaranteed; intake for '\(tool.instance)' is stopped. The token most likely lacks "
+            + "push (write) access to the repository: grant it, then restart craft-sync"
+        if halts[tool.instance] == nil { logger.critical("intake stopped", metadata: ["dev.instance": "\(tool.instance)", "reason": "\(reason)"]) }
+        halts[tool.instance] = reason
     }
 
     private func fail(_ item: CraftItem, mapping: Mapping, reason: String) async -> Outcome {

@@ -6,7 +6,7 @@ import OutboundHTTP
 /// restarts do not hit Craft.io in step). "Sync now" calls the engine directly; its single flight per
 /// workspace keeps a manual run and a scheduled one from overlapping.
 public struct IntakeScheduler: Sendable {
-    let engine: IntakeEngine
+    public let engine: IntakeEngine
     let targets: [IntakeTarget]
     let interval: Duration
     let jitter: Duration
