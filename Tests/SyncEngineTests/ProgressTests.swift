@@ -169,6 +169,23 @@ struct ProgressTests {
         #expect(await processor.breakerIsOpen == false)
     }
 
+    /// Today's failure: an event whose time could not be read was applied unconditionally, over a newer state.
+    @Test("an event without a usable timestamp is not applied over a known order; reconciliation takes over")
+    func unparsableTimestamp() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let (processor, item, mapping) = try await setUp(fixture, issueID: "1299020697")
+        _ = try await fixture.store.mappings.recordPush(id: mapping.id, status: "In Progress", eventOrder: 5_000_000_000_000, now: .now)
+        let body = Array(String(decoding: try fixtureBytes("github/issues_closed_completed.json"), as: UTF8.self)
+            .replacingOccurrences(of: "\"updated_at\": \"2022-07-08T13:54:56Z\"", with: "\"updated_at\": \"yesterday-ish\"").utf8)
+        let id = try await deliver(fixture.store, body: body)
+        await processor.processDue()
+        let event = try #require(try await fixture.store.events.event(id: id))
+        #expect(event.state == .ignored)
+        #expect(event.ignoredReason?.contains("no usable timestamp") == true)
+        #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") != "Done")
+    }
+
     @Test("while the breaker is open, due events are not attempted at all")
     func breakerHoldsEvents() async throws {
         let fixture = try IntakeFixture()

@@ -28,6 +28,63 @@ struct ReconcilerTests {
         #expect(second == .init(checked: 3, pushed: 0, failed: 0))
         #expect(fixture.simulators.craft.updates.count == 3)
     }
+
+    /// Today's failure: the reconciler recorded its own clock as the event order; a host clock ahead of the tool's
+    /// made every later webhook "older than the last event applied", and the close never reached Craft.io.
+    @Test("orders come from the tool's clock: a reconcile on a host clock far ahead leaves later webhooks applicable")
+    func toolClockOrdersReads() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(1)
+        _ = await fixture.engine().run(fixture.target(), trigger: "test")
+        fixture.clock.advance(by: .seconds(365 * 24 * 3600))  // the host clock jumps a year ahead
+        var logger = Logger(label: "reconcile-test")
+        logger.logLevel = .critical
+        let reconciler = Reconciler(
+            store: fixture.store, craft: fixture.craft, tools: [fixture.github], statusMapping: StatusMapping(), progressField: "dev_status",
+            clock: fixture.clock, logger: logger)
+        #expect(await reconciler.run().pushed == 1)
+
+        // GitHub then closes the issue, a second later by GitHub's clock, and its webhook arrives.
+        let issue = try #require(fixture.simulators.github.issues.first)
+        let mapping = try #require(try await fixture.store.mappings.mapping(devToolInstance: "github", devIssueID: issue.id))
+        let closedAt = issue.updatedAt.addingTimeInterval(1).formatted(.iso8601)
+        let body = Array(String(decoding: try fixtureBytes("github/issues_closed_completed.json"), as: UTF8.self)
+            .replacingOccurrences(of: "\"updated_at\": \"2022-07-08T13:54:56Z\"", with: "\"updated_at\": \"\(closedAt)\"").utf8)
+            .replacingIssue(from: "1299020697", to: issue.id)
+        let id = try await ProgressTests().deliver(fixture.store, at: fixture.clock.now(), body: body)
+        let processor = ProgressProcessor(
+            store: fixture.store, craft: fixture.craft, tools: ["github": fixture.github], settings: .init(), clock: fixture.clock, logger: logger)
+        await processor.processDue()
+        let event = try await fixture.store.events.event(id: id)
+        #expect(event?.state == .processed, "\(String(describing: event?.ignoredReason))")
+        #expect(try await fixture.store.mappings.mapping(id: mapping.id)?.lastPushedStatus == "Done")
+    }
+
+    @Test("a same-second change after a reconcile still applies (GitHub times have one-second resolution)")
+    func sameSecondApplies() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(1)
+        _ = await fixture.engine().run(fixture.target(), trigger: "test")
+        var logger = Logger(label: "reconcile-test")
+        logger.logLevel = .critical
+        let reconciler = Reconciler(
+            store: fixture.store, craft: fixture.craft, tools: [fixture.github], statusMapping: StatusMapping(), progressField: "dev_status",
+            clock: fixture.clock, logger: logger)
+        _ = await reconciler.run()
+        let issue = try #require(fixture.simulators.github.issues.first)
+        let sameSecond = issue.updatedAt.formatted(.iso8601)
+        let body = Array(String(decoding: try fixtureBytes("github/issues_closed_completed.json"), as: UTF8.self)
+            .replacingOccurrences(of: "\"updated_at\": \"2022-07-08T13:54:56Z\"", with: "\"updated_at\": \"\(sameSecond)\"").utf8)
+            .replacingIssue(from: "1299020697", to: issue.id)
+        let id = try await ProgressTests().deliver(fixture.store, at: fixture.clock.now(), body: body)
+        let processor = ProgressProcessor(
+            store: fixture.store, craft: fixture.craft, tools: ["github": fixture.github], settings: .init(), clock: fixture.clock, logger: logger)
+        await processor.processDue()
+        #expect(try await fixture.store.events.event(id: id)?.state == .processed)
+        #expect(fixture.simulators.craft.items.first?.customFieldValue("dev_status") == "Done")
+    }
 }
 
 @Suite("Concurrent progress writers")

@@ -36,11 +36,13 @@ public struct GitHubAdapter: DevTool {
         var state_reason: String?
         var labels: [Label]
         var pull_request: [String: String?]?
+        var updated_at: String?
 
         func devIssue(repository: String) -> DevIssue {
             DevIssue(
                 id: String(id), key: "\(repository)#\(number)", url: html_url,
-                status: DevIssueStatus(name: state, detail: state_reason), labels: labels.map(\.name))
+                status: DevIssueStatus(name: state, detail: state_reason), labels: labels.map(\.name),
+                updatedAt: updated_at.flatMap { try? Date($0, strategy: .iso8601) })
         }
     }
 

@@ -44,10 +44,20 @@ public struct JiraAdapter: DevTool {
             }
             var status: Status?
             var labels: [String]?
+            /// `2024-01-15T10:30:00.000+0000`
+            var updated: String?
         }
         var id: String
         var key: String
         var fields: Fields?
+    }
+
+    /// Jira's timestamp form (`fields.updated`): milliseconds and a numeric offset without a colon.
+    static func parseTimestamp(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
+        return formatter.date(from: text)
     }
 
     public func marker(for craftItemID: String) -> String { "craft-\(craftItemID)" }
@@ -61,7 +71,7 @@ public struct JiraAdapter: DevTool {
         DevIssue(
             id: body.id, key: body.key, url: browseURL(body.key),
             status: DevIssueStatus(name: body.fields?.status?.name ?? "Unknown", detail: body.fields?.status?.statusCategory?.key),
-            labels: body.fields?.labels ?? [])
+            labels: body.fields?.labels ?? [], updatedAt: body.fields?.updated.flatMap(Self.parseTimestamp))
     }
 
     public func create(_ issue: NewIssue) async throws(DevToolError) -> DevIssue {
@@ -99,14 +109,14 @@ public struct JiraAdapter: DevTool {
         struct Result: Decodable { var issues: [IssueBody] }
         let result = try await transport.request(
             "POST", transport.url("rest/api/3/search/jql"),
-            body: Query(jql: "labels = \"\(marker)\" ORDER BY created ASC", fields: ["status", "labels"], maxResults: 5), as: Result.self,
+            body: Query(jql: "labels = \"\(marker)\" ORDER BY created ASC", fields: ["status", "labels", "updated"], maxResults: 5), as: Result.self,
             operation: "Jira: find issue labelled \(marker)", idempotent: true)
         return result.issues.first.map(devIssue)
     }
 
     public func issue(_ reference: DevIssueReference) async throws(DevToolError) -> DevIssue {
         try devIssue(await transport.request(
-            "GET", transport.url("rest/api/3/issue/\(reference.id)", query: [("fields", "status,labels")]), as: IssueBody.self,
+            "GET", transport.url("rest/api/3/issue/\(reference.id)", query: [("fields", "status,labels,updated")]), as: IssueBody.self,
             operation: "Jira: read issue \(reference.key)"))
     }
 

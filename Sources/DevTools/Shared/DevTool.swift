@@ -62,14 +62,21 @@ public struct DevIssue: Sendable, Equatable {
     public var url: String
     public var status: DevIssueStatus
     public var labels: [String]
+    /// When the tool last changed the issue, by the tool's own clock (GitHub `updated_at`, Jira `fields.updated`):
+    /// what orders a read against webhooks, which carry the same clock's times.
+    public var updatedAt: Date?
 
-    public init(id: String, key: String, url: String, status: DevIssueStatus, labels: [String] = []) {
+    public init(id: String, key: String, url: String, status: DevIssueStatus, labels: [String] = [], updatedAt: Date? = nil) {
         self.id = id
         self.key = key
         self.url = url
         self.status = status
         self.labels = labels
+        self.updatedAt = updatedAt
     }
+
+    /// `updatedAt` as a webhook event order (milliseconds since 1970), the unit `IssueChange.order` uses.
+    public var order: Int64? { updatedAt.map { Int64($0.timeIntervalSince1970 * 1000) } }
 }
 
 /// An issue's workflow state in the tool's own words.

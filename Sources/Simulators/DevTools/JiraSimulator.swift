@@ -144,6 +144,7 @@ public final class JiraSimulator: Sendable {
             var summary: String
             var status: Status
             var labels: [String]
+            var updated: String
         }
         var id: String
         var key: String
@@ -153,7 +154,18 @@ public final class JiraSimulator: Sendable {
     static func render(_ issue: SimulatedIssue) -> Rendered {
         Rendered(
             id: issue.id, key: issue.key,
-            fields: .init(summary: issue.title, status: .init(name: issue.state, statusCategory: .init(key: issue.stateDetail ?? "new")), labels: issue.labels))
+            fields: .init(
+                summary: issue.title, status: .init(name: issue.state, statusCategory: .init(key: issue.stateDetail ?? "new")), labels: issue.labels,
+                updated: Self.timestamp(issue.updatedAt)))
+    }
+
+    /// Jira's timestamp form: `2024-01-15T10:30:00.000+0000`.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
+        return formatter.string(from: date)
     }
 
     /// The status category Jira's default workflow gives a status name.

@@ -186,8 +186,14 @@ public actor ProgressProcessor {
         guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: change.issueID) else {
             return .ignore("issue \(change.key) was not created by craft-sync")
         }
-        if let last = mapping.lastEventOrder, let order = change.order, order < last {
-            return .ignore("older than the last event applied to \(change.key)")
+        if let last = mapping.lastEventOrder {
+            guard let order = change.order else {
+                // Applying it unconditionally could put an old state over a newer one; reconciliation reads the
+                // issue's current state each cycle and applies that instead.
+                logger.warning("event has no usable timestamp; left to reconciliation", metadata: ["dev.issue": "\(change.key)"])
+                return .ignore("no usable timestamp to order it against the last change applied to \(change.key); reconciliation applies the current state")
+            }
+            if order < last { return .ignore("older than the last event applied to \(change.key)") }
         }
         if mapping.devIssueKey != change.key {
             try await store.mappings.updateKey(id: mapping.id, key: change.key, url: nil, now: clock.now())

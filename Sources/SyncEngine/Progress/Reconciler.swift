@@ -75,9 +75,11 @@ public struct Reconciler: Sendable {
         let now = clock.now()
         if issue.key != mapping.devIssueKey { try await store.mappings.updateKey(id: mapping.id, key: issue.key, url: issue.url, now: now) }
         guard let value = statusMapping.craftValue(for: issue.status), value != mapping.lastPushedStatus else { return false }
-        // The state read now is newer than any webhook still in flight from before it.
+        // Ordered by the tool's own time of the state read, the clock webhooks carry too: never our clock, which a
+        // jump ahead would turn into "every later webhook is stale". An equal time (GitHub has 1 s resolution) does
+        // not make a webhook stale, so a same-second change still applies.
         try await ProgressWrite(store: store, craft: craft, field: progressField, clock: clock)
-            .push(mapping, value: value, order: Int64(now.timeIntervalSince1970 * 1000))
+            .push(mapping, value: value, order: issue.order)
         logger.info("reconciliation pushed a missed change", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(issue.key)", "value": "\(value)"])
         return true
     }
