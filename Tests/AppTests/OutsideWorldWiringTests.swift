@@ -25,7 +25,9 @@ struct OutsideWorldWiringTests {
         let ready = try await world.craft.items(workspaceID: "ws-demo", status: configuration.craft.readyStatus, updatedFrom: nil)
         #expect(ready.count == 3)
         let issue = try await tool.create(NewIssue(title: ready[0].title, description: "d", marker: tool.marker(for: ready[0].id)))
-        #expect(try await tool.find(marker: tool.marker(for: ready[0].id)) == issue)
+        // The same issue (a create's answer may lack what a read carries, such as Jira's update time).
+        let found = try await tool.find(marker: tool.marker(for: ready[0].id))
+        #expect(found?.id == issue.id && found?.key == issue.key && found?.url == issue.url)
         await simulators.shutdown()
     }
 
