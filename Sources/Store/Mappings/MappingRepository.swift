@@ -154,17 +154,35 @@ public struct MappingRepository: Sendable {
     }
 
     /// Links a pending claim the caller still holds (see `renew`); false when it was taken over meanwhile.
+    /// `linkPending` marks the issue's key and URL as still to be written into Craft.io (see `linksToWrite`), in the
+    /// same write as the link, so a crash right after it cannot lose the Craft.io write.
     public func linkClaim(
-        id: Int64, leaseMark: Date, devIssueID: String, key: String, url: String?, contentHash: String?, now: Date
+        id: Int64, leaseMark: Date, devIssueID: String, key: String, url: String?, contentHash: String?, linkPending: Bool = false, now: Date
     ) async throws -> Bool {
         try await store.write { connection in
             try connection.run(
                 """
                 UPDATE mappings SET state = 'linked', dev_issue_id = ?, dev_issue_key = ?, dev_issue_url = ?,
-                    content_hash = coalesce(?, content_hash), failure_reason = NULL, updated_at = ?
+                    content_hash = coalesce(?, content_hash), failure_reason = NULL, link_pending = ?, updated_at = ?
                 WHERE id = ? AND state = 'pending' AND updated_at = ?
-                """, devIssueID, key, url, contentHash, now, id, leaseMark)
+                """, devIssueID, key, url, contentHash, linkPending ? 1 : 0, now, id, leaseMark)
             return connection.changes == 1
+        }
+    }
+
+    /// Linked mappings whose link into Craft.io has not been written yet.
+    public func linksToWrite(workspaceID: String, devToolInstance: String, limit: Int = 100) async throws -> [Mapping] {
+        try await store.read { connection in
+            try connection.rows(
+                "SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND dev_tool_instance = ? AND link_pending = 1 AND state = 'linked' ORDER BY id LIMIT ?",
+                [workspaceID, devToolInstance, limit], Self.decode)
+        }
+    }
+
+    /// Craft.io took the link.
+    public func linkWritten(id: Int64) async throws {
+        try await store.write { connection in
+            try connection.run("UPDATE mappings SET link_pending = 0 WHERE id = ?", id)
         }
     }
 

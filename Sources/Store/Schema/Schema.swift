@@ -90,6 +90,12 @@ public enum Schema {
                 checked_at REAL NOT NULL
             );
             """),
+        // The issue's key and URL still to be written into Craft.io's link field: set with the link, cleared once
+        // Craft.io took it, so a failed or interrupted write is retried each cycle instead of forgotten.
+        Migration(version: 2, name: "link field writes", sql: """
+            ALTER TABLE mappings ADD COLUMN link_pending INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX mappings_link_pending ON mappings (workspace_id, dev_tool_instance) WHERE link_pending = 1;
+            """),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

@@ -84,6 +84,7 @@ public actor IntakeEngine {
 
     private func poll(_ target: IntakeTarget, into report: inout IntakeReport) async throws {
         let items = try await craft.items(workspaceID: target.workspaceID, status: target.readyStatus, updatedFrom: nil)
+        await writePendingLinks(target)
         report.counts.seen = items.count
         let itemsByID = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
 
@@ -251,19 +252,37 @@ public actor IntakeEngine {
     ) async throws -> Outcome? {
         guard try await store.mappings.linkClaim(
             id: mapping.id, leaseMark: leaseMark, devIssueID: issue.id, key: issue.key, url: issue.url, contentHash: ContentHash.of(item),
-            now: clock.now())
+            linkPending: target.linkField != nil, now: clock.now())
         else { return nil }
         logger.info(
             recovered ? "linked an issue created earlier" : "created issue",
             metadata: ["craft.item": "\(item.id)", "dev.issue": "\(issue.key)", "dev.url": "\(issue.url)"])
         if let field = target.linkField {
-            do {
-                try await craft.setField(workspaceID: target.workspaceID, itemID: item.id, field: field, value: "\(issue.key) \(issue.url)")
-            } catch {
-                logger.warning("could not write the issue link back to Craft.io", metadata: ["craft.item": "\(item.id)", "error": "\(error)"])
-            }
+            await writeLink(mappingID: mapping.id, itemID: item.id, key: issue.key, url: issue.url, field: field, target: target)
         }
         return .created(.init(craftItemID: item.id, title: item.title, issue: issue, recovered: recovered))
+    }
+
+    /// Writes the issue's key and URL into Craft.io's link field. A failure leaves the write pending in the store;
+    /// every run retries pending writes first (`writePendingLinks`), so a Craft.io outage delays the link, never
+    /// loses it.
+    private func writeLink(mappingID: Int64, itemID: String, key: String, url: String, field: String, target: IntakeTarget) async {
+        do {
+            try await craft.setField(workspaceID: target.workspaceID, itemID: itemID, field: field, value: "\(key) \(url)")
+            try await store.mappings.linkWritten(id: mappingID)
+        } catch {
+            logger.warning("could not write the issue link back to Craft.io; retried next cycle", metadata: ["craft.item": "\(itemID)", "error": "\(error)"])
+        }
+    }
+
+    private func writePendingLinks(_ target: IntakeTarget) async {
+        guard let field = target.linkField,
+            let pending = try? await store.mappings.linksToWrite(workspaceID: target.workspaceID, devToolInstance: target.devTool.instance)
+        else { return }
+        for mapping in pending {
+            guard let key = mapping.devIssueKey else { continue }
+            await writeLink(mappingID: mapping.id, itemID: mapping.craftItemID, key: key, url: mapping.devIssueURL ?? "", field: field, target: target)
+        }
     }
 
     private func halt(_ tool: any DevTool, issue: DevIssue) {
