@@ -22,6 +22,21 @@ struct SchemaTests {
         #expect(settings.3 == Schema.latestVersion)
     }
 
+    @Test("a version-1 database with mappings is upgraded in place: rows kept, link writes not pending")
+    func upgradeFromVersionOne() async throws {
+        let path = temporaryDatabasePath()
+        let connection = try Connection(path: path)
+        try Migrator.migrate(connection, migrations: Array(Schema.migrations.prefix(1)))
+        try connection.run(
+            "INSERT INTO mappings (workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, state, created_at, updated_at) VALUES ('w', 'i', 'github', 'github', 'linked', 0, 0)")
+        _ = consume connection
+
+        let store = try Store(path: path)
+        #expect(store.openedAtVersion == 1)
+        #expect(try await store.mappings.countsByState() == [.linked: 1])
+        #expect(try await store.mappings.linksToWrite(workspaceID: "w", devToolInstance: "github").isEmpty)
+    }
+
     @Test("migrating again changes nothing")
     func idempotent() throws {
         let path = temporaryDatabasePath()

@@ -15,11 +15,13 @@ public enum Migrator {
         try checkSupported(connection, migrations: migrations)
         let initial = try version(of: connection)
         let latest = migrations.last?.version ?? 0
-        for migration in migrations where migration.version > initial {
-            // The version is read again under the write lock: another process (a second replica, a `migrate` run
-            // beside `serve`) may have applied this step since we looked.
-            try connection.transaction {
-                guard try version(of: connection) < migration.version else { return }
+        guard initial < latest else { return (initial, initial) }
+        // All pending steps in one transaction: another process sees the schema before or after, never between.
+        // The version is read again under the write lock: another process (a second replica, a `migrate` run beside
+        // `serve`) may have applied steps since we looked.
+        try connection.transaction {
+            let current = try version(of: connection)
+            for migration in migrations where migration.version > current {
                 try connection.execute(migration.sql)
                 // PRAGMA takes no bound parameters; the version is our own integer constant.
                 try connection.execute("PRAGMA user_version = \(migration.version)")
