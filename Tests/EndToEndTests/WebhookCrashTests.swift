@@ -35,6 +35,8 @@ struct WebhookCrashTests {
         let environment = [
             "CRAFT_SYNC_LISTEN": "127.0.0.1:\(port)", "CRAFT_SYNC_DATABASE": database, "CRAFT_SYNC_INTAKE_INTERVAL": "24h",
             "CRAFT_SYNC_PROGRESS_RECONCILE": "false", "CRAFT_SYNC_LOG_LEVEL": "warning",
+            // A killed serve holds the event it was processing this long; the test should not wait a minute for it.
+            "CRAFT_SYNC_PROGRESS_PROCESSING_LEASE": "1s",
         ]
         // First let intake create the issues.
         var serve = try ChildProcess(binary, ["serve", "--config", configPath], environment: environment)

@@ -186,6 +186,36 @@ struct ProgressTests {
         #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") != "Done")
     }
 
+    /// Today: both replicas read the same due events and both wrote each to Craft.io.
+    @Test("two processors on one database never both process one event")
+    func twoReplicas() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let items = fixture.seed(8)
+        for (index, item) in items.enumerated() {
+            guard case .claimed(let mapping) = try await fixture.store.mappings.claim(
+                workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+            else { throw CancellationError() }
+            try await fixture.store.mappings.link(id: mapping.id, devIssueID: String(5000 + index), key: "k\(index)", url: nil, contentHash: nil, now: .now)
+            let body = try fixtureBytes("github/issues_closed_completed.json").replacingIssue(from: "1299020697", to: String(5000 + index))
+            _ = try await deliver(fixture.store, at: fixture.clock.now(), body: body)
+        }
+        // Slow writes keep both replicas busy at the same time.
+        fixture.simulators.faults.set(.init(target: "craft", latencyMs: 20))
+        var logger = Logger(label: "replica")
+        logger.logLevel = .critical
+        let replicas = (0..<2).map { _ in
+            ProgressProcessor(
+                store: fixture.store, craft: fixture.craft, tools: ["github": fixture.github], settings: .init(), clock: fixture.clock, logger: logger)
+        }
+        async let first = replicas[0].processDue()
+        async let second = replicas[1].processDue()
+        let processed = await first + second
+        #expect(processed == 8)
+        #expect(fixture.simulators.craft.updates.count == 8)
+        #expect(try await fixture.store.events.countsByState() == [.processed: 8])
+    }
+
     @Test("while the breaker is open, due events are not attempted at all")
     func breakerHoldsEvents() async throws {
         let fixture = try IntakeFixture()

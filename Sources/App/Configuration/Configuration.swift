@@ -22,6 +22,7 @@ public struct Configuration: Sendable {
     public var workspaces: [WorkspaceSettings] = []
     public var statusMapping = StatusMapping()
     public var progressGiveUpAfter: Duration = .seconds(24 * 3600)
+    public var progressProcessingLease: Duration = .seconds(60)
     public var reconcile = true
 
     public struct IntakeSchedule: Sendable {

@@ -209,6 +209,9 @@ extension Setting {
         Setting("progress.reconcile", "Check linked issues' status each intake cycle and push what webhooks missed: true or false (default true)") { config, value throws(SettingError) in
             config.reconcile = try parseBool(value)
         },
+        Setting("progress.processing_lease", "How long a replica holds a webhook event it is processing; after a crash the event waits this long (default 60s)") { config, value throws(SettingError) in
+            config.progressProcessingLease = try parseDuration(value)
+        },
         Setting("progress.give_up_after", "How long an event whose progress write keeps failing is retried before it is dead (default 24h)") { config, value throws(SettingError) in
             config.progressGiveUpAfter = try parseDuration(value)
         },

@@ -39,6 +39,7 @@ public final class Application: Sendable {
             settings.statusMapping = configuration.statusMapping
             settings.ownAccounts = Set(configuration.syncTargets.compactMap(\.devTool.ownAccount))
             settings.giveUpAfter = configuration.progressGiveUpAfter
+            settings.processingLease = configuration.progressProcessingLease
             progress = ProgressProcessor(
                 store: store, craft: world.craft, tools: tools, settings: settings, clock: clock, logger: Logger(label: "craft-sync.progress"),
                 observer: metrics)

@@ -69,6 +69,20 @@ public struct EventLog: Sendable {
         }
     }
 
+    /// Takes a due event for one processor until `until`, by moving its next attempt there: false when another
+    /// processor (a second replica on this database) took it first. A processor that dies holding it leaves it due
+    /// again once `until` has passed.
+    public func claim(id: Int64, now: Date, until: Date) async throws -> Bool {
+        try await store.write { connection in
+            try connection.run(
+                """
+                UPDATE events SET next_attempt_at = ?
+                WHERE id = ? AND state IN ('received', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+                """, until, id, now)
+            return connection.changes == 1
+        }
+    }
+
     public func markProcessed(id: Int64, now: Date) async throws {
         try await update("state = 'processed', last_error = NULL, next_attempt_at = NULL, finished_at = ?", id: id, [now])
     }

@@ -29,6 +29,10 @@ public actor ProgressProcessor {
         public var breakerThreshold = 3
         /// The first pause of an open breaker; each failed probe doubles it, up to `retryMaxDelay`.
         public var breakerPause: Duration = .seconds(15)
+        /// How long a processor holds an event it took: longer than one event's writes normally take. If it dies
+        /// meanwhile, the event is due again afterwards (so a crash delays that event by up to this long); if it is
+        /// slower than this, another replica may write the same value again, which is harmless.
+        public var processingLease: Duration = .seconds(60)
         public init() {}
     }
 
@@ -81,6 +85,10 @@ public actor ProgressProcessor {
         for event in due {
             // An open breaker stops the batch: the events after a failure wait without spending attempts.
             if breakerIsOpen { break }
+            // Two replicas on one database read the same due events; only the one that claims an event runs it.
+            let now = clock.now()
+            guard (try? await store.events.claim(id: event.id, now: now, until: now.addingTimeInterval(settings.processingLease.timeInterval))) == true
+            else { continue }
             if await process(event) { recorded += 1 }
         }
         return recorded
