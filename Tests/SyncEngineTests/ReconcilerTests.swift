@@ -89,6 +89,44 @@ struct ReconcilerTests {
 
 @Suite("Concurrent progress writers")
 struct ProgressWriteTests {
+    /// The processor (a webhook) and the reconciler (a read) write one item at the same time, many times, in both
+    /// orders of age: Craft.io and the store end at the newer dev-tool state.
+    @Test("processor and reconciler racing on one item converge on the newest state", arguments: [true, false])
+    func racingWriters(webhookIsNewer: Bool) async throws {
+        for round in 0..<10 {
+            let fixture = try IntakeFixture()
+            defer { Task { await fixture.simulators.shutdown() } }
+            fixture.seed(1)
+            _ = await fixture.engine().run(fixture.target(), trigger: "test")
+            let issue = try #require(fixture.simulators.github.issues.first)
+            let base = issue.updatedAt
+            // The tool's state as the reconciler will read it, and the webhook's state, one second apart.
+            let readAt = webhookIsNewer ? base.addingTimeInterval(1) : base.addingTimeInterval(2)
+            let hookAt = webhookIsNewer ? base.addingTimeInterval(2) : base.addingTimeInterval(1)
+            await fixture.simulators.github.setState(number: issue.number, state: webhookIsNewer ? "open" : "closed", reason: webhookIsNewer ? "reopened" : "completed", at: readAt)
+            let hookBody = Array(String(decoding: try fixtureBytes(webhookIsNewer ? "github/issues_closed_completed.json" : "github/issues_reopened.json"), as: UTF8.self)
+                .replacingOccurrences(of: #"("updated_at": ")[^"]*(")"#, with: "$1\(hookAt.formatted(.iso8601))$2", options: .regularExpression)
+                .replacingOccurrences(of: #""id": (1299020697|444500041)"#, with: "\"id\": \(issue.id)", options: .regularExpression).utf8)
+            let id = try await ProgressTests().deliver(fixture.store, at: fixture.clock.now(), body: hookBody)
+            fixture.simulators.faults.set(.init(target: "craft", latencyMs: Int.random(in: 0...15)))
+            var logger = Logger(label: "race")
+            logger.logLevel = .critical
+            let processor = ProgressProcessor(
+                store: fixture.store, craft: fixture.craft, tools: ["github": fixture.github], settings: .init(), clock: fixture.clock, logger: logger)
+            let reconciler = Reconciler(
+                store: fixture.store, craft: fixture.craft, tools: [fixture.github], statusMapping: StatusMapping(), progressField: "dev_status",
+                clock: fixture.clock, logger: logger)
+            async let processed = processor.processDue()
+            async let reconciled = reconciler.run()
+            _ = await (processed, reconciled)
+            #expect(try await fixture.store.events.event(id: id)?.state != nil)
+            let newest = "Done"  // closed as completed is the newer state in both arrangements
+            #expect(fixture.simulators.craft.items.first?.customFieldValue("dev_status") == newest, "round \(round)")
+            let mapping = try #require(try await fixture.store.mappings.mapping(devToolInstance: "github", devIssueID: issue.id))
+            #expect(mapping.lastPushedStatus == newest, "round \(round)")
+        }
+    }
+
     @Test("an older write that lands in Craft.io after a newer one is undone")
     func olderWriteLosesInCraft() async throws {
         let fixture = try IntakeFixture()
