@@ -1,10 +1,19 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import Testing
 
 /// A child process for tests, whose every wait is bounded and loud: its output (standard output and error, merged)
-/// is collected by a readability handler, never by a blocking read; lines and the exit are awaited against a
-/// deadline; and a failure message carries the output's last lines.
+/// is collected by a reader thread that polls with a timeout, never by a blocking read; lines and the exit are
+/// awaited against a deadline; and a failure message carries the output's last lines.
+///
+/// Not Foundation's `readabilityHandler`: it watches the pipe with a Dispatch source whose cancellation is
+/// asynchronous, and the pipe's descriptor, closed when the `Pipe` goes, could still be in Dispatch's epoll set; a
+/// reused number then crashed the test process inside libdispatch (seen once in `_dispatch_event_loop_drain`).
+/// End of file cannot be awaited either: a process another test spawns at the same moment inherits the pipe's write
+/// end. So the reader stops once the child has exited and the pipe is empty.
 public final class ChildProcess: Sendable {
     public struct Timeout: Error, CustomStringConvertible {
         public let description: String
@@ -27,7 +36,6 @@ public final class ChildProcess: Sendable {
     }
 
     private let process: Process
-    private let output: Pipe
     private let shared = Shared()
     public let name: String
 
@@ -41,21 +49,6 @@ public final class ChildProcess: Sendable {
         process.standardError = pipe
         name = "\(executable.lastPathComponent) \(arguments.first ?? "")"
         self.process = process
-        self.output = pipe
-        pipe.fileHandleForReading.readabilityHandler = { [shared] handle in
-            let data = handle.availableData
-            let waiters = shared.state.withLock { state in
-                if data.isEmpty { state.outputEnded = true }
-                state.output += String(decoding: data, as: UTF8.self)
-                state.changes += 1
-                // Keep the output bounded: a chatty child must not eat the test's memory.
-                if state.output.utf8.count > 4 << 20 { state.output = String(state.output.suffix(1 << 20)) }
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            for waiter in waiters { waiter.resume() }
-            if data.isEmpty { handle.readabilityHandler = nil }
-        }
         process.terminationHandler = { [shared] _ in
             let waiters = shared.state.withLock { state in
                 state.exited = true
@@ -66,6 +59,48 @@ public final class ChildProcess: Sendable {
             for waiter in waiters { waiter.resume() }
         }
         try process.run()
+        let descriptor = pipe.fileHandleForReading.fileDescriptor
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        // The thread holds the pipe, so its descriptor stays open until the thread is done with it.
+        Thread.detachNewThread { [shared] in
+            Self.read(descriptor, into: shared)
+            withExtendedLifetime(pipe) {}
+        }
+    }
+
+    /// Collects output until end of file, or until the child has exited and the pipe is empty.
+    private static func read(_ descriptor: Int32, into shared: Shared) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            _ = poll(&waiting, 1, 50)
+            // Looked at before reading: everything a child wrote is in the pipe before it exits.
+            let exited = shared.state.withLock { $0.exited }
+            var data = Data()
+            var endOfFile = false
+            while true {
+                let count = Glibc.read(descriptor, &buffer, buffer.count)
+                if count > 0 {
+                    data.append(contentsOf: buffer[0..<count])
+                } else {
+                    endOfFile = count == 0
+                    break
+                }
+            }
+            let done = endOfFile || exited
+            let waiters = shared.state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                guard !data.isEmpty || done else { return [] }
+                state.output += String(decoding: data, as: UTF8.self)
+                // Keep the output bounded: a chatty child must not eat the test's memory.
+                if state.output.utf8.count > 4 << 20 { state.output = String(state.output.suffix(1 << 20)) }
+                if done { state.outputEnded = true }
+                state.changes += 1
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+            if done { return }
+        }
     }
 
     public var processIdentifier: Int32 { process.processIdentifier }
@@ -94,7 +129,7 @@ public final class ChildProcess: Sendable {
             let (output, exited, seen) = shared.state.withLock { ($0.output, $0.exited, $0.changes) }
             if condition(output) { return true }
             if exited {
-                _ = await waitForEnd(within: .seconds(1))
+                _ = await waitForEnd(within: .seconds(5))
                 return condition(shared.state.withLock { $0.output })
             }
             guard await waitForChange(after: seen, until: deadline) else { return condition(shared.state.withLock { $0.output }) }
@@ -113,28 +148,13 @@ public final class ChildProcess: Sendable {
     }
 
     /// Waits until the child has exited and all it wrote is collected; false when `limit` passed first.
-    ///
-    /// End of file cannot be awaited: a process that another test spawns at the same moment inherits the pipe's
-    /// write end and holds it open for as long as it lives. Once the child has exited, everything it wrote is in
-    /// the pipe, so the rest is read without blocking instead.
     public func waitForEnd(within limit: Duration) async -> Bool {
-        guard await waitForExit(within: limit) else { return false }
-        let handle = output.fileHandleForReading
-        handle.readabilityHandler = nil
-        let descriptor = handle.fileDescriptor
-        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
-        var rest = Data()
-        var buffer = [UInt8](repeating: 0, count: 65536)
+        let deadline = ContinuousClock.now + limit
         while true {
-            let count = read(descriptor, &buffer, buffer.count)
-            guard count > 0 else { break }
-            rest.append(contentsOf: buffer[0..<count])
+            let (ended, seen) = shared.state.withLock { ($0.exited && $0.outputEnded, $0.changes) }
+            if ended { return true }
+            guard await waitForChange(after: seen, until: deadline) else { return shared.state.withLock { $0.exited && $0.outputEnded } }
         }
-        shared.state.withLock { state in
-            state.output += String(decoding: rest, as: UTF8.self)
-            state.outputEnded = true
-        }
-        return true
     }
 
     /// Waits for the process to exit, through its termination handler; false when `limit` passed first.

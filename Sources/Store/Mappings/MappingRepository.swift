@@ -83,13 +83,32 @@ public struct MappingRepository: Sendable {
     /// deliveries lose. Equal orders apply (GitHub's `updated_at` has one-second resolution, so two events of
     /// one second tie, and the one processed last wins). Returns false when it changed nothing.
     public func recordPush(id: Int64, status: String, eventOrder: Int64?, now: Date) async throws -> Bool {
+        try await recordPushIfNewer(id: id, status: status, eventOrder: eventOrder, now: now) != nil
+    }
+
+    /// What a mapping recorded as pushed, to tell whether another writer recorded in between.
+    public struct PushRecord: Sendable, Equatable {
+        public var status: String?
+        public var eventOrder: Int64?
+        public init(status: String?, eventOrder: Int64?) {
+            self.status = status
+            self.eventOrder = eventOrder
+        }
+    }
+
+    /// Records `status` as pushed unless a newer order is recorded already. Returns what was recorded before (in the
+    /// same transaction), or nil when refused.
+    public func recordPushIfNewer(id: Int64, status: String, eventOrder: Int64?, now: Date) async throws -> PushRecord? {
         try await store.write { connection in
+            let previous = try connection.firstRow("SELECT last_pushed_status, last_event_order FROM mappings WHERE id = ?", [id]) { row in
+                PushRecord(status: row.string(0), eventOrder: row.isNull(1) ? nil : row.int64(1))
+            }
             try connection.run(
                 """
                 UPDATE mappings SET last_pushed_status = ?, last_pushed_at = ?, last_event_order = coalesce(?, last_event_order), updated_at = ?
                 WHERE id = ? AND (? IS NULL OR last_event_order IS NULL OR last_event_order <= ?)
                 """, status, now, eventOrder, now, id, eventOrder, eventOrder)
-            return connection.changes == 1
+            return connection.changes == 1 ? previous : nil
         }
     }
 

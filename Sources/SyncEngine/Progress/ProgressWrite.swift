@@ -3,9 +3,13 @@ import Foundation
 import OutboundHTTP
 import Store
 
-/// Writes a progress value to Craft.io and records it. The processor and the reconciler both push, concurrently;
-/// when the record is refused because the other recorded a newer state meanwhile, our older value may have landed
-/// in Craft.io last, so the recorded value is written again and Craft.io ends where the store says.
+/// Writes a progress value to Craft.io and records it. The processor and the reconciler both push, concurrently,
+/// and Craft.io keeps whichever write lands last, so each writer checks the record after its own write:
+/// - refused because another writer recorded a newer state: our older value may have landed last, so the recorded
+///   value is written again;
+/// - recorded, but another writer recorded between our look and our record: its (older) write may have landed after
+///   ours, so ours is written again.
+/// Either way Craft.io ends where the store says.
 struct ProgressWrite: Sendable {
     let store: Store
     let craft: any CraftClient
@@ -13,8 +17,14 @@ struct ProgressWrite: Sendable {
     let clock: any SyncClock
 
     func push(_ mapping: Mapping, value: String, order: Int64?) async throws {
+        let seen = try await store.mappings.mapping(id: mapping.id).map { MappingRepository.PushRecord(status: $0.lastPushedStatus, eventOrder: $0.lastEventOrder) }
         try await craft.setField(workspaceID: mapping.workspaceID, itemID: mapping.craftItemID, field: field, value: value)
-        if try await store.mappings.recordPush(id: mapping.id, status: value, eventOrder: order, now: clock.now()) { return }
+        if let previous = try await store.mappings.recordPushIfNewer(id: mapping.id, status: value, eventOrder: order, now: clock.now()) {
+            if previous != seen {
+                try await craft.setField(workspaceID: mapping.workspaceID, itemID: mapping.craftItemID, field: field, value: value)
+            }
+            return
+        }
         if let current = try await store.mappings.mapping(id: mapping.id), let recorded = current.lastPushedStatus, recorded != value {
             try await craft.setField(workspaceID: mapping.workspaceID, itemID: mapping.craftItemID, field: field, value: recorded)
         }
