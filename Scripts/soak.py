@@ -201,14 +201,20 @@ def main():
                   f"{counts['valid_bad'] + counts['valid_error']:9d} {counts['hostile']:8d}", flush=True)
     stop.set()
     survived = alive()
-    # Memory is judged after warm-up: the second sample against the last.
-    baseline = samples[1] if len(samples) > 1 else (samples[0] if samples else float("nan"))
-    drift = samples[-1] - baseline if samples else float("nan")
+    # Memory: each sample catches a varying number of bodies in flight (the oversized sender alone holds up to
+    # 25 MiB while it is refused), so single samples swing. Growth shows in the floor: the lowest sample of the
+    # first half against the lowest of the second. The peak is reported, and bounded.
+    half = len(samples) // 2
+    floor_first = min(samples[:half]) if half else float("nan")
+    floor_second = min(samples[half:]) if samples else float("nan")
+    drift = floor_second - floor_first
+    peak = max(samples) if samples else float("nan")
     print(f"\nserver alive: {survived}; valid deliveries: {counts['valid_ok']} ok, {counts['valid_bad']} non-2xx, "
           f"{counts['valid_error']} transport errors; hostile requests: {counts['hostile']} "
-          f"({counts['hostile_answered']} answered with a status); RSS {baseline:.1f} -> {samples[-1] if samples else 0:.1f} MB "
-          f"(drift {drift:+.1f} MB)")
-    failed = not survived or counts["valid_bad"] or counts["valid_error"] or counts["valid_ok"] == 0 or drift > 10
+          f"({counts['hostile_answered']} answered with a status); RSS floor {floor_first:.1f} -> {floor_second:.1f} MB "
+          f"(drift {drift:+.1f} MB), peak {peak:.1f} MB")
+    failed = (not survived or counts["valid_bad"] or counts["valid_error"] or counts["valid_ok"] == 0
+              or not drift <= 10 or not peak <= 256)
     sys.exit(1 if failed else 0)
 
 
