@@ -21,16 +21,24 @@ extension GitHubAdapter {
         struct Issue: Decodable {
             var id: Int64
             var number: Int
-            var state: String
+            var state: String?
             var state_reason: String?
             var updated_at: String?
+            var html_url: String?
         }
         struct Repository: Decodable { var full_name: String }
         struct Sender: Decodable { var login: String }
+        /// `issues.transferred` names where the issue went; `issues.opened` after a transfer names where it came from.
+        struct Changes: Decodable {
+            var new_issue: Issue?
+            var new_repository: Repository?
+            var old_issue: Issue?
+        }
         var action: String
         var issue: Issue
         var repository: Repository?
         var sender: Sender?
+        var changes: Changes?
     }
 
     public func parseWebhook(headers: [String: String], body: [UInt8]) throws(DevToolError) -> WebhookEvent {
@@ -44,14 +52,29 @@ extension GitHubAdapter {
         } catch {
             throw .malformedResponse(tool: "GitHub", operation: "GitHub webhook", detail: "not an issues payload: \(error)")
         }
-        // A deleted issue is gone, a transferred one lives on under another repository and number.
-        if payload.action == "deleted" || payload.action == "transferred" {
-            return .ignored(reason: "issue \(payload.action)")
-        }
         let repository = payload.repository?.full_name ?? "\(owner)/\(self.repository)"
+        // A deleted issue is gone; a transferred one lives on under another repository, id and number.
+        switch payload.action {
+        case "deleted":
+            return .deleted(issueID: String(payload.issue.id), key: "\(repository)#\(payload.issue.number)")
+        case "transferred":
+            guard let new = payload.changes?.new_issue, let target = payload.changes?.new_repository?.full_name else {
+                return .ignored(reason: "transfer without the new issue")
+            }
+            return .moved(fromIssueID: String(payload.issue.id), to: IssueMove(issueID: String(new.id), key: "\(target)#\(new.number)", url: new.html_url))
+        case "opened":
+            if let old = payload.changes?.old_issue {
+                return .moved(
+                    fromIssueID: String(old.id),
+                    to: IssueMove(issueID: String(payload.issue.id), key: "\(repository)#\(payload.issue.number)", url: payload.issue.html_url))
+            }
+        default:
+            break
+        }
+        guard let state = payload.issue.state else { return .ignored(reason: "the payload names no issue state") }
         let order = payload.issue.updated_at.flatMap { try? Date($0, strategy: .iso8601) }.map { Int64($0.timeIntervalSince1970 * 1000) }
         return .issue(IssueChange(
             issueID: String(payload.issue.id), key: "\(repository)#\(payload.issue.number)",
-            status: DevIssueStatus(name: payload.issue.state, detail: payload.issue.state_reason), order: order, actor: payload.sender?.login))
+            status: DevIssueStatus(name: state, detail: payload.issue.state_reason), order: order, actor: payload.sender?.login))
     }
 }

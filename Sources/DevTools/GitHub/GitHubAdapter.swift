@@ -82,10 +82,13 @@ public struct GitHubAdapter: DevTool {
         guard let number = reference.key.split(separator: "#").last.flatMap({ Int($0) }) else {
             throw .malformedResponse(tool: "GitHub", operation: "GitHub: read issue", detail: "key \(reference.key) has no issue number")
         }
+        // The key names the repository: an issue transferred elsewhere is read where it now lives.
+        let named = reference.key.split(separator: "#").first.map(String.init) ?? ""
+        let repositoryName = named.split(separator: "/").count == 2 ? named : fullName
         return try await transport.request(
-            "GET", transport.url("repos/\(owner)/\(repository)/issues/\(number)"), as: IssueBody.self,
-            operation: "GitHub: read issue \(fullName)#\(number)"
-        ).devIssue(repository: fullName)
+            "GET", transport.url("repos/\(repositoryName)/issues/\(number)"), as: IssueBody.self,
+            operation: "GitHub: read issue \(repositoryName)#\(number)"
+        ).devIssue(repository: repositoryName)
     }
 
     /// `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`

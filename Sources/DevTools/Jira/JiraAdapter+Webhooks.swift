@@ -41,6 +41,9 @@ extension JiraAdapter {
         } catch {
             throw .malformedResponse(tool: "Jira", operation: "Jira webhook", detail: "not a Jira webhook payload: \(error)")
         }
+        if payload.webhookEvent == "jira:issue_deleted", let issue = payload.issue {
+            return .deleted(issueID: issue.id, key: issue.key)
+        }
         guard payload.webhookEvent == "jira:issue_created" || payload.webhookEvent == "jira:issue_updated" else {
             return .ignored(reason: "'\(payload.webhookEvent)' events do not change an issue's state")
         }

@@ -40,6 +40,13 @@ public enum DevToolError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The tool says the issue is gone for good (GitHub's 410 Gone for a deleted issue). A 404 is not taken as
+    /// that: it also answers a token that lost access, which must not turn every mapping into a deleted one.
+    public var isGone: Bool {
+        if case .rejected(_, _, 410, _) = self { return true }
+        return false
+    }
+
     /// The wait the tool asked for, when it did.
     public var retryAfter: Duration? {
         if case .throttled(_, _, _, let wait) = self { return wait }

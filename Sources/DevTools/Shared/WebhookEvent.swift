@@ -2,8 +2,24 @@
 public enum WebhookEvent: Sendable, Equatable {
     /// An issue's state as of this event.
     case issue(IssueChange)
+    /// The issue was deleted in the tool.
+    case deleted(issueID: String, key: String)
+    /// The issue lives on under another id and key (a GitHub transfer to another repository).
+    case moved(fromIssueID: String, to: IssueMove)
     /// Accepted but of no interest (a ping, a comment, a deleted issue), with why.
     case ignored(reason: String)
+}
+
+public struct IssueMove: Sendable, Equatable {
+    public var issueID: String
+    public var key: String
+    public var url: String?
+
+    public init(issueID: String, key: String, url: String?) {
+        self.issueID = issueID
+        self.key = key
+        self.url = url
+    }
 }
 
 public struct IssueChange: Sendable, Equatable {

@@ -7,12 +7,21 @@ public final class GitHubSimulator: Sendable {
     public let token: String
     let faults: FaultInjector
     let calls: CallCounter
-    private let state = Mutex<(issues: [SimulatedIssue], nextNumber: Int, remaining: Int)>(([], 1, 5000))
+    private let state = Mutex<(issues: [SimulatedIssue], nextNumber: Int, remaining: Int, deleted: Set<Int>)>(([], 1, 5000, []))
     /// GitHub silently drops the labels of a create when the token lacks push access to the repository ("Create an
     /// issue": labels are set "only for users with push access").
     private let pushAccess = Mutex(true)
 
     public func setPushAccess(_ granted: Bool) { pushAccess.withLock { $0 = granted } }
+
+    /// Deletes an issue, as a repository admin can: reads of it answer 410 Gone, as GitHub's do ("Get an issue").
+    public func delete(number: Int) {
+        state.withLock { state in
+            guard let index = state.issues.firstIndex(where: { $0.number == number }) else { return }
+            state.issues.remove(at: index)
+            state.deleted.insert(number)
+        }
+    }
 
     let webhooks: WebhookDeliverer
 
@@ -94,7 +103,8 @@ public final class GitHubSimulator: Sendable {
         router.get("/repos/:owner/:repo/issues/:number") { [self] request in
             try await serve(request, "GET /repos/:owner/:repo/issues/:number") {
                 guard let issue = state.withLock({ $0.issues.first { String($0.number) == request.parameters["number"] } }) else {
-                    return githubError(.notFound, "Not Found")
+                    let gone = state.withLock { state in request.parameters["number"].flatMap(Int.init).map(state.deleted.contains) ?? false }
+                    return gone ? githubError(.gone, "This issue was deleted") : githubError(.notFound, "Not Found")
                 }
                 return try .json(Self.render(issue, request))
             }

@@ -7,6 +7,8 @@ public struct Mapping: Sendable, Equatable, Codable {
         case pending
         case linked
         case failed
+        /// The issue was deleted in the dev tool: nothing is read or written for it any more.
+        case deleted
     }
 
     public var id: Int64

@@ -198,6 +198,22 @@ public struct MappingRepository: Sendable {
         }
     }
 
+    /// The issue was deleted in the dev tool: reconciliation stops reading it, and its state says why.
+    public func markDeleted(id: Int64, now: Date) async throws {
+        try await store.write { connection in
+            try connection.run("UPDATE mappings SET state = 'deleted', updated_at = ? WHERE id = ? AND state = 'linked'", now, id)
+        }
+    }
+
+    /// The issue lives on under another id, key and URL (a GitHub transfer to another repository).
+    public func move(id: Int64, devIssueID: String, key: String, url: String?, now: Date) async throws {
+        try await store.write { connection in
+            try connection.run(
+                "UPDATE mappings SET dev_issue_id = ?, dev_issue_key = ?, dev_issue_url = coalesce(?, dev_issue_url), updated_at = ? WHERE id = ?",
+                devIssueID, key, url, now, id)
+        }
+    }
+
     /// Craft.io took the link.
     public func linkWritten(id: Int64) async throws {
         try await store.write { connection in

@@ -90,10 +90,42 @@ public enum Schema {
                 checked_at REAL NOT NULL
             );
             """),
-        // The issue's key and URL still to be written into Craft.io's link field: set with the link, cleared once
-        // Craft.io took it, so a failed or interrupted write is retried each cycle instead of forgotten.
-        Migration(version: 2, name: "link field writes", sql: """
-            ALTER TABLE mappings ADD COLUMN link_pending INTEGER NOT NULL DEFAULT 0;
+        // Rebuilt (SQLite cannot change a CHECK constraint in place, https://www.sqlite.org/lang_altertable.html):
+        // - state 'deleted': the issue was deleted in the dev tool; nothing is read or written for it any more;
+        // - link_pending: the issue's key and URL are still to be written into Craft.io's link field (set with the
+        //   link, cleared once Craft.io took it), so a failed or interrupted write is retried instead of forgotten.
+        Migration(version: 2, name: "deleted issues and link field writes", sql: """
+            CREATE TABLE mappings_v2 (
+                id INTEGER PRIMARY KEY,
+                workspace_id TEXT NOT NULL,
+                craft_item_id TEXT NOT NULL,
+                dev_tool_kind TEXT NOT NULL,
+                dev_tool_instance TEXT NOT NULL,
+                dev_issue_id TEXT,
+                dev_issue_key TEXT,
+                dev_issue_url TEXT,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'linked', 'failed', 'deleted')),
+                failure_reason TEXT,
+                content_hash TEXT,
+                last_pushed_status TEXT,
+                last_pushed_at REAL,
+                last_event_order INTEGER,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                link_pending INTEGER NOT NULL DEFAULT 0,
+                UNIQUE (workspace_id, craft_item_id, dev_tool_instance),
+                UNIQUE (dev_tool_instance, dev_issue_id)
+            );
+            INSERT INTO mappings_v2 (
+                id, workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, dev_issue_id, dev_issue_key, dev_issue_url, state,
+                failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at)
+            SELECT
+                id, workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, dev_issue_id, dev_issue_key, dev_issue_url, state,
+                failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at
+            FROM mappings;
+            DROP TABLE mappings;
+            ALTER TABLE mappings_v2 RENAME TO mappings;
+            CREATE INDEX mappings_state ON mappings (state, id);
             CREATE INDEX mappings_link_pending ON mappings (workspace_id, dev_tool_instance) WHERE link_pending = 1;
             """),
     ]

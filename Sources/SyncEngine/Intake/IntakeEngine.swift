@@ -124,6 +124,9 @@ public actor IntakeEngine {
                 report.skipped.append((item.id, "failed earlier: \(mapping.failureReason ?? "unknown"); retry it with POST /api/v1/mappings/\(item.id)/retry"))
             case .pending:
                 report.skipped.append((item.id, "being created by another run"))
+            case .deleted:
+                // Deleting the issue was someone's decision in the dev tool; it is not undone by creating it again.
+                report.skipped.append((item.id, "its issue \(mapping.devIssueKey ?? "") was deleted in the dev tool"))
             }
         }
 

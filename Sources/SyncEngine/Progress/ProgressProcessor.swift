@@ -189,6 +189,20 @@ public actor ProgressProcessor {
         switch try tool.parseWebhook(headers: headers, body: body) {
         case .ignored(let reason): return .ignore(reason)
         case .issue(let issueChange): change = issueChange
+        case .deleted(let issueID, let key):
+            guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: issueID) else {
+                return .ignore("issue \(key) was not created by craft-sync")
+            }
+            try await store.mappings.markDeleted(id: mapping.id, now: clock.now())
+            logger.info("issue deleted in the dev tool", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(key)"])
+            return .done
+        case .moved(let fromIssueID, let move):
+            guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: fromIssueID) else {
+                return .ignore("issue \(move.key) was not created by craft-sync")
+            }
+            try await store.mappings.move(id: mapping.id, devIssueID: move.issueID, key: move.key, url: move.url, now: clock.now())
+            logger.info("issue moved in the dev tool", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(move.key)"])
+            return .done
         }
         if let actor = change.actor, settings.ownAccounts.contains(actor) { return .ignore("caused by craft-sync's own account \(actor)") }
         guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: change.issueID) else {

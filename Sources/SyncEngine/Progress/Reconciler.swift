@@ -71,7 +71,16 @@ public struct Reconciler: Sendable {
 
     /// True when Craft.io was behind and got the current value.
     private func reconcile(_ mapping: Mapping, tool: any DevTool, issueID: String) async throws -> Bool {
-        let issue = try await tool.issue(DevIssueReference(id: issueID, key: mapping.devIssueKey ?? ""))
+        let issue: DevIssue
+        do {
+            issue = try await tool.issue(DevIssueReference(id: issueID, key: mapping.devIssueKey ?? ""))
+        } catch {
+            guard error.isGone else { throw error }
+            // Deleted in the tool (GitHub answers 410 Gone): recorded once, instead of failing every cycle.
+            try await store.mappings.markDeleted(id: mapping.id, now: clock.now())
+            logger.info("issue deleted in the dev tool", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(mapping.devIssueKey ?? issueID)"])
+            return false
+        }
         let now = clock.now()
         if issue.key != mapping.devIssueKey { try await store.mappings.updateKey(id: mapping.id, key: issue.key, url: issue.url, now: now) }
         guard let value = statusMapping.craftValue(for: issue.status), value != mapping.lastPushedStatus else { return false }
