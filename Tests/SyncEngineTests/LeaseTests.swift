@@ -180,3 +180,21 @@ struct LinkFieldTests {
         #expect(try await fixture.store.mappings.linksToWrite(workspaceID: fixture.workspace, devToolInstance: "github").isEmpty)
     }
 }
+
+@Suite("A new issue's status reaches Craft.io at create time")
+struct InitialProgressTests {
+    /// Today: Craft.io showed nothing until the first webhook or the end of the cycle's reconciliation.
+    @Test("the progress field gets the new issue's mapped status as it is created")
+    func initialProgress() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let item = try #require(fixture.seed(1).first)
+        let target = IntakeTarget(
+            workspaceID: fixture.workspace, devTool: fixture.github, progress: .init(field: "dev_status", statusMapping: StatusMapping()))
+        let report = await fixture.engine().run(target, trigger: "test")
+        #expect(report.counts.created == 1)
+        #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") == "To Do")
+        let mapping = try #require(try await fixture.store.mappings.mappings(craftItemID: item.id).first)
+        #expect(mapping.lastPushedStatus == "To Do")
+    }
+}

@@ -113,7 +113,9 @@ extension Application {
             settings: IntakeSettings(concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, claimLease: intake.claimLease),
             logger: Logger(label: "craft-sync.intake"), observer: observer)
         let targets = world.targets.map {
-            IntakeTarget(workspaceID: $0.workspaceID, readyStatus: $0.readyStatus, devTool: $0.devTool, linkField: configuration.craft.linkField)
+            IntakeTarget(
+                workspaceID: $0.workspaceID, readyStatus: $0.readyStatus, devTool: $0.devTool, linkField: configuration.craft.linkField,
+                progress: .init(field: configuration.craft.progressField, statusMapping: configuration.statusMapping))
         }
         return (engine, targets)
     }

@@ -263,6 +263,14 @@ public actor IntakeEngine {
         if let field = target.linkField {
             await writeLink(mappingID: mapping.id, itemID: item.id, key: issue.key, url: issue.url, field: field, target: target)
         }
+        if let progress = target.progress, let value = progress.statusMapping.craftValue(for: issue.status) {
+            // Best effort: a failure here is healed by reconciliation, which pushes whatever Craft.io has not got.
+            do {
+                try await ProgressWrite(store: store, craft: craft, field: progress.field, clock: clock).push(mapping, value: value, order: issue.order)
+            } catch {
+                logger.warning("could not write the new issue's status to Craft.io; reconciliation retries", metadata: ["craft.item": "\(item.id)", "error": "\(error)"])
+            }
+        }
         return .created(.init(craftItemID: item.id, title: item.title, issue: issue, recovered: recovered))
     }
 

@@ -10,12 +10,27 @@ public struct IntakeTarget: Sendable {
     public var devTool: any DevTool
     /// Craft custom field that receives "KEY URL" of the created issue; nil writes nothing back.
     public var linkField: String?
+    /// Where a new issue's first status goes at create time, so Craft.io shows the item in development before the
+    /// first webhook; nil leaves it to the first webhook or reconciliation.
+    public var progress: Progress?
 
-    public init(workspaceID: String, readyStatus: String = "Ready for Development", devTool: any DevTool, linkField: String? = nil) {
+    public struct Progress: Sendable {
+        public var field: String
+        public var statusMapping: StatusMapping
+        public init(field: String, statusMapping: StatusMapping) {
+            self.field = field
+            self.statusMapping = statusMapping
+        }
+    }
+
+    public init(
+        workspaceID: String, readyStatus: String = "Ready for Development", devTool: any DevTool, linkField: String? = nil, progress: Progress? = nil
+    ) {
         self.workspaceID = workspaceID
         self.readyStatus = readyStatus
         self.devTool = devTool
         self.linkField = linkField
+        self.progress = progress
     }
 }
 
