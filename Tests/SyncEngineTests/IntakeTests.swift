@@ -37,6 +37,8 @@ struct IntakeTests {
         FaultInjector.Fault(target: "github", latencyMs: 50),
         // A reset costs one request timeout (2 s here): libcurl holds one in-flight request until it expires.
         FaultInjector.Fault(target: "github", resetAfterCreate: 3),
+        // A gateway's 502 after the origin created the issue: the marker lookup finds it.
+        FaultInjector.Fault(target: "github", failAfterCreate: 3),
         FaultInjector.Fault(target: "craft", failNext: 2, status: 503),
     ])
     func faults(_ fault: FaultInjector.Fault) async throws {

@@ -87,6 +87,7 @@ public final class GitHubSimulator: Sendable {
                     return issue
                 }
                 if faults.shouldResetAfterCreate(target: "github") { throw AbortConnection() }
+                if faults.shouldFailAfterCreate(target: "github") { return githubError(HTTPStatus(502, "Bad Gateway"), "Server Error") }
                 return try .json(Self.render(issue, request), status: .created)
             }
         }

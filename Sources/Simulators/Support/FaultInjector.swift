@@ -13,13 +13,16 @@ public final class FaultInjector: Sendable {
         public var retryAfter: String?
         public var latencyMs: Int?
         public var resetAfterCreate: Int?
+        /// The next N creates are performed and then answered 502, as a gateway that lost the origin's answer would.
+        public var failAfterCreate: Int?
         /// Extra headers on the injected failures (GitHub's `x-ratelimit-remaining: 0`, say).
         public var headers: [String: String]?
 
         public init(
             target: String, failNext: Int? = nil, status: Int? = nil, retryAfter: String? = nil, latencyMs: Int? = nil,
-            resetAfterCreate: Int? = nil, headers: [String: String]? = nil
+            resetAfterCreate: Int? = nil, failAfterCreate: Int? = nil, headers: [String: String]? = nil
         ) {
+            self.failAfterCreate = failAfterCreate
             self.target = target
             self.failNext = failNext
             self.status = status
@@ -66,9 +69,18 @@ public final class FaultInjector: Sendable {
 
     /// Applied after a create was performed: true when the connection should be reset instead of answered.
     func shouldResetAfterCreate(target: String) -> Bool {
+        take(\.resetAfterCreate, target: target)
+    }
+
+    /// Applied after a create was performed: true when it should be answered 502 although it happened.
+    func shouldFailAfterCreate(target: String) -> Bool {
+        take(\.failAfterCreate, target: target)
+    }
+
+    private func take(_ counter: WritableKeyPath<Fault, Int?>, target: String) -> Bool {
         faults.withLock { faults in
-            guard var fault = faults[target], let remaining = fault.resetAfterCreate, remaining > 0 else { return false }
-            fault.resetAfterCreate = remaining - 1
+            guard var fault = faults[target], let remaining = fault[keyPath: counter], remaining > 0 else { return false }
+            fault[keyPath: counter] = remaining - 1
             faults[target] = fault
             return true
         }
