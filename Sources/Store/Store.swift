@@ -75,7 +75,6 @@ public final class Store: Sendable {
 
     public var mappings: MappingRepository { MappingRepository(store: self) }
     public var events: EventLog { EventLog(store: self) }
-    public var jobs: JobQueue { JobQueue(store: self) }
     public var runs: SyncRunRepository { SyncRunRepository(store: self) }
     public var cursors: CursorRepository { CursorRepository(store: self) }
 }

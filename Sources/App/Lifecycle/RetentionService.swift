@@ -3,7 +3,7 @@ import Logging
 import Store
 
 /// Prunes what the store no longer needs, once at start and then every `interval`: processed and ignored
-/// events and finished jobs older than the retention. Dead events and jobs are kept for an operator.
+/// events older than the retention. Dead events are kept for an operator.
 struct RetentionService: Sendable {
     let store: Store
     let retention: Duration
@@ -21,10 +21,7 @@ struct RetentionService: Sendable {
         let cutoff = now.addingTimeInterval(-Double(retention.components.seconds))
         do {
             let events = try await store.events.prune(finishedBefore: cutoff)
-            let jobs = try await store.jobs.pruneDone(before: cutoff)
-            if events + jobs > 0 {
-                logger.info("pruned old records", metadata: ["events": "\(events)", "jobs": "\(jobs)"])
-            }
+            if events > 0 { logger.info("pruned old records", metadata: ["events": "\(events)"]) }
         } catch {
             logger.error("pruning failed; will try again", metadata: ["error": "\(error)"])
         }

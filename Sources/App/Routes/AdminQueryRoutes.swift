@@ -101,7 +101,6 @@ struct AdminQueryRoutes {
         var mappings: [String: Int]
         var events: [String: Int]
         var deadEvents: Int
-        var deadJobs: Int
         var missingSettings: [String]
         /// Dev-tool instances whose intake stopped, with the reason and what to do.
         var intakeStopped: [String: String]
@@ -114,12 +113,11 @@ struct AdminQueryRoutes {
             workspaces.append(.init(id: target.id, devTool: target.devTool.instanceName, lastSuccessfulPoll: last?.finishedAt, lastRunDrifted: last?.counts.drifted))
         }
         let events = try await store.events.countsByState()
-        let jobs = try await store.jobs.countsByState()
         return Status(
             version: CraftSyncVersion.current, uptimeSeconds: Int(Date.now.timeIntervalSince(startedAt)), workspaces: workspaces,
             mappings: Dictionary(uniqueKeysWithValues: try await store.mappings.countsByState().map { ($0.key.rawValue, $0.value) }),
             events: Dictionary(uniqueKeysWithValues: events.map { ($0.key.rawValue, $0.value) }), deadEvents: events[.dead] ?? 0,
-            deadJobs: jobs[.dead] ?? 0, missingSettings: configuration.missingSettings, intakeStopped: await intakeHalts())
+            missingSettings: configuration.missingSettings, intakeStopped: await intakeHalts())
     }
 
     private func paging(_ request: HTTPRequest) throws -> (cursor: Int64?, limit: Int) {

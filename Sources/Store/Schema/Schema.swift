@@ -94,6 +94,8 @@ public enum Schema {
         // - state 'deleted': the issue was deleted in the dev tool; nothing is read or written for it any more;
         // - link_pending: the issue's key and URL are still to be written into Craft.io's link field (set with the
         //   link, cleared once Craft.io took it), so a failed or interrupted write is retried instead of forgotten.
+        // The jobs table goes: durable retries live where the work is (a pending claim and its lease for creates,
+        // an event's next attempt for progress, link_pending for links), and the generic queue was never used.
         Migration(version: 2, name: "deleted issues and link field writes", sql: """
             CREATE TABLE mappings_v2 (
                 id INTEGER PRIMARY KEY,
@@ -127,6 +129,7 @@ public enum Schema {
             ALTER TABLE mappings_v2 RENAME TO mappings;
             CREATE INDEX mappings_state ON mappings (state, id);
             CREATE INDEX mappings_link_pending ON mappings (workspace_id, dev_tool_instance) WHERE link_pending = 1;
+            DROP TABLE jobs;
             """),
     ]
 
