@@ -42,11 +42,7 @@ struct DeletedIssueTests {
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let deleted = try #require(fixture.simulators.github.issues.first)
         fixture.simulators.github.delete(number: deleted.number)
-        var logger = Logger(label: "deleted")
-        logger.logLevel = .critical
-        let reconciler = Reconciler(
-            store: fixture.store, craft: fixture.craft, tools: [fixture.github], statusMapping: StatusMapping(), progressField: "dev_status",
-            clock: fixture.clock, logger: logger)
+        let reconciler = fixture.reconciler()
         let first = await reconciler.run()
         #expect(first.failed == 0 && first.checked == 2)
         #expect(try await fixture.store.mappings.countsByState() == [.linked: 1, .deleted: 1])

@@ -59,6 +59,26 @@ struct IntakeFixture {
         return IntakeEngine(craft: craft, store: store, mapping: FieldMapping(), clock: clock, settings: settings, logger: logger)
     }
 
+    /// A reconciler over GitHub with the default status mapping, logging nothing.
+    func reconciler(batchSize: Int = 50) -> Reconciler {
+        Reconciler(
+            store: store, craft: craft, tools: [github], statusMapping: StatusMapping(), progressField: "dev_status", clock: clock,
+            logger: Self.quietLogger, batchSize: batchSize)
+    }
+
+    /// A progress processor over GitHub and Jira, logging nothing.
+    func processor(settings: ProgressProcessor.Settings = .init()) -> ProgressProcessor {
+        ProgressProcessor(
+            store: store, craft: craft, tools: ["github": github, "jira": jira], settings: settings, clock: clock, random: { 0.5 },
+            logger: Self.quietLogger)
+    }
+
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
     func target(_ tool: (any DevTool)? = nil, linkField: String? = nil) -> IntakeTarget {
         IntakeTarget(workspaceID: workspace, devTool: tool ?? github, linkField: linkField)
     }

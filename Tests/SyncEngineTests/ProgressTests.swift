@@ -24,12 +24,7 @@ struct ProgressTests {
             workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: tool, devToolInstance: tool, contentHash: nil, now: .now)
         else { throw CancellationError() }
         try await fixture.store.mappings.link(id: mapping.id, devIssueID: issueID, key: "k", url: nil, contentHash: nil, now: .now)
-        var logger = Logger(label: "progress-test")
-        logger.logLevel = .critical
-        let processor = ProgressProcessor(
-            store: fixture.store, craft: fixture.craft, tools: ["github": fixture.github, "jira": fixture.jira], settings: settings,
-            clock: fixture.clock, random: { 0.5 }, logger: logger)
-        return (processor, item, mapping)
+        return (fixture.processor(settings: settings), item, mapping)
     }
 
     func deliver(
@@ -202,12 +197,7 @@ struct ProgressTests {
         }
         // Slow writes keep both replicas busy at the same time.
         fixture.simulators.faults.set(.init(target: "craft", latencyMs: 20))
-        var logger = Logger(label: "replica")
-        logger.logLevel = .critical
-        let replicas = (0..<2).map { _ in
-            ProgressProcessor(
-                store: fixture.store, craft: fixture.craft, tools: ["github": fixture.github], settings: .init(), clock: fixture.clock, logger: logger)
-        }
+        let replicas = (0..<2).map { _ in fixture.processor() }
         async let first = replicas[0].processDue()
         async let second = replicas[1].processDue()
         let processed = await first + second

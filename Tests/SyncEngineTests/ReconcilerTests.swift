@@ -15,11 +15,7 @@ struct ReconcilerTests {
         // No webhook target is configured: these changes reach nobody.
         let number = try #require(fixture.simulators.github.issues.first { $0.title == "Item 1" }?.number)
         await fixture.simulators.github.setState(number: number, state: "closed", reason: "not_planned")
-        var logger = Logger(label: "reconcile-test")
-        logger.logLevel = .critical
-        let reconciler = Reconciler(
-            store: fixture.store, craft: fixture.craft, tools: [fixture.github], statusMapping: StatusMapping(), progressField: "dev_status",
-            clock: fixture.clock, logger: logger, batchSize: 2)
+        let reconciler = fixture.reconciler(batchSize: 2)
         let first = await reconciler.run()
         #expect(first == .init(checked: 3, pushed: 3, failed: 0))  // two open (To Do), one closed as not planned
         let values = Dictionary(uniqueKeysWithValues: fixture.simulators.craft.items.map { ($0.title, $0.customFieldValue("dev_status")) })
@@ -38,11 +34,7 @@ struct ReconcilerTests {
         fixture.seed(1)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         fixture.clock.advance(by: .seconds(365 * 24 * 3600))  // the host clock jumps a year ahead
-        var logger = Logger(label: "reconcile-test")
-        logger.logLevel = .critical
-        let reconciler = Reconciler(
-            store: fixture.store, craft: fixture.craft, tools: [fixture.github], statusMapping: StatusMapping(), progressField: "dev_status",
-            clock: fixture.clock, logger: logger)
+        let reconciler = fixture.reconciler()
         #expect(await reconciler.run().pushed == 1)
 
         // GitHub then closes the issue, a second later by GitHub's clock, and its webhook arrives.
@@ -53,8 +45,7 @@ struct ReconcilerTests {
             .replacingOccurrences(of: "\"updated_at\": \"2022-07-08T13:54:56Z\"", with: "\"updated_at\": \"\(closedAt)\"").utf8)
             .replacingIssue(from: "1299020697", to: issue.id)
         let id = try await ProgressTests().deliver(fixture.store, at: fixture.clock.now(), body: body)
-        let processor = ProgressProcessor(
-            store: fixture.store, craft: fixture.craft, tools: ["github": fixture.github], settings: .init(), clock: fixture.clock, logger: logger)
+        let processor = fixture.processor()
         await processor.processDue()
         let event = try await fixture.store.events.event(id: id)
         #expect(event?.state == .processed, "\(String(describing: event?.ignoredReason))")
@@ -67,11 +58,7 @@ struct ReconcilerTests {
         defer { Task { await fixture.simulators.shutdown() } }
         fixture.seed(1)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
-        var logger = Logger(label: "reconcile-test")
-        logger.logLevel = .critical
-        let reconciler = Reconciler(
-            store: fixture.store, craft: fixture.craft, tools: [fixture.github], statusMapping: StatusMapping(), progressField: "dev_status",
-            clock: fixture.clock, logger: logger)
+        let reconciler = fixture.reconciler()
         _ = await reconciler.run()
         let issue = try #require(fixture.simulators.github.issues.first)
         let sameSecond = issue.updatedAt.formatted(.iso8601)
@@ -79,8 +66,7 @@ struct ReconcilerTests {
             .replacingOccurrences(of: "\"updated_at\": \"2022-07-08T13:54:56Z\"", with: "\"updated_at\": \"\(sameSecond)\"").utf8)
             .replacingIssue(from: "1299020697", to: issue.id)
         let id = try await ProgressTests().deliver(fixture.store, at: fixture.clock.now(), body: body)
-        let processor = ProgressProcessor(
-            store: fixture.store, craft: fixture.craft, tools: ["github": fixture.github], settings: .init(), clock: fixture.clock, logger: logger)
+        let processor = fixture.processor()
         await processor.processDue()
         #expect(try await fixture.store.events.event(id: id)?.state == .processed)
         #expect(fixture.simulators.craft.items.first?.customFieldValue("dev_status") == "Done")
@@ -109,13 +95,8 @@ struct ProgressWriteTests {
                 .replacingOccurrences(of: #""id": (1299020697|444500041)"#, with: "\"id\": \(issue.id)", options: .regularExpression).utf8)
             let id = try await ProgressTests().deliver(fixture.store, at: fixture.clock.now(), body: hookBody)
             fixture.simulators.faults.set(.init(target: "craft", latencyMs: Int.random(in: 0...15)))
-            var logger = Logger(label: "race")
-            logger.logLevel = .critical
-            let processor = ProgressProcessor(
-                store: fixture.store, craft: fixture.craft, tools: ["github": fixture.github], settings: .init(), clock: fixture.clock, logger: logger)
-            let reconciler = Reconciler(
-                store: fixture.store, craft: fixture.craft, tools: [fixture.github], statusMapping: StatusMapping(), progressField: "dev_status",
-                clock: fixture.clock, logger: logger)
+            let processor = fixture.processor()
+            let reconciler = fixture.reconciler()
             async let processed = processor.processDue()
             async let reconciled = reconciler.run()
             _ = await (processed, reconciled)

@@ -214,20 +214,34 @@ public final class ChildProcess: Sendable {
     }
 }
 
+/// A blocking TCP socket connected to 127.0.0.1:`port` (receive timeout `timeout` seconds), or nil.
+public func connectLoopback(port: Int, timeout: Int = 2) -> Int32? {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { return nil }
+    var time = timeval(tv_sec: timeout, tv_usec: 0)
+    setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else {
+        close(descriptor)
+        return nil
+    }
+    return descriptor
+}
+
 /// Waits until something accepts TCP connections on 127.0.0.1:`port`; throws after `limit`.
 public func waitForPort(_ port: Int, within limit: Duration = .seconds(20)) async throws {
     let deadline = ContinuousClock.now + limit
     while ContinuousClock.now < deadline {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        if let descriptor = connectLoopback(port: port) {
+            close(descriptor)
+            return
         }
-        close(descriptor)
-        if connected == 0 { return }
         try await Task.sleep(for: .milliseconds(20))
     }
     throw ChildProcess.Timeout(description: "nothing listened on port \(port) within \(limit)")
