@@ -3,11 +3,19 @@ import OutboundHTTP
 
 /// What craft-sync needs from Craft.io. Two implementations speak the two documented forms of the API.
 public protocol CraftClient: Sendable {
-    /// Items in `status` (by name). `updatedFrom` narrows to recent changes where the form supports it.
-    func items(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> [CraftItem]
+    /// Items in `status` (by name), each read on its own: one that cannot be read is listed as unreadable and the
+    /// rest are returned. `updatedFrom` narrows to recent changes where the form supports it.
+    func listing(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> CraftListing
     func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem
     /// Sets a custom field (the progress field, or the link back to the dev issue) to `value`.
     func setField(workspaceID: String, itemID: String, field: String, value: String) async throws(CraftError)
+}
+
+extension CraftClient {
+    /// The readable items of `listing`.
+    public func items(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> [CraftItem] {
+        try await listing(workspaceID: workspaceID, status: status, updatedFrom: updatedFrom).items
+    }
 }
 
 /// Which documented form of the API a deployment speaks.

@@ -7,27 +7,23 @@ struct GuideCraftClient: CraftClient {
     let transport: CraftTransport
 
     /// The guide does not show the list's envelope: accept `{"items": [...]}` and a bare array.
-    private enum ItemList: Decodable {
-        case wrapped([CraftItem])
+    private struct ItemList: Decodable {
+        var listing: CraftListing
 
-        struct Envelope: Decodable { var items: [CraftItem] }
+        struct Envelope: Decodable { var items: LossyItemArray }
 
         init(from decoder: any Decoder) throws {
             if let envelope = try? Envelope(from: decoder) {
-                self = .wrapped(envelope.items)
+                listing = envelope.items.listing
             } else {
-                self = .wrapped(try [CraftItem](from: decoder))
+                listing = try LossyItemArray(from: decoder).listing
             }
-        }
-
-        var items: [CraftItem] {
-            switch self { case .wrapped(let items): items }
         }
     }
 
-    func items(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> [CraftItem] {
+    func listing(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> CraftListing {
         let url = transport.url("workspace/\(workspaceID)/items", query: [("status", status)])
-        return try await transport.get(url, as: ItemList.self, operation: "Craft.io: list items in '\(status)'").items
+        return try await transport.get(url, as: ItemList.self, operation: "Craft.io: list items in '\(status)'").listing
     }
 
     func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem {

@@ -19,12 +19,12 @@ final class OpenAPICraftClient: CraftClient {
             var currentPage: Double
             var totalPages: Double
         }
-        var items: [CraftItem]
+        var items: LossyItemArray
         var metadata: Metadata?
     }
 
-    func items(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> [CraftItem] {
-        var items: [CraftItem] = []
+    func listing(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> CraftListing {
+        var listing = CraftListing(items: [])
         var page = 1
         while true {
             var query = [("status", status), ("page", String(page)), ("limit", String(pageSize))]
@@ -32,10 +32,11 @@ final class OpenAPICraftClient: CraftClient {
             let result = try await transport.get(
                 transport.url("workspace/\(workspaceID)/items", query: query), as: Page.self,
                 operation: "Craft.io: list items in '\(status)' (page \(page))")
-            items += result.items
+            listing.items += result.items.listing.items
+            listing.unreadable += result.items.listing.unreadable
             let totalPages = Self.pageCount(result.metadata?.totalPages)
             // Stop on the last page, and on an empty page whatever the metadata claims.
-            if page >= totalPages || result.items.isEmpty { return items }
+            if page >= totalPages || (result.items.listing.items.isEmpty && result.items.listing.unreadable.isEmpty) { return listing }
             page += 1
         }
     }

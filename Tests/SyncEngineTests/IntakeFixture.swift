@@ -35,7 +35,7 @@ struct IntakeFixture {
     let jira: JiraAdapter
     let workspace = "ws-1"
 
-    init() throws {
+    init(craftDialect: CraftDialect = .guide) throws {
         simulators = SimulatorServer()
         try simulators.start()
         store = try Store(path: FileManager.default.temporaryDirectory.appendingPathComponent("intake-\(UUID().uuidString).sqlite").path)
@@ -43,7 +43,7 @@ struct IntakeFixture {
         let transport = URLSessionHTTPClient(requestTimeout: 2)
         let credentials = simulators.credentials
         craft = CraftClients.make(
-            dialect: .guide, baseURL: simulators.baseURL, apiKey: credentials.craftAPIKey,
+            dialect: craftDialect, baseURL: simulators.baseURL, apiKey: credentials.craftAPIKey,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         github = GitHubAdapter(
             baseURL: simulators.baseURL, owner: credentials.githubOwner, repository: credentials.githubRepository, token: credentials.githubToken,

@@ -85,7 +85,10 @@ public final class ServiceMetrics: HTTPServerObserver, SyncObserver {
 
     public func intakeFinished(_ report: IntakeReport, devTool: String) {
         let labels = [("workspace", report.workspaceID), ("tool", devTool)]
-        for (outcome, count) in [("created", report.counts.created), ("skipped", report.counts.skipped), ("failed", report.counts.failed)] {
+        for (outcome, count) in [
+            ("created", report.counts.created), ("skipped", report.counts.skipped), ("failed", report.counts.failed),
+            ("unreadable", report.counts.unreadable),
+        ] {
             registry.makeCounter(
                 descriptor: .init(metricName: "intake_items", unitName: "total", helpText: "Ready items seen by intake, by outcome"),
                 labels: labels + [("outcome", outcome)]

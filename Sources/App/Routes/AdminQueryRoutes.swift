@@ -94,6 +94,8 @@ struct AdminQueryRoutes {
             var devTool: String
             var lastSuccessfulPoll: Date?
             var lastRunDrifted: Int?
+            /// Items the last poll could not read (and will try again).
+            var lastRunUnreadable: Int?
         }
         var version: String
         var uptimeSeconds: Int
@@ -110,7 +112,8 @@ struct AdminQueryRoutes {
         var workspaces: [Status.Workspace] = []
         for target in configuration.syncTargets {
             let last = try await store.runs.lastSuccessful(workspaceID: target.id)
-            workspaces.append(.init(id: target.id, devTool: target.devTool.instanceName, lastSuccessfulPoll: last?.finishedAt, lastRunDrifted: last?.counts.drifted))
+            workspaces.append(.init(id: target.id, devTool: target.devTool.instanceName, lastSuccessfulPoll: last?.finishedAt, lastRunDrifted: last?.counts.drifted,
+                lastRunUnreadable: last?.counts.unreadable))
         }
         let events = try await store.events.countsByState()
         return Status(

@@ -10,6 +10,11 @@ public final class CraftSimulator: Sendable {
     let faults: FaultInjector
     let calls: CallCounter
     private let state = Mutex(State())
+    /// Listings in the awkward but valid shapes the published `Item` schema allows: an item with a null id, an
+    /// element that is not an item at all, and no `title` key for an item whose title is empty.
+    private let awkward = Mutex(false)
+
+    public func setAwkwardShapes(_ on: Bool) { awkward.withLock { $0 = on } }
 
     struct State {
         var items: [CraftItem] = []
@@ -186,7 +191,7 @@ public final class CraftSimulator: Sendable {
             item.workspaceId == workspace && (status == nil || item.status?.name == status || item.status?.id == status)
                 && (updatedFrom == nil || (item.updateTime.flatMap { try? Date($0, strategy: .iso8601) } ?? .distantPast) >= updatedFrom!)
         }
-        guard dialect == .openapi else { return try .json(matching) }  // the guide shows a plain list
+        guard dialect == .openapi else { return try awkwardIfAsked(.json(matching), workspace: workspace, path: []) }  // the guide shows a plain list
         let limit = max(1, Int(request.head.queryValue("limit") ?? "50") ?? 50)
         let page = max(1, Int(request.head.queryValue("page") ?? "1") ?? 1)
         let pages = max(1, (matching.count + limit - 1) / limit)
@@ -196,7 +201,37 @@ public final class CraftSimulator: Sendable {
             var items: [CraftItem]
             var metadata: Metadata
         }
-        return try .json(Page(items: slice, metadata: .init(currentPage: page, perPage: limit, totalPages: pages, totalRecords: matching.count)))
+        let response = try HTTPResponse.json(
+            Page(items: slice, metadata: .init(currentPage: page, perPage: limit, totalPages: pages, totalRecords: matching.count)))
+        return try page == 1 ? awkwardIfAsked(response, workspace: workspace, path: ["items"]) : response
+    }
+
+    /// Rewrites a listing into the awkward shapes when that mode is on; `path` leads to the item array.
+    private func awkwardIfAsked(_ response: HTTPResponse, workspace: String, path: [String]) throws -> HTTPResponse {
+        guard awkward.withLock({ $0 }) else { return response }
+        func rewrite(_ items: [Any]) -> [Any] {
+            var items = items.map { element -> Any in
+                guard var item = element as? [String: Any] else { return element }
+                if (item["title"] as? String)?.isEmpty == true { item["title"] = nil }
+                return item
+            }
+            items.append(["id": NSNull(), "title": "An item without an id", "workspaceId": workspace] as [String: Any])
+            items.append(42)
+            return items
+        }
+        let object = try JSONSerialization.jsonObject(with: Data(response.body))
+        let rewritten: Any
+        if path.isEmpty, let items = object as? [Any] {
+            rewritten = rewrite(items)
+        } else if var envelope = object as? [String: Any], let items = envelope["items"] as? [Any] {
+            envelope["items"] = rewrite(items)
+            rewritten = envelope
+        } else {
+            return response
+        }
+        var copy = response
+        copy.body = Array(try JSONSerialization.data(withJSONObject: rewritten))
+        return copy
     }
 
     private func item(_ id: String, workspace: String?) throws -> CraftItem {

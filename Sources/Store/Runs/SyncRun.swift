@@ -19,7 +19,10 @@ public struct SyncRun: Sendable, Equatable, Codable {
         public var skipped = 0
         public var failed = 0
         public var drifted = 0
-        public init(seen: Int = 0, created: Int = 0, skipped: Int = 0, failed: Int = 0, drifted: Int = 0) {
+        /// Items listed but not readable (no id, a field of an impossible shape).
+        public var unreadable = 0
+        public init(seen: Int = 0, created: Int = 0, skipped: Int = 0, failed: Int = 0, drifted: Int = 0, unreadable: Int = 0) {
+            self.unreadable = unreadable
             self.seen = seen
             self.created = created
             self.skipped = skipped

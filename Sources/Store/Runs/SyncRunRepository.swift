@@ -4,13 +4,13 @@ import Foundation
 public struct SyncRunRepository: Sendable {
     let store: Store
 
-    static let columns = "id, workspace_id, trigger, dry_run, started_at, finished_at, seen, created, skipped, failed, drifted, error"
+    static let columns = "id, workspace_id, trigger, dry_run, started_at, finished_at, seen, created, skipped, failed, drifted, error, unreadable"
 
     static func decode(_ row: Row) -> SyncRun {
         SyncRun(
             id: row.int64(0), workspaceID: row.requiredString(1), trigger: row.requiredString(2), dryRun: row.int(3) != 0,
             startedAt: row.date(4), finishedAt: row.optionalDate(5),
-            counts: .init(seen: row.int(6), created: row.int(7), skipped: row.int(8), failed: row.int(9), drifted: row.int(10)),
+            counts: .init(seen: row.int(6), created: row.int(7), skipped: row.int(8), failed: row.int(9), drifted: row.int(10), unreadable: row.int(12)),
             error: row.string(11))
     }
 
@@ -24,8 +24,8 @@ public struct SyncRunRepository: Sendable {
 
     public func finish(id: Int64, counts: SyncRun.Counts, error: String?, now: Date) async throws {
         try await store.updateRow(
-            "sync_runs", "finished_at = ?, seen = ?, created = ?, skipped = ?, failed = ?, drifted = ?, error = ?", id: id,
-            [now, counts.seen, counts.created, counts.skipped, counts.failed, counts.drifted, error])
+            "sync_runs", "finished_at = ?, seen = ?, created = ?, skipped = ?, failed = ?, drifted = ?, error = ?, unreadable = ?", id: id,
+            [now, counts.seen, counts.created, counts.skipped, counts.failed, counts.drifted, error, counts.unreadable])
     }
 
     public func run(id: Int64) async throws -> SyncRun? {

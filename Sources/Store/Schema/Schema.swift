@@ -94,6 +94,7 @@ public enum Schema {
         // - state 'deleted': the issue was deleted in the dev tool; nothing is read or written for it any more;
         // - link_pending: the issue's key and URL are still to be written into Craft.io's link field (set with the
         //   link, cleared once Craft.io took it), so a failed or interrupted write is retried instead of forgotten.
+        // sync_runs.unreadable: items a poll could not read (reported, and retried by the next poll).
         // The jobs table goes: durable retries live where the work is (a pending claim and its lease for creates,
         // an event's next attempt for progress, link_pending for links), and the generic queue was never used.
         Migration(version: 2, name: "deleted issues and link field writes", sql: """
@@ -130,6 +131,7 @@ public enum Schema {
             CREATE INDEX mappings_state ON mappings (state, id);
             CREATE INDEX mappings_link_pending ON mappings (workspace_id, dev_tool_instance) WHERE link_pending = 1;
             DROP TABLE jobs;
+            ALTER TABLE sync_runs ADD COLUMN unreadable INTEGER NOT NULL DEFAULT 0;
             """),
     ]
 

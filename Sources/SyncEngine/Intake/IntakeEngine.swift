@@ -83,7 +83,14 @@ public actor IntakeEngine {
     }
 
     private func poll(_ target: IntakeTarget, into report: inout IntakeReport) async throws {
-        let items = try await craft.items(workspaceID: target.workspaceID, status: target.readyStatus, updatedFrom: nil)
+        let listing = try await craft.listing(workspaceID: target.workspaceID, status: target.readyStatus, updatedFrom: nil)
+        let items = listing.items
+        report.unreadable = listing.unreadable
+        for unreadable in listing.unreadable {
+            logger.warning(
+                "a Craft.io item could not be read; the others go on and the next poll tries again",
+                metadata: ["craft.item": "\(unreadable.id ?? "(no id)")", "workspace": "\(target.workspaceID)", "reason": "\(unreadable.reason)"])
+        }
         await writePendingLinks(target)
         report.counts.seen = items.count
         let itemsByID = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -142,6 +149,7 @@ public actor IntakeEngine {
         report.counts.skipped = report.skipped.count
         report.counts.failed = report.failed.count
         report.counts.drifted = report.drifted.count
+        report.counts.unreadable = report.unreadable.count
     }
 
     /// An item to create: new (`existing` nil), or an abandoned pending claim to take over.

@@ -75,6 +75,8 @@ public struct IntakeReport: Sendable {
     public var skipped: [(craftItemID: String, reason: String)] = []
     public var failed: [(craftItemID: String, reason: String)] = []
     public var drifted: [String] = []
+    /// Items Craft.io listed that could not be read; the rest of the poll went on, and the next one tries again.
+    public var unreadable: [UnreadableItem] = []
     /// Set when the run failed as a whole (Craft.io unreachable); items were not looked at.
     public var error: String?
     public var duration: Duration = .zero

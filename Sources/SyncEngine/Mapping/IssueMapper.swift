@@ -36,7 +36,8 @@ public struct IssueMapper: Sendable {
 
     func title(for item: CraftItem) -> String {
         mapping.titleTemplate
-            .replacingOccurrences(of: "{title}", with: item.title)
+            // The published schema lets an item come without a title; the issue still needs one.
+            .replacingOccurrences(of: "{title}", with: item.title.isEmpty ? "Untitled Craft.io item \(item.shortId ?? item.id)" : item.title)
             .replacingOccurrences(of: "{shortId}", with: item.shortId ?? item.id)
             .replacingOccurrences(of: "{id}", with: item.id)
     }
