@@ -19,6 +19,8 @@ public enum CraftError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(operation): the API key lacks a permission (403: \(message)). It needs read:items:craft and write:items:craft."
         case .notFound(let operation, let message):
             "\(operation): not found (404: \(message)). Check craft.workspace_id and craft.base_url (EU accounts use https://api-eu.craft.io)."
+        case .rejected(let operation, 400, let message):
+            "\(operation): Craft.io refused the value (400: \(message)). Retrying will not help: check craft.progress_field, craft.link_field and the values of progress.status_map against the field's kind and options in Craft.io."
         case .rejected(let operation, let status, let message):
             "\(operation): Craft.io rejected the request (\(status): \(message))."
         case .serverError(let operation, let status, let message):

@@ -64,15 +64,23 @@ struct CraftTransport: Sendable {
         }
     }
 
-    /// Craft's error body is `{"message": "..."}` (plus `details` on a 400 from `PUT /item`).
+    /// Craft's error body is `{"message": "...", "details": ...}`; the published document makes `details` an object,
+    /// other answers carry a string or a list: any JSON shape is shown, compactly, after the message.
     static func message(in body: Data) -> String {
-        struct ErrorBody: Decodable {
-            var message: String?
-            var details: String?
-        }
-        guard let decoded = try? JSONDecoder().decode(ErrorBody.self, from: body), let message = decoded.message else {
+        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) as? [String: Any],
+            let message = object["message"] as? String
+        else {
             return String(decoding: body.prefix(200), as: UTF8.self)
         }
-        return decoded.details.map { "\(message): \($0)" } ?? message
+        guard let details = object["details"], !(details is NSNull) else { return message }
+        let rendered: String
+        if let text = details as? String {
+            rendered = text
+        } else if let data = try? JSONSerialization.data(withJSONObject: details, options: [.sortedKeys, .fragmentsAllowed]) {
+            rendered = String(decoding: data, as: UTF8.self)
+        } else {
+            rendered = "\(details)"
+        }
+        return "\(message) (details: \(rendered.prefix(500)))"
     }
 }

@@ -101,3 +101,25 @@ struct OutboundGuardTests {
         #expect(RetryAfter.parse("-3", now: now) == nil)
     }
 }
+
+@Suite("Craft.io's errors are shown as Craft.io said them")
+struct CraftErrorMessageTests {
+    /// Today: `details` was decoded as a string, so an object (the published shape) lost the server's message.
+    @Test("details of any JSON shape are shown after the message", arguments: [
+        (#"{"message": "Validation failed", "details": {"customFields[0].value": "not an option"}}"#, #"Validation failed (details: {"customFields[0].value":"not an option"})"#),
+        (#"{"message": "Validation failed", "details": "value too long"}"#, "Validation failed (details: value too long)"),
+        (#"{"message": "Validation failed", "details": ["a", "b"]}"#, #"Validation failed (details: ["a","b"])"#),
+        (#"{"message": "Not allowed"}"#, "Not allowed"),
+        ("<html>Bad Gateway</html>", "<html>Bad Gateway</html>"),
+    ])
+    func details(_ body: String, _ shown: String) {
+        #expect(CraftTransport.message(in: Data(body.utf8)) == shown)
+    }
+
+    @Test("a 400 says retrying will not help and which settings to check")
+    func validationIsPermanent() {
+        let error = CraftError.rejected(operation: "Craft.io: set dev_status of item 1", status: 400, message: "Validation failed")
+        #expect(!error.isTransient)
+        #expect(error.description.contains("craft.progress_field"))
+    }
+}
