@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP"]),
         // Runs the built `craft-sync` executable as separate processes (simulate, serve) and kills them.
         .testTarget(name: "EndToEndTests", dependencies: ["craft-sync", "Store", "TestSupport"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "TestSupport", "HTTPServer", "Store", "DevTools", "OutboundHTTP", "Simulators", "SyncEngine"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "TestSupport", "HTTPServer", "Store", "DevTools", "OutboundHTTP", "CraftAPI", "Simulators", "SyncEngine"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,6 +9,26 @@ public protocol CraftClient: Sendable {
     func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem
     /// Sets a custom field (the progress field, or the link back to the dev issue) to `value`.
     func setField(workspaceID: String, itemID: String, field: String, value: String) async throws(CraftError)
+    /// Checks the key before any real work: what it may do, where the form can tell.
+    func probeKey(workspaceID: String) async throws(CraftError) -> CraftKeyProbe
+}
+
+/// What a key check found. `scopes` is nil where the form cannot tell (the guide's form only proves the key reads).
+public struct CraftKeyProbe: Sendable, Equatable {
+    /// The scopes craft-sync needs: reading items, and writing their custom fields.
+    public static let requiredScopes = ["read:items:craft", "write:items:craft"]
+
+    public var scopes: [String]?
+
+    public init(scopes: [String]?) {
+        self.scopes = scopes
+    }
+
+    /// Required scopes the key lacks (empty when it has them all, or when the form cannot tell).
+    public var missingScopes: [String] {
+        guard let scopes else { return [] }
+        return Self.requiredScopes.filter { !scopes.contains($0) }
+    }
 }
 
 extension CraftClient {

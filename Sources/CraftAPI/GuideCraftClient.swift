@@ -31,6 +31,12 @@ struct GuideCraftClient: CraftClient {
             transport.url("workspace/\(workspaceID)/items/\(itemID)"), as: CraftItem.self, operation: "Craft.io: get item \(itemID)")
     }
 
+    /// The guide has no introspection: one cheap list call proves the key reads the workspace.
+    func probeKey(workspaceID: String) async throws(CraftError) -> CraftKeyProbe {
+        _ = try await listing(workspaceID: workspaceID, status: "__craft-sync key check__", updatedFrom: nil)
+        return CraftKeyProbe(scopes: nil)
+    }
+
     func setField(workspaceID: String, itemID: String, field: String, value: String) async throws(CraftError) {
         struct Update: Encodable {
             struct FieldValue: Encodable {

@@ -50,6 +50,13 @@ final class OpenAPICraftClient: CraftClient {
         return Int(min(reported.rounded(.up), Double(maxPages)))
     }
 
+    /// `GET /me/api-key`: the key's granted scopes.
+    func probeKey(workspaceID: String) async throws(CraftError) -> CraftKeyProbe {
+        struct Introspection: Decodable { var scopes: [String]? }
+        let result = try await transport.get(transport.url("me/api-key"), as: Introspection.self, operation: "Craft.io: check the API key")
+        return CraftKeyProbe(scopes: result.scopes ?? [])
+    }
+
     func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem {
         try await transport.get(transport.url("item/\(itemID)"), as: CraftItem.self, operation: "Craft.io: get item \(itemID)")
     }

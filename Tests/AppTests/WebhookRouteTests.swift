@@ -1,5 +1,6 @@
 import DevTools
 import OutboundHTTP
+import CraftAPI
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -20,7 +21,7 @@ struct WebhookRouteTests {
     }
 
     /// The service on an ephemeral port, configured by `simulate --write-config` against fresh simulators.
-    func start(previousSecret: String? = nil, adminToken: String? = nil) async throws -> Service {
+    func start(previousSecret: String? = nil, adminToken: String? = nil, craftDialect: CraftDialect = .guide) async throws -> Service {
         let simulators = SimulatorServer()
         let simulatorPort = try simulators.start()
         var configuration = try ConfigurationLoader.load(
@@ -32,6 +33,7 @@ struct WebhookRouteTests {
         configuration.databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("wh-\(UUID().uuidString).sqlite").path
         configuration.devTool.previousWebhookSecret = previousSecret.map(Secret.init)
         configuration.admin.token = adminToken.map(Secret.init)
+        configuration.craft.dialect = craftDialect
         let logs = LogOutput.memory()
         let logger = Logger(label: "test", factory: { LineLogHandler(label: $0, output: logs) })
         let app = try Application(configuration: configuration, logger: logger)
@@ -235,6 +237,27 @@ struct WebhookDeliveryTests {
         request.setValue("Bearer admin-token", forHTTPHeaderField: "Authorization")
         let status = try JSONSerialization.jsonObject(with: try await URLSession.shared.data(for: request).0) as? [String: Any]
         #expect((status?["intakeStopped"] as? [String: String])?["github"] != nil)
+        await service.app.server.shutdown()
+        await service.simulators.shutdown()
+    }
+
+    @Test("a Craft.io key without the write scope makes /readyz 503 naming the scope, and shows in the status endpoint")
+    func keyMissingScope() async throws {
+        let service = try await WebhookRouteTests().start(adminToken: "admin-token", craftDialect: .openapi)
+        service.simulators.craft.setScopes(["read:items:craft"])
+        await service.app.craftKey?.check()
+        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(service.port)/readyz")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 503)
+        #expect(String(decoding: data, as: UTF8.self).contains("write:items:craft"))
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(service.port)/api/v1/status")!)
+        request.setValue("Bearer admin-token", forHTTPHeaderField: "Authorization")
+        let status = try JSONSerialization.jsonObject(with: try await URLSession.shared.data(for: request).0) as? [String: Any]
+        #expect(((status?["craftKey"] as? [String: Any])?["missingScopes"] as? [String]) == ["write:items:craft"])
+
+        service.simulators.craft.setScopes(["read:items:craft", "write:items:craft"])
+        await service.app.craftKey?.check()
+        let (_, healthy) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(service.port)/readyz")!)
+        #expect((healthy as? HTTPURLResponse)?.statusCode == 200)
         await service.app.server.shutdown()
         await service.simulators.shutdown()
     }

@@ -169,3 +169,28 @@ struct CraftFaultTests {
         #expect(error?.description.contains("ck_secret_123") == false)
     }
 }
+
+@Suite("The Craft.io key is probed before real work")
+struct CraftKeyProbeTests {
+    @Test("the published form reads the key's scopes and names the ones missing")
+    func openapiScopes() async throws {
+        let fixture = try CraftFixture(dialect: .openapi)
+        defer { Task { await fixture.simulators.shutdown() } }
+        #expect(try await fixture.client.probeKey(workspaceID: CraftFixture.workspace).missingScopes.isEmpty)
+        fixture.simulators.craft.setScopes(["read:items:craft"])
+        let probe = try await fixture.client.probeKey(workspaceID: CraftFixture.workspace)
+        #expect(probe.scopes == ["read:items:craft"])
+        #expect(probe.missingScopes == ["write:items:craft"])
+    }
+
+    @Test("the guide's form proves the key with a cheap list call; a wrong key is refused", arguments: [CraftDialect.guide, .openapi])
+    func wrongKey(_ dialect: CraftDialect) async throws {
+        let good = try CraftFixture(dialect: dialect)
+        defer { Task { await good.simulators.shutdown() } }
+        #expect(try await good.client.probeKey(workspaceID: CraftFixture.workspace).missingScopes.isEmpty)
+        let bad = try CraftFixture(dialect: dialect, apiKey: "wrong-key")
+        defer { Task { await bad.simulators.shutdown() } }
+        let error = await #expect(throws: CraftError.self) { _ = try await bad.client.probeKey(workspaceID: CraftFixture.workspace) }
+        guard case .unauthorized = error else { Issue.record("got \(String(describing: error))"); return }
+    }
+}

@@ -16,6 +16,8 @@ public final class Application: Sendable {
     public let scheduler: IntakeScheduler?
     /// Nil until the configuration names Craft.io and a supported dev tool.
     public let progress: ProgressProcessor?
+    /// Nil until the configuration names Craft.io.
+    public let craftKey: CraftKeyCheck?
     private let logger: Logger
 
     public init(configuration: Configuration, logger: Logger, clock: any SyncClock = SystemClock(), outsideWorld: OutsideWorld? = nil) throws {
@@ -43,9 +45,13 @@ public final class Application: Sendable {
             progress = ProgressProcessor(
                 store: store, craft: world.craft, tools: tools, settings: settings, clock: clock, logger: Logger(label: "craft-sync.progress"),
                 observer: metrics)
+            craftKey = world.targets.first.map {
+                CraftKeyCheck(craft: world.craft, workspaceID: $0.workspaceID, logger: Logger(label: "craft-sync.craft-key"))
+            }
         } else {
             scheduler = nil
             progress = nil
+            craftKey = nil
         }
         var router = Router()
         var secrets: [String: [String]] = [:]
@@ -55,13 +61,15 @@ public final class Application: Sendable {
         WebhookRoutes(store: store, tools: tools, secrets: secrets, processor: progress, metrics: metrics, logger: logger)
             .register(in: &router)
         let engine = scheduler?.engine
+        let craftKey = craftKey
         OperationalRoutes(
             configuration: configuration, store: store, metrics: metrics, logger: logger,
-            intakeHalts: { await engine?.haltedTools() ?? [:] }
+            intakeHalts: { await engine?.haltedTools() ?? [:] }, craftKeyProblem: { craftKey?.readinessProblem }
         ).register(in: &router)
         if let token = configuration.admin.token {
             AdminRoutes(
-                token: token, scheduler: scheduler, store: store, progress: progress, configuration: configuration, startedAt: .now
+                token: token, scheduler: scheduler, store: store, progress: progress, configuration: configuration, startedAt: .now,
+                craftKey: craftKey
             ).register(in: &router)
         }
         server = HTTPServer(
@@ -91,11 +99,13 @@ public final class Application: Sendable {
         let retention = RetentionService(
             store: store, retention: configuration.eventRetention, interval: .seconds(3600), logger: logger)
         let maintenance = Task { await retention.run() }
+        let keyCheck = Task { [craftKey] in await craftKey?.run() }
         let intake = Task { [scheduler] in await scheduler?.run() }
         let progressing = Task { [progress] in await progress?.run() }
         let signal = await TerminationSignal.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
         maintenance.cancel()
+        keyCheck.cancel()
         intake.cancel()
         progressing.cancel()
         await server.shutdown()

@@ -10,6 +10,7 @@ struct AdminQueryRoutes {
     let startedAt: Date
     let authorize: @Sendable (HTTPRequest) throws -> Void
     var intakeHalts: @Sendable () async -> [String: String] = { [:] }
+    var craftKey: @Sendable () -> CraftKeyCheck.Result? = { nil }
 
     struct Page<Item: Encodable>: Encodable {
         var items: [Item]
@@ -106,6 +107,8 @@ struct AdminQueryRoutes {
         var missingSettings: [String]
         /// Dev-tool instances whose intake stopped, with the reason and what to do.
         var intakeStopped: [String: String]
+        /// The last check of the Craft.io key: scopes found, scopes missing, or the error; absent before the first.
+        var craftKey: CraftKeyCheck.Result?
     }
 
     func status() async throws -> Status {
@@ -120,7 +123,8 @@ struct AdminQueryRoutes {
             version: CraftSyncVersion.current, uptimeSeconds: Int(Date.now.timeIntervalSince(startedAt)), workspaces: workspaces,
             mappings: Dictionary(uniqueKeysWithValues: try await store.mappings.countsByState().map { ($0.key.rawValue, $0.value) }),
             events: Dictionary(uniqueKeysWithValues: events.map { ($0.key.rawValue, $0.value) }), deadEvents: events[.dead] ?? 0,
-            missingSettings: configuration.missingSettings, intakeStopped: await intakeHalts())
+            missingSettings: configuration.missingSettings, intakeStopped: await intakeHalts(),
+            craftKey: craftKey())
     }
 
     private func paging(_ request: HTTPRequest) throws -> (cursor: Int64?, limit: Int) {

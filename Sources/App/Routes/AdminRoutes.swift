@@ -13,13 +13,14 @@ struct AdminRoutes {
     let progress: ProgressProcessor?
     let configuration: Configuration
     let startedAt: Date
+    var craftKey: CraftKeyCheck?
 
     func register(in router: inout Router) {
         let token = token
         let engine = scheduler?.engine
         AdminQueryRoutes(store: store, configuration: configuration, startedAt: startedAt, authorize: { request in
             try Self.authorize(request, token: token)
-        }, intakeHalts: { await engine?.haltedTools() ?? [:] }).register(in: &router)
+        }, intakeHalts: { await engine?.haltedTools() ?? [:] }, craftKey: { [craftKey] in craftKey?.result }).register(in: &router)
         router.post("/api/v1/sync") { request in
             try authorize(request)
             guard let scheduler else {

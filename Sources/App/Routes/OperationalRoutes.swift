@@ -10,6 +10,8 @@ struct OperationalRoutes {
     let logger: Logger
     /// Dev-tool instances whose intake stopped, and why (see `IntakeEngine.haltedTools`).
     var intakeHalts: @Sendable () async -> [String: String] = { [:] }
+    /// What is wrong with the Craft.io key, if anything (see `CraftKeyCheck`).
+    var craftKeyProblem: @Sendable () -> String? = { nil }
 
     struct Readiness: Encodable {
         var status: String
@@ -42,6 +44,7 @@ struct OperationalRoutes {
         let missing = configuration.missingSettings
         checks["configuration"] = missing.isEmpty ? "ok" : "incomplete"
         for (instance, reason) in await intakeHalts() { checks["intake.\(instance)"] = "stopped: \(reason)" }
+        if let problem = craftKeyProblem() { checks["craft.api_key"] = problem }
         let ready = checks.values.allSatisfy { $0 == "ok" }
         let body = Readiness(status: ready ? "ready" : "not ready", checks: checks, missingSettings: missing)
         return try .json(body, status: ready ? .ok : .serviceUnavailable)

@@ -16,6 +16,11 @@ public final class CraftSimulator: Sendable {
 
     public func setAwkwardShapes(_ on: Bool) { awkward.withLock { $0 = on } }
 
+    /// The scopes `GET /me/api-key` reports for the key.
+    private let scopes = Mutex(["read:items:craft", "write:items:craft", "read:workspace-meta:craft"])
+
+    public func setScopes(_ granted: [String]) { scopes.withLock { $0 = granted } }
+
     struct State {
         var items: [CraftItem] = []
         var nextID = 1001
@@ -149,6 +154,12 @@ public final class CraftSimulator: Sendable {
                     try update(itemID: body.id, field: field.id, value: field.value ?? "", dialect: .openapi)
                 }
                 return try .json(try item(body.id, workspace: nil))
+            }
+        }
+        router.get("/me/api-key") { [self] request in
+            try await serve(request, endpoint: "GET /me/api-key", only: .openapi) { _ in
+                struct Introspection: Encodable { var userId: String; var accountId: String; var scopes: [String] }
+                return try .json(Introspection(userId: "sim-user", accountId: "sim-account", scopes: scopes.withLock { $0 }))
             }
         }
         router.get("/workspace/:workspace/custom_fields") { [self] request in
