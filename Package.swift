@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(name: "StoreCrashWriter", dependencies: ["Store"]),
 
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreCrashWriter", "TestSupport"]),
-        .testTarget(name: "OutsideWorldTests", dependencies: ["OutboundHTTP", "CraftAPI", "DevTools", "Simulators", "HTTPServer"]),
+        .testTarget(name: "OutsideWorldTests", dependencies: ["OutboundHTTP", "CraftAPI", "DevTools", "Simulators", "HTTPServer", "TestSupport"]),
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP"]),
         // Runs the built `craft-sync` executable as separate processes (simulate, serve) and kills them.
         .testTarget(name: "EndToEndTests", dependencies: ["craft-sync", "Store", "TestSupport"]),

@@ -19,10 +19,16 @@ public struct CraftKeyProbe: Sendable, Equatable {
     public static let requiredScopes = ["read:items:craft", "write:items:craft"]
 
     public var scopes: [String]?
+    /// The workspaces the key is narrowed to (`resourceScope.workspaces`); nil when it is not narrowed.
+    public var workspaces: [String]?
 
-    public init(scopes: [String]?) {
+    public init(scopes: [String]?, workspaces: [String]? = nil) {
         self.scopes = scopes
+        self.workspaces = workspaces
     }
+
+    /// Whether the key may reach `workspaceID`.
+    public func allows(workspaceID: String) -> Bool { workspaces?.contains(workspaceID) ?? true }
 
     /// Required scopes the key lacks (empty when it has them all, or when the form cannot tell).
     public var missingScopes: [String] {

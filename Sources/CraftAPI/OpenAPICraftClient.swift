@@ -52,9 +52,13 @@ final class OpenAPICraftClient: CraftClient {
 
     /// `GET /me/api-key`: the key's granted scopes.
     func probeKey(workspaceID: String) async throws(CraftError) -> CraftKeyProbe {
-        struct Introspection: Decodable { var scopes: [String]? }
+        struct Introspection: Decodable {
+            struct ResourceScope: Decodable { var workspaces: [String]? }
+            var scopes: [String]?
+            var resourceScope: ResourceScope?
+        }
         let result = try await transport.get(transport.url("me/api-key"), as: Introspection.self, operation: "Craft.io: check the API key")
-        return CraftKeyProbe(scopes: result.scopes ?? [])
+        return CraftKeyProbe(scopes: result.scopes ?? [], workspaces: result.resourceScope?.workspaces)
     }
 
     func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem {

@@ -181,6 +181,10 @@ struct CraftKeyProbeTests {
         let probe = try await fixture.client.probeKey(workspaceID: CraftFixture.workspace)
         #expect(probe.scopes == ["read:items:craft"])
         #expect(probe.missingScopes == ["write:items:craft"])
+
+        fixture.simulators.craft.setKeyWorkspaces(["ws-other"])
+        let narrowed = try await fixture.client.probeKey(workspaceID: CraftFixture.workspace)
+        #expect(!narrowed.allows(workspaceID: CraftFixture.workspace) && narrowed.allows(workspaceID: "ws-other"))
     }
 
     @Test("the guide's form proves the key with a cheap list call; a wrong key is refused", arguments: [CraftDialect.guide, .openapi])

@@ -12,6 +12,8 @@ public final class CraftKeyCheck: Sendable {
         /// Nil where the API form cannot tell (the guide's form only proves the key reads).
         public var scopes: [String]?
         public var missingScopes: [String]
+        /// Set when the key is narrowed to other workspaces than the configured one.
+        public var workspaceNotAllowed: String?
         public var error: String?
         /// Whether the key itself is the problem (refused, or missing a scope), rather than Craft.io being away.
         public var keyProblem: Bool
@@ -36,17 +38,21 @@ public final class CraftKeyCheck: Sendable {
         if !result.missingScopes.isEmpty {
             return "the Craft.io API key lacks \(result.missingScopes.joined(separator: ", ")); create a key with these scopes and set craft.api_key"
         }
+        if let workspace = result.workspaceNotAllowed {
+            return "the Craft.io API key is narrowed to other workspaces than \(workspace); widen its resource scope or use another key"
+        }
         return result.error ?? "the Craft.io API key was refused"
     }
 
     @discardableResult
     public func check(now: Date = .now) async -> Result {
-        var result = Result(checkedAt: now, scopes: nil, missingScopes: [], error: nil, keyProblem: false)
+        var result = Result(checkedAt: now, scopes: nil, missingScopes: [], workspaceNotAllowed: nil, error: nil, keyProblem: false)
         do {
             let probe = try await craft.probeKey(workspaceID: workspaceID)
             result.scopes = probe.scopes
             result.missingScopes = probe.missingScopes
-            result.keyProblem = !probe.missingScopes.isEmpty
+            result.workspaceNotAllowed = probe.allows(workspaceID: workspaceID) ? nil : workspaceID
+            result.keyProblem = !probe.missingScopes.isEmpty || result.workspaceNotAllowed != nil
         } catch {
             result.error = "\(error)"
             switch error {

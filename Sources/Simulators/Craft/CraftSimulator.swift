@@ -21,6 +21,11 @@ public final class CraftSimulator: Sendable {
 
     public func setScopes(_ granted: [String]) { scopes.withLock { $0 = granted } }
 
+    /// The workspaces the key is narrowed to (`resourceScope.workspaces`); nil for none.
+    private let keyWorkspaces = Mutex<[String]?>(nil)
+
+    public func setKeyWorkspaces(_ workspaces: [String]?) { keyWorkspaces.withLock { $0 = workspaces } }
+
     struct State {
         var items: [CraftItem] = []
         var nextID = 1001
@@ -158,8 +163,30 @@ public final class CraftSimulator: Sendable {
         }
         router.get("/me/api-key") { [self] request in
             try await serve(request, endpoint: "GET /me/api-key", only: .openapi) { _ in
-                struct Introspection: Encodable { var userId: String; var accountId: String; var scopes: [String] }
-                return try .json(Introspection(userId: "sim-user", accountId: "sim-account", scopes: scopes.withLock { $0 }))
+                // The document's ApiKeyIntrospection: every key required; a null dimension means "every instance".
+                struct ResourceScope: Encodable {
+                    var feedback_portals: [String]?
+                    var portfolios: [String]?
+                    var workspaces: [String]?
+                    func encode(to encoder: any Encoder) throws {
+                        var container = encoder.container(keyedBy: CodingKeys.self)
+                        try container.encode(feedback_portals, forKey: .feedback_portals)
+                        try container.encode(portfolios, forKey: .portfolios)
+                        try container.encode(workspaces, forKey: .workspaces)
+                    }
+                    enum CodingKeys: CodingKey { case feedback_portals, portfolios, workspaces }
+                }
+                struct Introspection: Encodable {
+                    var userId: String
+                    var accountId: String
+                    var scopes: [String]
+                    var resourceScope: ResourceScope
+                    var mcpAccess: Bool
+                }
+                let granted = scopes.withLock { $0 }
+                let workspaces = keyWorkspaces.withLock { $0 }
+                return try .json(Introspection(
+                    userId: "sim-user", accountId: "sim-account", scopes: granted, resourceScope: .init(workspaces: workspaces), mcpAccess: false))
             }
         }
         router.get("/workspace/:workspace/custom_fields") { [self] request in
