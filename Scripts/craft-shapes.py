@@ -50,7 +50,7 @@ def schema_for(exchange):
         if exchange["kind"] == "request":
             return None
         if not status.startswith("2"):
-            return {"$ref": "#/components/schemas/GeneralErrorResponse"}
+            return {"anyOf": [{"$ref": "#/components/schemas/GeneralErrorResponse"}, {"$ref": "#/components/schemas/ValidateErrorJSON"}]}
         if method == "get" and re.match(r"^/workspace/[^/]+/items$", path):
             return {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}
         return {"$ref": "#/components/schemas/Item"}

@@ -11,6 +11,8 @@ public protocol CraftClient: Sendable {
     func setField(workspaceID: String, itemID: String, field: String, value: String) async throws(CraftError)
     /// Checks the key before any real work: what it may do, where the form can tell.
     func probeKey(workspaceID: String) async throws(CraftError) -> CraftKeyProbe
+    /// The workspace's custom fields with their kinds and options; nil where the form cannot list them.
+    func fieldDefinitions(workspaceID: String) async throws(CraftError) -> [CraftCustomField]?
 }
 
 /// What a key check found. `scopes` is nil where the form cannot tell (the guide's form only proves the key reads).

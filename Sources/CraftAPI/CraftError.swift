@@ -10,6 +10,8 @@ public enum CraftError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreachable(OutboundError)
     case malformedResponse(operation: String, detail: String)
     case unknownCustomField(name: String, known: [String])
+    /// A select field was given a value that is none of its options.
+    case notAnOption(field: String, value: String, options: [String])
 
     public var description: String {
         switch self {
@@ -29,6 +31,8 @@ public enum CraftError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(error)"
         case .malformedResponse(let operation, let detail):
             "\(operation): unexpected response from Craft.io (\(detail))."
+        case .notAnOption(let field, let value, let options):
+            "Craft.io's field '\(field)' is a select field and '\(value)' is none of its options (\(options.joined(separator: ", "))). Map the dev status to one of them in progress.status_map."
         case .unknownCustomField(let name, let known):
             "Craft.io has no custom field named '\(name)' in this workspace (it has: \(known.joined(separator: ", "))). Check the progress field setting."
         }

@@ -105,16 +105,35 @@ public struct CraftItem: Sendable, Equatable, Codable {
     public var isLinkedByCraft: Bool { devToolKey?.values.contains { !$0.isEmpty } ?? false }
 }
 
-/// A custom field definition (openapi form), used to turn a configured field name into its id.
+/// A custom field definition (openapi form): its id for writes, its kind, and a select field's options.
 public struct CraftCustomField: Sendable, Equatable, Codable {
+    public struct Option: Sendable, Equatable, Codable {
+        public var id: String
+        public var label: String
+        public init(id: String, label: String) {
+            self.id = id
+            self.label = label
+        }
+    }
+
     public var id: String
     public var name: String
     public var type: String
+    public var options: [Option]?
 
-    public init(id: String, name: String, type: String) {
+    public init(id: String, name: String, type: String, options: [Option]? = nil) {
         self.id = id
         self.name = name
         self.type = type
+        self.options = options
+    }
+
+    /// Whether values are chosen from `options` (Craft.io's `select`/`dropdown`/`multi select` kinds).
+    public var isSelect: Bool { type.lowercased().contains("select") || type.lowercased().contains("dropdown") || options?.isEmpty == false }
+
+    /// The option `value` names, by id or by label (case-insensitive); nil when it names none.
+    public func option(for value: String) -> Option? {
+        options?.first { $0.id == value } ?? options?.first { $0.label.caseInsensitiveCompare(value) == .orderedSame }
     }
 }
 

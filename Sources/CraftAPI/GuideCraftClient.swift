@@ -31,6 +31,9 @@ struct GuideCraftClient: CraftClient {
             transport.url("workspace/\(workspaceID)/items/\(itemID)"), as: CraftItem.self, operation: "Craft.io: get item \(itemID)")
     }
 
+    /// The guide shows no way to list custom fields: writes go by name, as text.
+    func fieldDefinitions(workspaceID: String) async throws(CraftError) -> [CraftCustomField]? { nil }
+
     /// The guide has no introspection: one cheap list call proves the key reads the workspace.
     func probeKey(workspaceID: String) async throws(CraftError) -> CraftKeyProbe {
         _ = try await listing(workspaceID: workspaceID, status: "__craft-sync key check__", updatedFrom: nil)

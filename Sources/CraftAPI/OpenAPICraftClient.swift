@@ -7,8 +7,8 @@ import Synchronization
 final class OpenAPICraftClient: CraftClient {
     let transport: CraftTransport
     let pageSize = 50
-    /// Field name → id per workspace; custom fields change rarely, and a miss refreshes the list.
-    private let fieldIDs = Mutex<[String: [String: String]]>([:])
+    /// Field definitions by name and by id, per workspace; custom fields change rarely, and a miss refreshes them.
+    private let fields = Mutex<[String: [String: CraftCustomField]]>([:])
 
     init(transport: CraftTransport) {
         self.transport = transport
@@ -70,9 +70,22 @@ final class OpenAPICraftClient: CraftClient {
             var id: String
             var customFields: [CraftItem.CustomFieldValue]
         }
-        let fieldID = try await resolveField(field, workspaceID: workspaceID)
+        // Typed by the field: a select field is written by its option (matched by id or label), anything else as text.
+        var fieldValue: CraftItem.CustomFieldValue
+        if let definition = try await definition(of: field, workspaceID: workspaceID) {
+            fieldValue = .init(id: definition.id, value: value)
+            if definition.isSelect {
+                guard let option = definition.option(for: value) else {
+                    throw .notAnOption(field: definition.name, value: value, options: (definition.options ?? []).map(\.label))
+                }
+                fieldValue.value = option.id
+                fieldValue.label = option.label
+            }
+        } else {
+            fieldValue = .init(id: field, value: value)  // a numeric id not in the list: written as given
+        }
         try await transport.put(
-            transport.url("item"), body: Update(id: itemID, customFields: [.init(id: fieldID, value: value)]),
+            transport.url("item"), body: Update(id: itemID, customFields: [fieldValue]),
             operation: "Craft.io: set \(field) of item \(itemID)")
     }
 
@@ -82,14 +95,24 @@ final class OpenAPICraftClient: CraftClient {
             as: [CraftCustomField].self, operation: "Craft.io: list custom fields")
     }
 
-    /// A field given as a numeric id is used as is; a name is looked up (and the cache refreshed on a miss).
-    private func resolveField(_ field: String, workspaceID: String) async throws(CraftError) -> String {
-        if field.allSatisfy(\.isNumber) { return field }
-        if let cached = fieldIDs.withLock({ $0[workspaceID]?[field] }) { return cached }
-        let fields = try await customFields(workspaceID: workspaceID)
-        let byName = Dictionary(fields.map { ($0.name, $0.id) }, uniquingKeysWith: { first, _ in first })
-        fieldIDs.withLock { $0[workspaceID] = byName }
-        guard let id = byName[field] else { throw .unknownCustomField(name: field, known: fields.map(\.name)) }
-        return id
+    func fieldDefinitions(workspaceID: String) async throws(CraftError) -> [CraftCustomField]? {
+        let list = try await customFields(workspaceID: workspaceID)
+        var byKey: [String: CraftCustomField] = [:]
+        for field in list {
+            byKey[field.id] = field
+            if byKey[field.name] == nil { byKey[field.name] = field }
+        }
+        fields.withLock { $0[workspaceID] = byKey }
+        return list
+    }
+
+    /// A field by name or id (the cache refreshed on a miss). A numeric id the list does not know is nil: written as
+    /// given; an unknown name is an error that lists the known ones.
+    private func definition(of field: String, workspaceID: String) async throws(CraftError) -> CraftCustomField? {
+        if let cached = fields.withLock({ $0[workspaceID]?[field] }) { return cached }
+        let list = try await fieldDefinitions(workspaceID: workspaceID) ?? []
+        if let found = fields.withLock({ $0[workspaceID]?[field] }) { return found }
+        if field.allSatisfy(\.isNumber) { return nil }
+        throw .unknownCustomField(name: field, known: list.map(\.name))
     }
 }

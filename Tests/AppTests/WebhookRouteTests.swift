@@ -261,4 +261,29 @@ struct WebhookDeliveryTests {
         await service.app.server.shutdown()
         await service.simulators.shutdown()
     }
+
+    @Test("a progress field that does not exist, or status values its select options lack, make /readyz 503 at start")
+    func misconfiguredField() async throws {
+        let service = try await WebhookRouteTests().start(craftDialect: .openapi)
+        service.simulators.craft.makeSelect(field: "dev_status", options: ["To Do", "Done"])
+        await service.app.craftKey?.check()
+        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(service.port)/readyz")!)
+        let text = String(decoding: data, as: UTF8.self)
+        #expect((response as? HTTPURLResponse)?.statusCode == 503)
+        #expect(text.contains("In Progress") && text.contains("dev_status"), "\(text)")
+        await service.app.server.shutdown()
+        await service.simulators.shutdown()
+
+        var configuration = service.app.configuration
+        configuration.craft.progressField = "no_such_field"
+        configuration.databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("f-\(UUID().uuidString).sqlite").path
+        let simulators = SimulatorServer()
+        let port = try simulators.start()
+        configuration.craft.baseURL = "http://127.0.0.1:\(port)"
+        configuration.devTool.baseURL = "http://127.0.0.1:\(port)"
+        let app = try Application(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let result = await app.craftKey?.check()
+        #expect(result?.fieldProblems.first?.contains("craft.progress_field 'no_such_field'") == true)
+        await simulators.shutdown()
+    }
 }

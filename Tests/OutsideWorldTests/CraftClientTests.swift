@@ -198,3 +198,32 @@ struct CraftKeyProbeTests {
         guard case .unauthorized = error else { Issue.record("got \(String(describing: error))"); return }
     }
 }
+
+@Suite("Writes are typed by the field")
+struct TypedFieldWriteTests {
+    /// Today: a progress value was written as raw text into a select field, which Craft.io refuses.
+    @Test("progress into a select field lands as its option, in both forms", arguments: [CraftDialect.guide, .openapi])
+    func selectField(_ dialect: CraftDialect) async throws {
+        let fixture = try CraftFixture(dialect: dialect)
+        defer { Task { await fixture.simulators.shutdown() } }
+        let item = fixture.seed("Checkout")
+        fixture.simulators.craft.makeSelect(field: "dev_status", options: ["To Do", "In Progress", "Done"])
+        try await fixture.client.setField(workspaceID: CraftFixture.workspace, itemID: item.id, field: "dev_status", value: "done")
+        let stored = try #require(fixture.simulators.craft.items.first { $0.id == item.id }?.customFields?.first { $0.name == "dev_status" })
+        #expect(stored.value == "opt-3" && stored.label == "Done")
+    }
+
+    @Test("a value that is none of a select field's options is refused before it is sent, naming the options")
+    func notAnOption() async throws {
+        let fixture = try CraftFixture(dialect: .openapi)
+        defer { Task { await fixture.simulators.shutdown() } }
+        let item = fixture.seed("Checkout")
+        fixture.simulators.craft.makeSelect(field: "dev_status", options: ["To Do", "Done"])
+        let error = await #expect(throws: CraftError.self) {
+            try await fixture.client.setField(workspaceID: CraftFixture.workspace, itemID: item.id, field: "dev_status", value: "Won't Do")
+        }
+        #expect(error?.description.contains("To Do, Done") == true)
+        #expect(error?.isTransient == false)
+        #expect(fixture.simulators.craft.updates.isEmpty)
+    }
+}

@@ -46,7 +46,10 @@ public final class Application: Sendable {
                 store: store, craft: world.craft, tools: tools, settings: settings, clock: clock, logger: Logger(label: "craft-sync.progress"),
                 observer: metrics)
             craftKey = world.targets.first.map {
-                CraftKeyCheck(craft: world.craft, workspaceID: $0.workspaceID, logger: Logger(label: "craft-sync.craft-key"))
+                CraftKeyCheck(
+                    craft: world.craft, workspaceID: $0.workspaceID, progressField: configuration.craft.progressField,
+                    progressValues: configuration.statusMapping.craftValues, linkField: configuration.craft.linkField,
+                    logger: Logger(label: "craft-sync.craft-key"))
             }
         } else {
             scheduler = nil

@@ -3,9 +3,10 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The Craft.io key, checked at start and every few minutes: a key refused or missing a scope makes `/readyz` 503
-/// with what to fix, and the status endpoint shows what was found. A Craft.io that cannot be reached is reported but
-/// does not make the service unready (outages heal; a wrong key does not).
+/// The Craft.io key and fields, checked at start and every few minutes: a key refused or missing a scope, a configured
+/// field that does not exist, or a status value that is none of a select field's options makes `/readyz` 503 with
+/// what to fix (instead of a dead letter per event), and the status endpoint shows what was found. A Craft.io that
+/// cannot be reached is reported but does not make the service unready (outages heal; a wrong setting does not).
 public final class CraftKeyCheck: Sendable {
     public struct Result: Sendable, Encodable, Equatable {
         public var checkedAt: Date
@@ -14,6 +15,8 @@ public final class CraftKeyCheck: Sendable {
         public var missingScopes: [String]
         /// Set when the key is narrowed to other workspaces than the configured one.
         public var workspaceNotAllowed: String?
+        /// Configured fields missing from the workspace, and progress values no option of a select field matches.
+        public var fieldProblems: [String]
         public var error: String?
         /// Whether the key itself is the problem (refused, or missing a scope), rather than Craft.io being away.
         public var keyProblem: Bool
@@ -21,38 +24,51 @@ public final class CraftKeyCheck: Sendable {
 
     private let craft: any CraftClient
     private let workspaceID: String
+    private let progressField: String?
+    private let progressValues: Set<String>
+    private let linkField: String?
     private let logger: Logger
     private let latest = Mutex<Result?>(nil)
 
-    public init(craft: any CraftClient, workspaceID: String, logger: Logger) {
+    public init(
+        craft: any CraftClient, workspaceID: String, progressField: String? = nil, progressValues: Set<String> = [], linkField: String? = nil,
+        logger: Logger
+    ) {
         self.craft = craft
         self.workspaceID = workspaceID
+        self.progressField = progressField
+        self.progressValues = progressValues
+        self.linkField = linkField
         self.logger = logger
     }
 
     public var result: Result? { latest.withLock { $0 } }
 
     /// Nil while nothing is wrong with the key (or it has not been checked yet); otherwise what to fix.
-    public var readinessProblem: String? {
-        guard let result, result.keyProblem else { return nil }
+    public var readinessProblem: String? { result.flatMap(Self.problem(of:)) }
+
+    static func problem(of result: Result) -> String? {
+        guard result.keyProblem else { return nil }
         if !result.missingScopes.isEmpty {
             return "the Craft.io API key lacks \(result.missingScopes.joined(separator: ", ")); create a key with these scopes and set craft.api_key"
         }
         if let workspace = result.workspaceNotAllowed {
             return "the Craft.io API key is narrowed to other workspaces than \(workspace); widen its resource scope or use another key"
         }
+        if !result.fieldProblems.isEmpty { return result.fieldProblems.joined(separator: "; ") }
         return result.error ?? "the Craft.io API key was refused"
     }
 
     @discardableResult
     public func check(now: Date = .now) async -> Result {
-        var result = Result(checkedAt: now, scopes: nil, missingScopes: [], workspaceNotAllowed: nil, error: nil, keyProblem: false)
+        var result = Result(checkedAt: now, scopes: nil, missingScopes: [], workspaceNotAllowed: nil, fieldProblems: [], error: nil, keyProblem: false)
         do {
             let probe = try await craft.probeKey(workspaceID: workspaceID)
             result.scopes = probe.scopes
             result.missingScopes = probe.missingScopes
             result.workspaceNotAllowed = probe.allows(workspaceID: workspaceID) ? nil : workspaceID
-            result.keyProblem = !probe.missingScopes.isEmpty || result.workspaceNotAllowed != nil
+            if let fields = try await craft.fieldDefinitions(workspaceID: workspaceID) { result.fieldProblems = problems(in: fields) }
+            result.keyProblem = !probe.missingScopes.isEmpty || result.workspaceNotAllowed != nil || !result.fieldProblems.isEmpty
         } catch {
             result.error = "\(error)"
             switch error {
@@ -60,7 +76,7 @@ public final class CraftKeyCheck: Sendable {
             default: result.keyProblem = false
             }
         }
-        if result.keyProblem { logger.error("Craft.io API key problem", metadata: ["problem": "\(readinessProblem(of: result))"]) }
+        if let problem = Self.problem(of: result) { logger.error("Craft.io is not usable as configured", metadata: ["problem": "\(problem)"]) }
         latest.withLock { $0 = result }
         return result
     }
@@ -73,7 +89,27 @@ public final class CraftKeyCheck: Sendable {
         }
     }
 
-    private func readinessProblem(of result: Result) -> String {
-        result.missingScopes.isEmpty ? (result.error ?? "refused") : "missing scopes \(result.missingScopes.joined(separator: ", "))"
+    /// What is wrong with the configured fields, in words that name the setting.
+    func problems(in fields: [CraftCustomField]) -> [String] {
+        var problems: [String] = []
+        let known = fields.map(\.name).sorted().joined(separator: ", ")
+        func find(_ name: String) -> CraftCustomField? { fields.first { $0.name == name || $0.id == name } }
+        if let linkField, find(linkField) == nil {
+            problems.append("craft.link_field '\(linkField)' is not a custom field of workspace \(workspaceID) (it has: \(known))")
+        }
+        guard let progressField else { return problems }
+        guard let field = find(progressField) else {
+            problems.append("craft.progress_field '\(progressField)' is not a custom field of workspace \(workspaceID) (it has: \(known))")
+            return problems
+        }
+        if field.isSelect {
+            let unmatched = progressValues.filter { field.option(for: $0) == nil }.sorted()
+            if !unmatched.isEmpty {
+                let options = (field.options ?? []).map(\.label).joined(separator: ", ")
+                problems.append(
+                    "progress.status_map writes \(unmatched.joined(separator: ", ")), which the select field '\(field.name)' has no option for (it has: \(options))")
+            }
+        }
+        return problems
     }
 }

@@ -26,6 +26,28 @@ public final class CraftSimulator: Sendable {
 
     public func setKeyWorkspaces(_ workspaces: [String]?) { keyWorkspaces.withLock { $0 = workspaces } }
 
+    /// Turns a custom field into a select field with these option labels (ids `opt-1`, `opt-2`, ...). A write must then
+    /// name an option: by id in the published form (by id or label in the guide's); anything else is refused with
+    /// 400 and the document's `{"message", "details"}`.
+    public func makeSelect(field name: String, options labels: [String]) {
+        state.withLock { state in
+            guard let index = state.customFields.firstIndex(where: { $0.name == name }) else { return }
+            state.customFields[index].type = "select"
+            state.customFields[index].options = labels.enumerated().map { .init(id: "opt-\($0.offset + 1)", label: $0.element) }
+        }
+    }
+
+    /// A refused write, in the shape the document gives `PUT /item`'s 400 (`ValidateErrorJSON`).
+    struct ValidationFailure: Error {
+        var field: String
+        var detail: String
+        var response: HTTPResponse {
+            struct Body: Encodable { var message: String; var details: [String: String] }
+            return (try? HTTPResponse.json(Body(message: "Validation failed", details: [field: detail]), status: .badRequest))
+                ?? HTTPResponse(status: .badRequest)
+        }
+    }
+
     struct State {
         var items: [CraftItem] = []
         var nextID = 1001
@@ -218,6 +240,8 @@ public final class CraftSimulator: Sendable {
             return try await body(dialect)
         } catch let error as HTTPError {
             return messageResponse(error.status, error.message)
+        } catch let failure as ValidationFailure {
+            return failure.response
         }
     }
 
@@ -288,9 +312,18 @@ public final class CraftSimulator: Sendable {
             guard let definition = state.customFields.first(where: { $0.id == field || (dialect == .guide && $0.name == field) }) else {
                 throw HTTPError(.badRequest, "Unknown custom field \(field)")
             }
+            var stored = CraftItem.CustomFieldValue(id: definition.id, name: definition.name, value: value)
+            if definition.isSelect {
+                let option = dialect == .openapi ? definition.options?.first { $0.id == value } : definition.option(for: value)
+                guard let option else {
+                    throw ValidationFailure(field: "customFields.\(definition.id).value", detail: "'\(value)' is not an option of \(definition.name)")
+                }
+                stored.value = option.id
+                stored.label = option.label
+            }
             var fields = state.items[index].customFields ?? []
             fields.removeAll { $0.id == definition.id }
-            fields.append(.init(id: definition.id, name: definition.name, value: value))
+            fields.append(stored)
             state.items[index].customFields = fields
             state.updates.append(Update(itemId: itemID, fieldId: definition.id, value: value, dialect: dialect.rawValue))
         }

@@ -13,6 +13,9 @@ public struct StatusMapping: Sendable, Equatable {
 
     public init() {}
 
+    /// Every value this mapping can write to Craft.io.
+    public var craftValues: Set<String> { Set(byName.values).union(byCategory.values) }
+
     public func craftValue(for status: DevIssueStatus) -> String? {
         if let detail = status.detail, let value = byName["\(status.name):\(detail)"] { return value }
         if let value = byName[status.name] { return value }
