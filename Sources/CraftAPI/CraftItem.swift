@@ -152,10 +152,13 @@ public struct UnreadableItem: Sendable, Equatable {
 public struct CraftListing: Sendable, Equatable {
     public var items: [CraftItem]
     public var unreadable: [UnreadableItem]
+    /// Set when the listing may be incomplete: a page came back exactly full with no hint of a next one.
+    public var possiblyTruncated: String?
 
-    public init(items: [CraftItem], unreadable: [UnreadableItem] = []) {
+    public init(items: [CraftItem], unreadable: [UnreadableItem] = [], possiblyTruncated: String? = nil) {
         self.items = items
         self.unreadable = unreadable
+        self.possiblyTruncated = possiblyTruncated
     }
 }
 

@@ -18,8 +18,29 @@ struct CraftTransport: Sendable {
     }
 
     func get<T: Decodable>(_ url: URL, as type: T.Type, operation: String) async throws(CraftError) -> T {
+        try await getWithHeaders(url, as: type, operation: operation).value
+    }
+
+    /// The decoded body and the response's headers (lowercased names), for paging hints such as `Link`.
+    func getWithHeaders<T: Decodable>(_ url: URL, as type: T.Type, operation: String) async throws(CraftError) -> (value: T, headers: [String: String]) {
         let response = try await send(OutboundRequest(url: url, headers: headers(), operation: operation))
-        return try decode(type, from: response.body, operation: operation)
+        return (try decode(type, from: response.body, operation: operation), response.headers)
+    }
+
+    /// The `rel="next"` target of a `Link` header (RFC 8288), only when it stays on Craft.io's own origin: the key
+    /// goes with every request, and must not follow a link elsewhere.
+    func nextLink(_ header: String?) -> URL? {
+        guard let header else { return nil }
+        for part in header.split(separator: ",") {
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let target = pieces.first, target.hasPrefix("<"), target.hasSuffix(">"),
+                pieces.dropFirst().contains(where: { $0.replacingOccurrences(of: " ", with: "").lowercased() == "rel=\"next\"" || $0.lowercased() == "rel=next" }),
+                let url = URL(string: String(target.dropFirst().dropLast()), relativeTo: baseURL)?.absoluteURL
+            else { continue }
+            guard url.scheme == baseURL.scheme, url.host == baseURL.host, url.port == baseURL.port else { return nil }
+            return url
+        }
+        return nil
     }
 
     func put(_ url: URL, body: some Encodable, operation: String) async throws(CraftError) {

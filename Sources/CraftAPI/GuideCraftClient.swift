@@ -6,24 +6,57 @@ import Foundation
 struct GuideCraftClient: CraftClient {
     let transport: CraftTransport
 
-    /// The guide does not show the list's envelope: accept `{"items": [...]}` and a bare array.
+    /// The guide does not show the list's envelope: accept `{"items": [...]}` (with the published form's `metadata`
+    /// when present) and a bare array.
     private struct ItemList: Decodable {
         var listing: CraftListing
+        var totalPages: Double?
 
-        struct Envelope: Decodable { var items: LossyItemArray }
+        struct Envelope: Decodable {
+            struct Metadata: Decodable { var totalPages: Double? }
+            var items: LossyItemArray
+            var metadata: Metadata?
+        }
 
         init(from decoder: any Decoder) throws {
             if let envelope = try? Envelope(from: decoder) {
                 listing = envelope.items.listing
+                totalPages = envelope.metadata?.totalPages
             } else {
                 listing = try LossyItemArray(from: decoder).listing
             }
         }
     }
 
+    /// Page sizes an API that pages without saying so would likely use: a list of exactly this many may be cut short.
+    static let commonPageSizes: Set<Int> = [20, 25, 50, 100, 200, 250, 500, 1000]
+
+    /// The guide shows no paging, but the real endpoint may page: a `Link: <...>; rel="next"` header or the published
+    /// form's `metadata.totalPages` is followed; a page exactly a common page size long with neither is flagged.
     func listing(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> CraftListing {
-        let url = transport.url("workspace/\(workspaceID)/items", query: [("status", status)])
-        return try await transport.get(url, as: ItemList.self, operation: "Craft.io: list items in '\(status)'").listing
+        var listing = CraftListing(items: [])
+        var url = transport.url("workspace/\(workspaceID)/items", query: [("status", status)])
+        var page = 1
+        while page <= OpenAPICraftClient.maxPages {
+            let operation = "Craft.io: list items in '\(status)'" + (page > 1 ? " (page \(page))" : "")
+            let (list, headers) = try await transport.getWithHeaders(url, as: ItemList.self, operation: operation)
+            listing.items += list.listing.items
+            listing.unreadable += list.listing.unreadable
+            let count = list.listing.items.count + list.listing.unreadable.count
+            if let next = transport.nextLink(headers["link"]), count > 0 {
+                url = next
+            } else if let totalPages = list.totalPages, page < OpenAPICraftClient.pageCount(totalPages), count > 0 {
+                url = transport.url("workspace/\(workspaceID)/items", query: [("status", status), ("page", String(page + 1))])
+            } else {
+                if headers["link"] == nil && list.totalPages == nil && Self.commonPageSizes.contains(count) {
+                    listing.possiblyTruncated = "Craft.io listed exactly \(count) items in '\(status)' with no sign of a next page; if the "
+                        + "endpoint pages, items past the first page are not seen. craft.dialect: openapi uses the published, paged form."
+                }
+                return listing
+            }
+            page += 1
+        }
+        return listing
     }
 
     func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem {

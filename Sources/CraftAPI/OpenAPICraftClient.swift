@@ -27,7 +27,7 @@ final class OpenAPICraftClient: CraftClient {
         var listing = CraftListing(items: [])
         var page = 1
         while true {
-            var query = [("status", status), ("page", String(page)), ("limit", String(pageSize))]
+            var query = [("status", status), ("page", String(page)), ("limit", String(pageSize)), ("fields", Self.fieldsUsed)]
             if let updatedFrom { query.append(("updated_from", updatedFrom.formatted(.iso8601))) }
             let result = try await transport.get(
                 transport.url("workspace/\(workspaceID)/items", query: query), as: Page.self,
@@ -40,6 +40,10 @@ final class OpenAPICraftClient: CraftClient {
             page += 1
         }
     }
+
+    /// The item fields craft-sync reads, asked for by name (the list's `fields` parameter) so a workspace with many
+    /// custom attributes is not sent them all.
+    static let fieldsUsed = "id,workspaceId,shortId,type,title,description,status,importance,labels,parent,customFields,devToolKey,webUrl,creationTime,updateTime"
 
     /// The most pages one listing follows. `totalPages` comes from the server as a JSON number: `Int(1e300)` would
     /// trap, and a huge count would loop for ever on a server that keeps answering.

@@ -1,4 +1,4 @@
-import CraftAPI
+@testable import CraftAPI
 import Foundation
 import OutboundHTTP
 import Simulators
@@ -225,5 +225,43 @@ struct TypedFieldWriteTests {
         #expect(error?.description.contains("To Do, Done") == true)
         #expect(error?.isTransient == false)
         #expect(fixture.simulators.craft.updates.isEmpty)
+    }
+}
+
+@Suite("The guide's list is followed wherever it pages")
+struct GuidePagingTests {
+    /// Today: the guide's list was read once; items past a first page were never seen, and nothing said so.
+    @Test("Link next-page hints and published-style metadata are followed to the last page", arguments: [
+        CraftSimulator.GuidePaging.link(pageSize: 4), .metadata(pageSize: 4),
+    ])
+    func followsPages(_ paging: CraftSimulator.GuidePaging) async throws {
+        let fixture = try CraftFixture(dialect: .guide)
+        defer { Task { await fixture.simulators.shutdown() } }
+        for index in 0..<10 { fixture.seed("Item \(index)") }
+        fixture.simulators.craft.setGuidePaging(paging)
+        let listing = try await fixture.client.listing(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
+        #expect(listing.items.count == 10)
+        #expect(Set(listing.items.map(\.id)).count == 10)
+        #expect(listing.possiblyTruncated == nil)
+    }
+
+    @Test("a page exactly a common page size long, with no hint of more, is flagged as possibly cut short")
+    func silentPaging() async throws {
+        let fixture = try CraftFixture(dialect: .guide)
+        defer { Task { await fixture.simulators.shutdown() } }
+        for index in 0..<60 { fixture.seed("Item \(index)") }
+        fixture.simulators.craft.setGuidePaging(.silent(pageSize: 50))
+        let listing = try await fixture.client.listing(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
+        #expect(listing.items.count == 50)
+        #expect(listing.possiblyTruncated?.contains("craft.dialect: openapi") == true)
+    }
+
+    @Test("a next-page link to another host is not followed: the key would go with it")
+    func foreignNextLink() throws {
+        let transport = CraftTransport(baseURL: URL(string: "https://api.craft.io")!, apiKey: "k", dialect: .guide, http: URLSessionHTTPClient())
+        #expect(transport.nextLink(#"<https://api.craft.io/workspace/w/items?page=2>; rel="next""#)?.absoluteString == "https://api.craft.io/workspace/w/items?page=2")
+        #expect(transport.nextLink(#"</workspace/w/items?page=2>; rel="next""#)?.host == "api.craft.io")
+        #expect(transport.nextLink(#"<https://evil.example/steal>; rel="next""#) == nil)
+        #expect(transport.nextLink(#"<https://api.craft.io/x>; rel="prev""#) == nil)
     }
 }

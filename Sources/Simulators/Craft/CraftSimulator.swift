@@ -16,6 +16,21 @@ public final class CraftSimulator: Sendable {
 
     public func setAwkwardShapes(_ on: Bool) { awkward.withLock { $0 = on } }
 
+    /// How the guide's list pages, if at all: the guide shows none, the real endpoint might.
+    public enum GuidePaging: Sendable, Equatable {
+        case none
+        /// `{"items": [...], "metadata": {...}}`, pages by `page`.
+        case metadata(pageSize: Int)
+        /// A bare array and `Link: <...>; rel="next"` while more remain.
+        case link(pageSize: Int)
+        /// Only the first `pageSize` items, with no hint that more exist.
+        case silent(pageSize: Int)
+    }
+
+    private let guidePaging = Mutex(GuidePaging.none)
+
+    public func setGuidePaging(_ paging: GuidePaging) { guidePaging.withLock { $0 = paging } }
+
     /// The scopes `GET /me/api-key` reports for the key.
     private let scopes = Mutex(["read:items:craft", "write:items:craft", "read:workspace-meta:craft"])
 
@@ -253,7 +268,7 @@ public final class CraftSimulator: Sendable {
             item.workspaceId == workspace && (status == nil || item.status?.name == status || item.status?.id == status)
                 && (updatedFrom == nil || (item.updateTime.flatMap { try? Date($0, strategy: .iso8601) } ?? .distantPast) >= updatedFrom!)
         }
-        guard dialect == .openapi else { return try awkwardIfAsked(.json(matching), workspace: workspace, path: []) }  // the guide shows a plain list
+        guard dialect == .openapi else { return try guideList(matching, request: request, workspace: workspace) }
         let limit = max(1, Int(request.head.queryValue("limit") ?? "50") ?? 50)
         let page = max(1, Int(request.head.queryValue("page") ?? "1") ?? 1)
         let pages = max(1, (matching.count + limit - 1) / limit)
@@ -266,6 +281,33 @@ public final class CraftSimulator: Sendable {
         let response = try HTTPResponse.json(
             Page(items: slice, metadata: .init(currentPage: page, perPage: limit, totalPages: pages, totalRecords: matching.count)))
         return try page == 1 ? awkwardIfAsked(response, workspace: workspace, path: ["items"]) : response
+    }
+
+    /// The guide shows a plain list; `guidePaging` makes it page the ways a real endpoint might.
+    private func guideList(_ matching: [CraftItem], request: HTTPRequest, workspace: String) throws -> HTTPResponse {
+        let page = max(1, Int(request.head.queryValue("page") ?? "1") ?? 1)
+        func slice(_ size: Int) -> [CraftItem] { Array(matching.dropFirst((page - 1) * size).prefix(size)) }
+        switch guidePaging.withLock({ $0 }) {
+        case .none:
+            return try awkwardIfAsked(.json(matching), workspace: workspace, path: [])
+        case .silent(let size):
+            return try .json(Array(matching.prefix(size)))
+        case .metadata(let size):
+            struct Page: Encodable {
+                struct Metadata: Encodable { var currentPage: Int; var perPage: Int; var totalPages: Int; var totalRecords: Int }
+                var items: [CraftItem]
+                var metadata: Metadata
+            }
+            let pages = max(1, (matching.count + size - 1) / size)
+            return try .json(Page(items: slice(size), metadata: .init(currentPage: page, perPage: size, totalPages: pages, totalRecords: matching.count)))
+        case .link(let size):
+            var response = try HTTPResponse.json(slice(size))
+            if page * size < matching.count {
+                let status = request.head.queryValue("status")?.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                response.headers[HTTPHeaderName("Link")] = "</workspace/\(workspace)/items?status=\(status)&page=\(page + 1)>; rel=\"next\""
+            }
+            return response
+        }
     }
 
     /// Rewrites a listing into the awkward shapes when that mode is on; `path` leads to the item array.

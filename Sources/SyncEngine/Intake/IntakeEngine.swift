@@ -27,6 +27,8 @@ public actor IntakeEngine {
     /// Dev-tool instances whose creates come back without the marker, by instance, with what to do. Intake for them
     /// stops: without the marker a lost answer can never be found again, so exactly-once cannot be guaranteed.
     private var halts: [String: String] = [:]
+    /// Workspaces already warned that their listing may be cut short (once each, not every poll).
+    private var truncationWarned: Set<String> = []
 
     /// Why intake is stopped, by dev-tool instance (empty when it is not), for `/readyz` and the status endpoint.
     public func haltedTools() -> [String: String] { halts }
@@ -86,6 +88,9 @@ public actor IntakeEngine {
         let listing = try await craft.listing(workspaceID: target.workspaceID, status: target.readyStatus, updatedFrom: nil)
         let items = listing.items
         report.unreadable = listing.unreadable
+        if let note = listing.possiblyTruncated, truncationWarned.insert(target.workspaceID).inserted {
+            logger.warning("\(note)", metadata: ["workspace": "\(target.workspaceID)"])
+        }
         for unreadable in listing.unreadable {
             logger.warning(
                 "a Craft.io item could not be read; the others go on and the next poll tries again",
