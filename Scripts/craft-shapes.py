@@ -4,7 +4,9 @@ drift together away from the real service. The test suite records what the simul
 sent (both API forms, successes and errors) and runs this on the record.
 
 Usage: craft-shapes.py DOCUMENT EXCHANGES.json
-Each exchange: {"form": "openapi"|"guide", "kind": "response"|"request", "method", "path", "status", "body"}.
+Each exchange: {"form": "openapi"|"guide", "kind": "response"|"request", "method", "path", "status", "body", "query"}.
+A request's query parameter names must be ones the document lists for the operation, and its body (if any) must
+match the operation's request schema.
 The guide's form is not in the document: its items are held to `Item` and its errors to `GeneralErrorResponse`.
 """
 import json
@@ -44,6 +46,13 @@ def template_regex(template):
 paths = [(template_regex(template), operations) for template, operations in document["paths"].items()]
 
 
+def operation_for(exchange):
+    for regex, operations in paths:
+        if regex.match(exchange["path"]) and exchange["method"].lower() in operations:
+            return operations[exchange["method"].lower()]
+    raise SystemExit(f"{exchange['method']} {exchange['path']} is not in the document")
+
+
 def schema_for(exchange):
     method, path, status = exchange["method"].lower(), exchange["path"], str(exchange["status"])
     if exchange["form"] == "guide":
@@ -58,6 +67,8 @@ def schema_for(exchange):
         if regex.match(path) and method in operations:
             operation = operations[method]
             if exchange["kind"] == "request":
+                if exchange["body"] is None:
+                    return None
                 return convert(operation["requestBody"]["content"]["application/json"]["schema"])
             response = operation["responses"].get(status)
             if response is None:
@@ -68,6 +79,12 @@ def schema_for(exchange):
 
 failures = 0
 for exchange in exchanges:
+    if exchange["form"] == "openapi" and exchange["kind"] == "request":
+        known = {parameter["name"] for parameter in operation_for(exchange).get("parameters", []) if parameter.get("in") == "query"}
+        for name in exchange.get("query", []):
+            if name not in known:
+                failures += 1
+                print(f"openapi request {exchange['method']} {exchange['path']}: query parameter '{name}' is not in the document")
     schema = schema_for(exchange)
     if schema is None:
         continue

@@ -18,6 +18,8 @@ struct CraftShapeTests {
         var path: String
         var status: Int
         var body: AnyJSON
+        /// The query's parameter names, for requests.
+        var query: [String] = []
     }
 
     /// Any JSON, re-encoded as it came.
@@ -54,10 +56,10 @@ struct CraftShapeTests {
 
         func send(_ request: OutboundRequest) async throws(OutboundError) -> OutboundResponse {
             let path = request.url.path
-            if let body = request.body, let json = try? JSONDecoder().decode(AnyJSON.self, from: body) {
-                let exchange = Exchange(form: form, kind: "request", method: request.method, path: path, status: 0, body: json)
-                exchanges.withLock { $0.append(exchange) }
-            }
+            let query = URLComponents(url: request.url, resolvingAgainstBaseURL: false)?.queryItems?.map(\.name) ?? []
+            let body = request.body.flatMap { try? JSONDecoder().decode(AnyJSON.self, from: $0) } ?? .null
+            let exchange = Exchange(form: form, kind: "request", method: request.method, path: path, status: 0, body: body, query: query)
+            exchanges.withLock { $0.append(exchange) }
             let response = try await inner.send(request)
             if let json = try? JSONDecoder().decode(AnyJSON.self, from: response.body) {
                 let exchange = Exchange(form: form, kind: "response", method: request.method, path: path, status: response.status, body: json)
