@@ -11,13 +11,15 @@ public enum Simulation {
     ) async throws {
         let simulators = SimulatorServer(host: listen.host, port: listen.port, logger: logger)
         let port = try simulators.start()
-        // The simulated dev tools sign their webhooks with this secret and send them to the target's /webhooks/<tool>.
-        simulators.webhooks.configure(target: webhookTarget, secret: webhookSecret ?? simulators.credentials.webhookSecret)
+        // The simulated dev tools sign their webhooks with this secret and send them to the target's /webhooks/<tool>;
+        // the configuration written below carries the same one, so `serve --config` accepts them.
+        let secret = webhookSecret ?? simulators.credentials.webhookSecret
+        simulators.webhooks.configure(target: webhookTarget, secret: secret)
         let host = listen.host == "0.0.0.0" || listen.host == "::" ? "127.0.0.1" : listen.host
         let baseURL = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         if seed { seedWorkspace(simulators) }
         if let writeConfig {
-            try configuration(baseURL: baseURL, credentials: simulators.credentials, devTool: devTool)
+            try configuration(baseURL: baseURL, credentials: simulators.credentials, devTool: devTool, webhookSecret: secret)
                 .write(toFile: writeConfig, atomically: true, encoding: .utf8)
             logger.info("wrote a serve configuration for the simulators", metadata: ["file": "\(writeConfig)"])
         }
@@ -59,7 +61,9 @@ public enum Simulation {
     }
 
     /// A YAML configuration for `craft-sync serve --config FILE` against the simulators.
-    static func configuration(baseURL: String, credentials: SimulatorServer.Credentials, devTool kind: Configuration.DevToolSettings.Kind) -> String {
+    static func configuration(
+        baseURL: String, credentials: SimulatorServer.Credentials, devTool kind: Configuration.DevToolSettings.Kind, webhookSecret: String? = nil
+    ) -> String {
         """
         # Written by `craft-sync simulate`: points `craft-sync serve --config THIS_FILE` at the simulators.
         # Every credential here is a simulator's; none is real.
@@ -70,14 +74,15 @@ public enum Simulation {
           api_key: \(credentials.craftAPIKey)
           workspace_id: \(credentials.craftWorkspaceID)
           dialect: guide
-        \(devTool(kind, baseURL: baseURL, credentials: credentials, indent: ""))
+        \(devTool(kind, baseURL: baseURL, credentials: credentials, webhookSecret: webhookSecret, indent: ""))
 
         """
     }
 
     /// The `dev_tool:` block for one simulated tool (GitHub unless `kind` is Jira).
     private static func devTool(
-        _ kind: Configuration.DevToolSettings.Kind, baseURL: String, credentials: SimulatorServer.Credentials, indent: String
+        _ kind: Configuration.DevToolSettings.Kind, baseURL: String, credentials: SimulatorServer.Credentials, webhookSecret: String? = nil,
+        indent: String
     ) -> String {
         let settings: [(String, String)] =
             kind == .jira
@@ -85,7 +90,7 @@ public enum Simulation {
                ("project", credentials.jiraProjectKey)]
             : [("kind", "github"), ("base_url", baseURL), ("token", credentials.githubToken), ("owner", credentials.githubOwner),
                ("repository", credentials.githubRepository)]
-        let lines = ["dev_tool:"] + (settings + [("webhook_secret", credentials.webhookSecret)]).map { "  \($0.0): \($0.1)" }
+        let lines = ["dev_tool:"] + (settings + [("webhook_secret", webhookSecret ?? credentials.webhookSecret)]).map { "  \($0.0): \($0.1)" }
         return lines.map { indent + $0 }.joined(separator: "\n")
     }
 }

@@ -1,0 +1,41 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import TestSupport
+import Testing
+
+/// `simulate` and `serve` run together as a new user would, with a webhook secret of their own choosing.
+@Suite("simulate and serve together", .timeLimit(.minutes(2)))
+struct SimulateServeTests {
+    /// Today: `simulate --webhook-secret S --write-config F` signed with S but wrote the default secret into F, so
+    /// `serve --config F` answered 401 to every simulated delivery.
+    @Test("a chosen webhook secret signs the deliveries and lands in the written configuration: deliveries are accepted")
+    func chosenSecret() async throws {
+        let binary = IntakeCrashTests.binary
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build craft-sync first")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-secret-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let configPath = directory.appendingPathComponent("serve.yaml").path
+        let port = try freePort()
+        let simulate = try ChildProcess(binary, [
+            "simulate", "--listen", "127.0.0.1:0", "--write-config", configPath, "--webhook-target", "http://127.0.0.1:\(port)",
+            "--webhook-secret", "my-own-secret-123",
+        ])
+        defer { simulate.kill() }
+        let base = try #require(jsonField("url", in: try await simulate.waitForLine(containing: "simulators ready")))
+        #expect(try String(contentsOfFile: configPath, encoding: .utf8).contains("webhook_secret: my-own-secret-123"))
+        let serve = try ChildProcess(binary, ["serve", "--config", configPath], environment: [
+            "CRAFT_SYNC_LISTEN": "127.0.0.1:\(port)", "CRAFT_SYNC_DATABASE": directory.appendingPathComponent("db.sqlite").path,
+            "CRAFT_SYNC_LOG_LEVEL": "warning",
+        ])
+        defer { serve.kill() }
+        try await waitForPort(port)
+        try await waitUntil("intake to create the seeded issues", within: .seconds(30)) {
+            ((try? await getJSON(base + "/_sim/state"))?["github"] as? [Any])?.isEmpty == false
+        }
+        try await post(base + "/_sim/github/issues/1/close", #"{"reason":"completed"}"#)
+        let deliveries = try #require(try await getJSON(base + "/_sim/state")["webhooks"] as? [[String: Any]])
+        #expect(deliveries.last?["status"] as? Int == 202, "\(deliveries)")
+    }
+}
