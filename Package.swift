@@ -25,11 +25,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
 
+        // What several layers need and none owns: the clock, Duration conversions, one backoff, digests and
+        // constant-time comparison (OpenSSL's libcrypto).
+        .target(name: "Support", dependencies: ["CCrypto"]),
         .target(name: "Compression", dependencies: ["CZlib"]),
         // epoll, eventfd and mallopt, which Swift's Glibc module does not export (an empty module elsewhere).
         .target(name: "CLinux"),
         .target(name: "HTTPServer", dependencies: [
-            "Compression", "CLinux",
+            "Compression", "CLinux", "Support",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Store", dependencies: [
@@ -37,15 +40,15 @@ let package = Package(
             "CSQLite",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "OutboundHTTP"),
+        .target(name: "OutboundHTTP", dependencies: ["Support"]),
         .target(name: "CraftAPI", dependencies: ["OutboundHTTP"]),
-        .target(name: "DevTools", dependencies: ["OutboundHTTP", "CCrypto"]),
+        .target(name: "DevTools", dependencies: ["OutboundHTTP", "Support"]),
         .target(name: "SyncEngine", dependencies: [
-            "CraftAPI", "DevTools", "Store", "OutboundHTTP", "CCrypto", .product(name: "Logging", package: "swift-log"),
+            "CraftAPI", "DevTools", "Store", "Support", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Simulators", dependencies: ["HTTPServer", "CraftAPI", "DevTools", "OutboundHTTP"]),
         .target(name: "App", dependencies: [
-            "HTTPServer", "CLinux", "Store", "Compression", "OutboundHTTP", "CraftAPI", "DevTools", "SyncEngine", "Simulators",
+            "HTTPServer", "CLinux", "Store", "Compression", "OutboundHTTP", "CraftAPI", "DevTools", "SyncEngine", "Simulators", "Support",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -67,8 +70,8 @@ let package = Package(
         .executableTarget(name: "StoreCrashWriter", dependencies: ["Store"]),
 
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreCrashWriter", "TestSupport"]),
-        .testTarget(name: "OutsideWorldTests", dependencies: ["OutboundHTTP", "CraftAPI", "DevTools", "Simulators", "HTTPServer", "TestSupport"]),
-        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP"]),
+        .testTarget(name: "OutsideWorldTests", dependencies: ["OutboundHTTP", "CraftAPI", "DevTools", "Simulators", "HTTPServer", "Support", "TestSupport"]),
+        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP", "Support"]),
         // Runs the built `craft-sync` executable as separate processes (simulate, serve) and kills them.
         .testTarget(name: "EndToEndTests", dependencies: ["craft-sync", "Store", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: ["App", "TestSupport", "HTTPServer", "Store", "DevTools", "OutboundHTTP", "CraftAPI", "Simulators", "SyncEngine"]),

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// How failed calls are retried: full-jitter exponential backoff (a random wait between zero and
 /// `min(cap, base * 2^attempt)`, as in AWS's "Exponential Backoff And Jitter"), and server-given waits
@@ -25,9 +26,7 @@ public struct RetryPolicy: Sendable {
 
     /// The wait before retry number `attempt` (1 for the first retry).
     public func backoff(attempt: Int) -> Duration {
-        let exponent = min(attempt - 1, 30)
-        let ceiling = min(maxDelay, baseDelay * (1 << exponent))
-        return ceiling * random()
+        Backoff(base: baseDelay, cap: maxDelay, random: random).delay(attempt: attempt)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Retries what is worth retrying: transport failures, and the responses `classify` marks (by default 408,
 /// 429, 5xx). Other responses, 4xx included, are returned for the caller to turn into an error that says

@@ -3,6 +3,7 @@ import Foundation
 import OutboundHTTP
 import Simulators
 import Synchronization
+import Support
 
 /// A clock whose sleeps return at once, advancing its time and recording how long each wait was.
 final class ManualClock: SyncClock {

@@ -7,6 +7,7 @@ import Simulators
 import Store
 import Synchronization
 @testable import SyncEngine
+import Support
 
 /// A clock whose sleeps return at once and advance its time.
 final class FastClock: SyncClock {

@@ -6,6 +6,7 @@ import Simulators
 import Synchronization
 import Testing
 @testable import SyncEngine
+import Support
 
 /// A clock whose sleeps return at once, advance its time, and run `duringSleep` once: what another replica does
 /// while this one waits.

@@ -5,6 +5,7 @@ import OutboundHTTP
 import DevTools
 import Store
 import SyncEngine
+import Support
 
 /// The running service: configuration, database, metrics and the HTTP server wired together.
 public final class Application: Sendable {

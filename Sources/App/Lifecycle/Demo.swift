@@ -6,6 +6,7 @@ import OutboundHTTP
 import Simulators
 import Store
 import SyncEngine
+import Support
 
 /// `craft-sync demo`: the whole intake flow on one machine with no accounts. Starts the simulators and the
 /// service on loopback with a temporary database, seeds two Craft workspaces (one synced to GitHub, one to

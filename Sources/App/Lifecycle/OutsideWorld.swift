@@ -2,6 +2,7 @@ import CraftAPI
 import DevTools
 import Foundation
 import OutboundHTTP
+import Support
 
 /// Builds the Craft.io client and a dev-tool adapter per configured workspace, on one shared URLSession.
 public struct OutsideWorld: Sendable {

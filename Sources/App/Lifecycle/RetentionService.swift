@@ -18,7 +18,7 @@ struct RetentionService: Sendable {
     }
 
     func pruneOnce(now: Date) async {
-        let cutoff = now.addingTimeInterval(-Double(retention.components.seconds))
+        let cutoff = now.addingTimeInterval(-retention.timeInterval)
         do {
             let events = try await store.events.prune(finishedBefore: cutoff)
             if events > 0 { logger.info("pruned old records", metadata: ["events": "\(events)"]) }

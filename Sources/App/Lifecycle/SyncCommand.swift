@@ -2,6 +2,7 @@ import Foundation
 import OutboundHTTP
 import Store
 import SyncEngine
+import Support
 
 /// `craft-sync sync [--dry-run]`: one intake poll now, from the command line.
 public enum SyncOnce {

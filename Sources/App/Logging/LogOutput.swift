@@ -5,7 +5,7 @@ import Darwin
 #endif
 import Dispatch
 import Foundation
-import OutboundHTTP
+import Support
 import Synchronization
 
 /// Where log lines go: standard output in production, memory in tests.

@@ -69,7 +69,7 @@ public final class ServiceMetrics: HTTPServerObserver, SyncObserver {
             return created
         }
         counter.increment()
-        histogram.recordNanoseconds(Int64(duration.components.seconds) &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000)
+        histogram.recordNanoseconds(duration.nanoseconds)
     }
 
     /// A webhook delivery and what became of it: accepted, duplicate, unauthorized, unavailable, and (once

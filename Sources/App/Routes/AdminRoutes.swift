@@ -1,8 +1,9 @@
-import DevTools
+import Support
 import Foundation
 import HTTPServer
 import Store
 import SyncEngine
+import Support
 
 /// The admin API under `/api/v1`, behind a bearer token compared in constant time. With no token configured
 /// none of it is registered, so every admin path answers 404.

@@ -4,6 +4,7 @@ import HTTPServer
 import Logging
 import Store
 import SyncEngine
+import Support
 
 /// `POST /webhooks/{tool}`: verify the signature over the raw bytes, store the delivery durably, answer 202,
 /// and let the progress processor do the rest after the answer.

@@ -1,4 +1,5 @@
 import CCrypto
+import Support
 
 /// HMAC-SHA256 signatures of webhook bodies, with OpenSSL's libcrypto (never hand-rolled).
 public enum WebhookSignature {

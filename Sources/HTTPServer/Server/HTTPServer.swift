@@ -6,6 +6,7 @@ import Darwin
 import Dispatch
 import Logging
 import Synchronization
+import Support
 
 /// An HTTP/1.1 server on POSIX sockets: one listening socket watched by a Dispatch read source, each connection
 /// on one of a few event queues (one per core; epoll or Dispatch sources, see `IOBackend`), no thread per

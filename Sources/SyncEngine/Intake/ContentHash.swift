@@ -1,5 +1,6 @@
 import CraftAPI
 import DevTools
+import Support
 
 /// A fingerprint of the item fields that are synced, to notice edits made in Craft.io after the issue was
 /// created (the integration guide warns they misalign the two tools).

@@ -1,5 +1,5 @@
 import Foundation
-import OutboundHTTP
+import Support
 
 /// At most `perMinute` creates in any 60 seconds: a caller waits (on the injected clock) for the oldest
 /// create in the window to age out.

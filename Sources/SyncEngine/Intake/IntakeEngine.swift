@@ -2,8 +2,8 @@ import CraftAPI
 import DevTools
 import Foundation
 import Logging
-import OutboundHTTP
 import Store
+import Support
 
 /// Intake: ready Craft.io items become dev-tool issues exactly once.
 ///
@@ -245,7 +245,7 @@ public actor IntakeEngine {
                     return .skipped(
                         itemID: item.id, reason: "the create's outcome is unknown (\(error)); the marker is looked for again after the claim lease")
                 }
-                let wait = error.retryAfter ?? settings.retryBaseDelay * (1 << min(attempt - 1, 10))
+                let wait = error.retryAfter ?? Backoff(base: settings.retryBaseDelay, cap: settings.longestInlineWait).delay(attempt: attempt)
                 guard attempt < settings.createAttempts, wait <= settings.longestInlineWait else {
                     // Not failed: an outage or a rate limit heals. The claim stays pending; once its lease runs out
                     // a later cycle takes it over, looks for the marker, and creates only if there is none.

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import OutboundHTTP
+import Support
 
 /// Polls every target (and reconciles linked items) once at start and then every `interval`, give or take `jitter` (so replicas and
 /// restarts do not hit Craft.io in step). "Sync now" calls the engine directly; its single flight per

@@ -2,8 +2,8 @@ import CraftAPI
 import DevTools
 import Foundation
 import Logging
-import OutboundHTTP
 import Store
+import Support
 
 /// Turns stored webhook deliveries into Craft.io progress: parse with the tool's adapter, find the mapping by
 /// the stable id, map the status, and write the progress field, skipping no-op writes, stale events
@@ -142,8 +142,8 @@ public actor ProgressProcessor {
                 return await giveUp(event, error: "still failing \(settings.giveUpAfter) after it arrived: \(error)")
             }
             let attempts = event.attempts + 1
-            let ceiling = min(settings.retryMaxDelay, settings.retryBaseDelay * (1 << min(attempts - 1, 20)))
-            let retryAt = now.addingTimeInterval((ceiling * random()).timeInterval)
+            let wait = Backoff(base: settings.retryBaseDelay, cap: settings.retryMaxDelay, random: random).delay(attempt: attempts)
+            let retryAt = now.addingTimeInterval(wait.timeInterval)
             logger.info("event failed; will retry", metadata: ["event": "\(event.id)", "attempt": "\(attempts)", "error": "\(error)"])
             observer.eventRetried()
             return (try? await store.events.markFailed(id: event.id, error: "\(error)", retryAt: retryAt)) != nil

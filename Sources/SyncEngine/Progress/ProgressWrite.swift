@@ -1,7 +1,7 @@
 import CraftAPI
 import Foundation
-import OutboundHTTP
 import Store
+import Support
 
 /// Writes a progress value to Craft.io and records it. The processor and the reconciler both push, concurrently,
 /// and Craft.io keeps whichever write lands last, so each writer checks the record after its own write:

@@ -2,8 +2,8 @@ import CraftAPI
 import DevTools
 import Foundation
 import Logging
-import OutboundHTTP
 import Store
+import Support
 
 /// Heals missed webhooks: GitHub never redelivers what we missed while down, and any tool can drop a delivery.
 /// Each cycle asks the dev tool for the current status of every linked issue (in batches, one call at a time,

@@ -1,4 +1,5 @@
 import Dispatch
+import Support
 
 /// An event queue on Dispatch: a serial queue, and per descriptor a read source, a write source and a timer,
 /// each created when first needed. Portable (it is the one used where epoll does not exist), and kept on Linux

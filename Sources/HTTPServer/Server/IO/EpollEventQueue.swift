@@ -145,9 +145,8 @@ final class EpollEventQueue: EventQueue, @unchecked Sendable {
         guard let next = deadlines.first?.deadline else { return -1 }
         let remaining = next - .now
         guard remaining > .zero else { return 0 }
-        // Round up so the loop never wakes just before a deadline and spins.
-        let milliseconds = remaining.components.seconds * 1000 + (remaining.components.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int32(clamping: milliseconds)
+        // Rounded up so the loop never wakes just before a deadline and spins.
+        return Int32(clamping: remaining.millisecondsRoundedUp)
     }
 
     private func fireDeadlines() {

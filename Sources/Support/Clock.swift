@@ -12,10 +12,3 @@ public struct SystemClock: SyncClock {
     public func now() -> Date { Date() }
     public func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration) }
 }
-
-extension Duration {
-    /// The duration in seconds, for `Date` arithmetic and figures.
-    public var timeInterval: TimeInterval {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
