@@ -75,10 +75,6 @@ public struct MappingRepository: Sendable {
         try await update("dev_issue_key = ?, dev_issue_url = coalesce(?, dev_issue_url), updated_at = ?", id: id, [key, url, now])
     }
 
-    public func updateContentHash(id: Int64, contentHash: String, now: Date) async throws {
-        try await update("content_hash = ?, updated_at = ?", id: id, [contentHash, now])
-    }
-
     /// Records a status pushed to Craft.io, unless `eventOrder` is older than the last one applied: out-of-order
     /// deliveries lose. Equal orders apply (GitHub's `updated_at` has one-second resolution, so two events of
     /// one second tie, and the one processed last wins). Returns false when it changed nothing.
