@@ -63,7 +63,7 @@ let package = Package(
         .executableTarget(name: "FuzzHTTPParser", dependencies: ["HTTPServer"]),
 
         // Signals and bounded waits shared by the test targets (no sleeps where a signal exists).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Support"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Compression", "TestSupport"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         // Writes events and acknowledges each after commit; the store's crash test SIGKILLs it.
@@ -71,7 +71,7 @@ let package = Package(
 
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreCrashWriter", "TestSupport"]),
         .testTarget(name: "OutsideWorldTests", dependencies: ["OutboundHTTP", "CraftAPI", "DevTools", "Simulators", "HTTPServer", "Support", "TestSupport"]),
-        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP", "Support"]),
+        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP", "Support", "TestSupport"]),
         // Runs the built `craft-sync` executable as separate processes (simulate, serve) and kills them.
         .testTarget(name: "EndToEndTests", dependencies: ["craft-sync", "Store", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: ["App", "TestSupport", "HTTPServer", "Store", "DevTools", "OutboundHTTP", "CraftAPI", "Simulators", "SyncEngine"]),

@@ -8,6 +8,7 @@ import Simulators
 import Store
 import Testing
 @testable import App
+import TestSupport
 
 @Suite("The admin API")
 struct AdminAPITests {
@@ -68,7 +69,7 @@ struct AdminAPITests {
     func disabledWithoutToken() async throws {
         var configuration = Configuration()
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("noadmin-\(UUID().uuidString).sqlite").path
+        configuration.databasePath = temporaryDatabasePath("noadmin")
         var logger = Logger(label: "t")
         logger.logLevel = .critical
         let app = try Application(configuration: configuration, logger: logger)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import App
 import Store
+import TestSupport
 
 @Suite("migrate and backup commands")
 struct DatabaseCommandTests {
@@ -13,7 +14,7 @@ struct DatabaseCommandTests {
 
     @Test("migrate creates the schema once and then has nothing to do")
     func migrate() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cs-\(UUID().uuidString).sqlite").path
+        let path = temporaryDatabasePath("cs")
         #expect(try DatabaseCommands.migrate(configuration(database: path)) == "\(path): migrated from schema version 0 to \(Schema.latestVersion)")
         #expect(try DatabaseCommands.migrate(configuration(database: path)) == "\(path): already at schema version \(Schema.latestVersion); nothing to do")
     }
@@ -38,7 +39,7 @@ struct DatabaseCommandTests {
 
     @Test("events replay queues one event or every dead one")
     func replay() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cs-\(UUID().uuidString).sqlite").path
+        let path = temporaryDatabasePath("cs")
         let store = try Store(path: path)
         for delivery in ["a", "b", "c"] {
             _ = try await store.events.append(IncomingEvent(tool: "github", deliveryID: delivery, eventType: "issues", receivedAt: .now, body: [1]))

@@ -9,6 +9,7 @@ import Logging
 import Simulators
 import Testing
 @testable import App
+import TestSupport
 
 @Suite("Wiring the clients from configuration")
 struct OutsideWorldWiringTests {
@@ -66,7 +67,7 @@ struct OutsideWorldWiringTests {
         let output = LogOutput.memory()
         var configuration = Configuration()
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("cs-\(UUID().uuidString).sqlite").path
+        configuration.databasePath = temporaryDatabasePath("cs")
         configuration.craft.apiKey = Secret("ck_live_abcdef_secret")
         configuration.devTool.kind = .jira
         configuration.devTool.token = Secret("jira_token_secret_987")

@@ -7,13 +7,14 @@ import Logging
 import Testing
 @testable import App
 import Store
+import TestSupport
 
 @Suite("The service's operational endpoints")
 struct ServiceTests {
     func makeApplication(_ configure: (inout Configuration) -> Void = { _ in }) throws -> Application {
         var configuration = Configuration()
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("craft-sync-\(UUID().uuidString).sqlite").path
+        configuration.databasePath = temporaryDatabasePath("craft-sync")
         configure(&configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .critical

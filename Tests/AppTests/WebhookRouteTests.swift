@@ -10,6 +10,7 @@ import Simulators
 import Store
 import Testing
 @testable import App
+import TestSupport
 
 @Suite("POST /webhooks/{tool}")
 struct WebhookRouteTests {
@@ -30,7 +31,7 @@ struct WebhookRouteTests {
             environment: [:]
         ).configuration
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("wh-\(UUID().uuidString).sqlite").path
+        configuration.databasePath = temporaryDatabasePath("wh")
         configuration.devTool.previousWebhookSecret = previousSecret.map(Secret.init)
         configuration.admin.token = adminToken.map(Secret.init)
         configuration.craft.dialect = craftDialect
@@ -276,7 +277,7 @@ struct WebhookDeliveryTests {
 
         var configuration = service.app.configuration
         configuration.craft.progressField = "no_such_field"
-        configuration.databasePath = FileManager.default.temporaryDirectory.appendingPathComponent("f-\(UUID().uuidString).sqlite").path
+        configuration.databasePath = temporaryDatabasePath("f")
         let simulators = SimulatorServer()
         let port = try simulators.start()
         configuration.craft.baseURL = "http://127.0.0.1:\(port)"

@@ -3,6 +3,7 @@ import Foundation
 import OutboundHTTP
 import Simulators
 import Testing
+import TestSupport
 
 @Suite("The Craft.io client against the simulator")
 struct CraftClientTests {
@@ -140,7 +141,7 @@ struct CraftFaultTests {
         defer { Task { await simulators.shutdown() } }
         // libcurl counts timeouts in whole seconds, so the smallest honest timeout here is one second.
         simulators.faults.set(.init(target: "craft", latencyMs: 1500))
-        let clock = ManualClock()
+        let clock = TestClock()
         let http = RetryingHTTPClient(
             inner: URLSessionHTTPClient(requestTimeout: 1), policy: RetryPolicy(maxAttempts: 2, baseDelay: .seconds(1), random: { 0.5 }), clock: clock)
         let client = CraftClients.make(dialect: .guide, baseURL: simulators.baseURL, apiKey: "sim-craft-key", http: http)
@@ -156,7 +157,7 @@ struct CraftFaultTests {
     @Test("an unreachable Craft.io is retried, then reported without the key")
     func unreachable() async throws {
         let policy = RetryPolicy(maxAttempts: 2, baseDelay: .seconds(1), random: { 0.5 })
-        let clock = ManualClock()
+        let clock = TestClock()
         let http = RetryingHTTPClient(inner: URLSessionHTTPClient(requestTimeout: 2), policy: policy, clock: clock)
         // Port 1 on loopback: nothing listens, the connection is refused at once.
         let client = CraftClients.make(dialect: .guide, baseURL: URL(string: "http://127.0.0.1:1")!, apiKey: "ck_secret_123", http: http)

@@ -2,11 +2,12 @@ import DevTools
 import Foundation
 import OutboundHTTP
 import Simulators
+import TestSupport
 
 /// Simulators on an ephemeral port and both adapters pointed at them, with a manual clock.
 struct DevToolFixture {
     let simulators: SimulatorServer
-    let clock = ManualClock()
+    let clock = TestClock()
     let github: GitHubAdapter
     let jira: JiraAdapter
 

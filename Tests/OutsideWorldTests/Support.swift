@@ -3,32 +3,13 @@ import Foundation
 import OutboundHTTP
 import Simulators
 import Synchronization
+import TestSupport
 import Support
-
-/// A clock whose sleeps return at once, advancing its time and recording how long each wait was.
-final class ManualClock: SyncClock {
-    private let state: Mutex<(now: Date, sleeps: [Duration])>
-
-    init(now: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
-        state = Mutex((now, []))
-    }
-
-    func now() -> Date { state.withLock { $0.now } }
-
-    func sleep(for duration: Duration) async throws {
-        state.withLock { state in
-            state.sleeps.append(duration)
-            state.now = state.now.addingTimeInterval(duration.timeInterval)
-        }
-    }
-
-    var sleeps: [Duration] { state.withLock { $0.sleeps } }
-}
 
 /// A simulator on an ephemeral port and a Craft client of the chosen form pointed at it.
 struct CraftFixture {
     let simulators: SimulatorServer
-    let clock = ManualClock()
+    let clock = TestClock()
     let client: any CraftClient
 
     static let workspace = "ws-1"

@@ -1,11 +1,8 @@
 import Foundation
+import TestSupport
 @testable import Store
 
 /// A fresh database file in the temporary directory.
-func temporaryDatabasePath() -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("craft-sync-store-\(UUID().uuidString).sqlite").path
-}
-
 func makeStore() throws -> Store {
     try Store(path: temporaryDatabasePath())
 }

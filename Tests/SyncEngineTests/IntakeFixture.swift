@@ -6,31 +6,15 @@ import OutboundHTTP
 import Simulators
 import Store
 import Synchronization
+import TestSupport
 @testable import SyncEngine
 import Support
-
-/// A clock whose sleeps return at once and advance its time.
-final class FastClock: SyncClock {
-    private let state = Mutex<(now: Date, sleeps: Int)>((Date(timeIntervalSince1970: 1_800_000_000), 0))
-    func now() -> Date { state.withLock { $0.now } }
-    func sleep(for duration: Duration) async throws {
-        state.withLock {
-            $0.now = $0.now.addingTimeInterval(duration.timeInterval)
-            $0.sleeps += 1
-        }
-    }
-    var sleeps: Int { state.withLock { $0.sleeps } }
-
-    func advance(by duration: Duration) {
-        state.withLock { $0.now = $0.now.addingTimeInterval(duration.timeInterval) }
-    }
-}
 
 /// Simulators, a store, and an intake engine for GitHub (or Jira) wired together.
 struct IntakeFixture {
     let simulators: SimulatorServer
     let store: Store
-    let clock = FastClock()
+    let clock = TestClock()
     let craft: any CraftClient
     let github: GitHubAdapter
     let jira: JiraAdapter
@@ -39,7 +23,7 @@ struct IntakeFixture {
     init(craftDialect: CraftDialect = .guide) throws {
         simulators = SimulatorServer()
         try simulators.start()
-        store = try Store(path: FileManager.default.temporaryDirectory.appendingPathComponent("intake-\(UUID().uuidString).sqlite").path)
+        store = try Store(path: temporaryDatabasePath("intake"))
         let policy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(100), random: { 0.5 })
         let transport = URLSessionHTTPClient(requestTimeout: 2)
         let credentials = simulators.credentials

@@ -4,6 +4,7 @@ import Logging
 import OutboundHTTP
 import Simulators
 import Synchronization
+import TestSupport
 import Testing
 @testable import SyncEngine
 import Support
@@ -44,7 +45,7 @@ struct LeaseTests {
 
         // The other replica runs with a clock past the first one's lease.
         let start = Date(timeIntervalSince1970: 1_800_000_000)
-        let otherClock = FastClock()
+        let otherClock = TestClock()
         otherClock.advance(by: .seconds(1000))
         let other = IntakeEngine(craft: fixture.craft, store: fixture.store, mapping: FieldMapping(), clock: otherClock, settings: settings, logger: logger)
         let target = fixture.target()
@@ -104,7 +105,7 @@ struct PostponedIntakeTests {
         fixture.simulators.faults.set(.init(target: "github", failNext: 1, status: 429, retryAfter: "3600"))
         let report = await fixture.engine(settings: settings).run(fixture.target(), trigger: "throttled")
         #expect(report.counts.created == 0 && report.counts.failed == 0)
-        #expect(fixture.clock.sleeps == 0)
+        #expect(fixture.clock.sleeps.isEmpty)
         #expect(try await fixture.store.mappings.countsByState() == [.pending: 1])
     }
 }
