@@ -157,6 +157,9 @@ struct AfterCreate: DevTool {
     func parseWebhook(headers: [String: String], body: [UInt8]) throws(DevToolError) -> WebhookEvent {
         try inner.parseWebhook(headers: headers, body: body)
     }
+    var capabilities: DevToolCapabilities { inner.capabilities }
+    var webhookHeadersKept: [String] { inner.webhookHeadersKept }
+    var defaultStatusNames: [String: String] { inner.defaultStatusNames }
 }
 
 @Suite("The link into Craft.io is written durably")

@@ -49,7 +49,10 @@ public final class Application: Sendable {
             craftKey = world.targets.first.map {
                 CraftKeyCheck(
                     craft: world.craft, workspaceID: $0.workspaceID, progressField: configuration.craft.progressField,
-                    progressValues: configuration.statusMapping.craftValues, linkField: configuration.craft.linkField,
+                    progressValues: tools.values.reduce(into: configuration.statusMapping.craftValues()) {
+                        $0.formUnion(configuration.statusMapping.craftValues(toolDefaults: $1.defaultStatusNames))
+                    },
+                    linkField: configuration.craft.linkField,
                     logger: Logger(label: "craft-sync.craft-key"))
             }
         } else {

@@ -22,8 +22,6 @@ struct WebhookRoutes {
     let metrics: ServiceMetrics
     let logger: Logger
 
-    /// Headers worth keeping with a delivery; never credentials.
-    static let keptHeaderPrefixes = ["x-github-", "x-hub-signature", "x-atlassian-", "content-type", "user-agent"]
 
     static let bodyLimit = 25 * 1024 * 1024
 
@@ -44,7 +42,8 @@ struct WebhookRoutes {
             logger.warning("webhook signature missing or wrong; delivery refused", metadata: ["tool": "\(name)", "delivery": "\(deliveryID)"])
             throw HTTPError(.unauthorized, "the webhook signature is missing or does not match the configured secret")
         }
-        let kept = headers.filter { name, _ in Self.keptHeaderPrefixes.contains { name.hasPrefix($0) } }
+        // The adapter says which headers it reads later; the rest (credentials among them) are not stored.
+        let kept = headers.filter { name, _ in tool.webhookHeadersKept.contains { name.hasPrefix($0) } }
         let event = IncomingEvent(
             tool: name, instance: tool.instance, deliveryID: deliveryID, eventType: tool.eventType(headers: headers, body: request.body),
             receivedAt: .now, headers: kept, body: request.body)

@@ -53,6 +53,14 @@ public struct GitHubAdapter: DevTool {
     /// The issues list (unlike the search API) is consistent right after a write.
     public var findsNewIssuesImmediately: Bool { true }
 
+    /// GitHub issues have no type or priority field: mapped values become labels.
+    public var capabilities: DevToolCapabilities { .init(issueTypeAndPriorityFields: false) }
+    public var webhookHeadersKept: [String] { ["x-github-", "x-hub-signature", "content-type", "user-agent"] }
+    /// Open is To Do; closed as completed is Done, closed as not planned is Won't Do.
+    public var defaultStatusNames: [String: String] {
+        ["open": "To Do", "closed": "Done", "closed:completed": "Done", "closed:not_planned": "Won't Do"]
+    }
+
     public func create(_ issue: NewIssue) async throws(DevToolError) -> DevIssue {
         struct Body: Encodable {
             var title: String

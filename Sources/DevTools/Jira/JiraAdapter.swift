@@ -65,6 +65,11 @@ public struct JiraAdapter: DevTool {
     /// JQL search is eventually consistent: a new issue can take seconds to minutes to show.
     public var findsNewIssuesImmediately: Bool { false }
 
+    public var capabilities: DevToolCapabilities { .init(issueTypeAndPriorityFields: true) }
+    public var webhookHeadersKept: [String] { ["x-atlassian-", "x-hub-signature", "content-type", "user-agent"] }
+    /// Jira maps by status category (`StatusMapping.byCategory`); workflows name their statuses freely.
+    public var defaultStatusNames: [String: String] { [:] }
+
     private func browseURL(_ key: String) -> String { siteURL.appendingPathComponent("browse/\(key)").absoluteString }
 
     private func devIssue(_ body: IssueBody) -> DevIssue {

@@ -20,6 +20,25 @@ public protocol DevTool: WebhookSource {
     func issue(_ reference: DevIssueReference) async throws(DevToolError) -> DevIssue
     /// Whether `body` was signed with one of `secrets` (two during a rotation), checked over the raw bytes.
     func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool
+
+    /// What the tool's issues can hold besides labels.
+    var capabilities: DevToolCapabilities { get }
+    /// Prefixes (lowercased) of the webhook request headers worth keeping with a stored delivery (never credentials):
+    /// the ones `parseWebhook`, `deliveryID` and `eventType` read.
+    var webhookHeadersKept: [String] { get }
+    /// How the tool's own statuses map to Craft values when the configuration says nothing: status name (or
+    /// `name:detail`) to value. Merged under the configured `progress.status_map`.
+    var defaultStatusNames: [String: String] { get }
+}
+
+/// What an adapter's tool offers, so the engine asks instead of testing the tool's name.
+public struct DevToolCapabilities: Sendable, Equatable {
+    /// An issue type and a priority exist as fields; without them, mapped values become labels.
+    public var issueTypeAndPriorityFields: Bool
+
+    public init(issueTypeAndPriorityFields: Bool) {
+        self.issueTypeAndPriorityFields = issueTypeAndPriorityFields
+    }
 }
 
 /// An issue to create, already mapped from the Craft item by the field mapping.

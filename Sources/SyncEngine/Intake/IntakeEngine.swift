@@ -276,7 +276,7 @@ public actor IntakeEngine {
         if let field = target.linkField {
             await writeLink(mappingID: mapping.id, itemID: item.id, key: issue.key, url: issue.url, field: field, target: target)
         }
-        if let progress = target.progress, let value = progress.statusMapping.craftValue(for: issue.status) {
+        if let progress = target.progress, let value = progress.statusMapping.craftValue(for: issue.status, of: target.devTool) {
             // Best effort: a failure here is healed by reconciliation, which pushes whatever Craft.io has not got.
             do {
                 try await ProgressWrite(store: store, craft: craft, field: progress.field, clock: clock).push(mapping, value: value, order: issue.order)

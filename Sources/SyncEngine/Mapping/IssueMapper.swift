@@ -13,8 +13,8 @@ public struct IssueMapper: Sendable {
         var labels = mapping.labels
         if mapping.copyCraftLabels { labels += item.labels ?? [] }
 
-        // GitHub has no issue type or priority field: there the values always become labels.
-        let toolHasFields = tool.kind != "github"
+        // A tool without issue type and priority fields (GitHub) gets the values as labels.
+        let toolHasFields = tool.capabilities.issueTypeAndPriorityFields
         var issueType: String?
         if let type = item.type, !type.isEmpty {
             let mapped = mapping.types[type] ?? type

@@ -220,7 +220,7 @@ public actor ProgressProcessor {
         if mapping.devIssueKey != change.key {
             try await store.mappings.updateKey(id: mapping.id, key: change.key, url: nil, now: clock.now())
         }
-        guard let value = settings.statusMapping.craftValue(for: change.status) else {
+        guard let value = settings.statusMapping.craftValue(for: change.status, of: tool) else {
             return .ignore("status '\(change.status.name)' has no Craft value in the status mapping")
         }
         if value != mapping.lastPushedStatus {

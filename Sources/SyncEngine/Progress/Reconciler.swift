@@ -83,7 +83,7 @@ public struct Reconciler: Sendable {
         }
         let now = clock.now()
         if issue.key != mapping.devIssueKey { try await store.mappings.updateKey(id: mapping.id, key: issue.key, url: issue.url, now: now) }
-        guard let value = statusMapping.craftValue(for: issue.status), value != mapping.lastPushedStatus else { return false }
+        guard let value = statusMapping.craftValue(for: issue.status, of: tool), value != mapping.lastPushedStatus else { return false }
         // Ordered by the tool's own time of the state read, the clock webhooks carry too: never our clock, which a
         // jump ahead would turn into "every later webhook is stale". An equal time (GitHub has 1 s resolution) does
         // not make a webhook stale, so a same-second change still applies.
