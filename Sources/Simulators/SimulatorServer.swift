@@ -9,6 +9,7 @@ public final class SimulatorServer: Sendable {
     public let craft: CraftSimulator
     public let github: GitHubSimulator
     public let jira: JiraSimulator
+    public let gitlab: GitLabSimulator
     public let credentials: Credentials
     public let faults: FaultInjector
     public let calls: CallCounter
@@ -25,6 +26,8 @@ public final class SimulatorServer: Sendable {
         public var jiraEmail = "sync@acme.example"
         public var jiraAPIToken = "sim-jira-token"
         public var jiraProjectKey = "ACME"
+        public var gitlabToken = "sim-gitlab-token"
+        public var gitlabProject = "acme/product"
         /// What the simulated dev tools sign their webhooks with.
         public var webhookSecret = "sim-webhook-secret"
         public init() {}
@@ -39,16 +42,20 @@ public final class SimulatorServer: Sendable {
         let jira = JiraSimulator(
             email: credentials.jiraEmail, apiToken: credentials.jiraAPIToken, projectKey: credentials.jiraProjectKey, faults: faults, calls: calls,
             webhooks: webhooks)
+        let gitlab = GitLabSimulator(
+            token: credentials.gitlabToken, projectPath: credentials.gitlabProject, faults: faults, calls: calls, webhooks: webhooks)
         var router = Router()
         craft.register(in: &router)
         github.register(in: &router)
         jira.register(in: &router)
+        gitlab.register(in: &router)
         Self.registerControl(in: &router, craft: craft, github: github, jira: jira, faults: faults, calls: calls, webhooks: webhooks)
         var configuration = HTTPServerConfiguration(host: host, port: port)
         configuration.shutdownDeadline = .seconds(2)
         self.craft = craft
         self.github = github
         self.jira = jira
+        self.gitlab = gitlab
         self.credentials = credentials
         self.faults = faults
         self.calls = calls

@@ -18,6 +18,7 @@ struct IntakeFixture {
     let craft: any CraftClient
     let github: GitHubAdapter
     let jira: JiraAdapter
+    let gitlab: GitLabAdapter
     let workspace = "ws-1"
 
     init(craftDialect: CraftDialect = .guide) throws {
@@ -33,6 +34,9 @@ struct IntakeFixture {
         github = GitHubAdapter(
             baseURL: simulators.baseURL, owner: credentials.githubOwner, repository: credentials.githubRepository, token: credentials.githubToken,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
+        gitlab = GitLabAdapter(
+            baseURL: simulators.baseURL, project: credentials.gitlabProject, token: credentials.gitlabToken,
+            http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         jira = JiraAdapter(
             siteURL: simulators.baseURL, projectKey: credentials.jiraProjectKey, email: credentials.jiraEmail, apiToken: credentials.jiraAPIToken,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
@@ -54,7 +58,7 @@ struct IntakeFixture {
     /// A progress processor over GitHub and Jira, logging nothing.
     func processor(settings: ProgressProcessor.Settings = .init()) -> ProgressProcessor {
         ProgressProcessor(
-            store: store, craft: craft, tools: ["github": github, "jira": jira], settings: settings, clock: clock, random: { 0.5 },
+            store: store, craft: craft, tools: ["github": github, "jira": jira, "gitlab": gitlab], settings: settings, clock: clock, random: { 0.5 },
             logger: Self.quietLogger)
     }
 

@@ -63,7 +63,7 @@ public final class GitHubSimulator: Sendable {
         guard let body = try? JSONEncoder().encode(payload) else { return nil }
         return await webhooks.deliver(
             tool: "github", event: "issues", headers: ["X-GitHub-Event": "issues", "X-GitHub-Hook-ID": "1"],
-            signatureHeader: "X-Hub-Signature-256", body: Array(body))
+            authentication: .hmacSHA256(header: "X-Hub-Signature-256"), deliveryIDHeader: "X-GitHub-Delivery", body: Array(body))
     }
 
     func register(in router: inout Router) {

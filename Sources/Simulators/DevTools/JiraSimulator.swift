@@ -56,7 +56,9 @@ public final class JiraSimulator: Sendable {
             timestamp: Int64(issue.updatedAt.timeIntervalSince1970 * 1000), user: .init(accountId: actor), issue: Self.render(issue),
             changelog: .init(id: String(Int(issue.updatedAt.timeIntervalSince1970 * 1000) % 1_000_000), items: [.init(field: "status", fromString: previous, toString: name)]))
         guard let body = try? JSONEncoder().encode(payload) else { return nil }
-        return await webhooks.deliver(tool: "jira", event: "jira:issue_updated", headers: [:], signatureHeader: "X-Hub-Signature", body: Array(body))
+        return await webhooks.deliver(
+            tool: "jira", event: "jira:issue_updated", headers: [:], authentication: .hmacSHA256(header: "X-Hub-Signature"),
+            deliveryIDHeader: "X-Atlassian-Webhook-Identifier", body: Array(body))
     }
 
     func register(in router: inout Router) {

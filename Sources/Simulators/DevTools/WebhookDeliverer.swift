@@ -58,16 +58,30 @@ public final class WebhookDeliverer: Sendable {
 
     public var deliveries: [Delivery] { state.withLock { $0.deliveries } }
 
-    /// Posts `body` for `tool`; returns the delivery as it went (nothing is sent without a target).
+    /// How a tool proves a delivery is its own: each simulator says which.
+    enum Authentication {
+        /// `sha256=<hex HMAC-SHA256 of the body>` in this header (GitHub, Jira admin webhooks).
+        case hmacSHA256(header: String)
+        /// The secret itself in this header (GitLab's `X-Gitlab-Token`).
+        case token(header: String)
+    }
+
+    /// Posts `body` for `tool`, authenticated as the tool does, with a fresh delivery id in `deliveryIDHeader`;
+    /// returns the delivery as it went (nothing is sent without a target).
     @discardableResult
-    func deliver(tool: String, event: String, headers: [String: String], signatureHeader: String, body: [UInt8]) async -> Delivery? {
+    func deliver(
+        tool: String, event: String, headers: [String: String], authentication: Authentication, deliveryIDHeader: String, body: [UInt8]
+    ) async -> Delivery? {
         let (target, secret) = state.withLock { ($0.target, $0.secret) }
         guard let target, let url = URL(string: target + "/webhooks/\(tool)") else { return nil }
         let deliveryID = UUID().uuidString.lowercased()
         var allHeaders = headers
         allHeaders["Content-Type"] = "application/json"
-        allHeaders[signatureHeader] = "sha256=" + WebhookSignature.hmacSHA256Hex(secret: secret, body: body)
-        allHeaders[tool == "github" ? "X-GitHub-Delivery" : "X-Atlassian-Webhook-Identifier"] = deliveryID
+        switch authentication {
+        case .hmacSHA256(let header): allHeaders[header] = "sha256=" + WebhookSignature.hmacSHA256Hex(secret: secret, body: body)
+        case .token(let header): allHeaders[header] = secret
+        }
+        allHeaders[deliveryIDHeader] = deliveryID
         let pending = Pending(tool: tool, event: event, url: url, headers: allHeaders, body: body, deliveryID: deliveryID)
 
         enum Plan { case drop, hold, send(times: Int, thenHeld: [Pending]) }

@@ -1,0 +1,152 @@
+import Foundation
+import HTTPServer
+import Synchronization
+
+/// A fake GitLab issues API (v4) for one project: create, list by label, read; `PRIVATE-TOKEN` checked; faults under
+/// the target `gitlab`; and `Issue Hook` webhooks authenticated with `X-Gitlab-Token`, as GitLab sends them.
+public final class GitLabSimulator: Sendable {
+    public let token: String
+    /// The project's `group/path`; its numeric id is `projectID`.
+    public let projectPath: String
+    public let projectID = 4242
+    let faults: FaultInjector
+    let calls: CallCounter
+    let webhooks: WebhookDeliverer
+    private let state = Mutex<(issues: [SimulatedIssue], nextIID: Int)>(([], 1))
+
+    public init(token: String, projectPath: String, faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
+        self.token = token
+        self.projectPath = projectPath
+        self.faults = faults
+        self.calls = calls
+        self.webhooks = webhooks
+    }
+
+    public var issues: [SimulatedIssue] { state.withLock { $0.issues } }
+
+    /// The wire form of an issue (https://docs.gitlab.com/api/issues/): GitLab's own field names.
+    struct RenderedIssue: Encodable {
+        struct References: Encodable { var short: String; var full: String }
+        var id: Int64
+        var iid: Int
+        var project_id: Int
+        var title: String
+        var description: String
+        var state: String
+        var labels: [String]
+        var web_url: String
+        var updated_at: String
+        var references: References
+    }
+
+    func render(_ issue: SimulatedIssue) -> RenderedIssue {
+        RenderedIssue(
+            id: Int64(issue.id) ?? 0, iid: issue.number, project_id: projectID, title: issue.title, description: issue.description,
+            state: issue.state, labels: issue.labels, web_url: "https://gitlab.example/\(projectPath)/-/issues/\(issue.number)",
+            updated_at: issue.updatedAt.formatted(.iso8601), references: .init(short: "#\(issue.number)", full: "\(projectPath)#\(issue.number)"))
+    }
+
+    /// Closes or reopens an issue, as a developer would, and sends the `Issue Hook` GitLab would send.
+    @discardableResult
+    public func setState(iid: Int, state newState: String, actor: String = "dev-alice", at time: Date = .now) async -> WebhookDeliverer.Delivery? {
+        let changed = state.withLock { state -> SimulatedIssue? in
+            guard let index = state.issues.firstIndex(where: { $0.number == iid }) else { return nil }
+            state.issues[index].state = newState
+            state.issues[index].updatedAt = time
+            return state.issues[index]
+        }
+        guard let issue = changed else { return nil }
+        struct Payload: Encodable {
+            struct Attributes: Encodable {
+                var id: Int64
+                var iid: Int
+                var title: String
+                var state: String
+                var action: String
+                var updated_at: String
+                var url: String
+            }
+            struct Project: Encodable { var id: Int; var path_with_namespace: String }
+            struct User: Encodable { var username: String }
+            var object_kind = "issue"
+            var event_type = "issue"
+            var user: User
+            var project: Project
+            var object_attributes: Attributes
+        }
+        let rendered = render(issue)
+        let payload = Payload(
+            user: .init(username: actor), project: .init(id: projectID, path_with_namespace: projectPath),
+            object_attributes: .init(
+                id: rendered.id, iid: rendered.iid, title: rendered.title, state: newState, action: newState == "closed" ? "close" : "reopen",
+                updated_at: rendered.updated_at, url: rendered.web_url))
+        guard let body = try? JSONEncoder().encode(payload) else { return nil }
+        return await webhooks.deliver(
+            tool: "gitlab", event: "Issue Hook", headers: ["X-Gitlab-Event": "Issue Hook", "X-Gitlab-Instance": "https://gitlab.example"],
+            authentication: .token(header: "X-Gitlab-Token"), deliveryIDHeader: "X-Gitlab-Event-UUID", body: Array(body))
+    }
+
+    func register(in router: inout Router) {
+        router.post("/api/v4/projects/:project/issues") { [self] request in
+            try await serve(request, "POST /api/v4/projects/:project/issues") {
+                struct Body: Decodable {
+                    var title: String
+                    var description: String?
+                    var labels: String?
+                }
+                let body = try request.decodeJSON(Body.self)
+                guard !body.title.isEmpty else { return gitlabError(HTTPStatus(400, "Bad Request"), ["title": ["can't be blank"]]) }
+                let labels = (body.labels ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                let issue = state.withLock { state in
+                    let iid = state.nextIID
+                    state.nextIID += 1
+                    let issue = SimulatedIssue(
+                        id: String(500_000 + iid), key: "\(projectPath)#\(iid)", number: iid, title: body.title, description: body.description ?? "",
+                        labels: labels, state: "opened", stateDetail: nil, updatedAt: .now)
+                    state.issues.append(issue)
+                    return issue
+                }
+                if faults.shouldResetAfterCreate(target: "gitlab") { throw AbortConnection() }
+                if faults.shouldFailAfterCreate(target: "gitlab") { return gitlabError(HTTPStatus(502, "Bad Gateway"), "502 Bad Gateway") }
+                return try .json(render(issue), status: .created)
+            }
+        }
+        router.get("/api/v4/projects/:project/issues") { [self] request in
+            try await serve(request, "GET /api/v4/projects/:project/issues") {
+                let wanted = (request.head.queryValue("labels") ?? "").split(separator: ",").map(String.init)
+                let stateFilter = request.head.queryValue("state") ?? "opened"
+                let matching = state.withLock { $0.issues }.filter { issue in
+                    wanted.allSatisfy(issue.labels.contains) && (stateFilter == "all" || issue.state == stateFilter)
+                }
+                return try .json(matching.map(render))
+            }
+        }
+        router.get("/api/v4/projects/:project/issues/:iid") { [self] request in
+            try await serve(request, "GET /api/v4/projects/:project/issues/:iid") {
+                guard let issue = state.withLock({ $0.issues.first { String($0.number) == request.parameters["iid"] } }) else {
+                    return gitlabError(.notFound, "404 Not found")
+                }
+                return try .json(render(issue))
+            }
+        }
+    }
+
+    /// The project may be named by id or by its URL-encoded path (`group%2Fproject`), as GitLab accepts both.
+    private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
+        calls.record("gitlab " + endpoint)
+        guard request.headers["PRIVATE-TOKEN"] == token else { return gitlabError(.unauthorized, "401 Unauthorized") }
+        let project = request.parameters["project"] ?? ""
+        guard project == projectPath || project == String(projectID) else { return gitlabError(.notFound, "404 Project Not Found") }
+        if let failure = try await faults.before(target: "gitlab") { return failure }
+        return try await body()
+    }
+}
+
+/// GitLab's error body: `{"message": ...}`, a string or an object of field errors.
+private struct GitLabErrorBody<Message: Encodable>: Encodable {
+    var message: Message
+}
+
+func gitlabError<Message: Encodable>(_ status: HTTPStatus, _ message: Message) -> HTTPResponse {
+    (try? HTTPResponse.json(GitLabErrorBody(message: message), status: status)) ?? HTTPResponse(status: status)
+}
