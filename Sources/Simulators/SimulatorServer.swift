@@ -49,7 +49,8 @@ public final class SimulatorServer: Sendable {
         github.register(in: &router)
         jira.register(in: &router)
         gitlab.register(in: &router)
-        Self.registerControl(in: &router, craft: craft, github: github, jira: jira, faults: faults, calls: calls, webhooks: webhooks)
+        Self.registerControl(in: &router, craft: craft, github: github, jira: jira, gitlab: gitlab, faults: faults, calls: calls, webhooks: webhooks)
+        gitlab.registerControl(in: &router)
         var configuration = HTTPServerConfiguration(host: host, port: port)
         configuration.shutdownDeadline = .seconds(2)
         self.craft = craft
@@ -80,7 +81,8 @@ public final class SimulatorServer: Sendable {
     }
 
     private static func registerControl(
-        in router: inout Router, craft: CraftSimulator, github: GitHubSimulator, jira: JiraSimulator, faults: FaultInjector, calls: CallCounter,
+        in router: inout Router, craft: CraftSimulator, github: GitHubSimulator, jira: JiraSimulator, gitlab: GitLabSimulator, faults: FaultInjector,
+        calls: CallCounter,
         webhooks: WebhookDeliverer
     ) {
         router.post("/_sim/webhooks") { request in
@@ -149,11 +151,12 @@ public final class SimulatorServer: Sendable {
                 var craft: Craft
                 var github: [SimulatedIssue]
                 var jira: [SimulatedIssue]
+                var gitlab: [SimulatedIssue]
                 var webhooks: [WebhookDeliverer.Delivery]
                 var calls: [String: Int]
             }
             return try .json(State(
-                craft: .init(items: craft.items, updates: craft.updates), github: github.issues, jira: jira.issues,
+                craft: .init(items: craft.items, updates: craft.updates), github: github.issues, jira: jira.issues, gitlab: gitlab.issues,
                 webhooks: webhooks.deliveries, calls: calls.snapshot))
         }
     }

@@ -101,8 +101,8 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let address = ListenAddress(parsing: listen) else { throw ValidationError("--listen expects HOST:PORT") }
-        guard let kind = Configuration.DevToolSettings.Kind(rawValue: devTool), kind == .github || kind == .jira else {
-            throw ValidationError("--dev-tool expects github or jira")
+        guard let kind = Configuration.DevToolSettings.Kind(rawValue: devTool), [.github, .jira, .gitlab].contains(kind) else {
+            throw ValidationError("--dev-tool expects github, jira or gitlab")
         }
         try await Launcher.run { try ConfigurationLoader.load(file: nil, environment: [:]) } body: { _, logger in
             try await Simulation.run(

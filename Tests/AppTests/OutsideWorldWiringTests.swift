@@ -13,7 +13,7 @@ import TestSupport
 
 @Suite("Wiring the clients from configuration")
 struct OutsideWorldWiringTests {
-    @Test("the configuration simulate writes yields working clients for either dev tool", arguments: [Configuration.DevToolSettings.Kind.github, .jira])
+    @Test("the configuration simulate writes yields working clients for either dev tool", arguments: [Configuration.DevToolSettings.Kind.github, .jira, .gitlab])
     func clientsFromConfiguration(_ kind: Configuration.DevToolSettings.Kind) async throws {
         let simulators = SimulatorServer()
         let port = try simulators.start()

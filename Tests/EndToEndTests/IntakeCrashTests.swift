@@ -12,15 +12,15 @@ import Testing
 struct IntakeCrashTests {
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("craft-sync")
 
-    @Test("200 ready items, the service killed at random moments: exactly 200 issues, and the store agrees")
-    func killAndRestart() async throws {
+    @Test("200 ready items, the service killed at random moments: exactly 200 issues, and the store agrees", arguments: ["github", "gitlab"])
+    func killAndRestart(_ tool: String) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build craft-sync first")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configPath = directory.appendingPathComponent("serve.yaml").path
         let database = directory.appendingPathComponent("craft-sync.sqlite").path
 
-        let simulate = try ChildProcess(Self.binary, ["simulate", "--listen", "127.0.0.1:0", "--empty", "--write-config", configPath])
+        let simulate = try ChildProcess(Self.binary, ["simulate", "--listen", "127.0.0.1:0", "--empty", "--write-config", configPath, "--dev-tool", tool])
         defer { simulate.kill() }
         let ready = try await simulate.waitForLine(containing: "simulators ready")
         let base = try #require(jsonField("url", in: ready))
@@ -29,14 +29,14 @@ struct IntakeCrashTests {
             try await post(base + "/_sim/craft/items", #"{"workspaceId":"ws-demo","title":"Item \#(index)","status":"Ready for Development"}"#)
         }
         // Creates take a little while, so kills land in the middle of them.
-        try await post(base + "/_sim/faults", #"{"target":"github","latencyMs":15}"#)
+        try await post(base + "/_sim/faults", #"{"target":"\#(tool)","latencyMs":15}"#)
 
         let environment = [
             "CRAFT_SYNC_LISTEN": "127.0.0.1:0", "CRAFT_SYNC_DATABASE": database, "CRAFT_SYNC_INTAKE_INTERVAL": "1s",
             "CRAFT_SYNC_INTAKE_JITTER": "0s", "CRAFT_SYNC_INTAKE_CLAIM_LEASE": "1s", "CRAFT_SYNC_LOG_LEVEL": "warning",
         ]
         var kills = 0
-        while try await githubIssueCount(base) < 200 && kills < 40 {
+        while try await issueCount(base, tool) < 200 && kills < 40 {
             let serve = try ChildProcess(Self.binary, ["serve", "--config", configPath], environment: environment)
             try await Task.sleep(for: .milliseconds(Int.random(in: 30...400)))  // the random moment is the point of the test
             await serve.stop()
@@ -48,16 +48,16 @@ struct IntakeCrashTests {
         try await waitUntil("200 linked mappings", within: .seconds(60)) { try await linkedCount(database) >= 200 }
 
         let state = try await getJSON(base + "/_sim/state")
-        let issues = try #require(state["github"] as? [[String: Any]])
-        let markers = issues.flatMap { ($0["labels"] as? [String] ?? []).filter { $0.hasPrefix("craft:") } }
+        let issues = try #require(state[tool] as? [[String: Any]])
+        let markers = issues.flatMap { ($0["labels"] as? [String] ?? []).filter { $0.hasPrefix("craft:") || $0.hasPrefix("craft-") } }
         #expect(kills >= 3)
         #expect(issues.count == 200)
         #expect(Set(markers).count == 200)
         #expect(try await linkedCount(database) == 200)
     }
 
-    func githubIssueCount(_ base: String) async throws -> Int {
-        (try await getJSON(base + "/_sim/state")["github"] as? [Any])?.count ?? 0
+    func issueCount(_ base: String, _ tool: String) async throws -> Int {
+        (try await getJSON(base + "/_sim/state")[tool] as? [Any])?.count ?? 0
     }
 
     func linkedCount(_ database: String) async throws -> Int {

@@ -10,8 +10,9 @@ import Testing
 struct SimulateServeTests {
     /// Today: `simulate --webhook-secret S --write-config F` signed with S but wrote the default secret into F, so
     /// `serve --config F` answered 401 to every simulated delivery.
-    @Test("a chosen webhook secret signs the deliveries and lands in the written configuration: deliveries are accepted")
-    func chosenSecret() async throws {
+    @Test("a chosen webhook secret signs the deliveries and lands in the written configuration: deliveries are accepted, and progress reaches Craft.io",
+          arguments: ["github", "gitlab"])
+    func chosenSecret(_ tool: String) async throws {
         let binary = IntakeCrashTests.binary
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build craft-sync first")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-secret-\(UUID().uuidString)")
@@ -20,7 +21,7 @@ struct SimulateServeTests {
         let port = try freePort()
         let simulate = try ChildProcess(binary, [
             "simulate", "--listen", "127.0.0.1:0", "--write-config", configPath, "--webhook-target", "http://127.0.0.1:\(port)",
-            "--webhook-secret", "my-own-secret-123",
+            "--webhook-secret", "my-own-secret-123", "--dev-tool", tool,
         ])
         defer { simulate.kill() }
         let base = try #require(jsonField("url", in: try await simulate.waitForLine(containing: "simulators ready")))
@@ -32,10 +33,14 @@ struct SimulateServeTests {
         defer { serve.kill() }
         try await waitForPort(port)
         try await waitUntil("intake to create the seeded issues", within: .seconds(30)) {
-            ((try? await getJSON(base + "/_sim/state"))?["github"] as? [Any])?.isEmpty == false
+            ((try? await getJSON(base + "/_sim/state"))?[tool] as? [Any])?.count == 3
         }
-        try await post(base + "/_sim/github/issues/1/close", #"{"reason":"completed"}"#)
+        try await post(base + "/_sim/\(tool)/issues/1/close", #"{"reason":"completed"}"#)
         let deliveries = try #require(try await getJSON(base + "/_sim/state")["webhooks"] as? [[String: Any]])
         #expect(deliveries.last?["status"] as? Int == 202, "\(deliveries)")
+        try await waitUntil("the close to reach Craft.io", within: .seconds(20)) {
+            let items = ((try? await getJSON(base + "/_sim/state"))?["craft"] as? [String: Any])?["items"] as? [[String: Any]] ?? []
+            return items.contains { item in ((item["customFields"] as? [[String: Any]]) ?? []).contains { $0["value"] as? String == "Done" } }
+        }
     }
 }

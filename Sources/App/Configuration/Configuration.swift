@@ -117,7 +117,9 @@ public struct Configuration: Sendable {
                 if baseURL == nil { missing.append(prefix + "base_url") }
                 if email == nil { missing.append(prefix + "email") }
                 if project == nil { missing.append(prefix + "project") }
-            case .gitlab, .azureDevOps, .linear:
+            case .gitlab:
+                if project == nil { missing.append(prefix + "project") }
+            case .azureDevOps, .linear:
                 missing.append(prefix + "kind (\(kind!.rawValue) has no adapter yet; use github or jira)")
             case nil:
                 break

@@ -128,7 +128,7 @@ extension Setting {
         Setting("dev_tool.email", "Jira: the account's email (Basic auth with the API token)") { config, value throws(SettingError) in
             config.devTool.email = try parseNonEmpty(value)
         },
-        Setting("dev_tool.project", "Jira: the project key issues are created in") { config, value throws(SettingError) in
+        Setting("dev_tool.project", "Jira: the project key issues are created in; GitLab: the project's id or group/path") { config, value throws(SettingError) in
             config.devTool.project = try parseNonEmpty(value)
         },
         Setting("dev_tool.issue_type", "Jira: issue type when the mapping gives none (default Task)") { config, value throws(SettingError) in

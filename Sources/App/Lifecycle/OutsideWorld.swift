@@ -59,8 +59,12 @@ public struct OutsideWorld: Sendable {
             return JiraAdapter(
                 instance: tool.instanceName, siteURL: site, projectKey: tool.project ?? "", defaultIssueType: tool.issueType,
                 email: tool.email ?? "", apiToken: token.revealed, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
+        case .gitlab:
+            return GitLabAdapter(
+                instance: tool.instanceName, baseURL: URL(string: tool.baseURL ?? "https://gitlab.com")!, project: tool.project ?? "",
+                token: token.revealed, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         default:
-            // GitLab, Azure DevOps and Linear adapters are not built yet.
+            // Azure DevOps and Linear adapters are not built yet.
             return nil
         }
     }

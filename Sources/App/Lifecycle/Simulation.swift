@@ -85,11 +85,16 @@ public enum Simulation {
         indent: String
     ) -> String {
         let settings: [(String, String)] =
-            kind == .jira
-            ? [("kind", "jira"), ("base_url", baseURL), ("email", credentials.jiraEmail), ("token", credentials.jiraAPIToken),
-               ("project", credentials.jiraProjectKey)]
-            : [("kind", "github"), ("base_url", baseURL), ("token", credentials.githubToken), ("owner", credentials.githubOwner),
-               ("repository", credentials.githubRepository)]
+            switch kind {
+            case .jira:
+                [("kind", "jira"), ("base_url", baseURL), ("email", credentials.jiraEmail), ("token", credentials.jiraAPIToken),
+                 ("project", credentials.jiraProjectKey)]
+            case .gitlab:
+                [("kind", "gitlab"), ("base_url", baseURL), ("token", credentials.gitlabToken), ("project", credentials.gitlabProject)]
+            default:
+                [("kind", "github"), ("base_url", baseURL), ("token", credentials.githubToken), ("owner", credentials.githubOwner),
+                 ("repository", credentials.githubRepository)]
+            }
         let lines = ["dev_tool:"] + (settings + [("webhook_secret", webhookSecret ?? credentials.webhookSecret)]).map { "  \($0.0): \($0.1)" }
         return lines.map { indent + $0 }.joined(separator: "\n")
     }

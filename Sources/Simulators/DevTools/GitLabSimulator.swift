@@ -131,6 +131,19 @@ public final class GitLabSimulator: Sendable {
         }
     }
 
+    /// `POST /_sim/gitlab/issues/{iid}/close` and `/reopen`: a developer changing an issue (the Issue Hook follows).
+    func registerControl(in router: inout Router) {
+        for (action, newState) in [("close", "closed"), ("reopen", "opened")] {
+            router.post("/_sim/gitlab/issues/:iid/\(action)") { [self] request in
+                guard let iid = request.parameters["iid"].flatMap({ Int($0) }), issues.contains(where: { $0.number == iid }) else {
+                    throw HTTPError(.notFound, "no such issue")
+                }
+                let delivery = await setState(iid: iid, state: newState)
+                return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
+            }
+        }
+    }
+
     /// The project may be named by id or by its URL-encoded path (`group%2Fproject`), as GitLab accepts both.
     private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
         calls.record("gitlab " + endpoint)
