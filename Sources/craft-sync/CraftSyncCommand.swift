@@ -87,7 +87,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Write a serve configuration pointing at the simulators to FILE.")
     var writeConfig: String?
 
-    @Option(name: .long, help: "Which dev tool the written configuration uses: github or jira.")
+    @Option(name: .long, help: "Which dev tool the written configuration uses: \(Simulation.simulatedKinds.joined(separator: ", ")).")
     var devTool = "github"
 
     @Flag(name: .long, help: "Start with an empty Craft workspace instead of a few demo items.")
@@ -101,9 +101,10 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let address = ListenAddress(parsing: listen) else { throw ValidationError("--listen expects HOST:PORT") }
-        guard let kind = Configuration.DevToolSettings.Kind(rawValue: devTool), [.github, .jira, .gitlab].contains(kind) else {
-            throw ValidationError("--dev-tool expects github, jira or gitlab")
+        guard Simulation.simulatedKinds.contains(devTool) else {
+            throw ValidationError("--dev-tool expects \(Simulation.simulatedKinds.joined(separator: ", "))")
         }
+        let kind = devTool
         try await Launcher.run { try ConfigurationLoader.load(file: nil, environment: [:]) } body: { _, logger in
             try await Simulation.run(
                 listen: address, writeConfig: writeConfig, devTool: kind, seed: !empty, webhookTarget: webhookTarget, webhookSecret: webhookSecret,

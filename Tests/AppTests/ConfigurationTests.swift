@@ -41,7 +41,7 @@ struct ConfigurationTests {
         #expect(configuration.databasePath == "/tmp/flag.sqlite")
         #expect(configuration.http.headerTimeout == .seconds(2))
         #expect(configuration.http.limits.body == 1 << 20)
-        #expect(configuration.devTool.kind == .github)
+        #expect(configuration.devTool.kind == "github")
         #expect(configuration.missingSettings.isEmpty)
     }
 

@@ -13,8 +13,8 @@ import TestSupport
 
 @Suite("Wiring the clients from configuration")
 struct OutsideWorldWiringTests {
-    @Test("the configuration simulate writes yields working clients for either dev tool", arguments: [Configuration.DevToolSettings.Kind.github, .jira, .gitlab])
-    func clientsFromConfiguration(_ kind: Configuration.DevToolSettings.Kind) async throws {
+    @Test("the configuration simulate writes yields working clients for either dev tool", arguments: ["github", "jira", "gitlab"])
+    func clientsFromConfiguration(_ kind: String) async throws {
         let simulators = SimulatorServer()
         let port = try simulators.start()
         Simulation.seedWorkspace(simulators)
@@ -56,7 +56,7 @@ struct OutsideWorldWiringTests {
         var configuration = Configuration()
         configuration.craft.apiKey = Secret("k")
         configuration.craft.workspaceID = "w"
-        configuration.devTool.kind = .linear
+        configuration.devTool.kind = "linear"
         configuration.devTool.token = Secret("t")
         #expect(OutsideWorld(configuration: configuration) == nil)
         #expect(configuration.missingSettings.contains { $0.contains("linear has no adapter yet") })
@@ -69,7 +69,7 @@ struct OutsideWorldWiringTests {
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.databasePath = temporaryDatabasePath("cs")
         configuration.craft.apiKey = Secret("ck_live_abcdef_secret")
-        configuration.devTool.kind = .jira
+        configuration.devTool.kind = "jira"
         configuration.devTool.token = Secret("jira_token_secret_987")
         configuration.admin.token = Secret("admin_token_secret_555")
         var handler = LineLogHandler(label: "test", output: output)

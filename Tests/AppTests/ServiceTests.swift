@@ -53,10 +53,10 @@ struct ServiceTests {
         let app = try makeApplication { configuration in
             configuration.craft.apiKey = Secret("k")
             configuration.craft.workspaceID = "ws"
-            configuration.devTool.kind = .github
+            configuration.devTool.kind = "github"
             configuration.devTool.token = Secret("t")
-            configuration.devTool.owner = "acme"
-            configuration.devTool.repository = "product"
+            configuration.devTool.values["owner"] = "acme"
+            configuration.devTool.values["repository"] = "product"
             configuration.devTool.webhookSecret = Secret("whsec")
         }
         let port = try app.start()

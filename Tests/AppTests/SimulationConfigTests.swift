@@ -5,8 +5,8 @@ import Testing
 
 @Suite("simulate --write-config and the mapping settings")
 struct SimulationConfigTests {
-    @Test("the written configuration is complete for serve, for either dev tool", arguments: [Configuration.DevToolSettings.Kind.github, .jira])
-    func writtenConfigIsComplete(_ kind: Configuration.DevToolSettings.Kind) throws {
+    @Test("the written configuration is complete for serve, for either dev tool", arguments: ["github", "jira", "gitlab"])
+    func writtenConfigIsComplete(_ kind: String) throws {
         let text = Simulation.configuration(baseURL: "http://127.0.0.1:9090", credentials: SimulatorServer.Credentials(), devTool: kind)
         let file = try temporaryFile(text)
         let configuration = try ConfigurationLoader.load(file: file, environment: [:]).configuration

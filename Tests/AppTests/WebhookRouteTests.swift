@@ -27,7 +27,7 @@ struct WebhookRouteTests {
         let simulatorPort = try simulators.start()
         var configuration = try ConfigurationLoader.load(
             file: try temporaryFile(Simulation.configuration(
-                baseURL: "http://127.0.0.1:\(simulatorPort)", credentials: simulators.credentials, devTool: .github)),
+                baseURL: "http://127.0.0.1:\(simulatorPort)", credentials: simulators.credentials, devTool: "github")),
             environment: [:]
         ).configuration
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)

@@ -1,4 +1,6 @@
 import CraftAPI
+import DevTools
+import Foundation
 import HTTPServer
 import SyncEngine
 
@@ -70,25 +72,22 @@ public struct Configuration: Sendable {
         public var linkField: String?
     }
 
+    /// The dev tool of a workspace: the settings every tool has, and the tool's own (`values`), whose keys its
+    /// `DevToolKind` declares. Nothing here names a tool.
     public struct DevToolSettings: Sendable {
-        public enum Kind: String, Sendable, CaseIterable { case github, jira, gitlab, azureDevOps = "azure-devops", linear }
-        public var kind: Kind?
+        /// A `DevToolKinds` name (`github`).
+        public var kind: String?
         public var instance: String?
         public var baseURL: String?
         public var token: Secret?
         public var webhookSecret: Secret?
         public var previousWebhookSecret: Secret?
         public var ownAccount: String?
-        /// GitHub
-        public var owner: String?
-        public var repository: String?
-        /// Jira
-        public var email: String?
-        public var project: String?
-        public var issueType = "Task"
+        /// The tool's own settings by key (`owner`, `project`, ...).
+        public var values: [String: String] = [:]
 
         /// The name webhooks and mappings know this instance by (`/webhooks/<name>`).
-        public var instanceName: String { instance ?? kind?.rawValue ?? "dev-tool" }
+        public var instanceName: String { instance ?? kind ?? "dev-tool" }
 
         /// The settings in which `other` names a different target (where issues go, how webhooks are checked).
         func differences(from other: DevToolSettings) -> [String] {
@@ -96,35 +95,31 @@ public struct Configuration: Sendable {
                 ("kind", kind == other.kind), ("base_url", baseURL == other.baseURL), ("token", token == other.token),
                 ("webhook_secret", webhookSecret == other.webhookSecret),
                 ("previous_webhook_secret", previousWebhookSecret == other.previousWebhookSecret),
-                ("own_account", ownAccount == other.ownAccount), ("owner", owner == other.owner),
-                ("repository", repository == other.repository), ("email", email == other.email),
-                ("project", project == other.project), ("issue_type", issueType == other.issueType),
+                ("own_account", ownAccount == other.ownAccount),
             ]
-            return pairs.filter { !$0.1 }.map(\.0)
+            let keys = Set(values.keys).union(other.values.keys).sorted()
+            return pairs.filter { !$0.1 }.map(\.0) + keys.filter { values[$0] != other.values[$0] }
         }
 
         func missingSettings(prefix: String) -> [String] {
             var missing: [String] = []
-            if kind == nil { missing.append(prefix + "kind") }
             if token == nil { missing.append(prefix + "token") }
             // Without it every webhook is refused with 401, and no progress reaches Craft.io.
             if webhookSecret == nil { missing.append(prefix + "webhook_secret") }
-            switch kind {
-            case .github:
-                if owner == nil { missing.append(prefix + "owner") }
-                if repository == nil { missing.append(prefix + "repository") }
-            case .jira:
-                if baseURL == nil { missing.append(prefix + "base_url") }
-                if email == nil { missing.append(prefix + "email") }
-                if project == nil { missing.append(prefix + "project") }
-            case .gitlab:
-                if project == nil { missing.append(prefix + "project") }
-            case .azureDevOps, .linear:
-                missing.append(prefix + "kind (\(kind!.rawValue) has no adapter yet; use github or jira)")
-            case nil:
-                break
+            guard let kind else { return [prefix + "kind"] + missing }
+            guard let tool = DevToolKinds.named(kind) else {
+                let supported = DevToolKinds.all.map(\.name).joined(separator: ", ")
+                return [prefix + "kind (\(kind) has no adapter yet; use \(supported))"] + missing
             }
-            return missing
+            if tool.defaultBaseURL == nil && baseURL == nil { missing.append(prefix + "base_url") }
+            return missing + tool.missing(in: values).map { prefix + $0 }
+        }
+
+        /// What the adapter is built from; nil while a setting it needs is missing.
+        var adapterSettings: DevToolSettingValues? {
+            guard let kind, let tool = DevToolKinds.named(kind), let token else { return nil }
+            guard let base = baseURL.flatMap(URL.init(string:)) ?? tool.defaultBaseURL else { return nil }
+            return DevToolSettingValues(instance: instanceName, baseURL: base, token: token.revealed, values: values)
         }
     }
 

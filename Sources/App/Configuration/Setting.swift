@@ -1,3 +1,4 @@
+import DevTools
 import Foundation
 
 /// One configurable value: where it lives in the YAML file, its environment variable, and how it is parsed.
@@ -35,7 +36,27 @@ struct SettingError: Error {
 }
 
 extension Setting {
-    public static let all: [Setting] = [
+    public static let all: [Setting] = common + devToolSettings
+
+    /// `dev_tool.<key>` for every key a supported tool declares; a key two tools share (`project`) is one setting
+    /// whose summary says what it means to each.
+    static var devToolSettings: [Setting] {
+        var order: [String] = []
+        var summaries: [String: [String]] = [:]
+        for kind in DevToolKinds.all {
+            for spec in kind.settings {
+                if summaries[spec.key] == nil { order.append(spec.key) }
+                summaries[spec.key, default: []].append(spec.help)
+            }
+        }
+        return order.map { key in
+            Setting("dev_tool.\(key)", summaries[key, default: []].joined(separator: "; ")) { config, value throws(SettingError) in
+                config.devTool.values[key] = try parseNonEmpty(value)
+            }
+        }
+    }
+
+    static let common: [Setting] = [
         Setting("listen", "Address to serve on, HOST:PORT (default 0.0.0.0:8080)") { config, value throws(SettingError) in
             guard let address = ListenAddress(parsing: value) else { throw SettingError("expected HOST:PORT, e.g. 0.0.0.0:8080 or [::1]:8080") }
             config.listen = address
@@ -113,26 +134,15 @@ extension Setting {
         Setting("craft.link_field", "Custom field that receives the dev issue's key and URL (unset: not written)") { config, value throws(SettingError) in
             config.craft.linkField = try parseNonEmpty(value)
         },
-        Setting("dev_tool.kind", "github, jira, gitlab, azure-devops or linear") { config, value throws(SettingError) in
-            config.devTool.kind = try parseChoice(value)
+        Setting("dev_tool.kind", "\((DevToolKinds.all.map(\.name) + DevToolKinds.planned).joined(separator: ", "))") { config, value throws(SettingError) in
+            let name = value.trimmingCharacters(in: .whitespaces)
+            guard DevToolKinds.named(name) != nil || DevToolKinds.planned.contains(name) else {
+                throw SettingError("expected one of \((DevToolKinds.all.map(\.name) + DevToolKinds.planned).joined(separator: ", "))")
+            }
+            config.devTool.kind = name
         },
         Setting("dev_tool.instance", "Name of this dev tool instance (default: the kind)") { config, value throws(SettingError) in
             config.devTool.instance = try parseNonEmpty(value)
-        },
-        Setting("dev_tool.owner", "GitHub: the repository's owner (user or organisation)") { config, value throws(SettingError) in
-            config.devTool.owner = try parseNonEmpty(value)
-        },
-        Setting("dev_tool.repository", "GitHub: the repository's name") { config, value throws(SettingError) in
-            config.devTool.repository = try parseNonEmpty(value)
-        },
-        Setting("dev_tool.email", "Jira: the account's email (Basic auth with the API token)") { config, value throws(SettingError) in
-            config.devTool.email = try parseNonEmpty(value)
-        },
-        Setting("dev_tool.project", "Jira: the project key issues are created in; GitLab: the project's id or group/path") { config, value throws(SettingError) in
-            config.devTool.project = try parseNonEmpty(value)
-        },
-        Setting("dev_tool.issue_type", "Jira: issue type when the mapping gives none (default Task)") { config, value throws(SettingError) in
-            config.devTool.issueType = try parseNonEmpty(value)
         },
         Setting("dev_tool.base_url", "Dev tool API base URL (GitHub Enterprise, Jira site, self-managed GitLab)") { config, value throws(SettingError) in
             config.devTool.baseURL = try parseURL(value)

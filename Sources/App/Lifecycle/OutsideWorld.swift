@@ -47,25 +47,7 @@ public struct OutsideWorld: Sendable {
     static func makeDevTool(
         _ tool: Configuration.DevToolSettings, transport: any HTTPClient, policy: RetryPolicy, clock: any SyncClock
     ) -> (any DevTool)? {
-        guard let token = tool.token else { return nil }
-        switch tool.kind {
-        case .github:
-            return GitHubAdapter(
-                instance: tool.instanceName, baseURL: URL(string: tool.baseURL ?? "https://api.github.com")!, owner: tool.owner ?? "",
-                repository: tool.repository ?? "", token: token.revealed,
-                http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
-        case .jira:
-            guard let site = tool.baseURL.flatMap(URL.init(string:)) else { return nil }
-            return JiraAdapter(
-                instance: tool.instanceName, siteURL: site, projectKey: tool.project ?? "", defaultIssueType: tool.issueType,
-                email: tool.email ?? "", apiToken: token.revealed, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
-        case .gitlab:
-            return GitLabAdapter(
-                instance: tool.instanceName, baseURL: URL(string: tool.baseURL ?? "https://gitlab.com")!, project: tool.project ?? "",
-                token: token.revealed, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
-        default:
-            // Azure DevOps and Linear adapters are not built yet.
-            return nil
-        }
+        guard let kind = tool.kind.flatMap(DevToolKinds.named), let settings = tool.adapterSettings else { return nil }
+        return kind.makeAdapter(settings, transport: transport, policy: policy, clock: clock)
     }
 }

@@ -5,8 +5,11 @@ import Simulators
 /// `craft-sync simulate`: the Craft.io, GitHub and Jira simulators on one port, seeded with a small workspace,
 /// until SIGTERM or SIGINT. Optionally writes a `serve` configuration that points at them.
 public enum Simulation {
+    /// The dev tools `simulate --dev-tool` can stand in for.
+    public static var simulatedKinds: [String] { SimulatorServer.simulatedKinds }
+
     public static func run(
-        listen: ListenAddress, writeConfig: String?, devTool: Configuration.DevToolSettings.Kind, seed: Bool, webhookTarget: String?,
+        listen: ListenAddress, writeConfig: String?, devTool: String, seed: Bool, webhookTarget: String?,
         webhookSecret: String?, logger: Logger
     ) async throws {
         let simulators = SimulatorServer(host: listen.host, port: listen.port, logger: logger)
@@ -53,16 +56,16 @@ public enum Simulation {
           dialect: guide
         workspaces:
           - id: \(credentials.craftWorkspaceID)
-        \(devTool(.github, baseURL: baseURL, credentials: credentials, indent: "    "))
+        \(devTool("github", baseURL: baseURL, credentials: credentials, indent: "    "))
           - id: \(jiraWorkspace)
-        \(devTool(.jira, baseURL: baseURL, credentials: credentials, indent: "    "))
+        \(devTool("jira", baseURL: baseURL, credentials: credentials, indent: "    "))
 
         """
     }
 
     /// A YAML configuration for `craft-sync serve --config FILE` against the simulators.
     static func configuration(
-        baseURL: String, credentials: SimulatorServer.Credentials, devTool kind: Configuration.DevToolSettings.Kind, webhookSecret: String? = nil
+        baseURL: String, credentials: SimulatorServer.Credentials, devTool kind: String, webhookSecret: String? = nil
     ) -> String {
         """
         # Written by `craft-sync simulate`: points `craft-sync serve --config THIS_FILE` at the simulators.
@@ -79,23 +82,13 @@ public enum Simulation {
         """
     }
 
-    /// The `dev_tool:` block for one simulated tool (GitHub unless `kind` is Jira).
+    /// The `dev_tool:` block for one simulated tool.
     private static func devTool(
-        _ kind: Configuration.DevToolSettings.Kind, baseURL: String, credentials: SimulatorServer.Credentials, webhookSecret: String? = nil,
+        _ kind: String, baseURL: String, credentials: SimulatorServer.Credentials, webhookSecret: String? = nil,
         indent: String
     ) -> String {
-        let settings: [(String, String)] =
-            switch kind {
-            case .jira:
-                [("kind", "jira"), ("base_url", baseURL), ("email", credentials.jiraEmail), ("token", credentials.jiraAPIToken),
-                 ("project", credentials.jiraProjectKey)]
-            case .gitlab:
-                [("kind", "gitlab"), ("base_url", baseURL), ("token", credentials.gitlabToken), ("project", credentials.gitlabProject)]
-            default:
-                [("kind", "github"), ("base_url", baseURL), ("token", credentials.githubToken), ("owner", credentials.githubOwner),
-                 ("repository", credentials.githubRepository)]
-            }
-        let lines = ["dev_tool:"] + (settings + [("webhook_secret", webhookSecret ?? credentials.webhookSecret)]).map { "  \($0.0): \($0.1)" }
+        let settings = SimulatorServer.serveSettings(for: kind, baseURL: baseURL, credentials: credentials) ?? []
+        let lines = ["dev_tool:"] + (settings + [("webhook_secret", webhookSecret ?? credentials.webhookSecret)]).map { "  \($0.key): \($0.value)" }
         return lines.map { indent + $0 }.joined(separator: "\n")
     }
 }

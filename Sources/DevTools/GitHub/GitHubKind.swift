@@ -1,0 +1,20 @@
+import Foundation
+import OutboundHTTP
+import Support
+
+/// GitHub Issues in one repository (`owner`/`repository`); GitHub Enterprise through `dev_tool.base_url`.
+public struct GitHubKind: DevToolKind {
+    public init() {}
+    public var name: String { "github" }
+    public var settings: [DevToolSettingSpec] {
+        [.init("owner", "GitHub: the repository's owner (user or organisation)"), .init("repository", "GitHub: the repository's name")]
+    }
+    public var defaultBaseURL: URL? { URL(string: "https://api.github.com") }
+
+    public func makeAdapter(_ settings: DevToolSettingValues, transport: any HTTPClient, policy: RetryPolicy, clock: any SyncClock) -> any DevTool {
+        GitHubAdapter(
+            instance: settings.instance, baseURL: settings.baseURL, owner: settings["owner"], repository: settings["repository"],
+            token: settings.token,
+            http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
+    }
+}
