@@ -7,9 +7,15 @@ import Logging
 /// `POST /_sim/craft/items` seeds an item, `POST /_sim/faults` sets faults, `GET /_sim/state` shows everything.
 public final class SimulatorServer: Sendable {
     public let craft: CraftSimulator
-    public let github: GitHubSimulator
-    public let jira: JiraSimulator
-    public let gitlab: GitLabSimulator
+    /// Every simulated dev tool (`SimulatedDevTools.swift`).
+    public let devTools: [any SimulatedDevTool]
+    public var github: GitHubSimulator { tool(GitHubSimulator.self) }
+    public var jira: JiraSimulator { tool(JiraSimulator.self) }
+    public var gitlab: GitLabSimulator { tool(GitLabSimulator.self) }
+
+    private func tool<T: SimulatedDevTool>(_ type: T.Type) -> T {
+        devTools.lazy.compactMap { $0 as? T }.first!
+    }
     public let credentials: Credentials
     public let faults: FaultInjector
     public let calls: CallCounter
@@ -38,25 +44,18 @@ public final class SimulatorServer: Sendable {
         let calls = CallCounter()
         let craft = CraftSimulator(apiKey: credentials.craftAPIKey, faults: faults, calls: calls)
         let webhooks = WebhookDeliverer()
-        let github = GitHubSimulator(token: credentials.githubToken, faults: faults, calls: calls, webhooks: webhooks)
-        let jira = JiraSimulator(
-            email: credentials.jiraEmail, apiToken: credentials.jiraAPIToken, projectKey: credentials.jiraProjectKey, faults: faults, calls: calls,
-            webhooks: webhooks)
-        let gitlab = GitLabSimulator(
-            token: credentials.gitlabToken, projectPath: credentials.gitlabProject, faults: faults, calls: calls, webhooks: webhooks)
+        let devTools = Self.makeDevTools(credentials: credentials, faults: faults, calls: calls, webhooks: webhooks)
         var router = Router()
         craft.register(in: &router)
-        github.register(in: &router)
-        jira.register(in: &router)
-        gitlab.register(in: &router)
-        Self.registerControl(in: &router, craft: craft, github: github, jira: jira, gitlab: gitlab, faults: faults, calls: calls, webhooks: webhooks)
-        gitlab.registerControl(in: &router)
+        for tool in devTools {
+            tool.register(in: &router)
+            tool.registerControl(in: &router)
+        }
+        Self.registerControl(in: &router, craft: craft, devTools: devTools, faults: faults, calls: calls, webhooks: webhooks)
         var configuration = HTTPServerConfiguration(host: host, port: port)
         configuration.shutdownDeadline = .seconds(2)
         self.craft = craft
-        self.github = github
-        self.jira = jira
-        self.gitlab = gitlab
+        self.devTools = devTools
         self.credentials = credentials
         self.faults = faults
         self.calls = calls
@@ -72,17 +71,8 @@ public final class SimulatorServer: Sendable {
 
     public func shutdown() async { await server.shutdown() }
 
-    private static func move(github: GitHubSimulator, request: HTTPRequest, state: String, reason: String?) async throws -> HTTPResponse {
-        guard let number = request.parameters["number"].flatMap({ Int($0) }), github.issues.contains(where: { $0.number == number }) else {
-            throw HTTPError(.notFound, "no such issue")
-        }
-        let delivery = await github.setState(number: number, state: state, reason: reason)
-        return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
-    }
-
     private static func registerControl(
-        in router: inout Router, craft: CraftSimulator, github: GitHubSimulator, jira: JiraSimulator, gitlab: GitLabSimulator, faults: FaultInjector,
-        calls: CallCounter,
+        in router: inout Router, craft: CraftSimulator, devTools: [any SimulatedDevTool], faults: FaultInjector, calls: CallCounter,
         webhooks: WebhookDeliverer
     ) {
         router.post("/_sim/webhooks") { request in
@@ -95,40 +85,6 @@ public final class SimulatorServer: Sendable {
             if let secret = body.secret { webhooks.configure(target: body.target, secret: secret) }
             if let rules = body.misbehave { webhooks.misbehave(rules) }
             return HTTPResponse(status: .noContent)
-        }
-        router.post("/_sim/github/issues/:number/close") { request in
-            struct Body: Decodable { var reason: String? }
-            let reason = request.body.isEmpty ? "completed" : (try request.decodeJSON(Body.self).reason ?? "completed")
-            return try await Self.move(github: github, request: request, state: "closed", reason: reason)
-        }
-        router.post("/_sim/github/issues/:number/reopen") { request in
-            try await Self.move(github: github, request: request, state: "open", reason: "reopened")
-        }
-        router.post("/_sim/jira/issues/:key/transition") { request in
-            struct Body: Decodable { var status: String; var category: String? }
-            let body = try request.decodeJSON(Body.self)
-            let key = request.parameters["key"] ?? ""
-            guard jira.issues.contains(where: { $0.id == key || $0.key == key }) else { throw HTTPError(.notFound, "no such issue") }
-            let category = body.category ?? JiraSimulator.category(of: body.status)
-            let delivery = await jira.setStatus(id: key, name: body.status, category: category)
-            return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
-        }
-        router.post("/_sim/github/issues/:number/state") { request in
-            struct Body: Decodable { var state: String; var reason: String? }
-            let body = try request.decodeJSON(Body.self)
-            guard let number = request.parameters["number"].flatMap({ Int($0) }), github.issues.contains(where: { $0.number == number }) else {
-                throw HTTPError(.notFound, "no such issue")
-            }
-            let delivery = await github.setState(number: number, state: body.state, reason: body.reason)
-            return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
-        }
-        router.post("/_sim/jira/issues/:id/status") { request in
-            struct Body: Decodable { var name: String; var category: String }
-            let body = try request.decodeJSON(Body.self)
-            let id = request.parameters["id"] ?? ""
-            guard jira.issues.contains(where: { $0.id == id || $0.key == id }) else { throw HTTPError(.notFound, "no such issue") }
-            let delivery = await jira.setStatus(id: id, name: body.name, category: body.category)
-            return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
         }
         router.post("/_sim/craft/items") { request in
             let seed = try request.decodeJSON(CraftSimulator.Seed.self)
@@ -143,21 +99,39 @@ public final class SimulatorServer: Sendable {
             return HTTPResponse(status: .noContent)
         }
         router.get("/_sim/state") { _ in
-            struct State: Encodable {
-                struct Craft: Encodable {
-                    var items: [CraftItem]
-                    var updates: [CraftSimulator.Update]
-                }
-                var craft: Craft
-                var github: [SimulatedIssue]
-                var jira: [SimulatedIssue]
-                var gitlab: [SimulatedIssue]
-                var webhooks: [WebhookDeliverer.Delivery]
-                var calls: [String: Int]
-            }
-            return try .json(State(
-                craft: .init(items: craft.items, updates: craft.updates), github: github.issues, jira: jira.issues, gitlab: gitlab.issues,
+            try .json(SimulatorState(
+                craft: .init(items: craft.items, updates: craft.updates),
+                issues: Dictionary(devTools.map { ($0.kind, $0.issues) }, uniquingKeysWith: { first, _ in first }),
                 webhooks: webhooks.deliveries, calls: calls.snapshot))
         }
+    }
+}
+
+/// `GET /_sim/state`: Craft.io's items and updates, each simulated tool's issues under its kind, the webhook
+/// deliveries, and the calls made.
+struct SimulatorState: Encodable {
+    struct Craft: Encodable {
+        var items: [CraftItem]
+        var updates: [CraftSimulator.Update]
+    }
+    var craft: Craft
+    var issues: [String: [SimulatedIssue]]
+    var webhooks: [WebhookDeliverer.Delivery]
+    var calls: [String: Int]
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(craft, forKey: Key("craft"))
+        for (kind, issues) in issues { try container.encode(issues, forKey: Key(kind)) }
+        try container.encode(webhooks, forKey: Key("webhooks"))
+        try container.encode(calls, forKey: Key("calls"))
     }
 }

@@ -61,7 +61,28 @@ public final class JiraSimulator: Sendable {
             deliveryIDHeader: "X-Atlassian-Webhook-Identifier", body: Array(body))
     }
 
-    func register(in router: inout Router) {
+    /// `POST /_sim/jira/issues/{key}/transition` (`{"status", "category"?}`) and `/_sim/jira/issues/{id}/status`
+    /// (`{"name", "category"}`): a developer moving an issue; the `jira:issue_updated` webhook follows.
+    public func registerControl(in router: inout Router) {
+        router.post("/_sim/jira/issues/:key/transition") { [self] request in
+            struct Body: Decodable { var status: String; var category: String? }
+            let body = try request.decodeJSON(Body.self)
+            return try await move(request.parameters["key"] ?? "", name: body.status, category: body.category ?? Self.category(of: body.status))
+        }
+        router.post("/_sim/jira/issues/:id/status") { [self] request in
+            struct Body: Decodable { var name: String; var category: String }
+            let body = try request.decodeJSON(Body.self)
+            return try await move(request.parameters["id"] ?? "", name: body.name, category: body.category)
+        }
+    }
+
+    private func move(_ id: String, name: String, category: String) async throws -> HTTPResponse {
+        guard issues.contains(where: { $0.id == id || $0.key == id }) else { throw HTTPError(.notFound, "no such issue") }
+        let delivery = await setStatus(id: id, name: name, category: category)
+        return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
+    }
+
+    public func register(in router: inout Router) {
         router.post("/rest/api/3/issue") { [self] request in
             try await serve(request, "POST /rest/api/3/issue") {
                 struct Body: Decodable {

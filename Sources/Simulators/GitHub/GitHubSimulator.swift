@@ -66,7 +66,33 @@ public final class GitHubSimulator: Sendable {
             authentication: .hmacSHA256(header: "X-Hub-Signature-256"), deliveryIDHeader: "X-GitHub-Delivery", body: Array(body))
     }
 
-    func register(in router: inout Router) {
+    /// `POST /_sim/github/issues/{number}/close` (`{"reason"}`), `/reopen`, and `/state` (`{"state", "reason"}`): a
+    /// developer changing an issue; the `issues` webhook follows.
+    public func registerControl(in router: inout Router) {
+        router.post("/_sim/github/issues/:number/close") { [self] request in
+            struct Body: Decodable { var reason: String? }
+            let reason = request.body.isEmpty ? "completed" : (try request.decodeJSON(Body.self).reason ?? "completed")
+            return try await move(request, state: "closed", reason: reason)
+        }
+        router.post("/_sim/github/issues/:number/reopen") { [self] request in
+            try await move(request, state: "open", reason: "reopened")
+        }
+        router.post("/_sim/github/issues/:number/state") { [self] request in
+            struct Body: Decodable { var state: String; var reason: String? }
+            let body = try request.decodeJSON(Body.self)
+            return try await move(request, state: body.state, reason: body.reason)
+        }
+    }
+
+    private func move(_ request: HTTPRequest, state: String, reason: String?) async throws -> HTTPResponse {
+        guard let number = request.parameters["number"].flatMap({ Int($0) }), issues.contains(where: { $0.number == number }) else {
+            throw HTTPError(.notFound, "no such issue")
+        }
+        let delivery = await setState(number: number, state: state, reason: reason)
+        return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
+    }
+
+    public func register(in router: inout Router) {
         router.post("/repos/:owner/:repo/issues") { [self] request in
             try await serve(request, "POST /repos/:owner/:repo/issues") {
                 struct Body: Decodable {

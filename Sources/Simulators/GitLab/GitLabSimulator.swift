@@ -86,7 +86,7 @@ public final class GitLabSimulator: Sendable {
             authentication: .token(header: "X-Gitlab-Token"), deliveryIDHeader: "X-Gitlab-Event-UUID", body: Array(body))
     }
 
-    func register(in router: inout Router) {
+    public func register(in router: inout Router) {
         router.post("/api/v4/projects/:project/issues") { [self] request in
             try await serve(request, "POST /api/v4/projects/:project/issues") {
                 struct Body: Decodable {
@@ -132,7 +132,7 @@ public final class GitLabSimulator: Sendable {
     }
 
     /// `POST /_sim/gitlab/issues/{iid}/close` and `/reopen`: a developer changing an issue (the Issue Hook follows).
-    func registerControl(in router: inout Router) {
+    public func registerControl(in router: inout Router) {
         for (action, newState) in [("close", "closed"), ("reopen", "opened")] {
             router.post("/_sim/gitlab/issues/:iid/\(action)") { [self] request in
                 guard let iid = request.parameters["iid"].flatMap({ Int($0) }), issues.contains(where: { $0.number == iid }) else {
