@@ -7,7 +7,9 @@ public final class GitHubSimulator: Sendable {
     public let token: String
     let faults: FaultInjector
     let calls: CallCounter
-    private let state = Mutex<(issues: [SimulatedIssue], nextNumber: Int, remaining: Int, deleted: Set<Int>)>(([], 1, 5000, []))
+    private let book = IssueBook()
+    /// The primary rate limit's remaining requests, as `x-ratelimit-remaining` reports them.
+    private let remainingRequests = Mutex(5000)
     /// GitHub silently drops the labels of a create when the token lacks push access to the repository ("Create an
     /// issue": labels are set "only for users with push access").
     private let pushAccess = Mutex(true)
@@ -16,11 +18,7 @@ public final class GitHubSimulator: Sendable {
 
     /// Deletes an issue, as a repository admin can: reads of it answer 410 Gone, as GitHub's do ("Get an issue").
     public func delete(number: Int) {
-        state.withLock { state in
-            guard let index = state.issues.firstIndex(where: { $0.number == number }) else { return }
-            state.issues.remove(at: index)
-            state.deleted.insert(number)
-        }
+        book.delete(number: number)
     }
 
     let webhooks: WebhookDeliverer
@@ -32,21 +30,17 @@ public final class GitHubSimulator: Sendable {
         self.webhooks = webhooks
     }
 
-    public var issues: [SimulatedIssue] { state.withLock { $0.issues } }
+    public var issues: [SimulatedIssue] { book.issues }
 
     /// Closes or reopens an issue, as a developer would, and sends the `issues` webhook GitHub would send.
     @discardableResult
     public func setState(
         number: Int, state newState: String, reason: String?, actor: String = "dev-alice", at time: Date = .now
     ) async -> WebhookDeliverer.Delivery? {
-        let changed = state.withLock { state -> SimulatedIssue? in
-            guard let index = state.issues.firstIndex(where: { $0.number == number }) else { return nil }
-            state.issues[index].state = newState
-            state.issues[index].stateDetail = reason
-            state.issues[index].updatedAt = time
-            return state.issues[index]
-        }
-        guard let issue = changed else { return nil }
+        guard let issue = book.update(where: { $0.number == number }, at: time, { issue in
+            issue.state = newState
+            issue.stateDetail = reason
+        })?.issue else { return nil }
         struct Payload: Encodable {
             struct Repository: Encodable { var full_name: String; var name: String }
             struct Sender: Encodable { var login: String; var type = "User" }
@@ -103,17 +97,16 @@ public final class GitHubSimulator: Sendable {
                 let body = try request.decodeJSON(Body.self)
                 guard !body.title.isEmpty else { return githubError(.unprocessableContent, "Validation Failed") }
                 let labels = pushAccess.withLock { $0 } ? body.labels ?? [] : []
-                let issue = state.withLock { state in
-                    let number = state.nextNumber
-                    state.nextNumber += 1
-                    let issue = SimulatedIssue(
+                let issue = book.create { number in
+                    SimulatedIssue(
                         id: String(1_000_000 + number), key: "#\(number)", number: number, title: body.title, description: body.body ?? "",
                         labels: labels, state: "open", stateDetail: nil, updatedAt: .now)
-                    state.issues.append(issue)
-                    return issue
                 }
-                if faults.shouldResetAfterCreate(target: "github") { throw AbortConnection() }
-                if faults.shouldFailAfterCreate(target: "github") { return githubError(HTTPStatus(502, "Bad Gateway"), "Server Error") }
+                switch faults.afterCreate(target: "github") {
+                case .reset: throw AbortConnection()
+                case .gatewayError: return githubError(HTTPStatus(502, "Bad Gateway"), "Server Error")
+                case .answer: break
+                }
                 return try .json(Self.render(issue, request), status: .created)
             }
         }
@@ -121,7 +114,7 @@ public final class GitHubSimulator: Sendable {
             try await serve(request, "GET /repos/:owner/:repo/issues") {
                 let wanted = (request.head.queryValue("labels") ?? "").split(separator: ",").map { String($0) }
                 let stateFilter = request.head.queryValue("state") ?? "open"
-                let matching = state.withLock { $0.issues }.filter { issue in
+                let matching = book.issues.filter { issue in
                     wanted.allSatisfy(issue.labels.contains) && (stateFilter == "all" || issue.state == stateFilter)
                 }
                 return try .json(matching.map { Self.render($0, request) })
@@ -129,8 +122,8 @@ public final class GitHubSimulator: Sendable {
         }
         router.get("/repos/:owner/:repo/issues/:number") { [self] request in
             try await serve(request, "GET /repos/:owner/:repo/issues/:number") {
-                guard let issue = state.withLock({ $0.issues.first { String($0.number) == request.parameters["number"] } }) else {
-                    let gone = state.withLock { state in request.parameters["number"].flatMap(Int.init).map(state.deleted.contains) ?? false }
+                guard let issue = book.first(where: { String($0.number) == request.parameters["number"] }) else {
+                    let gone = request.parameters["number"].flatMap(Int.init).map(book.wasDeleted) ?? false
                     return gone ? githubError(.gone, "This issue was deleted") : githubError(.notFound, "Not Found")
                 }
                 return try .json(Self.render(issue, request))
@@ -147,9 +140,9 @@ public final class GitHubSimulator: Sendable {
         } else {
             response = try await body()
         }
-        let remaining = state.withLock { state in
-            state.remaining = max(0, state.remaining - 1)
-            return state.remaining
+        let remaining = remainingRequests.withLock { remaining in
+            remaining = max(0, remaining - 1)
+            return remaining
         }
         response.headers["x-ratelimit-limit"] = response.headers["x-ratelimit-limit"] ?? "5000"
         response.headers["x-ratelimit-remaining"] = response.headers["x-ratelimit-remaining"] ?? String(remaining)

@@ -12,7 +12,7 @@ public final class GitLabSimulator: Sendable {
     let faults: FaultInjector
     let calls: CallCounter
     let webhooks: WebhookDeliverer
-    private let state = Mutex<(issues: [SimulatedIssue], nextIID: Int)>(([], 1))
+    private let book = IssueBook()
 
     public init(token: String, projectPath: String, faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
         self.token = token
@@ -22,7 +22,7 @@ public final class GitLabSimulator: Sendable {
         self.webhooks = webhooks
     }
 
-    public var issues: [SimulatedIssue] { state.withLock { $0.issues } }
+    public var issues: [SimulatedIssue] { book.issues }
 
     /// The wire form of an issue (https://docs.gitlab.com/api/issues/): GitLab's own field names.
     struct RenderedIssue: Encodable {
@@ -49,13 +49,7 @@ public final class GitLabSimulator: Sendable {
     /// Closes or reopens an issue, as a developer would, and sends the `Issue Hook` GitLab would send.
     @discardableResult
     public func setState(iid: Int, state newState: String, actor: String = "dev-alice", at time: Date = .now) async -> WebhookDeliverer.Delivery? {
-        let changed = state.withLock { state -> SimulatedIssue? in
-            guard let index = state.issues.firstIndex(where: { $0.number == iid }) else { return nil }
-            state.issues[index].state = newState
-            state.issues[index].updatedAt = time
-            return state.issues[index]
-        }
-        guard let issue = changed else { return nil }
+        guard let issue = book.update(where: { $0.number == iid }, at: time, { $0.state = newState })?.issue else { return nil }
         struct Payload: Encodable {
             struct Attributes: Encodable {
                 var id: Int64
@@ -97,17 +91,16 @@ public final class GitLabSimulator: Sendable {
                 let body = try request.decodeJSON(Body.self)
                 guard !body.title.isEmpty else { return gitlabError(HTTPStatus(400, "Bad Request"), ["title": ["can't be blank"]]) }
                 let labels = (body.labels ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                let issue = state.withLock { state in
-                    let iid = state.nextIID
-                    state.nextIID += 1
-                    let issue = SimulatedIssue(
+                let issue = book.create { iid in
+                    SimulatedIssue(
                         id: String(500_000 + iid), key: "\(projectPath)#\(iid)", number: iid, title: body.title, description: body.description ?? "",
                         labels: labels, state: "opened", stateDetail: nil, updatedAt: .now)
-                    state.issues.append(issue)
-                    return issue
                 }
-                if faults.shouldResetAfterCreate(target: "gitlab") { throw AbortConnection() }
-                if faults.shouldFailAfterCreate(target: "gitlab") { return gitlabError(HTTPStatus(502, "Bad Gateway"), "502 Bad Gateway") }
+                switch faults.afterCreate(target: "gitlab") {
+                case .reset: throw AbortConnection()
+                case .gatewayError: return gitlabError(HTTPStatus(502, "Bad Gateway"), "502 Bad Gateway")
+                case .answer: break
+                }
                 return try .json(render(issue), status: .created)
             }
         }
@@ -115,7 +108,7 @@ public final class GitLabSimulator: Sendable {
             try await serve(request, "GET /api/v4/projects/:project/issues") {
                 let wanted = (request.head.queryValue("labels") ?? "").split(separator: ",").map(String.init)
                 let stateFilter = request.head.queryValue("state") ?? "opened"
-                let matching = state.withLock { $0.issues }.filter { issue in
+                let matching = book.issues.filter { issue in
                     wanted.allSatisfy(issue.labels.contains) && (stateFilter == "all" || issue.state == stateFilter)
                 }
                 return try .json(matching.map(render))
@@ -123,7 +116,7 @@ public final class GitLabSimulator: Sendable {
         }
         router.get("/api/v4/projects/:project/issues/:iid") { [self] request in
             try await serve(request, "GET /api/v4/projects/:project/issues/:iid") {
-                guard let issue = state.withLock({ $0.issues.first { String($0.number) == request.parameters["iid"] } }) else {
+                guard let issue = book.first(where: { String($0.number) == request.parameters["iid"] }) else {
                     return gitlabError(.notFound, "404 Not found")
                 }
                 return try .json(render(issue))

@@ -11,7 +11,7 @@ public final class JiraSimulator: Sendable {
     public let projectKey: String
     let faults: FaultInjector
     let calls: CallCounter
-    private let state = Mutex<(issues: [SimulatedIssue], next: Int)>(([], 1))
+    private let book = IssueBook()
 
     let webhooks: WebhookDeliverer
 
@@ -24,20 +24,18 @@ public final class JiraSimulator: Sendable {
         self.webhooks = webhooks
     }
 
-    public var issues: [SimulatedIssue] { state.withLock { $0.issues } }
+    public var issues: [SimulatedIssue] { book.issues }
 
     /// Moves an issue through the workflow, as a developer would, and sends the `jira:issue_updated` webhook.
     @discardableResult
     public func setStatus(id: String, name: String, category: String, actor: String = "dev-alice-account") async -> WebhookDeliverer.Delivery? {
-        let change = state.withLock { state -> (SimulatedIssue, String)? in
-            guard let index = state.issues.firstIndex(where: { $0.id == id || $0.key == id }) else { return nil }
-            let previous = state.issues[index].state
-            state.issues[index].state = name
-            state.issues[index].stateDetail = category
-            state.issues[index].updatedAt = .now
-            return (state.issues[index], previous)
-        }
-        guard let (issue, previous) = change else { return nil }
+        guard let (issue, previous) = book.update(where: { $0.id == id || $0.key == id }, at: .now, { issue -> String in
+            defer {
+                issue.state = name
+                issue.stateDetail = category
+            }
+            return issue.state
+        }) else { return nil }
         struct Payload: Encodable {
             struct User: Encodable { var accountId: String }
             struct Changelog: Encodable {
@@ -108,18 +106,18 @@ public final class JiraSimulator: Sendable {
                 if let label = body.fields.labels?.first(where: { $0.contains(" ") }) {
                     return jiraError(.badRequest, errors: ["labels": "The label '\(label)' contains spaces which is invalid."])
                 }
-                let issue = state.withLock { state in
-                    let number = state.next
-                    state.next += 1
-                    let description = body.fields.description.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
-                    let issue = SimulatedIssue(
+                let description = body.fields.description.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+                let issue = book.create { number in
+                    SimulatedIssue(
                         id: String(10_000 + number), key: "\(projectKey)-\(number)", number: number, title: body.fields.summary,
                         description: description ?? "", labels: body.fields.labels ?? [], state: "To Do", stateDetail: "new",
                         issueType: body.fields.issuetype.name, priority: body.fields.priority?.name, updatedAt: .now)
-                    state.issues.append(issue)
-                    return issue
                 }
-                if faults.shouldResetAfterCreate(target: "jira") { throw AbortConnection() }
+                switch faults.afterCreate(target: "jira") {
+                case .reset: throw AbortConnection()
+                case .gatewayError: return jiraError(HTTPStatus(502, "Bad Gateway"), errors: [:])
+                case .answer: break
+                }
                 return try .json(["id": issue.id, "key": issue.key, "self": "\(baseURL(request))/rest/api/3/issue/\(issue.id)"], status: .created)
             }
         }
@@ -130,7 +128,7 @@ public final class JiraSimulator: Sendable {
                 guard let label = Self.label(inJQL: query.jql) else {
                     return jiraError(.badRequest, messages: ["The simulator understands only: labels = \"...\""])
                 }
-                let matching = state.withLock { $0.issues }.filter { $0.labels.contains(label) }
+                let matching = book.issues.filter { $0.labels.contains(label) }
                 struct Result: Encodable { var issues: [Rendered] }
                 return try .json(Result(issues: matching.map(Self.render)))
             }
@@ -141,7 +139,7 @@ public final class JiraSimulator: Sendable {
         router.get("/rest/api/3/issue/:id") { [self] request in
             try await serve(request, "GET /rest/api/3/issue/:id") {
                 let wanted = request.parameters["id"] ?? ""
-                guard let issue = state.withLock({ $0.issues.first { $0.id == wanted || $0.key == wanted } }) else {
+                guard let issue = book.first(where: { $0.id == wanted || $0.key == wanted }) else {
                     return jiraError(.notFound, messages: ["Issue does not exist or you do not have permission to see it."])
                 }
                 return try .json(Self.render(issue))
