@@ -1,0 +1,73 @@
+import DevTools
+import Foundation
+import Testing
+@testable import SyncEngine
+
+/// Every published payload in Tests/Fixtures for the tools with adapters, byte for byte, and what craft-sync makes
+/// of it: the issue's state and Craft value, or why it is ignored, deleted or moved.
+@Suite("Every published payload, as the adapters read it")
+struct PublishedPayloadTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var tool: String
+        var file: String
+        var event: String
+        /// `status → Craft value`, `ignored`, `deleted` or `moved`.
+        var expected: String
+        var testDescription: String { "\(file) → \(expected)" }
+    }
+
+    static let cases: [Case] = [
+        .init(tool: "github", file: "issue_comment_created.json", event: "issue_comment", expected: "ignored"),
+        .init(tool: "github", file: "issues_assigned.json", event: "issues", expected: "open → To Do"),
+        .init(tool: "github", file: "issues_closed_completed.json", event: "issues", expected: "closed → Done"),
+        .init(tool: "github", file: "issues_closed_legacy_no_state_reason.json", event: "issues", expected: "closed → Done"),
+        .init(tool: "github", file: "issues_deleted.json", event: "issues", expected: "deleted"),
+        .init(tool: "github", file: "issues_edited.json", event: "issues", expected: "open → To Do"),
+        .init(tool: "github", file: "issues_labeled.json", event: "issues", expected: "open → To Do"),
+        .init(tool: "github", file: "issues_opened.json", event: "issues", expected: "open → To Do"),
+        .init(tool: "github", file: "issues_opened_with_transfer.json", event: "issues", expected: "moved"),
+        .init(tool: "github", file: "issues_reopened.json", event: "issues", expected: "open → To Do"),
+        .init(tool: "github", file: "ping.json", event: "ping", expected: "ignored"),
+        .init(tool: "github", file: "projects_v2_item_created.json", event: "projects_v2_item", expected: "ignored"),
+        .init(tool: "github", file: "projects_v2_item_edited.json", event: "projects_v2_item", expected: "ignored"),
+        .init(tool: "jira", file: "cloud-anon_issue_updated_assigned.json", event: "", expected: "To Do → To Do"),
+        .init(tool: "jira", file: "cloud-anon_issue_updated_rank_only_noise.json", event: "", expected: "To Do → To Do"),
+        .init(tool: "jira", file: "cloud-anon_issue_updated_status_todo_to_inprogress.json", event: "", expected: "In Progress → In Progress"),
+        .init(tool: "jira", file: "cloud_comment_created.json", event: "", expected: "ignored"),
+        .init(tool: "jira", file: "server-anon_issue_created.json", event: "", expected: "Open → To Do"),
+        .init(tool: "jira", file: "server-anon_issue_updated_status_and_key_change.json", event: "", expected: "Paused → To Do"),
+        .init(tool: "jira", file: "server_issue_created.json", event: "", expected: "To Do → To Do"),
+        .init(tool: "jira", file: "server_issue_updated_custom_field.json", event: "", expected: "To Do → To Do"),
+        .init(tool: "jira", file: "server_issue_updated_description.json", event: "", expected: "To Do → To Do"),
+        .init(tool: "jira", file: "server_issue_updated_fields_edit.json", event: "", expected: "To Do → To Do"),
+        .init(tool: "jira", file: "server_issue_updated_status_and_resolution.json", event: "", expected: "Done → Done"),
+        .init(tool: "jira", file: "server_issue_updated_status_todo_to_done.json", event: "", expected: "Done → Done"),
+        .init(tool: "gitlab", file: "issue_hook_milestone-updated.json", event: "Issue Hook", expected: "opened → To Do"),
+        .init(tool: "gitlab", file: "issue_hook_new-assign.json", event: "Issue Hook", expected: "opened → To Do"),
+        .init(tool: "gitlab", file: "go-gitlab_note_issue.json", event: "Note Hook", expected: "ignored"),
+    ]
+
+    @Test("parses to the expected outcome", arguments: cases)
+    func outcome(_ testCase: Case) throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let tool: any DevTool = switch testCase.tool {
+        case "github": fixture.github
+        case "gitlab": fixture.gitlab
+        default: fixture.jira
+        }
+        let header = testCase.tool == "github" ? "x-github-event" : "x-gitlab-event"
+        let headers = testCase.event.isEmpty ? [:] : [header: testCase.event]
+        let event = try tool.parseWebhook(headers: headers, body: try fixtureBytes("\(testCase.tool)/\(testCase.file)"))
+        let outcome: String = switch event {
+        case .ignored: "ignored"
+        case .deleted: "deleted"
+        case .moved: "moved"
+        case .issue(let change): "\(change.status.name) → \(StatusMapping().craftValue(for: change.status, of: tool) ?? "nothing")"
+        }
+        #expect(outcome == testCase.expected)
+        if case .issue(let change) = event {
+            #expect(!change.issueID.isEmpty && !change.key.isEmpty)
+        }
+    }
+}
