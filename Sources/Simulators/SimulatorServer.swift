@@ -33,7 +33,7 @@ public final class SimulatorServer: Sendable {
         public var jiraAPIToken = "sim-jira-token"
         public var jiraProjectKey = "ACME"
         public var gitlabToken = "sim-gitlab-token"
-        public var gitlabProject = "acme/product"
+        public var gitlabProject = "acme/mobile"
         /// What the simulated dev tools sign their webhooks with.
         public var webhookSecret = "sim-webhook-secret"
         public init() {}

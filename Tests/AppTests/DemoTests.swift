@@ -15,7 +15,8 @@ struct DemoTests {
         let output = lines.withLock { $0 }.joined(separator: "\n")
         #expect(output.contains("→ acme/product#1"))
         #expect(output.contains("→ ACME-"))
-        #expect(output.contains("Result: 5 issues created, 0 duplicates, 0 failures; 3 progress updates by webhook, 1 healed by reconciliation."))
+        #expect(output.contains("→ acme/mobile#"))
+        #expect(output.contains("Result: 7 issues created, 0 duplicates, 0 failures; 4 progress updates by webhook, 1 healed by reconciliation."))
         #expect(output.contains("dev_status = Won't Do"))
     }
 }

@@ -34,8 +34,8 @@ struct OutsideWorldWiringTests {
 
     @Test("several workspaces, each with its own dev tool, come from a workspaces list")
     func workspaces() throws {
-        let text = Simulation.twoWorkspaceConfiguration(
-            baseURL: "http://127.0.0.1:9", credentials: SimulatorServer.Credentials(), jiraWorkspace: "ws-platform")
+        let text = Simulation.workspacesConfiguration(
+            baseURL: "http://127.0.0.1:9", credentials: SimulatorServer.Credentials(), workspaces: [("ws-demo", "github"), ("ws-platform", "jira")])
         let configuration = try ConfigurationLoader.load(file: try temporaryFile(text), environment: [:]).configuration
         #expect(configuration.missingSettings.isEmpty)
         let world = try #require(OutsideWorld(configuration: configuration))

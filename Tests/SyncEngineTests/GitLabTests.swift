@@ -61,7 +61,7 @@ struct GitLabTests {
         let created = try await fixture.gitlab.create(NewIssue(
             title: "Checkout", description: "Why", labels: ["type:feature", "a,b"], marker: marker))
         #expect(created.labels.contains(marker) && created.labels.contains("a b"))
-        #expect(created.key == "acme/product#1")
+        #expect(created.key == "acme/mobile#1")
         #expect(try await fixture.gitlab.find(marker: marker)?.id == created.id)
         let read = try await fixture.gitlab.issue(DevIssueReference(id: created.id, key: created.key))
         #expect(read.status.name == "opened" && read.updatedAt != nil)
@@ -94,7 +94,7 @@ struct GitLabTests {
         let closedAt = Date.now.addingTimeInterval(5)
         await fixture.simulators.gitlab.setState(iid: 1, state: "closed", at: closedAt)
         let body = """
-            {"object_kind":"issue","user":{"username":"dev-alice"},"project":{"path_with_namespace":"acme/product"},
+            {"object_kind":"issue","user":{"username":"dev-alice"},"project":{"path_with_namespace":"acme/mobile"},
              "object_attributes":{"id":500001,"iid":1,"action":"close","state":"closed","updated_at":"\(closedAt.formatted(.iso8601))"}}
             """
         guard case .stored = try await fixture.store.events.append(IncomingEvent(

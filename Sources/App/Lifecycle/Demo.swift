@@ -9,8 +9,9 @@ import SyncEngine
 import Support
 
 /// `craft-sync demo`: the whole intake flow on one machine with no accounts. Starts the simulators and the
-/// service on loopback with a temporary database, seeds two Craft workspaces (one synced to GitHub, one to
-/// Jira), runs intake twice, and prints a timeline. Fails, with the reason, when the scenario did not hold.
+/// service on loopback with a temporary database, seeds three Craft workspaces (synced to GitHub, Jira and GitLab),
+/// runs intake twice, moves issues, loses a webhook, and prints a timeline. Fails, with the reason, when the scenario
+/// did not hold.
 public enum Demo {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -47,11 +48,17 @@ public enum Demo {
                                 ("Usage-based billing", "In Refinement")] {
             simulators.craft.seed(.init(workspaceId: jiraWorkspace, title: title, status: status, description: "<p>\(title).</p><ul><li>spec in Craft</li></ul>", type: "Feature", importance: "High"))
         }
+        let gitlabWorkspace = "ws-mobile"
+        for title in ["Offline mode for the mobile app", "Push notification settings"] {
+            simulators.craft.seed(.init(workspaceId: gitlabWorkspace, title: title, status: "Ready for Development", description: "<p>\(title).</p>", type: "Feature"))
+        }
 
-        // The service itself: two workspaces, one synced to GitHub and one to Jira, on its own port.
+        // The service itself: three workspaces, synced to GitHub, Jira and GitLab, on its own port.
         var configuration = try ConfigurationLoader.load(file: nil, environment: [:]).configuration
         try ConfigurationLoader.applyYAML(
-            Simulation.twoWorkspaceConfiguration(baseURL: simulatorURL, credentials: credentials, jiraWorkspace: jiraWorkspace),
+            Simulation.workspacesConfiguration(
+                baseURL: simulatorURL, credentials: credentials,
+                workspaces: [(credentials.craftWorkspaceID, "github"), (jiraWorkspace, "jira"), (gitlabWorkspace, "gitlab")]),
             source: "demo", to: &configuration)
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.databasePath = directory.appendingPathComponent("craft-sync.sqlite").path
@@ -65,15 +72,14 @@ public enum Demo {
         defer { progress.cancel() }
         simulators.webhooks.configure(target: "http://127.0.0.1:\(servicePort)", secret: credentials.webhookSecret)
         let (engine, targets) = Application.makeIntake(configuration: configuration, store: application.store, world: world, clock: SystemClock())
-        guard targets.count == 2 else { throw Failure(description: "expected two workspaces, configured \(targets.count)") }
-        let (githubTarget, jiraTarget) = (targets[0], targets[1])
+        guard targets.count == 3 else { throw Failure(description: "expected three workspaces, configured \(targets.count)") }
 
         emit("craft-sync demo: everything runs on loopback; no account, nothing leaves this machine")
-        emit("  simulators  \(simulatorURL)  (Craft.io in both API forms, GitHub, Jira)")
+        emit("  simulators  \(simulatorURL)  (Craft.io in both API forms, GitHub, Jira, GitLab)")
         emit("  service     http://127.0.0.1:\(servicePort)  (/healthz, /readyz, /metrics)")
         emit("")
         var expected = 0
-        for (step, target) in [githubTarget, jiraTarget].enumerated() {
+        for (step, target) in targets.enumerated() {
             let items = simulators.craft.items.filter { $0.workspaceId == target.workspaceID }
             let ready = items.filter { $0.status?.name == target.readyStatus }
             expected += ready.count
@@ -83,7 +89,7 @@ public enum Demo {
             }
             let report = await engine.run(target, trigger: "demo")
             if let error = report.error { throw Failure(description: "intake for \(target.workspaceID) failed: \(error)") }
-            emit("   intake → \(target.devTool.kind == "github" ? "GitHub \(credentials.githubOwner)/\(credentials.githubRepository)" : "Jira project \(credentials.jiraProjectKey)")")
+            emit("   intake → \(target.devTool.kind)")
             for created in report.created.sorted(by: { $0.craftItemID < $1.craftItemID }) {
                 emit("   ✓ \(created.craftItemID) \"\(created.title)\" → \(created.issue.key)  \(created.issue.url)")
             }
@@ -93,21 +99,21 @@ public enum Demo {
             }
         }
 
-        emit("\(3). Polling both workspaces again: nothing new may be created (exactly once)")
-        for target in [githubTarget, jiraTarget] {
+        emit("\(targets.count + 1). Polling every workspace again: nothing new may be created (exactly once)")
+        for target in targets {
             let again = await engine.run(target, trigger: "demo")
             guard again.error == nil, again.counts.created == 0 else {
                 throw Failure(description: "the second poll of \(target.workspaceID) created \(again.counts.created) issue(s): \(again.error ?? "")")
             }
         }
-        let issues = simulators.github.issues.count + simulators.jira.issues.count
+        let issues = simulators.devTools.reduce(0) { $0 + $1.issues.count }
         let linkedBack = simulators.craft.items.filter { $0.customFieldValue("dev_link") != nil }.count
         emit("   ✓ no duplicates: \(issues) issues in the dev tools for \(expected) ready items; \(linkedBack) Craft items show their issue link")
         guard issues == expected, linkedBack == expected else {
             throw Failure(description: "the dev tools hold \(issues) issues and \(linkedBack) items are linked back, expected \(expected)")
         }
 
-        emit("4. Developers move issues; GitHub and Jira send signed webhooks; Craft.io's dev_status follows")
+        emit("\(targets.count + 2). Developers move issues; the tools send signed webhooks; Craft.io's dev_status follows")
         let moves: [(label: String, craftItemID: String?, expected: String, move: @Sendable () async -> WebhookDeliverer.Delivery?)] = [
             ("acme/product#1 closed as completed", mappedItem(simulators, issueKey: "acme/product#1"), "Done",
              { await simulators.github.setState(number: 1, state: "closed", reason: "completed") }),
@@ -115,6 +121,8 @@ public enum Demo {
              { await simulators.github.setState(number: 2, state: "closed", reason: "not_planned") }),
             ("ACME-1 moved to In Progress", mappedItem(simulators, issueKey: "ACME-1"), "In Progress",
              { await simulators.jira.setStatus(id: "ACME-1", name: "In Progress", category: "indeterminate") }),
+            ("acme/mobile#1 closed", mappedItem(simulators, issueKey: "acme/mobile#1"), "Done",
+             { await simulators.gitlab.setState(iid: 1, state: "closed") }),
         ]
         for move in moves {
             let delivery = await move.move()
@@ -131,7 +139,7 @@ public enum Demo {
             emit("   ✓ \(move.label) → webhook 202 → Craft item \(itemID) dev_status = \(move.expected)")
         }
 
-        emit("5. A webhook is lost on the way; the next cycle's reconciliation heals it")
+        emit("\(targets.count + 3). A webhook is lost on the way; the next cycle's reconciliation heals it")
         simulators.webhooks.misbehave(.init(dropNext: 1))
         _ = await simulators.github.setState(number: 3, state: "closed", reason: "completed")
         guard let lostItem = mappedItem(simulators, issueKey: "acme/product#3") else { throw Failure(description: "no Craft item is linked to acme/product#3") }

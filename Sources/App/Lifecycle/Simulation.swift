@@ -47,20 +47,19 @@ public enum Simulation {
         }
     }
 
-    /// Two workspaces against the simulators, one synced to GitHub and one to Jira (the demo's setting).
-    static func twoWorkspaceConfiguration(baseURL: String, credentials: SimulatorServer.Credentials, jiraWorkspace: String) -> String {
-        """
-        craft:
-          base_url: \(baseURL)
-          api_key: \(credentials.craftAPIKey)
-          dialect: guide
-        workspaces:
-          - id: \(credentials.craftWorkspaceID)
-        \(devTool("github", baseURL: baseURL, credentials: credentials, indent: "    "))
-          - id: \(jiraWorkspace)
-        \(devTool("jira", baseURL: baseURL, credentials: credentials, indent: "    "))
+    /// Several workspaces against the simulators, each synced to its own simulated tool (the demo's setting).
+    static func workspacesConfiguration(baseURL: String, credentials: SimulatorServer.Credentials, workspaces: [(id: String, tool: String)]) -> String {
+        let entries = workspaces.map { workspace in
+            "  - id: \(workspace.id)\n" + devTool(workspace.tool, baseURL: baseURL, credentials: credentials, indent: "    ")
+        }
+        return """
+            craft:
+              base_url: \(baseURL)
+              api_key: \(credentials.craftAPIKey)
+              dialect: guide
+            workspaces:
 
-        """
+            """ + entries.joined(separator: "\n") + "\n"
     }
 
     /// A YAML configuration for `craft-sync serve --config FILE` against the simulators.
