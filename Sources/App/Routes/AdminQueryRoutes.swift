@@ -158,8 +158,3 @@ struct AdminQueryRoutes {
         return value
     }
 }
-
-/// The version `GET /api/v1/status` reports.
-public enum CraftSyncVersion {
-    public static let current = "0.1.0"
-}
