@@ -71,7 +71,7 @@ struct ServiceTests {
         let app = try makeApplication()
         let path = app.configuration.databasePath
         // Tests run as root, which ignores file modes; make the connection refuse writes as a read-only file would.
-        try app.store.writer.exclusive { try $0.execute("PRAGMA query_only = ON") }
+        try await app.store.write { try $0.execute("PRAGMA query_only = ON") }
         let port = try app.start()
         let result = try await get("/readyz", port: port)
         await app.server.shutdown()

@@ -149,7 +149,7 @@ struct WebhookDeliveryTests {
         guard case .claimed(let mapping) = try await service.app.store.mappings.claim(
             workspaceID: "ws-demo", craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
         else { Issue.record("no claim"); return }
-        try await service.app.store.mappings.link(id: mapping.id, devIssueID: "1299020697", key: "k", url: nil, contentHash: nil, now: .now)
+        #expect(try await service.app.store.mappings.linkClaim(id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: "1299020697", key: "k", url: nil, contentHash: nil, now: .now))
 
         var statuses: [Int] = []
         for _ in 0..<5 {
@@ -206,7 +206,7 @@ struct WebhookDeliveryTests {
         guard case .claimed(let mapping) = try await service.app.store.mappings.claim(
             workspaceID: "ws-demo", craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
         else { Issue.record("no claim"); return }
-        try await service.app.store.mappings.link(id: mapping.id, devIssueID: issue.id, key: issue.key, url: nil, contentHash: nil, now: .now)
+        #expect(try await service.app.store.mappings.linkClaim(id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: issue.id, key: issue.key, url: nil, contentHash: nil, now: .now))
         service.simulators.webhooks.configure(target: "http://127.0.0.1:\(service.port)", secret: "sim-webhook-secret")
 
         // The close is held back and arrives after the later reopen, and the reopen arrives twice.

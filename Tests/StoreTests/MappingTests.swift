@@ -33,7 +33,7 @@ struct MappingTests {
     func linkAndFind() async throws {
         let store = try makeStore()
         guard case .claimed(let mapping) = try await claim(store, "42") else { return }
-        try await store.mappings.link(id: mapping.id, devIssueID: "10001", key: "ACME-12", url: "https://x/ACME-12", contentHash: nil, now: t0)
+        #expect(try await store.mappings.linkClaim(id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: "10001", key: "ACME-12", url: "https://x/ACME-12", contentHash: nil, now: t0))
         try await store.mappings.updateKey(id: mapping.id, key: "CORE-3", url: nil, now: t0)
         let found = try #require(try await store.mappings.mapping(devToolInstance: "github", devIssueID: "10001"))
         #expect(found.state == .linked)
@@ -68,9 +68,12 @@ struct MappingTests {
     @Test("listing filters, searches and pages newest first")
     func listing() async throws {
         let store = try makeStore()
-        for item in 1...5 { _ = try await claim(store, "\(item)") }
+        var claimed: [Mapping] = []
+        for item in 1...5 { if case .claimed(let mapping) = try await claim(store, "\(item)") { claimed.append(mapping) } }
         _ = try await claim(store, "9", workspace: "w2")
-        try await store.mappings.link(id: 2, devIssueID: "i2", key: "#2", url: nil, contentHash: nil, now: t0)
+        let second = try #require(claimed.first { $0.id == 2 })
+        #expect(try await store.mappings.linkClaim(
+            id: second.id, leaseMark: second.updatedAt, devIssueID: "i2", key: "#2", url: nil, contentHash: nil, now: t0))
         let firstPage = try await store.mappings.list(MappingFilter(workspaceID: "w1"), limit: 2)
         #expect(firstPage.map(\.craftItemID) == ["5", "4"])
         let secondPage = try await store.mappings.list(MappingFilter(workspaceID: "w1"), beforeID: firstPage.last?.id, limit: 2)

@@ -23,7 +23,7 @@ struct ProgressTests {
         guard case .claimed(let mapping) = try await fixture.store.mappings.claim(
             workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: tool, devToolInstance: tool, contentHash: nil, now: .now)
         else { throw CancellationError() }
-        try await fixture.store.mappings.link(id: mapping.id, devIssueID: issueID, key: "k", url: nil, contentHash: nil, now: .now)
+        #expect(try await fixture.store.mappings.linkClaim(id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: issueID, key: "k", url: nil, contentHash: nil, now: .now))
         return (fixture.processor(settings: settings), item, mapping)
     }
 
@@ -191,7 +191,7 @@ struct ProgressTests {
             guard case .claimed(let mapping) = try await fixture.store.mappings.claim(
                 workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
             else { throw CancellationError() }
-            try await fixture.store.mappings.link(id: mapping.id, devIssueID: String(5000 + index), key: "k\(index)", url: nil, contentHash: nil, now: .now)
+            #expect(try await fixture.store.mappings.linkClaim(id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: String(5000 + index), key: "k\(index)", url: nil, contentHash: nil, now: .now))
             let body = try fixtureBytes("github/issues_closed_completed.json").replacingIssue(from: "1299020697", to: String(5000 + index))
             _ = try await deliver(fixture.store, at: fixture.clock.now(), body: body)
         }

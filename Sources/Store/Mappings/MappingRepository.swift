@@ -48,13 +48,6 @@ public struct MappingRepository: Sendable {
         }
     }
 
-    /// The dev issue exists: remember it.
-    public func link(id: Int64, devIssueID: String, key: String, url: String?, contentHash: String?, now: Date) async throws {
-        try await update(
-            "state = 'linked', dev_issue_id = ?, dev_issue_key = ?, dev_issue_url = ?, content_hash = coalesce(?, content_hash), failure_reason = NULL, updated_at = ?",
-            id: id, [devIssueID, key, url, contentHash, now])
-    }
-
     public func markFailed(id: Int64, reason: String, now: Date) async throws {
         try await update("state = 'failed', failure_reason = ?, updated_at = ?", id: id, [reason, now])
     }

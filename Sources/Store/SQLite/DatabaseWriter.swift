@@ -49,9 +49,8 @@ public final class DatabaseWriter: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` on the writer's queue outside any batch, for work that manages its own transactions
-    /// (migrations, backups) or must not be batched.
-    public func exclusive<T>(_ body: (Connection) throws -> T) throws -> T {
+    /// Runs `body` on the writer's queue outside any batch: for tests that inspect the writer's own connection.
+    func exclusive<T>(_ body: (Connection) throws -> T) throws -> T {
         try queue.sync { try body(connection) }
     }
 
