@@ -1,45 +1,40 @@
 import HTTPServer
 
-/// A simulated dev tool: its API and its `/_sim/<kind>/...` control routes on the simulators' router, and its issues.
+/// A simulated dev tool: its API and its `/_sim/<kind>/...` control routes on the simulators' router, its issues,
+/// and the `dev_tool` settings that point `serve` at it.
 public protocol SimulatedDevTool: Sendable {
-    var kind: String { get }
+    /// The `dev_tool.kind` it stands in for.
+    static var kind: String { get }
+    /// The tool's own `dev_tool` settings (base URL and credentials, not `kind` or `webhook_secret`).
+    static func serveSettings(baseURL: String) -> [(key: String, value: String)]
+    init(faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer)
     var issues: [SimulatedIssue] { get }
     func register(in router: inout Router)
     func registerControl(in router: inout Router)
 }
 
-extension GitHubSimulator: SimulatedDevTool { public var kind: String { "github" } }
-extension JiraSimulator: SimulatedDevTool { public var kind: String { "jira" } }
-extension GitLabSimulator: SimulatedDevTool { public var kind: String { "gitlab" } }
+extension SimulatedDevTool {
+    public var kind: String { Self.kind }
+}
+
+extension GitHubSimulator: SimulatedDevTool {}
+extension JiraSimulator: SimulatedDevTool {}
+extension GitLabSimulator: SimulatedDevTool {}
 
 /// The dev tools these simulators stand in for: one entry each, the registry on the simulators' side.
 extension SimulatorServer {
-    public static var simulatedKinds: [String] { ["github", "jira", "gitlab"] }
+    static let simulatedTools: [any SimulatedDevTool.Type] = [GitHubSimulator.self, JiraSimulator.self, GitLabSimulator.self]
 
-    static func makeDevTools(credentials: Credentials, faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) -> [any SimulatedDevTool] {
-        [
-            GitHubSimulator(token: credentials.githubToken, faults: faults, calls: calls, webhooks: webhooks),
-            JiraSimulator(
-                email: credentials.jiraEmail, apiToken: credentials.jiraAPIToken, projectKey: credentials.jiraProjectKey, faults: faults, calls: calls,
-                webhooks: webhooks),
-            GitLabSimulator(token: credentials.gitlabToken, projectPath: credentials.gitlabProject, faults: faults, calls: calls, webhooks: webhooks),
-        ]
-    }
+    public var github: GitHubSimulator { tool(GitHubSimulator.self) }
+    public var jira: JiraSimulator { tool(JiraSimulator.self) }
+    public var gitlab: GitLabSimulator { tool(GitLabSimulator.self) }
+
+    public static var simulatedKinds: [String] { simulatedTools.map { $0.kind } }
 
     /// The `dev_tool` settings (kind, base URL, credentials and the tool's own) that point `serve` at the simulated
     /// `kind`; nil for a tool not simulated.
-    public static func serveSettings(for kind: String, baseURL: String, credentials: Credentials) -> [(key: String, value: String)]? {
-        switch kind {
-        case "github":
-            [("kind", "github"), ("base_url", baseURL), ("token", credentials.githubToken), ("owner", credentials.githubOwner),
-             ("repository", credentials.githubRepository)]
-        case "jira":
-            [("kind", "jira"), ("base_url", baseURL), ("email", credentials.jiraEmail), ("token", credentials.jiraAPIToken),
-             ("project", credentials.jiraProjectKey)]
-        case "gitlab":
-            [("kind", "gitlab"), ("base_url", baseURL), ("token", credentials.gitlabToken), ("project", credentials.gitlabProject)]
-        default:
-            nil
-        }
+    public static func serveSettings(for kind: String, baseURL: String) -> [(key: String, value: String)]? {
+        guard let tool = simulatedTools.first(where: { $0.kind == kind }) else { return nil }
+        return [("kind", kind)] + tool.serveSettings(baseURL: baseURL)
     }
 }

@@ -9,11 +9,9 @@ public final class SimulatorServer: Sendable {
     public let craft: CraftSimulator
     /// Every simulated dev tool (`SimulatedDevTools.swift`).
     public let devTools: [any SimulatedDevTool]
-    public var github: GitHubSimulator { tool(GitHubSimulator.self) }
-    public var jira: JiraSimulator { tool(JiraSimulator.self) }
-    public var gitlab: GitLabSimulator { tool(GitLabSimulator.self) }
 
-    private func tool<T: SimulatedDevTool>(_ type: T.Type) -> T {
+    /// The simulated tool of type `T` (every registered tool has one).
+    public func tool<T: SimulatedDevTool>(_ type: T.Type) -> T {
         devTools.lazy.compactMap { $0 as? T }.first!
     }
     public let credentials: Credentials
@@ -22,18 +20,11 @@ public final class SimulatorServer: Sendable {
     public let webhooks: WebhookDeliverer
     public let server: HTTPServer
 
-    /// The credentials the simulators accept (and `simulate --write-config` writes for `serve`).
+    /// The Craft.io key and workspace the simulators accept, and the webhook secret they sign with (`simulate
+    /// --write-config` writes them for `serve`); each dev tool's account is its simulator's `Account`.
     public struct Credentials: Sendable {
         public var craftAPIKey = "sim-craft-key"
         public var craftWorkspaceID = "ws-demo"
-        public var githubToken = "sim-github-token"
-        public var githubOwner = "acme"
-        public var githubRepository = "product"
-        public var jiraEmail = "sync@acme.example"
-        public var jiraAPIToken = "sim-jira-token"
-        public var jiraProjectKey = "ACME"
-        public var gitlabToken = "sim-gitlab-token"
-        public var gitlabProject = "acme/mobile"
         /// What the simulated dev tools sign their webhooks with.
         public var webhookSecret = "sim-webhook-secret"
         public init() {}
@@ -44,7 +35,7 @@ public final class SimulatorServer: Sendable {
         let calls = CallCounter()
         let craft = CraftSimulator(apiKey: credentials.craftAPIKey, faults: faults, calls: calls)
         let webhooks = WebhookDeliverer()
-        let devTools = Self.makeDevTools(credentials: credentials, faults: faults, calls: calls, webhooks: webhooks)
+        let devTools = Self.simulatedTools.map { $0.init(faults: faults, calls: calls, webhooks: webhooks) }
         var router = Router()
         craft.register(in: &router)
         for tool in devTools {

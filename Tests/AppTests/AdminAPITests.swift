@@ -54,7 +54,7 @@ struct AdminAPITests {
         let workspaces = try #require(statusBody["workspaces"] as? [[String: Any]])
         #expect(workspaces.first?["lastSuccessfulPoll"] != nil)
         #expect((statusBody["mappings"] as? [String: Int])?["linked"] == 3)
-        for secret in ["admin-token", simulators.credentials.githubToken, simulators.credentials.craftAPIKey, simulators.credentials.webhookSecret] {
+        for secret in ["admin-token", GitHubSimulator.Account.token, simulators.credentials.craftAPIKey, simulators.credentials.webhookSecret] {
             #expect(!statusText.contains(secret))
         }
         let metrics = try await get(port, "/metrics", token: nil).2

@@ -199,7 +199,7 @@ struct WebhookDeliveryTests {
         let routes = WebhookRouteTests()
         let service = try await routes.start()
         let github = GitHubAdapter(
-            baseURL: service.simulators.baseURL, owner: "acme", repository: "product", token: service.simulators.credentials.githubToken,
+            baseURL: service.simulators.baseURL, owner: "acme", repository: "product", token: GitHubSimulator.Account.token,
             http: URLSessionHTTPClient())
         let item = service.simulators.craft.seed(.init(workspaceId: "ws-demo", title: "x", status: "Ready for Development"))
         let issue = try await github.create(NewIssue(title: "x", description: "", marker: github.marker(for: item.id)))

@@ -14,16 +14,15 @@ struct DevToolFixture {
     init(githubToken: String? = nil, jiraToken: String? = nil, maxAttempts: Int = 5) throws {
         simulators = SimulatorServer()
         try simulators.start()
-        let credentials = simulators.credentials
         let policy = RetryPolicy(maxAttempts: maxAttempts, baseDelay: .seconds(1), maxServerWait: .seconds(600), random: { 0.5 })
         let transport = URLSessionHTTPClient(requestTimeout: 5)
         github = GitHubAdapter(
-            baseURL: simulators.baseURL, owner: credentials.githubOwner, repository: credentials.githubRepository,
-            token: githubToken ?? credentials.githubToken,
+            baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository,
+            token: githubToken ?? GitHubSimulator.Account.token,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
         jira = JiraAdapter(
-            siteURL: simulators.baseURL, projectKey: credentials.jiraProjectKey, email: credentials.jiraEmail,
-            apiToken: jiraToken ?? credentials.jiraAPIToken, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
+            siteURL: simulators.baseURL, projectKey: JiraSimulator.Account.projectKey, email: JiraSimulator.Account.email,
+            apiToken: jiraToken ?? JiraSimulator.Account.apiToken, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
     }
 
     func newIssue(_ adapter: any DevTool, item: String = "42") -> NewIssue {

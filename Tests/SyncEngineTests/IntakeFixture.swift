@@ -32,13 +32,13 @@ struct IntakeFixture {
             dialect: craftDialect, baseURL: simulators.baseURL, apiKey: credentials.craftAPIKey,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         github = GitHubAdapter(
-            baseURL: simulators.baseURL, owner: credentials.githubOwner, repository: credentials.githubRepository, token: credentials.githubToken,
+            baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository, token: GitHubSimulator.Account.token,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
         gitlab = GitLabAdapter(
-            baseURL: simulators.baseURL, project: credentials.gitlabProject, token: credentials.gitlabToken,
+            baseURL: simulators.baseURL, project: GitLabSimulator.Account.project, token: GitLabSimulator.Account.token,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         jira = JiraAdapter(
-            siteURL: simulators.baseURL, projectKey: credentials.jiraProjectKey, email: credentials.jiraEmail, apiToken: credentials.jiraAPIToken,
+            siteURL: simulators.baseURL, projectKey: JiraSimulator.Account.projectKey, email: JiraSimulator.Account.email, apiToken: JiraSimulator.Account.apiToken,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
     }
 

@@ -55,10 +55,9 @@ struct LeaseTests {
             otherReport.withLock { $0 = report }
         }
         let policy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(100), random: { 0.5 })
-        let credentials = fixture.simulators.credentials
         let github = GitHubAdapter(
-            baseURL: fixture.simulators.baseURL, owner: credentials.githubOwner, repository: credentials.githubRepository,
-            token: credentials.githubToken,
+            baseURL: fixture.simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository,
+            token: GitHubSimulator.Account.token,
             http: RetryingHTTPClient(inner: URLSessionHTTPClient(requestTimeout: 2), policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
         let first = IntakeEngine(craft: fixture.craft, store: fixture.store, mapping: FieldMapping(), clock: clock, settings: settings, logger: logger)
 

@@ -86,7 +86,7 @@ public enum Simulation {
         _ kind: String, baseURL: String, credentials: SimulatorServer.Credentials, webhookSecret: String? = nil,
         indent: String
     ) -> String {
-        let settings = SimulatorServer.serveSettings(for: kind, baseURL: baseURL, credentials: credentials) ?? []
+        let settings = SimulatorServer.serveSettings(for: kind, baseURL: baseURL) ?? []
         let lines = ["dev_tool:"] + (settings + [("webhook_secret", webhookSecret ?? credentials.webhookSecret)]).map { "  \($0.key): \($0.value)" }
         return lines.map { indent + $0 }.joined(separator: "\n")
     }

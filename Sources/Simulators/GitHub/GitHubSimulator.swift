@@ -4,7 +4,17 @@ import Synchronization
 
 /// A fake GitHub Issues API: create, list by label, read; Bearer token checked; rate-limit headers on every answer.
 public final class GitHubSimulator: Sendable {
-    public let token: String
+    /// The account the simulator accepts, and the settings that point `serve` at it.
+    public enum Account {
+        public static let token = "sim-github-token"
+        public static let owner = "acme"
+        public static let repository = "product"
+    }
+    public static let kind = "github"
+    public static func serveSettings(baseURL: String) -> [(key: String, value: String)] {
+        [("base_url", baseURL), ("token", Account.token), ("owner", Account.owner), ("repository", Account.repository)]
+    }
+
     let faults: FaultInjector
     let calls: CallCounter
     private let book = IssueBook()
@@ -23,8 +33,7 @@ public final class GitHubSimulator: Sendable {
 
     let webhooks: WebhookDeliverer
 
-    public init(token: String, faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
-        self.token = token
+    public init(faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
         self.faults = faults
         self.calls = calls
         self.webhooks = webhooks
@@ -49,7 +58,7 @@ public final class GitHubSimulator: Sendable {
             var repository: Repository
             var sender: Sender
         }
-        let owner = "acme", repo = "product"
+        let owner = Account.owner, repo = Account.repository
         let rendered = Self.render(issue, owner: owner, repository: repo)
         let payload = Payload(
             action: newState == "closed" ? "closed" : "reopened", issue: rendered,
@@ -133,7 +142,7 @@ public final class GitHubSimulator: Sendable {
 
     private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
         calls.record("github " + endpoint)
-        guard request.headers[.authorization] == "Bearer \(token)" else { return githubError(.unauthorized, "Bad credentials") }
+        guard request.headers[.authorization] == "Bearer \(Account.token)" else { return githubError(.unauthorized, "Bad credentials") }
         var response: HTTPResponse
         if let failure = try await faults.before(target: "github") {
             response = failure

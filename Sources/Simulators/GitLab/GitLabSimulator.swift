@@ -5,18 +5,24 @@ import Synchronization
 /// A fake GitLab issues API (v4) for one project: create, list by label, read; `PRIVATE-TOKEN` checked; faults under
 /// the target `gitlab`; and `Issue Hook` webhooks authenticated with `X-Gitlab-Token`, as GitLab sends them.
 public final class GitLabSimulator: Sendable {
-    public let token: String
-    /// The project's `group/path`; its numeric id is `projectID`.
-    public let projectPath: String
+    /// The account the simulator accepts, and the settings that point `serve` at it.
+    public enum Account {
+        public static let token = "sim-gitlab-token"
+        /// The project's `group/path`; its numeric id is `projectID`.
+        public static let project = "acme/mobile"
+    }
+    public static let kind = "gitlab"
+    public static func serveSettings(baseURL: String) -> [(key: String, value: String)] {
+        [("base_url", baseURL), ("token", Account.token), ("project", Account.project)]
+    }
+    private let projectPath = Account.project
     public let projectID = 4242
     let faults: FaultInjector
     let calls: CallCounter
     let webhooks: WebhookDeliverer
     private let book = IssueBook()
 
-    public init(token: String, projectPath: String, faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
-        self.token = token
-        self.projectPath = projectPath
+    public init(faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
         self.faults = faults
         self.calls = calls
         self.webhooks = webhooks
@@ -140,7 +146,7 @@ public final class GitLabSimulator: Sendable {
     /// The project may be named by id or by its URL-encoded path (`group%2Fproject`), as GitLab accepts both.
     private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
         calls.record("gitlab " + endpoint)
-        guard request.headers["PRIVATE-TOKEN"] == token else { return gitlabError(.unauthorized, "401 Unauthorized") }
+        guard request.headers["PRIVATE-TOKEN"] == Account.token else { return gitlabError(.unauthorized, "401 Unauthorized") }
         let project = request.parameters["project"] ?? ""
         guard project == projectPath || project == String(projectID) else { return gitlabError(.notFound, "404 Project Not Found") }
         if let failure = try await faults.before(target: "gitlab") { return failure }

@@ -6,19 +6,24 @@ import Synchronization
 /// A fake Jira Cloud: create (ADF description required), JQL search by label on `/rest/api/3/search/jql`, read
 /// by id; the retired `/rest/api/3/search` answers 410 as the real one does. Basic auth checked.
 public final class JiraSimulator: Sendable {
-    public let email: String
-    public let apiToken: String
-    public let projectKey: String
+    /// The account the simulator accepts, and the settings that point `serve` at it.
+    public enum Account {
+        public static let email = "sync@acme.example"
+        public static let apiToken = "sim-jira-token"
+        public static let projectKey = "ACME"
+    }
+    public static let kind = "jira"
+    public static func serveSettings(baseURL: String) -> [(key: String, value: String)] {
+        [("base_url", baseURL), ("email", Account.email), ("token", Account.apiToken), ("project", Account.projectKey)]
+    }
+    private let projectKey = Account.projectKey
     let faults: FaultInjector
     let calls: CallCounter
     private let book = IssueBook()
 
     let webhooks: WebhookDeliverer
 
-    public init(email: String, apiToken: String, projectKey: String, faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
-        self.email = email
-        self.apiToken = apiToken
-        self.projectKey = projectKey
+    public init(faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
         self.faults = faults
         self.calls = calls
         self.webhooks = webhooks
@@ -149,7 +154,7 @@ public final class JiraSimulator: Sendable {
 
     private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
         calls.record("jira " + endpoint)
-        let expected = "Basic " + Data("\(email):\(apiToken)".utf8).base64EncodedString()
+        let expected = "Basic " + Data("\(Account.email):\(Account.apiToken)".utf8).base64EncodedString()
         guard request.headers[.authorization] == expected else { return jiraError(.unauthorized, messages: ["Client must be authenticated"]) }
         if let failure = try await faults.before(target: "jira") { return failure }
         return try await body()
