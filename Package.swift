@@ -48,13 +48,19 @@ let package = Package(
         ]),
         .target(name: "Simulators", dependencies: ["HTTPServer", "CraftAPI", "DevTools", "OutboundHTTP"]),
         .target(name: "App", dependencies: [
-            "HTTPServer", "CLinux", "Store", "Compression", "OutboundHTTP", "CraftAPI", "DevTools", "SyncEngine", "Simulators", "Support",
+            "HTTPServer", "CLinux", "Store", "Compression", "OutboundHTTP", "CraftAPI", "DevTools", "SyncEngine", "Support",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        // `demo` and `simulate`: craft-sync on the simulators. Kept out of App so the service's library holds no
+        // scenario and no simulator wiring.
+        .target(name: "SimulatorCommands", dependencies: [
+            "App", "Simulators", "CraftAPI", "DevTools", "OutboundHTTP", "Store", "SyncEngine", "Support",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "craft-sync", dependencies: [
-            "App",
+            "App", "SimulatorCommands",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -74,7 +80,7 @@ let package = Package(
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP", "Support", "TestSupport"]),
         // Runs the built `craft-sync` executable as separate processes (simulate, serve) and kills them.
         .testTarget(name: "EndToEndTests", dependencies: ["craft-sync", "Store", "TestSupport"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "TestSupport", "HTTPServer", "Store", "DevTools", "OutboundHTTP", "CraftAPI", "Simulators", "SyncEngine"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "TestSupport", "HTTPServer", "Store", "DevTools", "OutboundHTTP", "CraftAPI", "Simulators", "SyncEngine", "SimulatorCommands"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import App
+import SimulatorCommands
 import Foundation
 import ArgumentParser
 

@@ -8,6 +8,7 @@ import Simulators
 import Store
 import Testing
 @testable import App
+@testable import SimulatorCommands
 import TestSupport
 
 @Suite("The admin API")

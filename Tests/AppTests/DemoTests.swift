@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import Testing
 @testable import App
+@testable import SimulatorCommands
 
 @Suite("craft-sync demo")
 struct DemoTests {

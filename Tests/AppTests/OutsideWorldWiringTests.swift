@@ -9,6 +9,7 @@ import Logging
 import Simulators
 import Testing
 @testable import App
+@testable import SimulatorCommands
 import TestSupport
 
 @Suite("Wiring the clients from configuration")

@@ -2,6 +2,7 @@ import Foundation
 import Simulators
 import Testing
 @testable import App
+@testable import SimulatorCommands
 
 @Suite("simulate --write-config and the mapping settings")
 struct SimulationConfigTests {

@@ -10,6 +10,7 @@ import Simulators
 import Store
 import Testing
 @testable import App
+@testable import SimulatorCommands
 import TestSupport
 
 @Suite("POST /webhooks/{tool}")

@@ -51,7 +51,8 @@ public enum ConfigurationLoader {
         try applyYAML(text, source: path, to: &configuration)
     }
 
-    static func applyYAML(_ text: String, source: String, to configuration: inout Configuration) throws(ConfigurationError) {
+    /// Applies a YAML document (the configuration file's form) over `configuration`; `source` names it in errors.
+    public static func applyYAML(_ text: String, source: String, to configuration: inout Configuration) throws(ConfigurationError) {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

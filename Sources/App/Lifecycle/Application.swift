@@ -121,7 +121,7 @@ public final class Application: Sendable {
 
 extension Application {
     /// The intake engine and one target per configured workspace (shared by `serve`, `sync` and the demo).
-    static func makeIntake(
+    public static func makeIntake(
         configuration: Configuration, store: Store, world: OutsideWorld, clock: any SyncClock, observer: any SyncObserver = NoSyncObserver()
     ) -> (IntakeEngine, [IntakeTarget]) {
         let intake = configuration.intake

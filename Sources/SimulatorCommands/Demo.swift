@@ -1,3 +1,4 @@
+import App
 import CraftAPI
 import DevTools
 import Foundation
