@@ -1,5 +1,8 @@
 import DevTools
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import OutboundHTTP
 import Simulators
 import Testing
@@ -122,6 +125,27 @@ struct DevToolAdapterTests {
         let error = await #expect(throws: DevToolError.self) { _ = try await fixture.jira.create(fixture.newIssue(fixture.jira)) }
         #expect(error?.isTransient == true)
         #expect(fixture.simulators.calls.count("jira POST /rest/api/3/issue") == 1)
+    }
+
+    /// The simulator reads the description as generic JSON, not through the adapter's ADF types, so this holds the
+    /// adapter's document to Jira's rule (`type: doc`, `version: 1`) independently.
+    @Test("the Jira adapter's description is an Atlassian Document to the simulator; a plain string is refused")
+    func jiraDescriptionIsADocument() async throws {
+        let fixture = try DevToolFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let created = try await fixture.jira.create(fixture.newIssue(fixture.jira))
+        let stored = try #require(fixture.simulators.jira.issues.first { $0.id == created.id })
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(stored.description.utf8)) as? [String: Any])
+        #expect(document["type"] as? String == "doc" && document["version"] as? Int == 1)
+        #expect(stored.description.contains("second step"))
+
+        var request = URLRequest(url: fixture.simulators.baseURL.appendingPathComponent("rest/api/3/issue"))
+        request.httpMethod = "POST"
+        request.setValue("Basic " + Data("\(JiraSimulator.Account.email):\(JiraSimulator.Account.apiToken)".utf8).base64EncodedString(),
+            forHTTPHeaderField: "Authorization")
+        request.httpBody = Data(#"{"fields":{"project":{"key":"ACME"},"issuetype":{"name":"Story"},"summary":"x","description":"plain"}}"#.utf8)
+        let (_, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 400)
     }
 
     @Test("wrong tokens are refused and never appear in the errors")

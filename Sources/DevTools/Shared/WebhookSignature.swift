@@ -1,20 +1,10 @@
-import CCrypto
 import Support
 
 /// HMAC-SHA256 signatures of webhook bodies, with OpenSSL's libcrypto (never hand-rolled).
 public enum WebhookSignature {
     /// Lowercase hex HMAC-SHA256 of `body` under `secret`.
     public static func hmacSHA256Hex(secret: String, body: [UInt8]) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        let key = Array(secret.utf8)
-        _ = key.withUnsafeBytes { keyBytes in
-            body.withUnsafeBytes { bodyBytes in
-                HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count), bodyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                    bodyBytes.count, &digest, &length)
-            }
-        }
-        return Digest.hex(digest.prefix(Int(length)))
+        Digest.hmacSHA256Hex(key: secret, message: body)
     }
 
     /// True when `provided` (e.g. `sha256=<hex>`) matches `prefix + hex(HMAC)` for one of `secrets`, compared in

@@ -1,4 +1,3 @@
-import DevTools
 import Foundation
 import HTTPServer
 import Synchronization
@@ -95,7 +94,6 @@ public final class JiraSimulator: Sendable {
                         var project: Key
                         var issuetype: Name
                         var summary: String
-                        var description: ADFNode?
                         var labels: [String]?
                         var priority: Name?
                     }
@@ -105,17 +103,16 @@ public final class JiraSimulator: Sendable {
                 guard body.fields.project.key == projectKey else {
                     return jiraError(.badRequest, errors: ["project": "valid project is required"])
                 }
-                if let description = body.fields.description, description.type != "doc" || description.version != 1 {
+                guard let description = Self.documentDescription(request.body) else {
                     return jiraError(.badRequest, errors: ["description": "Operation value must be an Atlassian Document"])
                 }
                 if let label = body.fields.labels?.first(where: { $0.contains(" ") }) {
                     return jiraError(.badRequest, errors: ["labels": "The label '\(label)' contains spaces which is invalid."])
                 }
-                let description = body.fields.description.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
                 let issue = book.create { number in
                     SimulatedIssue(
                         id: String(10_000 + number), key: "\(projectKey)-\(number)", number: number, title: body.fields.summary,
-                        description: description ?? "", labels: body.fields.labels ?? [], state: "To Do", stateDetail: "new",
+                        description: description, labels: body.fields.labels ?? [], state: "To Do", stateDetail: "new",
                         issueType: body.fields.issuetype.name, priority: body.fields.priority?.name, updatedAt: .now)
                 }
                 switch faults.afterCreate(target: "jira") {
@@ -150,6 +147,20 @@ public final class JiraSimulator: Sendable {
                 return try .json(Self.render(issue))
             }
         }
+    }
+
+    /// The create's `fields.description` as stored JSON text ("" when absent), or nil when it is not an Atlassian
+    /// Document (`{"type": "doc", "version": 1, ...}`): Jira Cloud's v3 API refuses plain strings there. Read as
+    /// generic JSON, not through the adapter's ADF types, so a mistake in those cannot hide on both sides.
+    static func documentDescription(_ body: [UInt8]) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            let fields = object["fields"] as? [String: Any]
+        else { return nil }
+        guard let description = fields["description"], !(description is NSNull) else { return "" }
+        guard let document = description as? [String: Any], document["type"] as? String == "doc", document["version"] as? Int == 1,
+            let text = try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])
+        else { return nil }
+        return String(decoding: text, as: UTF8.self)
     }
 
     private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {

@@ -1,6 +1,6 @@
-import DevTools
 import Foundation
 import OutboundHTTP
+import Support
 import Synchronization
 
 /// Sends the simulated dev tools' webhooks, signed as the real tools sign them, to a configured target
@@ -78,7 +78,7 @@ public final class WebhookDeliverer: Sendable {
         var allHeaders = headers
         allHeaders["Content-Type"] = "application/json"
         switch authentication {
-        case .hmacSHA256(let header): allHeaders[header] = "sha256=" + WebhookSignature.hmacSHA256Hex(secret: secret, body: body)
+        case .hmacSHA256(let header): allHeaders[header] = "sha256=" + Digest.hmacSHA256Hex(key: secret, message: body)
         case .token(let header): allHeaders[header] = secret
         }
         allHeaders[deliveryIDHeader] = deliveryID
