@@ -1,8 +1,8 @@
 import Foundation
 
 /// A Craft.io item, as both documented API forms return it (the published OpenAPI document's `Item`).
-public struct CraftItem: Sendable, Equatable, Codable {
-    public struct Entity: Sendable, Equatable, Codable {
+public struct CraftItem: Sendable, Equatable, Decodable {
+    public struct Entity: Sendable, Equatable, Decodable {
         public var id: String?
         public var name: String?
         public init(id: String? = nil, name: String? = nil) {
@@ -11,7 +11,7 @@ public struct CraftItem: Sendable, Equatable, Codable {
         }
     }
 
-    public struct Parent: Sendable, Equatable, Codable {
+    public struct Parent: Sendable, Equatable, Decodable {
         public var id: String?
         public var title: String?
         public var shortId: String?
@@ -106,8 +106,8 @@ public struct CraftItem: Sendable, Equatable, Codable {
 }
 
 /// A custom field definition (openapi form): its id for writes, its kind, and a select field's options.
-public struct CraftCustomField: Sendable, Equatable, Codable {
-    public struct Option: Sendable, Equatable, Codable {
+public struct CraftCustomField: Sendable, Equatable, Decodable {
+    public struct Option: Sendable, Equatable, Decodable {
         public var id: String
         public var label: String
         public init(id: String, label: String) {

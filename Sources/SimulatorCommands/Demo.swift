@@ -82,11 +82,11 @@ public enum Demo {
         var expected = 0
         for (step, target) in targets.enumerated() {
             let items = simulators.craft.items.filter { $0.workspaceId == target.workspaceID }
-            let ready = items.filter { $0.status?.name == target.readyStatus }
+            let ready = items.filter { $0.status.name == target.readyStatus }
             expected += ready.count
             emit("\(step + 1). Craft.io workspace \(target.workspaceID): \(items.count) items, \(ready.count) in '\(target.readyStatus)'")
-            for item in items where item.status?.name != target.readyStatus {
-                emit("   · \(item.shortId ?? item.id) \"\(item.title)\" stays in Craft.io (\(item.status?.name ?? "no status"))")
+            for item in items where item.status.name != target.readyStatus {
+                emit("   · \(item.shortId) \"\(item.title)\" stays in Craft.io (\(item.status.name))")
             }
             let report = await engine.run(target, trigger: "demo")
             if let error = report.error { throw Failure(description: "intake for \(target.workspaceID) failed: \(error)") }

@@ -102,7 +102,7 @@ public final class SimulatorServer: Sendable {
 /// deliveries, and the calls made.
 struct SimulatorState: Encodable {
     struct Craft: Encodable {
-        var items: [CraftItem]
+        var items: [SimulatedCraftItem]
         var updates: [CraftSimulator.Update]
     }
     var craft: Craft

@@ -24,7 +24,7 @@ struct CraftFixture {
     }
 
     @discardableResult
-    func seed(_ title: String, status: String = "Ready for Development") -> CraftItem {
+    func seed(_ title: String, status: String = "Ready for Development") -> SimulatedCraftItem {
         simulators.craft.seed(.init(workspaceId: Self.workspace, title: title, status: status, description: "About \(title)"))
     }
 }

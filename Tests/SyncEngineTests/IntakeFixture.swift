@@ -73,7 +73,7 @@ struct IntakeFixture {
     }
 
     @discardableResult
-    func seed(_ count: Int, status: String = "Ready for Development", prefix: String = "Item") -> [CraftItem] {
+    func seed(_ count: Int, status: String = "Ready for Development", prefix: String = "Item") -> [SimulatedCraftItem] {
         (0..<count).map { simulators.craft.seed(.init(workspaceId: workspace, title: "\(prefix) \($0)", status: status, type: "Feature")) }
     }
 

@@ -17,7 +17,7 @@ func fixtureBytes(_ path: String) throws -> [UInt8] {
 struct ProgressTests {
     /// A linked mapping for `craftItemID` ↔ dev issue `issueID`, and a processor over the fixture's simulators.
     func setUp(_ fixture: IntakeFixture, issueID: String, tool: String = "github", settings: ProgressProcessor.Settings = .init()) async throws
-        -> (ProgressProcessor, CraftItem, Mapping)
+        -> (ProgressProcessor, SimulatedCraftItem, Mapping)
     {
         let item = try #require(fixture.seed(1).first)
         guard case .claimed(let mapping) = try await fixture.store.mappings.claim(

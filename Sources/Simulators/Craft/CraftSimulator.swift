@@ -64,11 +64,11 @@ public final class CraftSimulator: Sendable {
     }
 
     struct State {
-        var items: [CraftItem] = []
+        var items: [SimulatedCraftItem] = []
         var nextID = 1001
-        var customFields: [CraftCustomField] = [
-            CraftCustomField(id: "2305843010172190992", name: "dev_status", type: "text"),
-            CraftCustomField(id: "2305843010172190993", name: "dev_link", type: "text"),
+        var customFields: [SimulatedFieldDefinition] = [
+            SimulatedFieldDefinition(id: "2305843010172190992", name: "dev_status", type: "text"),
+            SimulatedFieldDefinition(id: "2305843010172190993", name: "dev_link", type: "text"),
         ]
         var updates: [Update] = []
     }
@@ -112,29 +112,23 @@ public final class CraftSimulator: Sendable {
     }
 
     @discardableResult
-    public func seed(_ seed: Seed, now: Date = .now) -> CraftItem {
+    public func seed(_ seed: Seed, now: Date = .now) -> SimulatedCraftItem {
         state.withLock { state in
             let id = String(state.nextID)
             state.nextID += 1
-            var item = CraftItem(id: id, title: seed.title)
-            item.workspaceId = seed.workspaceId
-            item.shortId = "CR-\(id)"
-            item.type = seed.type ?? "Story"
-            item.description = seed.description
-            item.status = .init(id: "status-\(seed.status.lowercased().replacingOccurrences(of: " ", with: "-"))", name: seed.status)
-            item.importance = seed.importance.map { .init(id: "importance-\($0.lowercased())", name: $0) }
-            item.labels = seed.labels ?? []
-            item.devToolKey = seed.devToolKey
-            item.customFields = []
-            item.webUrl = "https://app.craft.io/item/\(id)"
-            item.creationTime = now.formatted(.iso8601)
-            item.updateTime = now.formatted(.iso8601)
+            let item = SimulatedCraftItem(
+                id: id, workspaceId: seed.workspaceId, shortId: "CR-\(id)", type: seed.type ?? "Story", title: seed.title,
+                description: seed.description,
+                status: .init(id: "status-\(seed.status.lowercased().replacingOccurrences(of: " ", with: "-"))", name: seed.status),
+                importance: seed.importance.map { .init(id: "importance-\($0.lowercased())", name: $0) }, labels: seed.labels ?? [],
+                customFields: [], devToolKey: seed.devToolKey, webUrl: "https://app.craft.io/item/\(id)",
+                creationTime: now.formatted(.iso8601), updateTime: now.formatted(.iso8601))
             state.items.append(item)
             return item
         }
     }
 
-    public var items: [CraftItem] { state.withLock { $0.items } }
+    public var items: [SimulatedCraftItem] { state.withLock { $0.items } }
     public var updates: [Update] { state.withLock { $0.updates } }
 
     /// Edits an item's title (a product manager at work after the sync).
@@ -189,7 +183,8 @@ public final class CraftSimulator: Sendable {
             try await serve(request, endpoint: "PUT /item", only: .openapi) { _ in
                 struct Body: Decodable {
                     var id: String
-                    var customFields: [CraftItem.CustomFieldValue]?
+                    struct FieldWrite: Decodable { var id: String; var value: String? }
+                    var customFields: [FieldWrite]?
                 }
                 let body = try request.decodeJSON(Body.self)
                 for field in body.customFields ?? [] {
@@ -265,8 +260,8 @@ public final class CraftSimulator: Sendable {
         let status = request.head.queryValue("status")
         let updatedFrom = request.head.queryValue("updated_from").flatMap { try? Date($0, strategy: .iso8601) }
         let matching = state.withLock { $0.items }.filter { item in
-            item.workspaceId == workspace && (status == nil || item.status?.name == status || item.status?.id == status)
-                && (updatedFrom == nil || (item.updateTime.flatMap { try? Date($0, strategy: .iso8601) } ?? .distantPast) >= updatedFrom!)
+            item.workspaceId == workspace && (status == nil || item.status.name == status || item.status.id == status)
+                && (updatedFrom == nil || ((try? Date(item.updateTime, strategy: .iso8601)) ?? .distantPast) >= updatedFrom!)
         }
         guard dialect == .openapi else { return try guideList(matching, request: request, workspace: workspace) }
         let limit = max(1, Int(request.head.queryValue("limit") ?? "50") ?? 50)
@@ -275,7 +270,7 @@ public final class CraftSimulator: Sendable {
         let slice = Array(matching.dropFirst((page - 1) * limit).prefix(limit))
         struct Page: Encodable {
             struct Metadata: Encodable { var currentPage: Int; var perPage: Int; var totalPages: Int; var totalRecords: Int }
-            var items: [CraftItem]
+            var items: [SimulatedCraftItem]
             var metadata: Metadata
         }
         let response = try HTTPResponse.json(
@@ -284,9 +279,9 @@ public final class CraftSimulator: Sendable {
     }
 
     /// The guide shows a plain list; `guidePaging` makes it page the ways a real endpoint might.
-    private func guideList(_ matching: [CraftItem], request: HTTPRequest, workspace: String) throws -> HTTPResponse {
+    private func guideList(_ matching: [SimulatedCraftItem], request: HTTPRequest, workspace: String) throws -> HTTPResponse {
         let page = max(1, Int(request.head.queryValue("page") ?? "1") ?? 1)
-        func slice(_ size: Int) -> [CraftItem] { Array(matching.dropFirst((page - 1) * size).prefix(size)) }
+        func slice(_ size: Int) -> [SimulatedCraftItem] { Array(matching.dropFirst((page - 1) * size).prefix(size)) }
         switch guidePaging.withLock({ $0 }) {
         case .none:
             return try awkwardIfAsked(.json(matching), workspace: workspace, path: [])
@@ -295,7 +290,7 @@ public final class CraftSimulator: Sendable {
         case .metadata(let size):
             struct Page: Encodable {
                 struct Metadata: Encodable { var currentPage: Int; var perPage: Int; var totalPages: Int; var totalRecords: Int }
-                var items: [CraftItem]
+                var items: [SimulatedCraftItem]
                 var metadata: Metadata
             }
             let pages = max(1, (matching.count + size - 1) / size)
@@ -338,7 +333,7 @@ public final class CraftSimulator: Sendable {
         return copy
     }
 
-    private func item(_ id: String, workspace: String?) throws -> CraftItem {
+    private func item(_ id: String, workspace: String?) throws -> SimulatedCraftItem {
         guard let item = state.withLock({ $0.items.first { $0.id == id } }), workspace == nil || item.workspaceId == workspace else {
             throw HTTPError(.notFound, "Item \(id) not found")
         }
@@ -354,19 +349,16 @@ public final class CraftSimulator: Sendable {
             guard let definition = state.customFields.first(where: { $0.id == field || (dialect == .guide && $0.name == field) }) else {
                 throw HTTPError(.badRequest, "Unknown custom field \(field)")
             }
-            var stored = CraftItem.CustomFieldValue(id: definition.id, name: definition.name, value: value)
-            if definition.isSelect {
-                let option = dialect == .openapi ? definition.options?.first { $0.id == value } : definition.option(for: value)
-                guard let option else {
+            var stored = SimulatedCraftItem.FieldValue(id: definition.id, name: definition.name, value: value)
+            if definition.options != nil {
+                guard let option = definition.option(for: value, byLabel: dialect == .guide) else {
                     throw ValidationFailure(field: "customFields.\(definition.id).value", detail: "'\(value)' is not an option of \(definition.name)")
                 }
                 stored.value = option.id
                 stored.label = option.label
             }
-            var fields = state.items[index].customFields ?? []
-            fields.removeAll { $0.id == definition.id }
-            fields.append(stored)
-            state.items[index].customFields = fields
+            state.items[index].customFields.removeAll { $0.id == definition.id }
+            state.items[index].customFields.append(stored)
             state.updates.append(Update(itemId: itemID, fieldId: definition.id, value: value, dialect: dialect.rawValue))
         }
     }
