@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "SyncEngine", dependencies: [
             "CraftAPI", "DevTools", "Store", "Support", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Simulators", dependencies: ["HTTPServer", "CraftAPI", "DevTools", "OutboundHTTP", "Support"]),
+        .target(name: "Simulators", dependencies: ["HTTPServer", "OutboundHTTP", "Support"]),
         .target(name: "App", dependencies: [
             "HTTPServer", "CLinux", "Store", "Compression", "OutboundHTTP", "CraftAPI", "DevTools", "SyncEngine", "Support",
             .product(name: "Logging", package: "swift-log"),

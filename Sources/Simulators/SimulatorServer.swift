@@ -1,4 +1,3 @@
-import CraftAPI
 import Foundation
 import HTTPServer
 import Logging

@@ -1,4 +1,3 @@
-import CraftAPI
 import Foundation
 import HTTPServer
 import Synchronization
@@ -228,13 +227,19 @@ public final class CraftSimulator: Sendable {
         }
     }
 
+    /// Which documented form a request speaks, told by its key header: the guide's `x-craft-api-key` or the
+    /// published document's `x-api-key`.
+    enum APIForm: String {
+        case guide, openapi
+    }
+
     /// Checks the key for the form the request speaks, applies faults and counts the call.
     private func serve(
-        _ request: HTTPRequest, endpoint: String, only: CraftDialect? = nil,
-        _ body: (CraftDialect) async throws -> HTTPResponse
+        _ request: HTTPRequest, endpoint: String, only: APIForm? = nil,
+        _ body: (APIForm) async throws -> HTTPResponse
     ) async throws -> HTTPResponse {
         calls.record("craft " + endpoint)
-        let dialect: CraftDialect
+        let dialect: APIForm
         if let key = request.headers["x-craft-api-key"] {
             guard key == apiKey else { return messageResponse(.unauthorized, "Invalid API key") }
             dialect = .guide
@@ -255,7 +260,7 @@ public final class CraftSimulator: Sendable {
         }
     }
 
-    private func listItems(_ request: HTTPRequest, dialect: CraftDialect) throws -> HTTPResponse {
+    private func listItems(_ request: HTTPRequest, dialect: APIForm) throws -> HTTPResponse {
         let workspace = request.parameters["workspace"] ?? ""
         let status = request.head.queryValue("status")
         let updatedFrom = request.head.queryValue("updated_from").flatMap { try? Date($0, strategy: .iso8601) }
@@ -341,7 +346,7 @@ public final class CraftSimulator: Sendable {
     }
 
     /// The guide names fields by their name (`dev_status`); the OpenAPI form by id. Both land in `customFields`.
-    private func update(itemID: String, field: String, value: String, dialect: CraftDialect) throws {
+    private func update(itemID: String, field: String, value: String, dialect: APIForm) throws {
         try state.withLock { state in
             guard let index = state.items.firstIndex(where: { $0.id == itemID }) else {
                 throw HTTPError(.notFound, "Item \(itemID) not found")
