@@ -14,16 +14,13 @@ import TestSupport
 @Suite("The admin API")
 struct AdminAPITests {
     func get(_ port: Int, _ path: String, token: String? = "admin-token") async throws -> (Int, [String: Any], String) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let text = String(decoding: data, as: UTF8.self)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:], text)
+        let response = try await httpExchange("http://127.0.0.1:\(port)\(path)", bearer: token)
+        return (response.status, response.json, response.text)
     }
 
     @Test("mappings, events, runs and status: paged, filtered, behind the token, and free of secrets")
     func readSide() async throws {
-        let service = try await WebhookRouteTests().start(adminToken: "admin-token")
+        let service = try await ServiceFixture.start(adminToken: "admin-token")
         let (app, port, simulators) = (service.app, service.port, service.simulators)
         Simulation.seedWorkspace(simulators)
         _ = await app.scheduler?.runAll(trigger: "test")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import App
 
 @Suite("Loading the configuration")
@@ -167,8 +168,4 @@ func temporaryFile(_ contents: String, suffix: String = ".yaml") throws -> Strin
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("craft-sync-\(UUID().uuidString)\(suffix)").path
     try contents.write(toFile: path, atomically: true, encoding: .utf8)
     return path
-}
-
-func packageRoot(file: StaticString = #filePath) -> URL {
-    URL(fileURLWithPath: "\(file)").deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 }

@@ -22,9 +22,8 @@ struct ServiceTests {
     }
 
     func get(_ path: String, port: Int) async throws -> (status: Int, body: String) {
-        let url = URL(string: "http://127.0.0.1:\(port)\(path)")!
-        let (data, response) = try await URLSession.shared.data(from: url)
-        return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
+        let response = try await httpExchange("http://127.0.0.1:\(port)\(path)")
+        return (response.status, response.text)
     }
 
     @Test("/healthz answers 200 while the process lives")

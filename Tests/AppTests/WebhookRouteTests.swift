@@ -15,59 +15,14 @@ import TestSupport
 
 @Suite("POST /webhooks/{tool}")
 struct WebhookRouteTests {
-    struct Service {
-        let simulators: SimulatorServer
-        let app: Application
-        let port: Int
-        let logs: LogOutput
-    }
-
-    /// The service on an ephemeral port, configured by `simulate --write-config` against fresh simulators.
-    func start(previousSecret: String? = nil, adminToken: String? = nil, craftDialect: CraftDialect = .guide) async throws -> Service {
-        let simulators = SimulatorServer()
-        let simulatorPort = try simulators.start()
-        var configuration = try ConfigurationLoader.load(
-            file: try temporaryFile(Simulation.configuration(
-                baseURL: "http://127.0.0.1:\(simulatorPort)", credentials: simulators.credentials, devTool: "github")),
-            environment: [:]
-        ).configuration
-        configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.databasePath = temporaryDatabasePath("wh")
-        configuration.devTool.previousWebhookSecret = previousSecret.map(Secret.init)
-        configuration.admin.token = adminToken.map(Secret.init)
-        configuration.craft.dialect = craftDialect
-        let logs = LogOutput.memory()
-        let logger = Logger(label: "test", factory: { LineLogHandler(label: $0, output: logs) })
-        let app = try Application(configuration: configuration, logger: logger)
-        return Service(simulators: simulators, app: app, port: try app.start(), logs: logs)
-    }
-
-    func post(_ service: Service, tool: String = "github", body: [UInt8], secret: String?, delivery: String = "d-1") async throws -> (Int, String) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(service.port)/webhooks/\(tool)")!)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("issues", forHTTPHeaderField: "X-GitHub-Event")
-        request.setValue(delivery, forHTTPHeaderField: "X-GitHub-Delivery")
-        if let secret {
-            request.setValue("sha256=" + WebhookSignature.hmacSHA256Hex(secret: secret, body: body), forHTTPHeaderField: "X-Hub-Signature-256")
-        }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
-    }
-
-    func payload() throws -> [UInt8] {
-        try [UInt8](Data(contentsOf: packageRoot().appendingPathComponent("Tests/Fixtures/github/issues_closed_completed.json")))
-    }
-
     @Test("a signed delivery is stored byte for byte and answered 202; the same delivery again is 200 and changes nothing")
     func acceptedOnce() async throws {
-        let service = try await start()
-        let body = try payload()
-        let (status, text) = try await post(service, body: body, secret: "sim-webhook-secret")
+        let service = try await ServiceFixture.start()
+        let body = try fixtureBytes("github/issues_closed_completed.json")
+        let (status, text) = try await service.postWebhook(body: body, secret: "sim-webhook-secret")
         #expect(status == 202)
         #expect(text.contains(#""status":"accepted""#))
-        let (again, againText) = try await post(service, body: body, secret: "sim-webhook-secret")
+        let (again, againText) = try await service.postWebhook(body: body, secret: "sim-webhook-secret")
         #expect(again == 200)
         #expect(againText.contains("duplicate"))
         let events = try await service.app.store.events.list(EventFilter())
@@ -83,10 +38,10 @@ struct WebhookRouteTests {
 
     @Test("a missing or wrong signature is 401, stores nothing, counts, and logs the delivery but not the secret")
     func refused() async throws {
-        let service = try await start()
-        let body = try payload()
-        #expect(try await post(service, body: body, secret: nil, delivery: "d-missing").0 == 401)
-        #expect(try await post(service, body: body, secret: "wrong-secret", delivery: "d-wrong").0 == 401)
+        let service = try await ServiceFixture.start()
+        let body = try fixtureBytes("github/issues_closed_completed.json")
+        #expect(try await service.postWebhook(body: body, secret: nil, delivery: "d-missing").0 == 401)
+        #expect(try await service.postWebhook(body: body, secret: "wrong-secret", delivery: "d-wrong").0 == 401)
         #expect(try await service.app.store.events.list(EventFilter()).isEmpty)
         let logged = service.logs.lines.joined()
         #expect(logged.contains("d-wrong"))
@@ -99,34 +54,31 @@ struct WebhookRouteTests {
 
     @Test("during a rotation both the new and the previous secret are accepted")
     func rotation() async throws {
-        let service = try await start(previousSecret: "old-secret")
-        let body = try payload()
-        #expect(try await post(service, body: body, secret: "old-secret", delivery: "a").0 == 202)
-        #expect(try await post(service, body: body, secret: "sim-webhook-secret", delivery: "b").0 == 202)
+        let service = try await ServiceFixture.start(previousSecret: "old-secret")
+        let body = try fixtureBytes("github/issues_closed_completed.json")
+        #expect(try await service.postWebhook(body: body, secret: "old-secret", delivery: "a").0 == 202)
+        #expect(try await service.postWebhook(body: body, secret: "sim-webhook-secret", delivery: "b").0 == 202)
         await service.app.server.shutdown()
         await service.simulators.shutdown()
     }
 
     @Test("a tool that is not configured is 404")
     func unknownTool() async throws {
-        let service = try await start()
-        #expect(try await post(service, tool: "jira", body: try payload(), secret: "sim-webhook-secret").0 == 404)
+        let service = try await ServiceFixture.start()
+        #expect(try await service.postWebhook(tool: "jira", body: try fixtureBytes("github/issues_closed_completed.json"), secret: "sim-webhook-secret").0 == 404)
         await service.app.server.shutdown()
         await service.simulators.shutdown()
     }
 
     @Test("the admin replay endpoints need the bearer token and queue dead events")
     func adminReplay() async throws {
-        let service = try await start(adminToken: "admin-secret-token")
+        let service = try await ServiceFixture.start(adminToken: "admin-secret-token")
         let (app, port) = (service.app, service.port)
         _ = try await app.store.events.append(IncomingEvent(tool: "github", deliveryID: "x", eventType: "issues", receivedAt: .now, body: [1]))
         try await app.store.events.markDead(id: 1, error: "boom", now: .now)
 
         func call(_ path: String, token: String?) async throws -> Int {
-            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-            request.httpMethod = "POST"
-            if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-            return ((try await URLSession.shared.data(for: request)).1 as? HTTPURLResponse)?.statusCode ?? 0
+            try await httpExchange("http://127.0.0.1:\(port)\(path)", method: "POST", bearer: token).status
         }
         #expect(try await call("/api/v1/events/replay-dead", token: nil) == 401)
         #expect(try await call("/api/v1/events/replay-dead", token: "wrong") == 401)
@@ -142,9 +94,8 @@ struct WebhookRouteTests {
 struct WebhookDeliveryTests {
     @Test("100 copies of one delivery, 20 at a time: one event, one 202, one Craft write")
     func hundredCopies() async throws {
-        let routes = WebhookRouteTests()
-        let service = try await routes.start()
-        let body = try routes.payload()
+        let service = try await ServiceFixture.start()
+        let body = try fixtureBytes("github/issues_closed_completed.json")
         // Link the fixture's issue to a Craft item so the event has somewhere to go.
         let item = service.simulators.craft.seed(.init(workspaceId: "ws-demo", title: "x", status: "Ready for Development"))
         guard case .claimed(let mapping) = try await service.app.store.mappings.claim(
@@ -155,7 +106,7 @@ struct WebhookDeliveryTests {
         var statuses: [Int] = []
         for _ in 0..<5 {
             statuses += try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<20 { group.addTask { try await routes.post(service, body: body, secret: "sim-webhook-secret", delivery: "same").0 } }
+                for _ in 0..<20 { group.addTask { try await service.postWebhook(body: body, secret: "sim-webhook-secret", delivery: "same").0 } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
         }
@@ -171,9 +122,8 @@ struct WebhookDeliveryTests {
 
     @Test("one changed byte in the body or the signature is refused with 401")
     func oneByte() async throws {
-        let routes = WebhookRouteTests()
-        let service = try await routes.start()
-        let body = try routes.payload()
+        let service = try await ServiceFixture.start()
+        let body = try fixtureBytes("github/issues_closed_completed.json")
         var tampered = body
         tampered[body.count / 3] ^= 0x20
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(service.port)/webhooks/github")!)
@@ -197,8 +147,7 @@ struct WebhookDeliveryTests {
 
     @Test("the simulated GitHub's duplicate and out-of-order deliveries leave Craft.io at the newest state")
     func misbehavingSender() async throws {
-        let routes = WebhookRouteTests()
-        let service = try await routes.start()
+        let service = try await ServiceFixture.start()
         let github = GitHubAdapter(
             baseURL: service.simulators.baseURL, owner: "acme", repository: "product", token: GitHubSimulator.Account.token,
             http: URLSessionHTTPClient())
@@ -227,7 +176,7 @@ struct WebhookDeliveryTests {
 
     @Test("intake stopped for a tool (its creates lose their marker) makes /readyz 503 and shows in the status endpoint")
     func intakeStopShown() async throws {
-        let service = try await WebhookRouteTests().start(adminToken: "admin-token")
+        let service = try await ServiceFixture.start(adminToken: "admin-token")
         service.simulators.github.setPushAccess(false)
         service.simulators.craft.seed(.init(workspaceId: "ws-demo", title: "x", status: "Ready for Development"))
         _ = await service.app.scheduler?.runAll(trigger: "test")
@@ -245,7 +194,7 @@ struct WebhookDeliveryTests {
 
     @Test("a Craft.io key without the write scope makes /readyz 503 naming the scope, and shows in the status endpoint")
     func keyMissingScope() async throws {
-        let service = try await WebhookRouteTests().start(adminToken: "admin-token", craftDialect: .openapi)
+        let service = try await ServiceFixture.start(adminToken: "admin-token", craftDialect: .openapi)
         service.simulators.craft.setScopes(["read:items:craft"])
         await service.app.craftKey?.check()
         let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(service.port)/readyz")!)
@@ -266,7 +215,7 @@ struct WebhookDeliveryTests {
 
     @Test("a progress field that does not exist, or status values its select options lack, make /readyz 503 at start")
     func misconfiguredField() async throws {
-        let service = try await WebhookRouteTests().start(craftDialect: .openapi)
+        let service = try await ServiceFixture.start(craftDialect: .openapi)
         service.simulators.craft.makeSelect(field: "dev_status", options: ["To Do", "Done"])
         await service.app.craftKey?.check()
         let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(service.port)/readyz")!)

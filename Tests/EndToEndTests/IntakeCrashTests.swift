@@ -26,10 +26,10 @@ struct IntakeCrashTests {
         let base = try #require(jsonField("url", in: ready))
 
         for index in 0..<200 {
-            try await post(base + "/_sim/craft/items", #"{"workspaceId":"ws-demo","title":"Item \#(index)","status":"Ready for Development"}"#)
+            _ = try await httpExchange(base + "/_sim/craft/items", method: "POST", body: Data(#"{"workspaceId":"ws-demo","title":"Item \#(index)","status":"Ready for Development"}"#.utf8))
         }
         // Creates take a little while, so kills land in the middle of them.
-        try await post(base + "/_sim/faults", #"{"target":"\#(tool)","latencyMs":15}"#)
+        _ = try await httpExchange(base + "/_sim/faults", method: "POST", body: Data(#"{"target":"\#(tool)","latencyMs":15}"#.utf8))
 
         let environment = [
             "CRAFT_SYNC_LISTEN": "127.0.0.1:0", "CRAFT_SYNC_DATABASE": database, "CRAFT_SYNC_INTAKE_INTERVAL": "1s",
@@ -47,7 +47,7 @@ struct IntakeCrashTests {
         defer { last.kill() }
         try await waitUntil("200 linked mappings", within: .seconds(60)) { try await linkedCount(database) >= 200 }
 
-        let state = try await getJSON(base + "/_sim/state")
+        let state = try await httpExchange(base + "/_sim/state").json
         let issues = try #require(state[tool] as? [[String: Any]])
         let markers = issues.flatMap { ($0["labels"] as? [String] ?? []).filter { $0.hasPrefix("craft:") || $0.hasPrefix("craft-") } }
         #expect(kills >= 3)
@@ -57,28 +57,18 @@ struct IntakeCrashTests {
     }
 
     func issueCount(_ base: String, _ tool: String) async throws -> Int {
-        (try await getJSON(base + "/_sim/state")[tool] as? [Any])?.count ?? 0
-    }
-
-    func linkedCount(_ database: String) async throws -> Int {
-        guard FileManager.default.fileExists(atPath: database) else { return 0 }
-        return try await Store(path: database).mappings.countsByState()[.linked] ?? 0
+        (try await httpExchange(base + "/_sim/state").json[tool] as? [Any])?.count ?? 0
     }
 }
 
+/// How many mappings the database at `database` holds linked (0 before it exists).
+func linkedCount(_ database: String) async throws -> Int {
+    guard FileManager.default.fileExists(atPath: database) else { return 0 }
+    return try await Store(path: database).mappings.countsByState()[.linked] ?? 0
+}
+
+/// A field of one JSON log line.
 func jsonField(_ name: String, in line: String) -> String? {
     (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?[name] as? String
 }
 
-func post(_ url: String, _ body: String) async throws {
-    var request = URLRequest(url: URL(string: url)!)
-    request.httpMethod = "POST"
-    request.httpBody = Data(body.utf8)
-    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-    _ = try await URLSession.shared.data(for: request)
-}
-
-func getJSON(_ url: String) async throws -> [String: Any] {
-    let (data, _) = try await URLSession.shared.data(from: URL(string: url)!)
-    return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-}

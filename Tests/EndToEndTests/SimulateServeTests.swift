@@ -33,13 +33,13 @@ struct SimulateServeTests {
         defer { serve.kill() }
         try await waitForPort(port)
         try await waitUntil("intake to create the seeded issues", within: .seconds(30)) {
-            ((try? await getJSON(base + "/_sim/state"))?[tool] as? [Any])?.count == 3
+            ((try? await httpExchange(base + "/_sim/state"))?.json[tool] as? [Any])?.count == 3
         }
-        try await post(base + "/_sim/\(tool)/issues/1/close", #"{"reason":"completed"}"#)
-        let deliveries = try #require(try await getJSON(base + "/_sim/state")["webhooks"] as? [[String: Any]])
+        _ = try await httpExchange(base + "/_sim/\(tool)/issues/1/close", method: "POST", body: Data(#"{"reason":"completed"}"#.utf8))
+        let deliveries = try #require(try await httpExchange(base + "/_sim/state").json["webhooks"] as? [[String: Any]])
         #expect(deliveries.last?["status"] as? Int == 202, "\(deliveries)")
         try await waitUntil("the close to reach Craft.io", within: .seconds(20)) {
-            let items = ((try? await getJSON(base + "/_sim/state"))?["craft"] as? [String: Any])?["items"] as? [[String: Any]] ?? []
+            let items = ((try? await httpExchange(base + "/_sim/state"))?.json["craft"] as? [String: Any])?["items"] as? [[String: Any]] ?? []
             return items.contains { item in ((item["customFields"] as? [[String: Any]]) ?? []).contains { $0["value"] as? String == "Done" } }
         }
     }

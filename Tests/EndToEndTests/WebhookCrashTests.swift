@@ -30,7 +30,7 @@ struct WebhookCrashTests {
         let base = try #require(jsonField("url", in: try await simulate.waitForLine(containing: "simulators ready")))
         let count = 20
         for index in 0..<count {
-            try await post(base + "/_sim/craft/items", #"{"workspaceId":"ws-demo","title":"Item \#(index)","status":"Ready for Development"}"#)
+            _ = try await httpExchange(base + "/_sim/craft/items", method: "POST", body: Data(#"{"workspaceId":"ws-demo","title":"Item \#(index)","status":"Ready for Development"}"#.utf8))
         }
         let environment = [
             "CRAFT_SYNC_LISTEN": "127.0.0.1:\(port)", "CRAFT_SYNC_DATABASE": database, "CRAFT_SYNC_INTAKE_INTERVAL": "24h",
@@ -40,13 +40,13 @@ struct WebhookCrashTests {
         ]
         // First let intake create the issues.
         var serve = try ChildProcess(binary, ["serve", "--config", configPath], environment: environment)
-        try await waitUntil("intake linking \(count) issues", within: .seconds(30)) { try await IntakeCrashTests().linkedCount(database) >= count }
+        try await waitUntil("intake linking \(count) issues", within: .seconds(30)) { try await linkedCount(database) >= count }
 
         // Close every issue; the simulator delivers each close as a signed webhook. Serve is killed at random between
         // deliveries, often after acknowledging one and before processing it, and restarted on the same port.
         var kills = 0
         for number in 1...count {
-            try await post(base + "/_sim/github/issues/\(number)/close", #"{"reason":"completed"}"#)
+            _ = try await httpExchange(base + "/_sim/github/issues/\(number)/close", method: "POST", body: Data(#"{"reason":"completed"}"#.utf8))
             if Int.random(in: 0..<3) == 0 {
                 await serve.stop()
                 kills += 1
@@ -56,7 +56,7 @@ struct WebhookCrashTests {
         }
         defer { serve.kill() }
 
-        let state = try await getJSON(base + "/_sim/state")
+        let state = try await httpExchange(base + "/_sim/state").json
         let deliveries = try #require(state["webhooks"] as? [[String: Any]])
         let acknowledged = deliveries.filter { (($0["status"] as? Int) ?? 0) / 100 == 2 }
         let ackedIDs = Set(acknowledged.compactMap { $0["deliveryID"] as? String })
@@ -75,7 +75,7 @@ struct WebhookCrashTests {
         #expect(done == ackedIDs.count, "\(done) of \(ackedIDs.count) acknowledged deliveries processed; \(kills) kills")
         let stored = try await Store(path: database).events.list(EventFilter(), limit: 1000)
         #expect(Set(stored.map(\.deliveryID)).count == stored.count)  // each delivery stored once
-        let craftDone = (try await getJSON(base + "/_sim/state")["craft"] as? [String: Any]).flatMap { $0["items"] as? [[String: Any]] }?
+        let craftDone = (try await httpExchange(base + "/_sim/state").json["craft"] as? [String: Any]).flatMap { $0["items"] as? [[String: Any]] }?
             .filter { item in ((item["customFields"] as? [[String: Any]]) ?? []).contains { $0["value"] as? String == "Done" } }.count ?? 0
         #expect(craftDone >= ackedIDs.count)
     }

@@ -91,7 +91,7 @@ struct CraftShapeTests {
         }
         #expect(exchanges.contains { $0.status == 401 } && exchanges.contains { $0.status == 404 } && exchanges.contains { $0.kind == "request" })
 
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = packageRoot()
         let record = FileManager.default.temporaryDirectory.appendingPathComponent("craft-exchanges-\(UUID().uuidString).json")
         try JSONEncoder().encode(exchanges).write(to: record)
         let validator = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), [

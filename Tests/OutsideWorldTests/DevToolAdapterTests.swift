@@ -6,6 +6,7 @@ import FoundationNetworking
 import OutboundHTTP
 import Simulators
 import Testing
+import TestSupport
 
 @Suite("GitHub and Jira adapters against the simulators")
 struct DevToolAdapterTests {
@@ -175,10 +176,7 @@ struct WebhookSignatureTests {
 
     @Test("a fixture payload verifies byte for byte with either of two secrets, and fails when a byte changes")
     func verifyFixture() throws {
-        // Tests/Fixtures holds the tools' published payloads, copied byte for byte from the shared folder (see PROVENANCE.md there).
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/github/issues_closed_completed.json")
-        let body = try [UInt8](Data(contentsOf: url))
+        let body = try fixtureBytes("github/issues_closed_completed.json")
         let signature = "sha256=" + WebhookSignature.hmacSHA256Hex(secret: "new-secret", body: body)
         let adapter = GitHubAdapter(baseURL: URL(string: "https://api.github.com")!, owner: "o", repository: "r", token: "t", http: URLSessionHTTPClient())
         #expect(adapter.verifyWebhook(headers: ["x-hub-signature-256": signature], body: body, secrets: ["old-secret", "new-secret"]))

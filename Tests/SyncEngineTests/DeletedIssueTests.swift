@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Store
 import Testing
+import TestSupport
 @testable import SyncEngine
 
 /// Issues deleted or transferred in the dev tool: the mapping says so, and nothing keeps failing on them.
@@ -26,8 +27,8 @@ struct DeletedIssueTests {
     func deletedByWebhook() async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
-        let (processor, _, mapping) = try await ProgressTests().setUp(fixture, issueID: "444500041")
-        let id = try await ProgressTests().deliver(fixture.store, at: fixture.clock.now(), body: try fixtureBytes("github/issues_deleted.json"))
+        let (processor, _, mapping) = try await fixture.linkedProcessor(issueID: "444500041")
+        let id = try await fixture.deliver(at: fixture.clock.now(), body: try fixtureBytes("github/issues_deleted.json"))
         await processor.processDue()
         #expect(try await fixture.store.events.event(id: id)?.state == .processed)
         #expect(try await fixture.store.mappings.mapping(id: mapping.id)?.state == .deleted)
@@ -58,8 +59,8 @@ struct DeletedIssueTests {
     func transferred() async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
-        let (processor, _, mapping) = try await ProgressTests().setUp(fixture, issueID: "512748900")
-        _ = try await ProgressTests().deliver(fixture.store, at: fixture.clock.now(), body: try fixtureBytes("github/issues_opened_with_transfer.json"))
+        let (processor, _, mapping) = try await fixture.linkedProcessor(issueID: "512748900")
+        _ = try await fixture.deliver(at: fixture.clock.now(), body: try fixtureBytes("github/issues_opened_with_transfer.json"))
         await processor.processDue()
         let moved = try #require(try await fixture.store.mappings.mapping(id: mapping.id))
         #expect(moved.devIssueID == "444500041")

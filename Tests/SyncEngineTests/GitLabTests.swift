@@ -3,6 +3,7 @@ import Foundation
 import Simulators
 import Store
 import Testing
+import TestSupport
 @testable import SyncEngine
 
 /// GitLab on the published payloads (byte for byte) and on its simulator: the same guarantees as GitHub's.

@@ -5,6 +5,7 @@ import Logging
 import OutboundHTTP
 import Simulators
 import Store
+import Testing
 import Synchronization
 import TestSupport
 @testable import SyncEngine
@@ -79,4 +80,31 @@ struct IntakeFixture {
 
     /// Every GitHub issue's marker label, to count issues per item.
     var githubMarkers: [String] { simulators.github.issues.flatMap { $0.labels.filter { $0.hasPrefix("craft:") } } }
+}
+
+/// Progress steps the progress, reconciler and deleted-issue suites share.
+extension IntakeFixture {
+    /// A seeded item linked to dev issue `issueID`, and a processor over the fixture's simulators.
+    func linkedProcessor(issueID: String, tool: String = "github", settings: ProgressProcessor.Settings = .init()) async throws
+        -> (ProgressProcessor, SimulatedCraftItem, Mapping)
+    {
+        let item = try #require(seed(1).first)
+        guard case .claimed(let mapping) = try await store.mappings.claim(
+            workspaceID: workspace, craftItemID: item.id, devToolKind: tool, devToolInstance: tool, contentHash: nil, now: .now)
+        else { throw CancellationError() }
+        #expect(try await store.mappings.linkClaim(id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: issueID, key: "k", url: nil, contentHash: nil, now: .now))
+        return (processor(settings: settings), item, mapping)
+    }
+
+    /// Stores a delivery as the webhook route would, due now; answers the event id.
+    func deliver(
+        tool: String = "github", event: String = "issues", delivery: String = UUID().uuidString, at receivedAt: Date = .now,
+        body: [UInt8]
+    ) async throws -> Int64 {
+        let headers = tool == "github" ? ["X-GitHub-Event": event, "X-GitHub-Delivery": delivery] : ["X-Atlassian-Webhook-Identifier": delivery]
+        guard case .stored(let id) = try await store.events.append(
+            IncomingEvent(tool: tool, deliveryID: delivery, eventType: event, receivedAt: receivedAt, headers: headers, body: body))
+        else { throw CancellationError() }
+        return id
+    }
 }

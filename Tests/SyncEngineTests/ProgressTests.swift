@@ -5,45 +5,17 @@ import Logging
 import Simulators
 import Store
 import Testing
+import TestSupport
 @testable import SyncEngine
-
-/// The tools' published payloads, byte for byte (Tests/Fixtures, copied from the shared folder).
-func fixtureBytes(_ path: String) throws -> [UInt8] {
-    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/\(path)")
-    return try [UInt8](Data(contentsOf: url))
-}
 
 @Suite("Progress: webhook events become Craft.io progress")
 struct ProgressTests {
-    /// A linked mapping for `craftItemID` ↔ dev issue `issueID`, and a processor over the fixture's simulators.
-    func setUp(_ fixture: IntakeFixture, issueID: String, tool: String = "github", settings: ProgressProcessor.Settings = .init()) async throws
-        -> (ProgressProcessor, SimulatedCraftItem, Mapping)
-    {
-        let item = try #require(fixture.seed(1).first)
-        guard case .claimed(let mapping) = try await fixture.store.mappings.claim(
-            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: tool, devToolInstance: tool, contentHash: nil, now: .now)
-        else { throw CancellationError() }
-        #expect(try await fixture.store.mappings.linkClaim(id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: issueID, key: "k", url: nil, contentHash: nil, now: .now))
-        return (fixture.processor(settings: settings), item, mapping)
-    }
-
-    func deliver(
-        _ store: Store, tool: String = "github", event: String = "issues", delivery: String = UUID().uuidString, at receivedAt: Date = .now,
-        body: [UInt8]
-    ) async throws -> Int64 {
-        let headers = tool == "github" ? ["X-GitHub-Event": event, "X-GitHub-Delivery": delivery] : ["X-Atlassian-Webhook-Identifier": delivery]
-        guard case .stored(let id) = try await store.events.append(
-            IncomingEvent(tool: tool, deliveryID: delivery, eventType: event, receivedAt: receivedAt, headers: headers, body: body))
-        else { throw CancellationError() }
-        return id
-    }
-
     @Test("GitHub 'closed as completed' sets the item's progress to Done and records the key change")
     func githubClosed() async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
-        let (processor, item, mapping) = try await setUp(fixture, issueID: "1299020697")
-        let id = try await deliver(fixture.store, body: try fixtureBytes("github/issues_closed_completed.json"))
+        let (processor, item, mapping) = try await fixture.linkedProcessor(issueID: "1299020697")
+        let id = try await fixture.deliver(body: try fixtureBytes("github/issues_closed_completed.json"))
         await processor.processDue()
         #expect(try await fixture.store.events.event(id: id)?.state == .processed)
         #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") == "Done")
@@ -56,8 +28,8 @@ struct ProgressTests {
     func jiraCategory() async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
-        let (processor, item, _) = try await setUp(fixture, issueID: "11442", tool: "jira")
-        _ = try await deliver(fixture.store, tool: "jira", body: try fixtureBytes("jira/cloud-anon_issue_updated_status_todo_to_inprogress.json"))
+        let (processor, item, _) = try await fixture.linkedProcessor(issueID: "11442", tool: "jira")
+        _ = try await fixture.deliver(tool: "jira", body: try fixtureBytes("jira/cloud-anon_issue_updated_status_todo_to_inprogress.json"))
         await processor.processDue()
         #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") == "In Progress")
     }
@@ -66,11 +38,11 @@ struct ProgressTests {
     func ignored() async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
-        let (processor, _, _) = try await setUp(fixture, issueID: "1")
-        let ping = try await deliver(fixture.store, event: "ping", body: try fixtureBytes("github/ping.json"))
-        let comment = try await deliver(fixture.store, event: "issue_comment", body: try fixtureBytes("github/issue_comment_created.json"))
-        let foreign = try await deliver(fixture.store, body: try fixtureBytes("github/issues_opened.json"))
-        let jiraComment = try await deliver(fixture.store, tool: "jira", body: try fixtureBytes("jira/cloud_comment_created.json"))
+        let (processor, _, _) = try await fixture.linkedProcessor(issueID: "1")
+        let ping = try await fixture.deliver(event: "ping", body: try fixtureBytes("github/ping.json"))
+        let comment = try await fixture.deliver(event: "issue_comment", body: try fixtureBytes("github/issue_comment_created.json"))
+        let foreign = try await fixture.deliver(body: try fixtureBytes("github/issues_opened.json"))
+        let jiraComment = try await fixture.deliver(tool: "jira", body: try fixtureBytes("jira/cloud_comment_created.json"))
         await processor.processDue()
         let reasons = try await [ping, comment, foreign, jiraComment].asyncMap { try await fixture.store.events.event(id: $0)?.ignoredReason }
         #expect(reasons[0] == "ping")
@@ -84,14 +56,14 @@ struct ProgressTests {
     func ordering() async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
-        let (processor, item, _) = try await setUp(fixture, issueID: "444500041")
+        let (processor, item, _) = try await fixture.linkedProcessor(issueID: "444500041")
         // The reopened event (2021) is newer than the opened one (2019) of the same issue.
-        _ = try await deliver(fixture.store, body: try fixtureBytes("github/issues_reopened.json"))
+        _ = try await fixture.deliver(body: try fixtureBytes("github/issues_reopened.json"))
         await processor.processDue()
         // A close from 2018 for the same issue, delivered late.
-        let stale = try await deliver(
-            fixture.store, body: try fixtureBytes("github/issues_closed_legacy_no_state_reason.json").replacingIssue(from: "381987215", to: "444500041"))
-        _ = try await deliver(fixture.store, body: try fixtureBytes("github/issues_opened.json"))
+        let stale = try await fixture.deliver(
+            body: try fixtureBytes("github/issues_closed_legacy_no_state_reason.json").replacingIssue(from: "381987215", to: "444500041"))
+        _ = try await fixture.deliver(body: try fixtureBytes("github/issues_opened.json"))
         await processor.processDue()
         #expect(try await fixture.store.events.event(id: stale)?.ignoredReason?.contains("older than") == true)
         #expect(fixture.simulators.craft.updates.count == 1)  // reopened → To Do; the stale close and the older open wrote nothing
@@ -104,8 +76,8 @@ struct ProgressTests {
         defer { Task { await fixture.simulators.shutdown() } }
         var settings = ProgressProcessor.Settings()
         settings.ownAccounts = ["harshraj8843"]
-        let (processor, _, _) = try await setUp(fixture, issueID: "1299020697", settings: settings)
-        let id = try await deliver(fixture.store, body: try fixtureBytes("github/issues_closed_completed.json"))
+        let (processor, _, _) = try await fixture.linkedProcessor(issueID: "1299020697", settings: settings)
+        let id = try await fixture.deliver(body: try fixtureBytes("github/issues_closed_completed.json"))
         await processor.processDue()
         #expect(try await fixture.store.events.event(id: id)?.ignoredReason?.contains("own account") == true)
     }
@@ -116,9 +88,9 @@ struct ProgressTests {
         defer { Task { await fixture.simulators.shutdown() } }
         var settings = ProgressProcessor.Settings()
         settings.giveUpAfter = .seconds(1800)
-        let (processor, item, _) = try await setUp(fixture, issueID: "1299020697", settings: settings)
+        let (processor, item, _) = try await fixture.linkedProcessor(issueID: "1299020697", settings: settings)
         fixture.simulators.faults.set(.init(target: "craft", failNext: 100, status: 500))
-        let id = try await deliver(fixture.store, at: fixture.clock.now(), body: try fixtureBytes("github/issues_closed_completed.json"))
+        let id = try await fixture.deliver(at: fixture.clock.now(), body: try fixtureBytes("github/issues_closed_completed.json"))
         await processor.processDue()
         let failed = try #require(try await fixture.store.events.event(id: id))
         #expect(failed.state == .failed && failed.attempts == 1 && failed.nextAttemptAt != nil)
@@ -138,11 +110,11 @@ struct ProgressTests {
     func longOutageHeals() async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
-        let (processor, item, _) = try await setUp(fixture, issueID: "1299020697")
+        let (processor, item, _) = try await fixture.linkedProcessor(issueID: "1299020697")
         fixture.simulators.faults.set(.init(target: "craft", failNext: 100_000, status: 503))
         var ids: [Int64] = []
         let body = try fixtureBytes("github/issues_closed_completed.json")
-        for _ in 0..<2 { ids.append(try await deliver(fixture.store, at: fixture.clock.now(), body: body)) }
+        for _ in 0..<2 { ids.append(try await fixture.deliver(at: fixture.clock.now(), body: body)) }
         // Six hours of polls, one a minute, as the processor's loop would make them.
         for _ in 0..<360 {
             await processor.processDue()
@@ -169,11 +141,11 @@ struct ProgressTests {
     func unparsableTimestamp() async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
-        let (processor, item, mapping) = try await setUp(fixture, issueID: "1299020697")
+        let (processor, item, mapping) = try await fixture.linkedProcessor(issueID: "1299020697")
         _ = try await fixture.store.mappings.recordPush(id: mapping.id, status: "In Progress", eventOrder: 5_000_000_000_000, now: .now)
         let body = Array(String(decoding: try fixtureBytes("github/issues_closed_completed.json"), as: UTF8.self)
             .replacingOccurrences(of: "\"updated_at\": \"2022-07-08T13:54:56Z\"", with: "\"updated_at\": \"yesterday-ish\"").utf8)
-        let id = try await deliver(fixture.store, body: body)
+        let id = try await fixture.deliver(body: body)
         await processor.processDue()
         let event = try #require(try await fixture.store.events.event(id: id))
         #expect(event.state == .ignored)
@@ -193,7 +165,7 @@ struct ProgressTests {
             else { throw CancellationError() }
             #expect(try await fixture.store.mappings.linkClaim(id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: String(5000 + index), key: "k\(index)", url: nil, contentHash: nil, now: .now))
             let body = try fixtureBytes("github/issues_closed_completed.json").replacingIssue(from: "1299020697", to: String(5000 + index))
-            _ = try await deliver(fixture.store, at: fixture.clock.now(), body: body)
+            _ = try await fixture.deliver(at: fixture.clock.now(), body: body)
         }
         // Slow writes keep both replicas busy at the same time.
         fixture.simulators.faults.set(.init(target: "craft", latencyMs: 20))
@@ -212,11 +184,11 @@ struct ProgressTests {
         defer { Task { await fixture.simulators.shutdown() } }
         var settings = ProgressProcessor.Settings()
         settings.breakerThreshold = 2
-        let (processor, _, _) = try await setUp(fixture, issueID: "1299020697", settings: settings)
+        let (processor, _, _) = try await fixture.linkedProcessor(issueID: "1299020697", settings: settings)
         fixture.simulators.faults.set(.init(target: "craft", failNext: 100_000, status: 503))
         let body = try fixtureBytes("github/issues_closed_completed.json")
         var ids: [Int64] = []
-        for _ in 0..<5 { ids.append(try await deliver(fixture.store, at: fixture.clock.now(), body: body)) }
+        for _ in 0..<5 { ids.append(try await fixture.deliver(at: fixture.clock.now(), body: body)) }
         await processor.processDue()
         #expect(await processor.breakerIsOpen)
         let attempts = try await ids.asyncMap { try await fixture.store.events.event(id: $0)?.attempts ?? -1 }

@@ -1,6 +1,7 @@
 import DevTools
 import Foundation
 import Testing
+import TestSupport
 @testable import SyncEngine
 
 /// Every published payload in Tests/Fixtures for the tools with adapters, byte for byte, and what craft-sync makes

@@ -2,6 +2,7 @@ import DevTools
 import Foundation
 import Logging
 import Testing
+import TestSupport
 @testable import SyncEngine
 
 @Suite("Reconciliation")
@@ -44,7 +45,7 @@ struct ReconcilerTests {
         let body = Array(String(decoding: try fixtureBytes("github/issues_closed_completed.json"), as: UTF8.self)
             .replacingOccurrences(of: "\"updated_at\": \"2022-07-08T13:54:56Z\"", with: "\"updated_at\": \"\(closedAt)\"").utf8)
             .replacingIssue(from: "1299020697", to: issue.id)
-        let id = try await ProgressTests().deliver(fixture.store, at: fixture.clock.now(), body: body)
+        let id = try await fixture.deliver(at: fixture.clock.now(), body: body)
         let processor = fixture.processor()
         await processor.processDue()
         let event = try await fixture.store.events.event(id: id)
@@ -65,7 +66,7 @@ struct ReconcilerTests {
         let body = Array(String(decoding: try fixtureBytes("github/issues_closed_completed.json"), as: UTF8.self)
             .replacingOccurrences(of: "\"updated_at\": \"2022-07-08T13:54:56Z\"", with: "\"updated_at\": \"\(sameSecond)\"").utf8)
             .replacingIssue(from: "1299020697", to: issue.id)
-        let id = try await ProgressTests().deliver(fixture.store, at: fixture.clock.now(), body: body)
+        let id = try await fixture.deliver(at: fixture.clock.now(), body: body)
         let processor = fixture.processor()
         await processor.processDue()
         #expect(try await fixture.store.events.event(id: id)?.state == .processed)
@@ -93,7 +94,7 @@ struct ProgressWriteTests {
             let hookBody = Array(String(decoding: try fixtureBytes(webhookIsNewer ? "github/issues_closed_completed.json" : "github/issues_reopened.json"), as: UTF8.self)
                 .replacingOccurrences(of: #"("updated_at": ")[^"]*(")"#, with: "$1\(hookAt.formatted(.iso8601))$2", options: .regularExpression)
                 .replacingOccurrences(of: #""id": (1299020697|444500041)"#, with: "\"id\": \(issue.id)", options: .regularExpression).utf8)
-            let id = try await ProgressTests().deliver(fixture.store, at: fixture.clock.now(), body: hookBody)
+            let id = try await fixture.deliver(at: fixture.clock.now(), body: hookBody)
             fixture.simulators.faults.set(.init(target: "craft", latencyMs: Int.random(in: 0...15)))
             let processor = fixture.processor()
             let reconciler = fixture.reconciler()
