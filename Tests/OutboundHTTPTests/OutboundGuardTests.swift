@@ -1,4 +1,3 @@
-@testable import CraftAPI
 import Foundation
 import HTTPServer
 import Logging
@@ -88,38 +87,12 @@ struct OutboundGuardTests {
         #expect((OutboundURLPolicy.refusal(for: URL(string: address)!) == nil) == allowed)
     }
 
-    @Test("numbers a server sends are range-checked: page counts and Retry-After")
-    func numbersRangeChecked() {
-        #expect(OpenAPICraftClient.pageCount(1e300) == OpenAPICraftClient.maxPages)
-        #expect(OpenAPICraftClient.pageCount(.infinity) == 1)
-        #expect(OpenAPICraftClient.pageCount(-5) == 1)
-        #expect(OpenAPICraftClient.pageCount(2.5) == 3)
+    @Test("Retry-After is range-checked: absurd waits are capped, negative ones ignored")
+    func retryAfterRangeChecked() {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         #expect(RetryAfter.parse("99999999999999999999999", now: now) == .seconds(86_400))
         #expect(RetryAfter.parse("120", now: now) == .seconds(120))
         #expect(RetryAfter.parse("Fri, 31 Dec 9999 23:59:59 GMT", now: now) == .seconds(86_400))
         #expect(RetryAfter.parse("-3", now: now) == nil)
-    }
-}
-
-@Suite("Craft.io's errors are shown as Craft.io said them")
-struct CraftErrorMessageTests {
-    /// Today: `details` was decoded as a string, so an object (the published shape) lost the server's message.
-    @Test("details of any JSON shape are shown after the message", arguments: [
-        (#"{"message": "Validation failed", "details": {"customFields[0].value": "not an option"}}"#, #"Validation failed (details: {"customFields[0].value":"not an option"})"#),
-        (#"{"message": "Validation failed", "details": "value too long"}"#, "Validation failed (details: value too long)"),
-        (#"{"message": "Validation failed", "details": ["a", "b"]}"#, #"Validation failed (details: ["a","b"])"#),
-        (#"{"message": "Not allowed"}"#, "Not allowed"),
-        ("<html>Bad Gateway</html>", "<html>Bad Gateway</html>"),
-    ])
-    func details(_ body: String, _ shown: String) {
-        #expect(CraftTransport.message(in: Data(body.utf8)) == shown)
-    }
-
-    @Test("a 400 says retrying will not help and which settings to check")
-    func validationIsPermanent() {
-        let error = CraftError.rejected(operation: "Craft.io: set dev_status of item 1", status: 400, message: "Validation failed")
-        #expect(!error.isTransient)
-        #expect(error.description.contains("craft.progress_field"))
     }
 }
