@@ -35,20 +35,16 @@ let package = Package(
             "Compression", "CLinux", "Support",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Store", dependencies: [
-            "Compression",
-            "CSQLite",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(name: "Store", dependencies: ["Compression", "CSQLite"]),
         .target(name: "OutboundHTTP", dependencies: ["Support"]),
         .target(name: "CraftAPI", dependencies: ["OutboundHTTP"]),
         .target(name: "DevTools", dependencies: ["OutboundHTTP", "Support"]),
         .target(name: "SyncEngine", dependencies: [
             "CraftAPI", "DevTools", "Store", "Support", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Simulators", dependencies: ["HTTPServer", "OutboundHTTP", "Support"]),
+        .target(name: "Simulators", dependencies: ["HTTPServer", "OutboundHTTP", "Support", .product(name: "Logging", package: "swift-log")]),
         .target(name: "App", dependencies: [
-            "HTTPServer", "CLinux", "Store", "Compression", "OutboundHTTP", "CraftAPI", "DevTools", "SyncEngine", "Support",
+            "HTTPServer", "CLinux", "Store", "OutboundHTTP", "CraftAPI", "DevTools", "SyncEngine", "Support",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -70,19 +66,21 @@ let package = Package(
 
         // Signals and bounded waits shared by the test targets (no sleeps where a signal exists).
         .target(name: "TestSupport", dependencies: ["Support"], path: "Tests/TestSupport"),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Compression", "TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Compression", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         // Writes events and acknowledges each after commit; the store's crash test SIGKILLs it.
         .executableTarget(name: "StoreCrashWriter", dependencies: ["Store"]),
 
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreCrashWriter", "TestSupport"]),
-        .testTarget(name: "OutboundHTTPTests", dependencies: ["OutboundHTTP", "HTTPServer", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "OutboundHTTPTests", dependencies: ["OutboundHTTP", "HTTPServer", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CraftAPITests", dependencies: ["CraftAPI", "OutboundHTTP", "Simulators", "Support", "TestSupport"]),
-        .testTarget(name: "DevToolsTests", dependencies: ["DevTools", "OutboundHTTP", "Simulators", "Support", "TestSupport"]),
-        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP", "Support", "TestSupport"]),
+        .testTarget(name: "DevToolsTests", dependencies: ["DevTools", "OutboundHTTP", "Simulators", "TestSupport"]),
+        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP", "Support", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         // Runs the built `craft-sync` executable as separate processes (simulate, serve) and kills them.
         .testTarget(name: "EndToEndTests", dependencies: ["craft-sync", "Store", "TestSupport"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "TestSupport", "HTTPServer", "Store", "DevTools", "OutboundHTTP", "CraftAPI", "Simulators", "SyncEngine", "SimulatorCommands"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "TestSupport", "HTTPServer", "Store", "DevTools", "OutboundHTTP", "CraftAPI", "Simulators", "SimulatorCommands",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
