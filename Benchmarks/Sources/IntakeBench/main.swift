@@ -5,6 +5,7 @@ import Logging
 import OutboundHTTP
 import Simulators
 import Store
+import Support
 import SyncEngine
 
 // Intake throughput: N ready items into a GitHub simulator that answers each call in 50 ms, with 8 creates in
@@ -41,7 +42,7 @@ let policy = RetryPolicy()
 let craft = CraftClients.make(
     dialect: .guide, baseURL: simulators.baseURL, apiKey: credentials.craftAPIKey, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
 let github = GitHubAdapter(
-    baseURL: simulators.baseURL, owner: credentials.githubOwner, repository: credentials.githubRepository, token: credentials.githubToken,
+    baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository, token: GitHubSimulator.Account.token,
     http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
 let engine = IntakeEngine(
     craft: craft, store: store, mapping: FieldMapping(), clock: clock, settings: IntakeSettings(concurrency: concurrency), logger: logger)
