@@ -9,7 +9,7 @@ struct SchemaTests {
     func freshDatabase() async throws {
         let store = try makeStore()
         #expect(store.openedAtVersion == 0)
-        let settings = try store.writer.exclusive { connection in
+        let settings = try await store.write { connection in
             (
                 try connection.firstRow("PRAGMA journal_mode") { $0.string(0) } ?? nil,
                 try connection.scalarInt("PRAGMA synchronous"),
@@ -44,7 +44,7 @@ struct SchemaTests {
         _ = try Store(path: path)
         let reopened = try Store(path: path)
         #expect(reopened.openedAtVersion == Schema.latestVersion)
-        let result = try reopened.writer.exclusive { try Migrator.migrate($0) }
+        let result = try Migrator.migrate(Connection(path: path))
         #expect(result.from == Schema.latestVersion && result.to == Schema.latestVersion)
     }
 
@@ -107,7 +107,7 @@ struct ConcurrentMigrationTests {
             async let second = Task.detached { try Store(path: path) }.value
             let stores = try await [first, second]
             #expect(stores.allSatisfy { $0.openedAtVersion == 0 || $0.openedAtVersion == Schema.latestVersion })
-            #expect(try stores[0].writer.exclusive { try Migrator.version(of: $0) } == Schema.latestVersion)
+            #expect(try await stores[0].read { try Migrator.version(of: $0) } == Schema.latestVersion)
         }
     }
 }

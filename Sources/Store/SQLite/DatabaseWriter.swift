@@ -49,11 +49,6 @@ public final class DatabaseWriter: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` on the writer's queue outside any batch: for tests that inspect the writer's own connection.
-    func exclusive<T>(_ body: (Connection) throws -> T) throws -> T {
-        try queue.sync { try body(connection) }
-    }
-
     private func enqueue(_ write: PendingWrite) {
         let schedule = pending.withLock { state in
             state.writes.append(write)
