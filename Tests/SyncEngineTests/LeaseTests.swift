@@ -159,6 +159,7 @@ struct AfterCreate: DevTool {
     var capabilities: DevToolCapabilities { inner.capabilities }
     var webhookHeadersKept: [String] { inner.webhookHeadersKept }
     var defaultStatusNames: [String: String] { inner.defaultStatusNames }
+    var defaultStatusCategories: [String: String] { inner.defaultStatusCategories }
 }
 
 @Suite("The link into Craft.io is written durably")

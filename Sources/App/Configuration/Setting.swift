@@ -213,7 +213,7 @@ extension Setting {
         Setting("progress.status_map", "Dev status (or status:reason) to Craft value, e.g. open=To Do,closed:not_planned=Won't Do", table: true) { config, value throws(SettingError) in
             config.statusMapping.byName.merge(try parseTable(value)) { $1 }
         },
-        Setting("progress.category_map", "Jira status category to Craft value (defaults new=To Do,indeterminate=In Progress,done=Done)", table: true) { config, value throws(SettingError) in
+        Setting("progress.category_map", "Status category (Jira status category, Linear state type) to Craft value; each tool brings defaults (Jira new=To Do,indeterminate=In Progress,done=Done)", table: true) { config, value throws(SettingError) in
             config.statusMapping.byCategory.merge(try parseTable(value)) { $1 }
         },
         Setting("progress.reconcile", "Check linked issues' status each intake cycle and push what webhooks missed: true or false (default true)") { config, value throws(SettingError) in

@@ -50,7 +50,7 @@ public final class Application: Sendable {
                 CraftKeyCheck(
                     craft: world.craft, workspaceID: $0.workspaceID, progressField: configuration.craft.progressField,
                     progressValues: tools.values.reduce(into: configuration.statusMapping.craftValues()) {
-                        $0.formUnion(configuration.statusMapping.craftValues(toolDefaults: $1.defaultStatusNames))
+                        $0.formUnion(configuration.statusMapping.craftValues(of: $1))
                     },
                     linkField: configuration.craft.linkField,
                     logger: Logger(label: "craft-sync.craft-key"))

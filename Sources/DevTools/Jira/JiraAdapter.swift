@@ -67,8 +67,10 @@ public struct JiraAdapter: DevTool {
 
     public var capabilities: DevToolCapabilities { .init(issueTypeAndPriorityFields: true) }
     public var webhookHeadersKept: [String] { ["x-atlassian-", "x-hub-signature", "content-type", "user-agent"] }
-    /// Jira maps by status category (`StatusMapping.byCategory`); workflows name their statuses freely.
+    /// Jira maps by status category; workflows name their statuses freely.
     public var defaultStatusNames: [String: String] { [:] }
+    /// Jira's three status categories (`statusCategory.key`).
+    public var defaultStatusCategories: [String: String] { ["new": "To Do", "indeterminate": "In Progress", "done": "Done"] }
 
     private func browseURL(_ key: String) -> String { siteURL.appendingPathComponent("browse/\(key)").absoluteString }
 

@@ -29,6 +29,13 @@ public protocol DevTool: WebhookSource {
     /// How the tool's own statuses map to Craft values when the configuration says nothing: status name (or
     /// `name:detail`) to value. Merged under the configured `progress.status_map`.
     var defaultStatusNames: [String: String] { get }
+    /// How status categories (`DevIssueStatus.detail` where the tool has categories: Jira's status category, Linear's
+    /// state type) map when neither a name nor `progress.category_map` says. Merged under `progress.category_map`.
+    var defaultStatusCategories: [String: String] { get }
+}
+
+extension DevTool {
+    public var defaultStatusCategories: [String: String] { [:] }
 }
 
 /// What an adapter's tool offers, so the engine asks instead of testing the tool's name.
