@@ -57,10 +57,10 @@ struct OutsideWorldWiringTests {
         var configuration = Configuration()
         configuration.craft.apiKey = Secret("k")
         configuration.craft.workspaceID = "w"
-        configuration.devTool.kind = "linear"
+        configuration.devTool.kind = "azure-devops"
         configuration.devTool.token = Secret("t")
         #expect(OutsideWorld(configuration: configuration) == nil)
-        #expect(configuration.missingSettings.contains { $0.contains("linear has no adapter yet") })
+        #expect(configuration.missingSettings.contains { $0.contains("azure-devops has no adapter yet") })
     }
 
     @Test("the Craft key, GitHub token and Jira token appear in no log line of a running service")

@@ -20,6 +20,7 @@ struct IntakeFixture {
     let github: GitHubAdapter
     let jira: JiraAdapter
     let gitlab: GitLabAdapter
+    let linear: LinearAdapter
     let workspace = "ws-1"
 
     init(craftDialect: CraftDialect = .guide) throws {
@@ -37,6 +38,9 @@ struct IntakeFixture {
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
         gitlab = GitLabAdapter(
             baseURL: simulators.baseURL, project: GitLabSimulator.Account.project, token: GitLabSimulator.Account.token,
+            http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
+        linear = LinearAdapter(
+            baseURL: simulators.baseURL, teamID: LinearSimulator.Account.teamID, apiKey: LinearSimulator.Account.apiKey, clock: clock,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         jira = JiraAdapter(
             siteURL: simulators.baseURL, projectKey: JiraSimulator.Account.projectKey, email: JiraSimulator.Account.email, apiToken: JiraSimulator.Account.apiToken,
@@ -59,7 +63,7 @@ struct IntakeFixture {
     /// A progress processor over GitHub and Jira, logging nothing.
     func processor(settings: ProgressProcessor.Settings = .init()) -> ProgressProcessor {
         ProgressProcessor(
-            store: store, craft: craft, tools: ["github": github, "jira": jira, "gitlab": gitlab], settings: settings, clock: clock, random: { 0.5 },
+            store: store, craft: craft, tools: ["github": github, "jira": jira, "gitlab": gitlab, "linear": linear], settings: settings, clock: clock, random: { 0.5 },
             logger: Self.quietLogger)
     }
 

@@ -160,6 +160,7 @@ struct AfterCreate: DevTool {
     var webhookHeadersKept: [String] { inner.webhookHeadersKept }
     var defaultStatusNames: [String: String] { inner.defaultStatusNames }
     var defaultStatusCategories: [String: String] { inner.defaultStatusCategories }
+    func carries(marker: String, _ issue: DevIssue) -> Bool { inner.carries(marker: marker, issue) }
 }
 
 @Suite("The link into Craft.io is written durably")

@@ -46,6 +46,11 @@ struct PublishedPayloadTests {
         .init(tool: "gitlab", file: "issue_hook_milestone-updated.json", event: "Issue Hook", expected: "opened → To Do"),
         .init(tool: "gitlab", file: "issue_hook_new-assign.json", event: "Issue Hook", expected: "opened → To Do"),
         .init(tool: "gitlab", file: "go-gitlab_note_issue.json", event: "Note Hook", expected: "ignored"),
+        .init(tool: "linear", file: "SYNTHETIC_issue_update_state_todo_to_inprogress.json", event: "Issue", expected: "In Progress → In Progress"),
+        .init(tool: "linear", file: "comment_create_unrelated.json", event: "Comment", expected: "ignored"),
+        .init(tool: "linear", file: "issue_create_simple.json", event: "Issue", expected: "Todo → To Do"),
+        .init(tool: "linear", file: "issue_remove.json", event: "Issue", expected: "deleted"),
+        .init(tool: "linear", file: "issue_update_title.json", event: "Issue", expected: "In Progress → In Progress"),
     ]
 
     @Test("parses to the expected outcome", arguments: cases)
@@ -55,9 +60,10 @@ struct PublishedPayloadTests {
         let tool: any DevTool = switch testCase.tool {
         case "github": fixture.github
         case "gitlab": fixture.gitlab
+        case "linear": fixture.linear
         default: fixture.jira
         }
-        let header = testCase.tool == "github" ? "x-github-event" : "x-gitlab-event"
+        let header = ["github": "x-github-event", "linear": "linear-event"][testCase.tool] ?? "x-gitlab-event"
         let headers = testCase.event.isEmpty ? [:] : [header: testCase.event]
         let event = try tool.parseWebhook(headers: headers, body: try fixtureBytes("\(testCase.tool)/\(testCase.file)"))
         let outcome: String = switch event {

@@ -32,10 +32,16 @@ public protocol DevTool: WebhookSource {
     /// How status categories (`DevIssueStatus.detail` where the tool has categories: Jira's status category, Linear's
     /// state type) map when neither a name nor `progress.category_map` says. Merged under `progress.category_map`.
     var defaultStatusCategories: [String: String] { get }
+    /// Whether a created issue carries `marker` (see the default: a label).
+    func carries(marker: String, _ issue: DevIssue) -> Bool
 }
 
 extension DevTool {
     public var defaultStatusCategories: [String: String] { [:] }
+
+    /// Whether a created issue carries its marker, so `find(marker:)` can find it again: a label by default (a tool
+    /// may drop labels the token may not set); an adapter whose marker is the issue's id says so itself.
+    public func carries(marker: String, _ issue: DevIssue) -> Bool { issue.labels.contains(marker) }
 }
 
 /// What an adapter's tool offers, so the engine asks instead of testing the tool's name.

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// The issues of one simulated tracker: numbered in order of creation, changed in place, deleted for good. What
-/// GitHub, Jira and GitLab simulators share; each keeps its own wire format.
+/// GitHub, Jira, GitLab and Linear simulators share; each keeps its own wire format.
 final class IssueBook: Sendable {
     private let state = Mutex<(issues: [SimulatedIssue], next: Int, deleted: Set<Int>)>(([], 1, []))
 
@@ -12,6 +12,18 @@ final class IssueBook: Sendable {
     func create(_ make: (Int) -> SimulatedIssue) -> SimulatedIssue {
         state.withLock { state in
             let issue = make(state.next)
+            state.next += 1
+            state.issues.append(issue)
+            return issue
+        }
+    }
+
+    /// Adds the issue `make` builds unless one with its id exists (a client-chosen id, as Linear's create takes);
+    /// nil then, and nothing changes.
+    func createUnlessExists(_ make: (Int) -> SimulatedIssue) -> SimulatedIssue? {
+        state.withLock { state in
+            let issue = make(state.next)
+            guard !state.issues.contains(where: { $0.id == issue.id }) else { return nil }
             state.next += 1
             state.issues.append(issue)
             return issue

@@ -60,8 +60,9 @@ public final class WebhookDeliverer: Sendable {
 
     /// How a tool proves a delivery is its own: each simulator says which.
     enum Authentication {
-        /// `sha256=<hex HMAC-SHA256 of the body>` in this header (GitHub, Jira admin webhooks).
-        case hmacSHA256(header: String)
+        /// `<prefix><hex HMAC-SHA256 of the body>` in this header: `sha256=` for GitHub and Jira admin webhooks,
+        /// none for Linear's `Linear-Signature`.
+        case hmacSHA256(header: String, prefix: String = "sha256=")
         /// The secret itself in this header (GitLab's `X-Gitlab-Token`).
         case token(header: String)
     }
@@ -78,7 +79,7 @@ public final class WebhookDeliverer: Sendable {
         var allHeaders = headers
         allHeaders["Content-Type"] = "application/json"
         switch authentication {
-        case .hmacSHA256(let header): allHeaders[header] = "sha256=" + Digest.hmacSHA256Hex(key: secret, message: body)
+        case .hmacSHA256(let header, let prefix): allHeaders[header] = prefix + Digest.hmacSHA256Hex(key: secret, message: body)
         case .token(let header): allHeaders[header] = secret
         }
         allHeaders[deliveryIDHeader] = deliveryID

@@ -231,7 +231,7 @@ public actor IntakeEngine {
                 guard try await store.mappings.renew(id: mapping.id, leaseMark: leaseMark, now: now) else { return lost }
                 leaseMark = now
                 let issue = try await tool.create(mapper.newIssue(from: item, for: tool))
-                if !issue.labels.contains(marker) { halt(tool, issue: issue) }
+                if !tool.carries(marker: marker, issue) { halt(tool, issue: issue) }
                 // Linked even without its marker: the issue exists, and the link is what keeps it from being made again.
                 return try await link(item, mapping: mapping, leaseMark: leaseMark, issue: issue, recovered: false, target: target) ?? lost
             } catch let error as DevToolError {

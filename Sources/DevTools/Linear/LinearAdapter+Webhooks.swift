@@ -1,0 +1,67 @@
+import Foundation
+import Support
+
+/// Linear webhook deliveries (https://linear.app/developers/webhooks): `Linear-Signature` is the hex HMAC-SHA256 of
+/// the raw body; the body's `webhookTimestamp` (ms) must be within `webhookTolerance` of now, so a captured delivery
+/// cannot be replayed later (the check Linear's SDK makes, 60 s by default).
+extension LinearAdapter {
+    public func deliveryID(headers: [String: String]) -> String? { headers["linear-delivery"] }
+
+    /// `Issue.update`: the entity type (`Linear-Event`, or the body's `type`) and the body's `action`.
+    public func eventType(headers: [String: String], body: [UInt8]) -> String {
+        let head = try? JSONDecoder().decode(Head.self, from: Data(body))
+        let entity = headers["linear-event"] ?? head?.type ?? "unknown"
+        guard let action = head?.action else { return entity }
+        return "\(entity).\(action)"
+    }
+
+    public func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool {
+        guard WebhookSignature.matches(provided: headers["linear-signature"], prefix: "", secrets: secrets, body: body) else { return false }
+        guard let stamp = (try? JSONDecoder().decode(Head.self, from: Data(body)))?.webhookTimestamp else { return false }
+        let age = abs(clock.now().timeIntervalSince1970 * 1000 - Double(stamp)) / 1000
+        return age <= webhookTolerance.timeInterval
+    }
+
+    private struct Head: Decodable {
+        var type: String?
+        var action: String?
+        var webhookTimestamp: Int64?
+    }
+
+    private struct IssuePayload: Decodable {
+        struct Issue: Decodable {
+            struct State: Decodable { var name: String; var type: String? }
+            struct Team: Decodable { var key: String? }
+            var id: String
+            var identifier: String?
+            var number: Int?
+            var updatedAt: String?
+            var state: State?
+            var team: Team?
+        }
+        struct Actor: Decodable { var id: String? }
+        var type: String
+        var action: String
+        var data: Issue
+        var actor: Actor?
+    }
+
+    public func parseWebhook(headers: [String: String], body: [UInt8]) throws(DevToolError) -> WebhookEvent {
+        let head = try? JSONDecoder().decode(Head.self, from: Data(body))
+        guard head?.type == "Issue" else { return .ignored(reason: "'\(head?.type ?? "unknown")' events do not change an issue's state") }
+        let payload: IssuePayload
+        do {
+            payload = try JSONDecoder().decode(IssuePayload.self, from: Data(body))
+        } catch {
+            throw .malformedResponse(tool: "Linear", operation: "Linear webhook", detail: "not an issue payload: \(error)")
+        }
+        let issue = payload.data
+        // The identifier changes when an issue moves teams (`previousIdentifiers`); the id does not.
+        let key = issue.identifier ?? "\(issue.team?.key ?? "?")-\(issue.number.map(String.init) ?? "?")"
+        if payload.action == "remove" { return .deleted(issueID: issue.id, key: key) }
+        guard let state = issue.state else { return .ignored(reason: "the payload names no workflow state") }
+        let order = issue.updatedAt.flatMap(LinearAdapter.parseTime).map { Int64($0.timeIntervalSince1970 * 1000) }
+        return .issue(IssueChange(
+            issueID: issue.id, key: key, status: DevIssueStatus(name: state.name, detail: state.type), order: order, actor: payload.actor?.id))
+    }
+}

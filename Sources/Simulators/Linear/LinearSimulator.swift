@@ -1,0 +1,151 @@
+import Foundation
+import HTTPServer
+
+/// A fake Linear GraphQL API for one team: `issueCreate` with a client-chosen id (a second create with the same id
+/// is refused, as Linear refuses it), `issue(id:)`; the API key checked in `Authorization` (no `Bearer`); faults
+/// under the target `linear`; and `Issue` webhooks signed as Linear signs them (hex HMAC in `Linear-Signature`,
+/// `webhookTimestamp` in the body). Requests are read as generic JSON, not through the adapter's types.
+public final class LinearSimulator: Sendable {
+    /// The account the simulator accepts, and the settings that point `serve` at it.
+    public enum Account {
+        public static let apiKey = "sim-linear-key"
+        public static let teamID = "5f1b8a1e-7c2d-4e3f-9a0b-1c2d3e4f5a6b"
+        public static let teamKey = "ENG"
+    }
+    public static let kind = "linear"
+    public static func serveSettings(baseURL: String) -> [(key: String, value: String)] {
+        [("base_url", baseURL), ("token", Account.apiKey), ("team", Account.teamID)]
+    }
+
+    let faults: FaultInjector
+    let calls: CallCounter
+    let webhooks: WebhookDeliverer
+    private let book = IssueBook()
+
+    public init(faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
+        self.faults = faults
+        self.calls = calls
+        self.webhooks = webhooks
+    }
+
+    public var issues: [SimulatedIssue] { book.issues }
+
+    /// Linear's times: ISO 8601 with milliseconds.
+    public static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+    }
+
+    /// The GraphQL shape of an issue, as the queries ask for it.
+    func render(_ issue: SimulatedIssue) -> [String: Any] {
+        [
+            "id": issue.id, "identifier": issue.key, "url": "https://linear.app/acme/issue/\(issue.key)",
+            "updatedAt": Self.timestamp(issue.updatedAt), "state": ["name": issue.state, "type": issue.stateDetail ?? "unstarted"],
+        ]
+    }
+
+    /// Moves an issue to a workflow state, as a developer would, and sends the `Issue` `update` webhook.
+    @discardableResult
+    public func setState(number: Int, name: String, type: String, actor: String = "dev-alice-id", at time: Date = .now) async
+        -> WebhookDeliverer.Delivery?
+    {
+        guard let issue = book.update(where: { $0.number == number }, at: time, { issue in
+            issue.state = name
+            issue.stateDetail = type
+        })?.issue else { return nil }
+        var data = render(issue)
+        data["number"] = issue.number
+        data["title"] = issue.title
+        data["team"] = ["id": Account.teamID, "key": Account.teamKey, "name": "Engineering"]
+        let payload: [String: Any] = [
+            "action": "update", "type": "Issue", "createdAt": Self.timestamp(time), "data": data,
+            "actor": ["id": actor, "name": actor, "type": "user"], "url": "https://linear.app/acme/issue/\(issue.key)",
+            "organizationId": "0b9f2c4e-1d3a-4b5c-8d7e-6f5a4b3c2d1e", "webhookTimestamp": Int64(Date.now.timeIntervalSince1970 * 1000),
+        ]
+        guard let body = try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]) else { return nil }
+        return await webhooks.deliver(
+            tool: "linear", event: "Issue", headers: ["Linear-Event": "Issue"],
+            authentication: .hmacSHA256(header: "Linear-Signature", prefix: ""), deliveryIDHeader: "Linear-Delivery", body: Array(body))
+    }
+
+    public func register(in router: inout Router) {
+        router.post("/graphql") { [self] request in
+            calls.record("linear POST /graphql")
+            guard request.headers[.authorization] == Account.apiKey else {
+                return Self.errors(HTTPStatus(400, "Bad Request"), "Authentication required, not authenticated", code: "AUTHENTICATION_ERROR")
+            }
+            if let failure = try await faults.before(target: "linear") { return failure }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
+                let query = object["query"] as? String
+            else { return Self.errors(HTTPStatus(400, "Bad Request"), "Must provide query string.", code: "GRAPHQL_PARSE_FAILED") }
+            let variables = object["variables"] as? [String: Any] ?? [:]
+            if query.contains("issueCreate(") { return try create(variables) }
+            if query.contains("issue(id:") { return try read(variables) }
+            return Self.errors(HTTPStatus(400, "Bad Request"), "Unknown operation", code: "GRAPHQL_VALIDATION_FAILED")
+        }
+    }
+
+    private func create(_ variables: [String: Any]) throws -> HTTPResponse {
+        let input = variables["input"] as? [String: Any] ?? [:]
+        guard input["teamId"] as? String == Account.teamID else { return Self.errors(.ok, "Entity not found: Team", code: "INPUT_ERROR") }
+        guard let title = input["title"] as? String, !title.isEmpty else {
+            return Self.errors(.ok, "Argument Validation Error", code: "INVALID_INPUT")
+        }
+        let id = input["id"] as? String ?? UUID().uuidString.lowercased()
+        let created = book.createUnlessExists { number in
+            SimulatedIssue(
+                id: id, key: "\(Account.teamKey)-\(number)", number: number, title: title, description: input["description"] as? String ?? "",
+                labels: [], state: "Todo", stateDetail: "unstarted", updatedAt: .now)
+        }
+        guard let created else { return Self.errors(.ok, "Entity already exists: Issue \(id)", code: "INPUT_ERROR") }
+        switch faults.afterCreate(target: "linear") {
+        case .reset: throw AbortConnection()
+        case .gatewayError: return Self.errors(HTTPStatus(502, "Bad Gateway"), "Bad Gateway", code: "INTERNAL_ERROR")
+        case .answer: break
+        }
+        return try Self.data(["issueCreate": ["success": true, "issue": render(created)]])
+    }
+
+    private func read(_ variables: [String: Any]) throws -> HTTPResponse {
+        guard let id = variables["id"] as? String, let issue = book.first(where: { $0.id == id || $0.key == id }) else {
+            return Self.errors(.ok, "Entity not found: Issue", code: "INPUT_ERROR")
+        }
+        return try Self.data(["issue": render(issue)])
+    }
+
+    /// `POST /_sim/linear/issues/{number}/state` (`{"name", "type"}`): a developer moving an issue; `/close` moves
+    /// it to `Done` (completed), as the other simulated tools' close does. The webhook follows.
+    public func registerControl(in router: inout Router) {
+        router.post("/_sim/linear/issues/:number/state") { [self] request in
+            struct Body: Decodable { var name: String; var type: String }
+            let body = try request.decodeJSON(Body.self)
+            return try await move(request, name: body.name, type: body.type)
+        }
+        router.post("/_sim/linear/issues/:number/close") { [self] request in
+            try await move(request, name: "Done", type: "completed")
+        }
+    }
+
+    private func move(_ request: HTTPRequest, name: String, type: String) async throws -> HTTPResponse {
+        guard let number = request.parameters["number"].flatMap({ Int($0) }), issues.contains(where: { $0.number == number }) else {
+            throw HTTPError(.notFound, "no such issue")
+        }
+        let delivery = await setState(number: number, name: name, type: type)
+        return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
+    }
+
+    static func data(_ data: [String: Any]) throws -> HTTPResponse {
+        var response = HTTPResponse(status: .ok)
+        response.headers[.contentType] = "application/json"
+        response.body = Array(try JSONSerialization.data(withJSONObject: ["data": data], options: [.sortedKeys]))
+        return response
+    }
+
+    /// Linear's error answer: `{"errors": [{"message", "extensions": {"code", "type"}}], "data": null}`.
+    static func errors(_ status: HTTPStatus, _ message: String, code: String) -> HTTPResponse {
+        var response = HTTPResponse(status: status)
+        response.headers[.contentType] = "application/json"
+        let body: [String: Any] = ["errors": [["message": message, "extensions": ["code": code, "type": code.lowercased()]]], "data": NSNull()]
+        response.body = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])).map(Array.init) ?? []
+        return response
+    }
+}
