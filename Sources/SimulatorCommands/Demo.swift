@@ -10,7 +10,7 @@ import SyncEngine
 import Support
 
 /// `craft-sync demo`: the whole intake flow on one machine with no accounts. Starts the simulators and the
-/// service on loopback with a temporary database, seeds three Craft workspaces (synced to GitHub, Jira and GitLab),
+/// service on loopback with a temporary database, seeds four Craft workspaces (synced to GitHub, Jira, GitLab and Linear),
 /// runs intake twice, moves issues, loses a webhook, and prints a timeline. Fails, with the reason, when the scenario
 /// did not hold.
 public enum Demo {
@@ -54,12 +54,15 @@ public enum Demo {
             simulators.craft.seed(.init(workspaceId: gitlabWorkspace, title: title, status: "Ready for Development", description: "<p>\(title).</p>", type: "Feature"))
         }
 
-        // The service itself: three workspaces, synced to GitHub, Jira and GitLab, on its own port.
+        let linearWorkspace = "ws-growth"
+        simulators.craft.seed(.init(workspaceId: linearWorkspace, title: "Referral program", status: "Ready for Development", description: "<p>Invite a friend.</p>", type: "Feature"))
+
+        // The service itself: four workspaces, synced to GitHub, Jira, GitLab and Linear, on its own port.
         var configuration = try ConfigurationLoader.load(file: nil, environment: [:]).configuration
         try ConfigurationLoader.applyYAML(
             Simulation.workspacesConfiguration(
                 baseURL: simulatorURL, credentials: credentials,
-                workspaces: [(credentials.craftWorkspaceID, "github"), (jiraWorkspace, "jira"), (gitlabWorkspace, "gitlab")]),
+                workspaces: [(credentials.craftWorkspaceID, "github"), (jiraWorkspace, "jira"), (gitlabWorkspace, "gitlab"), (linearWorkspace, "linear")]),
             source: "demo", to: &configuration)
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.databasePath = directory.appendingPathComponent("craft-sync.sqlite").path
@@ -73,10 +76,10 @@ public enum Demo {
         defer { progress.cancel() }
         simulators.webhooks.configure(target: "http://127.0.0.1:\(servicePort)", secret: credentials.webhookSecret)
         let (engine, targets) = Application.makeIntake(configuration: configuration, store: application.store, world: world, clock: SystemClock())
-        guard targets.count == 3 else { throw Failure(description: "expected three workspaces, configured \(targets.count)") }
+        guard targets.count == 4 else { throw Failure(description: "expected four workspaces, configured \(targets.count)") }
 
         emit("craft-sync demo: everything runs on loopback; no account, nothing leaves this machine")
-        emit("  simulators  \(simulatorURL)  (Craft.io in both API forms, GitHub, Jira, GitLab)")
+        emit("  simulators  \(simulatorURL)  (Craft.io in both API forms, GitHub, Jira, GitLab, Linear)")
         emit("  service     http://127.0.0.1:\(servicePort)  (/healthz, /readyz, /metrics)")
         emit("")
         var expected = 0
@@ -124,6 +127,8 @@ public enum Demo {
              { await simulators.jira.setStatus(id: "ACME-1", name: "In Progress", category: "indeterminate") }),
             ("acme/mobile#1 closed", mappedItem(simulators, issueKey: "acme/mobile#1"), "Done",
              { await simulators.gitlab.setState(iid: 1, state: "closed") }),
+            ("ENG-1 moved to In Review (a started state)", mappedItem(simulators, issueKey: "ENG-1"), "In Progress",
+             { await simulators.linear.setState(number: 1, name: "In Review", type: "started") }),
         ]
         for move in moves {
             let delivery = await move.move()
