@@ -50,7 +50,7 @@ struct GitLabTests {
         #expect(!fixture.gitlab.verifyWebhook(headers: ["x-gitlab-token": "guess"], body: body, secrets: ["new", "old"]))
         #expect(!fixture.gitlab.verifyWebhook(headers: [:], body: body, secrets: ["new"]))
         #expect(!fixture.gitlab.webhookHeadersKept.contains { "x-gitlab-token".hasPrefix($0) })
-        #expect(fixture.gitlab.deliveryID(headers: ["idempotency-key": "k", "x-gitlab-event-uuid": "u"]) == "k")
+        #expect(fixture.gitlab.deliveryID(headers: ["idempotency-key": "k", "x-gitlab-event-uuid": "u"], body: body) == "k")
         #expect(fixture.gitlab.eventType(headers: Self.headers, body: body) == "Issue Hook.close")
     }
 

@@ -151,7 +151,7 @@ struct AfterCreate: DevTool {
     func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool {
         inner.verifyWebhook(headers: headers, body: body, secrets: secrets)
     }
-    func deliveryID(headers: [String: String]) -> String? { inner.deliveryID(headers: headers) }
+    func deliveryID(headers: [String: String], body: [UInt8]) -> String? { inner.deliveryID(headers: headers, body: body) }
     func eventType(headers: [String: String], body: [UInt8]) -> String { inner.eventType(headers: headers, body: body) }
     func parseWebhook(headers: [String: String], body: [UInt8]) throws(DevToolError) -> WebhookEvent {
         try inner.parseWebhook(headers: headers, body: body)

@@ -61,7 +61,7 @@ struct LinearTests {
         #expect(!fresh.verifyWebhook(headers: [:], body: body, secrets: ["new"]))
         let late = Self.adapter(clock: try Self.clock(atWebhookTimestampOf: file, plus: 61))
         #expect(!late.verifyWebhook(headers: ["linear-signature": signature], body: body, secrets: ["new"]))
-        #expect(fresh.deliveryID(headers: ["linear-delivery": "d"]) == "d")
+        #expect(fresh.deliveryID(headers: ["linear-delivery": "d"], body: body) == "d")
         #expect(fresh.eventType(headers: ["linear-event": "Issue"], body: body) == "Issue.update")
         #expect(!fresh.webhookHeadersKept.contains { "linear-signature".hasPrefix($0) })
     }

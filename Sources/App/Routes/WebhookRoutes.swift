@@ -35,7 +35,7 @@ struct WebhookRoutes {
         guard let tool = tools[name] else { throw HTTPError(.notFound, "no \(name) integration is configured") }
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonical] = field.value }
-        let deliveryID = tool.deliveryID(headers: headers) ?? "sha256:" + Digest.sha256Hex(request.body)
+        let deliveryID = tool.deliveryID(headers: headers, body: request.body) ?? "sha256:" + Digest.sha256Hex(request.body)
 
         guard tool.verifyWebhook(headers: headers, body: request.body, secrets: secrets[name] ?? []) else {
             metrics.webhookDelivery(tool: name, outcome: "unauthorized")

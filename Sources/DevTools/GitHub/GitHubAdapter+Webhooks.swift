@@ -2,7 +2,7 @@ import Foundation
 
 /// GitHub webhook deliveries (https://docs.github.com/en/webhooks/webhook-events-and-payloads#issues).
 extension GitHubAdapter {
-    public func deliveryID(headers: [String: String]) -> String? { headers["x-github-delivery"] }
+    public func deliveryID(headers: [String: String], body: [UInt8]) -> String? { headers["x-github-delivery"] }
 
     /// `issues.closed`: the event header and the payload's `action`, which GitHub sends as the first key, so a
     /// look at the first bytes finds it without decoding the whole body on the acknowledgement path.

@@ -6,7 +6,7 @@ import Support
 /// else is stored (2xx) and, if of no interest, ignored later.
 extension GitLabAdapter {
     /// `Idempotency-Key` (GitLab 17.4+) is the same on a retry or a resend; `X-Gitlab-Event-UUID` otherwise.
-    public func deliveryID(headers: [String: String]) -> String? {
+    public func deliveryID(headers: [String: String], body: [UInt8]) -> String? {
         headers["idempotency-key"] ?? headers["x-gitlab-event-uuid"]
     }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// Jira Cloud webhook deliveries (https://developer.atlassian.com/cloud/jira/platform/webhooks/).
 extension JiraAdapter {
-    public func deliveryID(headers: [String: String]) -> String? { headers["x-atlassian-webhook-identifier"] }
+    public func deliveryID(headers: [String: String], body: [UInt8]) -> String? { headers["x-atlassian-webhook-identifier"] }
 
     public func eventType(headers: [String: String], body: [UInt8]) -> String {
         (try? JSONDecoder().decode(EventOnly.self, from: Data(body)))?.webhookEvent ?? "unknown"

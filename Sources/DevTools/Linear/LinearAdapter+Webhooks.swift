@@ -5,7 +5,7 @@ import Support
 /// the raw body; the body's `webhookTimestamp` (ms) must be within `webhookTolerance` of now, so a captured delivery
 /// cannot be replayed later (the check Linear's SDK makes, 60 s by default).
 extension LinearAdapter {
-    public func deliveryID(headers: [String: String]) -> String? { headers["linear-delivery"] }
+    public func deliveryID(headers: [String: String], body: [UInt8]) -> String? { headers["linear-delivery"] }
 
     /// `Issue.update`: the entity type (`Linear-Event`, or the body's `type`) and the body's `action`.
     public func eventType(headers: [String: String], body: [UInt8]) -> String {

@@ -20,12 +20,13 @@ struct JSONTransport: Sendable {
     }
 
     func request<T: Decodable>(
-        _ method: String, _ url: URL, body: (any Encodable & Sendable)? = nil, as type: T.Type, operation: String, idempotent: Bool? = nil
+        _ method: String, _ url: URL, body: (any Encodable & Sendable)? = nil, contentType: String = "application/json", as type: T.Type,
+        operation: String, idempotent: Bool? = nil
     ) async throws(DevToolError) -> T {
         var headers = headers
         var data: Data?
         if let body {
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = contentType
             do {
                 data = try JSONEncoder().encode(body)
             } catch {

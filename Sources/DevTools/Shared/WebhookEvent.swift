@@ -45,8 +45,9 @@ public struct IssueChange: Sendable, Equatable {
 
 /// How a tool identifies and describes its deliveries. Header names are lowercased.
 public protocol WebhookSource: Sendable {
-    /// The delivery id the tool sends, stable across its retries; nil when it sends none.
-    func deliveryID(headers: [String: String]) -> String?
+    /// The delivery id the tool sends (in a header, or in the body for Azure DevOps), stable across its retries; nil
+    /// when it sends none (the body's digest stands in).
+    func deliveryID(headers: [String: String], body: [UInt8]) -> String?
     func eventType(headers: [String: String], body: [UInt8]) -> String
     /// Decodes a verified delivery. Throws only for a body that is not what the tool sends.
     func parseWebhook(headers: [String: String], body: [UInt8]) throws(DevToolError) -> WebhookEvent
