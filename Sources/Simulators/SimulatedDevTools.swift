@@ -21,15 +21,17 @@ extension GitHubSimulator: SimulatedDevTool {}
 extension JiraSimulator: SimulatedDevTool {}
 extension GitLabSimulator: SimulatedDevTool {}
 extension LinearSimulator: SimulatedDevTool {}
+extension AzureDevOpsSimulator: SimulatedDevTool {}
 
 /// The dev tools these simulators stand in for: one entry each, the registry on the simulators' side.
 extension SimulatorServer {
-    static let simulatedTools: [any SimulatedDevTool.Type] = [GitHubSimulator.self, JiraSimulator.self, GitLabSimulator.self, LinearSimulator.self]
+    static let simulatedTools: [any SimulatedDevTool.Type] = [GitHubSimulator.self, JiraSimulator.self, GitLabSimulator.self, LinearSimulator.self, AzureDevOpsSimulator.self]
 
     public var github: GitHubSimulator { tool(GitHubSimulator.self) }
     public var jira: JiraSimulator { tool(JiraSimulator.self) }
     public var gitlab: GitLabSimulator { tool(GitLabSimulator.self) }
     public var linear: LinearSimulator { tool(LinearSimulator.self) }
+    public var azureDevOps: AzureDevOpsSimulator { tool(AzureDevOpsSimulator.self) }
 
     public static var simulatedKinds: [String] { simulatedTools.map { $0.kind } }
 

@@ -12,7 +12,7 @@ import Testing
 struct IntakeCrashTests {
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("craft-sync")
 
-    @Test("200 ready items, the service killed at random moments: exactly 200 issues, and the store agrees", arguments: ["github", "gitlab", "linear"])
+    @Test("200 ready items, the service killed at random moments: exactly 200 issues, and the store agrees", arguments: ["github", "gitlab", "linear", "azure-devops"])
     func killAndRestart(_ tool: String) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build craft-sync first")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)")

@@ -11,7 +11,7 @@ struct SimulateServeTests {
     /// Today: `simulate --webhook-secret S --write-config F` signed with S but wrote the default secret into F, so
     /// `serve --config F` answered 401 to every simulated delivery.
     @Test("a chosen webhook secret signs the deliveries and lands in the written configuration: deliveries are accepted, and progress reaches Craft.io",
-          arguments: ["github", "gitlab", "linear"])
+          arguments: ["github", "gitlab", "linear", "azure-devops"])
     func chosenSecret(_ tool: String) async throws {
         let binary = IntakeCrashTests.binary
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build craft-sync first")

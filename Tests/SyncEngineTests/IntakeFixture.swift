@@ -21,6 +21,7 @@ struct IntakeFixture {
     let jira: JiraAdapter
     let gitlab: GitLabAdapter
     let linear: LinearAdapter
+    let azureDevOps: AzureDevOpsAdapter
     let workspace = "ws-1"
 
     init(craftDialect: CraftDialect = .guide) throws {
@@ -41,6 +42,10 @@ struct IntakeFixture {
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         linear = LinearAdapter(
             baseURL: simulators.baseURL, teamID: LinearSimulator.Account.teamID, apiKey: LinearSimulator.Account.apiKey, clock: clock,
+            http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
+        azureDevOps = AzureDevOpsAdapter(
+            organizationURL: simulators.baseURL.appendingPathComponent(AzureDevOpsSimulator.Account.organization),
+            project: AzureDevOpsSimulator.Account.project, token: AzureDevOpsSimulator.Account.token,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         jira = JiraAdapter(
             siteURL: simulators.baseURL, projectKey: JiraSimulator.Account.projectKey, email: JiraSimulator.Account.email, apiToken: JiraSimulator.Account.apiToken,
@@ -63,7 +68,7 @@ struct IntakeFixture {
     /// A progress processor over GitHub and Jira, logging nothing.
     func processor(settings: ProgressProcessor.Settings = .init()) -> ProgressProcessor {
         ProgressProcessor(
-            store: store, craft: craft, tools: ["github": github, "jira": jira, "gitlab": gitlab, "linear": linear], settings: settings, clock: clock, random: { 0.5 },
+            store: store, craft: craft, tools: ["github": github, "jira": jira, "gitlab": gitlab, "linear": linear, "azure-devops": azureDevOps], settings: settings, clock: clock, random: { 0.5 },
             logger: Self.quietLogger)
     }
 

@@ -144,7 +144,7 @@ extension Setting {
         Setting("dev_tool.instance", "Name of this dev tool instance (default: the kind)") { config, value throws(SettingError) in
             config.devTool.instance = try parseNonEmpty(value)
         },
-        Setting("dev_tool.base_url", "Dev tool API base URL (GitHub Enterprise, Jira site, self-managed GitLab)") { config, value throws(SettingError) in
+        Setting("dev_tool.base_url", "Dev tool API base URL (GitHub Enterprise, Jira site, self-managed GitLab, Azure DevOps organization)") { config, value throws(SettingError) in
             config.devTool.baseURL = try parseURL(value)
         },
         Setting("dev_tool.token", "Dev tool API token", secret: true) { config, value throws(SettingError) in

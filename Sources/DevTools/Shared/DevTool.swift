@@ -1,7 +1,7 @@
 import Foundation
 
 /// What the sync engine needs from any development tool: create by marker, find by marker, read an issue, verify
-/// and parse a webhook. One adapter per tool folder (GitHub/, Jira/, GitLab/, Linear/), registered by its `DevToolKind`.
+/// and parse a webhook. One adapter per tool folder (GitHub/, Jira/, GitLab/, Linear/, AzureDevOps/), registered by its `DevToolKind`.
 public protocol DevTool: WebhookSource {
     /// `github`, `jira`, ...
     var kind: String { get }

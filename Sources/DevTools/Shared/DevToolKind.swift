@@ -58,10 +58,10 @@ extension DevToolKind {
 
 /// The registry: every dev tool craft-sync supports. Adding a tool is one line here.
 public enum DevToolKinds {
-    public static let all: [any DevToolKind] = [GitHubKind(), JiraKind(), GitLabKind(), LinearKind()]
+    public static let all: [any DevToolKind] = [GitHubKind(), JiraKind(), GitLabKind(), LinearKind(), AzureDevOpsKind()]
 
     /// Tools announced but without an adapter yet, so a configuration naming one gets a clear answer.
-    public static let planned = ["azure-devops"]
+    public static let planned: [String] = []
 
     public static func named(_ name: String) -> (any DevToolKind)? { all.first { $0.name == name } }
 }

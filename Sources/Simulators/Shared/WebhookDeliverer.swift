@@ -65,13 +65,16 @@ public final class WebhookDeliverer: Sendable {
         case hmacSHA256(header: String, prefix: String = "sha256=")
         /// The secret itself in this header (GitLab's `X-Gitlab-Token`).
         case token(header: String)
+        /// The secret as the password of Basic authentication (an Azure DevOps service hook, which has no signature).
+        case basicPassword
     }
 
-    /// Posts `body` for `tool`, authenticated as the tool does, with a fresh delivery id in `deliveryIDHeader`;
+    /// Posts `body` for `tool`, authenticated as the tool does, with a fresh delivery id in `deliveryIDHeader` (when
+    /// the tool sends one in a header);
     /// returns the delivery as it went (nothing is sent without a target).
     @discardableResult
     func deliver(
-        tool: String, event: String, headers: [String: String], authentication: Authentication, deliveryIDHeader: String, body: [UInt8]
+        tool: String, event: String, headers: [String: String], authentication: Authentication, deliveryIDHeader: String?, body: [UInt8]
     ) async -> Delivery? {
         let (target, secret) = state.withLock { ($0.target, $0.secret) }
         guard let target, let url = URL(string: target + "/webhooks/\(tool)") else { return nil }
@@ -81,8 +84,9 @@ public final class WebhookDeliverer: Sendable {
         switch authentication {
         case .hmacSHA256(let header, let prefix): allHeaders[header] = prefix + Digest.hmacSHA256Hex(key: secret, message: body)
         case .token(let header): allHeaders[header] = secret
+        case .basicPassword: allHeaders["Authorization"] = "Basic " + Data("azure-devops:\(secret)".utf8).base64EncodedString()
         }
-        allHeaders[deliveryIDHeader] = deliveryID
+        if let deliveryIDHeader { allHeaders[deliveryIDHeader] = deliveryID }
         let pending = Pending(tool: tool, event: event, url: url, headers: allHeaders, body: body, deliveryID: deliveryID)
 
         enum Plan { case drop, hold, send(times: Int, thenHeld: [Pending]) }

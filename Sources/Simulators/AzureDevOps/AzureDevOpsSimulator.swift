@@ -1,0 +1,173 @@
+import Foundation
+import HTTPServer
+
+/// A fake Azure DevOps Boards (REST API 7.1) for one project: JSON Patch creates, WIQL `CONTAINS` on tags, reads by
+/// id; Basic auth with a PAT checked; faults under the target `azure-devops`; and `workitem.updated` service hook
+/// deliveries authenticated as a service hook is (Basic auth carrying the shared secret). Requests are read as
+/// generic JSON, not through the adapter's types.
+public final class AzureDevOpsSimulator: Sendable {
+    /// The account the simulator accepts, and the settings that point `serve` at it.
+    public enum Account {
+        public static let token = "sim-azure-devops-pat"
+        public static let organization = "acme"
+        public static let project = "Web"
+    }
+    public static let kind = "azure-devops"
+    public static func serveSettings(baseURL: String) -> [(key: String, value: String)] {
+        [("base_url", baseURL + "/" + Account.organization), ("token", Account.token), ("project", Account.project)]
+    }
+
+    let faults: FaultInjector
+    let calls: CallCounter
+    let webhooks: WebhookDeliverer
+    private let book = IssueBook()
+
+    public init(faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
+        self.faults = faults
+        self.calls = calls
+        self.webhooks = webhooks
+    }
+
+    public var issues: [SimulatedIssue] { book.issues }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+    }
+
+    /// The REST shape of a work item.
+    func render(_ issue: SimulatedIssue) -> [String: Any] {
+        var fields: [String: Any] = [
+            "System.Title": issue.title, "System.State": issue.state, "System.WorkItemType": issue.issueType ?? "Task",
+            "System.ChangedDate": Self.timestamp(issue.updatedAt), "System.TeamProject": Account.project,
+        ]
+        if !issue.labels.isEmpty { fields["System.Tags"] = issue.labels.joined(separator: "; ") }
+        if let priority = issue.priority.flatMap(Int.init) { fields["Microsoft.VSTS.Common.Priority"] = priority }
+        let html = "https://dev.azure.com/\(Account.organization)/\(Account.project)/_workitems/edit/\(issue.number)"
+        return ["id": issue.number, "rev": 1, "fields": fields, "_links": ["html": ["href": html]]]
+    }
+
+    /// Moves a work item to `state`, as a developer would, and sends the `workitem.updated` service hook.
+    @discardableResult
+    public func setState(id: Int, state newState: String, actor: String = "alice@acme.example", at time: Date = .now) async
+        -> WebhookDeliverer.Delivery?
+    {
+        guard let (issue, previous) = book.update(where: { $0.number == id }, at: time, { issue -> String in
+            defer { issue.state = newState }
+            return issue.state
+        }) else { return nil }
+        var revision = render(issue)
+        revision["id"] = issue.number
+        let payload: [String: Any] = [
+            "id": UUID().uuidString.lowercased(), "eventType": "workitem.updated", "publisherId": "tfs",
+            "resource": [
+                "id": Int.random(in: 1...1_000_000), "workItemId": issue.number, "rev": 2,
+                "revisedBy": ["uniqueName": actor, "displayName": actor],
+                "fields": [
+                    "System.State": ["oldValue": previous, "newValue": newState],
+                    "System.ChangedDate": ["newValue": Self.timestamp(time)],
+                ],
+                "revision": revision,
+            ],
+        ]
+        guard let body = try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]) else { return nil }
+        return await webhooks.deliver(
+            tool: "azure-devops", event: "workitem.updated", headers: [:], authentication: .basicPassword, deliveryIDHeader: nil,
+            body: Array(body))
+    }
+
+    public func register(in router: inout Router) {
+        let base = "/\(Account.organization)/:project/_apis/wit"
+        router.post(base + "/workitems/:type") { [self] request in
+            try await serve(request, "POST /_apis/wit/workitems/$type") {
+                guard request.headers[.contentType] == "application/json-patch+json",
+                    let operations = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [[String: Any]]
+                else { return Self.error(HTTPStatus(400, "Bad Request"), "You must pass a valid patch document in the body of the request.") }
+                var fields: [String: Any] = [:]
+                for operation in operations {
+                    guard operation["op"] as? String == "add", let path = operation["path"] as? String, path.hasPrefix("/fields/") else { continue }
+                    fields[String(path.dropFirst("/fields/".count))] = operation["value"]
+                }
+                guard let title = fields["System.Title"] as? String, !title.isEmpty else {
+                    return Self.error(HTTPStatus(400, "Bad Request"), "TF401320: Rule Error for field Title. Error code: Required.")
+                }
+                let type = String((request.parameters["type"] ?? "").dropFirst())  // `$Task`
+                let tags = (fields["System.Tags"] as? String ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                let issue = book.create { number in
+                    SimulatedIssue(
+                        id: String(number), key: "\(Account.project)#\(number)", number: number, title: title,
+                        description: fields["System.Description"] as? String ?? "", labels: tags, state: "New", stateDetail: nil,
+                        issueType: type.removingPercentEncoding ?? type, priority: (fields["Microsoft.VSTS.Common.Priority"] as? Int).map(String.init),
+                        updatedAt: .now)
+                }
+                switch faults.afterCreate(target: "azure-devops") {
+                case .reset: throw AbortConnection()
+                case .gatewayError: return Self.error(HTTPStatus(502, "Bad Gateway"), "Bad Gateway")
+                case .answer: break
+                }
+                return try Self.json(render(issue))
+            }
+        }
+        router.post(base + "/wiql") { [self] request in
+            try await serve(request, "POST /_apis/wit/wiql") {
+                guard let query = (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])?["query"] as? String,
+                    let start = query.range(of: "CONTAINS '"), let end = query[start.upperBound...].range(of: "'")
+                else { return Self.error(HTTPStatus(400, "Bad Request"), "TF51005: The query references a field that does not exist.") }
+                let wanted = String(query[start.upperBound..<end.lowerBound])
+                // WIQL's CONTAINS on tags matches substrings, as the real one does.
+                let matching = book.issues.filter { $0.labels.contains { $0.contains(wanted) } }.sorted { $0.number < $1.number }
+                return try Self.json(["queryType": "flat", "workItems": matching.map { ["id": $0.number, "url": ""] }])
+            }
+        }
+        router.get(base + "/workitems/:id") { [self] request in
+            try await serve(request, "GET /_apis/wit/workitems/:id") {
+                guard let issue = book.first(where: { String($0.number) == request.parameters["id"] }) else {
+                    return Self.error(.notFound, "TF401232: Work item \(request.parameters["id"] ?? "") does not exist.")
+                }
+                return try Self.json(render(issue))
+            }
+        }
+    }
+
+    /// `POST /_sim/azure-devops/workitems/{id}/state` (`{"state": "Active"}`), and `/close` (state `Closed`): a
+    /// developer moving a work item; the service hook follows.
+    public func registerControl(in router: inout Router) {
+        router.post("/_sim/azure-devops/workitems/:id/state") { [self] request in
+            struct Body: Decodable { var state: String }
+            return try await move(request, to: try request.decodeJSON(Body.self).state)
+        }
+        router.post("/_sim/azure-devops/issues/:id/close") { [self] request in try await move(request, to: "Closed") }
+    }
+
+    private func move(_ request: HTTPRequest, to state: String) async throws -> HTTPResponse {
+        guard let id = request.parameters["id"].flatMap({ Int($0) }), issues.contains(where: { $0.number == id }) else {
+            throw HTTPError(.notFound, "no such work item")
+        }
+        let delivery = await setState(id: id, state: state)
+        return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
+    }
+
+    private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
+        calls.record("azure-devops " + endpoint)
+        let expected = "Basic " + Data(":\(Account.token)".utf8).base64EncodedString()
+        guard request.headers[.authorization] == expected else { return Self.error(.unauthorized, "TF400813: The user is not authorized.") }
+        guard request.parameters["project"] == Account.project else {
+            return Self.error(.notFound, "TF200016: The following project does not exist: \(request.parameters["project"] ?? "").")
+        }
+        guard request.head.queryValue("api-version") != nil else { return Self.error(HTTPStatus(400, "Bad Request"), "No api-version was supplied.") }
+        if let failure = try await faults.before(target: "azure-devops") { return failure }
+        return try await body()
+    }
+
+    static func json(_ object: [String: Any]) throws -> HTTPResponse {
+        var response = HTTPResponse(status: .ok)
+        response.headers[.contentType] = "application/json"
+        response.body = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+        return response
+    }
+
+    static func error(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
+        var response = (try? json(["$id": "1", "message": message, "typeKey": "WorkItemTrackingException"])) ?? HTTPResponse(status: status)
+        response.status = status
+        return response
+    }
+}
