@@ -10,7 +10,7 @@ import SyncEngine
 import Support
 
 /// `craft-sync demo`: the whole intake flow on one machine with no accounts. Starts the simulators and the
-/// service on loopback with a temporary database, seeds four Craft workspaces (synced to GitHub, Jira, GitLab and Linear),
+/// service on loopback with a temporary database, seeds five Craft workspaces (synced to GitHub, Jira, GitLab, Linear and Azure DevOps),
 /// runs intake twice, moves issues, loses a webhook, and prints a timeline. Fails, with the reason, when the scenario
 /// did not hold.
 public enum Demo {
@@ -57,12 +57,15 @@ public enum Demo {
         let linearWorkspace = "ws-growth"
         simulators.craft.seed(.init(workspaceId: linearWorkspace, title: "Referral program", status: "Ready for Development", description: "<p>Invite a friend.</p>", type: "Feature"))
 
-        // The service itself: four workspaces, synced to GitHub, Jira, GitLab and Linear, on its own port.
+        let azureWorkspace = "ws-web"
+        simulators.craft.seed(.init(workspaceId: azureWorkspace, title: "Accessible checkout", status: "Ready for Development", description: "<p>WCAG AA.</p>", type: "Story", importance: "High"))
+
+        // The service itself: five workspaces, synced to GitHub, Jira, GitLab, Linear and Azure DevOps, on its own port.
         var configuration = try ConfigurationLoader.load(file: nil, environment: [:]).configuration
         try ConfigurationLoader.applyYAML(
             Simulation.workspacesConfiguration(
                 baseURL: simulatorURL, credentials: credentials,
-                workspaces: [(credentials.craftWorkspaceID, "github"), (jiraWorkspace, "jira"), (gitlabWorkspace, "gitlab"), (linearWorkspace, "linear")]),
+                workspaces: [(credentials.craftWorkspaceID, "github"), (jiraWorkspace, "jira"), (gitlabWorkspace, "gitlab"), (linearWorkspace, "linear"), (azureWorkspace, "azure-devops")]),
             source: "demo", to: &configuration)
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.databasePath = directory.appendingPathComponent("craft-sync.sqlite").path
@@ -76,10 +79,10 @@ public enum Demo {
         defer { progress.cancel() }
         simulators.webhooks.configure(target: "http://127.0.0.1:\(servicePort)", secret: credentials.webhookSecret)
         let (engine, targets) = Application.makeIntake(configuration: configuration, store: application.store, world: world, clock: SystemClock())
-        guard targets.count == 4 else { throw Failure(description: "expected four workspaces, configured \(targets.count)") }
+        guard targets.count == 5 else { throw Failure(description: "expected five workspaces, configured \(targets.count)") }
 
         emit("craft-sync demo: everything runs on loopback; no account, nothing leaves this machine")
-        emit("  simulators  \(simulatorURL)  (Craft.io in both API forms, GitHub, Jira, GitLab, Linear)")
+        emit("  simulators  \(simulatorURL)  (Craft.io in both API forms, GitHub, Jira, GitLab, Linear, Azure DevOps)")
         emit("  service     http://127.0.0.1:\(servicePort)  (/healthz, /readyz, /metrics)")
         emit("")
         var expected = 0
@@ -129,6 +132,8 @@ public enum Demo {
              { await simulators.gitlab.setState(iid: 1, state: "closed") }),
             ("ENG-1 moved to In Review (a started state)", mappedItem(simulators, issueKey: "ENG-1"), "In Progress",
              { await simulators.linear.setState(number: 1, name: "In Review", type: "started") }),
+            ("Web#1 moved to Active", mappedItem(simulators, issueKey: "Web#1"), "In Progress",
+             { await simulators.azureDevOps.setState(id: 1, state: "Active") }),
         ]
         for move in moves {
             let delivery = await move.move()

@@ -17,7 +17,7 @@ struct DemoTests {
         #expect(output.contains("→ acme/product#1"))
         #expect(output.contains("→ ACME-"))
         #expect(output.contains("→ acme/mobile#"))
-        #expect(output.contains("Result: 8 issues created, 0 duplicates, 0 failures; 5 progress updates by webhook, 1 healed by reconciliation."))
+        #expect(output.contains("Result: 9 issues created, 0 duplicates, 0 failures; 6 progress updates by webhook, 1 healed by reconciliation."))
         #expect(output.contains("dev_status = Won't Do"))
     }
 }
