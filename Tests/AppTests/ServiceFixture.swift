@@ -15,12 +15,14 @@ struct ServiceFixture {
     let port: Int
     let logs: LogOutput
 
-    static func start(previousSecret: String? = nil, adminToken: String? = nil, craftDialect: CraftDialect = .guide) async throws -> ServiceFixture {
+    static func start(
+        devTool: String = "github", previousSecret: String? = nil, adminToken: String? = nil, craftDialect: CraftDialect = .guide
+    ) async throws -> ServiceFixture {
         let simulators = SimulatorServer()
         let simulatorPort = try simulators.start()
         var configuration = try ConfigurationLoader.load(
             file: try temporaryFile(Simulation.configuration(
-                baseURL: "http://127.0.0.1:\(simulatorPort)", credentials: simulators.credentials, devTool: "github")),
+                baseURL: "http://127.0.0.1:\(simulatorPort)", credentials: simulators.credentials, devTool: devTool)),
             environment: [:]
         ).configuration
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
