@@ -58,11 +58,12 @@ struct AzureDevOpsTests {
         let adapter = fixture.azureDevOps
         let first = try await adapter.create(NewIssue(
             title: "Checkout", description: "Why\n- a\n- b <c>", labels: ["from-craft"], issueType: "Story", priority: "High",
-            marker: adapter.marker(for: "1")))
+            marker: adapter.marker(for: "1"), sourceURL: "https://app.craft.io/item/1"))
         _ = try await adapter.create(NewIssue(title: "Other", description: "", marker: adapter.marker(for: "12")))
         let stored = try #require(fixture.simulators.azureDevOps.issues.first { $0.id == first.id })
         #expect(stored.issueType == "User Story" && stored.priority == "2" && stored.labels == ["from-craft", "craft-1"])
         #expect(stored.description == "<p>Why</p><ul><li>a</li><li>b &lt;c&gt;</li></ul>")
+        #expect(stored.links == ["https://app.craft.io/item/1"])
         #expect(first.key == "Web#1" && first.url.hasSuffix("/_workitems/edit/1"))
         // `craft-1` is a substring of `craft-12`'s tag: only the exact tag counts.
         #expect(try await adapter.find(marker: "craft-1")?.id == first.id)

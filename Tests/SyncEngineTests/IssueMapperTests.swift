@@ -22,6 +22,15 @@ struct IssueMapperTests {
         return item
     }
 
+    @Test("a tool with a priority field but no type field (Linear) gets the priority as a field and the type as a label")
+    func priorityOnly() {
+        let linear = LinearAdapter(baseURL: URL(string: "https://api.linear.app")!, teamID: "t", apiKey: "k", http: URLSessionHTTPClient())
+        let issue = IssueMapper(mapping: FieldMapping()).newIssue(from: item(), for: linear)
+        #expect(issue.issueType == nil && issue.labels.contains("type:story"))
+        #expect(issue.priority == "High" && !issue.labels.contains { $0.hasPrefix("priority:") })
+        #expect(issue.sourceURL == "https://app.craft.io/item/1001")
+    }
+
     @Test("defaults: Jira gets issue type and priority fields, labels, a plain-text description and a link back")
     func jiraDefaults() {
         let issue = IssueMapper(mapping: FieldMapping()).newIssue(from: item(), for: jira)

@@ -79,26 +79,42 @@ public struct AzureDevOpsAdapter: DevTool {
     }
 
     public func create(_ issue: NewIssue) async throws(DevToolError) -> DevIssue {
-        struct Operation: Encodable, Sendable { var op = "add"; var path: String; var value: String? = nil; var intValue: Int? = nil
+        /// One JSON Patch `add` (RFC 6902): a field's text or number, or a relation.
+        struct Operation: Encodable, Sendable {
+            struct Relation: Encodable, Sendable {
+                struct Attributes: Encodable, Sendable { var comment: String }
+                var rel = "Hyperlink"
+                var url: String
+                var attributes = Attributes(comment: "Craft.io item")
+            }
+            enum Value: Sendable { case text(String), number(Int), relation(Relation) }
+            var path: String
+            var value: Value
             enum CodingKeys: String, CodingKey { case op, path, value }
             func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(op, forKey: .op)
+                try container.encode("add", forKey: .op)
                 try container.encode(path, forKey: .path)
-                if let intValue { try container.encode(intValue, forKey: .value) } else { try container.encode(value, forKey: .value) }
+                switch value {
+                case .text(let text): try container.encode(text, forKey: .value)
+                case .number(let number): try container.encode(number, forKey: .value)
+                case .relation(let relation): try container.encode(relation, forKey: .value)
+                }
             }
         }
         let type = issue.issueType.map { Self.workItemTypes[$0] ?? $0 } ?? defaultWorkItemType
         // Tags are `; `-separated: a semicolon inside a label would split it.
         let tags = uniqued((issue.labels + [issue.marker]).map { $0.replacingOccurrences(of: ";", with: " ") }).joined(separator: "; ")
         var operations = [
-            Operation(path: "/fields/System.Title", value: issue.title),
-            Operation(path: "/fields/System.Description", value: Self.html(issue.description)),
-            Operation(path: "/fields/System.Tags", value: tags),
+            Operation(path: "/fields/System.Title", value: .text(issue.title)),
+            Operation(path: "/fields/System.Description", value: .text(Self.html(issue.description))),
+            Operation(path: "/fields/System.Tags", value: .text(tags)),
         ]
         if let priority = issue.priority.flatMap({ Self.priorities[$0] ?? Int($0) }), (1...4).contains(priority) {
-            operations.append(Operation(path: "/fields/Microsoft.VSTS.Common.Priority", intValue: priority))
+            operations.append(Operation(path: "/fields/Microsoft.VSTS.Common.Priority", value: .number(priority)))
         }
+        // A hyperlink relation back to the Craft item: shown under the work item's Links.
+        if let url = issue.sourceURL { operations.append(Operation(path: "/relations/-", value: .relation(.init(url: url)))) }
         let path = "workitems/$" + (type.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? type)
         return try await transport.request(
             "POST", url(path), body: operations, contentType: "application/json-patch+json", as: WorkItem.self,

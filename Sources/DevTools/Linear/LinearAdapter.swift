@@ -47,9 +47,12 @@ public struct LinearAdapter: DevTool {
 
     /// `issue(id:)` reads the primary store: an issue is there the moment its create returns.
     public var findsNewIssuesImmediately: Bool { true }
-    /// Linear has no issue type, and its labels and priority are ids and numbers the mapping does not produce; the
-    /// issue carries the Craft link in its description, and its id is the marker.
-    public var capabilities: DevToolCapabilities { .init(issueTypeAndPriorityFields: false) }
+    /// Linear has no issue type (the mapped type becomes a label in the mapping's terms, which Linear cannot take by
+    /// name: labels are ids); priority is a field (0 none, 1 urgent … 4 low). The issue's id is the marker.
+    public var capabilities: DevToolCapabilities { .init(issueTypeField: false, priorityField: true) }
+
+    /// The field mapping's priority names (Jira's) to Linear's numbers.
+    static let priorities = ["Highest": 1, "Critical": 1, "Urgent": 1, "High": 2, "Medium": 3, "Low": 4, "Lowest": 4]
     public var webhookHeadersKept: [String] { ["linear-delivery", "linear-event", "linear-timestamp", "content-type", "user-agent"] }
     /// Linear's default team workflow; any other state name maps by its type (`defaultStatusCategories`).
     public var defaultStatusNames: [String: String] { ["Todo": "To Do", "In Progress": "In Progress", "Done": "Done", "Canceled": "Won't Do"] }
@@ -76,14 +79,16 @@ public struct LinearAdapter: DevTool {
     }
 
     public func create(_ issue: NewIssue) async throws(DevToolError) -> DevIssue {
-        struct Input: Encodable, Sendable { var id: String; var teamId: String; var title: String; var description: String }
+        struct Input: Encodable, Sendable { var id: String; var teamId: String; var title: String; var description: String; var priority: Int? }
         struct Variables: Encodable, Sendable { var input: Input }
         struct Created: Decodable {
             struct Payload: Decodable { var success: Bool; var issue: IssueNode? }
             var issueCreate: Payload
         }
         let query = "mutation IssueCreate($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { \(Self.issueFields) } } }"
-        let variables = Variables(input: Input(id: issue.marker, teamId: teamID, title: issue.title, description: issue.description))
+        let priority = issue.priority.flatMap { Self.priorities[$0] ?? Int($0) }.flatMap { (0...4).contains($0) ? $0 : nil }
+        let variables = Variables(input: Input(
+            id: issue.marker, teamId: teamID, title: issue.title, description: issue.description, priority: priority))
         let operation = "Linear: create issue in team \(teamID)"
         let created = try await graphQL(query, variables, as: Created.self, operation: operation, idempotent: false)
         guard created.issueCreate.success, let node = created.issueCreate.issue else {

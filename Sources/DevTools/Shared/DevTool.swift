@@ -46,11 +46,19 @@ extension DevTool {
 
 /// What an adapter's tool offers, so the engine asks instead of testing the tool's name.
 public struct DevToolCapabilities: Sendable, Equatable {
-    /// An issue type and a priority exist as fields; without them, mapped values become labels.
-    public var issueTypeAndPriorityFields: Bool
+    /// An issue type exists as a field; without it, the mapped type becomes a label.
+    public var issueTypeField: Bool
+    /// A priority exists as a field; without it, the mapped priority becomes a label.
+    public var priorityField: Bool
 
+    public init(issueTypeField: Bool, priorityField: Bool) {
+        self.issueTypeField = issueTypeField
+        self.priorityField = priorityField
+    }
+
+    /// Both, or neither.
     public init(issueTypeAndPriorityFields: Bool) {
-        self.issueTypeAndPriorityFields = issueTypeAndPriorityFields
+        self.init(issueTypeField: issueTypeAndPriorityFields, priorityField: issueTypeAndPriorityFields)
     }
 }
 
@@ -64,14 +72,21 @@ public struct NewIssue: Sendable, Equatable {
     public var priority: String?
     /// The marker (from `marker(for:)`); adapters add it as a label.
     public var marker: String
+    /// The Craft.io item's address, for tools that link back natively (an Azure DevOps hyperlink relation); the
+    /// description carries it too.
+    public var sourceURL: String?
 
-    public init(title: String, description: String, labels: [String] = [], issueType: String? = nil, priority: String? = nil, marker: String) {
+    public init(
+        title: String, description: String, labels: [String] = [], issueType: String? = nil, priority: String? = nil, marker: String,
+        sourceURL: String? = nil
+    ) {
         self.title = title
         self.description = description
         self.labels = labels
         self.issueType = issueType
         self.priority = priority
         self.marker = marker
+        self.sourceURL = sourceURL
     }
 }
 

@@ -83,9 +83,13 @@ public final class AzureDevOpsSimulator: Sendable {
                     let operations = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [[String: Any]]
                 else { return Self.error(HTTPStatus(400, "Bad Request"), "You must pass a valid patch document in the body of the request.") }
                 var fields: [String: Any] = [:]
+                var links: [String] = []
                 for operation in operations {
-                    guard operation["op"] as? String == "add", let path = operation["path"] as? String, path.hasPrefix("/fields/") else { continue }
-                    fields[String(path.dropFirst("/fields/".count))] = operation["value"]
+                    guard operation["op"] as? String == "add", let path = operation["path"] as? String else { continue }
+                    if path.hasPrefix("/fields/") { fields[String(path.dropFirst("/fields/".count))] = operation["value"] }
+                    if path == "/relations/-", let relation = operation["value"] as? [String: Any], relation["rel"] as? String == "Hyperlink",
+                        let url = relation["url"] as? String
+                    { links.append(url) }
                 }
                 guard let title = fields["System.Title"] as? String, !title.isEmpty else {
                     return Self.error(HTTPStatus(400, "Bad Request"), "TF401320: Rule Error for field Title. Error code: Required.")
@@ -97,7 +101,7 @@ public final class AzureDevOpsSimulator: Sendable {
                         id: String(number), key: "\(Account.project)#\(number)", number: number, title: title,
                         description: fields["System.Description"] as? String ?? "", labels: tags, state: "New", stateDetail: nil,
                         issueType: type.removingPercentEncoding ?? type, priority: (fields["Microsoft.VSTS.Common.Priority"] as? Int).map(String.init),
-                        updatedAt: .now)
+                        updatedAt: .now, links: links.isEmpty ? nil : links)
                 }
                 switch faults.afterCreate(target: "azure-devops") {
                 case .reset: throw AbortConnection()

@@ -94,7 +94,7 @@ public final class LinearSimulator: Sendable {
         let created = book.createUnlessExists { number in
             SimulatedIssue(
                 id: id, key: "\(Account.teamKey)-\(number)", number: number, title: title, description: input["description"] as? String ?? "",
-                labels: [], state: "Todo", stateDetail: "unstarted", updatedAt: .now)
+                labels: [], state: "Todo", stateDetail: "unstarted", priority: (input["priority"] as? Int).map(String.init), updatedAt: .now)
         }
         guard let created else { return Self.errors(.ok, "Entity already exists: Issue \(id)", code: "INPUT_ERROR") }
         switch faults.afterCreate(target: "linear") {

@@ -17,4 +17,6 @@ public struct SimulatedIssue: Sendable, Codable, Equatable {
     public var issueType: String?
     public var priority: String?
     public var updatedAt: Date
+    /// Links to elsewhere the tool keeps apart from the text (Azure DevOps hyperlink relations).
+    public var links: [String]? = nil
 }

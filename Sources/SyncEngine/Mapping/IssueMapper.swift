@@ -13,16 +13,16 @@ public struct IssueMapper: Sendable {
         var labels = mapping.labels
         if mapping.copyCraftLabels { labels += item.labels ?? [] }
 
-        // A tool without issue type and priority fields (GitHub) gets the values as labels.
-        let toolHasFields = tool.capabilities.issueTypeAndPriorityFields
+        // A tool without an issue type or priority field (GitHub) gets the value as a label.
+        let capabilities = tool.capabilities
         var issueType: String?
         if let type = item.type, !type.isEmpty {
             let mapped = mapping.types[type] ?? type
-            if mapping.typeTarget == .field && toolHasFields { issueType = mapped } else { labels.append("type:\(mapped.lowercased())") }
+            if mapping.typeTarget == .field && capabilities.issueTypeField { issueType = mapped } else { labels.append("type:\(mapped.lowercased())") }
         }
         var priority: String?
         if let name = item.importance?.name, let mapped = mapping.importance[name] {
-            if mapping.importanceTarget == .field && toolHasFields { priority = mapped } else { labels.append("priority:\(mapped.lowercased())") }
+            if mapping.importanceTarget == .field && capabilities.priorityField { priority = mapped } else { labels.append("priority:\(mapped.lowercased())") }
         }
 
         var description = PlainText.from(html: item.description ?? "")
@@ -31,7 +31,7 @@ public struct IssueMapper: Sendable {
         }
         return NewIssue(
             title: title(for: item), description: description, labels: labels.filter { !$0.isEmpty }, issueType: issueType,
-            priority: priority, marker: tool.marker(for: item.id))
+            priority: priority, marker: tool.marker(for: item.id), sourceURL: mapping.linkBack ? item.webUrl : nil)
     }
 
     func title(for item: CraftItem) -> String {
