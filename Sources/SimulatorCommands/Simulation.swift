@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import Simulators
 
-/// `craft-sync simulate`: the Craft.io, GitHub and Jira simulators on one port, seeded with a small workspace,
+/// `craft-sync simulate`: the Craft.io simulator and every simulated dev tool on one port, seeded with a small workspace,
 /// until SIGTERM or SIGINT. Optionally writes a `serve` configuration that points at them.
 public enum Simulation {
     /// The dev tools `simulate --dev-tool` can stand in for.

@@ -80,7 +80,7 @@ struct BackupCommand: AsyncParsableCommand {
 
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "simulate", abstract: "Run fake Craft.io, GitHub and Jira on one port, to try craft-sync without accounts.")
+        commandName: "simulate", abstract: "Run fake Craft.io and the five dev tools on one port, to try craft-sync without accounts.")
 
     @Option(name: .long, help: "Address to listen on, HOST:PORT.")
     var listen = "127.0.0.1:9090"
@@ -132,7 +132,7 @@ struct SyncCommand: AsyncParsableCommand {
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Show the whole flow on this machine with simulated Craft.io, GitHub and Jira; no accounts needed.")
+        commandName: "demo", abstract: "Show the whole flow on this machine with simulated Craft.io and the five dev tools; no accounts needed.")
 
     @Flag(name: .long, help: "Keep the simulators and the service running afterwards and print the URLs to explore.")
     var keepRunning = false
