@@ -9,7 +9,7 @@ struct CraftSyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "craft-sync",
         abstract: "Keeps Craft.io and your development tool in step.",
-        subcommands: [DemoCommand.self, ServeCommand.self, SyncCommand.self, SimulateCommand.self, EventsCommand.self, MigrateCommand.self, BackupCommand.self, HealthCheckCommand.self],
+        subcommands: [DemoCommand.self, ServeCommand.self, SyncCommand.self, SimulateCommand.self, EventsCommand.self, MigrateCommand.self, BackupCommand.self, HealthCheckCommand.self, DoctorCommand.self],
         defaultSubcommand: nil)
 }
 
@@ -192,5 +192,31 @@ struct HealthCheckCommand: AsyncParsableCommand {
         try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
             print(try await HealthCheck.run(configuration, url: url))
         }
+    }
+}
+
+struct DoctorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor", abstract: "Check the configuration against Craft.io, the dev tool and the database; exit 0 only when all pass.")
+
+    @Flag(name: .long, help: "Print the checks as JSON, for scripts.")
+    var json = false
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        var failed = false
+        try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
+            let checks = await Doctor.run(configuration)
+            failed = checks.contains { !$0.passed }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(checks), as: UTF8.self))
+            } else {
+                print(Doctor.render(checks))
+            }
+        }
+        if failed { throw ExitCode(1) }
     }
 }

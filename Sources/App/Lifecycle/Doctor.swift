@@ -1,0 +1,111 @@
+import CraftAPI
+import DevTools
+import Foundation
+import Logging
+import Store
+
+/// `craft-sync doctor`: the configuration checked against the live services, as a checklist in which every failure
+/// names its fix. Reads only: it opens the database read-only and asks the dev tool for a marker no item has.
+public enum Doctor {
+    public struct Check: Sendable, Encodable, Equatable {
+        public var name: String
+        public var passed: Bool
+        /// What was found.
+        public var detail: String
+        /// What to change, when the check failed.
+        public var fix: String?
+    }
+
+    public static func run(_ configuration: Configuration) async -> [Check] {
+        var checks: [Check] = []
+        let missing = configuration.missingSettings
+        checks.append(missing.isEmpty
+            ? Check(name: "configuration", passed: true, detail: "complete")
+            : Check(name: "configuration", passed: false, detail: "incomplete", fix: "set \(missing.joined(separator: ", "))"))
+        checks.append(database(at: configuration.databasePath))
+        guard missing.isEmpty, let world = OutsideWorld(configuration: configuration) else { return checks }
+
+        for target in world.targets {
+            checks += await craft(world.craft, target: target, configuration: configuration)
+            checks.append(await devTool(target.devTool, workspaceID: target.workspaceID))
+        }
+        return checks
+    }
+
+    /// The database: absent (created on first start), or present, readable and at the current schema version.
+    static func database(at path: String) -> Check {
+        guard FileManager.default.fileExists(atPath: path) else {
+            return Check(name: "database", passed: true, detail: "\(path) does not exist yet; serve or migrate creates it")
+        }
+        do {
+            let version = try Migrator.version(of: Connection(path: path, mode: .readOnly))
+            guard version == Schema.latestVersion else {
+                return Check(
+                    name: "database", passed: version < Schema.latestVersion, detail: "\(path) is at schema version \(version) of \(Schema.latestVersion)",
+                    fix: version < Schema.latestVersion ? "run craft-sync migrate (serve also does it at start)" : "run the newer craft-sync that wrote it")
+            }
+            return Check(name: "database", passed: FileManager.default.isWritableFile(atPath: path), detail: "\(path) at schema version \(version)",
+                fix: FileManager.default.isWritableFile(atPath: path) ? nil : "make \(path) writable by this user")
+        } catch {
+            return Check(name: "database", passed: false, detail: "\(path) cannot be read: \(error)", fix: "point --database at a craft-sync database")
+        }
+    }
+
+    static func craft(_ craft: any CraftClient, target: OutsideWorld.Target, configuration: Configuration) async -> [Check] {
+        let workspace = target.workspaceID
+        let keyCheck = CraftKeyCheck(
+            craft: craft, workspaceID: workspace, progressField: configuration.craft.progressField,
+            progressValues: configuration.statusMapping.craftValues(of: target.devTool), linkField: configuration.craft.linkField,
+            logger: Logger(label: "craft-sync.doctor", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let result = await keyCheck.check()
+        var checks: [Check] = []
+        if let problem = CraftKeyCheck.problem(of: result) {
+            checks.append(Check(name: "craft.io key (\(workspace))", passed: false, detail: problem, fix: "see craft.api_key, craft.progress_field, craft.link_field"))
+        } else if let error = result.error {
+            checks.append(Check(name: "craft.io reachable (\(workspace))", passed: false, detail: error, fix: "check craft.base_url and the network"))
+        } else {
+            // The guide's form lists neither scopes nor fields: there, a key that reads is all that can be proven.
+            let detail = result.scopes.map { "scopes \($0.joined(separator: ", ")); configured fields exist" }
+                ?? "key accepted (the guide form cannot list scopes or fields; the openapi form checks them)"
+            checks.append(Check(name: "craft.io key (\(workspace))", passed: true, detail: detail))
+        }
+        do {
+            let listing = try await craft.listing(workspaceID: workspace, status: target.readyStatus, updatedFrom: nil)
+            checks.append(Check(
+                name: "craft.io ready items (\(workspace))", passed: true,
+                detail: "\(listing.items.count) item(s) in '\(target.readyStatus)'" + (listing.unreadable.isEmpty ? "" : ", \(listing.unreadable.count) unreadable")))
+        } catch {
+            checks.append(Check(
+                name: "craft.io ready items (\(workspace))", passed: false, detail: "\(error)", fix: "check craft.workspace_id and craft.ready_status"))
+        }
+        return checks
+    }
+
+    /// The dev tool answers an authenticated lookup in the configured project: the token and the project are good.
+    static func devTool(_ tool: any DevTool, workspaceID: String) async -> Check {
+        let name = "\(tool.kind) '\(tool.instance)' (\(workspaceID))"
+        do {
+            _ = try await tool.find(marker: tool.marker(for: "doctor-probe"))
+            return Check(name: name, passed: true, detail: "reachable; the token may read the project")
+        } catch {
+            let fix = switch error {
+            case .unauthorized: "dev_tool.token is refused: create a new token and set it"
+            case .forbidden: "dev_tool.token lacks permission on the project: grant read and write on issues"
+            case .notFound: "the project or repository does not exist for this token: check dev_tool's project/owner/repository/team"
+            case .unreachable: "check dev_tool.base_url and the network"
+            default: "see the detail"
+            }
+            return Check(name: name, passed: false, detail: "\(error)", fix: fix)
+        }
+    }
+
+    /// The checklist as people read it: one line per check, a fix under each failure, a summary line.
+    public static func render(_ checks: [Check]) -> String {
+        var lines = checks.flatMap { check in
+            ["\(check.passed ? "✓" : "✗") \(check.name): \(check.detail)"] + (check.fix.map { ["    fix: \($0)"] } ?? [])
+        }
+        let failed = checks.filter { !$0.passed }.count
+        lines.append(failed == 0 ? "all \(checks.count) checks passed" : "\(failed) of \(checks.count) checks failed")
+        return lines.joined(separator: "\n")
+    }
+}
