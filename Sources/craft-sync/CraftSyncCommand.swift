@@ -125,7 +125,7 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
-            print(try await SyncOnce.run(configuration, dryRun: dryRun))
+            print(try await SyncOnce.run(configuration, dryRun: dryRun, progress: .standardError()))
         }
     }
 }

@@ -3,11 +3,27 @@ import DevTools
 import Foundation
 import Simulators
 import Store
+import Synchronization
 import Testing
 @testable import SyncEngine
 
 @Suite("Intake: ready items become issues exactly once")
 struct IntakeTests {
+    @Test("a run reports its progress after each item: done counts up to the total, with what was created")
+    func reportsProgress() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(5)
+        let heard = Mutex<[IntakeProgress]>([])
+        _ = await fixture.engine(settings: IntakeSettings(concurrency: 2)).run(fixture.target(fixture.github), trigger: "test") { progress in
+            heard.withLock { $0.append(progress) }
+        }
+        let reports = heard.withLock { $0 }
+        #expect(reports.map(\.done) == [1, 2, 3, 4, 5])
+        #expect(reports.allSatisfy { $0.total == 5 && $0.workspaceID == fixture.workspace })
+        #expect(reports.last?.created == 5 && reports.last?.failed == 0)
+    }
+
     @Test("N ready items become N issues; a second poll creates nothing; other statuses are untouched")
     func createsOnce() async throws {
         let fixture = try IntakeFixture()

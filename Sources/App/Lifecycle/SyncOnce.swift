@@ -6,8 +6,9 @@ import Support
 
 /// `craft-sync sync [--dry-run]`: one intake poll now, from the command line.
 public enum SyncOnce {
-    /// Returns the text to print; throws when the run failed as a whole.
-    public static func run(_ configuration: Configuration, dryRun: Bool) async throws -> String {
+    /// Returns the text to print; throws when the run failed as a whole. `progress` hears how far each workspace's
+    /// creates have got while they run.
+    public static func run(_ configuration: Configuration, dryRun: Bool, progress: SyncProgressReporter? = nil) async throws -> String {
         let missing = configuration.missingSettings
         guard missing.isEmpty, let world = OutsideWorld(configuration: configuration) else {
             throw CommandError("the configuration is incomplete: \(missing.joined(separator: ", "))")
@@ -18,7 +19,9 @@ public enum SyncOnce {
         var lines: [String] = []
         var errors: [String] = []
         for target in targets {
-            let report = await engine.run(target, trigger: "cli")
+            var hear: (@Sendable (IntakeProgress) -> Void)?
+            if let progress { hear = { progress.report($0) } }
+            let report = await engine.run(target, trigger: "cli", progress: hear)
             if let error = report.error { errors.append("\(target.workspaceID): \(error)") }
             lines.append("workspace \(report.workspaceID): seen \(report.counts.seen), created \(report.counts.created), skipped \(report.counts.skipped), failed \(report.counts.failed), drifted \(report.counts.drifted)")
             lines += report.created.map { "  created \($0.issue.key) for item \($0.craftItemID) \"\($0.title)\" \($0.issue.url)" }

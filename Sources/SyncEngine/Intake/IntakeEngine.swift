@@ -47,8 +47,9 @@ public actor IntakeEngine {
         rateLimiter = CreateRateLimiter(perMinute: settings.perMinuteCap, clock: clock)
     }
 
-    /// Runs one intake poll of `target`. Never throws: a failed run is recorded and reported.
-    public func run(_ target: IntakeTarget, trigger: String) async -> IntakeReport {
+    /// Runs one intake poll of `target`. Never throws: a failed run is recorded and reported. `progress` hears
+    /// after each item it creates (or fails, or skips) how far the run has got.
+    public func run(_ target: IntakeTarget, trigger: String, progress: (@Sendable (IntakeProgress) -> Void)? = nil) async -> IntakeReport {
         var report = IntakeReport(workspaceID: target.workspaceID)
         guard running.insert(target.workspaceID).inserted else {
             report.error = "a run for workspace \(target.workspaceID) is already in progress"
@@ -59,7 +60,7 @@ public actor IntakeEngine {
         let started = ContinuousClock.now
         do {
             report.runID = try await store.runs.start(workspaceID: target.workspaceID, trigger: trigger, now: clock.now())
-            try await poll(target, into: &report)
+            try await poll(target, into: &report, progress: progress)
         } catch {
             report.error = "\(error)"
         }
@@ -84,7 +85,7 @@ public actor IntakeEngine {
         return planned
     }
 
-    private func poll(_ target: IntakeTarget, into report: inout IntakeReport) async throws {
+    private func poll(_ target: IntakeTarget, into report: inout IntakeReport, progress: (@Sendable (IntakeProgress) -> Void)?) async throws {
         let listing = try await craft.listing(workspaceID: target.workspaceID, status: target.readyStatus, updatedFrom: nil)
         let items = listing.items
         report.unreadable = listing.unreadable
@@ -142,7 +143,7 @@ public actor IntakeEngine {
             }
         }
 
-        let outcomes = await createAll(work, target: target)
+        let outcomes = await createAll(work, target: target, progress: progress)
         for outcome in outcomes {
             switch outcome {
             case .created(let created): report.created.append(created)
@@ -170,9 +171,11 @@ public actor IntakeEngine {
     }
 
     /// Creates with at most `settings.concurrency` in flight; one bad item never blocks the others.
-    private func createAll(_ work: [Work], target: IntakeTarget) async -> [Outcome] {
-        await withTaskGroup(of: Outcome.self) { group in
+    private func createAll(_ work: [Work], target: IntakeTarget, progress: (@Sendable (IntakeProgress) -> Void)?) async -> [Outcome] {
+        let started = clock.now()
+        return await withTaskGroup(of: Outcome.self) { group in
             var outcomes: [Outcome] = []
+            var state = IntakeProgress(workspaceID: target.workspaceID, done: 0, total: work.count, created: 0, failed: 0, elapsed: .zero)
             var pending = work[...]
             func startNext() {
                 guard let next = pending.popFirst() else { return }
@@ -182,6 +185,13 @@ public actor IntakeEngine {
             for await outcome in group {
                 outcomes.append(outcome)
                 startNext()
+                if let progress {
+                    state.done += 1
+                    if case .created = outcome { state.created += 1 }
+                    if case .failed = outcome { state.failed += 1 }
+                    state.elapsed = .milliseconds(Int64(clock.now().timeIntervalSince(started) * 1000))
+                    progress(state)
+                }
             }
             return outcomes
         }

@@ -58,6 +58,37 @@ public struct IntakeSettings: Sendable {
     }
 }
 
+/// How far a running intake has got through the items it has to create, reported after each one.
+public struct IntakeProgress: Sendable, Equatable {
+    public var workspaceID: String
+    public var done: Int
+    public var total: Int
+    public var created: Int
+    public var failed: Int
+    public var elapsed: Duration
+
+    public init(workspaceID: String, done: Int, total: Int, created: Int, failed: Int, elapsed: Duration) {
+        self.workspaceID = workspaceID
+        self.done = done
+        self.total = total
+        self.created = created
+        self.failed = failed
+        self.elapsed = elapsed
+    }
+
+    /// Items finished per second so far; nil before any time has passed.
+    public var perSecond: Double? {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return seconds > 0 ? Double(done) / seconds : nil
+    }
+
+    /// The time the rest should take at the rate so far; nil until there is a rate.
+    public var remaining: Duration? {
+        guard let rate = perSecond, rate > 0 else { return nil }
+        return .milliseconds(Int64(Double(total - done) / rate * 1000))
+    }
+}
+
 /// What one intake run did.
 public struct IntakeReport: Sendable {
     public struct Created: Sendable, Equatable {
