@@ -8,7 +8,8 @@ import Testing
 
 /// `craft-sync simulate` in one process and `craft-sync serve` in another, the service killed with SIGKILL at
 /// random moments and restarted until intake is done: the dev tool must end with exactly one issue per item.
-@Suite("Intake survives SIGKILL", .timeLimit(.minutes(3)))
+// One tool at a time: four services being killed at once on two cores would starve the rest of the suite.
+@Suite("Intake survives SIGKILL", .serialized, .timeLimit(.minutes(3)))
 struct IntakeCrashTests {
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("craft-sync")
 
