@@ -7,7 +7,7 @@ public protocol SimulatedDevTool: Sendable {
     static var kind: String { get }
     /// The tool's own `dev_tool` settings (base URL and credentials, not `kind` or `webhook_secret`).
     static func serveSettings(baseURL: String) -> [(key: String, value: String)]
-    init(faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer)
+    init(context: SimulatorContext)
     var issues: [SimulatedIssue] { get }
     func register(in router: inout Router)
     func registerControl(in router: inout Router)

@@ -34,7 +34,8 @@ public final class SimulatorServer: Sendable {
         let calls = CallCounter()
         let craft = CraftSimulator(apiKey: credentials.craftAPIKey, faults: faults, calls: calls)
         let webhooks = WebhookDeliverer()
-        let devTools = Self.simulatedTools.map { $0.init(faults: faults, calls: calls, webhooks: webhooks) }
+        let context = SimulatorContext(faults: faults, calls: calls, webhooks: webhooks)
+        let devTools = Self.simulatedTools.map { $0.init(context: context) }
         var router = Router()
         craft.register(in: &router)
         for tool in devTools {

@@ -17,15 +17,11 @@ public final class AzureDevOpsSimulator: Sendable {
         [("base_url", baseURL + "/" + Account.organization), ("token", Account.token), ("project", Account.project)]
     }
 
-    let faults: FaultInjector
-    let calls: CallCounter
-    let webhooks: WebhookDeliverer
+    let context: SimulatorContext
     private let book = IssueBook()
 
-    public init(faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
-        self.faults = faults
-        self.calls = calls
-        self.webhooks = webhooks
+    public init(context: SimulatorContext) {
+        self.context = context
     }
 
     public var issues: [SimulatedIssue] { book.issues }
@@ -70,7 +66,7 @@ public final class AzureDevOpsSimulator: Sendable {
             ],
         ]
         guard let body = try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]) else { return nil }
-        return await webhooks.deliver(
+        return await context.webhooks.deliver(
             tool: "azure-devops", event: "workitem.updated", headers: [:], authentication: .basicPassword, deliveryIDHeader: nil,
             body: Array(body))
     }
@@ -103,7 +99,7 @@ public final class AzureDevOpsSimulator: Sendable {
                         issueType: type.removingPercentEncoding ?? type, priority: (fields["Microsoft.VSTS.Common.Priority"] as? Int).map(String.init),
                         updatedAt: .now, links: links.isEmpty ? nil : links)
                 }
-                switch faults.afterCreate(target: "azure-devops") {
+                switch context.faults.afterCreate(target: "azure-devops") {
                 case .reset: throw AbortConnection()
                 case .gatewayError: return Self.error(HTTPStatus(502, "Bad Gateway"), "Bad Gateway")
                 case .answer: break
@@ -151,15 +147,14 @@ public final class AzureDevOpsSimulator: Sendable {
     }
 
     private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
-        calls.record("azure-devops " + endpoint)
         let expected = "Basic " + Data(":\(Account.token)".utf8).base64EncodedString()
-        guard request.headers[.authorization] == expected else { return Self.error(.unauthorized, "TF400813: The user is not authorized.") }
-        guard request.parameters["project"] == Account.project else {
-            return Self.error(.notFound, "TF200016: The following project does not exist: \(request.parameters["project"] ?? "").")
-        }
-        guard request.head.queryValue("api-version") != nil else { return Self.error(HTTPStatus(400, "Bad Request"), "No api-version was supplied.") }
-        if let failure = try await faults.before(target: "azure-devops") { return failure }
-        return try await body()
+        let refusal: HTTPResponse? =
+            if request.headers[.authorization] != expected { Self.error(.unauthorized, "TF400813: The user is not authorized.") }
+            else if request.parameters["project"] != Account.project {
+                Self.error(.notFound, "TF200016: The following project does not exist: \(request.parameters["project"] ?? "").")
+            } else if request.head.queryValue("api-version") == nil { Self.error(HTTPStatus(400, "Bad Request"), "No api-version was supplied.") }
+            else { nil }
+        return try await context.serve(tool: "azure-devops", endpoint, refusal: refusal, body)
     }
 
     static func json(_ object: [String: Any]) throws -> HTTPResponse {

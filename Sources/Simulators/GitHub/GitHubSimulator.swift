@@ -15,8 +15,7 @@ public final class GitHubSimulator: Sendable {
         [("base_url", baseURL), ("token", Account.token), ("owner", Account.owner), ("repository", Account.repository)]
     }
 
-    let faults: FaultInjector
-    let calls: CallCounter
+    let context: SimulatorContext
     private let book = IssueBook()
     /// The primary rate limit's remaining requests, as `x-ratelimit-remaining` reports them.
     private let remainingRequests = Mutex(5000)
@@ -31,12 +30,8 @@ public final class GitHubSimulator: Sendable {
         book.delete(number: number)
     }
 
-    let webhooks: WebhookDeliverer
-
-    public init(faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
-        self.faults = faults
-        self.calls = calls
-        self.webhooks = webhooks
+    public init(context: SimulatorContext) {
+        self.context = context
     }
 
     public var issues: [SimulatedIssue] { book.issues }
@@ -64,7 +59,7 @@ public final class GitHubSimulator: Sendable {
             action: newState == "closed" ? "closed" : "reopened", issue: rendered,
             repository: .init(full_name: "\(owner)/\(repo)", name: repo), sender: .init(login: actor))
         guard let body = try? JSONEncoder().encode(payload) else { return nil }
-        return await webhooks.deliver(
+        return await context.webhooks.deliver(
             tool: "github", event: "issues", headers: ["X-GitHub-Event": "issues", "X-GitHub-Hook-ID": "1"],
             authentication: .hmacSHA256(header: "X-Hub-Signature-256"), deliveryIDHeader: "X-GitHub-Delivery", body: Array(body))
     }
@@ -111,7 +106,7 @@ public final class GitHubSimulator: Sendable {
                         id: String(1_000_000 + number), key: "#\(number)", number: number, title: body.title, description: body.body ?? "",
                         labels: labels, state: "open", stateDetail: nil, updatedAt: .now)
                 }
-                switch faults.afterCreate(target: "github") {
+                switch context.faults.afterCreate(target: "github") {
                 case .reset: throw AbortConnection()
                 case .gatewayError: return githubError(HTTPStatus(502, "Bad Gateway"), "Server Error")
                 case .answer: break
@@ -141,14 +136,9 @@ public final class GitHubSimulator: Sendable {
     }
 
     private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
-        calls.record("github " + endpoint)
-        guard request.headers[.authorization] == "Bearer \(Account.token)" else { return githubError(.unauthorized, "Bad credentials") }
-        var response: HTTPResponse
-        if let failure = try await faults.before(target: "github") {
-            response = failure
-        } else {
-            response = try await body()
-        }
+        let refusal = request.headers[.authorization] == "Bearer \(Account.token)" ? nil : githubError(.unauthorized, "Bad credentials")
+        var response = try await context.serve(tool: "github", endpoint, refusal: refusal, body)
+        if refusal != nil { return response }
         let remaining = remainingRequests.withLock { remaining in
             remaining = max(0, remaining - 1)
             return remaining

@@ -17,15 +17,11 @@ public final class GitLabSimulator: Sendable {
     }
     private let projectPath = Account.project
     public let projectID = 4242
-    let faults: FaultInjector
-    let calls: CallCounter
-    let webhooks: WebhookDeliverer
+    let context: SimulatorContext
     private let book = IssueBook()
 
-    public init(faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
-        self.faults = faults
-        self.calls = calls
-        self.webhooks = webhooks
+    public init(context: SimulatorContext) {
+        self.context = context
     }
 
     public var issues: [SimulatedIssue] { book.issues }
@@ -81,7 +77,7 @@ public final class GitLabSimulator: Sendable {
                 id: rendered.id, iid: rendered.iid, title: rendered.title, state: newState, action: newState == "closed" ? "close" : "reopen",
                 updated_at: rendered.updated_at, url: rendered.web_url))
         guard let body = try? JSONEncoder().encode(payload) else { return nil }
-        return await webhooks.deliver(
+        return await context.webhooks.deliver(
             tool: "gitlab", event: "Issue Hook", headers: ["X-Gitlab-Event": "Issue Hook", "X-Gitlab-Instance": "https://gitlab.example"],
             authentication: .token(header: "X-Gitlab-Token"), deliveryIDHeader: "X-Gitlab-Event-UUID", body: Array(body))
     }
@@ -102,7 +98,7 @@ public final class GitLabSimulator: Sendable {
                         id: String(500_000 + iid), key: "\(projectPath)#\(iid)", number: iid, title: body.title, description: body.description ?? "",
                         labels: labels, state: "opened", stateDetail: nil, updatedAt: .now)
                 }
-                switch faults.afterCreate(target: "gitlab") {
+                switch context.faults.afterCreate(target: "gitlab") {
                 case .reset: throw AbortConnection()
                 case .gatewayError: return gitlabError(HTTPStatus(502, "Bad Gateway"), "502 Bad Gateway")
                 case .answer: break
@@ -145,12 +141,12 @@ public final class GitLabSimulator: Sendable {
 
     /// The project may be named by id or by its URL-encoded path (`group%2Fproject`), as GitLab accepts both.
     private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
-        calls.record("gitlab " + endpoint)
-        guard request.headers["PRIVATE-TOKEN"] == Account.token else { return gitlabError(.unauthorized, "401 Unauthorized") }
         let project = request.parameters["project"] ?? ""
-        guard project == projectPath || project == String(projectID) else { return gitlabError(.notFound, "404 Project Not Found") }
-        if let failure = try await faults.before(target: "gitlab") { return failure }
-        return try await body()
+        let refusal: HTTPResponse? =
+            if request.headers["PRIVATE-TOKEN"] != Account.token { gitlabError(.unauthorized, "401 Unauthorized") }
+            else if project != projectPath && project != String(projectID) { gitlabError(.notFound, "404 Project Not Found") }
+            else { nil }
+        return try await context.serve(tool: "gitlab", endpoint, refusal: refusal, body)
     }
 }
 

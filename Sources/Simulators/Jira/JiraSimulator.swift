@@ -16,16 +16,11 @@ public final class JiraSimulator: Sendable {
         [("base_url", baseURL), ("email", Account.email), ("token", Account.apiToken), ("project", Account.projectKey)]
     }
     private let projectKey = Account.projectKey
-    let faults: FaultInjector
-    let calls: CallCounter
+    let context: SimulatorContext
     private let book = IssueBook()
 
-    let webhooks: WebhookDeliverer
-
-    public init(faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
-        self.faults = faults
-        self.calls = calls
-        self.webhooks = webhooks
+    public init(context: SimulatorContext) {
+        self.context = context
     }
 
     public var issues: [SimulatedIssue] { book.issues }
@@ -58,7 +53,7 @@ public final class JiraSimulator: Sendable {
             timestamp: Int64(issue.updatedAt.timeIntervalSince1970 * 1000), user: .init(accountId: actor), issue: Self.render(issue),
             changelog: .init(id: String(Int(issue.updatedAt.timeIntervalSince1970 * 1000) % 1_000_000), items: [.init(field: "status", fromString: previous, toString: name)]))
         guard let body = try? JSONEncoder().encode(payload) else { return nil }
-        return await webhooks.deliver(
+        return await context.webhooks.deliver(
             tool: "jira", event: "jira:issue_updated", headers: [:], authentication: .hmacSHA256(header: "X-Hub-Signature"),
             deliveryIDHeader: "X-Atlassian-Webhook-Identifier", body: Array(body))
     }
@@ -115,7 +110,7 @@ public final class JiraSimulator: Sendable {
                         description: description, labels: body.fields.labels ?? [], state: "To Do", stateDetail: "new",
                         issueType: body.fields.issuetype.name, priority: body.fields.priority?.name, updatedAt: .now)
                 }
-                switch faults.afterCreate(target: "jira") {
+                switch context.faults.afterCreate(target: "jira") {
                 case .reset: throw AbortConnection()
                 case .gatewayError: return jiraError(HTTPStatus(502, "Bad Gateway"), errors: [:])
                 case .answer: break
@@ -164,11 +159,9 @@ public final class JiraSimulator: Sendable {
     }
 
     private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
-        calls.record("jira " + endpoint)
         let expected = "Basic " + Data("\(Account.email):\(Account.apiToken)".utf8).base64EncodedString()
-        guard request.headers[.authorization] == expected else { return jiraError(.unauthorized, messages: ["Client must be authenticated"]) }
-        if let failure = try await faults.before(target: "jira") { return failure }
-        return try await body()
+        let refusal = request.headers[.authorization] == expected ? nil : jiraError(.unauthorized, messages: ["Client must be authenticated"])
+        return try await context.serve(tool: "jira", endpoint, refusal: refusal, body)
     }
 
     struct Rendered: Encodable {

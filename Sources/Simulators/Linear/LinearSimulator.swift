@@ -17,15 +17,11 @@ public final class LinearSimulator: Sendable {
         [("base_url", baseURL), ("token", Account.apiKey), ("team", Account.teamID)]
     }
 
-    let faults: FaultInjector
-    let calls: CallCounter
-    let webhooks: WebhookDeliverer
+    let context: SimulatorContext
     private let book = IssueBook()
 
-    public init(faults: FaultInjector, calls: CallCounter, webhooks: WebhookDeliverer) {
-        self.faults = faults
-        self.calls = calls
-        self.webhooks = webhooks
+    public init(context: SimulatorContext) {
+        self.context = context
     }
 
     public var issues: [SimulatedIssue] { book.issues }
@@ -62,26 +58,28 @@ public final class LinearSimulator: Sendable {
             "organizationId": "0b9f2c4e-1d3a-4b5c-8d7e-6f5a4b3c2d1e", "webhookTimestamp": Int64(Date.now.timeIntervalSince1970 * 1000),
         ]
         guard let body = try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]) else { return nil }
-        return await webhooks.deliver(
+        return await context.webhooks.deliver(
             tool: "linear", event: "Issue", headers: ["Linear-Event": "Issue"],
             authentication: .hmacSHA256(header: "Linear-Signature", prefix: ""), deliveryIDHeader: "Linear-Delivery", body: Array(body))
     }
 
     public func register(in router: inout Router) {
         router.post("/graphql") { [self] request in
-            calls.record("linear POST /graphql")
-            guard request.headers[.authorization] == Account.apiKey else {
-                return Self.errors(HTTPStatus(400, "Bad Request"), "Authentication required, not authenticated", code: "AUTHENTICATION_ERROR")
-            }
-            if let failure = try await faults.before(target: "linear") { return failure }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
-                let query = object["query"] as? String
-            else { return Self.errors(HTTPStatus(400, "Bad Request"), "Must provide query string.", code: "GRAPHQL_PARSE_FAILED") }
-            let variables = object["variables"] as? [String: Any] ?? [:]
-            if query.contains("issueCreate(") { return try create(variables) }
-            if query.contains("issue(id:") { return try read(variables) }
-            return Self.errors(HTTPStatus(400, "Bad Request"), "Unknown operation", code: "GRAPHQL_VALIDATION_FAILED")
+            let refusal = request.headers[.authorization] == Account.apiKey
+                ? nil : Self.errors(HTTPStatus(400, "Bad Request"), "Authentication required, not authenticated", code: "AUTHENTICATION_ERROR")
+            return try await context.serve(tool: "linear", "POST /graphql", refusal: refusal) { try answer(request) }
         }
+    }
+
+    /// A GraphQL request, read as generic JSON: the operation is told by the field the query asks for.
+    private func answer(_ request: HTTPRequest) throws -> HTTPResponse {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
+            let query = object["query"] as? String
+        else { return Self.errors(HTTPStatus(400, "Bad Request"), "Must provide query string.", code: "GRAPHQL_PARSE_FAILED") }
+        let variables = object["variables"] as? [String: Any] ?? [:]
+        if query.contains("issueCreate(") { return try create(variables) }
+        if query.contains("issue(id:") { return try read(variables) }
+        return Self.errors(HTTPStatus(400, "Bad Request"), "Unknown operation", code: "GRAPHQL_VALIDATION_FAILED")
     }
 
     private func create(_ variables: [String: Any]) throws -> HTTPResponse {
@@ -97,7 +95,7 @@ public final class LinearSimulator: Sendable {
                 labels: [], state: "Todo", stateDetail: "unstarted", priority: (input["priority"] as? Int).map(String.init), updatedAt: .now)
         }
         guard let created else { return Self.errors(.ok, "Entity already exists: Issue \(id)", code: "INPUT_ERROR") }
-        switch faults.afterCreate(target: "linear") {
+        switch context.faults.afterCreate(target: "linear") {
         case .reset: throw AbortConnection()
         case .gatewayError: return Self.errors(HTTPStatus(502, "Bad Gateway"), "Bad Gateway", code: "INTERNAL_ERROR")
         case .answer: break
