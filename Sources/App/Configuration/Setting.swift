@@ -134,10 +134,10 @@ extension Setting {
         Setting("craft.link_field", "Custom field that receives the dev issue's key and URL (unset: not written)") { config, value throws(SettingError) in
             config.craft.linkField = try parseNonEmpty(value)
         },
-        Setting("dev_tool.kind", "\((DevToolKinds.all.map(\.name) + DevToolKinds.planned).joined(separator: ", "))") { config, value throws(SettingError) in
+        Setting("dev_tool.kind", "\(DevToolKinds.all.map(\.name).joined(separator: ", "))") { config, value throws(SettingError) in
             let name = value.trimmingCharacters(in: .whitespaces)
-            guard DevToolKinds.named(name) != nil || DevToolKinds.planned.contains(name) else {
-                throw SettingError("expected one of \((DevToolKinds.all.map(\.name) + DevToolKinds.planned).joined(separator: ", "))")
+            guard DevToolKinds.named(name) != nil else {
+                throw SettingError("expected one of \(DevToolKinds.all.map(\.name).joined(separator: ", "))")
             }
             config.devTool.kind = name
         },

@@ -24,12 +24,7 @@ extension AzureDevOpsAdapter {
         {
             presented.append(String(credentials[credentials.index(after: colon)...]))
         }
-        var matched = false
-        // Every pair is compared, so the time taken does not tell which secret (or which header) matched.
-        for secret in secrets where !secret.isEmpty {
-            for value in presented where ConstantTime.equals(value, secret) { matched = true }
-        }
-        return matched
+        return WebhookSignature.anyMatches(presented: presented, expected: secrets)
     }
 
     public func parseWebhook(headers: [String: String], body: [UInt8]) throws(DevToolError) -> WebhookEvent {
@@ -51,7 +46,7 @@ extension AzureDevOpsAdapter {
                 return fields[name] as? String ?? revisionFields[name] as? String
             }
             guard let state = current("System.State") else { return .ignored(reason: "the event names no state") }
-            let order = current("System.ChangedDate").flatMap(AzureDevOpsAdapter.parseTime).map { Int64($0.timeIntervalSince1970 * 1000) }
+            let order = current("System.ChangedDate").flatMap(ToolTime.parse)?.eventOrder
             let actor = ((resource["revisedBy"] as? [String: Any])?["uniqueName"] as? String) ?? current("System.ChangedBy")
             return .issue(IssueChange(
                 issueID: String(id), key: "\(project)#\(id)", status: DevIssueStatus(name: state), order: order, actor: actor))

@@ -66,7 +66,7 @@ public struct AzureDevOpsAdapter: DevTool {
         func devIssue(project: String) -> DevIssue {
             DevIssue(
                 id: String(id), key: "\(project)#\(id)", url: _links?.html?.href ?? "", status: DevIssueStatus(name: fields.state ?? ""),
-                labels: AzureDevOpsAdapter.tags(fields.tags), updatedAt: fields.changedDate.flatMap(AzureDevOpsAdapter.parseTime))
+                labels: AzureDevOpsAdapter.tags(fields.tags), updatedAt: fields.changedDate.flatMap(ToolTime.parse))
         }
     }
 
@@ -173,10 +173,5 @@ public struct AzureDevOpsAdapter: DevTool {
         }
         if inList { html += "</ul>" }
         return html
-    }
-
-    static func parseTime(_ text: String) -> Date? {
-        (try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
-            ?? (try? Date(text, strategy: .iso8601))
     }
 }

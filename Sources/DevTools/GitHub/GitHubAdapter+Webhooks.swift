@@ -72,7 +72,7 @@ extension GitHubAdapter {
             break
         }
         guard let state = payload.issue.state else { return .ignored(reason: "the payload names no issue state") }
-        let order = payload.issue.updated_at.flatMap { try? Date($0, strategy: .iso8601) }.map { Int64($0.timeIntervalSince1970 * 1000) }
+        let order = payload.issue.updated_at.flatMap(ToolTime.parse)?.eventOrder
         return .issue(IssueChange(
             issueID: String(payload.issue.id), key: "\(repository)#\(payload.issue.number)",
             status: DevIssueStatus(name: state, detail: payload.issue.state_reason), order: order, actor: payload.sender?.login))

@@ -42,7 +42,7 @@ public struct GitHubAdapter: DevTool {
             DevIssue(
                 id: String(id), key: "\(repository)#\(number)", url: html_url,
                 status: DevIssueStatus(name: state, detail: state_reason), labels: labels.map(\.name),
-                updatedAt: updated_at.flatMap { try? Date($0, strategy: .iso8601) })
+                updatedAt: updated_at.flatMap(ToolTime.parse))
         }
     }
 
@@ -124,9 +124,4 @@ public struct GitHubAdapter: DevTool {
     static func isSecondaryLimit(_ body: Data) -> Bool {
         String(decoding: body.prefix(500), as: UTF8.self).lowercased().contains("rate limit")
     }
-}
-
-func uniqued(_ values: [String]) -> [String] {
-    var seen = Set<String>()
-    return values.filter { seen.insert($0).inserted }
 }

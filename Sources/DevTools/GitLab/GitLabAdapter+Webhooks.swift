@@ -24,11 +24,7 @@ extension GitLabAdapter {
     /// `X-Gitlab-Token` is the configured secret itself, echoed back (compared in constant time; two during a rotation).
     public func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool {
         guard let token = headers["x-gitlab-token"] else { return false }
-        var matched = false
-        for secret in secrets where !secret.isEmpty {
-            if ConstantTime.equals(token, secret) { matched = true }
-        }
-        return matched
+        return WebhookSignature.anyMatches(presented: [token], expected: secrets)
     }
 
     private struct IssuePayload: Decodable {
@@ -73,7 +69,7 @@ extension GitLabAdapter {
             guard let current = attributes.state else { return .ignored(reason: "the payload names no issue state") }
             state = current
         }
-        let order = attributes.updated_at.flatMap(GitLabAdapter.parseTime).map { Int64($0.timeIntervalSince1970 * 1000) }
+        let order = attributes.updated_at.flatMap(GitLabAdapter.parseTime)?.eventOrder
         return .issue(IssueChange(
             issueID: String(attributes.id), key: "\(project)#\(attributes.iid)", status: DevIssueStatus(name: state, detail: nil),
             order: order, actor: payload.user?.username))

@@ -103,7 +103,7 @@ public struct GitLabAdapter: DevTool {
 
     /// GitLab writes times as ISO 8601 in the API and as `2020-06-29 14:27:15 UTC` in older webhook payloads.
     static func parseTime(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: .iso8601) { return date }
+        if let date = ToolTime.parse(text) { return date }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")

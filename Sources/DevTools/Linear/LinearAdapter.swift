@@ -74,7 +74,7 @@ public struct LinearAdapter: DevTool {
         var devIssue: DevIssue {
             DevIssue(
                 id: id, key: identifier, url: url ?? "", status: DevIssueStatus(name: state?.name ?? "", detail: state?.type),
-                updatedAt: updatedAt.flatMap(LinearAdapter.parseTime))
+                updatedAt: updatedAt.flatMap(ToolTime.parse))
         }
     }
 
@@ -144,11 +144,6 @@ public struct LinearAdapter: DevTool {
         return .rejected(tool: "Linear", operation: operation, status: 400, message: error.message)
     }
 
-    /// Linear's times are ISO 8601 with milliseconds (`2023-04-11T10:05:00.000Z`).
-    static func parseTime(_ text: String) -> Date? {
-        (try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
-            ?? (try? Date(text, strategy: .iso8601))
-    }
 }
 
 struct GraphQLError: Decodable {

@@ -17,7 +17,14 @@ public struct LinearKind: DevToolKind {
     public func makeAdapter(_ settings: DevToolSettingValues, transport: any HTTPClient, policy: RetryPolicy, clock: any SyncClock) -> any DevTool {
         LinearAdapter(
             instance: settings.instance, baseURL: settings.baseURL, teamID: settings["team"], apiKey: settings.token,
-            webhookTolerance: settings.values["webhook_tolerance"].flatMap(Double.init).map { .seconds($0) } ?? .seconds(60),
+            webhookTolerance: Self.tolerance(settings.values["webhook_tolerance"]),
             clock: clock, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
+    }
+
+    /// `dev_tool.webhook_tolerance` in seconds: a finite number from 1 to a day; anything else keeps the 60 s default
+    /// (`Duration.seconds` traps on a NaN or an out-of-range value).
+    static func tolerance(_ text: String?) -> Duration {
+        guard let seconds = text.flatMap(Double.init), seconds.isFinite, (1...86_400).contains(seconds) else { return .seconds(60) }
+        return .seconds(seconds)
     }
 }

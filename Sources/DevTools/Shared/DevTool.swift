@@ -123,7 +123,7 @@ public struct DevIssue: Sendable, Equatable {
     }
 
     /// `updatedAt` as a webhook event order (milliseconds since 1970), the unit `IssueChange.order` uses.
-    public var order: Int64? { updatedAt.map { Int64($0.timeIntervalSince1970 * 1000) } }
+    public var order: Int64? { updatedAt?.eventOrder }
 }
 
 /// An issue's workflow state in the tool's own words.

@@ -60,8 +60,5 @@ extension DevToolKind {
 public enum DevToolKinds {
     public static let all: [any DevToolKind] = [GitHubKind(), JiraKind(), GitLabKind(), LinearKind(), AzureDevOpsKind()]
 
-    /// Tools announced but without an adapter yet, so a configuration naming one gets a clear answer.
-    public static let planned: [String] = []
-
     public static func named(_ name: String) -> (any DevToolKind)? { all.first { $0.name == name } }
 }

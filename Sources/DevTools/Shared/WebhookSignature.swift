@@ -11,11 +11,16 @@ public enum WebhookSignature {
     /// constant time with `CRYPTO_memcmp` so the comparison leaks nothing about how much matched.
     public static func matches(provided: String?, prefix: String, secrets: [String], body: [UInt8]) -> Bool {
         guard let provided else { return false }
-        let given = provided.lowercased()
+        let expected = secrets.filter { !$0.isEmpty }.map { prefix + hmacSHA256Hex(secret: $0, body: body) }
+        return anyMatches(presented: [provided.lowercased()], expected: expected)
+    }
+
+    /// Whether any presented value equals any expected one (a secret itself, for tools that send it back instead of
+    /// signing). Every pair is compared in constant time, so the time taken tells neither which matched nor how much.
+    public static func anyMatches(presented: [String], expected: [String]) -> Bool {
         var matched = false
-        // Every secret is checked, so the time taken does not tell which one matched.
-        for secret in secrets where !secret.isEmpty {
-            if ConstantTime.equals(prefix + hmacSHA256Hex(secret: secret, body: body), given) { matched = true }
+        for value in presented {
+            for candidate in expected where !candidate.isEmpty && ConstantTime.equals(value, candidate) { matched = true }
         }
         return matched
     }

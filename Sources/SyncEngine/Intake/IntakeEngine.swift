@@ -189,7 +189,7 @@ public actor IntakeEngine {
                     state.done += 1
                     if case .created = outcome { state.created += 1 }
                     if case .failed = outcome { state.failed += 1 }
-                    state.elapsed = .milliseconds(Int64(clock.now().timeIntervalSince(started) * 1000))
+                    state.elapsed = .seconds(clock.now().timeIntervalSince(started))
                     progress(state)
                 }
             }

@@ -1,3 +1,4 @@
+import Support
 import CraftAPI
 import DevTools
 import Foundation
@@ -78,8 +79,7 @@ public struct IntakeProgress: Sendable, Equatable {
 
     /// Items finished per second so far; nil before any time has passed.
     public var perSecond: Double? {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return seconds > 0 ? Double(done) / seconds : nil
+        elapsed.timeInterval > 0 ? Double(done) / elapsed.timeInterval : nil
     }
 
     /// The time the rest should take at the rate so far; nil until there is a rate.
