@@ -59,7 +59,7 @@ struct AzureDevOpsTests {
         let first = try await adapter.create(NewIssue(
             title: "Checkout", description: "Why\n- a\n- b <c>", labels: ["from-craft"], issueType: "Story", priority: "High",
             marker: adapter.marker(for: "1"), sourceURL: "https://app.craft.io/item/1"))
-        _ = try await adapter.create(NewIssue(title: "Other", description: "", marker: adapter.marker(for: "12")))
+        let second = try await adapter.create(NewIssue(title: "Other", description: "", marker: adapter.marker(for: "12")))
         let stored = try #require(fixture.simulators.azureDevOps.issues.first { $0.id == first.id })
         #expect(stored.issueType == "User Story" && stored.priority == "2" && stored.labels == ["from-craft", "craft-1"])
         #expect(stored.description == "<p>Why</p><ul><li>a</li><li>b &lt;c&gt;</li></ul>")
@@ -67,7 +67,11 @@ struct AzureDevOpsTests {
         #expect(first.key == "Web#1" && first.url.hasSuffix("/_workitems/edit/1"))
         // `craft-1` is a substring of `craft-12`'s tag: only the exact tag counts.
         #expect(try await adapter.find(marker: "craft-1")?.id == first.id)
-        #expect(try await adapter.find(marker: "craft-12")?.id != first.id)
+        #expect(try await adapter.find(marker: "craft-12")?.id == second.id)
+        // And when the longer tag's work item comes first in WIQL's answer, the exact one further down is still found.
+        _ = try await adapter.create(NewIssue(title: "Third", description: "", marker: adapter.marker(for: "23")))
+        let fourth = try await adapter.create(NewIssue(title: "Fourth", description: "", marker: adapter.marker(for: "2")))
+        #expect(try await adapter.find(marker: "craft-2")?.id == fourth.id)
         #expect(try await adapter.find(marker: "craft-99") == nil)
         let read = try await adapter.issue(DevIssueReference(id: first.id, key: first.key))
         #expect(read.status.name == "New" && read.updatedAt != nil)

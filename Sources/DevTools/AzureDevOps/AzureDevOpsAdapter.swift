@@ -41,6 +41,9 @@ public struct AzureDevOpsAdapter: DevTool {
         ]
     }
 
+    /// How many of WIQL's substring matches `find` reads looking for the exact tag.
+    static let findCandidates = 50
+
     /// Craft's names for a work item type, in the names the common process templates use.
     static let workItemTypes = ["Story": "User Story", "Feature": "Feature", "Epic": "Epic", "Bug": "Bug", "Task": "Task"]
     /// Jira-style priority names (the field mapping's defaults) to `Microsoft.VSTS.Common.Priority` (1 highest).
@@ -133,10 +136,13 @@ public struct AzureDevOpsAdapter: DevTool {
         let wiql = "SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project AND [System.Tags] CONTAINS '\(literal)' ORDER BY [System.Id]"
         let result = try await transport.request(
             "POST", url("wiql"), body: Query(query: wiql), as: Result.self, operation: "Azure DevOps: find work item tagged \(marker)", idempotent: true)
-        guard let first = result.workItems.first else { return nil }
-        let item = try await read(id: first.id)
-        // CONTAINS matches substrings (`craft-1` in `craft-12`): only an exact tag counts.
-        return item.labels.contains(marker) ? item : nil
+        // CONTAINS matches substrings (`craft-1` in `craft-12`): only an exact tag counts, and the work item that has
+        // it may come after others whose tags merely contain it. The longer matches are few (`craft-1` → `craft-1x`).
+        for reference in result.workItems.prefix(Self.findCandidates) {
+            let item = try await read(id: reference.id)
+            if item.labels.contains(marker) { return item }
+        }
+        return nil
     }
 
     public func issue(_ reference: DevIssueReference) async throws(DevToolError) -> DevIssue {
