@@ -55,7 +55,7 @@ struct DoctorTests {
         #expect(missing.map(\.name) == ["configuration"] && missing.first?.fix?.contains("dev_tool.repository") == true)
     }
 
-    @Test("a database at an older schema version fails with the fix; an absent one passes")
+    @Test("a database at an older schema version passes with the fix (serve migrates it); an absent one passes")
     func database() throws {
         #expect(Doctor.database(at: temporaryDatabasePath("absent")).passed)
         let path = temporaryDatabasePath("old")

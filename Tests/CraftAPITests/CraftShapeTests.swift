@@ -89,7 +89,7 @@ struct CraftShapeTests {
             _ = try? await wrong.listing(workspaceID: "ws-1", status: "Ready for Development", updatedFrom: nil)
             exchanges += recorder.exchanges.withLock { $0 }
         }
-        #expect(exchanges.contains { $0.status == 401 } && exchanges.contains { $0.status == 404 } && exchanges.contains { $0.kind == "request" })
+        #expect(exchanges.contains { $0.status == 401 } && exchanges.contains { $0.status == 404 } && exchanges.contains { $0.kind == "request" && $0.method == "PUT" })
 
         let root = packageRoot()
         let record = FileManager.default.temporaryDirectory.appendingPathComponent("craft-exchanges-\(UUID().uuidString).json")

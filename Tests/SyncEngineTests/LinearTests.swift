@@ -25,7 +25,7 @@ struct LinearTests {
     @Test("published Issue payloads parse to the state (name and type), the stable id, order and key", arguments: [
         ("linear/SYNTHETIC_issue_update_state_todo_to_inprogress.json", "In Progress", "started"),
         ("linear/issue_create_simple.json", "Todo", "unstarted"),
-        ("linear/issue_update_title.json", nil, nil),
+        ("linear/issue_update_title.json", "In Progress", "started"),
     ] as [(String, String?, String?)])
     func publishedPayloads(_ file: String, _ state: String?, _ type: String?) throws {
         let adapter = Self.adapter(clock: TestClock())
@@ -128,7 +128,7 @@ struct LinearTests {
         let reconciler = Reconciler(
             store: fixture.store, craft: fixture.craft, tools: [fixture.linear], statusMapping: StatusMapping(), progressField: "dev_status",
             clock: fixture.clock, logger: IntakeFixture.quietLogger)
-        #expect(await reconciler.run().pushed >= 1)
+        #expect(await reconciler.run().pushed == 1)  // only the one whose webhook was lost
         let second = try #require(items.first { $0.id != firstItem.id })
         #expect(fixture.simulators.craft.items.first { $0.id == second.id }?.customFieldValue("dev_status") == "Done")
     }

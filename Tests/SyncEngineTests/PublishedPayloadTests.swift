@@ -46,6 +46,17 @@ struct PublishedPayloadTests {
         .init(tool: "gitlab", file: "issue_hook_milestone-updated.json", event: "Issue Hook", expected: "opened → To Do"),
         .init(tool: "gitlab", file: "issue_hook_new-assign.json", event: "Issue Hook", expected: "opened → To Do"),
         .init(tool: "gitlab", file: "go-gitlab_note_issue.json", event: "Note Hook", expected: "ignored"),
+        .init(tool: "gitlab", file: "go-gitlab_issue.json", event: "Issue Hook", expected: "opened → To Do"),
+        .init(tool: "gitlab", file: "go-gitlab_push.json", event: "Push Hook", expected: "ignored"),
+        .init(tool: "gitlab", file: "issue_hook_closed.json", event: "Issue Hook", expected: "closed → Done"),
+        .init(tool: "gitlab", file: "issue_hook_created.json", event: "Issue Hook", expected: "opened → To Do"),
+        .init(tool: "gitlab", file: "issue_hook_updated.json", event: "Issue Hook", expected: "opened → To Do"),
+        .init(tool: "gitlab", file: "note_hook_issue_comment.json", event: "Note Hook", expected: "ignored"),
+        .init(tool: "azure-devops", file: "vsts_build.complete_unrelated.json", event: "", expected: "ignored"),
+        .init(tool: "azure-devops", file: "vsts_workitem.commented.json", event: "", expected: "ignored"),
+        .init(tool: "azure-devops", file: "vsts_workitem.created.json", event: "", expected: "New → To Do"),
+        .init(tool: "azure-devops", file: "vsts_workitem.deleted.json", event: "", expected: "deleted"),
+        .init(tool: "azure-devops", file: "vsts_workitem.updated.json", event: "", expected: "Approved → To Do"),
         .init(tool: "linear", file: "SYNTHETIC_issue_update_state_todo_to_inprogress.json", event: "Issue", expected: "In Progress → In Progress"),
         .init(tool: "linear", file: "comment_create_unrelated.json", event: "Comment", expected: "ignored"),
         .init(tool: "linear", file: "issue_create_simple.json", event: "Issue", expected: "Todo → To Do"),
@@ -61,6 +72,7 @@ struct PublishedPayloadTests {
         case "github": fixture.github
         case "gitlab": fixture.gitlab
         case "linear": fixture.linear
+        case "azure-devops": fixture.azureDevOps
         default: fixture.jira
         }
         let header = ["github": "x-github-event", "linear": "linear-event"][testCase.tool] ?? "x-gitlab-event"
@@ -75,6 +87,17 @@ struct PublishedPayloadTests {
         #expect(outcome == testCase.expected)
         if case .issue(let change) = event {
             #expect(!change.issueID.isEmpty && !change.key.isEmpty)
+        }
+    }
+
+    @Test("the table names every published payload of every tool with an adapter")
+    func tableIsComplete() throws {
+        let fixtures = packageRoot().appendingPathComponent("Tests/Fixtures")
+        for tool in DevToolKinds.all.map(\.name) {
+            let files = try FileManager.default.contentsOfDirectory(atPath: fixtures.appendingPathComponent(tool).path).filter { $0.hasSuffix(".json") }
+            #expect(!files.isEmpty, "no fixtures for \(tool)")
+            let listed = Set(Self.cases.filter { $0.tool == tool }.map(\.file))
+            #expect(Set(files) == listed, "\(tool): not in the table: \(Set(files).subtracting(listed).sorted())")
         }
     }
 }
