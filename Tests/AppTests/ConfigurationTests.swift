@@ -107,6 +107,18 @@ struct ConfigurationTests {
         #expect(envError.description.contains("environment variable CRAFT_SYNC_HTTP_IDLE_TIMEOUT"))
     }
 
+    @Test("a tool's own setting is checked by the tool: a webhook tolerance that is not 1-86400 seconds stops the start", arguments: [
+        "abc", "nan", "inf", "1e30", "0", "-5",
+    ])
+    func toolSettingRefused(_ value: String) throws {
+        let error = try #require(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(file: nil, environment: ["CRAFT_SYNC_DEV_TOOL_WEBHOOK_TOLERANCE": value])
+        }
+        #expect(error.description.contains("a number of seconds from 1 to 86400"), "\(error)")
+        let accepted = try ConfigurationLoader.load(file: nil, environment: ["CRAFT_SYNC_DEV_TOOL_WEBHOOK_TOLERANCE": "90"])
+        #expect(accepted.configuration.devTool.values["webhook_tolerance"] == "90")
+    }
+
     @Test("broken YAML is refused with its line")
     func brokenYAML() throws {
         let file = try temporaryFile("listen: 127.0.0.1:9000\nhttp:\n  header_timeout: [2s\n")

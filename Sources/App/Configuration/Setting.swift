@@ -43,15 +43,20 @@ extension Setting {
     static var devToolSettings: [Setting] {
         var order: [String] = []
         var summaries: [String: [String]] = [:]
+        var refusals: [String: [@Sendable (String) -> String?]] = [:]
         for kind in DevToolKinds.all {
             for spec in kind.settings {
                 if summaries[spec.key] == nil { order.append(spec.key) }
                 summaries[spec.key, default: []].append(spec.help)
+                refusals[spec.key, default: []].append(spec.refusal)
             }
         }
         return order.map { key in
-            Setting("dev_tool.\(key)", summaries[key, default: []].joined(separator: "; ")) { config, value throws(SettingError) in
-                config.devTool.values[key] = try parseNonEmpty(value)
+            let checks = refusals[key, default: []]
+            return Setting("dev_tool.\(key)", summaries[key, default: []].joined(separator: "; ")) { config, value throws(SettingError) in
+                let value = try parseNonEmpty(value)
+                if let refusal = checks.lazy.compactMap({ $0(value) }).first { throw SettingError(refusal) }
+                config.devTool.values[key] = value
             }
         }
     }

@@ -9,7 +9,9 @@ public struct LinearKind: DevToolKind {
     public var settings: [DevToolSettingSpec] {
         [
             .init("team", "Linear: the team's id (UUID) the issues are created in"),
-            .init("webhook_tolerance", "Linear: how far a delivery's webhookTimestamp may be from now, in seconds (default 60)", required: false),
+            .init(
+                "webhook_tolerance", "Linear: how far a delivery's webhookTimestamp may be from now, in seconds (default 60)", required: false,
+                refusal: { Self.seconds($0) == nil ? "a number of seconds from 1 to 86400" : nil }),
         ]
     }
     public var defaultBaseURL: URL? { URL(string: "https://api.linear.app") }
@@ -21,10 +23,14 @@ public struct LinearKind: DevToolKind {
             clock: clock, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
     }
 
-    /// `dev_tool.webhook_tolerance` in seconds: a finite number from 1 to a day; anything else keeps the 60 s default
-    /// (`Duration.seconds` traps on a NaN or an out-of-range value).
+    /// `dev_tool.webhook_tolerance`: 60 s unless set (the setting refuses anything `seconds` does not accept).
     static func tolerance(_ text: String?) -> Duration {
-        guard let seconds = text.flatMap(Double.init), seconds.isFinite, (1...86_400).contains(seconds) else { return .seconds(60) }
+        text.flatMap(seconds) ?? .seconds(60)
+    }
+
+    /// A finite number of seconds from 1 to a day, or nil (`Duration.seconds` traps on a NaN or an out-of-range value).
+    static func seconds(_ text: String) -> Duration? {
+        guard let seconds = Double(text), seconds.isFinite, (1...86_400).contains(seconds) else { return nil }
         return .seconds(seconds)
     }
 }

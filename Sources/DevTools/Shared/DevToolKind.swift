@@ -18,16 +18,19 @@ public protocol DevToolKind: Sendable {
 }
 
 /// A tool-specific setting: `dev_tool.<key>`.
-public struct DevToolSettingSpec: Sendable, Equatable {
+public struct DevToolSettingSpec: Sendable {
     public var key: String
     /// What it is, for `--help`, errors and the README table (`GitHub: the repository's name`).
     public var help: String
     public var required: Bool
+    /// Why a value is refused (what was expected), or nil when it is good; the configuration stops on a refusal.
+    public var refusal: @Sendable (String) -> String?
 
-    public init(_ key: String, _ help: String, required: Bool = true) {
+    public init(_ key: String, _ help: String, required: Bool = true, refusal: @escaping @Sendable (String) -> String? = { _ in nil }) {
         self.key = key
         self.help = help
         self.required = required
+        self.refusal = refusal
     }
 }
 
