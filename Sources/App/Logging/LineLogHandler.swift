@@ -54,7 +54,10 @@ public struct LineLogHandler: LogHandler {
         }
     }
 
+    private static let timestampStyle = Date.ISO8601FormatStyle().year().month().day().time(includingFractionalSeconds: true)
+        .timeZone(separator: .omitted)
+
     private static func timestamp() -> String {
-        Date.now.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        Date.now.formatted(timestampStyle)
     }
 }

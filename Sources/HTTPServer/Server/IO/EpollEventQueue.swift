@@ -10,7 +10,8 @@ import Synchronization
 /// preferred executor; work from other threads goes through an inbox and wakes the loop with an eventfd only
 /// when it sleeps.
 ///
-/// `@unchecked Sendable` is safe: `watched`, `deadlines` and `events` are touched only on the loop thread (every
+/// `@unchecked Sendable` is safe: `watched`, `deadlines`, `events` and the spare inbox buffers are touched only on
+/// the loop thread (every
 /// entry point that is not, `enqueue`, `execute` and `stop`, goes through `inbox`, a `Mutex`).
 final class EpollEventQueue: EventQueue, @unchecked Sendable {
     private struct Inbox {
@@ -25,6 +26,10 @@ final class EpollEventQueue: EventQueue, @unchecked Sendable {
     private let inbox = Mutex(Inbox())
     private var watched: [Int32: EpollReadiness] = [:]
     private var deadlines = DeadlineHeap()
+    /// Emptied inbox buffers, swapped with the inbox's on each pass so that neither side reallocates (returning the
+    /// inbox's arrays and clearing them would copy on write every pass, even an empty one).
+    private var spareJobs: [UnownedJob] = []
+    private var spareWork: [@Sendable () -> Void] = []
 
     init(index: Int) {
         epoll = cepoll_create()
@@ -107,13 +112,20 @@ final class EpollEventQueue: EventQueue, @unchecked Sendable {
     private func runInbox() -> Bool {
         let executor = asUnownedTaskExecutor()
         while true {
-            let (jobs, work, stopped) = inbox.withLock { inbox in
-                defer {
-                    inbox.jobs.removeAll(keepingCapacity: true)
-                    inbox.work.removeAll(keepingCapacity: true)
-                }
+            var jobs = spareJobs, work = spareWork
+            spareJobs = []
+            spareWork = []
+            let stopped = inbox.withLock { inbox in
                 if inbox.jobs.isEmpty && inbox.work.isEmpty { inbox.sleeping = true }
-                return (inbox.jobs, inbox.work, inbox.stopped)
+                swap(&jobs, &inbox.jobs)
+                swap(&work, &inbox.work)
+                return inbox.stopped
+            }
+            defer {
+                jobs.removeAll(keepingCapacity: true)
+                work.removeAll(keepingCapacity: true)
+                spareJobs = jobs
+                spareWork = work
             }
             if stopped && jobs.isEmpty && work.isEmpty { return false }
             if jobs.isEmpty && work.isEmpty { return true }

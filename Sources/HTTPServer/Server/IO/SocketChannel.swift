@@ -132,8 +132,10 @@ final class SocketChannel: ConnectionIO, ReadinessHandler, @unchecked Sendable {
                 return .failed
             }
         }
-        // An idle connection keeps no large buffer: 10,000 idle keep-alive clients must cost little memory.
-        outbound.removeAll(keepingCapacity: outbound.capacity <= 4096)
+        // An idle connection keeps no buffer (10,000 idle keep-alive clients must cost little memory); keeping its
+        // capacity would buy nothing, since the next write takes the response's own buffer, and clearing a buffer
+        // the caller still shares would copy it.
+        outbound = []
         outboundOffset = 0
         if writeInterest {
             writeInterest = false
