@@ -77,4 +77,5 @@ public final class Store: Sendable {
     public var events: EventLog { EventLog(store: self) }
     public var runs: SyncRunRepository { SyncRunRepository(store: self) }
     public var cursors: CursorRepository { CursorRepository(store: self) }
+    public var timeline: TimelineRepository { TimelineRepository(store: self) }
 }

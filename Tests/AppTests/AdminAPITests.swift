@@ -39,6 +39,16 @@ struct AdminAPITests {
         #expect(try await get(port, "/api/v1/mappings/1001").0 == 200)
         #expect(try await get(port, "/api/v1/mappings/nope").0 == 404)
 
+        // The item's timeline, newest first and paged; unknown items are 404.
+        let (timelineStatus, timeline, _) = try await get(port, "/api/v1/mappings/1001/timeline?limit=1")
+        #expect(timelineStatus == 200)
+        let newest = try #require((timeline["items"] as? [[String: Any]])?.first)
+        #expect(newest["craftItemID"] as? String == "1001" && newest["kind"] is String && newest["at"] is String)
+        let older = try await get(port, "/api/v1/mappings/1001/timeline?cursor=\(try #require(timeline["nextCursor"] as? String))").1
+        #expect(((older["items"] as? [[String: Any]])?.compactMap { $0["kind"] as? String }).map { $0.reversed().first } == "claimed")
+        #expect(try await get(port, "/api/v1/mappings/nope/timeline").0 == 404)
+        #expect(try await get(port, "/api/v1/timeline?item=1001&since=2000-01-01T00:00:00Z").0 == 200)
+
         let events = try await get(port, "/api/v1/events?tool=github").1
         let eventID = try #require(((events["items"] as? [[String: Any]])?.first?["id"]) as? Int)
         let detail = try await get(port, "/api/v1/events/\(eventID)?payload=true").1
@@ -72,7 +82,7 @@ struct AdminAPITests {
         logger.logLevel = .critical
         let app = try Application(configuration: configuration, logger: logger)
         let port = try app.start()
-        for path in ["/api/v1/status", "/api/v1/mappings", "/api/v1/events", "/api/v1/runs"] {
+        for path in ["/api/v1/status", "/api/v1/mappings", "/api/v1/events", "/api/v1/runs", "/api/v1/mappings/1/timeline", "/api/v1/timeline"] {
             #expect(try await get(port, path, token: "anything").0 == 404)
         }
         await app.server.shutdown()

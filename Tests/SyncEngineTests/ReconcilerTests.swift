@@ -121,7 +121,7 @@ struct ProgressWriteTests {
         else { Issue.record("no claim"); return }
         // The other writer already recorded a newer state while ours was on its way.
         #expect(try await fixture.store.mappings.recordPush(id: mapping.id, status: "Done", eventOrder: 2000, now: .now))
-        let writer = ProgressWrite(store: fixture.store, craft: fixture.craft, field: "dev_status", clock: fixture.clock)
+        let writer = ProgressWrite(store: fixture.store, craft: fixture.craft, field: "dev_status", clock: fixture.clock, logger: IntakeFixture.quietLogger)
         try await writer.push(mapping, value: "In Progress", order: 900)
         #expect(fixture.simulators.craft.updates.map(\.value) == ["In Progress", "Done"])
         #expect(fixture.simulators.craft.items.first?.customFieldValue("dev_status") == "Done")

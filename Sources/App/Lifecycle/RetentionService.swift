@@ -3,7 +3,8 @@ import Logging
 import Store
 
 /// Prunes what the store no longer needs, once at start and then every `interval`: processed and ignored
-/// events older than the retention. Dead events are kept for an operator.
+/// events and item timeline entries older than the retention. Dead events (and their entries) are kept for an
+/// operator.
 struct RetentionService: Sendable {
     let store: Store
     let retention: Duration
@@ -21,7 +22,8 @@ struct RetentionService: Sendable {
         let cutoff = now.addingTimeInterval(-retention.timeInterval)
         do {
             let events = try await store.events.prune(finishedBefore: cutoff)
-            if events > 0 { logger.info("pruned old records", metadata: ["events": "\(events)"]) }
+            let entries = try await store.timeline.prune(before: cutoff)
+            if events + entries > 0 { logger.info("pruned old records", metadata: ["events": "\(events)", "timeline": "\(entries)"]) }
         } catch {
             logger.error("pruning failed; will try again", metadata: ["error": "\(error)"])
         }

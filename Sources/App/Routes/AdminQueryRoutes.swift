@@ -41,9 +41,32 @@ struct AdminQueryRoutes {
             var retried = 0
             for mapping in try await store.mappings.mappings(craftItemID: item) where try await store.mappings.retry(id: mapping.id) {
                 retried += 1
+                try await store.timeline.record(.init(
+                    mapping, at: .now, kind: .retryRequested, outcome: "queued",
+                    detail: "an operator asked to retry; the next poll looks for the marker and creates the issue only if there is none"))
             }
             guard retried > 0 else { throw HTTPError(.conflict, "Craft item \(item) has no failed mapping to retry") }
             return try .json(["status": "queued", "mappings": String(retried)], status: .accepted)
+        }
+        router.get("/api/v1/mappings/:craftItemId/timeline") { request in
+            try authorize(request)
+            let item = request.parameters["craftItemId"] ?? ""
+            let (cursor, limit) = try paging(request)
+            let filter = TimelineFilter(craftItemID: item, since: try date(request, "since"), until: try date(request, "until"))
+            let items = try await store.timeline.list(filter, beforeID: cursor, limit: limit)
+            if items.isEmpty, cursor == nil, try await store.mappings.mappings(craftItemID: item).isEmpty {
+                throw HTTPError(.notFound, "no mapping for Craft item \(item)")
+            }
+            return try .json(Page(items: items, nextCursor: items.count == limit ? items.last.map { String($0.id) } : nil))
+        }
+        router.get("/api/v1/timeline") { request in
+            try authorize(request)
+            let (cursor, limit) = try paging(request)
+            let filter = TimelineFilter(
+                craftItemID: request.head.queryValue("item"), devToolInstance: request.head.queryValue("tool"),
+                devIssueKey: request.head.queryValue("issue"), since: try date(request, "since"), until: try date(request, "until"))
+            let items = try await store.timeline.list(filter, beforeID: cursor, limit: limit)
+            return try .json(Page(items: items, nextCursor: items.count == limit ? items.last.map { String($0.id) } : nil))
         }
         router.get("/api/v1/events") { request in
             try authorize(request)

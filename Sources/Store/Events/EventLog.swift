@@ -103,18 +103,22 @@ public struct EventLog: Sendable {
     }
 
     /// Queues an event for processing again from scratch (operator replay). False if there is no such event.
-    public func replay(id: Int64) async throws -> Bool {
+    /// The items the event was about get a `replayed` timeline entry.
+    public func replay(id: Int64, now: Date = .now) async throws -> Bool {
         try await store.write { connection in
             try connection.run(
                 "UPDATE events SET state = 'received', attempts = 0, next_attempt_at = NULL, last_error = NULL, ignored_reason = NULL, finished_at = NULL WHERE id = ?",
                 id)
-            return connection.changes == 1
+            guard connection.changes == 1 else { return false }
+            try TimelineRepository.recordReplay(of: "?", [id], at: now, in: connection)
+            return true
         }
     }
 
     /// Replays every dead event; returns how many.
-    public func replayDead() async throws -> Int {
+    public func replayDead(now: Date = .now) async throws -> Int {
         try await store.write { connection in
+            try TimelineRepository.recordReplay(of: "SELECT id FROM events WHERE state = 'dead'", [], at: now, in: connection)
             try connection.run(
                 "UPDATE events SET state = 'received', attempts = 0, next_attempt_at = NULL, last_error = NULL, finished_at = NULL WHERE state = 'dead'")
             return connection.changes

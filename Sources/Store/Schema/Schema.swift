@@ -133,6 +133,26 @@ public enum Schema {
             DROP TABLE jobs;
             ALTER TABLE sync_runs ADD COLUMN unreadable INTEGER NOT NULL DEFAULT 0;
             """),
+        // Each item's history of crossings (intake, webhooks, Craft.io writes, reconciliation, dead letters, replays,
+        // drift, key changes), read by item, by dev-tool issue and by time.
+        Migration(version: 3, name: "item timeline", sql: """
+            CREATE TABLE timeline (
+                id INTEGER PRIMARY KEY,
+                at REAL NOT NULL,
+                craft_item_id TEXT NOT NULL,
+                workspace_id TEXT NOT NULL,
+                dev_tool_instance TEXT NOT NULL,
+                dev_issue_key TEXT,
+                kind TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                event_id INTEGER
+            );
+            CREATE INDEX timeline_item ON timeline (craft_item_id, id);
+            CREATE INDEX timeline_issue ON timeline (dev_tool_instance, dev_issue_key, id);
+            CREATE INDEX timeline_at ON timeline (at);
+            CREATE INDEX timeline_event ON timeline (event_id) WHERE event_id IS NOT NULL;
+            """),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

@@ -22,6 +22,7 @@ public actor IntakeEngine {
     let logger: Logger
     let observer: any SyncObserver
     private let rateLimiter: CreateRateLimiter
+    private var history: ItemHistory { ItemHistory(store: store, logger: logger) }
     /// Workspaces with a run in progress: one poll at a time per workspace.
     private var running: Set<String> = []
     /// Dev-tool instances whose creates come back without the marker, by instance, with what to do. Intake for them
@@ -132,7 +133,13 @@ public actor IntakeEngine {
             }
             switch mapping.state {
             case .linked:
-                if let hash = mapping.contentHash, hash != ContentHash.of(item) { report.drifted.append(item.id) }
+                let hash = ContentHash.of(item)
+                if let created = mapping.contentHash, created != hash {
+                    report.drifted.append(item.id)
+                    await history.recordOnce(.init(
+                        mapping, at: clock.now(), kind: .drift, outcome: "found",
+                        detail: "edited in Craft.io after \(mapping.devIssueKey ?? "its issue") was created; the issue was not changed (content \(hash.prefix(12)))"))
+                }
             case .failed:
                 report.skipped.append((item.id, "failed earlier: \(mapping.failureReason ?? "unknown"); retry it with POST /api/v1/mappings/\(item.id)/retry"))
             case .pending:
@@ -223,6 +230,9 @@ public actor IntakeEngine {
                 guard case .claimed(let claimed) = claim else { return .skipped(itemID: item.id, reason: "being created by another run") }
                 mapping = claimed
                 leaseMark = claimed.updatedAt
+                await history.record(.init(
+                    claimed, at: leaseMark, kind: .claimed, outcome: "claimed",
+                    detail: "seen in '\(target.readyStatus)' in Craft.io (\"\(item.title)\"); claimed for creation in \(tool.instance)"))
             }
         } catch {
             return .failed(itemID: item.id, reason: "\(error)")
@@ -260,6 +270,9 @@ public actor IntakeEngine {
                     // Not failed: an outage or a rate limit heals. The claim stays pending; once its lease runs out
                     // a later cycle takes it over, looks for the marker, and creates only if there is none.
                     logger.info("create postponed to a later cycle", metadata: ["craft.item": "\(item.id)", "error": "\(error)"])
+                    await history.record(.init(
+                        mapping, at: clock.now(), kind: .retried, outcome: "postponed",
+                        detail: "create failed \(attempt) times (\(error)); a later cycle looks for the marker and tries again"))
                     return .skipped(itemID: item.id, reason: "postponed after \(attempt) attempts (\(error)); retried in a later cycle")
                 }
                 logger.info("create failed; will retry", metadata: ["craft.item": "\(item.id)", "attempt": "\(attempt)", "error": "\(error)"])
@@ -280,16 +293,22 @@ public actor IntakeEngine {
             id: mapping.id, leaseMark: leaseMark, devIssueID: issue.id, key: issue.key, url: issue.url, contentHash: ContentHash.of(item),
             linkPending: target.linkField != nil, now: clock.now())
         else { return nil }
+        var linked = mapping
+        linked.devIssueKey = issue.key
+        linked.devIssueURL = issue.url
+        await history.record(.init(
+            linked, at: clock.now(), kind: .created, outcome: recovered ? "recovered" : "succeeded",
+            detail: recovered ? "found \(issue.key) by its marker (created by an attempt whose answer was lost): \(issue.url)" : "created \(issue.key): \(issue.url)"))
         logger.info(
             recovered ? "linked an issue created earlier" : "created issue",
             metadata: ["craft.item": "\(item.id)", "dev.issue": "\(issue.key)", "dev.url": "\(issue.url)"])
         if let field = target.linkField {
-            await writeLink(mappingID: mapping.id, itemID: item.id, key: issue.key, url: issue.url, field: field, target: target)
+            await writeLink(linked, field: field, target: target)
         }
         if let progress = target.progress, let value = progress.statusMapping.craftValue(for: issue.status, of: target.devTool) {
             // Best effort: a failure here is healed by reconciliation, which pushes whatever Craft.io has not got.
             do {
-                try await ProgressWrite(store: store, craft: craft, field: progress.field, clock: clock).push(mapping, value: value, order: issue.order)
+                try await ProgressWrite(store: store, craft: craft, field: progress.field, clock: clock, logger: logger).push(linked, value: value, order: issue.order)
             } catch {
                 logger.warning("could not write the new issue's status to Craft.io; reconciliation retries", metadata: ["craft.item": "\(item.id)", "error": "\(error)"])
             }
@@ -300,12 +319,15 @@ public actor IntakeEngine {
     /// Writes the issue's key and URL into Craft.io's link field. A failure leaves the write pending in the store;
     /// every run retries pending writes first (`writePendingLinks`), so a Craft.io outage delays the link, never
     /// loses it.
-    private func writeLink(mappingID: Int64, itemID: String, key: String, url: String, field: String, target: IntakeTarget) async {
+    private func writeLink(_ mapping: Mapping, field: String, target: IntakeTarget) async {
+        let value = "\(mapping.devIssueKey ?? "") \(mapping.devIssueURL ?? "")"
         do {
-            try await craft.setField(workspaceID: target.workspaceID, itemID: itemID, field: field, value: "\(key) \(url)")
-            try await store.mappings.linkWritten(id: mappingID)
+            try await craft.setField(workspaceID: target.workspaceID, itemID: mapping.craftItemID, field: field, value: value)
+            try await store.mappings.linkWritten(id: mapping.id)
+            await history.record(.init(mapping, at: clock.now(), kind: .linkWritten, outcome: "succeeded", detail: "\(field) set to '\(value)'"))
         } catch {
-            logger.warning("could not write the issue link back to Craft.io; retried next cycle", metadata: ["craft.item": "\(itemID)", "error": "\(error)"])
+            logger.warning("could not write the issue link back to Craft.io; retried next cycle", metadata: ["craft.item": "\(mapping.craftItemID)", "error": "\(error)"])
+            await history.record(.init(mapping, at: clock.now(), kind: .linkWritten, outcome: "error", detail: "writing \(field) failed (\(error)); retried next cycle"))
         }
     }
 
@@ -313,9 +335,8 @@ public actor IntakeEngine {
         guard let field = target.linkField,
             let pending = try? await store.mappings.linksToWrite(workspaceID: target.workspaceID, devToolInstance: target.devTool.instance)
         else { return }
-        for mapping in pending {
-            guard let key = mapping.devIssueKey else { continue }
-            await writeLink(mappingID: mapping.id, itemID: mapping.craftItemID, key: key, url: mapping.devIssueURL ?? "", field: field, target: target)
+        for mapping in pending where mapping.devIssueKey != nil {
+            await writeLink(mapping, field: field, target: target)
         }
     }
 
@@ -330,6 +351,7 @@ public actor IntakeEngine {
     private func fail(_ item: CraftItem, mapping: Mapping, reason: String) async -> Outcome {
         logger.error("create failed; item marked failed", metadata: ["craft.item": "\(item.id)", "error": "\(reason)"])
         try? await store.mappings.markFailed(id: mapping.id, reason: reason, now: clock.now())
+        await history.record(.init(mapping, at: clock.now(), kind: .failed, outcome: "error", detail: reason))
         return .failed(itemID: item.id, reason: reason)
     }
 

@@ -119,32 +119,45 @@ public actor ProgressProcessor {
 
     private func signal() { wakeups?.yield() }
 
+    private var history: ItemHistory { ItemHistory(store: store, logger: logger) }
+
     /// Handles one event; false when its outcome could not be recorded.
     func process(_ event: StoredEvent) async -> Bool {
         let now = clock.now()
+        // The mapping the event turned out to be about, once known: its item's timeline hears what came of it.
+        var subject: Mapping?
         do {
-            switch try await decide(event) {
-            case .ignore(let reason):
+            let decision = try await decide(event, subject: &subject)
+            switch decision {
+            case .ignore(let reason, _):
                 try await store.events.markIgnored(id: event.id, reason: reason, now: now)
                 observer.eventIgnored(tool: event.tool)
             case .done:
                 try await store.events.markProcessed(id: event.id, now: now)
             }
+            if let subject {
+                await history.record(.init(subject, at: now, kind: .webhook, outcome: decision.outcome, detail: "\(event.eventType): \(decision.detail)", eventID: event.id))
+            }
             closeBreaker()
             return true
         } catch let error as CraftError where !error.isTransient {
-            return await giveUp(event, error: "\(error)")
+            return await giveUp(event, subject: subject, error: "\(error)")
         } catch let error as DevToolError where !error.isTransient {
-            return await giveUp(event, error: "\(error)")
+            return await giveUp(event, subject: subject, error: "\(error)")
         } catch {
             noteTransientFailure(error)
             if now.timeIntervalSince(event.receivedAt) >= settings.giveUpAfter.timeInterval {
-                return await giveUp(event, error: "still failing \(settings.giveUpAfter) after it arrived: \(error)")
+                return await giveUp(event, subject: subject, error: "still failing \(settings.giveUpAfter) after it arrived: \(error)")
             }
             let attempts = event.attempts + 1
             let wait = Backoff(base: settings.retryBaseDelay, cap: settings.retryMaxDelay, random: random).delay(attempt: attempts)
             let retryAt = now.addingTimeInterval(wait.timeInterval)
             logger.info("event failed; will retry", metadata: ["event": "\(event.id)", "attempt": "\(attempts)", "error": "\(error)"])
+            if let subject {
+                await history.record(.init(
+                    subject, at: now, kind: .retried, outcome: "retrying",
+                    detail: "\(event.eventType): attempt \(attempts) failed (\(error)); next at \(retryAt.formatted(.iso8601))", eventID: event.id))
+            }
             observer.eventRetried()
             return (try? await store.events.markFailed(id: event.id, error: "\(error)", retryAt: retryAt)) != nil
         }
@@ -170,18 +183,38 @@ public actor ProgressProcessor {
         breakerPause = nil
     }
 
-    private func giveUp(_ event: StoredEvent, error: String) async -> Bool {
+    private func giveUp(_ event: StoredEvent, subject: Mapping?, error: String) async -> Bool {
         logger.error("event is dead; replay it once the cause is fixed", metadata: ["event": "\(event.id)", "error": "\(error)"])
         observer.eventDead()
+        if let subject {
+            await history.record(.init(
+                subject, at: clock.now(), kind: .dead, outcome: "dead", detail: "\(event.eventType): given up (\(error)); replay it once the cause is fixed",
+                eventID: event.id))
+        }
         return (try? await store.events.markDead(id: event.id, error: error, now: clock.now())) != nil
     }
 
     enum Decision: Equatable {
-        case done
-        case ignore(String)
+        /// Recorded in the item's timeline as `outcome` (`applied`, `no-op`, `moved`, `deleted`).
+        case done(outcome: String, detail: String)
+        /// `outcome` says why for the timeline: `stale`, `echo`, `ignored`.
+        case ignore(String, outcome: String = "ignored")
+
+        var outcome: String {
+            switch self {
+            case .done(let outcome, _), .ignore(_, let outcome): outcome
+            }
+        }
+
+        var detail: String {
+            switch self {
+            case .done(_, let detail), .ignore(let detail, _): detail
+            }
+        }
     }
 
-    func decide(_ event: StoredEvent) async throws -> Decision {
+    /// What to do with `event`; `subject` is set as soon as the mapping it is about is known.
+    func decide(_ event: StoredEvent, subject: inout Mapping?) async throws -> Decision {
         guard let tool = tools[event.tool] else { return .ignore("no \(event.tool) adapter is configured") }
         let body = try await store.events.payload(id: event.id)
         let headers = Dictionary(event.headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
@@ -193,50 +226,64 @@ public actor ProgressProcessor {
             guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: issueID) else {
                 return .ignore("issue \(key) was not created by craft-sync")
             }
+            subject = mapping
             try await store.mappings.markDeleted(id: mapping.id, now: clock.now())
             logger.info("issue deleted in the dev tool", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(key)"])
-            return .done
+            return .done(outcome: "deleted", detail: "\(key) was deleted in the dev tool; nothing more is synced for it")
         case .moved(let fromIssueID, let move):
             guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: fromIssueID) else {
                 return .ignore("issue \(move.key) was not created by craft-sync")
             }
             try await store.mappings.move(id: mapping.id, devIssueID: move.issueID, key: move.key, url: move.url, now: clock.now())
+            var moved = mapping
+            moved.devIssueKey = move.key
+            subject = moved
             logger.info("issue moved in the dev tool", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(move.key)"])
-            return .done
+            return .done(outcome: "moved", detail: "\(mapping.devIssueKey ?? fromIssueID) became \(move.key)\(move.url.map { " (\($0))" } ?? "")")
         }
-        if let actor = change.actor, settings.ownAccounts.contains(actor) { return .ignore("caused by craft-sync's own account \(actor)") }
-        guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: change.issueID) else {
+        guard var mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: change.issueID) else {
             return .ignore("issue \(change.key) was not created by craft-sync")
+        }
+        subject = mapping
+        if let actor = change.actor, settings.ownAccounts.contains(actor) {
+            return .ignore("caused by craft-sync's own account \(actor)", outcome: "echo")
         }
         if let last = mapping.lastEventOrder {
             guard let order = change.order else {
                 // Applying it unconditionally could put an old state over a newer one; reconciliation reads the
                 // issue's current state each cycle and applies that instead.
                 logger.warning("event has no usable timestamp; left to reconciliation", metadata: ["dev.issue": "\(change.key)"])
-                return .ignore("no usable timestamp to order it against the last change applied to \(change.key); reconciliation applies the current state")
+                return .ignore(
+                    "no usable timestamp to order it against the last change applied to \(change.key); reconciliation applies the current state",
+                    outcome: "stale")
             }
-            if order < last { return .ignore("older than the last event applied to \(change.key)") }
+            if order < last { return .ignore("older than the last event applied to \(change.key)", outcome: "stale") }
         }
         if mapping.devIssueKey != change.key {
             try await store.mappings.updateKey(id: mapping.id, key: change.key, url: nil, now: clock.now())
+            await history.record(.init(
+                mapping, at: clock.now(), kind: .keyChanged, outcome: "changed", detail: "\(mapping.devIssueKey ?? "the issue") is now \(change.key)",
+                eventID: event.id))
+            mapping.devIssueKey = change.key
+            subject = mapping
         }
         guard let value = settings.statusMapping.craftValue(for: change.status, of: tool) else {
             return .ignore("status '\(change.status.name)' has no Craft value in the status mapping")
         }
         if value != mapping.lastPushedStatus {
             do {
-                try await ProgressWrite(store: store, craft: craft, field: settings.progressField, clock: clock)
-                    .push(mapping, value: value, order: change.order)
+                try await ProgressWrite(store: store, craft: craft, field: settings.progressField, clock: clock, logger: logger)
+                    .push(mapping, value: value, order: change.order, eventID: event.id)
                 observer.craftWrite(succeeded: true)
             } catch {
                 observer.craftWrite(succeeded: false)
                 throw error
             }
             logger.info("progress written to Craft.io", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(change.key)", "value": "\(value)"])
-        } else {
-            // Nothing to write; the event's order still advances.
-            _ = try await store.mappings.recordPush(id: mapping.id, status: value, eventOrder: change.order, now: clock.now())
+            return .done(outcome: "applied", detail: "status '\(change.status.name)' → '\(value)'")
         }
-        return .done
+        // Nothing to write; the event's order still advances.
+        _ = try await store.mappings.recordPush(id: mapping.id, status: value, eventOrder: change.order, now: clock.now())
+        return .done(outcome: "no-op", detail: "status '\(change.status.name)' → '\(value)', which Craft.io has already")
     }
 }

@@ -1,5 +1,6 @@
 import CraftAPI
 import Foundation
+import Logging
 import Store
 import Support
 
@@ -15,8 +16,23 @@ struct ProgressWrite: Sendable {
     let craft: any CraftClient
     let field: String
     let clock: any SyncClock
+    let logger: Logger
 
-    func push(_ mapping: Mapping, value: String, order: Int64?) async throws {
+    /// Writes `value`; the item's timeline records the write, or its error, against `eventID` when a delivery
+    /// caused it.
+    func push(_ mapping: Mapping, value: String, order: Int64?, eventID: Int64? = nil) async throws {
+        let history = ItemHistory(store: store, logger: logger)
+        do {
+            try await write(mapping, value: value, order: order)
+        } catch {
+            await history.record(.init(
+                mapping, at: clock.now(), kind: .craftWrite, outcome: "error", detail: "writing '\(value)' to \(field) failed: \(error)", eventID: eventID))
+            throw error
+        }
+        await history.record(.init(mapping, at: clock.now(), kind: .craftWrite, outcome: "succeeded", detail: "\(field) set to '\(value)'", eventID: eventID))
+    }
+
+    private func write(_ mapping: Mapping, value: String, order: Int64?) async throws {
         let seen = try await store.mappings.mapping(id: mapping.id).map { MappingRepository.PushRecord(status: $0.lastPushedStatus, eventOrder: $0.lastEventOrder) }
         try await craft.setField(workspaceID: mapping.workspaceID, itemID: mapping.craftItemID, field: field, value: value)
         if let previous = try await store.mappings.recordPushIfNewer(id: mapping.id, status: value, eventOrder: order, now: clock.now()) {

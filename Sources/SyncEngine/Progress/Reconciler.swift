@@ -69,6 +69,8 @@ public struct Reconciler: Sendable {
         return result
     }
 
+    private var history: ItemHistory { ItemHistory(store: store, logger: logger) }
+
     /// True when Craft.io was behind and got the current value.
     private func reconcile(_ mapping: Mapping, tool: any DevTool, issueID: String) async throws -> Bool {
         let issue: DevIssue
@@ -79,15 +81,26 @@ public struct Reconciler: Sendable {
             // Deleted in the tool (GitHub answers 410 Gone): recorded once, instead of failing every cycle.
             try await store.mappings.markDeleted(id: mapping.id, now: clock.now())
             logger.info("issue deleted in the dev tool", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(mapping.devIssueKey ?? issueID)"])
+            await history.record(.init(
+                mapping, at: clock.now(), kind: .deleted, outcome: "deleted",
+                detail: "reconciliation found \(mapping.devIssueKey ?? issueID) gone from the dev tool; nothing more is synced for it"))
             return false
         }
         let now = clock.now()
-        if issue.key != mapping.devIssueKey { try await store.mappings.updateKey(id: mapping.id, key: issue.key, url: issue.url, now: now) }
+        var mapping = mapping
+        if issue.key != mapping.devIssueKey {
+            try await store.mappings.updateKey(id: mapping.id, key: issue.key, url: issue.url, now: now)
+            await history.record(.init(mapping, at: now, kind: .keyChanged, outcome: "changed", detail: "\(mapping.devIssueKey ?? "the issue") is now \(issue.key)"))
+            mapping.devIssueKey = issue.key
+        }
         guard let value = statusMapping.craftValue(for: issue.status, of: tool), value != mapping.lastPushedStatus else { return false }
+        await history.record(.init(
+            mapping, at: now, kind: .reconciled, outcome: "behind",
+            detail: "Craft.io had '\(mapping.lastPushedStatus ?? "nothing")' while \(issue.key) is '\(issue.status.name)'; pushing '\(value)'"))
         // Ordered by the tool's own time of the state read, the clock webhooks carry too: never our clock, which a
         // jump ahead would turn into "every later webhook is stale". An equal time (GitHub has 1 s resolution) does
         // not make a webhook stale, so a same-second change still applies.
-        try await ProgressWrite(store: store, craft: craft, field: progressField, clock: clock)
+        try await ProgressWrite(store: store, craft: craft, field: progressField, clock: clock, logger: logger)
             .push(mapping, value: value, order: issue.order)
         logger.info("reconciliation pushed a missed change", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(issue.key)", "value": "\(value)"])
         return true

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Each item's history of crossings. Pruned with the same retention as events; dead-letter entries stay, as
+/// dead events do, until an operator acts.
+public struct TimelineRepository: Sendable {
+    let store: Store
+
+    static let columns = "id, at, craft_item_id, workspace_id, dev_tool_instance, dev_issue_key, kind, outcome, detail, event_id"
+
+    static func decode(_ row: Row) -> TimelineEntry {
+        TimelineEntry(
+            id: row.int64(0), at: row.date(1), craftItemID: row.requiredString(2), workspaceID: row.requiredString(3),
+            devToolInstance: row.requiredString(4), devIssueKey: row.string(5), kind: TimelineEntry.Kind(rawValue: row.requiredString(6)) ?? .webhook,
+            outcome: row.requiredString(7), detail: row.requiredString(8), eventID: row.isNull(9) ? nil : row.int64(9))
+    }
+
+    static let insert = """
+        INSERT INTO timeline (at, craft_item_id, workspace_id, dev_tool_instance, dev_issue_key, kind, outcome, detail, event_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    public func record(_ entry: NewTimelineEntry) async throws {
+        try await store.write { connection in
+            try connection.statement(Self.insert).run(Self.values(entry))
+        }
+    }
+
+    /// Records `entry` unless the item's newest entry of the same kind says the same already (drift seen again
+    /// by every poll is one entry, not one an hour).
+    public func recordUnlessRepeated(_ entry: NewTimelineEntry) async throws {
+        try await store.write { connection in
+            let last = try connection.firstRow(
+                "SELECT detail FROM timeline WHERE craft_item_id = ? AND dev_tool_instance = ? AND kind = ? ORDER BY id DESC LIMIT 1",
+                [entry.craftItemID, entry.devToolInstance, entry.kind.rawValue]) { $0.string(0) }
+            guard last != .some(entry.detail) else { return }
+            try connection.statement(Self.insert).run(Self.values(entry))
+        }
+    }
+
+    static func values(_ entry: NewTimelineEntry) -> [any SQLiteBindable] {
+        [entry.at, entry.craftItemID, entry.workspaceID, entry.devToolInstance, entry.devIssueKey, entry.kind.rawValue, entry.outcome, entry.detail, entry.eventID]
+    }
+
+    /// Newest first, continuing below `beforeID`.
+    public func list(_ filter: TimelineFilter, beforeID: Int64? = nil, limit: Int = 50) async throws -> [TimelineEntry] {
+        var query = PageQuery()
+        query.filter("craft_item_id = ?", filter.craftItemID)
+        query.filter("dev_tool_instance = ?", filter.devToolInstance)
+        query.filter("dev_issue_key = ?", filter.devIssueKey)
+        query.filter("at >= ?", filter.since)
+        query.filter("at < ?", filter.until)
+        return try await query.run(on: store, table: "timeline", columns: Self.columns, beforeID: beforeID, limit: limit, Self.decode)
+    }
+
+    /// Deletes entries older than `cutoff`, except dead letters.
+    public func prune(before cutoff: Date, batchSize: Int = 500) async throws -> Int {
+        try await store.deleteInBatches(from: "timeline", where: "at < ? AND kind != 'dead'", [cutoff], batchSize: batchSize)
+    }
+
+    /// Within a write: one `replayed` entry for each item an earlier entry of event `eventID` was about.
+    static func recordReplay(of eventIDs: String, _ values: [any SQLiteBindable], at now: Date, in connection: Connection) throws {
+        try connection.statement(
+            """
+            INSERT INTO timeline (at, craft_item_id, workspace_id, dev_tool_instance, dev_issue_key, kind, outcome, detail, event_id)
+            SELECT ?, craft_item_id, workspace_id, dev_tool_instance, dev_issue_key, 'replayed', 'queued',
+                   'delivery ' || event_id || ' queued again by an operator', event_id
+            FROM timeline WHERE id IN (SELECT max(id) FROM timeline WHERE event_id IN (\(eventIDs)) GROUP BY event_id, craft_item_id)
+            """
+        ).run([now] + values)
+    }
+}
