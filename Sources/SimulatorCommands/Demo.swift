@@ -34,6 +34,15 @@ public enum Demo {
         return simulators.craft.items.first { $0.id == itemID }?.customFieldValue("dev_status")
     }
 
+    /// The first dead letter, once the processor has given up on it.
+    static func waitForDeadLetter(_ store: Store) async throws -> StoredEvent {
+        for _ in 0..<500 {
+            if let dead = try await store.events.list(EventFilter(state: .dead), limit: 1).first { return dead }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw Failure(description: "no delivery became a dead letter after Craft.io refused the write")
+    }
+
     public static func run(keepRunning: Bool, print emit: @escaping @Sendable (String) -> Void, logger: Logger) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("craft-sync-demo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -59,6 +68,10 @@ public enum Demo {
 
         let azureWorkspace = "ws-web"
         simulators.craft.seed(.init(workspaceId: azureWorkspace, title: "Accessible checkout", status: "Ready for Development", description: "<p>WCAG AA.</p>", type: "Story", importance: "High"))
+        // Titles are untrusted text: this one must show as text everywhere (issue bodies, the status page), never run.
+        simulators.craft.seed(.init(
+            workspaceId: azureWorkspace, title: "Escape <script>alert(1)</script> in titles", status: "Ready for Development",
+            description: "<p>Titles are text.</p>", type: "Bug"))
 
         // The service itself: five workspaces, synced to GitHub, Jira, GitLab, Linear and Azure DevOps, on its own port.
         var configuration = try ConfigurationLoader.load(file: nil, environment: [:]).configuration
@@ -70,6 +83,10 @@ public enum Demo {
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.databasePath = directory.appendingPathComponent("craft-sync.sqlite").path
         configuration.craft.linkField = "dev_link"
+        // A one-off admin token for the status page and the admin API; printed only with --keep-running, where the
+        // person at the terminal signs in with it.
+        let adminToken = "demo-" + UUID().uuidString.lowercased()
+        configuration.admin.token = Secret(adminToken)
         guard let world = OutsideWorld(configuration: configuration) else {
             throw Failure(description: "the demo configuration is incomplete: \(configuration.missingSettings)")
         }
@@ -83,7 +100,7 @@ public enum Demo {
 
         emit("craft-sync demo: everything runs on loopback; no account, nothing leaves this machine")
         emit("  simulators  \(simulatorURL)  (Craft.io in both API forms, GitHub, Jira, GitLab, Linear, Azure DevOps)")
-        emit("  service     http://127.0.0.1:\(servicePort)  (/healthz, /readyz, /metrics)")
+        emit("  service     http://127.0.0.1:\(servicePort)  (/healthz, /readyz, /metrics, the status page at /ui/)")
         emit("")
         var expected = 0
         for (step, target) in targets.enumerated() {
@@ -161,12 +178,35 @@ public enum Demo {
         let healed = simulators.craft.items.first { $0.id == lostItem }?.customFieldValue("dev_status")
         guard healed == "Done" else { throw Failure(description: "reconciliation did not heal the lost webhook: item \(lostItem) shows '\(healed ?? "nothing")'") }
         emit("   ✓ reconciliation asked GitHub, found it closed, and set Craft item \(lostItem) dev_status = Done")
+
+        emit("\(targets.count + 4). Craft.io refuses a write (403): the delivery becomes a dead letter an operator can replay")
+        guard let deadItem = mappedItem(simulators, issueKey: "ACME-2") else { throw Failure(description: "no Craft item is linked to ACME-2") }
+        simulators.faults.set(.init(target: "craft", failNext: 1, status: 403))
+        _ = await simulators.jira.setStatus(id: "ACME-2", name: "Done", category: "done")
+        let dead = try await waitForDeadLetter(application.store)
+        simulators.faults.clear()
+        emit("   · ACME-2 moved to Done; Craft.io answered 403; delivery \(dead.id) is dead: \(dead.lastError ?? "")")
+        if !keepRunning {
+            _ = try await application.store.events.replay(id: dead.id)
+            application.progress?.wake()
+            let value = try await waitForProgress(simulators, itemID: deadItem, expected: "Done")
+            guard value == "Done" else { throw Failure(description: "the replayed delivery did not reach Craft item \(deadItem): '\(value ?? "nothing")'") }
+            emit("   ✓ replayed (as the status page's Replay button does): Craft item \(deadItem) dev_status = Done")
+        }
+
         emit("")
-        emit("Result: \(expected) issues created, 0 duplicates, 0 failures; \(moves.count) progress updates by webhook, 1 healed by reconciliation.")
+        emit("Timeline of Craft item \(lostItem) (GET /api/v1/mappings/\(lostItem)/timeline, or its page under /ui/):")
+        for entry in try await application.store.timeline.list(TimelineFilter(craftItemID: lostItem), limit: 100).reversed() {
+            emit("   \(entry.at.formatted(.iso8601.time(includingFractionalSeconds: true)))  \(entry.kind.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(entry.outcome.padding(toLength: 10, withPad: " ", startingAt: 0)) \(entry.detail)")
+        }
+        emit("")
+        emit("Result: \(expected) issues created, 0 duplicates, 0 failures; \(moves.count) progress updates by webhook, 1 healed by reconciliation"
+            + (keepRunning ? "; 1 dead letter waiting for its replay on the status page." : "; 1 dead letter replayed."))
 
         if keepRunning {
             emit("")
             emit("Still running; explore, then press Ctrl-C:")
+            emit("  status page http://127.0.0.1:\(servicePort)/ui/  (sign in with this run's admin token: \(adminToken))")
             emit("  curl http://127.0.0.1:\(servicePort)/readyz")
             emit("  curl http://127.0.0.1:\(servicePort)/metrics")
             emit("  curl \(simulatorURL)/_sim/state")

@@ -17,7 +17,15 @@ struct DemoTests {
         #expect(output.contains("→ acme/product#1"))
         #expect(output.contains("→ ACME-"))
         #expect(output.contains("→ acme/mobile#"))
-        #expect(output.contains("Result: 9 issues created, 0 duplicates, 0 failures; 6 progress updates by webhook, 1 healed by reconciliation."))
+        #expect(output.contains(
+            "Result: 10 issues created, 0 duplicates, 0 failures; 6 progress updates by webhook, 1 healed by reconciliation; 1 dead letter replayed."))
+        // The dead letter, its replay, and one item's timeline from lost webhook to reconciliation.
+        #expect(output.contains("Craft.io answered 403; delivery"))
+        #expect(output.contains("✓ replayed"))
+        let timeline = try #require(output.components(separatedBy: "Timeline of Craft item").last)
+        for step in ["claimed", "created", "link_written", "reconciled    behind", "craft_write   succeeded  dev_status set to 'Done'"] {
+            #expect(timeline.contains(step), "the printed timeline lacks \(step)")
+        }
         #expect(output.contains("dev_status = Won't Do"))
     }
 }

@@ -41,9 +41,6 @@ struct AdminQueryRoutes {
             var retried = 0
             for mapping in try await store.mappings.mappings(craftItemID: item) where try await store.mappings.retry(id: mapping.id) {
                 retried += 1
-                try await store.timeline.record(.init(
-                    mapping, at: .now, kind: .retryRequested, outcome: "queued",
-                    detail: "an operator asked to retry; the next poll looks for the marker and creates the issue only if there is none"))
             }
             guard retried > 0 else { throw HTTPError(.conflict, "Craft item \(item) has no failed mapping to retry") }
             return try .json(["status": "queued", "mappings": String(retried)], status: .accepted)

@@ -19,9 +19,14 @@ struct AdminRoutes {
     func register(in router: inout Router) {
         let token = token
         let engine = scheduler?.engine
-        AdminQueryRoutes(store: store, configuration: configuration, startedAt: startedAt, authorize: { request in
+        let queries = AdminQueryRoutes(store: store, configuration: configuration, startedAt: startedAt, authorize: { request in
             try Self.authorize(request, token: token)
-        }, intakeHalts: { await engine?.haltedTools() ?? [:] }, craftKey: { [craftKey] in craftKey?.result }).register(in: &router)
+        }, intakeHalts: { await engine?.haltedTools() ?? [:] }, craftKey: { [craftKey] in craftKey?.result })
+        queries.register(in: &router)
+        StatusPageRoutes(
+            token: token, page: StatusPage(store: store, configuration: configuration, engine: engine, status: { try await queries.status() }),
+            sessions: SessionStore(), scheduler: scheduler, progress: progress
+        ).register(in: &router)
         router.post("/api/v1/sync") { request in
             try authorize(request)
             guard let scheduler else {

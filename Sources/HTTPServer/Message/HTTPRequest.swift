@@ -58,3 +58,29 @@ public struct HTTPRequest: Sendable {
     public var path: String { head.path }
     public var headers: HTTPHeaders { head.headers }
 }
+
+extension HTTPRequest {
+    /// The body as an HTML form's fields (`application/x-www-form-urlencoded`,
+    /// https://url.spec.whatwg.org/#application/x-www-form-urlencoded); the first value of a repeated name wins.
+    /// Nil when the body is not such a form or is malformed.
+    public func formFields() -> [String: String]? {
+        guard headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true,
+            let text = String(validating: body, as: UTF8.self),
+            let pairs = try? RequestTarget.parseQuery(Substring(text))
+        else { return nil }
+        return Dictionary(pairs.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The cookies the client sent (RFC 6265 §5.4: `Cookie: a=1; b=2`); the first of a repeated name wins.
+    public var cookies: [String: String] {
+        guard let header = headers[.cookie] else { return [:] }
+        var cookies: [String: String] = [:]
+        for pair in header.split(separator: ";") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let name = parts[0].trimmingCharacters(in: .whitespaces)
+            if cookies[name] == nil { cookies[name] = parts[1].trimmingCharacters(in: .whitespaces) }
+        }
+        return cookies
+    }
+}

@@ -136,6 +136,16 @@ public struct EventLog: Sendable {
         try await store.countByState("events")
     }
 
+    /// Deliveries received since `date`, by state (the status page's "last hour").
+    public func countsByState(receivedSince date: Date) async throws -> [StoredEvent.State: Int] {
+        try await store.read { connection in
+            let pairs = try connection.rows("SELECT state, count(*) FROM events WHERE received_at >= ? GROUP BY state", [date]) {
+                ($0.requiredString(0), $0.int(1))
+            }
+            return Dictionary(uniqueKeysWithValues: pairs.compactMap { pair in StoredEvent.State(rawValue: pair.0).map { ($0, pair.1) } })
+        }
+    }
+
     /// A page of events, newest first; pass the last id seen as `beforeID` for the next page.
     public func list(_ filter: EventFilter, beforeID: Int64? = nil, limit: Int = 50) async throws -> [StoredEvent] {
         var query = PageQuery()

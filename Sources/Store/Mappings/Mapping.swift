@@ -32,6 +32,10 @@ public struct Mapping: Sendable, Equatable, Codable {
     public var lastEventOrder: Int64?
     public var createdAt: Date
     public var updatedAt: Date
+    /// The item's page in Craft.io, when Craft.io gave one.
+    public var craftItemURL: String? = nil
+    /// The item's title when it was claimed.
+    public var craftTitle: String? = nil
 }
 
 /// Which mappings to list.
@@ -39,7 +43,7 @@ public struct MappingFilter: Sendable {
     public var workspaceID: String?
     public var state: Mapping.State?
     public var devToolKind: String?
-    /// Matches a Craft item id or a dev issue key exactly.
+    /// Matches a Craft item id or a dev issue key exactly, or part of the item's title.
     public var search: String?
 
     public init(workspaceID: String? = nil, state: Mapping.State? = nil, devToolKind: String? = nil, search: String? = nil) {

@@ -7,7 +7,7 @@ public struct MappingRepository: Sendable {
 
     static let columns = """
         id, workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, dev_issue_id, dev_issue_key, dev_issue_url,
-        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at
+        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title
         """
 
     static func decode(_ row: Row) -> Mapping {
@@ -17,7 +17,7 @@ public struct MappingRepository: Sendable {
             devIssueKey: row.string(6), devIssueURL: row.string(7), state: Mapping.State(rawValue: row.requiredString(8)) ?? .failed,
             failureReason: row.string(9), contentHash: row.string(10), lastPushedStatus: row.string(11),
             lastPushedAt: row.optionalDate(12), lastEventOrder: row.isNull(13) ? nil : row.int64(13),
-            createdAt: row.date(14), updatedAt: row.date(15))
+            createdAt: row.date(14), updatedAt: row.date(15), craftItemURL: row.string(16), craftTitle: row.string(17))
     }
 
     public enum ClaimResult: Sendable, Equatable {
@@ -30,15 +30,15 @@ public struct MappingRepository: Sendable {
     /// Records the intent to create `craftItemID` in the dev tool, unless a mapping exists already.
     public func claim(
         workspaceID: String, craftItemID: String, devToolKind: String, devToolInstance: String,
-        contentHash: String?, now: Date
+        contentHash: String?, craftItemURL: String? = nil, craftTitle: String? = nil, now: Date
     ) async throws -> ClaimResult {
         try await store.write { connection in
             try connection.run(
                 """
-                INSERT INTO mappings (workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, state, content_hash, created_at, updated_at)
-                VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)
+                INSERT INTO mappings (workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, state, content_hash, craft_item_url, craft_title, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)
                 ON CONFLICT (workspace_id, craft_item_id, dev_tool_instance) DO NOTHING
-                """, workspaceID, craftItemID, devToolKind, devToolInstance, contentHash, now, now)
+                """, workspaceID, craftItemID, devToolKind, devToolInstance, contentHash, craftItemURL, craftTitle, now, now)
             let inserted = connection.changes == 1
             let mapping = try Self.find(
                 connection, where: "workspace_id = ? AND craft_item_id = ? AND dev_tool_instance = ?",
@@ -55,11 +55,17 @@ public struct MappingRepository: Sendable {
     /// Makes a failed mapping an abandoned claim again, so the next intake takes it over, looks for its marker
     /// (the failed create may have happened after all) and creates the issue only if there is none. Its lease is
     /// dated far in the past so no run mistakes it for one in progress. False when the mapping is not failed.
-    public func retry(id: Int64) async throws -> Bool {
+    /// The item's timeline records the request in the same transaction.
+    public func retry(id: Int64, now: Date = .now) async throws -> Bool {
         try await store.write { connection in
             try connection.run(
                 "UPDATE mappings SET state = 'pending', failure_reason = NULL, updated_at = 0 WHERE id = ? AND state = 'failed'", id)
-            return connection.changes == 1
+            guard connection.changes == 1, let mapping = try Self.find(connection, where: "id = ?", [id]) else { return false }
+            let entry = NewTimelineEntry(
+                mapping, at: now, kind: .retryRequested, outcome: "queued",
+                detail: "an operator asked to retry; the next poll looks for the marker and creates the issue only if there is none")
+            try connection.statement(TimelineRepository.insert).run(TimelineRepository.values(entry))
+            return true
         }
     }
 
@@ -223,8 +229,22 @@ public struct MappingRepository: Sendable {
         query.filter("workspace_id = ?", filter.workspaceID)
         query.filter("state = ?", filter.state?.rawValue)
         query.filter("dev_tool_kind = ?", filter.devToolKind)
-        query.filter("(craft_item_id = ? OR dev_issue_key = ?)", filter.search, filter.search)
+        // The title matches anywhere, case-insensitively for ASCII; `%`, `_` and `\` in the search are literal.
+        let pattern = filter.search.map { "%" + $0.replacing("\\", with: "\\\\").replacing("%", with: "\\%").replacing("_", with: "\\_") + "%" }
+        query.filter("(craft_item_id = ? OR dev_issue_key = ? OR craft_title LIKE ? ESCAPE '\\')", filter.search, filter.search, pattern)
         return try await query.run(on: store, table: "mappings", columns: Self.columns, beforeID: beforeID, limit: limit, Self.decode)
+    }
+
+    /// Mapping counts by workspace, then state.
+    public func countsByWorkspace() async throws -> [String: [Mapping.State: Int]] {
+        try await store.read { connection in
+            let rows = try connection.rows("SELECT workspace_id, state, count(*) FROM mappings GROUP BY workspace_id, state") {
+                ($0.requiredString(0), Mapping.State(rawValue: $0.requiredString(1)), $0.int(2))
+            }
+            var counts: [String: [Mapping.State: Int]] = [:]
+            for (workspace, state, count) in rows { if let state { counts[workspace, default: [:]][state] = count } }
+            return counts
+        }
     }
 
     public func countsByState() async throws -> [Mapping.State: Int] {

@@ -134,7 +134,8 @@ public enum Schema {
             ALTER TABLE sync_runs ADD COLUMN unreadable INTEGER NOT NULL DEFAULT 0;
             """),
         // Each item's history of crossings (intake, webhooks, Craft.io writes, reconciliation, dead letters, replays,
-        // drift, key changes), read by item, by dev-tool issue and by time.
+        // drift, key changes), read by item, by dev-tool issue and by time. mappings.craft_item_url and craft_title: the
+        // item's page in Craft.io and its title when claimed, for the status page's links and search.
         Migration(version: 3, name: "item timeline", sql: """
             CREATE TABLE timeline (
                 id INTEGER PRIMARY KEY,
@@ -152,6 +153,8 @@ public enum Schema {
             CREATE INDEX timeline_issue ON timeline (dev_tool_instance, dev_issue_key, id);
             CREATE INDEX timeline_at ON timeline (at);
             CREATE INDEX timeline_event ON timeline (event_id) WHERE event_id IS NOT NULL;
+            ALTER TABLE mappings ADD COLUMN craft_item_url TEXT;
+            ALTER TABLE mappings ADD COLUMN craft_title TEXT;
             """),
     ]
 

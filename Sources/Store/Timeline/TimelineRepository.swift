@@ -49,6 +49,7 @@ public struct TimelineRepository: Sendable {
         query.filter("dev_issue_key = ?", filter.devIssueKey)
         query.filter("at >= ?", filter.since)
         query.filter("at < ?", filter.until)
+        query.filter("event_id = ?", filter.eventID)
         return try await query.run(on: store, table: "timeline", columns: Self.columns, beforeID: beforeID, limit: limit, Self.decode)
     }
 

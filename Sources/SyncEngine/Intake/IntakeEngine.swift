@@ -31,8 +31,21 @@ public actor IntakeEngine {
     /// Workspaces already warned that their listing may be cut short (once each, not every poll).
     private var truncationWarned: Set<String> = []
 
+    /// How far each running poll has got, by workspace (for the status page).
+    private var live: [String: IntakeProgress] = [:]
+    /// When the scheduler polls next (nil without a scheduler).
+    private var nextPoll: Date?
+
     /// Why intake is stopped, by dev-tool instance (empty when it is not), for `/readyz` and the status endpoint.
     public func haltedTools() -> [String: String] { halts }
+
+    /// The polls running now, by workspace, with how far each has got.
+    public func runningPolls() -> [String: IntakeProgress] { live }
+
+    /// When the next scheduled poll starts, if a scheduler runs.
+    public func nextScheduledPoll() -> Date? { nextPoll }
+
+    func scheduleNext(at date: Date) { nextPoll = date }
 
     public init(
         craft: any CraftClient, store: Store, mapping: FieldMapping, clock: any SyncClock, settings: IntakeSettings = IntakeSettings(),
@@ -57,7 +70,10 @@ public actor IntakeEngine {
             logger.info("intake skipped: already running", metadata: ["workspace": "\(target.workspaceID)", "trigger": "\(trigger)"])
             return report
         }
-        defer { running.remove(target.workspaceID) }
+        defer {
+            running.remove(target.workspaceID)
+            live[target.workspaceID] = nil
+        }
         let started = ContinuousClock.now
         do {
             report.runID = try await store.runs.start(workspaceID: target.workspaceID, trigger: trigger, now: clock.now())
@@ -184,6 +200,7 @@ public actor IntakeEngine {
             var outcomes: [Outcome] = []
             var state = IntakeProgress(workspaceID: target.workspaceID, done: 0, total: work.count, created: 0, failed: 0, elapsed: .zero)
             var pending = work[...]
+            live[target.workspaceID] = state
             func startNext() {
                 guard let next = pending.popFirst() else { return }
                 group.addTask { await self.create(next, target: target) }
@@ -192,13 +209,12 @@ public actor IntakeEngine {
             for await outcome in group {
                 outcomes.append(outcome)
                 startNext()
-                if let progress {
-                    state.done += 1
-                    if case .created = outcome { state.created += 1 }
-                    if case .failed = outcome { state.failed += 1 }
-                    state.elapsed = .seconds(clock.now().timeIntervalSince(started))
-                    progress(state)
-                }
+                state.done += 1
+                if case .created = outcome { state.created += 1 }
+                if case .failed = outcome { state.failed += 1 }
+                state.elapsed = .seconds(clock.now().timeIntervalSince(started))
+                live[target.workspaceID] = state
+                progress?(state)
             }
             return outcomes
         }
@@ -226,7 +242,7 @@ public actor IntakeEngine {
             } else {
                 let claim = try await store.mappings.claim(
                     workspaceID: target.workspaceID, craftItemID: item.id, devToolKind: tool.kind, devToolInstance: tool.instance,
-                    contentHash: ContentHash.of(item), now: clock.now())
+                    contentHash: ContentHash.of(item), craftItemURL: item.webUrl, craftTitle: item.title, now: clock.now())
                 guard case .claimed(let claimed) = claim else { return .skipped(itemID: item.id, reason: "being created by another run") }
                 mapping = claimed
                 leaseMark = claimed.updatedAt

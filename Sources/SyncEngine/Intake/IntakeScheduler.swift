@@ -34,8 +34,10 @@ public struct IntakeScheduler: Sendable {
         while !Task.isCancelled {
             _ = await runAll(trigger: trigger)
             trigger = "schedule"
+            let wait = nextWait()
+            await engine.scheduleNext(at: clock.now().addingTimeInterval(wait.timeInterval))
             do {
-                try await clock.sleep(for: nextWait())
+                try await clock.sleep(for: wait)
             } catch {
                 return
             }

@@ -280,10 +280,10 @@ public actor ProgressProcessor {
                 throw error
             }
             logger.info("progress written to Craft.io", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(change.key)", "value": "\(value)"])
-            return .done(outcome: "applied", detail: "status '\(change.status.name)' → '\(value)'")
+            return .done(outcome: "applied", detail: "status '\(change.status.name)' → Craft.io '\(value)'")
         }
         // Nothing to write; the event's order still advances.
         _ = try await store.mappings.recordPush(id: mapping.id, status: value, eventOrder: change.order, now: clock.now())
-        return .done(outcome: "no-op", detail: "status '\(change.status.name)' → '\(value)', which Craft.io has already")
+        return .done(outcome: "no-op", detail: "status '\(change.status.name)' → Craft.io '\(value)', which it has already")
     }
 }

@@ -1,0 +1,148 @@
+import Foundation
+import HTTPServer
+import Store
+import Support
+import SyncEngine
+
+/// `/ui/`: the status page, behind the admin token. A browser signs in once on a form and gets a session
+/// cookie (`HttpOnly`, `SameSite=Strict`, `Secure` behind TLS); every state change is a POST carrying the
+/// session's CSRF token. Registered only when an admin token is configured, so without one `/ui/` is 404.
+struct StatusPageRoutes {
+    let token: Secret
+    let page: StatusPage
+    let sessions: SessionStore
+    let scheduler: IntakeScheduler?
+    let progress: ProgressProcessor?
+
+    func register(in router: inout Router) {
+        router.get("/ui/style.css") { _ in
+            HTTPResponse(status: .ok, headers: Layout.securityHeaders(contentType: "text/css; charset=utf-8"), body: Array(Stylesheet.css.utf8))
+        }
+        router.get("/ui/login") { request in
+            if sessions.session(request.cookies[SessionStore.cookieName]) != nil { return Layout.redirect(to: "/ui/") }
+            return loginForm(error: nil)
+        }
+        router.post("/ui/login", bodyLimit: 4096) { request in
+            let offered = request.formFields()?["token"] ?? ""
+            guard ConstantTime.equals(Substring(offered), token.revealed) else { return loginForm(error: "That is not the admin token.", status: .unauthorized) }
+            let id = sessions.open()
+            return Layout.redirect(to: "/ui/", headers: [.setCookie: cookie(id, request: request, maxAge: Int(sessions.lifetime))])
+        }
+        router.post("/ui/logout", bodyLimit: 4096) { request in
+            _ = try authorizeChange(request)
+            sessions.close(request.cookies[SessionStore.cookieName])
+            return Layout.redirect(to: "/ui/login", headers: [.setCookie: cookie("", request: request, maxAge: 0)])
+        }
+        // A page for a signed-in browser; anyone else is sent to the sign-in form.
+        func get(_ pattern: String, _ render: @escaping @Sendable (HTTPRequest, String) async throws -> HTTPResponse) {
+            router.get(pattern) { request in
+                guard let session = sessions.session(request.cookies[SessionStore.cookieName]) else { return Layout.redirect(to: "/ui/login") }
+                return try await render(request, session.csrfToken)
+            }
+        }
+        // A state change: a POST from a signed-in browser with its CSRF token, answered by going back where it came from.
+        func change(_ pattern: String, _ act: @escaping @Sendable (HTTPRequest) async throws -> Void) {
+            router.post(pattern, bodyLimit: 4096) { request in
+                let fields = try authorizeChange(request)
+                let back = fields["return"].flatMap { $0.hasPrefix("/ui/") && !$0.hasPrefix("/ui//") ? $0 : nil } ?? "/ui/"
+                do {
+                    try await act(request)
+                } catch let error as HTTPError {
+                    return Layout.page("Not done", section: nil, csrf: nil, "<h1>Not done</h1><p>\(error.message)</p><p><a href=\"\(back)\">Back</a></p>")
+                        .with(status: error.status)
+                }
+                return Layout.redirect(to: back)
+            }
+        }
+        get("/ui") { request, csrf in try await page.overview(csrf: csrf) }
+        get("/ui/runs") { request, csrf in try await page.runs(csrf: csrf, cursor: try cursor(request)) }
+        get("/ui/problems") { _, csrf in try await page.problems(csrf: csrf) }
+        get("/ui/mappings") { request, csrf in
+            let state = try request.head.queryValue("state").flatMap { text -> Mapping.State? in
+                guard !text.isEmpty else { return nil }
+                guard let state = Mapping.State(rawValue: text) else { throw HTTPError(.badRequest, "state must be one of: \(Mapping.State.allCases.map(\.rawValue).joined(separator: ", "))") }
+                return state
+            }
+            func nonEmpty(_ name: String) -> String? { request.head.queryValue(name).flatMap { $0.isEmpty ? nil : $0 } }
+            let query = StatusPage.ItemQuery(
+                search: nonEmpty("search"), state: state, tool: nonEmpty("tool"), workspace: nonEmpty("workspace"), cursor: try cursor(request))
+            return try await page.items(csrf: csrf, query: query)
+        }
+        get("/ui/items/:craftItemId") { request, csrf in
+            let item = request.parameters["craftItemId"] ?? ""
+            guard let response = try await page.item(item, csrf: csrf, cursor: try cursor(request)) else {
+                return Layout.page("Not found", section: .mappings, csrf: csrf, "<h1>Not found</h1><p>craft-sync knows no Craft item \(item).</p>")
+                    .with(status: .notFound)
+            }
+            return response
+        }
+        change("/ui/events/:id/replay") { request in
+            guard let id = request.parameters["id"].flatMap({ Int64($0) }) else { throw HTTPError(.badRequest, "the event id must be a number") }
+            guard try await page.store.events.replay(id: id) else { throw HTTPError(.notFound, "there is no event \(id)") }
+            progress?.wake()
+        }
+        change("/ui/events/replay-dead") { _ in
+            _ = try await page.store.events.replayDead()
+            progress?.wake()
+        }
+        change("/ui/items/:craftItemId/retry") { request in
+            let item = request.parameters["craftItemId"] ?? ""
+            for mapping in try await page.store.mappings.mappings(craftItemID: item) { _ = try await page.store.mappings.retry(id: mapping.id) }
+        }
+        change("/ui/sync") { _ in
+            guard let scheduler else { throw HTTPError(.serviceUnavailable, "intake is not configured; see /readyz for the missing settings") }
+            // Answered at once: the overview shows the poll's progress while it runs.
+            Task { _ = await scheduler.runAll(trigger: "manual") }
+        }
+    }
+
+    /// The session of a state-changing request, checked with its CSRF token; the form's fields.
+    private func authorizeChange(_ request: HTTPRequest) throws -> [String: String] {
+        guard let session = sessions.session(request.cookies[SessionStore.cookieName]) else {
+            throw HTTPError(.unauthorized, "sign in at /ui/login first")
+        }
+        let fields = request.formFields() ?? [:]
+        guard let offered = fields["csrf"], ConstantTime.equals(Substring(offered), session.csrfToken) else {
+            throw HTTPError(.forbidden, "the form's CSRF token is missing or stale; reload the page and try again")
+        }
+        return fields
+    }
+
+    /// The session cookie: script cannot read it, other sites cannot send it, and it travels only over TLS when
+    /// the page is served over TLS (RFC 6265 §4.1.2; SameSite: RFC 6265bis §5.4.7).
+    private func cookie(_ value: String, request: HTTPRequest, maxAge: Int) -> String {
+        let overTLS = request.headers["X-Forwarded-Proto"]?.lowercased() == "https"
+        return "\(SessionStore.cookieName)=\(value); Path=/ui; Max-Age=\(maxAge); HttpOnly; SameSite=Strict\(overTLS ? "; Secure" : "")"
+    }
+
+    private func loginForm(error: String?, status: HTTPStatus = .ok) -> HTTPResponse {
+        let problem: HTML = error.map { "<p class=\"notice bad\" role=\"alert\">\($0)</p>" } ?? ""
+        return Layout.page("Sign in", section: nil, csrf: nil, """
+            <section class="card login">
+            <h1>Sign in</h1>
+            \(problem)
+            <form method="post" action="/ui/login">
+            <label for="token">Admin token</label>
+            <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+            <button>Sign in</button>
+            </form>
+            <p class="muted">The token is the <code>admin.token</code> setting. It is checked once; the browser then holds a session cookie, never the token.</p>
+            </section>
+            """).with(status: status)
+    }
+
+    private func cursor(_ request: HTTPRequest) throws -> Int64? {
+        try request.head.queryValue("cursor").map { text in
+            guard let value = Int64(text) else { throw HTTPError(.badRequest, "cursor must be the one an earlier page gave") }
+            return value
+        }
+    }
+}
+
+extension HTTPResponse {
+    func with(status: HTTPStatus) -> HTTPResponse {
+        var response = self
+        response.status = status
+        return response
+    }
+}
