@@ -94,13 +94,22 @@ public enum Demo {
         let servicePort = try application.start()
         let progress = Task { [application] in await application.progress?.run(pollInterval: Duration.milliseconds(200)) }
         defer { progress.cancel() }
-        simulators.webhooks.configure(target: "http://127.0.0.1:\(servicePort)", secret: credentials.webhookSecret)
+        // Each simulated tool is asked to send its webhooks here, through its own API, as `doctor --register-webhooks`
+        // does with a real one.
+        var registering = configuration
+        registering.publicURL = "http://127.0.0.1:\(servicePort)"
+        let registrations = await WebhookSetup(configuration: registering, world: world).registerAll()
+        if let failed = registrations.first(where: { $0.outcome == "failed" }) {
+            throw Failure(description: "registering the \(failed.instance) webhook failed: \(failed.detail)")
+        }
         let (engine, targets) = Application.makeIntake(configuration: configuration, store: application.store, world: world, clock: SystemClock())
         guard targets.count == 5 else { throw Failure(description: "expected five workspaces, configured \(targets.count)") }
 
         emit("craft-sync demo: everything runs on loopback; no account, nothing leaves this machine")
         emit("  simulators  \(simulatorURL)  (Craft.io in both API forms, GitHub, Jira, GitLab, Linear, Azure DevOps)")
         emit("  service     http://127.0.0.1:\(servicePort)  (/healthz, /readyz, /metrics, the status page at /ui/)")
+        emit("  webhooks    registered through each tool's API, as doctor --register-webhooks does:")
+        for registration in registrations { emit("              ✓ \(registration.detail)") }
         emit("")
         var expected = 0
         for (step, target) in targets.enumerated() {

@@ -23,7 +23,7 @@ public enum Simulation {
         let baseURL = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         if seed { seedWorkspace(simulators) }
         if let writeConfig {
-            try configuration(baseURL: baseURL, credentials: simulators.credentials, devTool: devTool, webhookSecret: secret)
+            try configuration(baseURL: baseURL, credentials: simulators.credentials, devTool: devTool, webhookSecret: secret, publicURL: webhookTarget)
                 .write(toFile: writeConfig, atomically: true, encoding: .utf8)
             logger.info("wrote a serve configuration for the simulators", metadata: ["file": "\(writeConfig)"])
         }
@@ -65,13 +65,16 @@ public enum Simulation {
 
     /// A YAML configuration for `craft-sync serve --config FILE` against the simulators.
     static func configuration(
-        baseURL: String, credentials: SimulatorServer.Credentials, devTool kind: String, webhookSecret: String? = nil
+        baseURL: String, credentials: SimulatorServer.Credentials, devTool kind: String, webhookSecret: String? = nil, publicURL: String? = nil
     ) -> String {
-        """
+        // With the webhook target known, `doctor --register-webhooks` (or webhooks.register_at_start) can ask the
+        // simulated tool to deliver there.
+        let publicURLLine = publicURL.map { "\npublic_url: \($0)" } ?? ""
+        return """
         # Written by `craft-sync simulate`: points `craft-sync serve --config THIS_FILE` at the simulators.
         # Every credential here is a simulator's; none is real.
         listen: 127.0.0.1:8080
-        database: ./craft-sync-simulated.sqlite
+        database: ./craft-sync-simulated.sqlite\(publicURLLine)
         craft:
           base_url: \(baseURL)
           api_key: \(credentials.craftAPIKey)

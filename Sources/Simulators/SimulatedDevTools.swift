@@ -9,6 +9,8 @@ public protocol SimulatedDevTool: Sendable {
     static func serveSettings(baseURL: String) -> [(key: String, value: String)]
     init(context: SimulatorContext)
     var issues: [SimulatedIssue] { get }
+    /// The webhooks registered through the tool's API, by URL (one entry per webhook or subscription).
+    var registeredWebhookURLs: [String] { get }
     func register(in router: inout Router)
     func registerControl(in router: inout Router)
 }
@@ -17,11 +19,21 @@ extension SimulatedDevTool {
     public var kind: String { Self.kind }
 }
 
-extension GitHubSimulator: SimulatedDevTool {}
-extension JiraSimulator: SimulatedDevTool {}
-extension GitLabSimulator: SimulatedDevTool {}
-extension LinearSimulator: SimulatedDevTool {}
-extension AzureDevOpsSimulator: SimulatedDevTool {}
+extension GitHubSimulator: SimulatedDevTool {
+    public var registeredWebhookURLs: [String] { hooks.all.map(\.url) }
+}
+extension JiraSimulator: SimulatedDevTool {
+    public var registeredWebhookURLs: [String] { hooks.all.map(\.url) }
+}
+extension GitLabSimulator: SimulatedDevTool {
+    public var registeredWebhookURLs: [String] { hooks.all.map(\.url) }
+}
+extension LinearSimulator: SimulatedDevTool {
+    public var registeredWebhookURLs: [String] { hooks.all.map(\.url) }
+}
+extension AzureDevOpsSimulator: SimulatedDevTool {
+    public var registeredWebhookURLs: [String] { hooks.all.map(\.url) }
+}
 
 /// The dev tools these simulators stand in for: one entry each, the registry on the simulators' side.
 extension SimulatorServer {

@@ -202,12 +202,15 @@ struct DoctorCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the checks as JSON, for scripts.")
     var json = false
 
+    @Flag(name: .long, help: "Create or update each dev tool's webhook (at PUBLIC_URL/webhooks/INSTANCE) before checking it.")
+    var registerWebhooks = false
+
     @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
         var failed = false
         try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
-            let checks = await Doctor.run(configuration)
+            let checks = await Doctor.run(configuration, registerWebhooks: registerWebhooks)
             failed = checks.contains { !$0.passed }
             if json {
                 let encoder = JSONEncoder()

@@ -63,6 +63,17 @@ struct ConfigurationTests {
         #expect(local.configuration.craft.baseURL == "http://127.0.0.1:9000")
     }
 
+    @Test("public_url is craft-sync's address without a trailing slash; registering at start without it stops the start")
+    func publicURL() throws {
+        let loaded = try ConfigurationLoader.load(file: nil, environment: ["CRAFT_SYNC_PUBLIC_URL": "https://sync.example.com/"])
+        #expect(loaded.configuration.publicURL == "https://sync.example.com")
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.load(file: nil, environment: ["CRAFT_SYNC_PUBLIC_URL": "sync.example.com"]) }
+        let error = try #require(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(file: nil, environment: ["CRAFT_SYNC_WEBHOOKS_REGISTER_AT_START": "true"])
+        }
+        #expect(error.message.contains("needs public_url"))
+    }
+
     @Test("two workspaces on one dev-tool instance name with different targets stop the start, saying what differs")
     func conflictingInstances() throws {
         let yaml = """

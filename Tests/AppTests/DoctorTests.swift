@@ -19,16 +19,52 @@ struct DoctorTests {
         return configuration
     }
 
-    @Test("every check passes on the simulators, for every simulated tool", arguments: SimulatorServer.simulatedKinds)
+    @Test("on the simulators only the webhook fails until --register-webhooks creates it; then every check passes, and a second run adds no webhook",
+          arguments: SimulatorServer.simulatedKinds)
     func passes(_ devTool: String) async throws {
         let simulators = SimulatorServer()
         try simulators.start()
         defer { Task { await simulators.shutdown() } }
         Simulation.seedWorkspace(simulators)
-        let checks = await Doctor.run(try configuration(simulators, devTool: devTool, dialect: "openapi"))
+        let configuration = try configuration(simulators, devTool: devTool, dialect: "openapi", ["CRAFT_SYNC_PUBLIC_URL": "https://sync.example.com/"])
+        let before = await Doctor.run(configuration).filter { !$0.passed }
+        #expect(before.map(\.name) == ["webhook \(devTool) '\(devTool)'"] && before.first?.fix?.contains("--register-webhooks") == true, "\(Doctor.render(before))")
+
+        let checks = await Doctor.run(configuration, registerWebhooks: true)
         #expect(checks.allSatisfy { $0.passed }, "\(Doctor.render(checks))")
         #expect(checks.map(\.name).contains { $0.hasPrefix("\(devTool) ") })
+        #expect(checks.contains { $0.name.hasPrefix("webhook registration") && $0.detail.hasPrefix("created") })
         #expect(Doctor.render(checks).hasSuffix("all \(checks.count) checks passed"))
+        let simulated = try #require(simulators.devTools.first { $0.kind == devTool })
+        let hooks = simulated.registeredWebhookURLs
+        #expect(Set(hooks) == ["https://sync.example.com/webhooks/\(devTool)"])
+
+        let again = await Doctor.run(configuration, registerWebhooks: true)
+        #expect(again.allSatisfy { $0.passed } && again.contains { $0.detail.hasPrefix("updated") })
+        #expect(simulated.registeredWebhookURLs == hooks)
+        #expect(!Doctor.render(checks + again).contains(simulators.credentials.webhookSecret))
+    }
+
+    @Test("without public_url the webhook check names the setting; a webhook whose last delivery failed fails with the fix")
+    func webhookFailures() async throws {
+        let simulators = SimulatorServer()
+        try simulators.start()
+        defer { Task { await simulators.shutdown() } }
+        Simulation.seedWorkspace(simulators)
+        let unset = await Doctor.run(try configuration(simulators, devTool: "github", dialect: "openapi")).filter { !$0.passed }
+        #expect(unset.map(\.name) == ["webhook github 'github'"] && unset.first?.fix?.contains("public_url") == true)
+
+        // Registered at an address that answers 404 (the simulators' own server), then a delivery fails.
+        let wrong = try configuration(simulators, devTool: "github", dialect: "openapi", ["CRAFT_SYNC_PUBLIC_URL": simulators.baseURL.absoluteString])
+        _ = await Doctor.run(wrong, registerWebhooks: true)
+        let created = try await httpExchange(
+            simulators.baseURL.absoluteString + "/repos/\(GitHubSimulator.Account.owner)/\(GitHubSimulator.Account.repository)/issues", method: "POST",
+            bearer: GitHubSimulator.Account.token, body: Data(#"{"title":"probe"}"#.utf8))
+        let number = try #require(created.json["number"] as? Int)
+        _ = await simulators.github.setState(number: number, state: "closed", reason: "completed")
+        let failed = await Doctor.run(wrong).filter { !$0.passed }
+        #expect(failed.map(\.name) == ["webhook github 'github'"], "\(Doctor.render(failed))")
+        #expect(failed.first?.detail.contains("last delivery failed (404") == true && failed.first?.fix?.contains("webhook_secret") == true)
     }
 
     @Test("a refused dev tool token, a refused Craft.io key, a missing field and a missing setting each fail their own check")
@@ -37,7 +73,8 @@ struct DoctorTests {
         try simulators.start()
         defer { Task { await simulators.shutdown() } }
         func failed(_ environment: [String: String], dialect: String = "openapi") async throws -> [Doctor.Check] {
-            await Doctor.run(try configuration(simulators, devTool: "github", dialect: dialect, environment)).filter { !$0.passed }
+            // The webhook checks have their own test (webhookFailures).
+            await Doctor.run(try configuration(simulators, devTool: "github", dialect: dialect, environment)).filter { !$0.passed && !$0.name.hasPrefix("webhook") }
         }
         let token = try await failed(["CRAFT_SYNC_DEV_TOOL_TOKEN": "ghp_wrong_secret"])
         #expect(token.map(\.name) == ["github 'github' (ws-demo)"] && token.first?.fix?.contains("dev_tool.token") == true)

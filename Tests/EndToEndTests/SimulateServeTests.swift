@@ -43,4 +43,35 @@ struct SimulateServeTests {
             return items.contains { item in ((item["customFields"] as? [[String: Any]]) ?? []).contains { $0["value"] as? String == "Done" } }
         }
     }
+
+    @Test("serve with webhooks.register_at_start asks the simulated tool for a webhook to its public_url; the tool's deliveries then arrive and apply")
+    func registersAtStart() async throws {
+        let binary = IntakeCrashTests.binary
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build craft-sync first")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-register-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let configPath = directory.appendingPathComponent("serve.yaml").path
+        // No --webhook-target: the simulated GitHub sends nothing until craft-sync registers a webhook.
+        let simulate = try ChildProcess(binary, ["simulate", "--listen", "127.0.0.1:0", "--write-config", configPath, "--dev-tool", "github"])
+        defer { simulate.kill() }
+        let base = try #require(jsonField("url", in: try await simulate.waitForLine(containing: "simulators ready")))
+        let port = try freePort()
+        let serve = try ChildProcess(binary, ["serve", "--config", configPath], environment: [
+            "CRAFT_SYNC_LISTEN": "127.0.0.1:\(port)", "CRAFT_SYNC_DATABASE": directory.appendingPathComponent("db.sqlite").path,
+            "CRAFT_SYNC_PUBLIC_URL": "http://127.0.0.1:\(port)", "CRAFT_SYNC_WEBHOOKS_REGISTER_AT_START": "true",
+        ])
+        defer { serve.kill() }
+        _ = try await serve.waitForLine(containing: "dev tool webhook registered")
+        try await waitUntil("intake to create the seeded issues", within: .seconds(30)) {
+            ((try? await httpExchange(base + "/_sim/state"))?.json["github"] as? [Any])?.count == 3
+        }
+        _ = try await httpExchange(base + "/_sim/github/issues/1/close", method: "POST", body: Data(#"{"reason":"completed"}"#.utf8))
+        let deliveries = try #require(try await httpExchange(base + "/_sim/state").json["webhooks"] as? [[String: Any]])
+        #expect(deliveries.last?["status"] as? Int == 202, "\(deliveries)")
+        try await waitUntil("the close to reach Craft.io", within: .seconds(20)) {
+            let items = ((try? await httpExchange(base + "/_sim/state"))?.json["craft"] as? [String: Any])?["items"] as? [[String: Any]] ?? []
+            return items.contains { item in ((item["customFields"] as? [[String: Any]]) ?? []).contains { $0["value"] as? String == "Done" } }
+        }
+        #expect(!serve.outputTail(lines: 200).contains("sim-webhook"), "the webhook secret reached a log line")
+    }
 }

@@ -26,6 +26,11 @@ public struct Configuration: Sendable {
     public var progressGiveUpAfter: Duration = .seconds(24 * 3600)
     public var progressProcessingLease: Duration = .seconds(60)
     public var reconcile = true
+    /// The address the dev tools reach this craft-sync at (`https://sync.example.com`): webhooks are registered and
+    /// checked at `<publicURL>/webhooks/<instance>`.
+    public var publicURL: String?
+    /// Create or update each dev tool's webhook at start (needs `publicURL`).
+    public var registerWebhooksAtStart = false
 
     public struct IntakeSchedule: Sendable {
         public var interval: Duration = .seconds(3600)

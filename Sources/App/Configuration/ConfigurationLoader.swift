@@ -38,6 +38,11 @@ public enum ConfigurationLoader {
         if let conflict = configuration.conflictingInstances {
             throw ConfigurationError(source: file ?? environment[configFileVariable] ?? "configuration", line: nil, message: conflict)
         }
+        if configuration.registerWebhooksAtStart && configuration.publicURL == nil {
+            throw ConfigurationError(
+                source: file ?? environment[configFileVariable] ?? "configuration", line: nil,
+                message: "webhooks.register_at_start needs public_url: the address the dev tools reach craft-sync at")
+        }
         return Result(configuration: configuration, warnings: warnings)
     }
 

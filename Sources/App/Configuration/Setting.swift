@@ -230,8 +230,16 @@ extension Setting {
         Setting("progress.give_up_after", "How long an event whose progress write keeps failing is retried before it is dead (default 24h)") { config, value throws(SettingError) in
             config.progressGiveUpAfter = try parseDuration(value)
         },
-        Setting("admin.token", "Bearer token for the admin API; unset disables it", secret: true) { config, value throws(SettingError) in
+        Setting("admin.token", "Bearer token for the admin API and the status page; unset disables both", secret: true) { config, value throws(SettingError) in
             config.admin.token = try parseSecret(value)
+        },
+        Setting("public_url", "The address the dev tools reach this craft-sync at, e.g. https://sync.example.com; webhooks are registered and checked at PUBLIC_URL/webhooks/INSTANCE") {
+            config, value throws(SettingError) in
+            config.publicURL = try parsePublicURL(value)
+        },
+        Setting("webhooks.register_at_start", "Create or update each dev tool's webhook when serve starts, as doctor --register-webhooks does (needs public_url; default false)") {
+            config, value throws(SettingError) in
+            config.registerWebhooksAtStart = try parseBool(value)
         },
     ]
 

@@ -60,6 +60,17 @@ extension Setting {
         return trimmed.hasSuffix("/") ? String(trimmed.dropLast()) : trimmed
     }
 
+    /// craft-sync's own address as others reach it: http(s) with a host, without a trailing slash. Unlike outbound
+    /// URLs it may be plain http (a tool inside the same network), and it carries no query or fragment.
+    static func parsePublicURL(_ text: String) throws(SettingError) -> String {
+        var trimmed = text.trimmingCharacters(in: .whitespaces)
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        guard let url = URL(string: trimmed), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil,
+            url.query == nil, url.fragment == nil, url.user == nil
+        else { throw SettingError("expected craft-sync's address as the dev tools reach it, e.g. https://sync.example.com") }
+        return trimmed
+    }
+
     static func parseNonEmpty(_ text: String) throws(SettingError) -> String {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw SettingError("expected a non-empty value") }

@@ -19,6 +19,8 @@ public final class Application: Sendable {
     public let progress: ProgressProcessor?
     /// Nil until the configuration names Craft.io.
     public let craftKey: CraftKeyCheck?
+    /// Each dev tool's webhook registration; nil until the configuration names the tools.
+    public let webhookSetup: WebhookSetup?
     private let logger: Logger
 
     public init(configuration: Configuration, logger: Logger, clock: any SyncClock = SystemClock(), outsideWorld: OutsideWorld? = nil) throws {
@@ -28,6 +30,7 @@ public final class Application: Sendable {
         metrics = ServiceMetrics()
         let world = outsideWorld ?? OutsideWorld(configuration: configuration, clock: clock)
         let tools = world?.devTools ?? [:]
+        webhookSetup = world.map { WebhookSetup(configuration: configuration, world: $0) }
         if let world {
             let (engine, targets) = Self.makeIntake(configuration: configuration, store: store, world: world, clock: clock, observer: metrics)
             let intake = configuration.intake
@@ -109,6 +112,18 @@ public final class Application: Sendable {
         let keyCheck = Task { [craftKey] in await craftKey?.run() }
         let intake = Task { [scheduler] in await scheduler?.run() }
         let progressing = Task { [progress] in await progress?.run() }
+        if configuration.registerWebhooksAtStart, let webhookSetup {
+            Task { [logger] in
+                for registration in await webhookSetup.registerAll() {
+                    let metadata: Logger.Metadata = ["dev.instance": "\(registration.instance)", "outcome": "\(registration.outcome)", "detail": "\(registration.detail)"]
+                    if registration.outcome == "failed" {
+                        logger.error("could not register the dev tool's webhook; progress waits for reconciliation until it is set up", metadata: metadata)
+                    } else {
+                        logger.info("dev tool webhook registered", metadata: metadata)
+                    }
+                }
+            }
+        }
         let signal = await TerminationSignal.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
         maintenance.cancel()

@@ -16,7 +16,8 @@ public enum Doctor {
         public var fix: String?
     }
 
-    public static func run(_ configuration: Configuration) async -> [Check] {
+    /// With `registerWebhooks`, each instance's webhook is created or updated first (one check each), then checked.
+    public static func run(_ configuration: Configuration, registerWebhooks: Bool = false) async -> [Check] {
         var checks: [Check] = []
         let missing = configuration.missingSettings
         checks.append(missing.isEmpty
@@ -29,6 +30,15 @@ public enum Doctor {
             checks += await craft(world.craft, target: target, configuration: configuration)
             checks.append(await devTool(target.devTool, workspaceID: target.workspaceID))
         }
+        let webhooks = WebhookSetup(configuration: configuration, world: world)
+        if registerWebhooks {
+            for registration in await webhooks.registerAll() {
+                checks.append(Check(
+                    name: "webhook registration '\(registration.instance)'", passed: registration.outcome != "failed",
+                    detail: "\(registration.outcome): \(registration.detail)", fix: registration.outcome == "failed" ? "see the detail" : nil))
+            }
+        }
+        for instance in webhooks.instances { checks.append(await webhooks.check(instance)) }
         return checks
     }
 

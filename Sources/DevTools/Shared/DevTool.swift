@@ -34,9 +34,13 @@ public protocol DevTool: WebhookSource {
     var defaultStatusCategories: [String: String] { get }
     /// Whether a created issue carries `marker` (see the default: a label).
     func carries(marker: String, _ issue: DevIssue) -> Bool
+    /// How to create and inspect the tool's webhook; nil when the adapter cannot (the operator sets it up by hand).
+    var webhookRegistration: (any WebhookRegistering)? { get }
 }
 
 extension DevTool {
+    public var webhookRegistration: (any WebhookRegistering)? { nil }
+
     public var defaultStatusCategories: [String: String] { [:] }
 
     /// Whether a created issue carries its marker, so `find(marker:)` can find it again: a label by default (a tool

@@ -17,7 +17,8 @@ extension HTTPResponder {
 /// (`/api/v1/mappings/:id`); a path that matches with another method is answered 405 with `Allow`.
 ///
 /// Each route has a body limit: GET, HEAD, DELETE and OPTIONS routes take none, others take `defaultBodyLimit`
-/// unless given their own. A request that matches no route may carry no body.
+/// unless given their own. A request that matches no route of its method may carry up to `unroutedBodyLimit`, so
+/// that a webhook sent to a wrong path is answered 404 (or 405), which says what is wrong, rather than 413.
 public struct Router: HTTPResponder {
     public typealias Handler = @Sendable (HTTPRequest) async throws -> HTTPResponse
 
@@ -56,9 +57,13 @@ public struct Router: HTTPResponder {
         add(.post, pattern, bodyLimit: bodyLimit, handler)
     }
 
+    /// What a request to no route may carry before it is answered 404/405: enough for any webhook ping, too little
+    /// to be worth sending for nothing.
+    public static let unroutedBodyLimit = 64 * 1024
+
     public func bodyLimit(for head: HTTPRequestHead) -> Int {
         let method = head.method == .head ? .get : head.method
-        return routes.first { $0.method == method && Self.match($0.segments, head.pathSegments) != nil }?.bodyLimit ?? 0
+        return routes.first { $0.method == method && Self.match($0.segments, head.pathSegments) != nil }?.bodyLimit ?? Self.unroutedBodyLimit
     }
 
     public func respond(to request: HTTPRequest) async throws -> HTTPResponse {

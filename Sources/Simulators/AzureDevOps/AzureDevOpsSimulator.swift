@@ -22,7 +22,11 @@ public final class AzureDevOpsSimulator: Sendable {
 
     public init(context: SimulatorContext) {
         self.context = context
+        hooks = HookBook(tool: Self.kind, webhooks: context.webhooks)
     }
+
+    /// Service hook subscriptions created through the API (one per event type).
+    let hooks: HookBook
 
     public var issues: [SimulatedIssue] { book.issues }
 
@@ -72,6 +76,7 @@ public final class AzureDevOpsSimulator: Sendable {
     }
 
     public func register(in router: inout Router) {
+        registerHooks(in: &router)
         let base = "/\(Account.organization)/:project/_apis/wit"
         router.post(base + "/workitems/:type") { [self] request in
             try await serve(request, "POST /_apis/wit/workitems/$type") {
@@ -146,7 +151,7 @@ public final class AzureDevOpsSimulator: Sendable {
         return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
     }
 
-    private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
+    func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
         let expected = "Basic " + Data(":\(Account.token)".utf8).base64EncodedString()
         let refusal: HTTPResponse? =
             if request.headers[.authorization] != expected { Self.error(.unauthorized, "TF400813: The user is not authorized.") }

@@ -32,7 +32,11 @@ public final class GitHubSimulator: Sendable {
 
     public init(context: SimulatorContext) {
         self.context = context
+        hooks = HookBook(tool: Self.kind, webhooks: context.webhooks)
     }
+
+    /// Repository webhooks registered through the API.
+    let hooks: HookBook
 
     public var issues: [SimulatedIssue] { book.issues }
 
@@ -124,6 +128,7 @@ public final class GitHubSimulator: Sendable {
                 return try .json(matching.map { Self.render($0, request) })
             }
         }
+        registerHooks(in: &router)
         router.get("/repos/:owner/:repo/issues/:number") { [self] request in
             try await serve(request, "GET /repos/:owner/:repo/issues/:number") {
                 guard let issue = book.first(where: { String($0.number) == request.parameters["number"] }) else {
@@ -135,7 +140,7 @@ public final class GitHubSimulator: Sendable {
         }
     }
 
-    private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
+    func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
         let refusal = request.headers[.authorization] == "Bearer \(Account.token)" ? nil : githubError(.unauthorized, "Bad credentials")
         var response = try await context.serve(tool: "github", endpoint, refusal: refusal, body)
         if refusal != nil { return response }

@@ -22,7 +22,11 @@ public final class GitLabSimulator: Sendable {
 
     public init(context: SimulatorContext) {
         self.context = context
+        hooks = HookBook(tool: Self.kind, webhooks: context.webhooks)
     }
+
+    /// Project webhooks registered through the API.
+    let hooks: HookBook
 
     public var issues: [SimulatedIssue] { book.issues }
 
@@ -116,6 +120,7 @@ public final class GitLabSimulator: Sendable {
                 return try .json(matching.map(render))
             }
         }
+        registerHooks(in: &router)
         router.get("/api/v4/projects/:project/issues/:iid") { [self] request in
             try await serve(request, "GET /api/v4/projects/:project/issues/:iid") {
                 guard let issue = book.first(where: { String($0.number) == request.parameters["iid"] }) else {
@@ -140,7 +145,7 @@ public final class GitLabSimulator: Sendable {
     }
 
     /// The project may be named by id or by its URL-encoded path (`group%2Fproject`), as GitLab accepts both.
-    private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
+    func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
         let project = request.parameters["project"] ?? ""
         let refusal: HTTPResponse? =
             if request.headers["PRIVATE-TOKEN"] != Account.token { gitlabError(.unauthorized, "401 Unauthorized") }

@@ -21,7 +21,11 @@ public final class JiraSimulator: Sendable {
 
     public init(context: SimulatorContext) {
         self.context = context
+        hooks = HookBook(tool: Self.kind, webhooks: context.webhooks)
     }
+
+    /// Admin webhooks registered through the API.
+    let hooks: HookBook
 
     public var issues: [SimulatedIssue] { book.issues }
 
@@ -133,6 +137,7 @@ public final class JiraSimulator: Sendable {
         router.get("/rest/api/3/search") { _ in
             jiraError(.gone, messages: ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."])
         }
+        registerHooks(in: &router)
         router.get("/rest/api/3/issue/:id") { [self] request in
             try await serve(request, "GET /rest/api/3/issue/:id") {
                 let wanted = request.parameters["id"] ?? ""
@@ -158,7 +163,7 @@ public final class JiraSimulator: Sendable {
         return String(decoding: text, as: UTF8.self)
     }
 
-    private func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
+    func serve(_ request: HTTPRequest, _ endpoint: String, _ body: () async throws -> HTTPResponse) async throws -> HTTPResponse {
         let expected = "Basic " + Data("\(Account.email):\(Account.apiToken)".utf8).base64EncodedString()
         let refusal = request.headers[.authorization] == expected ? nil : jiraError(.unauthorized, messages: ["Client must be authenticated"])
         return try await context.serve(tool: "jira", endpoint, refusal: refusal, body)

@@ -22,7 +22,11 @@ public final class LinearSimulator: Sendable {
 
     public init(context: SimulatorContext) {
         self.context = context
+        hooks = HookBook(tool: Self.kind, webhooks: context.webhooks)
     }
+
+    /// Webhooks registered through the API.
+    let hooks: HookBook
 
     public var issues: [SimulatedIssue] { book.issues }
 
@@ -78,6 +82,7 @@ public final class LinearSimulator: Sendable {
         else { return Self.errors(HTTPStatus(400, "Bad Request"), "Must provide query string.", code: "GRAPHQL_PARSE_FAILED") }
         let variables = object["variables"] as? [String: Any] ?? [:]
         if query.contains("issueCreate(") { return try create(variables) }
+        if query.contains("webhooks(") || query.contains("webhookCreate(") || query.contains("webhookUpdate(") { return try webhooks(query, variables) }
         if query.contains("issue(id:") { return try read(variables) }
         return Self.errors(HTTPStatus(400, "Bad Request"), "Unknown operation", code: "GRAPHQL_VALIDATION_FAILED")
     }

@@ -41,7 +41,15 @@ public final class WebhookDeliverer: Sendable {
         public var error: String?
     }
 
-    private let state = Mutex<(target: String?, secret: String, deliveries: [Delivery])>((nil, "", []))
+    private struct State {
+        var target: String?
+        var secret = ""
+        /// Webhooks a tool registered through its API, by tool: these win over `target`.
+        var registered: [String: (url: String, secret: String)] = [:]
+        var deliveries: [Delivery] = []
+    }
+
+    private let state = Mutex(State())
     private let http: any HTTPClient
 
     public init(http: any HTTPClient = URLSessionHTTPClient(requestTimeout: 10)) {
@@ -54,6 +62,12 @@ public final class WebhookDeliverer: Sendable {
             $0.target = target
             $0.secret = secret
         }
+    }
+
+    /// A webhook registered through `tool`'s own API (as `craft-sync doctor --register-webhooks` does): from now on
+    /// the tool delivers to `url`, authenticated with `secret`.
+    func register(tool: String, url: String, secret: String) {
+        state.withLock { $0.registered[tool] = (url, secret) }
     }
 
     public var deliveries: [Delivery] { state.withLock { $0.deliveries } }
@@ -76,8 +90,12 @@ public final class WebhookDeliverer: Sendable {
     func deliver(
         tool: String, event: String, headers: [String: String], authentication: Authentication, deliveryIDHeader: String?, body: [UInt8]
     ) async -> Delivery? {
-        let (target, secret) = state.withLock { ($0.target, $0.secret) }
-        guard let target, let url = URL(string: target + "/webhooks/\(tool)") else { return nil }
+        let destination = state.withLock { state -> (url: String, secret: String)? in
+            if let registered = state.registered[tool] { return registered }
+            return state.target.map { ($0 + "/webhooks/\(tool)", state.secret) }
+        }
+        guard let destination, let url = URL(string: destination.url) else { return nil }
+        let secret = destination.secret
         let deliveryID = UUID().uuidString.lowercased()
         var allHeaders = headers
         allHeaders["Content-Type"] = "application/json"

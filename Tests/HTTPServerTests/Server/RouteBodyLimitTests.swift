@@ -53,7 +53,18 @@ struct RouteBodyLimitTests {
         }
     }
 
-    @Test("a body sent to a path with no route is refused from the head (→ 413)")
+    @Test("a small body sent to a path with no route is answered 404 (a webhook to a wrong URL says so), a GET route's path 405")
+    func unknownRouteWithSmallBody() async throws {
+        try await withServer { _, port in
+            let client = try await RawClient.connect(port: port)
+            try await client.send("POST /nowhere HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n{}")
+            #expect(try await client.readResponse().status == 404)
+            try await client.send("POST /hello HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n{}")
+            #expect(try await client.readResponse().status == 405)
+        }
+    }
+
+    @Test("a large body sent to a path with no route is refused from the head (→ 413)")
     func unknownRouteWithBody() async throws {
         try await withServer { _, port in
             let client = try await RawClient.connect(port: port)

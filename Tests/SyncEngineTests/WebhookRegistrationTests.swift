@@ -1,0 +1,62 @@
+import DevTools
+import Foundation
+import Simulators
+import Testing
+import TestSupport
+
+@Suite("Webhook registration through each tool's API")
+struct WebhookRegistrationTests {
+    func adapter(_ fixture: IntakeFixture, _ kind: String) -> any DevTool {
+        switch kind {
+        case "github": fixture.github
+        case "jira": fixture.jira
+        case "gitlab": fixture.gitlab
+        case "linear": fixture.linear
+        default: fixture.azureDevOps
+        }
+    }
+
+    @Test("registering twice creates one webhook and then updates it; it reports active with the needed events", arguments: SimulatorServer.simulatedKinds)
+    func idempotent(_ kind: String) async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let registrar = try #require(adapter(fixture, kind).webhookRegistration)
+        let simulated = try #require(fixture.simulators.devTools.first { $0.kind == kind })
+        let url = "https://sync.example.com/webhooks/\(kind)"
+        #expect(try await registrar.registeredWebhook(url: url) == nil)
+
+        guard case .created(let id) = try await registrar.registerWebhook(WebhookTarget(url: url, secret: "first-secret")) else {
+            Issue.record("the first registration did not create a webhook")
+            return
+        }
+        let webhooksAfterCreate = simulated.registeredWebhookURLs
+        #expect(try await registrar.registerWebhook(WebhookTarget(url: url, secret: "rotated-secret")) == .updated(id: id))
+        #expect(simulated.registeredWebhookURLs == webhooksAfterCreate, "a second run must not add a webhook")
+        // One webhook per tool (Azure DevOps: one subscription per event type), all to the URL.
+        #expect(Set(webhooksAfterCreate) == [url] && webhooksAfterCreate.count == registrar.neededWebhookEvents.count.clamped(kind == "azure-devops"))
+
+        let hook = try #require(try await registrar.registeredWebhook(url: url))
+        #expect(hook.id == id && hook.active && hook.sendsNeededEvents)
+        #expect(try await registrar.registeredWebhook(url: "https://elsewhere.example.com/webhooks/\(kind)") == nil)
+    }
+
+    @Test("a registered simulated tool delivers to the registered URL, and GitHub's hook reports how the last delivery went")
+    func deliversWhereRegistered() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(1)
+        _ = await fixture.engine().run(fixture.target(), trigger: "test")
+        // The simulators' own server has no /hook route: the delivery is answered 404, and GitHub reports that.
+        let url = fixture.simulators.baseURL.absoluteString + "/hook"
+        _ = try await fixture.github.registerWebhook(WebhookTarget(url: url, secret: "s"))
+        let delivery = try #require(await fixture.simulators.github.setState(number: 1, state: "closed", reason: "completed"))
+        #expect(delivery.status == 404)
+        let hook = try #require(try await fixture.github.registeredWebhook(url: url))
+        #expect(hook.lastDelivery == .init(succeeded: false, detail: "404 HTTP 404"))
+    }
+}
+
+private extension Int {
+    /// The count of webhooks a registration makes: one, or (Azure DevOps) one per event type.
+    func clamped(_ perEvent: Bool) -> Int { perEvent ? self : 1 }
+}
