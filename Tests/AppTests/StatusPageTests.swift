@@ -102,6 +102,25 @@ struct StatusPageTests {
         #expect(try await get(service.port, "/ui/items/nope", cookie: cookie).status == 404)
     }
 
+    @Test("the overview shows a running poll's progress and reloads itself while it runs")
+    func runningPoll() async throws {
+        let service = try await ServiceFixture.start(adminToken: Self.token)
+        defer { Task { await service.app.server.shutdown(); await service.simulators.shutdown() } }
+        Simulation.seedWorkspace(service.simulators)
+        let (cookie, _) = try await signIn(service.port)
+        #expect(!(try await get(service.port, "/ui/", cookie: cookie).text.contains("Poll running")))
+        service.simulators.faults.set(.init(target: "github", latencyMs: 400))
+        let scheduler = try #require(service.app.scheduler)
+        let poll = Task { await scheduler.runAll(trigger: "test") }
+        try await waitUntil("the overview to show the running poll", within: .seconds(10)) {
+            let page = (try? await get(service.port, "/ui/", cookie: cookie))?.text ?? ""
+            return page.contains("Poll running:") && page.contains("of 3 items") && page.contains("http-equiv=\"refresh\"")
+        }
+        _ = await poll.value
+        service.simulators.faults.clear()
+        #expect(!(try await get(service.port, "/ui/", cookie: cookie).text.contains("Poll running")))
+    }
+
     @Test("without an admin token the page does not exist")
     func absentWithoutToken() async throws {
         let service = try await ServiceFixture.start()

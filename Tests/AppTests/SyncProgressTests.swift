@@ -1,4 +1,7 @@
 import Foundation
+import Simulators
+import TestSupport
+@testable import SimulatorCommands
 import Synchronization
 import SyncEngine
 import Testing
@@ -30,5 +33,41 @@ struct SyncProgressTests {
         let lines = written.withLock { $0 }
         #expect(lines.count == 3 && lines.allSatisfy { $0.hasPrefix("\r") })
         #expect(lines.filter { $0.hasSuffix("\n") }.count == 1 && lines.last?.hasSuffix("\n") == true)
+    }
+}
+
+@Suite("craft-sync sync --dry-run")
+struct DryRunOutputTests {
+    @Test("prints each item it would create, and for linked items edited in Craft.io a diff per changed field; writes nothing")
+    func driftDiff() async throws {
+        let simulators = SimulatorServer()
+        try simulators.start()
+        defer { Task { await simulators.shutdown() } }
+        Simulation.seedWorkspace(simulators)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dry-run-\(UUID().uuidString).yaml").path
+        try Simulation.configuration(baseURL: simulators.baseURL.absoluteString, credentials: simulators.credentials, devTool: "github")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        var configuration = try ConfigurationLoader.load(file: path, environment: [:]).configuration
+        configuration.databasePath = temporaryDatabasePath("dry-run")
+
+        let first = try await SyncOnce.run(configuration, dryRun: true)
+        #expect(first.contains("dry run: 3 item(s)") && first.contains("- item 1001 \"Onboarding checklist\""))
+        #expect(simulators.github.issues.isEmpty)
+
+        _ = try await SyncOnce.run(configuration, dryRun: false)
+        simulators.craft.rename(itemID: "1001", title: "Onboarding checklist v2")
+        let issues = simulators.github.issues.count
+        let second = try await SyncOnce.run(configuration, dryRun: true)
+        #expect(second.contains("dry run: 0 item(s)"))
+        #expect(second.contains("""
+            ~ item 1001 "Onboarding checklist v2" → acme/product#
+            """))
+        #expect(second.contains("""
+                title:
+                  - Onboarding checklist
+                  + Onboarding checklist v2
+            """))
+        #expect(!second.contains("description:\n      -"), "only changed fields are listed")
+        #expect(simulators.github.issues.count == issues)
     }
 }

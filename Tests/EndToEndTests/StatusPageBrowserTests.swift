@@ -44,6 +44,8 @@ struct StatusPageBrowserTests {
         let finished = await browser.waitForExit(within: .seconds(120))
         #expect(finished, "the browser test did not finish in 120 s: \(browser.outputTail(lines: 40))")
         #expect(browser.terminationStatus == 0, "\(browser.outputTail(lines: 40))")
+        // The one-off token is printed once, for the person at the terminal; no log line of the service carries it.
+        #expect(demo.outputLines.filter { $0.contains(token) } == [line], "the admin token appeared in a log line")
         // SIGTERM: the demo stops its service and removes its temporary database.
         _ = Glibc.kill(demo.processIdentifier, SIGTERM)
         #expect(await demo.waitForExit(within: .seconds(20)), "the demo did not stop on SIGTERM")

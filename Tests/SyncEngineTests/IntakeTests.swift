@@ -176,7 +176,7 @@ struct IntakeTests {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
         fixture.seed(2)
-        let planned = try await fixture.engine().plan(fixture.target(fixture.jira))
+        let planned = try await fixture.engine().plan(fixture.target(fixture.jira)).creates
         #expect(planned.map(\.issue.title) == ["Item 0", "Item 1"])
         #expect(planned.first?.issue.issueType == "Story")
         #expect(fixture.simulators.jira.issues.isEmpty)
@@ -199,6 +199,20 @@ struct IntakeTests {
         let later = await engine.run(fixture.target(fixture.jira, linkField: "dev_link"), trigger: "test")
         #expect(later.drifted == [item.id])
         #expect(fixture.simulators.jira.issues.count == 1)
+    }
+
+    @Test("a dry run shows, field by field, what changed in Craft.io for linked items since their issue was created")
+    func dryRunDrift() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let items = fixture.seed(2)
+        _ = await fixture.engine().run(fixture.target(), trigger: "test")
+        fixture.simulators.craft.rename(itemID: items[0].id, title: "Item 0, renamed")
+        let plan = try await fixture.engine().plan(fixture.target())
+        #expect(plan.creates.isEmpty)
+        let drifted = try #require(plan.drifted.first)
+        #expect(plan.drifted.count == 1 && drifted.item.id == items[0].id && drifted.issueKey != nil)
+        #expect(drifted.changes == [FieldChange(field: "title", before: "Item 0", after: "Item 0, renamed")])
     }
 
     @Test("the per-minute cap spaces creates out on the clock")

@@ -44,7 +44,8 @@ public enum SyncOnce {
         let (engine, targets) = Application.makeIntake(configuration: configuration, store: store, world: world, clock: SystemClock())
         var lines: [String] = []
         for target in targets {
-            let planned = try await engine.plan(target)
+            let intakePlan = try await engine.plan(target)
+            let planned = intakePlan.creates
             lines.append("dry run: \(planned.count) item(s) of workspace \(target.workspaceID) in '\(target.readyStatus)' would be created in \(target.devTool.instance) (nothing was written)")
             for plan in planned {
                 let issue = plan.issue
@@ -56,7 +57,28 @@ public enum SyncOnce {
                 lines.append("    marker:      \(issue.marker)")
                 lines.append("    description: \(issue.description.split(separator: "\n").first.map(String.init) ?? "")")
             }
+            if !intakePlan.drifted.isEmpty {
+                lines.append("drift: \(intakePlan.drifted.count) linked item(s) changed in Craft.io since their issue was created (the issues are not updated)")
+            }
+            for drifted in intakePlan.drifted {
+                lines.append("~ item \(drifted.item.id) \"\(drifted.item.title)\" → \(drifted.issueKey ?? "its issue")")
+                guard let changes = drifted.changes else {
+                    lines.append("    (changed; its issue was created before craft-sync kept what it sent, so the fields cannot be compared)")
+                    continue
+                }
+                for change in changes {
+                    lines.append("    \(change.field):")
+                    lines.append("      - \(Self.oneLine(change.before))")
+                    lines.append("      + \(Self.oneLine(change.after))")
+                }
+            }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A value on one line of a diff: newlines shown as ⏎, long text cut with its length.
+    static func oneLine(_ text: String) -> String {
+        let flat = text.replacingOccurrences(of: "\n", with: " ⏎ ")
+        return flat.count > 160 ? String(flat.prefix(160)) + "… (\(text.count) characters)" : (flat.isEmpty ? "(empty)" : flat)
     }
 }

@@ -36,6 +36,8 @@ public struct Mapping: Sendable, Equatable, Codable {
     public var craftItemURL: String? = nil
     /// The item's title when it was claimed.
     public var craftTitle: String? = nil
+    /// The synced fields as the issue was created from them (JSON written by the engine), to show drift field by field.
+    public var contentSnapshot: String? = nil
 }
 
 /// Which mappings to list.

@@ -7,7 +7,7 @@ public struct MappingRepository: Sendable {
 
     static let columns = """
         id, workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, dev_issue_id, dev_issue_key, dev_issue_url,
-        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title
+        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title, content_snapshot
         """
 
     static func decode(_ row: Row) -> Mapping {
@@ -17,7 +17,7 @@ public struct MappingRepository: Sendable {
             devIssueKey: row.string(6), devIssueURL: row.string(7), state: Mapping.State(rawValue: row.requiredString(8)) ?? .failed,
             failureReason: row.string(9), contentHash: row.string(10), lastPushedStatus: row.string(11),
             lastPushedAt: row.optionalDate(12), lastEventOrder: row.isNull(13) ? nil : row.int64(13),
-            createdAt: row.date(14), updatedAt: row.date(15), craftItemURL: row.string(16), craftTitle: row.string(17))
+            createdAt: row.date(14), updatedAt: row.date(15), craftItemURL: row.string(16), craftTitle: row.string(17), contentSnapshot: row.string(18))
     }
 
     public enum ClaimResult: Sendable, Equatable {
@@ -171,15 +171,17 @@ public struct MappingRepository: Sendable {
     /// `linkPending` marks the issue's key and URL as still to be written into Craft.io (see `linksToWrite`), in the
     /// same write as the link, so a crash right after it cannot lose the Craft.io write.
     public func linkClaim(
-        id: Int64, leaseMark: Date, devIssueID: String, key: String, url: String?, contentHash: String?, linkPending: Bool = false, now: Date
+        id: Int64, leaseMark: Date, devIssueID: String, key: String, url: String?, contentHash: String?, contentSnapshot: String? = nil,
+        linkPending: Bool = false, now: Date
     ) async throws -> Bool {
         try await store.write { connection in
             try connection.run(
                 """
                 UPDATE mappings SET state = 'linked', dev_issue_id = ?, dev_issue_key = ?, dev_issue_url = ?,
-                    content_hash = coalesce(?, content_hash), failure_reason = NULL, link_pending = ?, updated_at = ?
+                    content_hash = coalesce(?, content_hash), content_snapshot = coalesce(?, content_snapshot), failure_reason = NULL,
+                    link_pending = ?, updated_at = ?
                 WHERE id = ? AND state = 'pending' AND updated_at = ?
-                """, devIssueID, key, url, contentHash, linkPending ? 1 : 0, now, id, leaseMark)
+                """, devIssueID, key, url, contentHash, contentSnapshot, linkPending ? 1 : 0, now, id, leaseMark)
             return connection.changes == 1
         }
     }

@@ -136,6 +136,7 @@ public enum Schema {
         // Each item's history of crossings (intake, webhooks, Craft.io writes, reconciliation, dead letters, replays,
         // drift, key changes), read by item, by dev-tool issue and by time. mappings.craft_item_url and craft_title: the
         // item's page in Craft.io and its title when claimed, for the status page's links and search.
+        // mappings.content_snapshot: the synced fields as created (JSON), so a dry run can show what drifted.
         Migration(version: 3, name: "item timeline", sql: """
             CREATE TABLE timeline (
                 id INTEGER PRIMARY KEY,
@@ -155,6 +156,7 @@ public enum Schema {
             CREATE INDEX timeline_event ON timeline (event_id) WHERE event_id IS NOT NULL;
             ALTER TABLE mappings ADD COLUMN craft_item_url TEXT;
             ALTER TABLE mappings ADD COLUMN craft_title TEXT;
+            ALTER TABLE mappings ADD COLUMN content_snapshot TEXT;
             """),
     ]
 

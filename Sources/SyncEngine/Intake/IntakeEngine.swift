@@ -90,16 +90,24 @@ public actor IntakeEngine {
         return report
     }
 
-    /// What a run would create, touching nothing: no store writes, no dev-tool calls.
-    public func plan(_ target: IntakeTarget) async throws -> [PlannedIssue] {
+    /// What a run would create, and which linked items drifted (changed in Craft.io since their issue was created),
+    /// field by field; touches nothing: no store writes, no dev-tool calls.
+    public func plan(_ target: IntakeTarget) async throws -> IntakePlan {
         let items = try await craft.items(workspaceID: target.workspaceID, status: target.readyStatus, updatedFrom: nil)
-        var planned: [PlannedIssue] = []
+        let known = try await store.mappings.all(workspaceID: target.workspaceID, devToolInstance: target.devTool.instance)
+        var plan = IntakePlan()
         for item in items where !item.isLinkedByCraft {
-            let existing = try await store.mappings.mapping(
-                workspaceID: target.workspaceID, craftItemID: item.id, devToolInstance: target.devTool.instance)
-            if existing == nil { planned.append(PlannedIssue(item: item, issue: mapper.newIssue(from: item, for: target.devTool))) }
+            guard let mapping = known[item.id] else {
+                plan.creates.append(PlannedIssue(item: item, issue: mapper.newIssue(from: item, for: target.devTool)))
+                continue
+            }
+            let now = SyncedContent(item)
+            guard mapping.state == .linked, let created = mapping.contentHash, created != now.hash else { continue }
+            // A mapping from before snapshots were kept knows only that something changed.
+            let changes = SyncedContent(json: mapping.contentSnapshot).map { now.changes(since: $0) }
+            plan.drifted.append(DriftedItem(item: item, issueKey: mapping.devIssueKey, changes: changes))
         }
-        return planned
+        return plan
     }
 
     private func poll(_ target: IntakeTarget, into report: inout IntakeReport, progress: (@Sendable (IntakeProgress) -> Void)?) async throws {
@@ -307,7 +315,7 @@ public actor IntakeEngine {
     ) async throws -> Outcome? {
         guard try await store.mappings.linkClaim(
             id: mapping.id, leaseMark: leaseMark, devIssueID: issue.id, key: issue.key, url: issue.url, contentHash: ContentHash.of(item),
-            linkPending: target.linkField != nil, now: clock.now())
+            contentSnapshot: SyncedContent(item).json, linkPending: target.linkField != nil, now: clock.now())
         else { return nil }
         var linked = mapping
         linked.devIssueKey = issue.key

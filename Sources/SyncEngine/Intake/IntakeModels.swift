@@ -118,3 +118,17 @@ public struct PlannedIssue: Sendable {
     public var item: CraftItem
     public var issue: NewIssue
 }
+
+/// What a dry run found: issues it would create, and linked items edited in Craft.io since.
+public struct IntakePlan: Sendable {
+    public var creates: [PlannedIssue] = []
+    public var drifted: [DriftedItem] = []
+}
+
+/// A linked item whose synced fields changed in Craft.io after its issue was created (the issue was not changed).
+public struct DriftedItem: Sendable {
+    public var item: CraftItem
+    public var issueKey: String?
+    /// Field by field; nil when the mapping predates the snapshot of what was created (only the change is known).
+    public var changes: [FieldChange]?
+}
