@@ -35,13 +35,7 @@ struct SimulateServeTests {
         try await waitUntil("intake to create the seeded issues", within: .seconds(30)) {
             ((try? await httpExchange(base + "/_sim/state"))?.json[tool] as? [Any])?.count == 3
         }
-        _ = try await httpExchange(base + "/_sim/\(tool)/issues/1/close", method: "POST", body: Data(#"{"reason":"completed"}"#.utf8))
-        let deliveries = try #require(try await httpExchange(base + "/_sim/state").json["webhooks"] as? [[String: Any]])
-        #expect(deliveries.last?["status"] as? Int == 202, "\(deliveries)")
-        try await waitUntil("the close to reach Craft.io", within: .seconds(20)) {
-            let items = ((try? await httpExchange(base + "/_sim/state"))?.json["craft"] as? [String: Any])?["items"] as? [[String: Any]] ?? []
-            return items.contains { item in ((item["customFields"] as? [[String: Any]]) ?? []).contains { $0["value"] as? String == "Done" } }
-        }
+        try await closeAndAwaitProgress(base: base, tool: tool)
     }
 
     @Test("serve with webhooks.register_at_start asks the simulated tool for a webhook to its public_url; the tool's deliveries then arrive and apply")
@@ -65,13 +59,18 @@ struct SimulateServeTests {
         try await waitUntil("intake to create the seeded issues", within: .seconds(30)) {
             ((try? await httpExchange(base + "/_sim/state"))?.json["github"] as? [Any])?.count == 3
         }
-        _ = try await httpExchange(base + "/_sim/github/issues/1/close", method: "POST", body: Data(#"{"reason":"completed"}"#.utf8))
+        try await closeAndAwaitProgress(base: base, tool: "github")
+        #expect(!serve.outputTail(lines: 200).contains("sim-webhook"), "the webhook secret reached a log line")
+    }
+
+    /// Closes simulated issue 1 of `tool`: its webhook must be accepted (202) and the close must reach Craft.io.
+    func closeAndAwaitProgress(base: String, tool: String) async throws {
+        _ = try await httpExchange(base + "/_sim/\(tool)/issues/1/close", method: "POST", body: Data(#"{"reason":"completed"}"#.utf8))
         let deliveries = try #require(try await httpExchange(base + "/_sim/state").json["webhooks"] as? [[String: Any]])
         #expect(deliveries.last?["status"] as? Int == 202, "\(deliveries)")
         try await waitUntil("the close to reach Craft.io", within: .seconds(20)) {
             let items = ((try? await httpExchange(base + "/_sim/state"))?.json["craft"] as? [String: Any])?["items"] as? [[String: Any]] ?? []
             return items.contains { item in ((item["customFields"] as? [[String: Any]]) ?? []).contains { $0["value"] as? String == "Done" } }
         }
-        #expect(!serve.outputTail(lines: 200).contains("sim-webhook"), "the webhook secret reached a log line")
     }
 }

@@ -82,7 +82,7 @@ struct ProgressTests {
         #expect(try await fixture.store.events.event(id: id)?.ignoredReason?.contains("own account") == true)
     }
 
-    @Test("Craft.io failing: the event retries with backoff, dies of old age, and a replay delivers it")
+    @Test("Craft.io failing: the event retries with backoff, dies of old age, and a replay delivers it; the timeline records each step")
     func retriesAndDeadLetters() async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
@@ -99,10 +99,17 @@ struct ProgressTests {
         #expect(try await fixture.store.events.event(id: id)?.state == .dead)
 
         fixture.simulators.faults.clear()
-        #expect(try await fixture.store.events.replay(id: id))
+        #expect(try await fixture.store.events.replay(id: id, now: fixture.clock.now()))
         await processor.processDue()
         #expect(try await fixture.store.events.event(id: id)?.state == .processed)
         #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") == "Done")
+        // The item's timeline tells it all against the delivery: the error, the retry, the dead letter, the replay.
+        let story = try await fixture.store.timeline.list(TimelineFilter(craftItemID: item.id), limit: 100).reversed()
+            .filter { $0.kind != .keyChanged }
+        #expect(story.map { "\($0.kind.rawValue)/\($0.outcome)" } == [
+            "craft_write/error", "retried/retrying", "craft_write/error", "dead/dead", "replayed/queued", "craft_write/succeeded", "webhook/applied",
+        ])
+        #expect(story.allSatisfy { $0.eventID == id })
     }
 
     /// Today's failure: eight attempts over about four minutes, and every delivery of an outage was dead.

@@ -62,29 +62,6 @@ struct TimelineTests {
         #expect(entries.first { $0.kind == .craftWrite }?.eventID == reopened)
     }
 
-    @Test("a failing Craft write: the error, each retry, the dead letter and the operator's replay are all on the timeline")
-    func retriesDeadAndReplay() async throws {
-        let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
-        var settings = ProgressProcessor.Settings()
-        settings.giveUpAfter = .seconds(1800)
-        let (processor, item, _) = try await fixture.linkedProcessor(issueID: "1299020697", settings: settings)
-        fixture.simulators.faults.set(.init(target: "craft", failNext: 100, status: 500))
-        let id = try await fixture.deliver(at: fixture.clock.now(), body: try fixtureBytes("github/issues_closed_completed.json"))
-        await processor.processDue()
-        try await fixture.clock.sleep(for: .seconds(3600))
-        await processor.processDue()
-        fixture.simulators.faults.clear()
-        #expect(try await fixture.store.events.replay(id: id, now: fixture.clock.now()))
-        await processor.processDue()
-        let story = try await story(fixture, item.id).filter { !$0.hasPrefix("key_changed") }
-        #expect(story == [
-            "craft_write/error", "retried/retrying", "craft_write/error", "dead/dead", "replayed/queued", "craft_write/succeeded", "webhook/applied",
-        ])
-        let entries = try await fixture.store.timeline.list(TimelineFilter(craftItemID: item.id))
-        #expect(entries.filter { $0.eventID == id }.count == entries.count)
-    }
-
     @Test("reconciliation's push is recorded with what Craft.io had and what the tool has")
     func reconciliation() async throws {
         let fixture = try IntakeFixture()
