@@ -56,6 +56,10 @@ public final class Connection {
         return statement
     }
 
+    /// Every SQL text this connection has prepared (and cached): what a test reads to check the query plan of each
+    /// query the code really runs.
+    public var preparedSQL: [String] { Array(statements.keys) }
+
     public func run(_ sql: String, _ values: any SQLiteBindable...) throws(SQLiteError) {
         try statement(sql).run(values)
     }

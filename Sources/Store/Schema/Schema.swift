@@ -137,6 +137,7 @@ public enum Schema {
         // drift, key changes), read by item, by dev-tool issue and by time. mappings.craft_item_url and craft_title: the
         // item's page in Craft.io and its title when claimed, for the status page's links and search.
         // mappings.content_snapshot: the synced fields as created (JSON), so a dry run can show what drifted.
+        // Indexes for reads by item (the timeline, retry) and by time (the status page's last hour, the events API).
         Migration(version: 3, name: "item timeline", sql: """
             CREATE TABLE timeline (
                 id INTEGER PRIMARY KEY,
@@ -157,6 +158,8 @@ public enum Schema {
             ALTER TABLE mappings ADD COLUMN craft_item_url TEXT;
             ALTER TABLE mappings ADD COLUMN craft_title TEXT;
             ALTER TABLE mappings ADD COLUMN content_snapshot TEXT;
+            CREATE INDEX mappings_item ON mappings (craft_item_id, id);
+            CREATE INDEX events_received ON events (received_at);
             """),
     ]
 
