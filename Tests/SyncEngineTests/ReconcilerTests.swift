@@ -22,8 +22,67 @@ struct ReconcilerTests {
         let values = Dictionary(uniqueKeysWithValues: fixture.simulators.craft.items.map { ($0.title, $0.customFieldValue("dev_status")) })
         #expect(values == ["Item 0": "To Do", "Item 1": "Won't Do", "Item 2": "To Do"])
         let second = await reconciler.run()
-        #expect(second == .init(checked: 3, pushed: 0, failed: 0))
+        #expect(second == .init(checked: 3, pushed: 0, failed: 0, incremental: 1))
         #expect(fixture.simulators.craft.updates.count == 3)
+    }
+
+    @Test("after a full pass, a cycle lists the changes once instead of reading each issue, and heals a dropped webhook the same")
+    func incrementalHeals() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(5)
+        _ = await fixture.engine().run(fixture.target(), trigger: "test")
+        let reconciler = fixture.reconciler()
+        #expect(await reconciler.run() == .init(checked: 5, pushed: 5, failed: 0))  // the first pass reads every issue
+        let reads = fixture.simulators.calls.count("github GET /repos/:owner/:repo/issues/:number")
+        #expect(reads == 5)
+
+        // A change whose webhook never came, well after the first pass by the tool's clock.
+        let number = try #require(fixture.simulators.github.issues.first { $0.title == "Item 3" }?.number)
+        await fixture.simulators.github.setState(number: number, state: "closed", reason: "completed", at: .now.addingTimeInterval(3600))
+        let lists = fixture.simulators.calls.count("github GET /repos/:owner/:repo/issues")
+        let healed = await reconciler.run()
+        #expect(healed.incremental == 1 && healed.pushed == 1 && healed.failed == 0)
+        #expect(fixture.simulators.craft.items.first { $0.title == "Item 3" }?.customFieldValue("dev_status") == "Done")
+        #expect(fixture.simulators.calls.count("github GET /repos/:owner/:repo/issues/:number") == reads, "no issue was read one by one")
+        #expect(fixture.simulators.calls.count("github GET /repos/:owner/:repo/issues") == lists + 1, "one list call for the changes")
+
+        // The cursor moved to the change: the next cycle lists only what is at most `overlap` older, and pushes nothing.
+        let quiet = await reconciler.run()
+        #expect(quiet.pushed == 0 && quiet.checked == 1)
+    }
+
+    @Test("a failed listing does not move the cursor: the change is healed by the next cycle")
+    func failedListingKeepsCursor() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(2)
+        _ = await fixture.engine().run(fixture.target(), trigger: "test")
+        let reconciler = fixture.reconciler()
+        _ = await reconciler.run()
+        let number = try #require(fixture.simulators.github.issues.first?.number)
+        await fixture.simulators.github.setState(number: number, state: "closed", reason: "completed", at: .now.addingTimeInterval(3600))
+        fixture.simulators.faults.set(.init(target: "github", failNext: 100, status: 500))
+        let failed = await reconciler.run()
+        #expect(failed.failed == 1 && failed.pushed == 0)
+        fixture.simulators.faults.clear()
+        let healed = await reconciler.run()
+        #expect(healed.pushed == 1 && healed.incremental == 1)
+    }
+
+    @Test("a full pass comes back after fullPassInterval")
+    func fullPassAgain() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(2)
+        _ = await fixture.engine().run(fixture.target(), trigger: "test")
+        let reconciler = Reconciler(
+            store: fixture.store, craft: fixture.craft, tools: [fixture.github], statusMapping: StatusMapping(), progressField: "dev_status",
+            clock: fixture.clock, logger: IntakeFixture.quietLogger, fullPassInterval: .seconds(3600))
+        #expect(await reconciler.run().incremental == 0)
+        #expect(await reconciler.run().incremental == 1)
+        try await fixture.clock.sleep(for: .seconds(3601))
+        #expect(await reconciler.run().incremental == 0, "a day's full pass catches what no listing shows (deletions)")
     }
 
     /// Today's failure: the reconciler recorded its own clock as the event order; a host clock ahead of the tool's

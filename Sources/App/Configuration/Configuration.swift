@@ -26,6 +26,10 @@ public struct Configuration: Sendable {
     public var progressGiveUpAfter: Duration = .seconds(24 * 3600)
     public var progressProcessingLease: Duration = .seconds(60)
     public var reconcile = true
+    /// How often reconciliation reads every linked issue instead of the tool's list of changes.
+    public var reconcileFullPassInterval: Duration = .seconds(24 * 3600)
+    /// How far before the newest change seen a reconciliation listing starts again (same-second changes, late indexing).
+    public var reconcileOverlap: Duration = .seconds(300)
     /// The address the dev tools reach this craft-sync at (`https://sync.example.com`): webhooks are registered and
     /// checked at `<publicURL>/webhooks/<instance>`.
     public var publicURL: String?

@@ -224,6 +224,14 @@ extension Setting {
         Setting("progress.reconcile", "Check linked issues' status each intake cycle and push what webhooks missed: true or false (default true)") { config, value throws(SettingError) in
             config.reconcile = try parseBool(value)
         },
+        Setting("progress.reconcile_full_pass_interval", "How often reconciliation reads every linked issue one by one (catching deletions no listing shows); between, it lists only the issues changed since the last pass (default 24h)") {
+            config, value throws(SettingError) in
+            config.reconcileFullPassInterval = try parseDuration(value)
+        },
+        Setting("progress.reconcile_overlap", "How far before the newest change already seen each reconciliation listing starts, by the tool's clock (default 5m)") {
+            config, value throws(SettingError) in
+            config.reconcileOverlap = try parseDuration(value)
+        },
         Setting("progress.processing_lease", "How long a replica holds a webhook event it is processing; after a crash the event waits this long (default 60s)") { config, value throws(SettingError) in
             config.progressProcessingLease = try parseDuration(value)
         },

@@ -36,7 +36,8 @@ public final class Application: Sendable {
             let intake = configuration.intake
             let reconciler = Reconciler(
                 store: store, craft: world.craft, tools: Array(tools.values), statusMapping: configuration.statusMapping,
-                progressField: configuration.craft.progressField, clock: clock, logger: Logger(label: "craft-sync.reconcile"))
+                progressField: configuration.craft.progressField, clock: clock, logger: Logger(label: "craft-sync.reconcile"),
+                fullPassInterval: configuration.reconcileFullPassInterval, overlap: configuration.reconcileOverlap)
             scheduler = IntakeScheduler(
                 engine: engine, targets: targets, interval: intake.interval, jitter: intake.jitter, clock: clock,
                 reconciler: configuration.reconcile ? reconciler : nil)

@@ -36,10 +36,13 @@ public protocol DevTool: WebhookSource {
     func carries(marker: String, _ issue: DevIssue) -> Bool
     /// How to create and inspect the tool's webhook; nil when the adapter cannot (the operator sets it up by hand).
     var webhookRegistration: (any WebhookRegistering)? { get }
+    /// How to list the issues changed since a time; nil when the adapter cannot (reconciliation reads each issue).
+    var changeListing: (any ChangeListing)? { get }
 }
 
 extension DevTool {
     public var webhookRegistration: (any WebhookRegistering)? { nil }
+    public var changeListing: (any ChangeListing)? { nil }
 
     public var defaultStatusCategories: [String: String] { [:] }
 

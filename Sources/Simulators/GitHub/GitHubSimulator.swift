@@ -122,10 +122,20 @@ public final class GitHubSimulator: Sendable {
             try await serve(request, "GET /repos/:owner/:repo/issues") {
                 let wanted = (request.head.queryValue("labels") ?? "").split(separator: ",").map { String($0) }
                 let stateFilter = request.head.queryValue("state") ?? "open"
-                let matching = book.issues.filter { issue in
+                // `since`: updated at or after, at GitHub's one-second resolution.
+                let since = request.head.queryValue("since").flatMap { try? Date($0, strategy: .iso8601) }
+                var matching = book.issues.filter { issue in
                     wanted.allSatisfy(issue.labels.contains) && (stateFilter == "all" || issue.state == stateFilter)
+                        && since.map { issue.updatedAt.timeIntervalSince1970.rounded(.down) >= $0.timeIntervalSince1970 } ?? true
                 }
-                return try .json(matching.map { Self.render($0, request) })
+                if request.head.queryValue("sort") == "updated" {
+                    matching.sort { $0.updatedAt < $1.updatedAt }
+                    if request.head.queryValue("direction") != "asc" { matching.reverse() }
+                }
+                let perPage = min(100, max(1, request.head.queryValue("per_page").flatMap(Int.init) ?? 30))
+                let page = max(1, request.head.queryValue("page").flatMap(Int.init) ?? 1)
+                let pageOfIssues = matching.dropFirst((page - 1) * perPage).prefix(perPage)
+                return try .json(pageOfIssues.map { Self.render($0, request) })
             }
         }
         registerHooks(in: &router)

@@ -219,9 +219,15 @@ public struct MappingRepository: Sendable {
     }
 
     /// Linked mappings in id order after `afterID`, for reconciliation in batches.
-    public func linked(afterID: Int64, limit: Int) async throws -> [Mapping] {
+    /// Linked mappings after `afterID`, in id order (of one dev-tool instance when given).
+    public func linked(devToolInstance: String? = nil, afterID: Int64, limit: Int) async throws -> [Mapping] {
         try await store.read {
-            try $0.rows("SELECT \(Self.columns) FROM mappings WHERE state = 'linked' AND id > ? ORDER BY id LIMIT ?", [afterID, limit], Self.decode)
+            if let devToolInstance {
+                return try $0.rows(
+                    "SELECT \(Self.columns) FROM mappings WHERE state = 'linked' AND dev_tool_instance = ? AND id > ? ORDER BY id LIMIT ?",
+                    [devToolInstance, afterID, limit], Self.decode)
+            }
+            return try $0.rows("SELECT \(Self.columns) FROM mappings WHERE state = 'linked' AND id > ? ORDER BY id LIMIT ?", [afterID, limit], Self.decode)
         }
     }
 

@@ -6,8 +6,13 @@ import Store
 import Support
 
 /// Heals missed webhooks: GitHub never redelivers what we missed while down, and any tool can drop a delivery.
-/// Each cycle asks the dev tool for the current status of every linked issue (in batches, one call at a time,
-/// within the adapters' rate-limit handling) and pushes what differs from what Craft.io last got.
+///
+/// Cost grows with change, not with size. Where the adapter can list changes (`ChangeListing`), a cycle asks the
+/// tool once (a page per 100 changes) for the issues changed since the newest change it has seen, by the tool's own
+/// clock less `overlap`, and pushes what differs from what Craft.io last got; issues that did not change are not
+/// read. A full pass (every linked issue read, one call each) runs when there is no cursor yet, every
+/// `fullPassInterval` (to catch what no listing shows, such as deletions), and for tools that cannot list changes.
+/// The cursor only moves after a pass in which nothing failed, so a failure is retried, never skipped.
 public struct Reconciler: Sendable {
     let store: Store
     let craft: any CraftClient
@@ -18,10 +23,13 @@ public struct Reconciler: Sendable {
     let clock: any SyncClock
     let logger: Logger
     let batchSize: Int
+    let fullPassInterval: Duration
+    let overlap: Duration
 
     public init(
         store: Store, craft: any CraftClient, tools: [any DevTool], statusMapping: StatusMapping, progressField: String,
-        clock: any SyncClock, logger: Logger, batchSize: Int = 50
+        clock: any SyncClock, logger: Logger, batchSize: Int = 50, fullPassInterval: Duration = .seconds(24 * 3600),
+        overlap: Duration = .seconds(300)
     ) {
         self.store = store
         self.craft = craft
@@ -31,37 +39,39 @@ public struct Reconciler: Sendable {
         self.clock = clock
         self.logger = logger
         self.batchSize = batchSize
+        self.fullPassInterval = fullPassInterval
+        self.overlap = overlap
     }
 
     public struct Result: Sendable, Equatable {
+        /// Linked issues compared with what Craft.io last got.
         public var checked = 0
         public var pushed = 0
         public var failed = 0
+        /// Tools reconciled from their list of changes rather than by reading every issue.
+        public var incremental = 0
+
+        public init(checked: Int = 0, pushed: Int = 0, failed: Int = 0, incremental: Int = 0) {
+            self.checked = checked
+            self.pushed = pushed
+            self.failed = failed
+            self.incremental = incremental
+        }
+
+        mutating func add(_ other: Result) {
+            checked += other.checked
+            pushed += other.pushed
+            failed += other.failed
+            incremental += other.incremental
+        }
     }
+
+    private var history: ItemHistory { ItemHistory(store: store, logger: logger) }
 
     public func run() async -> Result {
         var result = Result()
-        var afterID: Int64 = 0
-        while !Task.isCancelled {
-            let batch: [Mapping]
-            do {
-                batch = try await store.mappings.linked(afterID: afterID, limit: batchSize)
-            } catch {
-                logger.error("reconciliation cannot read mappings", metadata: ["error": "\(error)"])
-                break
-            }
-            guard let last = batch.last else { break }
-            afterID = last.id
-            for mapping in batch {
-                guard let tool = tools[mapping.devToolInstance], let issueID = mapping.devIssueID else { continue }
-                result.checked += 1
-                do {
-                    if try await reconcile(mapping, tool: tool, issueID: issueID) { result.pushed += 1 }
-                } catch {
-                    result.failed += 1
-                    logger.warning("reconciliation of one item failed; next cycle retries", metadata: ["craft.item": "\(mapping.craftItemID)", "error": "\(error)"])
-                }
-            }
+        for tool in tools.values.sorted(by: { $0.instance < $1.instance }) where !Task.isCancelled {
+            result.add(await reconcile(tool))
         }
         if result.pushed > 0 || result.failed > 0 {
             logger.info("reconciliation finished", metadata: ["checked": "\(result.checked)", "pushed": "\(result.pushed)", "failed": "\(result.failed)"])
@@ -69,23 +79,102 @@ public struct Reconciler: Sendable {
         return result
     }
 
-    private var history: ItemHistory { ItemHistory(store: store, logger: logger) }
+    /// Cursor names in the store, per dev-tool instance.
+    static func sinceCursor(_ instance: String) -> String { "reconcile.changed_since.\(instance)" }
+    static func fullPassCursor(_ instance: String) -> String { "reconcile.full_pass.\(instance)" }
 
-    /// True when Craft.io was behind and got the current value.
-    private func reconcile(_ mapping: Mapping, tool: any DevTool, issueID: String) async throws -> Bool {
-        let issue: DevIssue
+    private func reconcile(_ tool: any DevTool) async -> Result {
+        let since = await date(Self.sinceCursor(tool.instance))
+        let lastFull = await date(Self.fullPassCursor(tool.instance))
+        if let listing = tool.changeListing, let since, let lastFull, clock.now().timeIntervalSince(lastFull) < fullPassInterval.timeInterval {
+            return await incremental(tool, listing: listing, since: since)
+        }
+        return await fullPass(tool)
+    }
+
+    /// Reads every linked issue of `tool`; remembers the newest change seen as the next pass's starting point.
+    private func fullPass(_ tool: any DevTool) async -> Result {
+        let started = clock.now()
+        var result = Result()
+        var newest: Date?
+        var afterID: Int64 = 0
+        while !Task.isCancelled {
+            let batch: [Mapping]
+            do {
+                batch = try await store.mappings.linked(devToolInstance: tool.instance, afterID: afterID, limit: batchSize)
+            } catch {
+                logger.error("reconciliation cannot read mappings", metadata: ["error": "\(error)"])
+                result.failed += 1
+                break
+            }
+            guard let last = batch.last else { break }
+            afterID = last.id
+            for mapping in batch {
+                guard let issueID = mapping.devIssueID else { continue }
+                result.checked += 1
+                do {
+                    guard let issue = try await read(mapping, tool: tool, issueID: issueID) else { continue }
+                    newest = Self.later(newest, issue.updatedAt)
+                    if try await reconcile(mapping, issue: issue, tool: tool) { result.pushed += 1 }
+                } catch {
+                    result.failed += 1
+                    logger.warning("reconciliation of one item failed; next cycle retries", metadata: ["craft.item": "\(mapping.craftItemID)", "error": "\(error)"])
+                }
+            }
+        }
+        if result.failed == 0, !Task.isCancelled {
+            await save(Self.fullPassCursor(tool.instance), started)
+            if let newest { await save(Self.sinceCursor(tool.instance), newest) }
+        }
+        return result
+    }
+
+    /// Asks the tool for the issues changed since `since` (less `overlap`) and reconciles those of them craft-sync linked.
+    private func incremental(_ tool: any DevTool, listing: any ChangeListing, since: Date) async -> Result {
+        var result = Result(incremental: 1)
+        let changed: [DevIssue]
         do {
-            issue = try await tool.issue(DevIssueReference(id: issueID, key: mapping.devIssueKey ?? ""))
+            changed = try await listing.issuesChanged(since: since.addingTimeInterval(-overlap.timeInterval))
+        } catch {
+            logger.warning("reconciliation could not list changed issues; next cycle retries", metadata: ["dev.instance": "\(tool.instance)", "error": "\(error)"])
+            result.failed += 1
+            return result
+        }
+        var newest = since
+        for issue in changed {
+            newest = Self.later(newest, issue.updatedAt) ?? newest
+            do {
+                guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: issue.id), mapping.state == .linked
+                else { continue }
+                result.checked += 1
+                if try await reconcile(mapping, issue: issue, tool: tool) { result.pushed += 1 }
+            } catch {
+                result.failed += 1
+                logger.warning("reconciliation of one item failed; next cycle retries", metadata: ["dev.issue": "\(issue.key)", "error": "\(error)"])
+            }
+        }
+        if result.failed == 0 { await save(Self.sinceCursor(tool.instance), newest) }
+        return result
+    }
+
+    /// The issue as the tool has it now; nil when it was deleted there (recorded once, instead of failing every cycle).
+    private func read(_ mapping: Mapping, tool: any DevTool, issueID: String) async throws -> DevIssue? {
+        do {
+            return try await tool.issue(DevIssueReference(id: issueID, key: mapping.devIssueKey ?? ""))
         } catch {
             guard error.isGone else { throw error }
-            // Deleted in the tool (GitHub answers 410 Gone): recorded once, instead of failing every cycle.
+            // Deleted in the tool (GitHub answers 410 Gone).
             try await store.mappings.markDeleted(id: mapping.id, now: clock.now())
             logger.info("issue deleted in the dev tool", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(mapping.devIssueKey ?? issueID)"])
             await history.record(.init(
                 mapping, at: clock.now(), kind: .deleted, outcome: "deleted",
                 detail: "reconciliation found \(mapping.devIssueKey ?? issueID) gone from the dev tool; nothing more is synced for it"))
-            return false
+            return nil
         }
+    }
+
+    /// True when Craft.io was behind and got the issue's current value.
+    private func reconcile(_ mapping: Mapping, issue: DevIssue, tool: any DevTool) async throws -> Bool {
         let now = clock.now()
         var mapping = mapping
         if issue.key != mapping.devIssueKey {
@@ -104,5 +193,27 @@ public struct Reconciler: Sendable {
             .push(mapping, value: value, order: issue.order)
         logger.info("reconciliation pushed a missed change", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(issue.key)", "value": "\(value)"])
         return true
+    }
+
+    private static func later(_ a: Date?, _ b: Date?) -> Date? {
+        switch (a, b) {
+        case (let a?, let b?): max(a, b)
+        case (let a?, nil): a
+        case (nil, let b): b
+        }
+    }
+
+    private func date(_ name: String) async -> Date? {
+        // Seconds since 1970, as the store keeps every time: exact, and no format to misread.
+        guard let text = try? await store.cursors.value(name), let seconds = Double(text), seconds.isFinite else { return nil }
+        return Date(timeIntervalSince1970: seconds)
+    }
+
+    private func save(_ name: String, _ date: Date) async {
+        do {
+            try await store.cursors.set(name, to: String(date.timeIntervalSince1970), now: clock.now())
+        } catch {
+            logger.warning("could not store the reconciliation cursor; the next cycle reads more than it needs", metadata: ["error": "\(error)"])
+        }
     }
 }
