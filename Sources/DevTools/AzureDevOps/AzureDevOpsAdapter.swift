@@ -73,11 +73,11 @@ public struct AzureDevOpsAdapter: DevTool {
         }
     }
 
-    func url(_ rest: String) -> URL {
+    func url(_ rest: String, query: [(String, String)] = []) -> URL {
         var components = URLComponents(url: transport.baseURL, resolvingAgainstBaseURL: false)!
         let encoded = project.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? project
         components.percentEncodedPath += "/\(encoded)/_apis/wit/\(rest)"
-        components.queryItems = [URLQueryItem(name: "api-version", value: "7.1")]
+        components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } + [URLQueryItem(name: "api-version", value: "7.1")]
         return components.url!
     }
 

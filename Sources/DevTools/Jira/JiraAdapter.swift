@@ -74,7 +74,7 @@ public struct JiraAdapter: DevTool {
 
     private func browseURL(_ key: String) -> String { siteURL.appendingPathComponent("browse/\(key)").absoluteString }
 
-    private func devIssue(_ body: IssueBody) -> DevIssue {
+    func devIssue(_ body: IssueBody) -> DevIssue {
         DevIssue(
             id: body.id, key: body.key, url: browseURL(body.key),
             status: DevIssueStatus(name: body.fields?.status?.name ?? "Unknown", detail: body.fields?.status?.statusCategory?.key),

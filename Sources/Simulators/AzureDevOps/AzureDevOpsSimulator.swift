@@ -114,13 +114,30 @@ public final class AzureDevOpsSimulator: Sendable {
         }
         router.post(base + "/wiql") { [self] request in
             try await serve(request, "POST /_apis/wit/wiql") {
-                guard let query = (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])?["query"] as? String,
-                    let start = query.range(of: "CONTAINS '"), let end = query[start.upperBound...].range(of: "'")
+                guard let query = (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])?["query"] as? String
+                else { return Self.error(HTTPStatus(400, "Bad Request"), "TF51005: The query references a field that does not exist.") }
+                if let since = Self.changedSince(inWIQL: query) {
+                    // Without timePrecision=true, WIQL compares dates by the day, as the real one does.
+                    let precise = request.head.queryValue("timePrecision") == "true"
+                    let bound = precise ? since : Self.day(of: since)
+                    let matching = book.issues.filter { $0.updatedAt >= bound }.sorted { $0.updatedAt < $1.updatedAt }
+                    return try Self.json(["queryType": "flat", "workItems": matching.map { ["id": $0.number, "url": ""] }])
+                }
+                guard let start = query.range(of: "CONTAINS '"), let end = query[start.upperBound...].range(of: "'")
                 else { return Self.error(HTTPStatus(400, "Bad Request"), "TF51005: The query references a field that does not exist.") }
                 let wanted = String(query[start.upperBound..<end.lowerBound])
                 // WIQL's CONTAINS on tags matches substrings, as the real one does.
                 let matching = book.issues.filter { $0.labels.contains { $0.contains(wanted) } }.sorted { $0.number < $1.number }
                 return try Self.json(["queryType": "flat", "workItems": matching.map { ["id": $0.number, "url": ""] }])
+            }
+        }
+        // `GET workitems?ids=1,2,3`: up to 200 at once.
+        router.get(base + "/workitems") { [self] request in
+            try await serve(request, "GET /_apis/wit/workitems") {
+                let ids = (request.head.queryValue("ids") ?? "").split(separator: ",").compactMap { Int($0) }
+                guard !ids.isEmpty, ids.count <= 200 else { return Self.error(HTTPStatus(400, "Bad Request"), "VS403474: Pass between 1 and 200 ids.") }
+                let found = ids.compactMap { id in book.first { $0.number == id } }
+                return try Self.json(["count": found.count, "value": found.map(render)])
             }
         }
         router.get(base + "/workitems/:id") { [self] request in
@@ -173,5 +190,20 @@ public final class AzureDevOpsSimulator: Sendable {
         var response = (try? json(["$id": "1", "message": message, "typeKey": "WorkItemTrackingException"])) ?? HTTPResponse(status: status)
         response.status = status
         return response
+    }
+}
+
+extension AzureDevOpsSimulator {
+    /// The date of `[System.ChangedDate] >= '…'` in a WIQL query.
+    static func changedSince(inWIQL query: String) -> Date? {
+        guard let start = query.range(of: "[System.ChangedDate] >= '"), let end = query[start.upperBound...].firstIndex(of: "'") else { return nil }
+        return try? Date(String(query[start.upperBound..<end]), strategy: .iso8601)
+    }
+
+    /// Midnight UTC of `date`'s day: what WIQL compares without `timePrecision`.
+    static func day(of date: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        return calendar.startOfDay(for: date)
     }
 }

@@ -114,10 +114,18 @@ public final class GitLabSimulator: Sendable {
             try await serve(request, "GET /api/v4/projects/:project/issues") {
                 let wanted = (request.head.queryValue("labels") ?? "").split(separator: ",").map(String.init)
                 let stateFilter = request.head.queryValue("state") ?? "opened"
-                let matching = book.issues.filter { issue in
+                let updatedAfter = request.head.queryValue("updated_after").flatMap { try? Date($0, strategy: .iso8601) }
+                var matching = book.issues.filter { issue in
                     wanted.allSatisfy(issue.labels.contains) && (stateFilter == "all" || issue.state == stateFilter)
+                        && updatedAfter.map { issue.updatedAt >= $0 } ?? true
                 }
-                return try .json(matching.map(render))
+                if request.head.queryValue("order_by") == "updated_at" {
+                    matching.sort { $0.updatedAt < $1.updatedAt }
+                    if request.head.queryValue("sort") != "asc" { matching.reverse() }
+                }
+                let perPage = min(100, max(1, request.head.queryValue("per_page").flatMap(Int.init) ?? 20))
+                let page = max(1, request.head.queryValue("page").flatMap(Int.init) ?? 1)
+                return try .json(matching.dropFirst((page - 1) * perPage).prefix(perPage).map(render))
             }
         }
         registerHooks(in: &router)

@@ -124,14 +124,32 @@ public final class JiraSimulator: Sendable {
         }
         router.post("/rest/api/3/search/jql") { [self] request in
             try await serve(request, "POST /rest/api/3/search/jql") {
-                struct Query: Decodable { var jql: String }
-                let query = try request.decodeJSON(Query.self)
-                guard let label = Self.label(inJQL: query.jql) else {
-                    return jiraError(.badRequest, messages: ["The simulator understands only: labels = \"...\""])
+                struct Query: Decodable {
+                    var jql: String
+                    var maxResults: Int?
+                    var nextPageToken: String?
                 }
-                let matching = book.issues.filter { $0.labels.contains(label) }
-                struct Result: Encodable { var issues: [Rendered] }
-                return try .json(Result(issues: matching.map(Self.render)))
+                let query = try request.decodeJSON(Query.self)
+                var matching: [SimulatedIssue]
+                if let label = Self.label(inJQL: query.jql) {
+                    matching = book.issues.filter { $0.labels.contains(label) }
+                } else if let minutes = Self.updatedWithinMinutes(inJQL: query.jql) {
+                    let since = Date().addingTimeInterval(-Double(minutes) * 60)
+                    matching = book.issues.filter { $0.updatedAt >= since }.sorted { $0.updatedAt < $1.updatedAt }
+                } else {
+                    return jiraError(.badRequest, messages: ["The simulator understands only: labels = \"...\", and updated >= -Nm"])
+                }
+                // Pages by an opaque token (here: the offset), as /search/jql does.
+                let size = min(100, max(1, query.maxResults ?? 50))
+                let offset = query.nextPageToken.flatMap(Int.init) ?? 0
+                let page = Array(matching.dropFirst(offset).prefix(size))
+                let more = offset + page.count < matching.count
+                struct Result: Encodable {
+                    var issues: [Rendered]
+                    var nextPageToken: String?
+                    var isLast: Bool
+                }
+                return try .json(Result(issues: page.map(Self.render), nextPageToken: more ? String(offset + page.count) : nil, isLast: !more))
             }
         }
         router.get("/rest/api/3/search") { _ in
@@ -218,6 +236,12 @@ public final class JiraSimulator: Sendable {
         let rest = jql[start.upperBound...]
         guard let end = rest.firstIndex(of: "\"") else { return nil }
         return String(rest[..<end])
+    }
+
+    /// `N` of `updated >= -Nm`.
+    static func updatedWithinMinutes(inJQL jql: String) -> Int? {
+        guard let start = jql.range(of: "updated >= -") else { return nil }
+        return Int(jql[start.upperBound...].prefix { $0.isNumber })
     }
 
     private func baseURL(_ request: HTTPRequest) -> String { "http://\(request.headers[.host] ?? "localhost")" }

@@ -84,6 +84,7 @@ public final class LinearSimulator: Sendable {
         if query.contains("issueCreate(") { return try create(variables) }
         if query.contains("webhooks(") || query.contains("webhookCreate(") || query.contains("webhookUpdate(") { return try webhooks(query, variables) }
         if query.contains("issue(id:") { return try read(variables) }
+        if query.contains("issues(filter:") { return try changed(variables) }
         return Self.errors(HTTPStatus(400, "Bad Request"), "Unknown operation", code: "GRAPHQL_VALIDATION_FAILED")
     }
 
