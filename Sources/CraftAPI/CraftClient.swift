@@ -6,6 +6,8 @@ public protocol CraftClient: Sendable {
     /// Items in `status` (by name), each read on its own: one that cannot be read is listed as unreadable and the
     /// rest are returned. `updatedFrom` narrows to recent changes where the form supports it.
     func listing(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> CraftListing
+    /// Whether `updatedFrom` narrows the listing (the published form's `updated_from`); the guide's form lists all.
+    var filtersByUpdateTime: Bool { get }
     func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem
     /// Sets a custom field (the progress field, or the link back to the dev issue) to `value`.
     func setField(workspaceID: String, itemID: String, field: String, value: String) async throws(CraftError)

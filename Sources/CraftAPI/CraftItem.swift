@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// A Craft.io item, as both documented API forms return it (the published OpenAPI document's `Item`).
 public struct CraftItem: Sendable, Equatable, Decodable {
@@ -60,6 +61,8 @@ public struct CraftItem: Sendable, Equatable, Decodable {
     public var webUrl: String?
     public var creationTime: String?
     public var updateTime: String?
+    /// `updateTime` as a date (Craft.io's clock); nil when absent or unreadable.
+    public var updatedAt: Date? { updateTime.flatMap(Timestamp.parse) }
 
     public init(id: String, title: String) {
         self.id = id

@@ -33,6 +33,9 @@ struct GuideCraftClient: CraftClient {
 
     /// The guide shows no paging, but the real endpoint may page: a `Link: <...>; rel="next"` header or the published
     /// form's `metadata.totalPages` is followed; a page exactly a common page size long with neither is flagged.
+    /// The guide documents no time filter: every poll lists the whole status.
+    var filtersByUpdateTime: Bool { false }
+
     func listing(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> CraftListing {
         var listing = CraftListing(items: [])
         var url = transport.url("workspace/\(workspaceID)/items", query: [("status", status)])

@@ -23,6 +23,9 @@ final class OpenAPICraftClient: CraftClient {
         var metadata: Metadata?
     }
 
+    /// `updated_from` on the items list (the published OpenAPI document).
+    var filtersByUpdateTime: Bool { true }
+
     func listing(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> CraftListing {
         var listing = CraftListing(items: [])
         var page = 1

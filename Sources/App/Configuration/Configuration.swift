@@ -42,6 +42,8 @@ public struct Configuration: Sendable {
         public var concurrency = 4
         public var perMinuteCap: Int?
         public var claimLease: Duration = .seconds(300)
+        public var fullPollInterval: Duration = .seconds(24 * 3600)
+        public var pollOverlap: Duration = .seconds(300)
     }
 
     /// How calls to Craft.io and the dev tool are timed out and retried.

@@ -170,6 +170,14 @@ extension Setting {
         Setting("intake.per_minute_cap", "Most creates per minute (unset: no cap; GitHub allows about 80)") { config, value throws(SettingError) in
             config.intake.perMinuteCap = try parseInteger(value, in: 1...10_000)
         },
+        Setting("intake.full_poll_interval", "Where Craft.io filters by update time (the openapi form), polls list only changed items; a full listing runs this often anyway (default 24h)") {
+            config, value throws(SettingError) in
+            config.intake.fullPollInterval = try parseDuration(value)
+        },
+        Setting("intake.poll_overlap", "How far before the newest Craft.io update already seen an incremental poll starts (default 5m)") {
+            config, value throws(SettingError) in
+            config.intake.pollOverlap = try parseDuration(value)
+        },
         Setting("intake.claim_lease", "After this long an unfinished create is taken to be abandoned and recovered (default 5m)") { config, value throws(SettingError) in
             config.intake.claimLease = try parseDuration(value)
         },

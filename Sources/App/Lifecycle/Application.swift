@@ -143,7 +143,9 @@ extension Application {
         let intake = configuration.intake
         let engine = IntakeEngine(
             craft: world.craft, store: store, mapping: configuration.mapping, clock: clock,
-            settings: IntakeSettings(concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, claimLease: intake.claimLease),
+            settings: IntakeSettings(
+                concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, claimLease: intake.claimLease,
+                fullPollInterval: intake.fullPollInterval, pollOverlap: intake.pollOverlap),
             logger: Logger(label: "craft-sync.intake"), observer: observer)
         let targets = world.targets.map {
             IntakeTarget(

@@ -46,7 +46,7 @@ extension AzureDevOpsAdapter {
                 return fields[name] as? String ?? revisionFields[name] as? String
             }
             guard let state = current("System.State") else { return .ignored(reason: "the event names no state") }
-            let order = current("System.ChangedDate").flatMap(ToolTime.parse)?.eventOrder
+            let order = current("System.ChangedDate").flatMap(Timestamp.parse)?.eventOrder
             let actor = ((resource["revisedBy"] as? [String: Any])?["uniqueName"] as? String) ?? current("System.ChangedBy")
             return .issue(IssueChange(
                 issueID: String(id), key: "\(project)#\(id)", status: DevIssueStatus(name: state), order: order, actor: actor))

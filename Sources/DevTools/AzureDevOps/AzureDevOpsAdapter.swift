@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import OutboundHTTP
 
 /// Azure DevOps Boards work items in one project, through the REST API 7.1
@@ -69,7 +70,7 @@ public struct AzureDevOpsAdapter: DevTool {
         func devIssue(project: String) -> DevIssue {
             DevIssue(
                 id: String(id), key: "\(project)#\(id)", url: _links?.html?.href ?? "", status: DevIssueStatus(name: fields.state ?? ""),
-                labels: AzureDevOpsAdapter.tags(fields.tags), updatedAt: fields.changedDate.flatMap(ToolTime.parse))
+                labels: AzureDevOpsAdapter.tags(fields.tags), updatedAt: fields.changedDate.flatMap(Timestamp.parse))
         }
     }
 

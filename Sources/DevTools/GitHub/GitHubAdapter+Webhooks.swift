@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// GitHub webhook deliveries (https://docs.github.com/en/webhooks/webhook-events-and-payloads#issues).
 extension GitHubAdapter {
@@ -72,7 +73,7 @@ extension GitHubAdapter {
             break
         }
         guard let state = payload.issue.state else { return .ignored(reason: "the payload names no issue state") }
-        let order = payload.issue.updated_at.flatMap(ToolTime.parse)?.eventOrder
+        let order = payload.issue.updated_at.flatMap(Timestamp.parse)?.eventOrder
         return .issue(IssueChange(
             issueID: String(payload.issue.id), key: "\(repository)#\(payload.issue.number)",
             status: DevIssueStatus(name: state, detail: payload.issue.state_reason), order: order, actor: payload.sender?.login))

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import OutboundHTTP
 
 /// GitHub Issues over the REST API (https://docs.github.com/en/rest/issues/issues). The marker is a label
@@ -42,7 +43,7 @@ public struct GitHubAdapter: DevTool {
             DevIssue(
                 id: String(id), key: "\(repository)#\(number)", url: html_url,
                 status: DevIssueStatus(name: state, detail: state_reason), labels: labels.map(\.name),
-                updatedAt: updated_at.flatMap(ToolTime.parse))
+                updatedAt: updated_at.flatMap(Timestamp.parse))
         }
     }
 

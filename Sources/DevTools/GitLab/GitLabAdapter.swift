@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import OutboundHTTP
 
 /// GitLab issues in one project (GitLab.com or self-managed), through the REST API v4
@@ -103,7 +104,7 @@ public struct GitLabAdapter: DevTool {
 
     /// GitLab writes times as ISO 8601 in the API and as `2020-06-29 14:27:15 UTC` in older webhook payloads.
     static func parseTime(_ text: String) -> Date? {
-        if let date = ToolTime.parse(text) { return date }
+        if let date = Timestamp.parse(text) { return date }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")

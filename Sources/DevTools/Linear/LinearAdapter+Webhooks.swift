@@ -60,7 +60,7 @@ extension LinearAdapter {
         let key = issue.identifier ?? "\(issue.team?.key ?? "?")-\(issue.number.map(String.init) ?? "?")"
         if payload.action == "remove" { return .deleted(issueID: issue.id, key: key) }
         guard let state = issue.state else { return .ignored(reason: "the payload names no workflow state") }
-        let order = issue.updatedAt.flatMap(ToolTime.parse)?.eventOrder
+        let order = issue.updatedAt.flatMap(Timestamp.parse)?.eventOrder
         return .issue(IssueChange(
             issueID: issue.id, key: key, status: DevIssueStatus(name: state.name, detail: state.type), order: order, actor: payload.actor?.id))
     }

@@ -74,7 +74,7 @@ public struct LinearAdapter: DevTool {
         var devIssue: DevIssue {
             DevIssue(
                 id: id, key: identifier, url: url ?? "", status: DevIssueStatus(name: state?.name ?? "", detail: state?.type),
-                updatedAt: updatedAt.flatMap(ToolTime.parse))
+                updatedAt: updatedAt.flatMap(Timestamp.parse))
         }
     }
 

@@ -137,6 +137,23 @@ public struct MappingRepository: Sendable {
         }
     }
 
+    /// The mappings of these items (a poll that listed only changed items reads only theirs), by item id.
+    public func mappings(workspaceID: String, devToolInstance: String, craftItemIDs: [String]) async throws -> [String: Mapping] {
+        var found: [String: Mapping] = [:]
+        // SQLite binds at most 32,766 parameters; 500 ids a query stays far below it.
+        for start in stride(from: 0, to: craftItemIDs.count, by: 500) {
+            let chunk = Array(craftItemIDs[start..<min(start + 500, craftItemIDs.count)])
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            let rows = try await store.read { connection in
+                try connection.rows(
+                    "SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND craft_item_id IN (\(placeholders)) AND dev_tool_instance = ?",
+                    [workspaceID] + chunk + [devToolInstance], Self.decode)
+            }
+            for mapping in rows where found[mapping.craftItemID] == nil { found[mapping.craftItemID] = mapping }
+        }
+        return found
+    }
+
     /// Pending mappings last touched before `staleBefore`: creates whose run died (a live run touches its
     /// claims before every attempt), to recover before anything else.
     public func pending(workspaceID: String, staleBefore: Date = .distantFuture) async throws -> [Mapping] {

@@ -110,8 +110,50 @@ public actor IntakeEngine {
         return plan
     }
 
+    /// Cursor names in the store, per workspace and dev-tool instance.
+    static func updatedSinceCursor(_ target: IntakeTarget) -> String { "intake.updated_since.\(target.workspaceID).\(target.devTool.instance)" }
+    static func fullPollCursor(_ target: IntakeTarget) -> String { "intake.full_poll.\(target.workspaceID).\(target.devTool.instance)" }
+
+    /// Where an incremental poll starts: the newest update time seen (Craft.io's clock) less the overlap; nil for a
+    /// full listing (the form cannot filter, there is no cursor yet, or the last full listing is too old).
+    private func incrementalStart(_ target: IntakeTarget) async -> Date? {
+        guard craft.filtersByUpdateTime,
+            let since = await storedDate(Self.updatedSinceCursor(target)), let lastFull = await storedDate(Self.fullPollCursor(target)),
+            clock.now().timeIntervalSince(lastFull) < settings.fullPollInterval.timeInterval
+        else { return nil }
+        return since.addingTimeInterval(-settings.pollOverlap.timeInterval)
+    }
+
+    /// After a poll: the cursor moves to the newest update time listed, but only when nothing listed was left behind
+    /// (an unreadable item, a listing that may be cut short, a stopped tool): those must be listed again.
+    private func advanceCursors(_ target: IntakeTarget, listing: CraftListing, fullListing: Bool, started: Date) async {
+        guard craft.filtersByUpdateTime, listing.unreadable.isEmpty, listing.possiblyTruncated == nil, halts[target.devTool.instance] == nil
+        else { return }
+        let newest = listing.items.compactMap { $0.updateTime.flatMap(Timestamp.parse) }.max()
+        let previous = await storedDate(Self.updatedSinceCursor(target))
+        if let latest = [newest, previous].compactMap({ $0 }).max() { await store(Self.updatedSinceCursor(target), latest) }
+        if fullListing { await store(Self.fullPollCursor(target), started) }
+    }
+
+    private func storedDate(_ name: String) async -> Date? {
+        // Seconds since 1970, as the store keeps every time.
+        guard let text = try? await store.cursors.value(name), let seconds = Double(text), seconds.isFinite else { return nil }
+        return Date(timeIntervalSince1970: seconds)
+    }
+
+    private func store(_ name: String, _ date: Date) async {
+        do {
+            try await store.cursors.set(name, to: String(date.timeIntervalSince1970), now: clock.now())
+        } catch {
+            logger.warning("could not store the poll cursor; the next poll lists more than it needs", metadata: ["error": "\(error)"])
+        }
+    }
+
     private func poll(_ target: IntakeTarget, into report: inout IntakeReport, progress: (@Sendable (IntakeProgress) -> Void)?) async throws {
-        let listing = try await craft.listing(workspaceID: target.workspaceID, status: target.readyStatus, updatedFrom: nil)
+        let started = clock.now()
+        let since = await incrementalStart(target)
+        report.updatedSince = since
+        let listing = try await craft.listing(workspaceID: target.workspaceID, status: target.readyStatus, updatedFrom: since)
         let items = listing.items
         report.unreadable = listing.unreadable
         if let note = listing.possiblyTruncated, truncationWarned.insert(target.workspaceID).inserted {
@@ -144,8 +186,11 @@ public actor IntakeEngine {
         }
         let recovering = Set(work.map(\.item.id))
 
-        // Known items are sorted out from one read; new ones are claimed just before their create.
-        let known = try await store.mappings.all(workspaceID: target.workspaceID, devToolInstance: target.devTool.instance)
+        // Known items are sorted out from one read (of only the listed items' mappings after an incremental listing);
+        // new ones are claimed just before their create.
+        let known = since == nil
+            ? try await store.mappings.all(workspaceID: target.workspaceID, devToolInstance: target.devTool.instance)
+            : try await store.mappings.mappings(workspaceID: target.workspaceID, devToolInstance: target.devTool.instance, craftItemIDs: items.map(\.id))
         for item in items where !recovering.contains(item.id) {
             if item.isLinkedByCraft {
                 report.skipped.append((item.id, "already linked by Craft.io's own integration (\(item.devToolKey ?? [:]))"))
@@ -187,6 +232,7 @@ public actor IntakeEngine {
         report.counts.failed = report.failed.count
         report.counts.drifted = report.drifted.count
         report.counts.unreadable = report.unreadable.count
+        await advanceCursors(target, listing: listing, fullListing: since == nil, started: started)
     }
 
     /// An item to create: new (`existing` nil), or an abandoned pending claim to take over.

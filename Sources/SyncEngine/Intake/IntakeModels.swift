@@ -50,8 +50,19 @@ public struct IntakeSettings: Sendable {
     /// The longest wait between two attempts at one create (a tool's `Retry-After` included), well under the lease;
     /// a tool that asks for longer gets the item in a later cycle. The claim is renewed before every attempt.
     public var longestInlineWait: Duration { claimLease / 3 }
+    /// Where Craft.io filters by update time, a poll lists only items updated since the newest update it saw; a full
+    /// listing runs this often anyway (and whenever there is no cursor).
+    public var fullPollInterval: Duration = .seconds(24 * 3600)
+    /// How far before the newest update already seen an incremental poll starts (updates in the same second, a
+    /// listing that lags a write).
+    public var pollOverlap: Duration = .seconds(300)
 
-    public init(concurrency: Int = 4, perMinuteCap: Int? = nil, createAttempts: Int = 3, claimLease: Duration = .seconds(300)) {
+    public init(
+        concurrency: Int = 4, perMinuteCap: Int? = nil, createAttempts: Int = 3, claimLease: Duration = .seconds(300),
+        fullPollInterval: Duration = .seconds(24 * 3600), pollOverlap: Duration = .seconds(300)
+    ) {
+        self.fullPollInterval = fullPollInterval
+        self.pollOverlap = pollOverlap
         self.concurrency = concurrency
         self.perMinuteCap = perMinuteCap
         self.createAttempts = createAttempts
@@ -110,6 +121,8 @@ public struct IntakeReport: Sendable {
     public var unreadable: [UnreadableItem] = []
     /// Set when the run failed as a whole (Craft.io unreachable); items were not looked at.
     public var error: String?
+    /// The items listed were only those updated since (by Craft.io's clock); nil for a full listing.
+    public var updatedSince: Date?
     public var duration: Duration = .zero
 }
 

@@ -1,13 +1,5 @@
 import Foundation
 
-/// The dev tools' timestamps: ISO 8601, with or without fractional seconds (`2023-04-11T10:05:00.000Z`).
-enum ToolTime {
-    static func parse(_ text: String) -> Date? {
-        (try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
-            ?? (try? Date(text, strategy: .iso8601))
-    }
-}
-
 extension Date {
     /// This time as a webhook event order (milliseconds since 1970), the unit `IssueChange.order` and
     /// `DevIssue.order` use.
