@@ -69,6 +69,9 @@ struct AdminAPITests {
         #expect(metrics.contains(#"intake_items_total{workspace="ws-demo",tool="github",outcome="created"} 3"#))
         #expect(metrics.contains(#"intake_last_success_timestamp_seconds{workspace="ws-demo"}"#))
         #expect(metrics.contains("event_queue_depth 1"))
+        // The simulated GitHub reports its rate budget on every answer; the service shows what it last said.
+        #expect(metrics.contains(#"dev_tool_rate_remaining{instance="github"}"#) && metrics.contains(#"dev_tool_rate_limit{instance="github"} 5000"#))
+        #expect(((statusBody["rateBudgets"] as? [String: Any])?["github"] as? [String: Any])?["limit"] as? Int == 5000)
         await app.server.shutdown()
         await simulators.shutdown()
     }

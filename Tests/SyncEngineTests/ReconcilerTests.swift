@@ -1,5 +1,6 @@
 import DevTools
 import Foundation
+import Support
 import Logging
 import Testing
 import TestSupport
@@ -83,6 +84,26 @@ struct ReconcilerTests {
         #expect(await reconciler.run().incremental == 1)
         try await fixture.clock.sleep(for: .seconds(3601))
         #expect(await reconciler.run().incremental == 0, "a day's full pass catches what no listing shows (deletions)")
+    }
+
+    @Test("while the token's budget is low, reconciliation waits (no call) and loses nothing; after the reset it heals")
+    func waitsForBudget() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(2)
+        _ = await fixture.engine().run(fixture.target(), trigger: "test")
+        let budget = RateBudget()
+        let reset = fixture.clock.now().addingTimeInterval(600)
+        budget.record(header: { ["x-ratelimit-remaining": "40", "x-ratelimit-limit": "5000", "x-ratelimit-reset": String(Int(reset.timeIntervalSince1970))][$0] })
+        let reconciler = Reconciler(
+            store: fixture.store, craft: fixture.craft, tools: [fixture.github], statusMapping: StatusMapping(), progressField: "dev_status",
+            clock: fixture.clock, logger: IntakeFixture.quietLogger, budgets: ["github": budget])
+        let reads = fixture.simulators.calls.count("github GET /repos/:owner/:repo/issues/:number")
+        #expect(await reconciler.run() == .init(deferred: 1))
+        #expect(fixture.simulators.calls.count("github GET /repos/:owner/:repo/issues/:number") == reads)
+        try await fixture.clock.sleep(for: .seconds(601))
+        let healed = await reconciler.run()
+        #expect(healed.deferred == 0 && healed.checked == 2 && healed.pushed == 2)
     }
 
     /// Today's failure: the reconciler recorded its own clock as the event order; a host clock ahead of the tool's

@@ -37,7 +37,7 @@ public final class Application: Sendable {
             let reconciler = Reconciler(
                 store: store, craft: world.craft, tools: Array(tools.values), statusMapping: configuration.statusMapping,
                 progressField: configuration.craft.progressField, clock: clock, logger: Logger(label: "craft-sync.reconcile"),
-                fullPassInterval: configuration.reconcileFullPassInterval, overlap: configuration.reconcileOverlap)
+                fullPassInterval: configuration.reconcileFullPassInterval, overlap: configuration.reconcileOverlap, budgets: world.budgets)
             scheduler = IntakeScheduler(
                 engine: engine, targets: targets, interval: intake.interval, jitter: intake.jitter, clock: clock,
                 reconciler: configuration.reconcile ? reconciler : nil)
@@ -75,12 +75,12 @@ public final class Application: Sendable {
         let craftKey = craftKey
         OperationalRoutes(
             configuration: configuration, store: store, metrics: metrics, logger: logger,
-            intakeHalts: { await engine?.haltedTools() ?? [:] }, craftKeyProblem: { craftKey?.readinessProblem }
+            intakeHalts: { await engine?.haltedTools() ?? [:] }, craftKeyProblem: { craftKey?.readinessProblem }, budgets: world?.budgets ?? [:]
         ).register(in: &router)
         if let token = configuration.admin.token {
             AdminRoutes(
                 token: token, scheduler: scheduler, store: store, progress: progress, configuration: configuration, startedAt: .now,
-                craftKey: craftKey
+                craftKey: craftKey, budgets: world?.budgets ?? [:]
             ).register(in: &router)
         }
         server = HTTPServer(

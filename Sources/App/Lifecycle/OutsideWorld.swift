@@ -14,6 +14,9 @@ public struct OutsideWorld: Sendable {
 
     public let craft: any CraftClient
     public let targets: [Target]
+    /// Each dev-tool token's rate budget as the tool last reported it, by instance: intake, progress and
+    /// reconciliation spend from one, and reconciliation waits while it runs low.
+    public let budgets: [String: RateBudget]
 
     /// Each adapter once, by instance name.
     public var devTools: [String: any DevTool] {
@@ -34,14 +37,19 @@ public struct OutsideWorld: Sendable {
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         var targets: [Target] = []
         var built: [String: any DevTool] = [:]
+        var budgets: [String: RateBudget] = [:]
         for workspace in configuration.syncTargets {
             let name = workspace.devTool.instanceName
-            guard let tool = built[name] ?? Self.makeDevTool(workspace.devTool, transport: transport, policy: policy, clock: clock) else { return nil }
+            let budget = budgets[name] ?? RateBudget()
+            let recording = BudgetRecordingHTTPClient(inner: transport, budget: budget)
+            guard let tool = built[name] ?? Self.makeDevTool(workspace.devTool, transport: recording, policy: policy, clock: clock) else { return nil }
             built[name] = tool
+            budgets[name] = budget
             targets.append(Target(workspaceID: workspace.id, readyStatus: workspace.readyStatus ?? configuration.craft.readyStatus, devTool: tool))
         }
         guard !targets.isEmpty else { return nil }
         self.targets = targets
+        self.budgets = budgets
     }
 
     static func makeDevTool(

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import HTTPServer
 import OutboundHTTP
 import Prometheus
@@ -134,6 +135,29 @@ public final class ServiceMetrics: HTTPServerObserver, SyncObserver {
             .set(Double(depth))
         registry.makeGauge(descriptor: .init(metricName: "events_dead", unitName: "", helpText: "Webhook events currently dead"))
             .set(Double(deadEvents))
+    }
+
+    /// Each dev-tool token's rate budget as the tool last reported it (read at scrape time).
+    public func setRateBudgets(_ budgets: [String: RateBudget]) {
+        for (instance, budget) in budgets {
+            guard let snapshot = budget.snapshot else { continue }
+            registry.makeGauge(
+                descriptor: .init(metricName: "dev_tool_rate_remaining", unitName: "", helpText: "Requests the dev-tool token may still make, as the tool last said"),
+                labels: [("instance", instance)]
+            ).set(Double(snapshot.remaining))
+            if let limit = snapshot.limit {
+                registry.makeGauge(
+                    descriptor: .init(metricName: "dev_tool_rate_limit", unitName: "", helpText: "The dev-tool token's request limit per window"),
+                    labels: [("instance", instance)]
+                ).set(Double(limit))
+            }
+            if let reset = snapshot.resetAt {
+                registry.makeGauge(
+                    descriptor: .init(metricName: "dev_tool_rate_reset", unitName: "timestamp_seconds", helpText: "When the dev-tool token's window resets"),
+                    labels: [("instance", instance)]
+                ).set(reset.timeIntervalSince1970)
+            }
+        }
     }
 
     /// The exposition text (Prometheus text format 0.0.4).

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import HTTPServer
 import Store
 
@@ -11,6 +12,7 @@ struct AdminQueryRoutes {
     let authorize: @Sendable (HTTPRequest) throws -> Void
     var intakeHalts: @Sendable () async -> [String: String] = { [:] }
     var craftKey: @Sendable () -> CraftKeyCheck.Result? = { nil }
+    var budgets: [String: RateBudget] = [:]
 
     struct Page<Item: Encodable>: Encodable {
         var items: [Item]
@@ -129,6 +131,8 @@ struct AdminQueryRoutes {
         var intakeStopped: [String: String]
         /// The last check of the Craft.io key: scopes found, scopes missing, or the error; absent before the first.
         var craftKey: CraftKeyCheck.Result?
+        /// Each dev-tool token's rate budget as the tool last reported it, by instance.
+        var rateBudgets: [String: RateBudget.Snapshot]
     }
 
     func status() async throws -> Status {
@@ -144,7 +148,7 @@ struct AdminQueryRoutes {
             mappings: Dictionary(uniqueKeysWithValues: try await store.mappings.countsByState().map { ($0.key.rawValue, $0.value) }),
             events: Dictionary(uniqueKeysWithValues: events.map { ($0.key.rawValue, $0.value) }), deadEvents: events[.dead] ?? 0,
             missingSettings: configuration.missingSettings, intakeStopped: await intakeHalts(),
-            craftKey: craftKey())
+            craftKey: craftKey(), rateBudgets: budgets.compactMapValues(\.snapshot))
     }
 
     private func paging(_ request: HTTPRequest) throws -> (cursor: Int64?, limit: Int) {

@@ -15,13 +15,14 @@ struct AdminRoutes {
     let configuration: Configuration
     let startedAt: Date
     var craftKey: CraftKeyCheck?
+    var budgets: [String: RateBudget] = [:]
 
     func register(in router: inout Router) {
         let token = token
         let engine = scheduler?.engine
         let queries = AdminQueryRoutes(store: store, configuration: configuration, startedAt: startedAt, authorize: { request in
             try Self.authorize(request, token: token)
-        }, intakeHalts: { await engine?.haltedTools() ?? [:] }, craftKey: { [craftKey] in craftKey?.result })
+        }, intakeHalts: { await engine?.haltedTools() ?? [:] }, craftKey: { [craftKey] in craftKey?.result }, budgets: budgets)
         queries.register(in: &router)
         StatusPageRoutes(
             token: token, page: StatusPage(store: store, configuration: configuration, engine: engine, status: { try await queries.status() }),

@@ -1,6 +1,7 @@
 import HTTPServer
 import Logging
 import Store
+import Support
 
 /// `/healthz`, `/readyz` and `/metrics`: what an orchestrator and a monitoring system ask of the service.
 struct OperationalRoutes {
@@ -12,6 +13,8 @@ struct OperationalRoutes {
     var intakeHalts: @Sendable () async -> [String: String] = { [:] }
     /// What is wrong with the Craft.io key, if anything (see `CraftKeyCheck`).
     var craftKeyProblem: @Sendable () -> String? = { nil }
+    /// Each dev-tool token's rate budget, by instance.
+    var budgets: [String: RateBudget] = [:]
 
     struct Readiness: Encodable {
         var status: String
@@ -26,6 +29,7 @@ struct OperationalRoutes {
             if let counts = try? await store.events.countsByState() {
                 metrics.setQueue(depth: (counts[.received] ?? 0) + (counts[.failed] ?? 0), deadEvents: counts[.dead] ?? 0)
             }
+            metrics.setRateBudgets(budgets)
             return HTTPResponse(headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: metrics.exposition())
         }
     }

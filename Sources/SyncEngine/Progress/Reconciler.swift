@@ -25,12 +25,18 @@ public struct Reconciler: Sendable {
     let batchSize: Int
     let fullPassInterval: Duration
     let overlap: Duration
+    /// Each instance's rate budget: a pass is put off while less than `budgetReserve` of it is left, so creates
+    /// and webhook follow-ups keep what remains.
+    let budgets: [String: RateBudget]
+    let budgetReserve: Double
 
     public init(
         store: Store, craft: any CraftClient, tools: [any DevTool], statusMapping: StatusMapping, progressField: String,
         clock: any SyncClock, logger: Logger, batchSize: Int = 50, fullPassInterval: Duration = .seconds(24 * 3600),
-        overlap: Duration = .seconds(300)
+        overlap: Duration = .seconds(300), budgets: [String: RateBudget] = [:], budgetReserve: Double = 0.2
     ) {
+        self.budgets = budgets
+        self.budgetReserve = budgetReserve
         self.store = store
         self.craft = craft
         self.tools = Dictionary(tools.map { ($0.instance, $0) }, uniquingKeysWith: { first, _ in first })
@@ -50,8 +56,11 @@ public struct Reconciler: Sendable {
         public var failed = 0
         /// Tools reconciled from their list of changes rather than by reading every issue.
         public var incremental = 0
+        /// Tools whose pass waits for the next cycle: their token's budget ran low.
+        public var deferred = 0
 
-        public init(checked: Int = 0, pushed: Int = 0, failed: Int = 0, incremental: Int = 0) {
+        public init(checked: Int = 0, pushed: Int = 0, failed: Int = 0, incremental: Int = 0, deferred: Int = 0) {
+            self.deferred = deferred
             self.checked = checked
             self.pushed = pushed
             self.failed = failed
@@ -63,6 +72,7 @@ public struct Reconciler: Sendable {
             pushed += other.pushed
             failed += other.failed
             incremental += other.incremental
+            deferred += other.deferred
         }
     }
 
@@ -84,6 +94,12 @@ public struct Reconciler: Sendable {
     static func fullPassCursor(_ instance: String) -> String { "reconcile.full_pass.\(instance)" }
 
     private func reconcile(_ tool: any DevTool) async -> Result {
+        if let budget = budgets[tool.instance], !budget.hasRoom(share: budgetReserve, now: clock.now()) {
+            // Nothing is lost by waiting: the cursor stays, and the next cycle lists everything since.
+            let left = budget.snapshot.map { "\($0.remaining) requests left\($0.resetAt.map { " until \($0.formatted(.iso8601))" } ?? "")" } ?? ""
+            logger.info("reconciliation put off: the token's rate budget is low", metadata: ["dev.instance": "\(tool.instance)", "budget": "\(left)"])
+            return Result(deferred: 1)
+        }
         let since = await date(Self.sinceCursor(tool.instance))
         let lastFull = await date(Self.fullPassCursor(tool.instance))
         if let listing = tool.changeListing, let since, let lastFull, clock.now().timeIntervalSince(lastFull) < fullPassInterval.timeInterval {
