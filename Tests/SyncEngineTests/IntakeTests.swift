@@ -1,6 +1,7 @@
 import CraftAPI
 import DevTools
 import Foundation
+import Support
 import Simulators
 import Store
 import Synchronization
@@ -213,6 +214,34 @@ struct IntakeTests {
         let drifted = try #require(plan.drifted.first)
         #expect(plan.drifted.count == 1 && drifted.item.id == items[0].id && drifted.issueKey != nil)
         #expect(drifted.changes == [FieldChange(field: "title", before: "Item 0", after: "Item 0, renamed")])
+    }
+
+    @Test("a spent rate budget: a create waits for a reset that is near, and leaves its claim pending when it is far; never a failure")
+    func spentBudget() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(1)
+        let budget = RateBudget()
+        func spend(resetIn seconds: Double) {
+            let reset = String(Int(fixture.clock.now().addingTimeInterval(seconds).timeIntervalSince1970))
+            budget.record(header: { ["x-ratelimit-remaining": "0", "x-ratelimit-limit": "5000", "x-ratelimit-reset": reset][$0] })
+        }
+        let engine = IntakeEngine(
+            craft: fixture.craft, store: fixture.store, mapping: FieldMapping(), clock: fixture.clock, logger: IntakeFixture.quietLogger,
+            budgets: ["github": budget])
+        spend(resetIn: 3600)
+        let far = await engine.run(fixture.target(), trigger: "test")
+        #expect(far.counts.created == 0 && far.counts.failed == 0 && far.skipped.first?.reason.contains("rate budget") == true)
+        #expect(fixture.simulators.github.issues.isEmpty)
+        #expect(try await fixture.store.mappings.countsByState() == [.pending: 1])
+
+        // Later, with the reset 30 s away: the claim (past its lease) is taken over and the create waits, then runs.
+        try await fixture.clock.sleep(for: .seconds(600))
+        spend(resetIn: 30)
+        let sleptBefore = fixture.clock.sleeps.count
+        let near = await engine.run(fixture.target(), trigger: "test")
+        #expect(near.counts.created == 1 && fixture.simulators.github.issues.count == 1)
+        #expect(fixture.clock.sleeps.dropFirst(sleptBefore).contains(.seconds(30)))
     }
 
     @Test("the per-minute cap spaces creates out on the clock")

@@ -146,7 +146,7 @@ extension Application {
             settings: IntakeSettings(
                 concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, claimLease: intake.claimLease,
                 fullPollInterval: intake.fullPollInterval, pollOverlap: intake.pollOverlap),
-            logger: Logger(label: "craft-sync.intake"), observer: observer)
+            logger: Logger(label: "craft-sync.intake"), observer: observer, budgets: world.budgets)
         let targets = world.targets.map {
             IntakeTarget(
                 workspaceID: $0.workspaceID, readyStatus: $0.readyStatus, devTool: $0.devTool, linkField: configuration.craft.linkField,

@@ -21,6 +21,8 @@ public actor IntakeEngine {
     let settings: IntakeSettings
     let logger: Logger
     let observer: any SyncObserver
+    /// Each dev-tool token's rate budget, by instance: a create waits for the window to reset rather than be refused.
+    let budgets: [String: RateBudget]
     private let rateLimiter: CreateRateLimiter
     private var history: ItemHistory { ItemHistory(store: store, logger: logger) }
     /// Workspaces with a run in progress: one poll at a time per workspace.
@@ -49,9 +51,10 @@ public actor IntakeEngine {
 
     public init(
         craft: any CraftClient, store: Store, mapping: FieldMapping, clock: any SyncClock, settings: IntakeSettings = IntakeSettings(),
-        logger: Logger, observer: any SyncObserver = NoSyncObserver()
+        logger: Logger, observer: any SyncObserver = NoSyncObserver(), budgets: [String: RateBudget] = [:]
     ) {
         self.observer = observer
+        self.budgets = budgets
         self.craft = craft
         self.store = store
         self.mapper = IssueMapper(mapping: mapping)
@@ -316,6 +319,7 @@ public actor IntakeEngine {
                     return try await link(item, mapping: mapping, leaseMark: leaseMark, issue: existing, recovered: true, target: target) ?? lost
                 }
                 try await rateLimiter.acquire()
+                if let postponed = try await waitForBudget(tool, itemID: item.id) { return postponed }
                 // Renewed right before the call, after any wait for the rate limit.
                 let now = clock.now()
                 guard try await store.mappings.renew(id: mapping.id, leaseMark: leaseMark, now: now) else { return lost }
@@ -353,6 +357,26 @@ public actor IntakeEngine {
             }
         }
     }
+
+    /// A token that has spent its budget gets no create until its window resets: waited for here when that is soon
+    /// (within `longestInlineWait`), else the claim stays pending for a later cycle. Never a failure: a budget heals.
+    private func waitForBudget(_ tool: any DevTool, itemID: String) async throws -> Outcome? {
+        guard let budget = budgets[tool.instance], let snapshot = budget.snapshot, snapshot.remaining <= Self.createReserve,
+            let reset = snapshot.resetAt
+        else { return nil }
+        let wait = reset.timeIntervalSince(clock.now())
+        guard wait > 0 else { return nil }
+        guard wait <= settings.longestInlineWait.timeInterval else {
+            return .skipped(
+                itemID: itemID, reason: "postponed: \(tool.kind)'s rate budget for this token is spent until \(reset.formatted(.iso8601)); a later cycle creates it")
+        }
+        logger.info("create waits for the rate budget to reset", metadata: ["dev.instance": "\(tool.instance)", "seconds": "\(Int(wait.rounded(.up)))"])
+        try await clock.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up))))
+        return nil
+    }
+
+    /// Requests kept back from creates, for the webhook follow-ups and reads that must not be refused.
+    static let createReserve = 5
 
     /// Links the claim to `issue`; nil when the claim was taken over meanwhile (the other run finds the issue by
     /// its marker).
