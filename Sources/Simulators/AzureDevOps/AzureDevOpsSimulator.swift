@@ -51,7 +51,7 @@ public final class AzureDevOpsSimulator: Sendable {
     public func setState(id: Int, state newState: String, actor: String = "alice@acme.example", at time: Date = .now) async
         -> WebhookDeliverer.Delivery?
     {
-        guard let (issue, previous) = book.update(where: { $0.number == id }, at: time, { issue -> String in
+        guard let (issue, previous) = book.update(.number(id), at: time, { issue -> String in
             defer { issue.state = newState }
             return issue.state
         }) else { return nil }
@@ -136,13 +136,13 @@ public final class AzureDevOpsSimulator: Sendable {
             try await serve(request, "GET /_apis/wit/workitems") {
                 let ids = (request.head.queryValue("ids") ?? "").split(separator: ",").compactMap { Int($0) }
                 guard !ids.isEmpty, ids.count <= 200 else { return Self.error(HTTPStatus(400, "Bad Request"), "VS403474: Pass between 1 and 200 ids.") }
-                let found = ids.compactMap { id in book.first { $0.number == id } }
+                let found = ids.compactMap { book.issue(.number($0)) }
                 return try Self.json(["count": found.count, "value": found.map(render)])
             }
         }
         router.get(base + "/workitems/:id") { [self] request in
             try await serve(request, "GET /_apis/wit/workitems/:id") {
-                guard let issue = book.first(where: { String($0.number) == request.parameters["id"] }) else {
+                guard let issue = request.parameters["id"].flatMap(Int.init).flatMap({ book.issue(.number($0)) }) else {
                     return Self.error(.notFound, "TF401232: Work item \(request.parameters["id"] ?? "") does not exist.")
                 }
                 return try Self.json(render(issue))

@@ -64,6 +64,10 @@ public final class CraftSimulator: Sendable {
 
     struct State {
         var items: [SimulatedCraftItem] = []
+        /// Positions in `items` by id and by workspace (items are never removed), so a simulator holding 100,000
+        /// items answers a read or a workspace's listing as fast as one holding ten (the scale benchmark).
+        var positions: [String: Int] = [:]
+        var byWorkspace: [String: [Int]] = [:]
         var nextID = 1001
         var customFields: [SimulatedFieldDefinition] = [
             SimulatedFieldDefinition(id: "2305843010172190992", name: "dev_status", type: "text"),
@@ -122,6 +126,8 @@ public final class CraftSimulator: Sendable {
                 importance: seed.importance.map { .init(id: "importance-\($0.lowercased())", name: $0) }, labels: seed.labels ?? [],
                 customFields: [], devToolKey: seed.devToolKey, webUrl: "https://app.craft.io/item/\(id)",
                 creationTime: now.formatted(.iso8601), updateTime: now.formatted(.iso8601))
+            state.positions[item.id] = state.items.count
+            state.byWorkspace[item.workspaceId, default: []].append(state.items.count)
             state.items.append(item)
             return item
         }
@@ -133,7 +139,7 @@ public final class CraftSimulator: Sendable {
     /// Edits an item's title (a product manager at work after the sync).
     public func rename(itemID: String, title: String, now: Date = .now) {
         state.withLock { state in
-            guard let index = state.items.firstIndex(where: { $0.id == itemID }) else { return }
+            guard let index = state.positions[itemID] else { return }
             state.items[index].title = title
             state.items[index].updateTime = now.formatted(.iso8601)
         }
@@ -142,7 +148,7 @@ public final class CraftSimulator: Sendable {
     /// Moves an item to another status (a product manager at work).
     public func setStatus(itemID: String, status: String, now: Date = .now) {
         state.withLock { state in
-            guard let index = state.items.firstIndex(where: { $0.id == itemID }) else { return }
+            guard let index = state.positions[itemID] else { return }
             state.items[index].status = .init(id: "status-\(status.lowercased())", name: status)
             state.items[index].updateTime = now.formatted(.iso8601)
         }
@@ -264,9 +270,10 @@ public final class CraftSimulator: Sendable {
         let workspace = request.parameters["workspace"] ?? ""
         let status = request.head.queryValue("status")
         let updatedFrom = request.head.queryValue("updated_from").flatMap { try? Date($0, strategy: .iso8601) }
-        let matching = state.withLock { $0.items }.filter { item in
-            item.workspaceId == workspace && (status == nil || item.status.name == status || item.status.id == status)
-                && (updatedFrom == nil || ((try? Date(item.updateTime, strategy: .iso8601)) ?? .distantPast) >= updatedFrom!)
+        // Update times are written in one fixed-width ISO 8601 form (UTC, whole seconds), so they compare as text.
+        let from = updatedFrom?.formatted(.iso8601)
+        let matching = state.withLock { state in (state.byWorkspace[workspace] ?? []).map { state.items[$0] } }.filter { item in
+            (status == nil || item.status.name == status || item.status.id == status) && (from == nil || item.updateTime >= from!)
         }
         guard dialect == .openapi else { return try guideList(matching, request: request, workspace: workspace) }
         let limit = max(1, Int(request.head.queryValue("limit") ?? "50") ?? 50)
@@ -339,7 +346,7 @@ public final class CraftSimulator: Sendable {
     }
 
     private func item(_ id: String, workspace: String?) throws -> SimulatedCraftItem {
-        guard let item = state.withLock({ $0.items.first { $0.id == id } }), workspace == nil || item.workspaceId == workspace else {
+        guard let item = state.withLock({ state in state.positions[id].map { state.items[$0] } }), workspace == nil || item.workspaceId == workspace else {
             throw HTTPError(.notFound, "Item \(id) not found")
         }
         return item
@@ -348,7 +355,7 @@ public final class CraftSimulator: Sendable {
     /// The guide names fields by their name (`dev_status`); the OpenAPI form by id. Both land in `customFields`.
     private func update(itemID: String, field: String, value: String, dialect: APIForm) throws {
         try state.withLock { state in
-            guard let index = state.items.firstIndex(where: { $0.id == itemID }) else {
+            guard let index = state.positions[itemID] else {
                 throw HTTPError(.notFound, "Item \(itemID) not found")
             }
             guard let definition = state.customFields.first(where: { $0.id == field || (dialect == .guide && $0.name == field) }) else {

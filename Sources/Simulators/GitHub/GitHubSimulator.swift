@@ -45,7 +45,7 @@ public final class GitHubSimulator: Sendable {
     public func setState(
         number: Int, state newState: String, reason: String?, actor: String = "dev-alice", at time: Date = .now
     ) async -> WebhookDeliverer.Delivery? {
-        guard let issue = book.update(where: { $0.number == number }, at: time, { issue in
+        guard let issue = book.update(.number(number), at: time, { issue in
             issue.state = newState
             issue.stateDetail = reason
         })?.issue else { return nil }
@@ -141,7 +141,7 @@ public final class GitHubSimulator: Sendable {
         registerHooks(in: &router)
         router.get("/repos/:owner/:repo/issues/:number") { [self] request in
             try await serve(request, "GET /repos/:owner/:repo/issues/:number") {
-                guard let issue = book.first(where: { String($0.number) == request.parameters["number"] }) else {
+                guard let issue = request.parameters["number"].flatMap(Int.init).flatMap({ book.issue(.number($0)) }) else {
                     let gone = request.parameters["number"].flatMap(Int.init).map(book.wasDeleted) ?? false
                     return gone ? githubError(.gone, "This issue was deleted") : githubError(.notFound, "Not Found")
                 }

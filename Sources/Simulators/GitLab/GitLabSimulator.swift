@@ -55,7 +55,7 @@ public final class GitLabSimulator: Sendable {
     /// Closes or reopens an issue, as a developer would, and sends the `Issue Hook` GitLab would send.
     @discardableResult
     public func setState(iid: Int, state newState: String, actor: String = "dev-alice", at time: Date = .now) async -> WebhookDeliverer.Delivery? {
-        guard let issue = book.update(where: { $0.number == iid }, at: time, { $0.state = newState })?.issue else { return nil }
+        guard let issue = book.update(.number(iid), at: time, { $0.state = newState })?.issue else { return nil }
         struct Payload: Encodable {
             struct Attributes: Encodable {
                 var id: Int64
@@ -131,7 +131,7 @@ public final class GitLabSimulator: Sendable {
         registerHooks(in: &router)
         router.get("/api/v4/projects/:project/issues/:iid") { [self] request in
             try await serve(request, "GET /api/v4/projects/:project/issues/:iid") {
-                guard let issue = book.first(where: { String($0.number) == request.parameters["iid"] }) else {
+                guard let issue = request.parameters["iid"].flatMap(Int.init).flatMap({ book.issue(.number($0)) }) else {
                     return gitlabError(.notFound, "404 Not found")
                 }
                 return try .json(render(issue))

@@ -32,7 +32,7 @@ public final class JiraSimulator: Sendable {
     /// Moves an issue through the workflow, as a developer would, and sends the `jira:issue_updated` webhook.
     @discardableResult
     public func setStatus(id: String, name: String, category: String, actor: String = "dev-alice-account") async -> WebhookDeliverer.Delivery? {
-        guard let (issue, previous) = book.update(where: { $0.id == id || $0.key == id }, at: .now, { issue -> String in
+        guard let (issue, previous) = book.update(.idOrKey(id), at: .now, { issue -> String in
             defer {
                 issue.state = name
                 issue.stateDetail = category
@@ -159,7 +159,7 @@ public final class JiraSimulator: Sendable {
         router.get("/rest/api/3/issue/:id") { [self] request in
             try await serve(request, "GET /rest/api/3/issue/:id") {
                 let wanted = request.parameters["id"] ?? ""
-                guard let issue = book.first(where: { $0.id == wanted || $0.key == wanted }) else {
+                guard let issue = book.issue(.idOrKey(wanted)) else {
                     return jiraError(.notFound, messages: ["Issue does not exist or you do not have permission to see it."])
                 }
                 return try .json(Self.render(issue))

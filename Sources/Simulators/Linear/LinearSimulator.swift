@@ -48,7 +48,7 @@ public final class LinearSimulator: Sendable {
     public func setState(number: Int, name: String, type: String, actor: String = "dev-alice-id", at time: Date = .now) async
         -> WebhookDeliverer.Delivery?
     {
-        guard let issue = book.update(where: { $0.number == number }, at: time, { issue in
+        guard let issue = book.update(.number(number), at: time, { issue in
             issue.state = name
             issue.stateDetail = type
         })?.issue else { return nil }
@@ -110,7 +110,7 @@ public final class LinearSimulator: Sendable {
     }
 
     private func read(_ variables: [String: Any]) throws -> HTTPResponse {
-        guard let id = variables["id"] as? String, let issue = book.first(where: { $0.id == id || $0.key == id }) else {
+        guard let id = variables["id"] as? String, let issue = book.issue(.idOrKey(id)) else {
             return Self.errors(.ok, "Entity not found: Issue", code: "INPUT_ERROR")
         }
         return try Self.data(["issue": render(issue)])
