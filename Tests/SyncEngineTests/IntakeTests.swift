@@ -254,6 +254,26 @@ struct IntakeTests {
         #expect(report.counts.created == 5)
         #expect(fixture.clock.now().timeIntervalSince(started) >= 120)
     }
+
+    @Test("a first sync under GitHub's content limits (80 a minute, 500 an hour) fails nothing and ends within 5 % of the ideal time")
+    func firstSyncUnderContentLimits() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(1000)
+        let started = fixture.clock.now()
+        let report = await fixture.engine(settings: IntakeSettings(concurrency: 8, perMinuteCap: 80, perHourCap: 500))
+            .run(fixture.target(), trigger: "test")
+        #expect(report.counts.created == 1000 && report.counts.failed == 0 && report.counts.skipped == 0)
+        // The ideal: each create at the earliest moment both windows allow (80 in any minute, 500 in any hour).
+        var earliest: [Double] = []
+        for index in 0..<1000 {
+            earliest.append(max(
+                earliest.last ?? 0, index >= 80 ? earliest[index - 80] + 60 : 0, index >= 500 ? earliest[index - 500] + 3600 : 0))
+        }
+        let ideal = earliest[999]
+        let took = fixture.clock.now().timeIntervalSince(started)
+        #expect(took >= ideal - 1 && took <= ideal * 1.05, "took \(took) s of simulated time; ideal \(ideal) s")
+    }
 }
 
 @Suite("Intake with a dev tool whose search lags")

@@ -41,6 +41,7 @@ public struct Configuration: Sendable {
         public var jitter: Duration = .seconds(120)
         public var concurrency = 4
         public var perMinuteCap: Int?
+        public var perHourCap: Int?
         public var claimLease: Duration = .seconds(300)
         public var fullPollInterval: Duration = .seconds(24 * 3600)
         public var pollOverlap: Duration = .seconds(300)

@@ -170,6 +170,10 @@ extension Setting {
         Setting("intake.per_minute_cap", "Most creates per minute (unset: no cap; GitHub allows about 80)") { config, value throws(SettingError) in
             config.intake.perMinuteCap = try parseInteger(value, in: 1...10_000)
         },
+        Setting("intake.per_hour_cap", "Most creates per hour (unset: no cap; GitHub allows 500 content-creating requests an hour)") {
+            config, value throws(SettingError) in
+            config.intake.perHourCap = try parseInteger(value, in: 1...1_000_000)
+        },
         Setting("intake.full_poll_interval", "Where Craft.io filters by update time (the openapi form), polls list only changed items; a full listing runs this often anyway (default 24h)") {
             config, value throws(SettingError) in
             config.intake.fullPollInterval = try parseDuration(value)

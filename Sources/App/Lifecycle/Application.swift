@@ -144,7 +144,7 @@ extension Application {
         let engine = IntakeEngine(
             craft: world.craft, store: store, mapping: configuration.mapping, clock: clock,
             settings: IntakeSettings(
-                concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, claimLease: intake.claimLease,
+                concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, perHourCap: intake.perHourCap, claimLease: intake.claimLease,
                 fullPollInterval: intake.fullPollInterval, pollOverlap: intake.pollOverlap),
             logger: Logger(label: "craft-sync.intake"), observer: observer, budgets: world.budgets)
         let targets = world.targets.map {

@@ -61,7 +61,7 @@ public actor IntakeEngine {
         self.clock = clock
         self.settings = settings
         self.logger = logger
-        rateLimiter = CreateRateLimiter(perMinute: settings.perMinuteCap, clock: clock)
+        rateLimiter = CreateRateLimiter(perMinute: settings.perMinuteCap, perHour: settings.perHourCap, clock: clock)
     }
 
     /// Runs one intake poll of `target`. Never throws: a failed run is recorded and reported. `progress` hears

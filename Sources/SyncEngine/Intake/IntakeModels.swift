@@ -40,6 +40,8 @@ public struct IntakeSettings: Sendable {
     public var concurrency = 4
     /// Most creates per minute (GitHub allows about 80 content-creating requests a minute); nil for no cap.
     public var perMinuteCap: Int?
+    /// Most creates per hour (GitHub allows 500 content-creating requests an hour); nil for no cap.
+    public var perHourCap: Int?
     /// Attempts at one item's create within one run (transient failures only); after them the claim is left for a
     /// later cycle, which looks for the marker first. Only a permanent answer marks an item failed.
     public var createAttempts = 3
@@ -58,9 +60,10 @@ public struct IntakeSettings: Sendable {
     public var pollOverlap: Duration = .seconds(300)
 
     public init(
-        concurrency: Int = 4, perMinuteCap: Int? = nil, createAttempts: Int = 3, claimLease: Duration = .seconds(300),
+        concurrency: Int = 4, perMinuteCap: Int? = nil, perHourCap: Int? = nil, createAttempts: Int = 3, claimLease: Duration = .seconds(300),
         fullPollInterval: Duration = .seconds(24 * 3600), pollOverlap: Duration = .seconds(300)
     ) {
+        self.perHourCap = perHourCap
         self.fullPollInterval = fullPollInterval
         self.pollOverlap = pollOverlap
         self.concurrency = concurrency
