@@ -89,6 +89,8 @@ public final class SimulatorServer: Sendable {
             faults.clear()
             return HTTPResponse(status: .noContent)
         }
+        // The call counts alone: what a benchmark reads between cycles without fetching every item.
+        router.get("/_sim/calls") { _ in try .json(calls.snapshot) }
         router.get("/_sim/state") { _ in
             try .json(SimulatorState(
                 craft: .init(items: craft.items, updates: craft.updates),

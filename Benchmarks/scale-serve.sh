@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# `craft-sync serve` at scale, as deployed: simulators in their own process (Craft.io in the published form with
+# W workspaces × N ready items, one GitHub), serve with its admin API. After the first cycles (everything created,
+# the first full reconciliation), one hour's change: 1 % of the issues close in GitHub, their webhooks flowing to
+# serve. Then one steady-state cycle is measured: serve's CPU seconds and RSS, the API calls it made by endpoint,
+# and the p99 of webhook acknowledgements while the cycle runs beside the same with serve idle.
+# Usage: Benchmarks/scale-serve.sh [WORKSPACES] [ITEMS]  (default 100 1000; the first cycles take minutes)
+source "$(dirname "$0")/common.sh"
+workspaces="${1:-100}"
+items="${2:-1000}"
+craft_sync="$(build_serve)"
+swift build -c release --package-path Benchmarks --product ScaleSimulators > /tmp/craft-sync-bench-build.log 2>&1 \
+    || { cat /tmp/craft-sync-bench-build.log >&2; exit 1; }
+simulators="$(swift build -c release --package-path Benchmarks --show-bin-path)/ScaleSimulators"
+
+work="$(mktemp -d)"
+secret="scale-webhook-secret"
+token="scale-admin-token"
+sim_port=8095
+port=8096
+"$simulators" "$workspaces" "$items" "$sim_port" "http://127.0.0.1:$port" "$secret" > "$work/simulators.log" 2>&1 &
+sims=$!
+trap 'kill $sims ${serve:-} 2>/dev/null; rm -rf "$work"' EXIT
+until grep -q ready "$work/simulators.log"; do sleep 0.2; done
+sim="http://127.0.0.1:$sim_port"
+
+{
+    echo "listen: 127.0.0.1:$port"
+    echo "database: $work/db.sqlite"
+    printf 'log:\n  level: error\nadmin:\n  token: %s\n' "$token"
+    # The benchmark lives an hour's change in minutes: with the default 5-minute overlaps every issue created in the
+    # first cycles would count as recent. A second keeps the overlap's purpose (same-second changes) at this pace.
+    printf 'intake:\n  interval: 24h\n  concurrency: 16\n  poll_overlap: 1s\nprogress:\n  reconcile_overlap: 1s\n'
+    printf 'craft:\n  base_url: %s\n  api_key: sim-craft-key\n  dialect: openapi\n' "$sim"
+    echo "workspaces:"
+    for w in $(seq 0 $((workspaces - 1))); do
+        printf '  - id: ws-%s\n    dev_tool:\n      kind: github\n      base_url: %s\n      token: sim-github-token\n      owner: acme\n      repository: product\n      webhook_secret: %s\n' "$w" "$sim" "$secret"
+    done
+} > "$work/serve.yaml"
+
+"$craft_sync" serve --config "$work/serve.yaml" > "$work/serve.log" 2>&1 &
+serve=$!
+wait_for_port "$port"
+api() { curl -sf -H "Authorization: Bearer $token" "$@"; }
+cpu() { awk '{print ($14 + $15) / 100}' "/proc/$serve/stat"; }
+rss() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$serve/status"; }
+calls() { curl -sf "$sim/_sim/calls"; }
+diff_calls() { python3 -c "import json,sys; a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2]); d={k: b[k]-a.get(k,0) for k in b if b[k]-a.get(k,0)}; [print(f'    {k}: {v}') for k,v in sorted(d.items())]; print(f'    dev tool: {sum(v for k,v in d.items() if k.startswith(\"github\"))}, Craft.io: {sum(v for k,v in d.items() if k.startswith(\"craft\"))}')" "$1" "$2"; }
+
+echo "scale: $workspaces workspaces × $items items on one serve (release build), simulators in their own process"
+started=$(date +%s)
+# The startup cycle creates everything; wait until every workspace's run has finished, then one more cycle makes the
+# first full reconciliation pass, after which reconciliation lists only changes.
+until [ "$(api "http://127.0.0.1:$port/api/v1/runs?limit=500" | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin)["items"] if r.get("finishedAt")))')" -ge "$workspaces" ]; do sleep 2; done
+api -X POST "http://127.0.0.1:$port/api/v1/sync" > /dev/null
+echo "first cycles (create $((workspaces * items)) issues, full reconciliation): $(( $(date +%s) - started )) s; serve RSS $(rss) MB"
+
+payload="$root/Benchmarks/post-2kb.json"
+signature="sha256=$(openssl dgst -sha256 -hmac "$secret" -r "$payload" | cut -d' ' -f1)"
+webhooks() { PAYLOAD="$payload" SIGNATURE="$signature" wrk -t1 -c8 -d"$1" --latency -s Benchmarks/webhook.lua "http://127.0.0.1:$port" | awk '$1 == "99%" {print $2}'; }
+echo "webhook acknowledgement p99, serve idle: $(webhooks 10s)"
+
+# One hour's change: 1 % of the issues close in GitHub; their webhooks flow to serve.
+changed=$(( workspaces * items / 100 ))
+for n in $(shuf -i 1-$((workspaces * items)) -n "$changed"); do curl -sf -X POST "$sim/_sim/github/issues/$n/close" > /dev/null; done
+sleep 2
+before_calls="$(calls)"; before_cpu="$(cpu)"; before_time=$(date +%s.%N)
+api -X POST "http://127.0.0.1:$port/api/v1/sync" > /dev/null
+after_cpu="$(cpu)"; after_calls="$(calls)"; wall=$(python3 -c "print(max(2, round($(date +%s.%N) - $before_time + 0.5)))")
+echo "steady-state cycle: $(python3 -c "print(round($after_cpu - $before_cpu, 2))") s CPU of serve, about $wall s wall, RSS $(rss) MB; calls:"
+diff_calls "$before_calls" "$after_calls"
+
+# The same cycle again with webhooks arriving all along: their p99 while it runs (as long as a cycle takes).
+api -X POST "http://127.0.0.1:$port/api/v1/sync" > /dev/null &
+cycle=$!
+echo "webhook acknowledgement p99, during a cycle: $(webhooks "${wall}s")"
+wait "$cycle"
+echo "serve RSS at the end: $(rss) MB; database $(du -m "$work/db.sqlite" | cut -f1) MB"
+kill -TERM "$serve"; wait "$serve" 2>/dev/null || true
