@@ -20,7 +20,7 @@ sim_port=8095
 port=8096
 "$simulators" "$workspaces" "$items" "$sim_port" "http://127.0.0.1:$port" "$secret" > "$work/simulators.log" 2>&1 &
 sims=$!
-trap 'kill $sims ${serve:-} 2>/dev/null; rm -rf "$work"' EXIT
+trap 'status=$?; [ $status -ne 0 ] && tail -20 "$work/serve.log" >&2; kill $sims ${serve:-} 2>/dev/null; rm -rf "$work"' EXIT
 until grep -q ready "$work/simulators.log"; do sleep 0.2; done
 sim="http://127.0.0.1:$sim_port"
 
@@ -52,10 +52,14 @@ started=$(date +%s)
 # The startup cycle creates everything; wait until every workspace's run has finished, then one more cycle makes the
 # first full reconciliation pass, after which reconciliation lists only changes.
 until [ "$(api "http://127.0.0.1:$port/api/v1/runs?limit=500" | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin)["items"] if r.get("finishedAt")))')" -ge "$workspaces" ]; do sleep 2; done
+failed_runs="$(api "http://127.0.0.1:$port/api/v1/runs?limit=500" | python3 -c 'import json,sys; print([r["error"] for r in json.load(sys.stdin)["items"] if r.get("error")][:3])')"
+[ "$failed_runs" = "[]" ] || { echo "startup runs failed: $failed_runs" >&2; exit 1; }
+echo "startup runs: $(api "http://127.0.0.1:$port/api/v1/runs?limit=500" | python3 -c 'import json,sys; r=json.load(sys.stdin)["items"]; print(", ".join(str(sum(x["counts"][k] for x in r)) + " " + k for k in ("seen", "created", "skipped", "failed")))')"
 api -X POST "http://127.0.0.1:$port/api/v1/sync" > /dev/null
 echo "first cycles (create $((workspaces * items)) issues, full reconciliation): $(( $(date +%s) - started )) s; serve RSS $(rss) MB"
 
-payload="$root/Benchmarks/post-2kb.json"
+# A published GitHub delivery about an issue craft-sync did not create: acknowledged, stored, then ignored.
+payload="$root/Tests/Fixtures/github/issues_opened.json"
 signature="sha256=$(openssl dgst -sha256 -hmac "$secret" -r "$payload" | cut -d' ' -f1)"
 webhooks() { PAYLOAD="$payload" SIGNATURE="$signature" wrk -t1 -c8 -d"$1" --latency -s Benchmarks/webhook.lua "http://127.0.0.1:$port" | awk '$1 == "99%" {print $2}'; }
 echo "webhook acknowledgement p99, serve idle: $(webhooks 10s)"

@@ -6,6 +6,8 @@ public protocol SyncObserver: Sendable {
     func eventDead()
     /// A delivery accepted but of no interest (ping, comment, foreign issue, stale, echo).
     func eventIgnored(tool: String)
+    /// A status arrived that the status mapping has no Craft value for.
+    func statusUnmapped(tool: String)
 }
 
 /// Reports nothing.
@@ -16,4 +18,5 @@ public struct NoSyncObserver: SyncObserver {
     public func eventRetried() {}
     public func eventDead() {}
     public func eventIgnored(tool: String) {}
+    public func statusUnmapped(tool: String) {}
 }

@@ -66,8 +66,9 @@ struct ProgressTests {
         _ = try await fixture.deliver(body: try fixtureBytes("github/issues_opened.json"))
         await processor.processDue()
         #expect(try await fixture.store.events.event(id: stale)?.ignoredReason?.contains("older than") == true)
-        #expect(fixture.simulators.craft.updates.count == 1)  // reopened → To Do; the stale close and the older open wrote nothing
-        #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") == "To Do")
+        // reopened (and assigned, as octokit's example is) → In Progress; the stale close and the older open wrote nothing
+        #expect(fixture.simulators.craft.updates.count == 1)
+        #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") == "In Progress")
     }
 
     @Test("events from craft-sync's own account are ignored")

@@ -1,8 +1,9 @@
-import DevTools
+
 import Foundation
 import Testing
 import TestSupport
 @testable import SyncEngine
+@testable import DevTools
 
 /// Every published payload in Tests/Fixtures for the tools with adapters, byte for byte, and what craft-sync makes
 /// of it: the issue's state and Craft value, or why it is ignored, deleted or moved.
@@ -19,15 +20,21 @@ struct PublishedPayloadTests {
 
     static let cases: [Case] = [
         .init(tool: "github", file: "issue_comment_created.json", event: "issue_comment", expected: "ignored"),
-        .init(tool: "github", file: "issues_assigned.json", event: "issues", expected: "open → To Do"),
+        // octokit's examples all carry an assignee (Codertocat): open and assigned is In Progress.
+        .init(tool: "github", file: "issues_assigned.json", event: "issues", expected: "open → In Progress"),
         .init(tool: "github", file: "issues_closed_completed.json", event: "issues", expected: "closed → Done"),
         .init(tool: "github", file: "issues_closed_legacy_no_state_reason.json", event: "issues", expected: "closed → Done"),
         .init(tool: "github", file: "issues_deleted.json", event: "issues", expected: "deleted"),
-        .init(tool: "github", file: "issues_edited.json", event: "issues", expected: "open → To Do"),
-        .init(tool: "github", file: "issues_labeled.json", event: "issues", expected: "open → To Do"),
-        .init(tool: "github", file: "issues_opened.json", event: "issues", expected: "open → To Do"),
+        .init(tool: "github", file: "issues_edited.json", event: "issues", expected: "open → In Progress"),
+        .init(tool: "github", file: "issues_labeled.json", event: "issues", expected: "open → In Progress"),
+        .init(tool: "github", file: "issues_opened.json", event: "issues", expected: "open → In Progress"),
         .init(tool: "github", file: "issues_opened_with_transfer.json", event: "issues", expected: "moved"),
-        .init(tool: "github", file: "issues_reopened.json", event: "issues", expected: "open → To Do"),
+        .init(tool: "github", file: "issues_reopened.json", event: "issues", expected: "open → In Progress"),
+        .init(tool: "github", file: "issues_unassigned.json", event: "issues", expected: "open → In Progress"),
+        // Their text closes no issue (the examples say "This is a pretty simple change"); see ProgressSignalsTests.
+        .init(tool: "github", file: "pull_request_closed.json", event: "pull_request", expected: "ignored"),
+        .init(tool: "github", file: "pull_request_opened.json", event: "pull_request", expected: "ignored"),
+        .init(tool: "github", file: "pull_request_ready_for_review.json", event: "pull_request", expected: "ignored"),
         .init(tool: "github", file: "ping.json", event: "ping", expected: "ignored"),
         .init(tool: "github", file: "projects_v2_item_created.json", event: "projects_v2_item", expected: "ignored"),
         .init(tool: "github", file: "projects_v2_item_edited.json", event: "projects_v2_item", expected: "ignored"),
@@ -82,6 +89,7 @@ struct PublishedPayloadTests {
         case .ignored: "ignored"
         case .deleted: "deleted"
         case .moved: "moved"
+        case .linked(_, let status, _, _): "linked \(status.name) → \(StatusMapping().craftValue(for: status, of: tool) ?? "nothing")"
         case .issue(let change): "\(change.status.name) → \(StatusMapping().craftValue(for: change.status, of: tool) ?? "nothing")"
         }
         #expect(outcome == testCase.expected)
@@ -99,5 +107,27 @@ struct PublishedPayloadTests {
             let listed = Set(Self.cases.filter { $0.tool == tool }.map(\.file))
             #expect(Set(files) == listed, "\(tool): not in the table: \(Set(files).subtracting(listed).sorted())")
         }
+    }
+
+    @Test("a published pull_request payload whose text closes an issue puts it in review; closed unmerged, back to In Progress; merged, nothing")
+    func pullRequests() throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        func parse(_ file: String, closing: String) throws -> WebhookEvent {
+            let original = try fixtureBytes("github/\(file)")
+            let marker = Array(#""body": "This is a pretty simple change that we need to pull into master.""#.utf8)
+            let replaced = original.replacing(marker, with: Array("\"body\": \"\(closing)\"".utf8))
+            #expect(replaced != original, "the fixture's body text moved")
+            return try fixture.github.parseWebhook(headers: ["x-github-event": "pull_request"], body: replaced)
+        }
+        guard case .linked(let keys, let status, let order, let actor) = try parse("pull_request_opened.json", closing: "Closes #1, fixes Codertocat/Other#7") else {
+            Issue.record("not linked")
+            return
+        }
+        #expect(keys == ["Codertocat/Hello-World#1", "Codertocat/Other#7"] && actor == "Codertocat" && order != nil)
+        #expect(StatusMapping().craftValue(for: status, of: fixture.github) == "In Review")
+        guard case .linked(_, let closed, _, _) = try parse("pull_request_closed.json", closing: "Resolves #1") else { Issue.record("closed"); return }
+        #expect(StatusMapping().craftValue(for: closed, of: fixture.github) == "In Progress")  // closed without a merge
+        #expect(GitHubAdapter.closedIssues(in: "Refs #3; closes: #4; prefixes #5", repository: "a/b") == ["a/b#4"])
     }
 }

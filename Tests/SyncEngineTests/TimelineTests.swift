@@ -58,7 +58,7 @@ struct TimelineTests {
         ])
         let entries = try await fixture.store.timeline.list(TimelineFilter(craftItemID: item.id))
         let applied = try #require(entries.first { $0.outcome == "applied" })
-        #expect(applied.eventID == reopened && applied.detail.contains("→ Craft.io 'To Do'"))
+        #expect(applied.eventID == reopened && applied.detail.contains("→ Craft.io 'In Progress'"))
         #expect(entries.first { $0.kind == .craftWrite }?.eventID == reopened)
     }
 

@@ -125,6 +125,13 @@ public final class ServiceMetrics: HTTPServerObserver, SyncObserver {
             .increment()
     }
 
+    public func statusUnmapped(tool: String) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "progress_unmapped_statuses_total", unitName: "", helpText: "Dev-tool statuses that have no Craft value in the status mapping"),
+            labels: [("tool", tool)]
+        ).increment()
+    }
+
     public func eventIgnored(tool: String) {
         webhookDelivery(tool: tool, outcome: "ignored")
     }

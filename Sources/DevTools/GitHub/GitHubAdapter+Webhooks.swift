@@ -26,7 +26,9 @@ extension GitHubAdapter {
             var state_reason: String?
             var updated_at: String?
             var html_url: String?
+            var assignees: [Login]?
         }
+        struct Login: Decodable { var login: String }
         struct Repository: Decodable { var full_name: String }
         struct Sender: Decodable { var login: String }
         /// `issues.transferred` names where the issue went; `issues.opened` after a transfer names where it came from.
@@ -44,6 +46,7 @@ extension GitHubAdapter {
 
     public func parseWebhook(headers: [String: String], body: [UInt8]) throws(DevToolError) -> WebhookEvent {
         let event = headers["x-github-event"] ?? ""
+        if event == "pull_request" { return try pullRequest(body) }
         guard event == "issues" else {
             return .ignored(reason: event == "ping" ? "ping" : "'\(event)' events do not change an issue's state")
         }
@@ -76,6 +79,74 @@ extension GitHubAdapter {
         let order = payload.issue.updated_at.flatMap(Timestamp.parse)?.eventOrder
         return .issue(IssueChange(
             issueID: String(payload.issue.id), key: "\(repository)#\(payload.issue.number)",
-            status: DevIssueStatus(name: state, detail: payload.issue.state_reason), order: order, actor: payload.sender?.login))
+            status: Self.status(state: state, reason: payload.issue.state_reason, assigned: !(payload.issue.assignees ?? []).isEmpty), order: order,
+            actor: payload.sender?.login))
+    }
+
+    /// GitHub issues are only open or closed; an open issue someone is assigned to is being worked on
+    /// (`open:assigned`, In Progress by default). A read and a webhook derive it the same way.
+    static func status(state: String, reason: String?, assigned: Bool) -> DevIssueStatus {
+        state == "open" && assigned ? DevIssueStatus(name: "open", detail: "assigned") : DevIssueStatus(name: state, detail: reason)
+    }
+
+    private struct PullRequestPayload: Decodable {
+        struct PullRequest: Decodable {
+            var body: String?
+            var title: String?
+            var draft: Bool?
+            var merged: Bool?
+            var updated_at: String?
+        }
+        struct Repository: Decodable { var full_name: String }
+        struct Sender: Decodable { var login: String }
+        var action: String
+        var pull_request: PullRequest
+        var repository: Repository?
+        var sender: Sender?
+    }
+
+    /// A pull request that will close issues (`Closes #12` in its text:
+    /// https://docs.github.com/en/issues/tracking-your-work-with-issues/using-issues/linking-a-pull-request-to-an-issue)
+    /// puts them in review while it is open and ready (`open:in_review`); closed without merging, they are back to
+    /// being worked on (`open:review_closed`). A merge says nothing itself: GitHub closes the issues, and their own
+    /// `issues.closed` follows.
+    private func pullRequest(_ body: [UInt8]) throws(DevToolError) -> WebhookEvent {
+        let payload: PullRequestPayload
+        do {
+            payload = try JSONDecoder().decode(PullRequestPayload.self, from: Data(body))
+        } catch {
+            throw .malformedResponse(tool: "GitHub", operation: "GitHub webhook", detail: "not a pull_request payload: \(error)")
+        }
+        let pull = payload.pull_request
+        let repository = payload.repository?.full_name ?? "\(owner)/\(self.repository)"
+        let keys = Self.closedIssues(in: [pull.title, pull.body].compactMap { $0 }.joined(separator: "\n"), repository: repository)
+        guard !keys.isEmpty else { return .ignored(reason: "the pull request closes no issue") }
+        let detail: String
+        switch payload.action {
+        case "opened", "reopened", "ready_for_review", "edited", "synchronize":
+            guard pull.draft != true else { return .ignored(reason: "a draft pull request is not in review yet") }
+            detail = "in_review"
+        case "converted_to_draft":
+            detail = "review_closed"
+        case "closed":
+            guard pull.merged != true else { return .ignored(reason: "merged: the issues' own close events follow") }
+            detail = "review_closed"
+        default:
+            return .ignored(reason: "pull_request.\(payload.action) does not change the issues' state")
+        }
+        return .linked(
+            keys: keys, status: DevIssueStatus(name: "open", detail: detail), order: pull.updated_at.flatMap(Timestamp.parse)?.eventOrder,
+            actor: payload.sender?.login)
+    }
+
+    /// The issues `text` closes by GitHub's keywords: `Closes #12`, `fixes acme/web#3`, `Resolved: #4`, ...
+    static func closedIssues(in text: String, repository: String) -> [String] {
+        let pattern = /(?i)\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?\s+([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)?#(\d+)\b/
+        var keys: [String] = []
+        for match in text.matches(of: pattern) {
+            let key = "\(match.1.map(String.init) ?? repository)#\(match.2)"
+            if !keys.contains(key) { keys.append(key) }
+        }
+        return keys
     }
 }

@@ -38,11 +38,13 @@ public struct GitHubAdapter: DevTool {
         var labels: [Label]
         var pull_request: [String: String?]?
         var updated_at: String?
+        struct Login: Decodable { var login: String }
+        var assignees: [Login]?
 
         func devIssue(repository: String) -> DevIssue {
             DevIssue(
                 id: String(id), key: "\(repository)#\(number)", url: html_url,
-                status: DevIssueStatus(name: state, detail: state_reason), labels: labels.map(\.name),
+                status: GitHubAdapter.status(state: state, reason: state_reason, assigned: !(assignees ?? []).isEmpty), labels: labels.map(\.name),
                 updatedAt: updated_at.flatMap(Timestamp.parse))
         }
     }
@@ -57,9 +59,13 @@ public struct GitHubAdapter: DevTool {
     /// GitHub issues have no type or priority field: mapped values become labels.
     public var capabilities: DevToolCapabilities { .init(issueTypeAndPriorityFields: false) }
     public var webhookHeadersKept: [String] { ["x-github-", "x-hub-signature", "content-type", "user-agent"] }
-    /// Open is To Do; closed as completed is Done, closed as not planned is Won't Do.
+    /// Open is To Do, assigned In Progress, with a ready pull request that closes it In Review (back to In Progress if
+    /// that pull request closes unmerged); closed as completed is Done, closed as not planned is Won't Do.
     public var defaultStatusNames: [String: String] {
-        ["open": "To Do", "closed": "Done", "closed:completed": "Done", "closed:not_planned": "Won't Do"]
+        [
+            "open": "To Do", "open:assigned": "In Progress", "open:in_review": "In Review", "open:review_closed": "In Progress",
+            "closed": "Done", "closed:completed": "Done", "closed:not_planned": "Won't Do",
+        ]
     }
 
     public func create(_ issue: NewIssue) async throws(DevToolError) -> DevIssue {

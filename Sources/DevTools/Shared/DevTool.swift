@@ -144,4 +144,7 @@ public struct DevIssueStatus: Sendable, Equatable {
         self.name = name
         self.detail = detail
     }
+
+    /// `name:detail` (`open:assigned`, `closed:completed`), or the name: how the status mapping's keys read.
+    public var described: String { detail.map { "\(name):\($0)" } ?? name }
 }

@@ -6,6 +6,8 @@ public enum WebhookEvent: Sendable, Equatable {
     case deleted(issueID: String, key: String)
     /// The issue lives on under another id and key (a GitHub transfer to another repository).
     case moved(fromIssueID: String, to: IssueMove)
+    /// A change that concerns issues named only by key (a pull request that will close them): each is found by its key.
+    case linked(keys: [String], status: DevIssueStatus, order: Int64?, actor: String?)
     /// Accepted but of no interest (a ping, a comment, a deleted issue), with why.
     case ignored(reason: String)
 }

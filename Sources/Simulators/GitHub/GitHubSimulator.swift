@@ -16,9 +16,20 @@ public final class GitHubSimulator: Sendable {
     }
 
     let context: SimulatorContext
-    private let book = IssueBook()
-    /// The primary rate limit's remaining requests, as `x-ratelimit-remaining` reports them.
+    let book = IssueBook()
+    /// The primary rate limit's remaining requests, as `x-ratelimit-remaining` reports them (5,000 an hour for a
+    /// personal token), and the limit itself.
     private let remainingRequests = Mutex(5000)
+    /// Pull requests opened through the control API: number → the issue numbers they close.
+    let pullRequests = Mutex<(next: Int, closing: [Int: [Int]])>((1000, [:]))
+    private let requestLimit = Mutex(5000)
+
+    /// Gives the token another hourly limit, all of it unspent (a GitHub App installation has up to 12,500; a
+    /// benchmark that builds 100,000 issues needs more than any).
+    public func setRateLimit(_ limit: Int) {
+        requestLimit.withLock { $0 = limit }
+        remainingRequests.withLock { $0 = limit }
+    }
     /// GitHub silently drops the labels of a create when the token lacks push access to the repository ("Create an
     /// issue": labels are set "only for users with push access").
     private let pushAccess = Mutex(true)
@@ -49,6 +60,11 @@ public final class GitHubSimulator: Sendable {
             issue.state = newState
             issue.stateDetail = reason
         })?.issue else { return nil }
+        return await sendIssuesEvent(action: newState == "closed" ? "closed" : "reopened", issue: issue, actor: actor)
+    }
+
+    /// Sends the `issues` webhook GitHub sends for `action` on `issue`.
+    func sendIssuesEvent(action: String, issue: SimulatedIssue, actor: String) async -> WebhookDeliverer.Delivery? {
         struct Payload: Encodable {
             struct Repository: Encodable { var full_name: String; var name: String }
             struct Sender: Encodable { var login: String; var type = "User" }
@@ -58,19 +74,23 @@ public final class GitHubSimulator: Sendable {
             var sender: Sender
         }
         let owner = Account.owner, repo = Account.repository
-        let rendered = Self.render(issue, owner: owner, repository: repo)
         let payload = Payload(
-            action: newState == "closed" ? "closed" : "reopened", issue: rendered,
-            repository: .init(full_name: "\(owner)/\(repo)", name: repo), sender: .init(login: actor))
+            action: action, issue: Self.render(issue, owner: owner, repository: repo), repository: .init(full_name: "\(owner)/\(repo)", name: repo),
+            sender: .init(login: actor))
         guard let body = try? JSONEncoder().encode(payload) else { return nil }
-        return await context.webhooks.deliver(
-            tool: "github", event: "issues", headers: ["X-GitHub-Event": "issues", "X-GitHub-Hook-ID": "1"],
-            authentication: .hmacSHA256(header: "X-Hub-Signature-256"), deliveryIDHeader: "X-GitHub-Delivery", body: Array(body))
+        return await sendWebhook(event: "issues", body: Array(body))
+    }
+
+    func sendWebhook(event: String, body: [UInt8]) async -> WebhookDeliverer.Delivery? {
+        await context.webhooks.deliver(
+            tool: "github", event: event, headers: ["X-GitHub-Event": event, "X-GitHub-Hook-ID": "1"],
+            authentication: .hmacSHA256(header: "X-Hub-Signature-256"), deliveryIDHeader: "X-GitHub-Delivery", body: body)
     }
 
     /// `POST /_sim/github/issues/{number}/close` (`{"reason"}`), `/reopen`, and `/state` (`{"state", "reason"}`): a
     /// developer changing an issue; the `issues` webhook follows.
     public func registerControl(in router: inout Router) {
+        registerWorkflowControl(in: &router)
         router.post("/_sim/github/issues/:number/close") { [self] request in
             struct Body: Decodable { var reason: String? }
             let reason = request.body.isEmpty ? "completed" : (try request.decodeJSON(Body.self).reason ?? "completed")
@@ -158,7 +178,7 @@ public final class GitHubSimulator: Sendable {
             remaining = max(0, remaining - 1)
             return remaining
         }
-        response.headers["x-ratelimit-limit"] = response.headers["x-ratelimit-limit"] ?? "5000"
+        response.headers["x-ratelimit-limit"] = response.headers["x-ratelimit-limit"] ?? String(requestLimit.withLock { $0 })
         response.headers["x-ratelimit-remaining"] = response.headers["x-ratelimit-remaining"] ?? String(remaining)
         response.headers["x-ratelimit-reset"] = response.headers["x-ratelimit-reset"] ?? String(Int(Date().timeIntervalSince1970) + 3600)
         response.headers["x-ratelimit-resource"] = "core"
@@ -177,6 +197,8 @@ public final class GitHubSimulator: Sendable {
         var state_reason: String?
         var labels: [Label]
         var updated_at: String
+        struct Login: Encodable { var login: String }
+        var assignees: [Login]
     }
 
     static func render(_ issue: SimulatedIssue, _ request: HTTPRequest) -> RenderedIssue {
@@ -187,7 +209,8 @@ public final class GitHubSimulator: Sendable {
         RenderedIssue(
             id: Int64(issue.id) ?? 0, node_id: "I_sim\(issue.id)", number: issue.number, title: issue.title, body: issue.description,
             html_url: "https://github.com/\(owner)/\(repo)/issues/\(issue.number)", state: issue.state, state_reason: issue.stateDetail,
-            labels: issue.labels.map { .init(name: $0) }, updated_at: issue.updatedAt.formatted(.iso8601))
+            labels: issue.labels.map { .init(name: $0) }, updated_at: issue.updatedAt.formatted(.iso8601),
+            assignees: (issue.assignees ?? []).map { .init(login: $0) })
     }
 }
 

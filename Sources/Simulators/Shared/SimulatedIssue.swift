@@ -19,4 +19,6 @@ public struct SimulatedIssue: Sendable, Codable, Equatable {
     public var updatedAt: Date
     /// Links to elsewhere the tool keeps apart from the text (Azure DevOps hyperlink relations).
     public var links: [String]? = nil
+    /// Who works on it (GitHub logins).
+    public var assignees: [String]? = nil
 }

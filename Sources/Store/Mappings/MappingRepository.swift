@@ -123,6 +123,11 @@ public struct MappingRepository: Sendable {
     }
 
     /// Mappings by Craft item id, in any workspace or instance.
+    /// The mapping of the issue now called `devIssueKey` (a pull request names the issues it closes by number).
+    public func mapping(devToolInstance: String, devIssueKey: String) async throws -> Mapping? {
+        try await store.read { try Self.find($0, where: "dev_tool_instance = ? AND dev_issue_key = ?", [devToolInstance, devIssueKey]) }
+    }
+
     public func mappings(craftItemID: String) async throws -> [Mapping] {
         try await store.read { try $0.rows("SELECT \(Self.columns) FROM mappings WHERE craft_item_id = ? ORDER BY id", [craftItemID], Self.decode) }
     }

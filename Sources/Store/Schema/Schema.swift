@@ -160,6 +160,7 @@ public enum Schema {
             ALTER TABLE mappings ADD COLUMN content_snapshot TEXT;
             CREATE INDEX mappings_item ON mappings (craft_item_id, id);
             CREATE INDEX events_received ON events (received_at);
+            CREATE INDEX mappings_issue_key ON mappings (dev_tool_instance, dev_issue_key);
             """),
     ]
 

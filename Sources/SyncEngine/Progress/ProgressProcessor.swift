@@ -222,6 +222,8 @@ public actor ProgressProcessor {
         switch try tool.parseWebhook(headers: headers, body: body) {
         case .ignored(let reason): return .ignore(reason)
         case .issue(let issueChange): change = issueChange
+        case .linked(let keys, let status, let order, let actor):
+            return try await applyLinked(keys: keys, status: status, order: order, actor: actor, tool: tool, event: event, subject: &subject)
         case .deleted(let issueID, let key):
             guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: issueID) else {
                 return .ignore("issue \(key) was not created by craft-sync")
@@ -241,10 +243,41 @@ public actor ProgressProcessor {
             logger.info("issue moved in the dev tool", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(move.key)"])
             return .done(outcome: "moved", detail: "\(mapping.devIssueKey ?? fromIssueID) became \(move.key)\(move.url.map { " (\($0))" } ?? "")")
         }
-        guard var mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: change.issueID) else {
+        guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: change.issueID) else {
             return .ignore("issue \(change.key) was not created by craft-sync")
         }
         subject = mapping
+        return try await apply(change, to: mapping, tool: tool, event: event, subject: &subject)
+    }
+
+    /// An event about issues named by key (a pull request that closes them): applied to each craft-sync created; the
+    /// first is the event's subject, the others get their own timeline entry.
+    private func applyLinked(
+        keys: [String], status: DevIssueStatus, order: Int64?, actor: String?, tool: any DevTool, event: StoredEvent, subject: inout Mapping?
+    ) async throws -> Decision {
+        var first: Decision?
+        for key in keys {
+            guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueKey: key) else { continue }
+            var itemSubject: Mapping? = mapping
+            let change = IssueChange(issueID: mapping.devIssueID ?? "", key: key, status: status, order: order, actor: actor)
+            let decision = try await apply(change, to: mapping, tool: tool, event: event, subject: &itemSubject)
+            if first == nil {
+                first = decision
+                subject = itemSubject
+            } else if let itemSubject {
+                await history.record(.init(
+                    itemSubject, at: clock.now(), kind: .webhook, outcome: decision.outcome, detail: "\(event.eventType): \(decision.detail)", eventID: event.id))
+            }
+        }
+        return first ?? .ignore("it names no issue craft-sync created (\(keys.joined(separator: ", ")))")
+    }
+
+    /// Applies `change` to the issue of `mapping`: echoes and stale changes are ignored, the status is mapped and
+    /// written when Craft.io does not have it.
+    private func apply(
+        _ change: IssueChange, to mapping: Mapping, tool: any DevTool, event: StoredEvent, subject: inout Mapping?
+    ) async throws -> Decision {
+        var mapping = mapping
         if let actor = change.actor, settings.ownAccounts.contains(actor) {
             return .ignore("caused by craft-sync's own account \(actor)", outcome: "echo")
         }
@@ -268,7 +301,9 @@ public actor ProgressProcessor {
             subject = mapping
         }
         guard let value = settings.statusMapping.craftValue(for: change.status, of: tool) else {
-            return .ignore("status '\(change.status.name)' has no Craft value in the status mapping")
+            // Never dropped in silence: the timeline says which status, the counter how often, doctor lists them.
+            observer.statusUnmapped(tool: tool.kind)
+            return .ignore("status '\(change.status.described)' has no Craft value: add it to progress.status_map", outcome: "unmapped")
         }
         if value != mapping.lastPushedStatus {
             do {
@@ -280,10 +315,10 @@ public actor ProgressProcessor {
                 throw error
             }
             logger.info("progress written to Craft.io", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(change.key)", "value": "\(value)"])
-            return .done(outcome: "applied", detail: "status '\(change.status.name)' → Craft.io '\(value)'")
+            return .done(outcome: "applied", detail: "status '\(change.status.described)' → Craft.io '\(value)'")
         }
         // Nothing to write; the event's order still advances.
         _ = try await store.mappings.recordPush(id: mapping.id, status: value, eventOrder: change.order, now: clock.now())
-        return .done(outcome: "no-op", detail: "status '\(change.status.name)' → Craft.io '\(value)', which it has already")
+        return .done(outcome: "no-op", detail: "status '\(change.status.described)' → Craft.io '\(value)', which it has already")
     }
 }

@@ -198,6 +198,9 @@ public struct Reconciler: Sendable {
             await history.record(.init(mapping, at: now, kind: .keyChanged, outcome: "changed", detail: "\(mapping.devIssueKey ?? "the issue") is now \(issue.key)"))
             mapping.devIssueKey = issue.key
         }
+        // A read older than the last change applied says less than that change did (a pull request in review leaves
+        // its issue untouched, so the issue's own time is older): only a newer or same-second read may correct it.
+        if let read = issue.order, let applied = mapping.lastEventOrder, read < applied { return false }
         guard let value = statusMapping.craftValue(for: issue.status, of: tool), value != mapping.lastPushedStatus else { return false }
         await history.record(.init(
             mapping, at: now, kind: .reconciled, outcome: "behind",

@@ -1,0 +1,101 @@
+import Foundation
+import HTTPServer
+
+/// A developer's day on the simulated GitHub: assigning an issue, opening a pull request that closes it, merging it.
+/// Each sends the webhook GitHub sends (`issues.assigned`, `pull_request.opened`, `pull_request.closed` then
+/// `issues.closed`), shaped like the published payloads.
+extension GitHubSimulator {
+    /// Assigns `login` to issue `number` (`issues.assigned`).
+    @discardableResult
+    public func assign(number: Int, login: String, at time: Date = .now) async -> WebhookDeliverer.Delivery? {
+        guard let issue = book.update(.number(number), at: time, { issue in issue.assignees = (issue.assignees ?? []) + [login] })?.issue else {
+            return nil
+        }
+        return await sendIssuesEvent(action: "assigned", issue: issue, actor: login)
+    }
+
+    /// Opens a ready pull request whose description closes issue `number` (`pull_request.opened`); its number.
+    public func openPullRequest(closing number: Int, author: String = "dev-alice", at time: Date = .now) async -> (number: Int, delivery: WebhookDeliverer.Delivery?) {
+        let pull = pullRequests.withLock { state in
+            defer { state.next += 1 }
+            state.closing[state.next] = [number]
+            return state.next
+        }
+        return (pull, await sendPullRequestEvent(action: "opened", number: pull, closing: [number], merged: false, author: author, at: time))
+    }
+
+    /// Merges pull request `pull`: `pull_request.closed` (merged), then each issue it closes is closed as completed.
+    @discardableResult
+    public func mergePullRequest(_ pull: Int, author: String = "dev-alice", at time: Date = .now) async -> WebhookDeliverer.Delivery? {
+        guard let closing = pullRequests.withLock({ $0.closing[pull] }) else { return nil }
+        _ = await sendPullRequestEvent(action: "closed", number: pull, closing: closing, merged: true, author: author, at: time)
+        var last: WebhookDeliverer.Delivery?
+        for number in closing { last = await setState(number: number, state: "closed", reason: "completed", actor: author, at: time) }
+        return last
+    }
+
+    private func sendPullRequestEvent(
+        action: String, number: Int, closing: [Int], merged: Bool, author: String, at time: Date
+    ) async -> WebhookDeliverer.Delivery? {
+        struct Payload: Encodable {
+            struct PullRequest: Encodable {
+                var number: Int
+                var title: String
+                var body: String
+                var state: String
+                var draft = false
+                var merged: Bool
+                var updated_at: String
+                var html_url: String
+            }
+            struct Repository: Encodable { var full_name: String; var name: String }
+            struct Sender: Encodable { var login: String; var type = "User" }
+            var action: String
+            var number: Int
+            var pull_request: PullRequest
+            var repository: Repository
+            var sender: Sender
+        }
+        let owner = Account.owner, repo = Account.repository
+        let body = closing.map { "Closes #\($0)" }.joined(separator: "\n")
+        let payload = Payload(
+            action: action, number: number,
+            pull_request: .init(
+                number: number, title: "Work on \(closing.map { "#\($0)" }.joined(separator: ", "))", body: body,
+                state: action == "closed" ? "closed" : "open", merged: merged, updated_at: time.formatted(.iso8601),
+                html_url: "https://github.com/\(owner)/\(repo)/pull/\(number)"),
+            repository: .init(full_name: "\(owner)/\(repo)", name: repo), sender: .init(login: author))
+        // `action` first, as GitHub sends it (the service reads the event type from the first bytes).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        guard let encoded = try? encoder.encode(payload) else { return nil }
+        return await sendWebhook(event: "pull_request", body: Array(encoded))
+    }
+
+    /// `POST /_sim/github/issues/{number}/assign` (`{"login"}`), `POST /_sim/github/pulls` (`{"closes": N}`),
+    /// `POST /_sim/github/pulls/{number}/merge`.
+    func registerWorkflowControl(in router: inout Router) {
+        router.post("/_sim/github/issues/:number/assign") { [self] request in
+            struct Body: Decodable { var login: String? }
+            let login = request.body.isEmpty ? "dev-alice" : (try request.decodeJSON(Body.self).login ?? "dev-alice")
+            guard let number = request.parameters["number"].flatMap(Int.init), let delivery = await assign(number: number, login: login) else {
+                throw HTTPError(.notFound, "no such issue, or no webhook target")
+            }
+            return try .json(["delivered": "\(delivery.status ?? 0)"])
+        }
+        router.post("/_sim/github/pulls") { [self] request in
+            struct Body: Decodable { var closes: Int }
+            let body = try request.decodeJSON(Body.self)
+            guard book.issue(.number(body.closes)) != nil else { throw HTTPError(.notFound, "no such issue") }
+            let opened = await openPullRequest(closing: body.closes)
+            return try .json(["number": String(opened.number), "delivered": opened.delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
+        }
+        router.post("/_sim/github/pulls/:number/merge") { [self] request in
+            guard let number = request.parameters["number"].flatMap(Int.init), pullRequests.withLock({ $0.closing[number] }) != nil else {
+                throw HTTPError(.notFound, "no such pull request")
+            }
+            let delivery = await mergePullRequest(number)
+            return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
+        }
+    }
+}
