@@ -101,4 +101,28 @@ struct DoctorTests {
         let check = Doctor.database(at: path)
         #expect(check.passed && check.fix?.contains("craft-sync migrate") == true, "\(check)")
     }
+
+    @Test("a status the mapping has no Craft value for is on the item's timeline as unmapped, counted, and listed by doctor with the fix")
+    func unmappedStatuses() async throws {
+        let service = try await ServiceFixture.start(devTool: "azure-devops")
+        defer { Task { await service.app.server.shutdown(); await service.simulators.shutdown() } }
+        let simulators = service.simulators
+        simulators.webhooks.configure(target: "http://127.0.0.1:\(service.port)", secret: simulators.credentials.webhookSecret)
+        let processing = Task { await service.app.progress?.run(pollInterval: .milliseconds(20)) }
+        defer { processing.cancel() }
+        Simulation.seedWorkspace(simulators)
+        _ = await service.app.scheduler?.runAll(trigger: "test")
+        let issue = try #require(simulators.azureDevOps.issues.first)
+        #expect(Doctor.unmappedStatuses(at: service.app.configuration.databasePath)?.passed == true)
+
+        // A state of the team's own process that no mapping names.
+        await simulators.azureDevOps.setState(id: issue.number, state: "Blocked")
+        try await waitUntil("the delivery to be recorded as unmapped", within: .seconds(10)) {
+            (try? await service.app.store.timeline.list(.init(), limit: 100))?.contains { $0.outcome == "unmapped" } == true
+        }
+        let check = try #require(Doctor.unmappedStatuses(at: service.app.configuration.databasePath))
+        #expect(!check.passed && check.detail.contains("azure-devops 'Blocked' (1×)") && check.fix?.contains("progress.status_map") == true, "\(check)")
+        let metrics = try await httpExchange("http://127.0.0.1:\(service.port)/metrics").text
+        #expect(metrics.contains(#"progress_unmapped_statuses_total{tool="azure-devops"} 1"#))
+    }
 }

@@ -24,6 +24,7 @@ public enum Doctor {
             ? Check(name: "configuration", passed: true, detail: "complete")
             : Check(name: "configuration", passed: false, detail: "incomplete", fix: "set \(missing.joined(separator: ", "))"))
         checks.append(database(at: configuration.databasePath))
+        if let unmapped = unmappedStatuses(at: configuration.databasePath) { checks.append(unmapped) }
         guard missing.isEmpty, let world = OutsideWorld(configuration: configuration) else { return checks }
 
         for target in world.targets {
@@ -40,6 +41,20 @@ public enum Doctor {
         }
         for instance in webhooks.instances { checks.append(await webhooks.check(instance)) }
         return checks
+    }
+
+    /// Statuses the tools sent in the last 30 days that the status mapping has no Craft value for (each recorded on
+    /// its item's timeline); nil when there is no database at the current schema to ask.
+    static func unmappedStatuses(at path: String, now: Date = .now) -> Check? {
+        guard FileManager.default.fileExists(atPath: path), let connection = try? Connection(path: path, mode: .readOnly),
+            (try? Migrator.version(of: connection)) == Schema.latestVersion,
+            let unmapped = try? TimelineRepository.unmappedStatuses(in: connection, since: now.addingTimeInterval(-30 * 86_400))
+        else { return nil }
+        guard !unmapped.isEmpty else { return Check(name: "status mapping", passed: true, detail: "every status seen in the last 30 days has a Craft value") }
+        let seen = unmapped.map { "\($0.instance) '\($0.status)' (\($0.count)×)" }.joined(separator: ", ")
+        return Check(
+            name: "status mapping", passed: false, detail: "statuses with no Craft value in the last 30 days: \(seen)",
+            fix: "map them in progress.status_map (or progress.category_map); until then their changes do not reach Craft.io")
     }
 
     /// The database: absent (created on first start), or present, readable and at the current schema version.

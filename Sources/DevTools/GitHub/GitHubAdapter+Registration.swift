@@ -4,7 +4,8 @@ import Foundation
 /// token, which needs admin:repo_hook (classic) or the "Webhooks" repository permission (fine-grained).
 extension GitHubAdapter: WebhookRegistering {
     public var webhookRegistration: (any WebhookRegistering)? { self }
-    public var neededWebhookEvents: [String] { ["issues"] }
+    /// Issue changes, and pull requests (the ones that close an issue put it in review).
+    public var neededWebhookEvents: [String] { ["issues", "pull_request"] }
 
     struct Hook: Decodable {
         struct Config: Decodable { var url: String? }
@@ -41,7 +42,8 @@ extension GitHubAdapter: WebhookRegistering {
             return .init(succeeded: (200..<300).contains(code), detail: "\(code) \(response.message ?? response.status ?? "")")
         }
         return RegisteredWebhook(
-            id: String(hook.id), url: url, active: hook.active, sendsNeededEvents: hook.events.contains("issues") || hook.events.contains("*"),
+            id: String(hook.id), url: url, active: hook.active,
+            sendsNeededEvents: hook.events.contains("*") || Set(neededWebhookEvents).isSubset(of: Set(hook.events)),
             lastDelivery: last)
     }
 

@@ -53,6 +53,23 @@ public struct TimelineRepository: Sendable {
         return try await query.run(on: store, table: "timeline", columns: Self.columns, beforeID: beforeID, limit: limit, Self.decode)
     }
 
+    /// The statuses the status mapping had no Craft value for since `since`, by dev-tool instance, with how often:
+    /// read from the `unmapped` webhook entries (whose detail names the status), on any connection (doctor's is
+    /// read-only).
+    public static func unmappedStatuses(in connection: Connection, since: Date) throws -> [(instance: String, status: String, count: Int)] {
+        let rows = try connection.rows(
+            "SELECT dev_tool_instance, detail FROM timeline WHERE at >= ? AND kind = 'webhook' AND outcome = 'unmapped'", [since]
+        ) { ($0.requiredString(0), $0.requiredString(1)) }
+        var counts: [String: [String: Int]] = [:]
+        for (instance, detail) in rows {
+            guard let start = detail.range(of: "status '"), let end = detail[start.upperBound...].firstIndex(of: "'") else { continue }
+            counts[instance, default: [:]][String(detail[start.upperBound..<end]), default: 0] += 1
+        }
+        return counts.sorted { $0.key < $1.key }.flatMap { instance, statuses in
+            statuses.sorted { $0.key < $1.key }.map { (instance, $0.key, $0.value) }
+        }
+    }
+
     /// Deletes entries older than `cutoff`, except dead letters.
     public func prune(before cutoff: Date, batchSize: Int = 500) async throws -> Int {
         try await store.deleteInBatches(from: "timeline", where: "at < ? AND kind != 'dead'", [cutoff], batchSize: batchSize)
