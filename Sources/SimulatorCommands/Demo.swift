@@ -7,6 +7,7 @@ import OutboundHTTP
 import Simulators
 import Store
 import SyncEngine
+import Synchronization
 import Support
 
 /// `craft-sync demo`: the whole intake flow on one machine with no accounts. Starts the simulators and the
@@ -147,9 +148,27 @@ public enum Demo {
         }
 
         emit("\(targets.count + 2). Developers move issues; the tools send signed webhooks; Craft.io's dev_status follows")
+        // A developer's day on acme/product#1: each step's webhook moves the Craft item one column on.
+        guard let dayItem = mappedItem(simulators, issueKey: "acme/product#1") else { throw Failure(description: "no Craft item is linked to acme/product#1") }
+        let pullRequest = Mutex(0)
+        let day: [(label: String, expected: String, step: @Sendable () async -> WebhookDeliverer.Delivery?)] = [
+            ("acme/product#1 assigned to dev-alice", "In Progress", { await simulators.github.assign(number: 1, login: "dev-alice") }),
+            ("a pull request saying 'Closes #1' opened", "In Review", {
+                let opened = await simulators.github.openPullRequest(closing: 1)
+                pullRequest.withLock { $0 = opened.number }
+                return opened.delivery
+            }),
+            ("the pull request merged; GitHub closes #1", "Done", { await simulators.github.mergePullRequest(pullRequest.withLock { $0 }) }),
+        ]
+        for step in day {
+            guard let status = await step.step()?.status, status == 202 else { throw Failure(description: "the webhook for \(step.label) was not accepted") }
+            let value = try await waitForProgress(simulators, itemID: dayItem, expected: step.expected)
+            guard value == step.expected else {
+                throw Failure(description: "after \(step.label), Craft item \(dayItem) shows '\(value ?? "nothing")', expected '\(step.expected)'")
+            }
+            emit("   ✓ \(step.label) → webhook 202 → Craft item \(dayItem) dev_status = \(step.expected)")
+        }
         let moves: [(label: String, craftItemID: String?, expected: String, move: @Sendable () async -> WebhookDeliverer.Delivery?)] = [
-            ("acme/product#1 closed as completed", mappedItem(simulators, issueKey: "acme/product#1"), "Done",
-             { await simulators.github.setState(number: 1, state: "closed", reason: "completed") }),
             ("acme/product#2 closed as not planned", mappedItem(simulators, issueKey: "acme/product#2"), "Won't Do",
              { await simulators.github.setState(number: 2, state: "closed", reason: "not_planned") }),
             ("ACME-1 moved to In Progress", mappedItem(simulators, issueKey: "ACME-1"), "In Progress",
@@ -209,7 +228,7 @@ public enum Demo {
             emit("   \(entry.at.formatted(.iso8601.time(includingFractionalSeconds: true)))  \(entry.kind.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(entry.outcome.padding(toLength: 10, withPad: " ", startingAt: 0)) \(entry.detail)")
         }
         emit("")
-        emit("Result: \(expected) issues created, 0 duplicates, 0 failures; \(moves.count) progress updates by webhook, 1 healed by reconciliation"
+        emit("Result: \(expected) issues created, 0 duplicates, 0 failures; \(day.count + moves.count) progress updates by webhook, 1 healed by reconciliation"
             + (keepRunning ? "; 1 dead letter waiting for its replay on the status page." : "; 1 dead letter replayed."))
 
         if keepRunning {
