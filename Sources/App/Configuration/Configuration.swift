@@ -30,6 +30,8 @@ public struct Configuration: Sendable {
     public var reconcileFullPassInterval: Duration = .seconds(24 * 3600)
     /// How far before the newest change seen a reconciliation listing starts again (same-second changes, late indexing).
     public var reconcileOverlap: Duration = .seconds(300)
+    /// The share of a dev-tool token's rate budget reconciliation leaves to creates and webhook follow-ups.
+    public var reconcileBudgetReserve = 0.2
     /// The address the dev tools reach this craft-sync at (`https://sync.example.com`): webhooks are registered and
     /// checked at `<publicURL>/webhooks/<instance>`.
     public var publicURL: String?

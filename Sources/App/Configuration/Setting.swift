@@ -244,6 +244,13 @@ extension Setting {
             config, value throws(SettingError) in
             config.reconcileOverlap = try parseDuration(value)
         },
+        Setting("progress.reconcile_budget_reserve", "The share of a dev-tool token's rate budget reconciliation leaves to creates and webhooks: below it, reconciliation waits for the next cycle (0 to 1, default 0.2)") {
+            config, value throws(SettingError) in
+            guard let share = Double(value.trimmingCharacters(in: .whitespaces)), share.isFinite, (0...1).contains(share) else {
+                throw SettingError("expected a share from 0 to 1, e.g. 0.2")
+            }
+            config.reconcileBudgetReserve = share
+        },
         Setting("progress.processing_lease", "How long a replica holds a webhook event it is processing; after a crash the event waits this long (default 60s)") { config, value throws(SettingError) in
             config.progressProcessingLease = try parseDuration(value)
         },

@@ -37,7 +37,8 @@ public final class Application: Sendable {
             let reconciler = Reconciler(
                 store: store, craft: world.craft, tools: Array(tools.values), statusMapping: configuration.statusMapping,
                 progressField: configuration.craft.progressField, clock: clock, logger: Logger(label: "craft-sync.reconcile"),
-                fullPassInterval: configuration.reconcileFullPassInterval, overlap: configuration.reconcileOverlap, budgets: world.budgets)
+                fullPassInterval: configuration.reconcileFullPassInterval, overlap: configuration.reconcileOverlap, budgets: world.budgets,
+                budgetReserve: configuration.reconcileBudgetReserve)
             scheduler = IntakeScheduler(
                 engine: engine, targets: targets, interval: intake.interval, jitter: intake.jitter, clock: clock,
                 reconciler: configuration.reconcile ? reconciler : nil)

@@ -18,5 +18,9 @@ static inline int cepoll_event_descriptor(const struct epoll_event *event) { ret
 // this threshold after the first large free (up to 32 MiB), so one 25 MiB webhook body leaves its memory in the
 // heap for good.
 static inline int clinux_fix_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }
+
+// At most `count` malloc arenas. glibc's default is eight per core, and each arena keeps its own freed memory: a
+// server whose work hops across Dispatch's threads holds many half-empty heaps.
+static inline int clinux_limit_arenas(int count) { return mallopt(M_ARENA_MAX, count); }
 #endif
 #endif
