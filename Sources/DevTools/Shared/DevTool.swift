@@ -38,11 +38,14 @@ public protocol DevTool: WebhookSource {
     var webhookRegistration: (any WebhookRegistering)? { get }
     /// How to list the issues changed since a time; nil when the adapter cannot (reconciliation reads each issue).
     var changeListing: (any ChangeListing)? { get }
+    /// How to put an issue under another (the Craft item's parent); nil when the adapter cannot (doctor says so).
+    var parentLinking: (any ParentLinking)? { get }
 }
 
 extension DevTool {
     public var webhookRegistration: (any WebhookRegistering)? { nil }
     public var changeListing: (any ChangeListing)? { nil }
+    public var parentLinking: (any ParentLinking)? { nil }
 
     public var defaultStatusCategories: [String: String] { [:] }
 

@@ -1,6 +1,9 @@
 import Foundation
 import OutboundHTTP
 
+/// What a call that answers nothing worth reading (204 No Content, or a body craft-sync ignores) decodes to.
+struct NoContent: Decodable {}
+
 /// JSON over an `HTTPClient` for one tool: fixed auth headers, and non-2xx answers turned into `DevToolError`s
 /// with the tool's own error message.
 struct JSONTransport: Sendable {
@@ -56,6 +59,8 @@ struct JSONTransport: Sendable {
             default: throw .rejected(tool: tool, operation: operation, status: response.status, message: message)
             }
         }
+        // A 204 (Jira's answer to an edit) has nothing to decode.
+        if response.body.isEmpty, let nothing = NoContent() as? T { return nothing }
         do {
             return try JSONDecoder().decode(type, from: response.body)
         } catch {

@@ -100,9 +100,12 @@ public final class CraftSimulator: Sendable {
         public var importance: String?
         public var labels: [String]?
         public var devToolKey: [String: String]?
+        /// The id of the item above this one (a story's epic).
+        public var parentId: String?
 
         public init(workspaceId: String, title: String, status: String, description: String? = nil, type: String? = nil,
-                    importance: String? = nil, labels: [String]? = nil, devToolKey: [String: String]? = nil) {
+                    importance: String? = nil, labels: [String]? = nil, devToolKey: [String: String]? = nil, parentId: String? = nil) {
+            self.parentId = parentId
             self.workspaceId = workspaceId
             self.title = title
             self.status = status
@@ -125,7 +128,11 @@ public final class CraftSimulator: Sendable {
                 status: .init(id: "status-\(seed.status.lowercased().replacingOccurrences(of: " ", with: "-"))", name: seed.status),
                 importance: seed.importance.map { .init(id: "importance-\($0.lowercased())", name: $0) }, labels: seed.labels ?? [],
                 customFields: [], devToolKey: seed.devToolKey, webUrl: "https://app.craft.io/item/\(id)",
-                creationTime: now.formatted(.iso8601), updateTime: now.formatted(.iso8601))
+                creationTime: now.formatted(.iso8601), updateTime: now.formatted(.iso8601),
+                parent: seed.parentId.flatMap { state.positions[$0] }.map { position in
+                    let parent = state.items[position]
+                    return .init(id: parent.id, title: parent.title, shortId: parent.shortId, webUrl: parent.webUrl)
+                })
             state.positions[item.id] = state.items.count
             state.byWorkspace[item.workspaceId, default: []].append(state.items.count)
             state.items.append(item)

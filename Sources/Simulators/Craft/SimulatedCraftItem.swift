@@ -29,6 +29,15 @@ public struct SimulatedCraftItem: Sendable, Equatable, Codable {
     public var webUrl: String
     public var creationTime: String
     public var updateTime: String
+    /// The item above this one (an epic above its stories), as the published document's `EntityParent`.
+    public var parent: Parent?
+
+    public struct Parent: Sendable, Equatable, Codable {
+        public var id: String
+        public var title: String
+        public var shortId: String
+        public var webUrl: String
+    }
 
     /// The value of the custom field with this id or name.
     public func customFieldValue(_ idOrName: String) -> String? {

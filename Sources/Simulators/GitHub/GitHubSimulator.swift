@@ -20,6 +20,12 @@ public final class GitHubSimulator: Sendable {
     /// The primary rate limit's remaining requests, as `x-ratelimit-remaining` reports them (5,000 an hour for a
     /// personal token), and the limit itself.
     private let remainingRequests = Mutex(5000)
+    /// Sub-issues: parent number → its children's numbers, in the order they were added.
+    let subIssueNumbers = Mutex<[Int: [Int]]>([:])
+
+    /// The numbers of the sub-issues of issue `number`.
+    public func subIssues(of number: Int) -> [Int] { subIssueNumbers.withLock { $0[number] ?? [] } }
+
     /// Pull requests opened through the control API: number → the issue numbers they close.
     let pullRequests = Mutex<(next: Int, closing: [Int: [Int]])>((1000, [:]))
     private let requestLimit = Mutex(5000)
@@ -159,6 +165,24 @@ public final class GitHubSimulator: Sendable {
             }
         }
         registerHooks(in: &router)
+        // https://docs.github.com/en/rest/issues/sub-issues#add-sub-issue: the child by its numeric id; an issue has
+        // one parent at most.
+        router.post("/repos/:owner/:repo/issues/:number/sub_issues") { [self] request in
+            try await serve(request, "POST /repos/:owner/:repo/issues/:number/sub_issues") {
+                struct Body: Decodable { var sub_issue_id: Int64 }
+                let body = try request.decodeJSON(Body.self)
+                guard let number = request.parameters["number"].flatMap(Int.init), let parent = book.issue(.number(number)),
+                    let child = book.issue(.idOrKey(String(body.sub_issue_id)))
+                else { return githubError(.notFound, "Not Found") }
+                let added = subIssueNumbers.withLock { parents -> Bool in
+                    guard !parents.values.contains(where: { $0.contains(child.number) }) else { return false }
+                    parents[number, default: []].append(child.number)
+                    return true
+                }
+                guard added else { return githubError(.unprocessableContent, "Validation Failed: sub-issue already has a parent") }
+                return try .json(Self.render(parent, request), status: .created)
+            }
+        }
         router.get("/repos/:owner/:repo/issues/:number") { [self] request in
             try await serve(request, "GET /repos/:owner/:repo/issues/:number") {
                 guard let issue = request.parameters["number"].flatMap(Int.init).flatMap({ book.issue(.number($0)) }) else {

@@ -26,6 +26,11 @@ public final class JiraSimulator: Sendable {
 
     /// Admin webhooks registered through the API.
     let hooks: HookBook
+    /// Each issue's parent, by key (set by editing its `parent` field).
+    let parents = Mutex<[String: String]>([:])
+
+    /// The key of the issue `key` sits under, if any.
+    public func parent(of key: String) -> String? { parents.withLock { $0[key] } }
 
     public var issues: [SimulatedIssue] { book.issues }
 
@@ -156,6 +161,25 @@ public final class JiraSimulator: Sendable {
             jiraError(.gone, messages: ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."])
         }
         registerHooks(in: &router)
+        // An edit of the issue's parent (the only field the simulator edits): 204, as Jira answers an edit.
+        router.add(.put, "/rest/api/3/issue/:id") { [self] request in
+            try await serve(request, "PUT /rest/api/3/issue/:id") {
+                struct Body: Decodable {
+                    struct Fields: Decodable {
+                        struct Parent: Decodable { var key: String?; var id: String? }
+                        var parent: Parent?
+                    }
+                    var fields: Fields
+                }
+                let body = try request.decodeJSON(Body.self)
+                guard let child = book.issue(.idOrKey(request.parameters["id"] ?? "")) else { return jiraError(.notFound, messages: ["Issue does not exist"]) }
+                guard let reference = body.fields.parent?.key ?? body.fields.parent?.id, let parent = book.issue(.idOrKey(reference)) else {
+                    return jiraError(.badRequest, errors: ["parent": "Given parent work item does not belong to appropriate hierarchy."])
+                }
+                parents.withLock { $0[child.key] = parent.key }
+                return HTTPResponse(status: .noContent)
+            }
+        }
         router.get("/rest/api/3/issue/:id") { [self] request in
             try await serve(request, "GET /rest/api/3/issue/:id") {
                 let wanted = request.parameters["id"] ?? ""

@@ -38,6 +38,10 @@ public struct Mapping: Sendable, Equatable, Codable {
     public var craftTitle: String? = nil
     /// The synced fields as the issue was created from them (JSON written by the engine), to show drift field by field.
     public var contentSnapshot: String? = nil
+    /// The Craft item above this one (an epic above its story), when it has one.
+    public var craftParentID: String? = nil
+    /// Whether the issue was linked under the parent item's issue in the tool.
+    public var parentLinked = false
 }
 
 /// Which mappings to list.

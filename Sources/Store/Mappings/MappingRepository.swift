@@ -7,7 +7,7 @@ public struct MappingRepository: Sendable {
 
     static let columns = """
         id, workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, dev_issue_id, dev_issue_key, dev_issue_url,
-        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title, content_snapshot
+        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title, content_snapshot, craft_parent_id, parent_linked
         """
 
     static func decode(_ row: Row) -> Mapping {
@@ -17,7 +17,8 @@ public struct MappingRepository: Sendable {
             devIssueKey: row.string(6), devIssueURL: row.string(7), state: Mapping.State(rawValue: row.requiredString(8)) ?? .failed,
             failureReason: row.string(9), contentHash: row.string(10), lastPushedStatus: row.string(11),
             lastPushedAt: row.optionalDate(12), lastEventOrder: row.isNull(13) ? nil : row.int64(13),
-            createdAt: row.date(14), updatedAt: row.date(15), craftItemURL: row.string(16), craftTitle: row.string(17), contentSnapshot: row.string(18))
+            createdAt: row.date(14), updatedAt: row.date(15), craftItemURL: row.string(16), craftTitle: row.string(17), contentSnapshot: row.string(18),
+            craftParentID: row.string(19), parentLinked: row.int(20) != 0)
     }
 
     public enum ClaimResult: Sendable, Equatable {
@@ -30,15 +31,15 @@ public struct MappingRepository: Sendable {
     /// Records the intent to create `craftItemID` in the dev tool, unless a mapping exists already.
     public func claim(
         workspaceID: String, craftItemID: String, devToolKind: String, devToolInstance: String,
-        contentHash: String?, craftItemURL: String? = nil, craftTitle: String? = nil, now: Date
+        contentHash: String?, craftItemURL: String? = nil, craftTitle: String? = nil, craftParentID: String? = nil, now: Date
     ) async throws -> ClaimResult {
         try await store.write { connection in
             try connection.run(
                 """
-                INSERT INTO mappings (workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, state, content_hash, craft_item_url, craft_title, created_at, updated_at)
-                VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)
+                INSERT INTO mappings (workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, state, content_hash, craft_item_url, craft_title, craft_parent_id, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (workspace_id, craft_item_id, dev_tool_instance) DO NOTHING
-                """, workspaceID, craftItemID, devToolKind, devToolInstance, contentHash, craftItemURL, craftTitle, now, now)
+                """, workspaceID, craftItemID, devToolKind, devToolInstance, contentHash, craftItemURL, craftTitle, craftParentID, now, now)
             let inserted = connection.changes == 1
             let mapping = try Self.find(
                 connection, where: "workspace_id = ? AND craft_item_id = ? AND dev_tool_instance = ?",
@@ -123,6 +124,25 @@ public struct MappingRepository: Sendable {
     }
 
     /// Mappings by Craft item id, in any workspace or instance.
+    /// Linked mappings whose item has a parent in Craft.io and whose issue is not yet linked under the parent's issue:
+    /// of one parent when `craftParentID` is given, else all of the instance (retried each poll).
+    public func awaitingParentLink(devToolInstance: String, craftParentID: String? = nil) async throws -> [Mapping] {
+        try await store.read { connection in
+            if let craftParentID {
+                return try connection.rows(
+                    "SELECT \(Self.columns) FROM mappings WHERE dev_tool_instance = ? AND craft_parent_id = ? AND state = 'linked' AND parent_linked = 0",
+                    [devToolInstance, craftParentID], Self.decode)
+            }
+            return try connection.rows(
+                "SELECT \(Self.columns) FROM mappings WHERE dev_tool_instance = ? AND craft_parent_id IS NOT NULL AND state = 'linked' AND parent_linked = 0 LIMIT 500",
+                [devToolInstance], Self.decode)
+        }
+    }
+
+    public func markParentLinked(id: Int64) async throws {
+        try await store.write { try $0.run("UPDATE mappings SET parent_linked = 1 WHERE id = ?", id) }
+    }
+
     /// The mapping of the issue now called `devIssueKey` (a pull request names the issues it closes by number).
     public func mapping(devToolInstance: String, devIssueKey: String) async throws -> Mapping? {
         try await store.read { try Self.find($0, where: "dev_tool_instance = ? AND dev_issue_key = ?", [devToolInstance, devIssueKey]) }

@@ -138,6 +138,8 @@ public enum Schema {
         // item's page in Craft.io and its title when claimed, for the status page's links and search.
         // mappings.content_snapshot: the synced fields as created (JSON), so a dry run can show what drifted.
         // Indexes for reads by item (the timeline, retry) and by time (the status page's last hour, the events API).
+        // craft_parent_id and parent_linked: the item above this one in Craft.io, and whether the issue was linked
+        // under that item's issue in the tool (sub-issue, Jira parent), which may happen long after both exist.
         Migration(version: 3, name: "item timeline", sql: """
             CREATE TABLE timeline (
                 id INTEGER PRIMARY KEY,
@@ -161,6 +163,9 @@ public enum Schema {
             CREATE INDEX mappings_item ON mappings (craft_item_id, id);
             CREATE INDEX events_received ON events (received_at);
             CREATE INDEX mappings_issue_key ON mappings (dev_tool_instance, dev_issue_key);
+            ALTER TABLE mappings ADD COLUMN craft_parent_id TEXT;
+            ALTER TABLE mappings ADD COLUMN parent_linked INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX mappings_parent ON mappings (dev_tool_instance, craft_parent_id) WHERE craft_parent_id IS NOT NULL;
             """),
     ]
 

@@ -28,6 +28,8 @@ public struct TimelineEntry: Sendable, Equatable, Codable {
         case replayed
         /// The item was edited in Craft.io after its issue was created.
         case drift
+        /// The issue was put under its Craft parent's issue in the tool (a GitHub sub-issue, a Jira parent), or could not be.
+        case parentLinked = "parent_linked"
         /// The issue's key changed, it moved or was transferred, or it was deleted.
         case keyChanged = "key_changed"
         case moved

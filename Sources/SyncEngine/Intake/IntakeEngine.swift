@@ -168,6 +168,7 @@ public actor IntakeEngine {
                 metadata: ["craft.item": "\(unreadable.id ?? "(no id)")", "workspace": "\(target.workspaceID)", "reason": "\(unreadable.reason)"])
         }
         await writePendingLinks(target)
+        await linkWaitingChildren(target)
         report.counts.seen = items.count
         let itemsByID = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
 
@@ -299,7 +300,8 @@ public actor IntakeEngine {
             } else {
                 let claim = try await store.mappings.claim(
                     workspaceID: target.workspaceID, craftItemID: item.id, devToolKind: tool.kind, devToolInstance: tool.instance,
-                    contentHash: ContentHash.of(item), craftItemURL: item.webUrl, craftTitle: item.title, now: clock.now())
+                    contentHash: ContentHash.of(item), craftItemURL: item.webUrl, craftTitle: item.title, craftParentID: item.parent?.id,
+                    now: clock.now())
                 guard case .claimed(let claimed) = claim else { return .skipped(itemID: item.id, reason: "being created by another run") }
                 mapping = claimed
                 leaseMark = claimed.updatedAt
@@ -399,6 +401,9 @@ public actor IntakeEngine {
         if let field = target.linkField {
             await writeLink(linked, field: field, target: target)
         }
+        linked.devIssueID = issue.id
+        linked.state = .linked
+        await linkHierarchy(of: linked, target: target)
         if let progress = target.progress, let value = progress.statusMapping.craftValue(for: issue.status, of: target.devTool) {
             // Best effort: a failure here is healed by reconciliation, which pushes whatever Craft.io has not got.
             do {
@@ -431,6 +436,46 @@ public actor IntakeEngine {
         else { return }
         for mapping in pending where mapping.devIssueKey != nil {
             await writeLink(mapping, field: field, target: target)
+        }
+    }
+
+    /// Craft's hierarchy in the tool, whichever side arrives first: a new issue goes under its parent's issue when
+    /// that exists, and the children already waiting for it go under it.
+    private func linkHierarchy(of mapping: Mapping, target: IntakeTarget) async {
+        guard target.devTool.parentLinking != nil else { return }
+        if let parentID = mapping.craftParentID,
+            let parent = try? await store.mappings.mapping(workspaceID: target.workspaceID, craftItemID: parentID, devToolInstance: target.devTool.instance)
+        {
+            await linkUnder(mapping, parent: parent, target: target)
+        }
+        let waiting = (try? await store.mappings.awaitingParentLink(devToolInstance: target.devTool.instance, craftParentID: mapping.craftItemID)) ?? []
+        for child in waiting { await linkUnder(child, parent: mapping, target: target) }
+    }
+
+    /// Children whose parent's issue was missing, or whose link failed, are tried again each poll.
+    private func linkWaitingChildren(_ target: IntakeTarget) async {
+        guard target.devTool.parentLinking != nil,
+            let waiting = try? await store.mappings.awaitingParentLink(devToolInstance: target.devTool.instance)
+        else { return }
+        for child in waiting where child.workspaceID == target.workspaceID {
+            guard let parentID = child.craftParentID,
+                let parent = try? await store.mappings.mapping(workspaceID: target.workspaceID, craftItemID: parentID, devToolInstance: target.devTool.instance)
+            else { continue }
+            await linkUnder(child, parent: parent, target: target)
+        }
+    }
+
+    private func linkUnder(_ child: Mapping, parent: Mapping, target: IntakeTarget) async {
+        guard let linking = target.devTool.parentLinking, !child.parentLinked, parent.state == .linked,
+            let childID = child.devIssueID, let childKey = child.devIssueKey, let parentID = parent.devIssueID, let parentKey = parent.devIssueKey
+        else { return }
+        do {
+            try await linking.link(DevIssueReference(id: childID, key: childKey), under: DevIssueReference(id: parentID, key: parentKey))
+            try await store.mappings.markParentLinked(id: child.id)
+            await history.record(.init(child, at: clock.now(), kind: .parentLinked, outcome: "succeeded", detail: "put under \(parentKey), the issue of Craft item \(parent.craftItemID)"))
+        } catch {
+            logger.warning("could not put an issue under its parent's; retried next poll", metadata: ["dev.issue": "\(childKey)", "parent": "\(parentKey)", "error": "\(error)"])
+            await history.record(.init(child, at: clock.now(), kind: .parentLinked, outcome: "error", detail: "putting it under \(parentKey) failed (\(error)); retried next poll"))
         }
     }
 

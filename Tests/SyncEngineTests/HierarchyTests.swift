@@ -1,0 +1,67 @@
+import DevTools
+import Foundation
+import Simulators
+import Store
+import Testing
+import TestSupport
+@testable import SyncEngine
+
+/// Craft's hierarchy in the tool: a story goes under its epic's issue (GitHub sub-issues, Jira parent), whichever of
+/// the two is created first.
+@Suite("Hierarchy: stories under their epic")
+struct HierarchyTests {
+    func seedEpic(_ fixture: IntakeFixture, epicStatus: String = "Ready for Development") -> (epic: SimulatedCraftItem, stories: [SimulatedCraftItem]) {
+        let craft = fixture.simulators.craft
+        let epic = craft.seed(.init(workspaceId: fixture.workspace, title: "Onboarding revamp", status: epicStatus, type: "Epic"))
+        let stories = ["Welcome tour", "Sample project"].map {
+            craft.seed(.init(workspaceId: fixture.workspace, title: $0, status: "Ready for Development", type: "Story", parentId: epic.id))
+        }
+        return (epic, stories)
+    }
+
+    func number(_ fixture: IntakeFixture, title: String) -> Int? { fixture.simulators.github.issues.first { $0.title == title }?.number }
+
+    @Test("GitHub: both ready in one poll — the stories become sub-issues of the epic's issue, once")
+    func githubTogether() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let (epic, stories) = seedEpic(fixture)
+        let engine = fixture.engine()
+        _ = await engine.run(fixture.target(), trigger: "test")
+        let epicNumber = try #require(number(fixture, title: epic.title))
+        let storyNumbers = stories.compactMap { number(fixture, title: $0.title) }
+        #expect(Set(fixture.simulators.github.subIssues(of: epicNumber)) == Set(storyNumbers) && storyNumbers.count == 2)
+        let calls = fixture.simulators.calls.count("github POST /repos/:owner/:repo/issues/:number/sub_issues")
+        _ = await engine.run(fixture.target(), trigger: "test")
+        #expect(fixture.simulators.calls.count("github POST /repos/:owner/:repo/issues/:number/sub_issues") == calls, "linked once")
+        let entry = try await fixture.store.timeline.list(TimelineFilter(craftItemID: stories[0].id)).first { $0.kind == .parentLinked }
+        #expect(entry?.outcome == "succeeded" && entry?.detail.contains("#\(epicNumber)") == true)
+    }
+
+    @Test("GitHub: the stories are ready before their epic; they go under it when it arrives")
+    func githubChildrenFirst() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let (epic, stories) = seedEpic(fixture, epicStatus: "In Refinement")
+        let engine = fixture.engine()
+        let first = await engine.run(fixture.target(), trigger: "test")
+        #expect(first.counts.created == 2 && number(fixture, title: epic.title) == nil)
+        fixture.simulators.craft.setStatus(itemID: epic.id, status: "Ready for Development")
+        _ = await engine.run(fixture.target(), trigger: "test")
+        let epicNumber = try #require(number(fixture, title: epic.title))
+        #expect(Set(fixture.simulators.github.subIssues(of: epicNumber)) == Set(stories.compactMap { number(fixture, title: $0.title) }))
+    }
+
+    @Test("Jira: the story's parent field names the epic's issue")
+    func jiraParent() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let (epic, stories) = seedEpic(fixture)
+        _ = await fixture.engine().run(fixture.target(fixture.jira), trigger: "test")
+        let keys = Dictionary(uniqueKeysWithValues: fixture.simulators.jira.issues.map { ($0.title, $0.key) })
+        let epicKey = try #require(keys[epic.title])
+        for story in stories {
+            #expect(fixture.simulators.jira.parent(of: try #require(keys[story.title])) == epicKey)
+        }
+    }
+}
