@@ -54,6 +54,13 @@ public enum Demo {
         let simulatorURL = "http://127.0.0.1:\(simulatorPort)"
         let credentials = simulators.credentials
         Simulation.seedWorkspace(simulators)
+        // An epic with two stories: in GitHub they become the epic's sub-issues.
+        let epic = simulators.craft.seed(.init(
+            workspaceId: credentials.craftWorkspaceID, title: "Onboarding revamp", status: "Ready for Development", type: "Epic"))
+        for story in ["Welcome tour", "Sample project"] {
+            simulators.craft.seed(.init(
+                workspaceId: credentials.craftWorkspaceID, title: story, status: "Ready for Development", type: "Story", parentId: epic.id))
+        }
         let jiraWorkspace = "ws-platform"
         for (title, status) in [("Single sign-on with SAML", "Ready for Development"), ("Audit log export", "Ready for Development"),
                                 ("Usage-based billing", "In Refinement")] {
@@ -143,6 +150,10 @@ public enum Demo {
         let issues = simulators.devTools.reduce(0) { $0 + $1.issues.count }
         let linkedBack = simulators.craft.items.filter { $0.customFieldValue("dev_link") != nil }.count
         emit("   ✓ no duplicates: \(issues) issues in the dev tools for \(expected) ready items; \(linkedBack) Craft items show their issue link")
+        guard let epicIssue = simulators.github.issues.first(where: { $0.title == epic.title }) else { throw Failure(description: "the epic has no issue") }
+        let subIssues = simulators.github.subIssues(of: epicIssue.number)
+        guard subIssues.count == 2 else { throw Failure(description: "the epic's issue has \(subIssues.count) sub-issues, expected 2") }
+        emit("   ✓ hierarchy: epic \"\(epic.title)\" → acme/product#\(epicIssue.number), its stories as sub-issues \(subIssues.map { "#\($0)" }.joined(separator: ", "))")
         guard issues == expected, linkedBack == expected else {
             throw Failure(description: "the dev tools hold \(issues) issues and \(linkedBack) items are linked back, expected \(expected)")
         }

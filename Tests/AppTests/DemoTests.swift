@@ -15,6 +15,7 @@ struct DemoTests {
         try await Demo.run(keepRunning: false, print: { line in lines.withLock { $0.append(line) } }, logger: logger)
         let output = lines.withLock { $0 }.joined(separator: "\n")
         #expect(output.contains("→ acme/product#1"))
+        #expect(output.contains("✓ hierarchy: epic \"Onboarding revamp\""))
         // A developer's day on GitHub, column by column.
         for step in ["dev_status = In Progress", "dev_status = In Review", "merged; GitHub closes #1 → webhook 202"] {
             #expect(output.contains(step), "the demo does not show \(step)")
@@ -22,7 +23,7 @@ struct DemoTests {
         #expect(output.contains("→ ACME-"))
         #expect(output.contains("→ acme/mobile#"))
         #expect(output.contains(
-            "Result: 10 issues created, 0 duplicates, 0 failures; 8 progress updates by webhook, 1 healed by reconciliation; 1 dead letter replayed."))
+            "Result: 13 issues created, 0 duplicates, 0 failures; 8 progress updates by webhook, 1 healed by reconciliation; 1 dead letter replayed."))
         // The dead letter, its replay, and one item's timeline from lost webhook to reconciliation.
         #expect(output.contains("Craft.io answered 403; delivery"))
         #expect(output.contains("✓ replayed"))
