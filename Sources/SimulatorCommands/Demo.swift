@@ -91,6 +91,7 @@ public enum Demo {
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.databasePath = directory.appendingPathComponent("craft-sync.sqlite").path
         configuration.craft.linkField = "dev_link"
+        configuration.craft.rollUpField = "dev_rollup"
         // A one-off admin token for the status page and the admin API; printed only with --keep-running, where the
         // person at the terminal signs in with it.
         let adminToken = "demo-" + UUID().uuidString.lowercased()
@@ -153,23 +154,31 @@ public enum Demo {
         guard let epicIssue = simulators.github.issues.first(where: { $0.title == epic.title }) else { throw Failure(description: "the epic has no issue") }
         let subIssues = simulators.github.subIssues(of: epicIssue.number)
         guard subIssues.count == 2 else { throw Failure(description: "the epic's issue has \(subIssues.count) sub-issues, expected 2") }
-        emit("   ✓ hierarchy: epic \"\(epic.title)\" → acme/product#\(epicIssue.number), its stories as sub-issues \(subIssues.map { "#\($0)" }.joined(separator: ", "))")
+        func rollUp() -> String { simulators.craft.items.first { $0.id == epic.id }?.customFieldValue("dev_rollup") ?? "nothing" }
+        emit("   ✓ hierarchy: epic \"\(epic.title)\" → acme/product#\(epicIssue.number), its stories as sub-issues \(subIssues.map { "#\($0)" }.joined(separator: ", ")); its dev_rollup = \(rollUp())")
         guard issues == expected, linkedBack == expected else {
             throw Failure(description: "the dev tools hold \(issues) issues and \(linkedBack) items are linked back, expected \(expected)")
         }
 
         emit("\(targets.count + 2). Developers move issues; the tools send signed webhooks; Craft.io's dev_status follows")
-        // A developer's day on acme/product#1: each step's webhook moves the Craft item one column on.
-        guard let dayItem = mappedItem(simulators, issueKey: "acme/product#1") else { throw Failure(description: "no Craft item is linked to acme/product#1") }
+        // GitHub's issue numbers follow the order of concurrent creates: the demo names issues by their titles.
+        func number(_ title: String) throws -> Int {
+            guard let issue = simulators.github.issues.first(where: { $0.title == title }) else { throw Failure(description: "no GitHub issue \"\(title)\"") }
+            return issue.number
+        }
+        let dayNumber = try number("Onboarding checklist"), notPlanned = try number("Export reports as CSV")
+        let lostNumber = try number("Crash when saving an empty roadmap")
+        // A developer's day on one issue: each step's webhook moves the Craft item one column on.
+        guard let dayItem = mappedItem(simulators, issueKey: "acme/product#\(dayNumber)") else { throw Failure(description: "no Craft item is linked to acme/product#\(dayNumber)") }
         let pullRequest = Mutex(0)
         let day: [(label: String, expected: String, step: @Sendable () async -> WebhookDeliverer.Delivery?)] = [
-            ("acme/product#1 assigned to dev-alice", "In Progress", { await simulators.github.assign(number: 1, login: "dev-alice") }),
-            ("a pull request saying 'Closes #1' opened", "In Review", {
-                let opened = await simulators.github.openPullRequest(closing: 1)
+            ("acme/product#\(dayNumber) assigned to dev-alice", "In Progress", { await simulators.github.assign(number: dayNumber, login: "dev-alice") }),
+            ("a pull request saying 'Closes #\(dayNumber)' opened", "In Review", {
+                let opened = await simulators.github.openPullRequest(closing: dayNumber)
                 pullRequest.withLock { $0 = opened.number }
                 return opened.delivery
             }),
-            ("the pull request merged; GitHub closes #1", "Done", { await simulators.github.mergePullRequest(pullRequest.withLock { $0 }) }),
+            ("the pull request merged; GitHub closes #\(dayNumber)", "Done", { await simulators.github.mergePullRequest(pullRequest.withLock { $0 }) }),
         ]
         for step in day {
             guard let status = await step.step()?.status, status == 202 else { throw Failure(description: "the webhook for \(step.label) was not accepted") }
@@ -179,9 +188,17 @@ public enum Demo {
             }
             emit("   ✓ \(step.label) → webhook 202 → Craft item \(dayItem) dev_status = \(step.expected)")
         }
+        // One of the epic's stories is done: the epic's roll-up follows.
+        guard let story = subIssues.first else { throw Failure(description: "the epic has no sub-issue") }
+        guard await simulators.github.setState(number: story, state: "closed", reason: "completed")?.status == 202 else {
+            throw Failure(description: "the webhook for the story's close was not accepted")
+        }
+        for _ in 0..<250 where rollUp() != "1/2 done" { try await Task.sleep(for: .milliseconds(20)) }
+        guard rollUp() == "1/2 done" else { throw Failure(description: "the epic's roll-up shows '\(rollUp())' after one of its stories closed, expected 1/2 done") }
+        emit("   ✓ acme/product#\(story), a story of the epic, closed → webhook 202 → the epic's dev_rollup = 1/2 done")
         let moves: [(label: String, craftItemID: String?, expected: String, move: @Sendable () async -> WebhookDeliverer.Delivery?)] = [
-            ("acme/product#2 closed as not planned", mappedItem(simulators, issueKey: "acme/product#2"), "Won't Do",
-             { await simulators.github.setState(number: 2, state: "closed", reason: "not_planned") }),
+            ("acme/product#\(notPlanned) closed as not planned", mappedItem(simulators, issueKey: "acme/product#\(notPlanned)"), "Won't Do",
+             { await simulators.github.setState(number: notPlanned, state: "closed", reason: "not_planned") }),
             ("ACME-1 moved to In Progress", mappedItem(simulators, issueKey: "ACME-1"), "In Progress",
              { await simulators.jira.setStatus(id: "ACME-1", name: "In Progress", category: "indeterminate") }),
             ("acme/mobile#1 closed", mappedItem(simulators, issueKey: "acme/mobile#1"), "Done",
@@ -208,10 +225,10 @@ public enum Demo {
 
         emit("\(targets.count + 3). A webhook is lost on the way; the next cycle's reconciliation heals it")
         simulators.webhooks.misbehave(.init(dropNext: 1))
-        _ = await simulators.github.setState(number: 3, state: "closed", reason: "completed")
-        guard let lostItem = mappedItem(simulators, issueKey: "acme/product#3") else { throw Failure(description: "no Craft item is linked to acme/product#3") }
+        _ = await simulators.github.setState(number: lostNumber, state: "closed", reason: "completed")
+        guard let lostItem = mappedItem(simulators, issueKey: "acme/product#\(lostNumber)") else { throw Failure(description: "no Craft item is linked to acme/product#\(lostNumber)") }
         let before = simulators.craft.items.first { $0.id == lostItem }?.customFieldValue("dev_status")
-        emit("   · acme/product#3 closed as completed; its webhook was dropped; Craft item \(lostItem) still shows '\(before ?? "nothing")'")
+        emit("   · acme/product#\(lostNumber) closed as completed; its webhook was dropped; Craft item \(lostItem) still shows '\(before ?? "nothing")'")
         guard let scheduler = application.scheduler else { throw Failure(description: "the service has no scheduler") }
         _ = await scheduler.runAll(trigger: "demo")
         let healed = simulators.craft.items.first { $0.id == lostItem }?.customFieldValue("dev_status")
@@ -239,7 +256,7 @@ public enum Demo {
             emit("   \(entry.at.formatted(.iso8601.time(includingFractionalSeconds: true)))  \(entry.kind.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(entry.outcome.padding(toLength: 10, withPad: " ", startingAt: 0)) \(entry.detail)")
         }
         emit("")
-        emit("Result: \(expected) issues created, 0 duplicates, 0 failures; \(day.count + moves.count) progress updates by webhook, 1 healed by reconciliation"
+        emit("Result: \(expected) issues created, 0 duplicates, 0 failures; \(day.count + 1 + moves.count) progress updates by webhook, 1 healed by reconciliation"
             + (keepRunning ? "; 1 dead letter waiting for its replay on the status page." : "; 1 dead letter replayed."))
 
         if keepRunning {

@@ -64,4 +64,39 @@ struct HierarchyTests {
             #expect(fixture.simulators.jira.parent(of: try #require(keys[story.title])) == epicKey)
         }
     }
+
+    @Test("the epic's roll-up: written when its stories are created, and when one is done by webhook or by reconciliation")
+    func rollUp() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let (epic, stories) = seedEpic(fixture)
+        let rollUp = RollUp(store: fixture.store, craft: fixture.craft, field: "dev_rollup", logger: IntakeFixture.quietLogger)
+        let engine = IntakeEngine(
+            craft: fixture.craft, store: fixture.store, mapping: FieldMapping(), clock: fixture.clock, logger: IntakeFixture.quietLogger, rollUp: rollUp)
+        let progress = IntakeTarget.Progress(field: "dev_status", statusMapping: StatusMapping())
+        _ = await engine.run(IntakeTarget(workspaceID: fixture.workspace, devTool: fixture.github, progress: progress), trigger: "test")
+        func rolledUp() -> String? { fixture.simulators.craft.items.first { $0.id == epic.id }?.customFieldValue("dev_rollup") }
+        #expect(rolledUp() == "0/2 done")
+
+        // The first story closes; its webhook arrives.
+        let first = try #require(fixture.simulators.github.issues.first { $0.title == stories[0].title })
+        var settings = ProgressProcessor.Settings()
+        settings.rollUpField = "dev_rollup"
+        // The published close, about this story, and later than its creation (the close of 2022 would be stale).
+        let later = Date.now.addingTimeInterval(30).formatted(.iso8601)
+        let close = String(decoding: try fixtureBytes("github/issues_closed_completed.json").replacingIssue(from: "1299020697", to: first.id), as: UTF8.self)
+            .replacingOccurrences(of: "\"updated_at\": \"2022-07-08T13:54:56Z\"", with: "\"updated_at\": \"\(later)\"")
+        _ = try await fixture.deliver(body: Array(close.utf8))
+        await fixture.processor(settings: settings).processDue()
+        #expect(rolledUp() == "1/2 done")
+
+        // The second closes with its webhook lost: reconciliation pushes it, and the roll-up follows.
+        let second = try #require(fixture.simulators.github.issues.first { $0.title == stories[1].title })
+        await fixture.simulators.github.setState(number: second.number, state: "closed", reason: "completed", at: .now.addingTimeInterval(60))
+        let reconciler = Reconciler(
+            store: fixture.store, craft: fixture.craft, tools: [fixture.github], statusMapping: StatusMapping(), progressField: "dev_status",
+            clock: fixture.clock, logger: IntakeFixture.quietLogger, rollUp: rollUp)
+        _ = await reconciler.run()
+        #expect(rolledUp() == "2/2 done")
+    }
 }

@@ -84,6 +84,9 @@ public struct Configuration: Sendable {
         public var readyStatus = "Ready for Development"
         public var progressField = "dev_status"
         public var linkField: String?
+        /// A field on parent items that gets "done/total" of their synced children; nil for none.
+        public var rollUpField: String?
+        public var rollUpDoneValues: [String] = ["Done"]
     }
 
     /// The dev tool of a workspace: the settings every tool has, and the tool's own (`values`), whose keys its

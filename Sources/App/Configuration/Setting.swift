@@ -136,6 +136,15 @@ extension Setting {
         Setting("craft.progress_field", "Custom field that receives the dev status, by name or id (default dev_status)") { config, value throws(SettingError) in
             config.craft.progressField = try parseNonEmpty(value)
         },
+        Setting("craft.rollup_field", "Custom field on parent items (epics) that gets how many of their synced children are done, e.g. '2/5 done' (unset: not written)") {
+            config, value throws(SettingError) in
+            config.craft.rollUpField = try parseNonEmpty(value)
+        },
+        Setting("craft.rollup_done_values", "Progress values a roll-up counts as done, comma-separated (default Done)") { config, value throws(SettingError) in
+            let values = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !values.isEmpty else { throw SettingError("expected one or more progress values, e.g. Done, Won't Do") }
+            config.craft.rollUpDoneValues = values
+        },
         Setting("craft.link_field", "Custom field that receives the dev issue's key and URL (unset: not written)") { config, value throws(SettingError) in
             config.craft.linkField = try parseNonEmpty(value)
         },

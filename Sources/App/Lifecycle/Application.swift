@@ -38,7 +38,7 @@ public final class Application: Sendable {
                 store: store, craft: world.craft, tools: Array(tools.values), statusMapping: configuration.statusMapping,
                 progressField: configuration.craft.progressField, clock: clock, logger: Logger(label: "craft-sync.reconcile"),
                 fullPassInterval: configuration.reconcileFullPassInterval, overlap: configuration.reconcileOverlap, budgets: world.budgets,
-                budgetReserve: configuration.reconcileBudgetReserve)
+                budgetReserve: configuration.reconcileBudgetReserve, rollUp: Self.rollUp(configuration, store: store, world: world))
             scheduler = IntakeScheduler(
                 engine: engine, targets: targets, interval: intake.interval, jitter: intake.jitter, clock: clock,
                 reconciler: configuration.reconcile ? reconciler : nil)
@@ -48,6 +48,8 @@ public final class Application: Sendable {
             settings.ownAccounts = Set(configuration.syncTargets.compactMap(\.devTool.ownAccount))
             settings.giveUpAfter = configuration.progressGiveUpAfter
             settings.processingLease = configuration.progressProcessingLease
+            settings.rollUpField = configuration.craft.rollUpField
+            settings.rollUpDoneValues = Set(configuration.craft.rollUpDoneValues)
             progress = ProgressProcessor(
                 store: store, craft: world.craft, tools: tools, settings: settings, clock: clock, logger: Logger(label: "craft-sync.progress"),
                 observer: metrics)
@@ -137,6 +139,15 @@ public final class Application: Sendable {
 }
 
 extension Application {
+    /// The roll-up writer for parent items, when `craft.rollup_field` is set.
+    static func rollUp(_ configuration: Configuration, store: Store, world: OutsideWorld) -> RollUp? {
+        configuration.craft.rollUpField.map {
+            RollUp(
+                store: store, craft: world.craft, field: $0, doneValues: Set(configuration.craft.rollUpDoneValues),
+                logger: Logger(label: "craft-sync.rollup"))
+        }
+    }
+
     /// The intake engine and one target per configured workspace (shared by `serve`, `sync` and the demo).
     public static func makeIntake(
         configuration: Configuration, store: Store, world: OutsideWorld, clock: any SyncClock, observer: any SyncObserver = NoSyncObserver()
@@ -147,7 +158,8 @@ extension Application {
             settings: IntakeSettings(
                 concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, perHourCap: intake.perHourCap, claimLease: intake.claimLease,
                 fullPollInterval: intake.fullPollInterval, pollOverlap: intake.pollOverlap),
-            logger: Logger(label: "craft-sync.intake"), observer: observer, budgets: world.budgets)
+            logger: Logger(label: "craft-sync.intake"), observer: observer, budgets: world.budgets,
+            rollUp: rollUp(configuration, store: store, world: world))
         let targets = world.targets.map {
             IntakeTarget(
                 workspaceID: $0.workspaceID, readyStatus: $0.readyStatus, devTool: $0.devTool, linkField: configuration.craft.linkField,

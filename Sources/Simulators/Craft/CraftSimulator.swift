@@ -72,6 +72,7 @@ public final class CraftSimulator: Sendable {
         var customFields: [SimulatedFieldDefinition] = [
             SimulatedFieldDefinition(id: "2305843010172190992", name: "dev_status", type: "text"),
             SimulatedFieldDefinition(id: "2305843010172190993", name: "dev_link", type: "text"),
+            SimulatedFieldDefinition(id: "2305843010172190994", name: "dev_rollup", type: "text"),
         ]
         var updates: [Update] = []
     }

@@ -139,6 +139,15 @@ public struct MappingRepository: Sendable {
         }
     }
 
+    /// The synced children of a Craft item (its issue-holding mappings in any dev-tool instance): a roll-up's count.
+    public func children(workspaceID: String, craftParentID: String) async throws -> [Mapping] {
+        try await store.read {
+            try $0.rows(
+                "SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND craft_parent_id = ? AND state = 'linked'",
+                [workspaceID, craftParentID], Self.decode)
+        }
+    }
+
     public func markParentLinked(id: Int64) async throws {
         try await store.write { try $0.run("UPDATE mappings SET parent_linked = 1 WHERE id = ?", id) }
     }

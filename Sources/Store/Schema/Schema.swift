@@ -166,6 +166,7 @@ public enum Schema {
             ALTER TABLE mappings ADD COLUMN craft_parent_id TEXT;
             ALTER TABLE mappings ADD COLUMN parent_linked INTEGER NOT NULL DEFAULT 0;
             CREATE INDEX mappings_parent ON mappings (dev_tool_instance, craft_parent_id) WHERE craft_parent_id IS NOT NULL;
+            CREATE INDEX mappings_children ON mappings (workspace_id, craft_parent_id) WHERE craft_parent_id IS NOT NULL;
             """),
     ]
 

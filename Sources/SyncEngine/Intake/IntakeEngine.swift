@@ -23,6 +23,8 @@ public actor IntakeEngine {
     let observer: any SyncObserver
     /// Each dev-tool token's rate budget, by instance: a create waits for the window to reset rather than be refused.
     let budgets: [String: RateBudget]
+    /// Writes the roll-up of parents that got new children; nil for none.
+    let rollUp: RollUp?
     private let rateLimiter: CreateRateLimiter
     private var history: ItemHistory { ItemHistory(store: store, logger: logger) }
     /// Workspaces with a run in progress: one poll at a time per workspace.
@@ -51,8 +53,9 @@ public actor IntakeEngine {
 
     public init(
         craft: any CraftClient, store: Store, mapping: FieldMapping, clock: any SyncClock, settings: IntakeSettings = IntakeSettings(),
-        logger: Logger, observer: any SyncObserver = NoSyncObserver(), budgets: [String: RateBudget] = [:]
+        logger: Logger, observer: any SyncObserver = NoSyncObserver(), budgets: [String: RateBudget] = [:], rollUp: RollUp? = nil
     ) {
+        self.rollUp = rollUp
         self.observer = observer
         self.budgets = budgets
         self.craft = craft
@@ -224,6 +227,14 @@ public actor IntakeEngine {
         }
 
         let outcomes = await createAll(work, target: target, progress: progress)
+        if let rollUp {
+            // A new child changes its parent's count (and its first status may be done already).
+            let parents = Set(outcomes.compactMap { outcome -> RollUp.Parent? in
+                guard case .created(let created) = outcome, let parent = itemsByID[created.craftItemID]?.parent?.id else { return nil }
+                return RollUp.Parent(workspaceID: target.workspaceID, craftItemID: parent)
+            })
+            if !parents.isEmpty { await rollUp.update(parents) }
+        }
         for outcome in outcomes {
             switch outcome {
             case .created(let created): report.created.append(created)

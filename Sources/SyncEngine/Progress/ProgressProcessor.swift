@@ -33,6 +33,10 @@ public actor ProgressProcessor {
         /// meanwhile, the event is due again afterwards (so a crash delays that event by up to this long); if it is
         /// slower than this, another replica may write the same value again, which is harmless.
         public var processingLease: Duration = .seconds(60)
+        /// A Craft field on parent items that gets "done/total" of their synced children; nil for none.
+        public var rollUpField: String?
+        /// Progress values that count as done in a roll-up.
+        public var rollUpDoneValues: Set<String> = ["Done"]
         public init() {}
     }
 
@@ -51,6 +55,8 @@ public actor ProgressProcessor {
     /// While set and in the future, nothing is processed: the breaker is open.
     private var breakerOpenUntil: Date?
     private var breakerPause: Duration?
+    /// Parents whose children changed in the current batch: their roll-up is written once at its end.
+    private var touchedParents: Set<RollUp.Parent> = []
 
     /// True while the circuit breaker holds events back.
     public var breakerIsOpen: Bool { breakerOpenUntil.map { clock.now() < $0 } ?? false }
@@ -90,6 +96,11 @@ public actor ProgressProcessor {
             guard (try? await store.events.claim(id: event.id, now: now, until: now.addingTimeInterval(settings.processingLease.timeInterval))) == true
             else { continue }
             if await process(event) { recorded += 1 }
+        }
+        if let field = settings.rollUpField, !touchedParents.isEmpty {
+            let parents = touchedParents
+            touchedParents = []
+            await RollUp(store: store, craft: craft, field: field, doneValues: settings.rollUpDoneValues, logger: logger).update(parents)
         }
         return recorded
     }
@@ -137,6 +148,7 @@ public actor ProgressProcessor {
             }
             if let subject {
                 await history.record(.init(subject, at: now, kind: .webhook, outcome: decision.outcome, detail: "\(event.eventType): \(decision.detail)", eventID: event.id))
+                if decision.outcome == "applied", let parent = RollUp.parent(of: subject) { touchedParents.insert(parent) }
             }
             closeBreaker()
             return true

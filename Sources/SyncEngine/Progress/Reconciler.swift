@@ -29,12 +29,15 @@ public struct Reconciler: Sendable {
     /// and webhook follow-ups keep what remains.
     let budgets: [String: RateBudget]
     let budgetReserve: Double
+    /// Writes the roll-up of parents whose children it pushed; nil for none.
+    let rollUp: RollUp?
 
     public init(
         store: Store, craft: any CraftClient, tools: [any DevTool], statusMapping: StatusMapping, progressField: String,
         clock: any SyncClock, logger: Logger, batchSize: Int = 50, fullPassInterval: Duration = .seconds(24 * 3600),
-        overlap: Duration = .seconds(300), budgets: [String: RateBudget] = [:], budgetReserve: Double = 0.2
+        overlap: Duration = .seconds(300), budgets: [String: RateBudget] = [:], budgetReserve: Double = 0.2, rollUp: RollUp? = nil
     ) {
+        self.rollUp = rollUp
         self.budgets = budgets
         self.budgetReserve = budgetReserve
         self.store = store
@@ -58,6 +61,8 @@ public struct Reconciler: Sendable {
         public var incremental = 0
         /// Tools whose pass waits for the next cycle: their token's budget ran low.
         public var deferred = 0
+        /// Parents of the items pushed, for their roll-up.
+        var touchedParents: Set<RollUp.Parent> = []
 
         public init(checked: Int = 0, pushed: Int = 0, failed: Int = 0, incremental: Int = 0, deferred: Int = 0) {
             self.deferred = deferred
@@ -73,6 +78,11 @@ public struct Reconciler: Sendable {
             failed += other.failed
             incremental += other.incremental
             deferred += other.deferred
+            touchedParents.formUnion(other.touchedParents)
+        }
+
+        public static func == (lhs: Result, rhs: Result) -> Bool {
+            (lhs.checked, lhs.pushed, lhs.failed, lhs.incremental, lhs.deferred) == (rhs.checked, rhs.pushed, rhs.failed, rhs.incremental, rhs.deferred)
         }
     }
 
@@ -83,6 +93,7 @@ public struct Reconciler: Sendable {
         for tool in tools.values.sorted(by: { $0.instance < $1.instance }) where !Task.isCancelled {
             result.add(await reconcile(tool))
         }
+        if let rollUp, !result.touchedParents.isEmpty { await rollUp.update(result.touchedParents) }
         if result.pushed > 0 || result.failed > 0 {
             logger.info("reconciliation finished", metadata: ["checked": "\(result.checked)", "pushed": "\(result.pushed)", "failed": "\(result.failed)"])
         }
@@ -131,7 +142,10 @@ public struct Reconciler: Sendable {
                 do {
                     guard let issue = try await read(mapping, tool: tool, issueID: issueID) else { continue }
                     newest = Self.later(newest, issue.updatedAt)
-                    if try await reconcile(mapping, issue: issue, tool: tool) { result.pushed += 1 }
+                    if try await reconcile(mapping, issue: issue, tool: tool) {
+                        result.pushed += 1
+                        if let parent = RollUp.parent(of: mapping) { result.touchedParents.insert(parent) }
+                    }
                 } catch {
                     result.failed += 1
                     logger.warning("reconciliation of one item failed; next cycle retries", metadata: ["craft.item": "\(mapping.craftItemID)", "error": "\(error)"])
@@ -163,7 +177,10 @@ public struct Reconciler: Sendable {
                 guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: issue.id), mapping.state == .linked
                 else { continue }
                 result.checked += 1
-                if try await reconcile(mapping, issue: issue, tool: tool) { result.pushed += 1 }
+                if try await reconcile(mapping, issue: issue, tool: tool) {
+                    result.pushed += 1
+                    if let parent = RollUp.parent(of: mapping) { result.touchedParents.insert(parent) }
+                }
             } catch {
                 result.failed += 1
                 logger.warning("reconciliation of one item failed; next cycle retries", metadata: ["dev.issue": "\(issue.key)", "error": "\(error)"])
