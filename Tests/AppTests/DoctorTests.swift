@@ -107,8 +107,7 @@ struct DoctorTests {
         let service = try await ServiceFixture.start(devTool: "azure-devops")
         defer { Task { await service.app.server.shutdown(); await service.simulators.shutdown() } }
         let simulators = service.simulators
-        simulators.webhooks.configure(target: "http://127.0.0.1:\(service.port)", secret: simulators.credentials.webhookSecret)
-        let processing = Task { await service.app.progress?.run(pollInterval: .milliseconds(20)) }
+        let processing = service.processWebhooks()
         defer { processing.cancel() }
         Simulation.seedWorkspace(simulators)
         _ = await service.app.scheduler?.runAll(trigger: "test")

@@ -14,8 +14,7 @@ struct ProgressSignalsTests {
         let service = try await ServiceFixture.start()
         defer { Task { await service.app.server.shutdown(); await service.simulators.shutdown() } }
         let simulators = service.simulators
-        simulators.webhooks.configure(target: "http://127.0.0.1:\(service.port)", secret: simulators.credentials.webhookSecret)
-        let processing = Task { await service.app.progress?.run(pollInterval: .milliseconds(20)) }
+        let processing = service.processWebhooks()
         defer { processing.cancel() }
         Simulation.seedWorkspace(simulators)
         let scheduler = try #require(service.app.scheduler)

@@ -36,6 +36,13 @@ struct ServiceFixture {
         return ServiceFixture(simulators: simulators, app: app, port: try app.start(), logs: logs)
     }
 
+    /// Points the simulated tools' webhooks at this service and processes what arrives, as `serve` does; cancel the
+    /// returned task when done.
+    func processWebhooks() -> Task<Void, Never> {
+        simulators.webhooks.configure(target: "http://127.0.0.1:\(port)", secret: simulators.credentials.webhookSecret)
+        return Task { [app] in await app.progress?.run(pollInterval: .milliseconds(20)) }
+    }
+
     /// Posts a GitHub `issues` delivery, signed with `secret` (unsigned when nil); answers the status and body.
     func postWebhook(tool: String = "github", body: [UInt8], secret: String?, delivery: String = "d-1") async throws -> (Int, String) {
         var headers = ["X-GitHub-Event": "issues", "X-GitHub-Delivery": delivery]

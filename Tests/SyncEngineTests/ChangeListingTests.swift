@@ -7,16 +7,6 @@ import TestSupport
 
 @Suite("Each tool lists its changed issues, and reconciliation heals from that list")
 struct ChangeListingTests {
-    func adapter(_ fixture: IntakeFixture, _ kind: String) -> any DevTool {
-        switch kind {
-        case "github": fixture.github
-        case "jira": fixture.jira
-        case "gitlab": fixture.gitlab
-        case "linear": fixture.linear
-        default: fixture.azureDevOps
-        }
-    }
-
     /// Closes the simulated issue `key` as a developer would (its webhook goes nowhere: the fixture has no target).
     func close(_ simulators: SimulatorServer, _ kind: String, _ issue: DevIssue) async {
         let number = Int(issue.key.split(whereSeparator: { $0 == "#" || $0 == "-" }).last ?? "") ?? 0
@@ -33,7 +23,7 @@ struct ChangeListingTests {
     func healsFromListing(_ kind: String) async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
-        let tool = adapter(fixture, kind)
+        let tool = fixture.adapter(kind)
         let listing = try #require(tool.changeListing)
         fixture.seed(3)
         let created = await fixture.engine().run(fixture.target(tool), trigger: "test").created.map(\.issue)
@@ -56,7 +46,7 @@ struct ChangeListingTests {
     func paging(_ kind: String) async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
-        let tool = adapter(fixture, kind)
+        let tool = fixture.adapter(kind)
         fixture.seed(130)
         let report = await fixture.engine(settings: IntakeSettings(concurrency: 8)).run(fixture.target(tool), trigger: "test")
         #expect(report.created.count == 130)

@@ -29,7 +29,9 @@ struct IntakeFixture {
         try simulators.start()
         store = try Store(path: temporaryDatabasePath("intake"))
         let policy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(100), random: { 0.5 })
-        let transport = URLSessionHTTPClient(requestTimeout: 2)
+        // Generous: no test here waits on a timeout, and a loaded CI machine (every suite in parallel on two cores)
+        // once took over 2 s to answer a loopback create.
+        let transport = URLSessionHTTPClient(requestTimeout: 15)
         let credentials = simulators.credentials
         craft = CraftClients.make(
             dialect: craftDialect, baseURL: simulators.baseURL, apiKey: credentials.craftAPIKey,
@@ -50,6 +52,17 @@ struct IntakeFixture {
         jira = JiraAdapter(
             siteURL: simulators.baseURL, projectKey: JiraSimulator.Account.projectKey, email: JiraSimulator.Account.email, apiToken: JiraSimulator.Account.apiToken,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
+    }
+
+    /// The fixture's adapter for a simulated tool kind.
+    func adapter(_ kind: String) -> any DevTool {
+        switch kind {
+        case "github": github
+        case "jira": jira
+        case "gitlab": gitlab
+        case "linear": linear
+        default: azureDevOps
+        }
     }
 
     func engine(settings: IntakeSettings = IntakeSettings()) -> IntakeEngine {

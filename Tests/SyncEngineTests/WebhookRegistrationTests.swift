@@ -6,21 +6,11 @@ import TestSupport
 
 @Suite("Webhook registration through each tool's API")
 struct WebhookRegistrationTests {
-    func adapter(_ fixture: IntakeFixture, _ kind: String) -> any DevTool {
-        switch kind {
-        case "github": fixture.github
-        case "jira": fixture.jira
-        case "gitlab": fixture.gitlab
-        case "linear": fixture.linear
-        default: fixture.azureDevOps
-        }
-    }
-
     @Test("registering twice creates one webhook and then updates it; it reports active with the needed events", arguments: SimulatorServer.simulatedKinds)
     func idempotent(_ kind: String) async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
-        let registrar = try #require(adapter(fixture, kind).webhookRegistration)
+        let registrar = try #require(fixture.adapter(kind).webhookRegistration)
         let simulated = try #require(fixture.simulators.devTools.first { $0.kind == kind })
         let url = "https://sync.example.com/webhooks/\(kind)"
         #expect(try await registrar.registeredWebhook(url: url) == nil)
