@@ -36,6 +36,8 @@ public final class RateBudget: Sendable {
     public func hasRoom(share: Double, minimum: Int = 50, now: Date = .now) -> Bool {
         guard let snapshot else { return true }
         if let reset = snapshot.resetAt, reset <= now { return true }
+        // A report older than any tool's window (an hour) says nothing now: work that waits on it must not wait for ever.
+        if now.timeIntervalSince(snapshot.observedAt) > 3600 { return true }
         let floor = max(minimum, Int((Double(snapshot.limit ?? 0) * share).rounded(.up)))
         return snapshot.remaining >= floor
     }

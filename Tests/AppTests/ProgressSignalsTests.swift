@@ -38,6 +38,13 @@ struct ProgressSignalsTests {
         #expect(progress() == "In Review")
         await simulators.github.mergePullRequest(opened.number, at: base.addingTimeInterval(20))
         try await settle(on: "Done")
+        // A later pull request that names the closed issue does not reopen it in Craft.io.
+        let late = await simulators.github.openPullRequest(closing: issue.number, at: base.addingTimeInterval(30))
+        #expect(late.delivery?.status == 202)
+        try await waitUntil("the late pull request to be recorded as stale", within: .seconds(10)) {
+            (try? await service.app.store.timeline.list(.init(craftItemID: item), limit: 50))?.contains { $0.outcome == "stale" && $0.detail.contains("closed now") } == true
+        }
+        #expect(progress() == "Done")
 
         // The timeline entry follows the Craft.io write: wait for it rather than read it at once.
         func story() async throws -> [String] {

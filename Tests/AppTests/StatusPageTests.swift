@@ -78,6 +78,9 @@ struct StatusPageTests {
         // A foreign `return` is not followed: changes only ever lead back into the page.
         let replayed = try await post(port, "/ui/events/1/replay", ["csrf": csrf, "return": "https://evil.example/"], cookie: cookie)
         #expect(replayed.status == 303 && replayed.headers["location"] == "/ui/")
+        // Nor one that would split the Location header.
+        let split = try await post(port, "/ui/events/1/replay", ["csrf": csrf, "return": "/ui/\r\nSet-Cookie: x=1"], cookie: cookie)
+        #expect(split.headers["location"] == "/ui/" && split.headers["set-cookie"] == nil)
         #expect(try await service.app.store.events.event(id: 1)?.state != .dead)
 
         #expect(try await post(port, "/ui/logout", ["csrf": csrf], cookie: cookie).status == 303)

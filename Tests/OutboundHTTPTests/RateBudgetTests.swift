@@ -36,5 +36,8 @@ struct RateBudgetTests {
         #expect(!low.hasRoom(share: 0.2, now: now))
         #expect(low.hasRoom(share: 0.05, now: now))
         #expect(low.hasRoom(share: 0.2, now: now.addingTimeInterval(601)))
+        // A low report without a reset, an hour old, no longer holds work back.
+        let noReset = budget(["X-RateLimit-Remaining": "1", "X-RateLimit-Limit": "5000"])
+        #expect(!noReset.hasRoom(share: 0.2, now: now.addingTimeInterval(60)) && noReset.hasRoom(share: 0.2, now: now.addingTimeInterval(3601)))
     }
 }

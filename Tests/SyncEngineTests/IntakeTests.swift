@@ -224,7 +224,7 @@ struct IntakeTests {
         let budget = RateBudget()
         func spend(resetIn seconds: Double) {
             let reset = String(Int(fixture.clock.now().addingTimeInterval(seconds).timeIntervalSince1970))
-            budget.record(header: { ["x-ratelimit-remaining": "0", "x-ratelimit-limit": "5000", "x-ratelimit-reset": reset][$0] })
+            budget.record(header: { ["x-ratelimit-remaining": "0", "x-ratelimit-limit": "5000", "x-ratelimit-reset": reset][$0] }, now: fixture.clock.now())
         }
         let engine = IntakeEngine(
             craft: fixture.craft, store: fixture.store, mapping: FieldMapping(), clock: fixture.clock, logger: IntakeFixture.quietLogger,

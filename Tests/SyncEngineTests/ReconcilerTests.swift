@@ -94,7 +94,7 @@ struct ReconcilerTests {
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let budget = RateBudget()
         let reset = fixture.clock.now().addingTimeInterval(600)
-        budget.record(header: { ["x-ratelimit-remaining": "40", "x-ratelimit-limit": "5000", "x-ratelimit-reset": String(Int(reset.timeIntervalSince1970))][$0] })
+        budget.record(header: { ["x-ratelimit-remaining": "40", "x-ratelimit-limit": "5000", "x-ratelimit-reset": String(Int(reset.timeIntervalSince1970))][$0] }, now: fixture.clock.now())
         let reconciler = Reconciler(
             store: fixture.store, craft: fixture.craft, tools: [fixture.github], statusMapping: StatusMapping(), progressField: "dev_status",
             clock: fixture.clock, logger: IntakeFixture.quietLogger, budgets: ["github": budget])

@@ -44,7 +44,10 @@ struct StatusPageRoutes {
         func change(_ pattern: String, _ act: @escaping @Sendable (HTTPRequest) async throws -> Void) {
             router.post(pattern, bodyLimit: 4096) { request in
                 let fields = try authorizeChange(request)
-                let back = fields["return"].flatMap { $0.hasPrefix("/ui/") && !$0.hasPrefix("/ui//") ? $0 : nil } ?? "/ui/"
+                // Only a path inside the page, and no control character (a CR/LF would split the Location header).
+                let back = fields["return"].flatMap { path in
+                    path.hasPrefix("/ui/") && !path.hasPrefix("/ui//") && !path.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } ? path : nil
+                } ?? "/ui/"
                 do {
                     try await act(request)
                 } catch let error as HTTPError {

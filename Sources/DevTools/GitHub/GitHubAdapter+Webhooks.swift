@@ -105,7 +105,7 @@ extension GitHubAdapter {
         var sender: Sender?
     }
 
-    /// A pull request that will close issues (`Closes #12` in its text:
+    /// A pull request that will close issues (`Closes #12` in its description:
     /// https://docs.github.com/en/issues/tracking-your-work-with-issues/using-issues/linking-a-pull-request-to-an-issue)
     /// puts them in review while it is open and ready (`open:in_review`); closed without merging, they are back to
     /// being worked on (`open:review_closed`). A merge says nothing itself: GitHub closes the issues, and their own
@@ -119,7 +119,8 @@ extension GitHubAdapter {
         }
         let pull = payload.pull_request
         let repository = payload.repository?.full_name ?? "\(owner)/\(self.repository)"
-        let keys = Self.closedIssues(in: [pull.title, pull.body].compactMap { $0 }.joined(separator: "\n"), repository: repository)
+        // GitHub honours closing keywords in the description (and commit messages), not the title.
+        let keys = Self.closedIssues(in: pull.body ?? "", repository: repository)
         guard !keys.isEmpty else { return .ignored(reason: "the pull request closes no issue") }
         let detail: String
         switch payload.action {

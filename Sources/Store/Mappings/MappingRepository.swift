@@ -123,19 +123,26 @@ public struct MappingRepository: Sendable {
         try await store.read { try Self.find($0, where: "dev_tool_instance = ? AND dev_issue_id = ?", [devToolInstance, devIssueID]) }
     }
 
-    /// Mappings by Craft item id, in any workspace or instance.
     /// Linked mappings whose item has a parent in Craft.io and whose issue is not yet linked under the parent's issue:
-    /// of one parent when `craftParentID` is given, else all of the instance (retried each poll).
-    public func awaitingParentLink(devToolInstance: String, craftParentID: String? = nil) async throws -> [Mapping] {
+    /// of one parent when `craftParentID` is given; else those of one workspace whose parent has a linked issue (the
+    /// ones a retry can do something for), oldest first, 500 at most.
+    public func awaitingParentLink(devToolInstance: String, craftParentID: String? = nil, workspaceID: String? = nil) async throws -> [Mapping] {
         try await store.read { connection in
             if let craftParentID {
                 return try connection.rows(
                     "SELECT \(Self.columns) FROM mappings WHERE dev_tool_instance = ? AND craft_parent_id = ? AND state = 'linked' AND parent_linked = 0",
                     [devToolInstance, craftParentID], Self.decode)
             }
+            let prefixed = Self.columns.split(separator: ",").map { "child." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
             return try connection.rows(
-                "SELECT \(Self.columns) FROM mappings WHERE dev_tool_instance = ? AND craft_parent_id IS NOT NULL AND state = 'linked' AND parent_linked = 0 LIMIT 500",
-                [devToolInstance], Self.decode)
+                """
+                SELECT \(prefixed) FROM mappings AS child
+                JOIN mappings AS parent ON parent.workspace_id = child.workspace_id AND parent.craft_item_id = child.craft_parent_id
+                    AND parent.dev_tool_instance = child.dev_tool_instance AND parent.state = 'linked'
+                WHERE child.dev_tool_instance = ? AND child.workspace_id = ? AND child.craft_parent_id IS NOT NULL AND child.state = 'linked'
+                    AND child.parent_linked = 0
+                ORDER BY child.id LIMIT 500
+                """, [devToolInstance, workspaceID ?? ""], Self.decode)
         }
     }
 
@@ -148,8 +155,9 @@ public struct MappingRepository: Sendable {
         }
     }
 
-    public func markParentLinked(id: Int64) async throws {
-        try await store.write { try $0.run("UPDATE mappings SET parent_linked = 1 WHERE id = ?", id) }
+    /// 1: linked under its parent's issue; 2: the tool refused for good (not tried again).
+    public func markParentLinked(id: Int64, refused: Bool = false) async throws {
+        try await store.write { try $0.run("UPDATE mappings SET parent_linked = ? WHERE id = ?", refused ? 2 : 1, id) }
     }
 
     /// The mapping of the issue now called `devIssueKey` (a pull request names the issues it closes by number).
@@ -157,6 +165,7 @@ public struct MappingRepository: Sendable {
         try await store.read { try Self.find($0, where: "dev_tool_instance = ? AND dev_issue_key = ?", [devToolInstance, devIssueKey]) }
     }
 
+    /// Mappings by Craft item id, in any workspace or instance.
     public func mappings(craftItemID: String) async throws -> [Mapping] {
         try await store.read { try $0.rows("SELECT \(Self.columns) FROM mappings WHERE craft_item_id = ? ORDER BY id", [craftItemID], Self.decode) }
     }

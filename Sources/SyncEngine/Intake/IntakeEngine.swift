@@ -466,9 +466,9 @@ public actor IntakeEngine {
     /// Children whose parent's issue was missing, or whose link failed, are tried again each poll.
     private func linkWaitingChildren(_ target: IntakeTarget) async {
         guard target.devTool.parentLinking != nil,
-            let waiting = try? await store.mappings.awaitingParentLink(devToolInstance: target.devTool.instance)
+            let waiting = try? await store.mappings.awaitingParentLink(devToolInstance: target.devTool.instance, workspaceID: target.workspaceID)
         else { return }
-        for child in waiting where child.workspaceID == target.workspaceID {
+        for child in waiting {
             guard let parentID = child.craftParentID,
                 let parent = try? await store.mappings.mapping(workspaceID: target.workspaceID, craftItemID: parentID, devToolInstance: target.devTool.instance)
             else { continue }
@@ -484,9 +484,14 @@ public actor IntakeEngine {
             try await linking.link(DevIssueReference(id: childID, key: childKey), under: DevIssueReference(id: parentID, key: parentKey))
             try await store.mappings.markParentLinked(id: child.id)
             await history.record(.init(child, at: clock.now(), kind: .parentLinked, outcome: "succeeded", detail: "put under \(parentKey), the issue of Craft item \(parent.craftItemID)"))
+        } catch let error as DevToolError where !error.isTransient {
+            // Refused for good (a hierarchy the project does not allow): recorded once, not tried every poll.
+            try? await store.mappings.markParentLinked(id: child.id, refused: true)
+            logger.warning("the tool refuses to put an issue under its parent's", metadata: ["dev.issue": "\(childKey)", "parent": "\(parentKey)", "error": "\(error)"])
+            await history.record(.init(child, at: clock.now(), kind: .parentLinked, outcome: "error", detail: "the tool refuses to put it under \(parentKey): \(error)"))
         } catch {
             logger.warning("could not put an issue under its parent's; retried next poll", metadata: ["dev.issue": "\(childKey)", "parent": "\(parentKey)", "error": "\(error)"])
-            await history.record(.init(child, at: clock.now(), kind: .parentLinked, outcome: "error", detail: "putting it under \(parentKey) failed (\(error)); retried next poll"))
+            await history.record(.init(child, at: clock.now(), kind: .parentLinked, outcome: "retrying", detail: "putting it under \(parentKey) failed (\(error)); retried next poll"))
         }
     }
 

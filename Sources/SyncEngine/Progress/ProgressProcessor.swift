@@ -262,26 +262,38 @@ public actor ProgressProcessor {
         return try await apply(change, to: mapping, tool: tool, event: event, subject: &subject)
     }
 
-    /// An event about issues named by key (a pull request that closes them): applied to each craft-sync created; the
-    /// first is the event's subject, the others get their own timeline entry.
+    /// An event about issues named by key (a pull request that closes them): applied to each craft-sync created that
+    /// is still in the event's state (`open`: a late event about a pull request never reopens a closed issue; the
+    /// issue is read to know). The event's decision is the first applied one (or the first); every item gets its
+    /// timeline entry and, when applied, its parent's roll-up.
     private func applyLinked(
         keys: [String], status: DevIssueStatus, order: Int64?, actor: String?, tool: any DevTool, event: StoredEvent, subject: inout Mapping?
     ) async throws -> Decision {
-        var first: Decision?
+        var outcomes: [(decision: Decision, subject: Mapping?)] = []
         for key in keys {
-            guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueKey: key) else { continue }
-            var itemSubject: Mapping? = mapping
-            let change = IssueChange(issueID: mapping.devIssueID ?? "", key: key, status: status, order: order, actor: actor)
-            let decision = try await apply(change, to: mapping, tool: tool, event: event, subject: &itemSubject)
-            if first == nil {
-                first = decision
-                subject = itemSubject
-            } else if let itemSubject {
-                await history.record(.init(
-                    itemSubject, at: clock.now(), kind: .webhook, outcome: decision.outcome, detail: "\(event.eventType): \(decision.detail)", eventID: event.id))
+            guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueKey: key), let issueID = mapping.devIssueID else {
+                continue
             }
+            let current = try await tool.issue(DevIssueReference(id: issueID, key: key))
+            guard current.status.name == status.name else {
+                outcomes.append((.ignore("\(key) is \(current.status.name) now; a pull request does not change that", outcome: "stale"), mapping))
+                continue
+            }
+            var itemSubject: Mapping? = mapping
+            let change = IssueChange(issueID: issueID, key: key, status: status, order: order, actor: actor)
+            outcomes.append((try await apply(change, to: mapping, tool: tool, event: event, subject: &itemSubject), itemSubject))
         }
-        return first ?? .ignore("it names no issue craft-sync created (\(keys.joined(separator: ", ")))")
+        guard let chosen = outcomes.firstIndex(where: { $0.decision.outcome == "applied" }) ?? outcomes.indices.first else {
+            return .ignore("it names no issue craft-sync created (\(keys.joined(separator: ", ")))")
+        }
+        for (index, outcome) in outcomes.enumerated() where index != chosen {
+            guard let other = outcome.subject else { continue }
+            await history.record(.init(
+                other, at: clock.now(), kind: .webhook, outcome: outcome.decision.outcome, detail: "\(event.eventType): \(outcome.decision.detail)", eventID: event.id))
+            if outcome.decision.outcome == "applied", let parent = RollUp.parent(of: other) { touchedParents.insert(parent) }
+        }
+        subject = outcomes[chosen].subject
+        return outcomes[chosen].decision
     }
 
     /// Applies `change` to the issue of `mapping`: echoes and stale changes are ignored, the status is mapped and

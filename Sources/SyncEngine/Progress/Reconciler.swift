@@ -154,7 +154,9 @@ public struct Reconciler: Sendable {
         }
         if result.failed == 0, !Task.isCancelled {
             await save(Self.fullPassCursor(tool.instance), started)
-            if let newest { await save(Self.sinceCursor(tool.instance), newest) }
+            // An issue read early in a long pass may have changed since, with its webhook lost: the next listing starts
+            // as far before the newest change seen as the pass took (the tool's clock moved about as far as ours).
+            if let newest { await save(Self.sinceCursor(tool.instance), newest.addingTimeInterval(-clock.now().timeIntervalSince(started))) }
         }
         return result
     }
