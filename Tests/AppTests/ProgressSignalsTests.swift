@@ -36,6 +36,14 @@ struct ProgressSignalsTests {
         // The issue itself did not change when the pull request opened: a read of it is older than the review.
         _ = await scheduler.runAll(trigger: "test")
         #expect(progress() == "In Review")
+        // A second developer joins while the review is open: the issue's own event does not take it out of review.
+        let joined = await simulators.github.assign(number: issue.number, login: "dev-bob", at: base.addingTimeInterval(15))
+        #expect(joined?.status == 202)
+        try await waitUntil("the assignment to be processed", within: .seconds(10)) {
+            (try? await service.app.store.timeline.list(.init(craftItemID: item), limit: 50))?
+                .filter { $0.kind == .webhook && $0.detail.hasPrefix("issues.assigned") }.count == 2
+        }
+        #expect(progress() == "In Review")
         await simulators.github.mergePullRequest(opened.number, at: base.addingTimeInterval(20))
         try await settle(on: "Done")
         // A later pull request that names the closed issue does not reopen it in Craft.io.

@@ -83,7 +83,10 @@ public final class GitHubSimulator: Sendable {
         let payload = Payload(
             action: action, issue: Self.render(issue, owner: owner, repository: repo), repository: .init(full_name: "\(owner)/\(repo)", name: repo),
             sender: .init(login: actor))
-        guard let body = try? JSONEncoder().encode(payload) else { return nil }
+        // `action` first, as GitHub sends it (the service reads the event type from the first bytes).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        guard let body = try? encoder.encode(payload) else { return nil }
         return await sendWebhook(event: "issues", body: Array(body))
     }
 

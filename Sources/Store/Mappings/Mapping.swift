@@ -42,6 +42,9 @@ public struct Mapping: Sendable, Equatable, Codable {
     public var craftParentID: String? = nil
     /// Whether the issue was linked under the parent item's issue in the tool.
     public var parentLinked = false
+    /// A pull request that will close the issue is open: the open issue stays in review whatever else happens to it
+    /// (an assignment, a label), until the review ends or the issue's state changes.
+    public var reviewOpen = false
 }
 
 /// Which mappings to list.

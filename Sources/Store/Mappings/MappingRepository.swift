@@ -7,7 +7,7 @@ public struct MappingRepository: Sendable {
 
     static let columns = """
         id, workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, dev_issue_id, dev_issue_key, dev_issue_url,
-        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title, content_snapshot, craft_parent_id, parent_linked
+        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title, content_snapshot, craft_parent_id, parent_linked, review_open
         """
 
     static func decode(_ row: Row) -> Mapping {
@@ -18,7 +18,7 @@ public struct MappingRepository: Sendable {
             failureReason: row.string(9), contentHash: row.string(10), lastPushedStatus: row.string(11),
             lastPushedAt: row.optionalDate(12), lastEventOrder: row.isNull(13) ? nil : row.int64(13),
             createdAt: row.date(14), updatedAt: row.date(15), craftItemURL: row.string(16), craftTitle: row.string(17), contentSnapshot: row.string(18),
-            craftParentID: row.string(19), parentLinked: row.int(20) != 0)
+            craftParentID: row.string(19), parentLinked: row.int(20) != 0, reviewOpen: row.int(21) != 0)
     }
 
     public enum ClaimResult: Sendable, Equatable {
@@ -153,6 +153,11 @@ public struct MappingRepository: Sendable {
                 "SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND craft_parent_id = ? AND state = 'linked'",
                 [workspaceID, craftParentID], Self.decode)
         }
+    }
+
+    /// Whether a pull request that will close the issue is open (see `Mapping.reviewOpen`).
+    public func setReviewOpen(id: Int64, _ open: Bool) async throws {
+        try await store.write { try $0.run("UPDATE mappings SET review_open = ? WHERE id = ?", open, id) }
     }
 
     /// 1: linked under its parent's issue; 2: the tool refused for good (not tried again).

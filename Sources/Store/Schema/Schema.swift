@@ -140,6 +140,7 @@ public enum Schema {
         // Indexes for reads by item (the timeline, retry) and by time (the status page's last hour, the events API).
         // craft_parent_id and parent_linked: the item above this one in Craft.io, and whether the issue was linked
         // under that item's issue in the tool (sub-issue, Jira parent), which may happen long after both exist.
+        // review_open: a pull request that will close the issue is open, which holds the open issue in review.
         Migration(version: 3, name: "item timeline", sql: """
             CREATE TABLE timeline (
                 id INTEGER PRIMARY KEY,
@@ -165,6 +166,7 @@ public enum Schema {
             CREATE INDEX mappings_issue_key ON mappings (dev_tool_instance, dev_issue_key);
             ALTER TABLE mappings ADD COLUMN craft_parent_id TEXT;
             ALTER TABLE mappings ADD COLUMN parent_linked INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE mappings ADD COLUMN review_open INTEGER NOT NULL DEFAULT 0;
             CREATE INDEX mappings_parent ON mappings (dev_tool_instance, craft_parent_id) WHERE craft_parent_id IS NOT NULL;
             CREATE INDEX mappings_children ON mappings (workspace_id, craft_parent_id) WHERE craft_parent_id IS NOT NULL;
             """),

@@ -324,6 +324,10 @@ public actor ProgressProcessor {
             mapping.devIssueKey = change.key
             subject = mapping
         }
+        var change = change
+        let review = ReviewHold.resolve(change.status, reviewOpen: mapping.reviewOpen)
+        if review.reviewOpen != mapping.reviewOpen { try await store.mappings.setReviewOpen(id: mapping.id, review.reviewOpen) }
+        change.status = review.status
         guard let value = settings.statusMapping.craftValue(for: change.status, of: tool) else {
             // Never dropped in silence: the timeline says which status, the counter how often, doctor lists them.
             observer.statusUnmapped(tool: tool.kind)

@@ -220,7 +220,10 @@ public struct Reconciler: Sendable {
         // A read older than the last change applied says less than that change did (a pull request in review leaves
         // its issue untouched, so the issue's own time is older): only a newer or same-second read may correct it.
         if let read = issue.order, let applied = mapping.lastEventOrder, read < applied { return false }
-        guard let value = statusMapping.craftValue(for: issue.status, of: tool), value != mapping.lastPushedStatus else { return false }
+        // A review in progress holds the open issue in review (a read of the issue cannot see the pull request).
+        let review = ReviewHold.resolve(issue.status, reviewOpen: mapping.reviewOpen)
+        if review.reviewOpen != mapping.reviewOpen { try await store.mappings.setReviewOpen(id: mapping.id, review.reviewOpen) }
+        guard let value = statusMapping.craftValue(for: review.status, of: tool), value != mapping.lastPushedStatus else { return false }
         await history.record(.init(
             mapping, at: now, kind: .reconciled, outcome: "behind",
             detail: "Craft.io had '\(mapping.lastPushedStatus ?? "nothing")' while \(issue.key) is '\(issue.status.name)'; pushing '\(value)'"))
