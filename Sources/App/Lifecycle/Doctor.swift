@@ -39,7 +39,16 @@ public enum Doctor {
                     detail: "\(registration.outcome): \(registration.detail)", fix: registration.outcome == "failed" ? "see the detail" : nil))
             }
         }
-        for instance in webhooks.instances { checks.append(await webhooks.check(instance)) }
+        for instance in webhooks.instances {
+            checks.append(await webhooks.check(instance))
+            // Said, not failed: a tool without parent links still syncs, its issues flat.
+            let tool = instance.tool
+            checks.append(Check(
+                name: "hierarchy \(tool.kind) '\(instance.name)'", passed: true,
+                detail: tool.parentLinking == nil
+                    ? "\(tool.kind) cannot put an issue under its parent's here: a Craft item's children are created without that link"
+                    : "an issue is put under its Craft parent's issue when both are synced"))
+        }
         return checks
     }
 
