@@ -12,6 +12,9 @@ let package = Package(
         .executableTarget(name: "IntakeBench", dependencies: [
             .product(name: "SyncEngine", package: "craft-sync"), .product(name: "Simulators", package: "craft-sync"),
         ]),
+        .executableTarget(name: "FirstSyncBench", dependencies: [
+            .product(name: "SyncEngine", package: "craft-sync"), .product(name: "Simulators", package: "craft-sync"),
+        ]),
         .executableTarget(name: "ScaleSimulators", dependencies: [.product(name: "Simulators", package: "craft-sync")]),
         .executableTarget(name: "ScaleBench", dependencies: [
             .product(name: "SyncEngine", package: "craft-sync"), .product(name: "Simulators", package: "craft-sync"),
