@@ -1,4 +1,5 @@
 import Foundation
+import SyncEngine
 import Testing
 import TestSupport
 @testable import App
@@ -61,6 +62,33 @@ struct ConfigurationTests {
         #expect(error.message.contains("use https"))
         let local = try ConfigurationLoader.load(file: nil, environment: ["CRAFT_SYNC_CRAFT_BASE_URL": "http://127.0.0.1:9000"])
         #expect(local.configuration.craft.baseURL == "http://127.0.0.1:9000")
+    }
+
+    @Test("routing rules are read in order from YAML; a rule naming an instance no workspace configures stops the start")
+    func routing() throws {
+        let yaml = """
+            craft:
+              api_key: k
+            workspaces:
+              - id: ws
+                dev_tool: { kind: github, token: t, owner: o, repository: r }
+              - id: ws-bugs
+                dev_tool: { kind: jira, instance: jira, token: t, email: e@x.io, project: BUG, base_url: https://x.atlassian.net }
+            routing:
+              - when: { type: Bug }
+                to: jira
+                issue_type: Bug
+              - when: { label: mobile, importance: High }
+                to: github
+            """
+        let loaded = try ConfigurationLoader.load(file: try temporaryFile(yaml), environment: [:]).configuration
+        #expect(loaded.routing == [
+            RoutingRule(type: "Bug", instance: "jira", issueType: "Bug"), RoutingRule(label: "mobile", importance: "High", instance: "github"),
+        ])
+        let stray = try #require(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(file: try temporaryFile(yaml.replacingOccurrences(of: "to: jira", with: "to: gitlab")), environment: [:])
+        }
+        #expect(stray.message.contains("'gitlab', which no workspace configures"))
     }
 
     @Test("public_url is craft-sync's address without a trailing slash; registering at start without it stops the start")

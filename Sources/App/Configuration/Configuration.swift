@@ -37,6 +37,8 @@ public struct Configuration: Sendable {
     public var publicURL: String?
     /// Create or update each dev tool's webhook at start (needs `publicURL`).
     public var registerWebhooksAtStart = false
+    /// Ordered rules sending items to another dev-tool instance than their workspace's (YAML `routing:` list).
+    public var routing: [RoutingRule] = []
 
     public struct IntakeSchedule: Sendable {
         public var interval: Duration = .seconds(3600)

@@ -1,4 +1,5 @@
 import Foundation
+import SyncEngine
 import Yams
 
 /// Builds a `Configuration` from defaults, a YAML file, environment variables and command-line flags,
@@ -37,6 +38,12 @@ public enum ConfigurationLoader {
         }
         if let conflict = configuration.conflictingInstances {
             throw ConfigurationError(source: file ?? environment[configFileVariable] ?? "configuration", line: nil, message: conflict)
+        }
+        let instances = Set(configuration.syncTargets.map(\.devTool.instanceName))
+        if let stray = configuration.routing.first(where: { !instances.contains($0.instance) }) {
+            throw ConfigurationError(
+                source: file ?? environment[configFileVariable] ?? "configuration", line: nil,
+                message: "routing sends items to '\(stray.instance)', which no workspace configures (dev-tool instances: \(instances.sorted().joined(separator: ", ")))")
         }
         if configuration.registerWebhooksAtStart && configuration.publicURL == nil {
             throw ConfigurationError(
@@ -106,6 +113,10 @@ public enum ConfigurationLoader {
                 configuration.workspaces = try entries.enumerated().map { index, entry throws(ConfigurationError) in
                     try workspace(entry, index: index, source: source)
                 }
+            case .sequence(let entries) where key == "routing":
+                configuration.routing = try entries.enumerated().map { index, entry throws(ConfigurationError) in
+                    try routingRule(entry, index: index, source: source)
+                }
             case .sequence, .alias:
                 throw ConfigurationError(source: source, line: valueNode.mark?.line, message: "\(key): expected a single value")
             }
@@ -141,6 +152,40 @@ public enum ConfigurationLoader {
         }
         guard let id, !id.isEmpty else { throw ConfigurationError(source: source, line: node.mark?.line, message: "\(path): id is required") }
         return Configuration.WorkspaceSettings(id: id, readyStatus: readyStatus, devTool: scratch.devTool)
+    }
+
+    /// One `routing:` entry: `when` (any of `type`, `label`, `importance`), `to` (a dev-tool instance) and an optional
+    /// `issue_type`.
+    private static func routingRule(_ node: Node, index: Int, source: String) throws(ConfigurationError) -> RoutingRule {
+        let path = "routing[\(index)]"
+        guard case .mapping(let mapping) = node else {
+            throw ConfigurationError(source: source, line: node.mark?.line, message: "\(path): expected when, to and issue_type")
+        }
+        var rule = RoutingRule(instance: "")
+        for (keyNode, valueNode) in mapping {
+            switch (keyNode.scalar?.string ?? "", valueNode) {
+            case ("to", .scalar(let value)): rule.instance = value.string
+            case ("issue_type", .scalar(let value)): rule.issueType = value.string
+            case ("when", .mapping(let conditions)):
+                for (conditionKey, conditionValue) in conditions {
+                    guard case .scalar(let value) = conditionValue else {
+                        throw ConfigurationError(source: source, line: conditionKey.mark?.line, message: "\(path).when: expected NAME: VALUE lines")
+                    }
+                    switch conditionKey.scalar?.string ?? "" {
+                    case "type": rule.type = value.string
+                    case "label": rule.label = value.string
+                    case "importance": rule.importance = value.string
+                    case let other:
+                        throw ConfigurationError(
+                            source: source, line: conditionKey.mark?.line, message: "\(path).when: unknown condition '\(other)' (expected type, label, importance)")
+                    }
+                }
+            case (let other, _):
+                throw ConfigurationError(source: source, line: keyNode.mark?.line, message: "\(path): unknown key '\(other)' (expected when, to, issue_type)")
+            }
+        }
+        guard !rule.instance.isEmpty else { throw ConfigurationError(source: source, line: node.mark?.line, message: "\(path): to is required") }
+        return rule
     }
 
     private static func unknownKey(_ key: String, source: String, line: Int?) -> ConfigurationError {

@@ -159,11 +159,14 @@ extension Application {
                 concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, perHourCap: intake.perHourCap, claimLease: intake.claimLease,
                 fullPollInterval: intake.fullPollInterval, pollOverlap: intake.pollOverlap),
             logger: Logger(label: "craft-sync.intake"), observer: observer, budgets: world.budgets,
-            rollUp: rollUp(configuration, store: store, world: world))
-        let targets = world.targets.map {
-            IntakeTarget(
-                workspaceID: $0.workspaceID, readyStatus: $0.readyStatus, devTool: $0.devTool, linkField: configuration.craft.linkField,
+            rollUp: rollUp(configuration, store: store, world: world), routing: configuration.routing, tools: world.devTools)
+        let targets = world.targets.map { target in
+            var intake = IntakeTarget(
+                workspaceID: target.workspaceID, readyStatus: target.readyStatus, devTool: target.devTool, linkField: configuration.craft.linkField,
                 progress: .init(field: configuration.craft.progressField, statusMapping: configuration.statusMapping))
+            intake.siblingInstances = Set(world.targets.filter { $0.workspaceID == target.workspaceID && $0.devTool.instance != target.devTool.instance }
+                .map(\.devTool.instance))
+            return intake
         }
         return (engine, targets)
     }

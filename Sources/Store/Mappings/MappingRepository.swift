@@ -177,27 +177,40 @@ public struct MappingRepository: Sendable {
 
     /// Every mapping of a workspace for one dev tool instance, keyed by Craft item id: one read instead of one
     /// query per item when a poll sees thousands of items that are already synced.
-    public func all(workspaceID: String, devToolInstance: String) async throws -> [String: Mapping] {
+    /// Of one dev-tool instance, or of every instance but `excluding` when nil (where routing sends a workspace's items
+    /// to several).
+    public func all(workspaceID: String, devToolInstance: String?, excluding: Set<String> = []) async throws -> [String: Mapping] {
         try await store.read { connection in
-            let mappings = try connection.rows(
-                "SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND dev_tool_instance = ?", [workspaceID, devToolInstance], Self.decode)
+            let mappings = try devToolInstance.map {
+                try connection.rows(
+                    "SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND dev_tool_instance = ?", [workspaceID, $0], Self.decode)
+            } ?? connection.rows("SELECT \(Self.columns) FROM mappings WHERE workspace_id = ?", [workspaceID], Self.decode)
+                .filter { !excluding.contains($0.devToolInstance) }
             return Dictionary(mappings.map { ($0.craftItemID, $0) }, uniquingKeysWith: { first, _ in first })
         }
     }
 
     /// The mappings of these items (a poll that listed only changed items reads only theirs), by item id.
-    public func mappings(workspaceID: String, devToolInstance: String, craftItemIDs: [String]) async throws -> [String: Mapping] {
+    public func mappings(
+        workspaceID: String, devToolInstance: String?, craftItemIDs: [String], excluding: Set<String> = []
+    ) async throws -> [String: Mapping] {
         var found: [String: Mapping] = [:]
         // SQLite binds at most 32,766 parameters; 500 ids a query stays far below it.
         for start in stride(from: 0, to: craftItemIDs.count, by: 500) {
             let chunk = Array(craftItemIDs[start..<min(start + 500, craftItemIDs.count)])
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
             let rows = try await store.read { connection in
-                try connection.rows(
-                    "SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND craft_item_id IN (\(placeholders)) AND dev_tool_instance = ?",
-                    [workspaceID] + chunk + [devToolInstance], Self.decode)
+                if let devToolInstance {
+                    return try connection.rows(
+                        "SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND craft_item_id IN (\(placeholders)) AND dev_tool_instance = ?",
+                        [workspaceID] + chunk + [devToolInstance], Self.decode)
+                }
+                return try connection.rows(
+                    "SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND craft_item_id IN (\(placeholders))", [workspaceID] + chunk, Self.decode)
             }
-            for mapping in rows where found[mapping.craftItemID] == nil { found[mapping.craftItemID] = mapping }
+            for mapping in rows where found[mapping.craftItemID] == nil && !excluding.contains(mapping.devToolInstance) {
+                found[mapping.craftItemID] = mapping
+            }
         }
         return found
     }

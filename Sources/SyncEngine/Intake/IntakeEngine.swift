@@ -25,6 +25,9 @@ public actor IntakeEngine {
     let budgets: [String: RateBudget]
     /// Writes the roll-up of parents that got new children; nil for none.
     let rollUp: RollUp?
+    /// Ordered rules that send an item to another dev-tool instance than its workspace's, and those instances.
+    let routing: [RoutingRule]
+    let tools: [String: any DevTool]
     private let rateLimiter: CreateRateLimiter
     private var history: ItemHistory { ItemHistory(store: store, logger: logger) }
     /// Workspaces with a run in progress: one poll at a time per workspace.
@@ -53,8 +56,11 @@ public actor IntakeEngine {
 
     public init(
         craft: any CraftClient, store: Store, mapping: FieldMapping, clock: any SyncClock, settings: IntakeSettings = IntakeSettings(),
-        logger: Logger, observer: any SyncObserver = NoSyncObserver(), budgets: [String: RateBudget] = [:], rollUp: RollUp? = nil
+        logger: Logger, observer: any SyncObserver = NoSyncObserver(), budgets: [String: RateBudget] = [:], rollUp: RollUp? = nil,
+        routing: [RoutingRule] = [], tools: [String: any DevTool] = [:]
     ) {
+        self.routing = routing
+        self.tools = tools
         self.rollUp = rollUp
         self.observer = observer
         self.budgets = budgets
@@ -100,11 +106,12 @@ public actor IntakeEngine {
     /// field by field; touches nothing: no store writes, no dev-tool calls.
     public func plan(_ target: IntakeTarget) async throws -> IntakePlan {
         let items = try await craft.items(workspaceID: target.workspaceID, status: target.readyStatus, updatedFrom: nil)
-        let known = try await store.mappings.all(workspaceID: target.workspaceID, devToolInstance: target.devTool.instance)
+        let known = try await store.mappings.all(workspaceID: target.workspaceID, devToolInstance: nil, excluding: target.siblingInstances)
         var plan = IntakePlan()
         for item in items where !item.isLinkedByCraft {
             guard let mapping = known[item.id] else {
-                plan.creates.append(PlannedIssue(item: item, issue: mapper.newIssue(from: item, for: target.devTool)))
+                let (routed, rule) = route(item, target)
+                plan.creates.append(PlannedIssue(item: item, issue: newIssue(item, for: routed, rule: rule), devToolInstance: routed.devTool.instance, rule: rule))
                 continue
             }
             let now = SyncedContent(item)
@@ -170,23 +177,27 @@ public actor IntakeEngine {
                 "a Craft.io item could not be read; the others go on and the next poll tries again",
                 metadata: ["craft.item": "\(unreadable.id ?? "(no id)")", "workspace": "\(target.workspaceID)", "reason": "\(unreadable.reason)"])
         }
-        await writePendingLinks(target)
-        await linkWaitingChildren(target)
+        for each in targets(target) {
+            await writePendingLinks(each)
+            await linkWaitingChildren(each)
+        }
         report.counts.seen = items.count
         let itemsByID = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
 
         // Claims abandoned by a run that died come first, whether or not the item is still ready.
         var work: [Work] = []
         let staleBefore = clock.now().addingTimeInterval(-settings.claimLease.timeInterval)
-        for mapping in try await store.mappings.pending(workspaceID: target.workspaceID, staleBefore: staleBefore)
-        where mapping.devToolInstance == target.devTool.instance {
+        for mapping in try await store.mappings.pending(workspaceID: target.workspaceID, staleBefore: staleBefore) {
+            // A claim is resumed with the tool it was made for, whatever the rules say now.
+            guard let claimed = targets(target).first(where: { $0.devTool.instance == mapping.devToolInstance }) else { continue }
             if let listed = itemsByID[mapping.craftItemID] {
-                work.append(Work(item: listed, existing: mapping))
+                work.append(Work(item: listed, existing: mapping, target: claimed))
                 continue
             }
             // One item that cannot be read (deleted in Craft.io, say) must not hold up the workspace.
             do {
-                work.append(Work(item: try await craft.item(workspaceID: target.workspaceID, itemID: mapping.craftItemID), existing: mapping))
+                work.append(Work(
+                    item: try await craft.item(workspaceID: target.workspaceID, itemID: mapping.craftItemID), existing: mapping, target: claimed))
             } catch {
                 report.skipped.append((mapping.craftItemID, "an interrupted create could not be resumed: \(error)"))
             }
@@ -195,16 +206,19 @@ public actor IntakeEngine {
 
         // Known items are sorted out from one read (of only the listed items' mappings after an incremental listing);
         // new ones are claimed just before their create.
+        // An item may be mapped to any of the workspace's tools (routing): it is known by any but a sibling target's.
         let known = since == nil
-            ? try await store.mappings.all(workspaceID: target.workspaceID, devToolInstance: target.devTool.instance)
-            : try await store.mappings.mappings(workspaceID: target.workspaceID, devToolInstance: target.devTool.instance, craftItemIDs: items.map(\.id))
+            ? try await store.mappings.all(workspaceID: target.workspaceID, devToolInstance: nil, excluding: target.siblingInstances)
+            : try await store.mappings.mappings(
+                workspaceID: target.workspaceID, devToolInstance: nil, craftItemIDs: items.map(\.id), excluding: target.siblingInstances)
         for item in items where !recovering.contains(item.id) {
             if item.isLinkedByCraft {
                 report.skipped.append((item.id, "already linked by Craft.io's own integration (\(item.devToolKey ?? [:]))"))
                 continue
             }
             guard let mapping = known[item.id] else {
-                work.append(Work(item: item, existing: nil))
+                let (routed, rule) = route(item, target)
+                work.append(Work(item: item, existing: nil, target: routed, rule: rule))
                 continue
             }
             switch mapping.state {
@@ -254,6 +268,9 @@ public actor IntakeEngine {
     struct Work: Sendable {
         var item: CraftItem
         var existing: Mapping?
+        /// Where it goes: its workspace's target, or the one a routing rule chose.
+        var target: IntakeTarget
+        var rule: RoutingRule? = nil
     }
 
     enum Outcome: Sendable {
@@ -272,7 +289,7 @@ public actor IntakeEngine {
             live[target.workspaceID] = state
             func startNext() {
                 guard let next = pending.popFirst() else { return }
-                group.addTask { await self.create(next, target: target) }
+                group.addTask { await self.create(next, target: next.target) }
             }
             for _ in 0..<max(1, settings.concurrency) { startNext() }
             for await outcome in group {
@@ -318,7 +335,8 @@ public actor IntakeEngine {
                 leaseMark = claimed.updatedAt
                 await history.record(.init(
                     claimed, at: leaseMark, kind: .claimed, outcome: "claimed",
-                    detail: "seen in '\(target.readyStatus)' in Craft.io (\"\(item.title)\"); claimed for creation in \(tool.instance)"))
+                    detail: "seen in '\(target.readyStatus)' in Craft.io (\"\(item.title)\"); claimed for creation in \(tool.instance)"
+                        + (work.rule.map { " (routed by rule: \($0.reason))" } ?? "")))
             }
         } catch {
             return .failed(itemID: item.id, reason: "\(error)")
@@ -337,7 +355,7 @@ public actor IntakeEngine {
                 let now = clock.now()
                 guard try await store.mappings.renew(id: mapping.id, leaseMark: leaseMark, now: now) else { return lost }
                 leaseMark = now
-                let issue = try await tool.create(mapper.newIssue(from: item, for: tool))
+                let issue = try await tool.create(newIssue(item, for: target, rule: work.rule))
                 if !tool.carries(marker: marker, issue) { halt(tool, issue: issue) }
                 // Linked even without its marker: the issue exists, and the link is what keeps it from being made again.
                 return try await link(item, mapping: mapping, leaseMark: leaseMark, issue: issue, recovered: false, target: target) ?? lost
@@ -448,6 +466,32 @@ public actor IntakeEngine {
         for mapping in pending where mapping.devIssueKey != nil {
             await writeLink(mapping, field: field, target: target)
         }
+    }
+
+    /// The targets `target`'s items can go to: its own first, then each instance the routing rules name.
+    func targets(_ target: IntakeTarget) -> [IntakeTarget] {
+        var all = [target]
+        for rule in routing where !all.contains(where: { $0.devTool.instance == rule.instance }) {
+            guard let tool = tools[rule.instance] else { continue }
+            var routed = target
+            routed.devTool = tool
+            all.append(routed)
+        }
+        return all
+    }
+
+    /// Where a new item goes: the first rule it matches whose tool is configured, else its workspace's tool.
+    func route(_ item: CraftItem, _ target: IntakeTarget) -> (IntakeTarget, RoutingRule?) {
+        guard let rule = routing.first(where: { $0.matches(item) }), let tool = tools[rule.instance] else { return (target, nil) }
+        var routed = target
+        routed.devTool = tool
+        return (routed, rule)
+    }
+
+    func newIssue(_ item: CraftItem, for target: IntakeTarget, rule: RoutingRule?) -> NewIssue {
+        var issue = mapper.newIssue(from: item, for: target.devTool)
+        if let type = rule?.issueType { issue.issueType = type }
+        return issue
     }
 
     /// Craft's hierarchy in the tool, whichever side arrives first: a new issue goes under its parent's issue when

@@ -14,6 +14,10 @@ public struct IntakeTarget: Sendable {
     /// Where a new issue's first status goes at create time, so Craft.io shows the item in development before the
     /// first webhook; nil leaves it to the first webhook or reconciliation.
     public var progress: Progress?
+    /// Dev-tool instances other configured targets of the same workspace sync to (a workspace synced to two tools):
+    /// their mappings are theirs. Any other instance's mapping of an item means the item is synced (a routing rule
+    /// sent it there, even if that rule is gone now).
+    public var siblingInstances: Set<String> = []
 
     public struct Progress: Sendable {
         public var field: String
@@ -133,6 +137,9 @@ public struct IntakeReport: Sendable {
 public struct PlannedIssue: Sendable {
     public var item: CraftItem
     public var issue: NewIssue
+    /// The dev-tool instance it would go to, and the routing rule that chose it (nil: the workspace's own tool).
+    public var devToolInstance = ""
+    public var rule: RoutingRule? = nil
 }
 
 /// What a dry run found: issues it would create, and linked items edited in Craft.io since.
