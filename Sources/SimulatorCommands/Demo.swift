@@ -92,6 +92,8 @@ public enum Demo {
         configuration.databasePath = directory.appendingPathComponent("craft-sync.sqlite").path
         configuration.craft.linkField = "dev_link"
         configuration.craft.rollUpField = "dev_rollup"
+        // Bugs go to Jira, as Bugs, whichever workspace they come from.
+        configuration.routing = [RoutingRule(type: "Bug", instance: "jira", issueType: "Bug")]
         // A one-off admin token for the status page and the admin API; printed only with --keep-running, where the
         // person at the terminal signs in with it.
         let adminToken = "demo-" + UUID().uuidString.lowercased()
@@ -155,6 +157,11 @@ public enum Demo {
         let subIssues = simulators.github.subIssues(of: epicIssue.number)
         guard subIssues.count == 2 else { throw Failure(description: "the epic's issue has \(subIssues.count) sub-issues, expected 2") }
         func rollUp() -> String { simulators.craft.items.first { $0.id == epic.id }?.customFieldValue("dev_rollup") ?? "nothing" }
+        if let bug = simulators.jira.issues.first(where: { $0.title == "Crash when saving an empty roadmap" }) {
+            emit("   ✓ routing: \"\(bug.title)\" (a Bug in \(credentials.craftWorkspaceID)) → jira \(bug.key) as a \(bug.issueType ?? "?"), by the rule 'type = Bug'")
+        } else {
+            throw Failure(description: "the bug was not routed to Jira")
+        }
         emit("   ✓ hierarchy: epic \"\(epic.title)\" → acme/product#\(epicIssue.number), its stories as sub-issues \(subIssues.map { "#\($0)" }.joined(separator: ", ")); its dev_rollup = \(rollUp())")
         guard issues == expected, linkedBack == expected else {
             throw Failure(description: "the dev tools hold \(issues) issues and \(linkedBack) items are linked back, expected \(expected)")
@@ -167,7 +174,7 @@ public enum Demo {
             return issue.number
         }
         let dayNumber = try number("Onboarding checklist"), notPlanned = try number("Export reports as CSV")
-        let lostNumber = try number("Crash when saving an empty roadmap")
+        let lostNumber = try number("Sample project")
         // A developer's day on one issue: each step's webhook moves the Craft item one column on.
         guard let dayItem = mappedItem(simulators, issueKey: "acme/product#\(dayNumber)") else { throw Failure(description: "no Craft item is linked to acme/product#\(dayNumber)") }
         let pullRequest = Mutex(0)
@@ -189,7 +196,7 @@ public enum Demo {
             emit("   ✓ \(step.label) → webhook 202 → Craft item \(dayItem) dev_status = \(step.expected)")
         }
         // One of the epic's stories is done: the epic's roll-up follows.
-        guard let story = subIssues.first else { throw Failure(description: "the epic has no sub-issue") }
+        let story = try number("Welcome tour")
         guard await simulators.github.setState(number: story, state: "closed", reason: "completed")?.status == 202 else {
             throw Failure(description: "the webhook for the story's close was not accepted")
         }

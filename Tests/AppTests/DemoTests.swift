@@ -16,6 +16,7 @@ struct DemoTests {
         let output = lines.withLock { $0 }.joined(separator: "\n")
         #expect(output.contains("→ acme/product#"))
         #expect(output.contains("✓ hierarchy: epic \"Onboarding revamp\""))
+        #expect(output.contains("✓ routing: \"Crash when saving an empty roadmap\" (a Bug in ws-demo) → jira ACME-"))
         // A developer's day on GitHub, column by column.
         for step in ["dev_status = In Progress", "dev_status = In Review", "the pull request merged; GitHub closes #", "the epic's dev_rollup = 1/2 done"] {
             #expect(output.contains(step), "the demo does not show \(step)")
