@@ -38,9 +38,14 @@ struct RoutingTests {
         #expect(claimed?.detail.contains("routed by rule: type = Bug") == true)
 
         #expect(await routing.run(fixture.target(), trigger: "test").counts.created == 0)
-        // The rules change (or go): a synced item is not moved, nor created again elsewhere.
+        // The rules change (or go): a synced item is not moved, nor created again elsewhere; the change is said once.
+        let changed = engine(fixture, [RoutingRule(type: "Bug", instance: "github")])
+        #expect(await changed.run(fixture.target(), trigger: "test").counts.created == 0)
+        #expect(await changed.run(fixture.target(), trigger: "test").counts.created == 0)
         #expect(await engine(fixture, []).run(fixture.target(), trigger: "test").counts.created == 0)
         #expect(fixture.simulators.github.issues.count == 2 && fixture.simulators.jira.issues.count == 1)
+        let rerouted = try await fixture.store.timeline.list(TimelineFilter(craftItemID: bug.id)).filter { $0.outcome == "rerouted" }
+        #expect(rerouted.count == 1 && rerouted.first?.detail.contains("now send it to github (rule: type = Bug); it stays in jira") == true)
     }
 
     @Test("a claim whose create was cut off is resumed with the tool it was claimed for")

@@ -223,6 +223,16 @@ public actor IntakeEngine {
             }
             switch mapping.state {
             case .linked:
+                if !routing.isEmpty {
+                    // Not moved: said once, on the item's timeline, while the rules say otherwise.
+                    let (routed, rule) = route(item, target)
+                    if routed.devTool.instance != mapping.devToolInstance {
+                        await history.recordOnce(.init(
+                            mapping, at: clock.now(), kind: .drift, outcome: "rerouted",
+                            detail: "the routing rules now send it to \(routed.devTool.instance) (\(rule.map { "rule: \($0.reason)" } ?? "no rule matches")); "
+                                + "it stays in \(mapping.devToolInstance) as \(mapping.devIssueKey ?? "its issue")"))
+                    }
+                }
                 let hash = ContentHash.of(item)
                 if let created = mapping.contentHash, created != hash {
                     report.drifted.append(item.id)
