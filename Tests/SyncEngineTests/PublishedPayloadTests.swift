@@ -134,4 +134,19 @@ struct PublishedPayloadTests {
             .replacing(Array(#""title": "Update the README with new information.""#.utf8), with: Array(#""title": "Fixes #1""#.utf8))
         #expect(try fixture.github.parseWebhook(headers: ["x-github-event": "pull_request"], body: titled) == .ignored(reason: "the pull request closes no issue"))
     }
+
+    @Test("label rules: the published issues.labeled (label 'bug', open) maps by the first matching rule; a closed issue stays done")
+    func labelRules() throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        var mapping = StatusMapping()
+        mapping.byLabel = [.init(label: "status: blocked", value: "Blocked"), .init(label: "BUG", value: "Triage"), .init(label: "bug", value: "Never")]
+        guard case .issue(let labeled) = try fixture.github.parseWebhook(
+            headers: ["x-github-event": "issues"], body: try fixtureBytes("github/issues_labeled.json"))
+        else { Issue.record("not an issue change"); return }
+        #expect(labeled.status.labels == ["bug"] && mapping.craftValue(for: labeled.status, of: fixture.github) == "Triage")
+        let closed = DevIssueStatus(name: "closed", detail: "completed", labels: ["bug"])
+        #expect(mapping.craftValue(for: closed, of: fixture.github) == "Done")
+        #expect(mapping.craftValues(of: fixture.github).isSuperset(of: ["Blocked", "Triage"]))
+    }
 }

@@ -1,5 +1,6 @@
 import DevTools
 import Foundation
+import SyncEngine
 
 /// One configurable value: where it lives in the YAML file, its environment variable, and how it is parsed.
 /// The list in `Setting.all` is the single source for the loader, the error messages and the README table.
@@ -235,6 +236,10 @@ extension Setting {
         },
         Setting("dev_tool.own_account", "Our own account in the dev tool (GitHub login, Jira accountId): its events are echoes and ignored") { config, value throws(SettingError) in
             config.devTool.ownAccount = try parseNonEmpty(value)
+        },
+        Setting("progress.label_status_map", "Labels of an open issue to Craft values, first match in the order written wins over its status, e.g. status: blocked=Blocked", table: true) {
+            config, value throws(SettingError) in
+            config.statusMapping.byLabel = try parsePairs(value).map { StatusMapping.LabelRule(label: $0.0, value: $0.1) }
         },
         Setting("progress.status_map", "Dev status (or status:reason) to Craft value, e.g. open=To Do,closed:not_planned=Won't Do", table: true) { config, value throws(SettingError) in
             config.statusMapping.byName.merge(try parseTable(value)) { $1 }

@@ -87,15 +87,20 @@ extension Setting {
 
     /// `Feature=Story, Bug=Bug`.
     static func parseTable(_ text: String) throws(SettingError) -> [String: String] {
-        var table: [String: String] = [:]
+        Dictionary(try parsePairs(text), uniquingKeysWith: { _, last in last })
+    }
+
+    /// NAME=VALUE pairs in the order written (for rules where the first match wins).
+    static func parsePairs(_ text: String) throws(SettingError) -> [(String, String)] {
+        var pairs: [(String, String)] = []
         for pair in text.split(separator: ",") {
             let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                 throw SettingError("expected NAME=VALUE pairs separated by commas, e.g. Feature=Story,Bug=Bug")
             }
-            table[parts[0]] = parts[1]
+            pairs.append((parts[0], parts[1]))
         }
-        return table
+        return pairs
     }
 
     static func parseSecret(_ text: String) throws(SettingError) -> Secret {

@@ -27,8 +27,10 @@ extension GitHubAdapter {
             var updated_at: String?
             var html_url: String?
             var assignees: [Login]?
+            var labels: [Label]?
         }
         struct Login: Decodable { var login: String }
+        struct Label: Decodable { var name: String }
         struct Repository: Decodable { var full_name: String }
         struct Sender: Decodable { var login: String }
         /// `issues.transferred` names where the issue went; `issues.opened` after a transfer names where it came from.
@@ -79,14 +81,19 @@ extension GitHubAdapter {
         let order = payload.issue.updated_at.flatMap(Timestamp.parse)?.eventOrder
         return .issue(IssueChange(
             issueID: String(payload.issue.id), key: "\(repository)#\(payload.issue.number)",
-            status: Self.status(state: state, reason: payload.issue.state_reason, assigned: !(payload.issue.assignees ?? []).isEmpty), order: order,
+            status: Self.status(
+                state: state, reason: payload.issue.state_reason, assigned: !(payload.issue.assignees ?? []).isEmpty,
+                labels: (payload.issue.labels ?? []).map(\.name)),
+            order: order,
             actor: payload.sender?.login))
     }
 
     /// GitHub issues are only open or closed; an open issue someone is assigned to is being worked on
     /// (`open:assigned`, In Progress by default). A read and a webhook derive it the same way.
-    static func status(state: String, reason: String?, assigned: Bool) -> DevIssueStatus {
-        state == "open" && assigned ? DevIssueStatus(name: "open", detail: "assigned") : DevIssueStatus(name: state, detail: reason)
+    /// The labels ride along for the label rules (`progress.label_status_map`).
+    static func status(state: String, reason: String?, assigned: Bool, labels: [String]) -> DevIssueStatus {
+        state == "open" && assigned
+            ? DevIssueStatus(name: "open", detail: "assigned", labels: labels) : DevIssueStatus(name: state, detail: reason, labels: labels)
     }
 
     private struct PullRequestPayload: Decodable {

@@ -44,7 +44,8 @@ public struct GitHubAdapter: DevTool {
         func devIssue(repository: String) -> DevIssue {
             DevIssue(
                 id: String(id), key: "\(repository)#\(number)", url: html_url,
-                status: GitHubAdapter.status(state: state, reason: state_reason, assigned: !(assignees ?? []).isEmpty), labels: labels.map(\.name),
+                status: GitHubAdapter.status(state: state, reason: state_reason, assigned: !(assignees ?? []).isEmpty, labels: labels.map(\.name)),
+                labels: labels.map(\.name),
                 updatedAt: updated_at.flatMap(Timestamp.parse))
         }
     }

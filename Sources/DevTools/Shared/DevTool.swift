@@ -142,11 +142,17 @@ public struct DevIssueStatus: Sendable, Equatable {
     public var name: String
     /// Jira's status category (`new`, `indeterminate`, `done`); GitHub's `state_reason` (`completed`, `not_planned`).
     public var detail: String?
+    /// The issue's labels where the tool reports them with its state (GitHub), for label rules.
+    public var labels: [String]
 
-    public init(name: String, detail: String? = nil) {
+    public init(name: String, detail: String? = nil, labels: [String] = []) {
         self.name = name
         self.detail = detail
+        self.labels = labels
     }
+
+    /// The state alone: two reports of one state are equal whatever labels rode along.
+    public static func == (lhs: DevIssueStatus, rhs: DevIssueStatus) -> Bool { lhs.name == rhs.name && lhs.detail == rhs.detail }
 
     /// `name:detail` (`open:assigned`, `closed:completed`), or the name: how the status mapping's keys read.
     public var described: String { detail.map { "\(name):\($0)" } ?? name }

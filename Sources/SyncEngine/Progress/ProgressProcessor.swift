@@ -280,7 +280,10 @@ public actor ProgressProcessor {
                 continue
             }
             var itemSubject: Mapping? = mapping
-            let change = IssueChange(issueID: issueID, key: key, status: status, order: order, actor: actor)
+            // The pull request does not carry the issue's labels; the read does (for label rules).
+            let change = IssueChange(
+                issueID: issueID, key: key, status: DevIssueStatus(name: status.name, detail: status.detail, labels: current.status.labels), order: order,
+                actor: actor)
             outcomes.append((try await apply(change, to: mapping, tool: tool, event: event, subject: &itemSubject), itemSubject))
         }
         guard let chosen = outcomes.firstIndex(where: { $0.decision.outcome == "applied" }) ?? outcomes.indices.first else {

@@ -17,7 +17,7 @@ enum ReviewHold {
         case reviewClosed: return (status, false)
         default:
             guard reviewOpen else { return (status, false) }
-            return status.name == heldState ? (DevIssueStatus(name: heldState, detail: inReview), true) : (status, false)
+            return status.name == heldState ? (DevIssueStatus(name: heldState, detail: inReview, labels: status.labels), true) : (status, false)
         }
     }
 }

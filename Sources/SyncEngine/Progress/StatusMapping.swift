@@ -11,12 +11,27 @@ public struct StatusMapping: Sendable, Equatable {
     /// Status category (the status's `detail`) to the Craft value, for statuses not named above. Checked before the
     /// tool's default categories.
     public var byCategory: [String: String] = [:]
+    /// Labels that say where an open issue is (`status: blocked` → Blocked), in order: the first whose label the issue
+    /// carries wins over its status. Open issues only: a closed one is done, whatever its labels.
+    public var byLabel: [LabelRule] = []
+
+    public struct LabelRule: Sendable, Equatable {
+        public var label: String
+        public var value: String
+        public init(label: String, value: String) {
+            self.label = label
+            self.value = value
+        }
+    }
+
+    /// The open states label rules apply to (GitHub `open`, GitLab `opened`).
+    static let openStates: Set<String> = ["open", "opened"]
 
     public init() {}
 
     /// Every value this mapping can write to Craft.io for a tool with these defaults.
     public func craftValues(toolDefaults: [String: String] = [:], toolCategories: [String: String] = [:]) -> Set<String> {
-        Set(byName.values).union(byCategory.values).union(toolDefaults.values).union(toolCategories.values)
+        Set(byName.values).union(byCategory.values).union(byLabel.map(\.value)).union(toolDefaults.values).union(toolCategories.values)
     }
 
     /// The same for `tool`.
@@ -26,6 +41,11 @@ public struct StatusMapping: Sendable, Equatable {
 
     /// The Craft value for `status` of a tool whose own statuses map by `toolDefaults` (names) and `toolCategories`.
     public func craftValue(for status: DevIssueStatus, toolDefaults: [String: String] = [:], toolCategories: [String: String] = [:]) -> String? {
+        if Self.openStates.contains(status.name),
+            let rule = byLabel.first(where: { rule in status.labels.contains { $0.caseInsensitiveCompare(rule.label) == .orderedSame } })
+        {
+            return rule.value
+        }
         for names in [byName, toolDefaults] {
             if let detail = status.detail, let value = names["\(status.name):\(detail)"] { return value }
             if let value = names[status.name] { return value }
