@@ -56,6 +56,17 @@ public struct CursorRepository: Sendable {
         try await store.read { try $0.firstRow("SELECT value FROM cursors WHERE name = ?", [name]) { $0.string(0) } ?? nil }
     }
 
+    /// A cursor that holds a time, as seconds since 1970 (as the store keeps every time: exact, no format to misread);
+    /// nil when unset or unreadable.
+    public func date(_ name: String) async throws -> Date? {
+        guard let text = try await value(name), let seconds = Double(text), seconds.isFinite else { return nil }
+        return Date(timeIntervalSince1970: seconds)
+    }
+
+    public func set(_ name: String, to date: Date, now: Date) async throws {
+        try await set(name, to: String(date.timeIntervalSince1970), now: now)
+    }
+
     public func set(_ name: String, to value: String, now: Date) async throws {
         try await store.write { connection in
             try connection.run(

@@ -148,15 +148,11 @@ public actor IntakeEngine {
         if fullListing { await store(Self.fullPollCursor(target), started) }
     }
 
-    private func storedDate(_ name: String) async -> Date? {
-        // Seconds since 1970, as the store keeps every time.
-        guard let text = try? await store.cursors.value(name), let seconds = Double(text), seconds.isFinite else { return nil }
-        return Date(timeIntervalSince1970: seconds)
-    }
+    private func storedDate(_ name: String) async -> Date? { (try? await store.cursors.date(name)) ?? nil }
 
     private func store(_ name: String, _ date: Date) async {
         do {
-            try await store.cursors.set(name, to: String(date.timeIntervalSince1970), now: clock.now())
+            try await store.cursors.set(name, to: date, now: clock.now())
         } catch {
             logger.warning("could not store the poll cursor; the next poll lists more than it needs", metadata: ["error": "\(error)"])
         }

@@ -81,6 +81,11 @@ public struct Reconciler: Sendable {
             touchedParents.formUnion(other.touchedParents)
         }
 
+        mutating func recordPush(_ mapping: Mapping) {
+            pushed += 1
+            if let parent = RollUp.parent(of: mapping) { touchedParents.insert(parent) }
+        }
+
         public static func == (lhs: Result, rhs: Result) -> Bool {
             (lhs.checked, lhs.pushed, lhs.failed, lhs.incremental, lhs.deferred) == (rhs.checked, rhs.pushed, rhs.failed, rhs.incremental, rhs.deferred)
         }
@@ -142,10 +147,7 @@ public struct Reconciler: Sendable {
                 do {
                     guard let issue = try await read(mapping, tool: tool, issueID: issueID) else { continue }
                     newest = Self.later(newest, issue.updatedAt)
-                    if try await reconcile(mapping, issue: issue, tool: tool) {
-                        result.pushed += 1
-                        if let parent = RollUp.parent(of: mapping) { result.touchedParents.insert(parent) }
-                    }
+                    if try await reconcile(mapping, issue: issue, tool: tool) { result.recordPush(mapping) }
                 } catch {
                     result.failed += 1
                     logger.warning("reconciliation of one item failed; next cycle retries", metadata: ["craft.item": "\(mapping.craftItemID)", "error": "\(error)"])
@@ -179,10 +181,7 @@ public struct Reconciler: Sendable {
                 guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: issue.id), mapping.state == .linked
                 else { continue }
                 result.checked += 1
-                if try await reconcile(mapping, issue: issue, tool: tool) {
-                    result.pushed += 1
-                    if let parent = RollUp.parent(of: mapping) { result.touchedParents.insert(parent) }
-                }
+                if try await reconcile(mapping, issue: issue, tool: tool) { result.recordPush(mapping) }
             } catch {
                 result.failed += 1
                 logger.warning("reconciliation of one item failed; next cycle retries", metadata: ["dev.issue": "\(issue.key)", "error": "\(error)"])
@@ -244,15 +243,11 @@ public struct Reconciler: Sendable {
         }
     }
 
-    private func date(_ name: String) async -> Date? {
-        // Seconds since 1970, as the store keeps every time: exact, and no format to misread.
-        guard let text = try? await store.cursors.value(name), let seconds = Double(text), seconds.isFinite else { return nil }
-        return Date(timeIntervalSince1970: seconds)
-    }
+    private func date(_ name: String) async -> Date? { (try? await store.cursors.date(name)) ?? nil }
 
     private func save(_ name: String, _ date: Date) async {
         do {
-            try await store.cursors.set(name, to: String(date.timeIntervalSince1970), now: clock.now())
+            try await store.cursors.set(name, to: date, now: clock.now())
         } catch {
             logger.warning("could not store the reconciliation cursor; the next cycle reads more than it needs", metadata: ["error": "\(error)"])
         }
