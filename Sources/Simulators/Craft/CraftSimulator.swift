@@ -284,10 +284,9 @@ public final class CraftSimulator: Sendable {
             (status == nil || item.status.name == status || item.status.id == status) && (from == nil || item.updateTime >= from!)
         }
         guard dialect == .openapi else { return try guideList(matching, request: request, workspace: workspace) }
-        let limit = max(1, Int(request.head.queryValue("limit") ?? "50") ?? 50)
-        let page = max(1, Int(request.head.queryValue("page") ?? "1") ?? 1)
-        let pages = max(1, (matching.count + limit - 1) / limit)
-        let slice = Array(matching.dropFirst((page - 1) * limit).prefix(limit))
+        let paging = PageRequest(request.head, sizeParameter: "limit", defaultSize: 50, sizes: 1...1000)
+        let (page, limit, pages) = (paging.page, paging.size, paging.pages(of: matching.count))
+        let slice = Array(paging.slice(matching))
         struct Page: Encodable {
             struct Metadata: Encodable { var currentPage: Int; var perPage: Int; var totalPages: Int; var totalRecords: Int }
             var items: [SimulatedCraftItem]
@@ -300,8 +299,8 @@ public final class CraftSimulator: Sendable {
 
     /// The guide shows a plain list; `guidePaging` makes it page the ways a real endpoint might.
     private func guideList(_ matching: [SimulatedCraftItem], request: HTTPRequest, workspace: String) throws -> HTTPResponse {
-        let page = max(1, Int(request.head.queryValue("page") ?? "1") ?? 1)
-        func slice(_ size: Int) -> [SimulatedCraftItem] { Array(matching.dropFirst((page - 1) * size).prefix(size)) }
+        let page = PageRequest(request.head, sizeParameter: "limit", defaultSize: 1, sizes: 1...1).page
+        func slice(_ size: Int) -> [SimulatedCraftItem] { Array(PageRequest(page: page, size: size).slice(matching)) }
         switch guidePaging.withLock({ $0 }) {
         case .none:
             return try awkwardIfAsked(.json(matching), workspace: workspace, path: [])
@@ -313,7 +312,7 @@ public final class CraftSimulator: Sendable {
                 var items: [SimulatedCraftItem]
                 var metadata: Metadata
             }
-            let pages = max(1, (matching.count + size - 1) / size)
+            let pages = PageRequest(page: page, size: size).pages(of: matching.count)
             return try .json(Page(items: slice(size), metadata: .init(currentPage: page, perPage: size, totalPages: pages, totalRecords: matching.count)))
         case .link(let size):
             var response = try HTTPResponse.json(slice(size))

@@ -161,10 +161,8 @@ public final class GitHubSimulator: Sendable {
                     matching.sort { $0.updatedAt < $1.updatedAt }
                     if request.head.queryValue("direction") != "asc" { matching.reverse() }
                 }
-                let perPage = min(100, max(1, request.head.queryValue("per_page").flatMap(Int.init) ?? 30))
-                let page = max(1, request.head.queryValue("page").flatMap(Int.init) ?? 1)
-                let pageOfIssues = matching.dropFirst((page - 1) * perPage).prefix(perPage)
-                return try .json(pageOfIssues.map { Self.render($0, request) })
+                let page = PageRequest(request.head, sizeParameter: "per_page", defaultSize: 30, sizes: 1...100)
+                return try .json(page.slice(matching).map { Self.render($0, request) })
             }
         }
         registerHooks(in: &router)

@@ -123,9 +123,8 @@ public final class GitLabSimulator: Sendable {
                     matching.sort { $0.updatedAt < $1.updatedAt }
                     if request.head.queryValue("sort") != "asc" { matching.reverse() }
                 }
-                let perPage = min(100, max(1, request.head.queryValue("per_page").flatMap(Int.init) ?? 20))
-                let page = max(1, request.head.queryValue("page").flatMap(Int.init) ?? 1)
-                return try .json(matching.dropFirst((page - 1) * perPage).prefix(perPage).map(render))
+                let page = PageRequest(request.head, sizeParameter: "per_page", defaultSize: 20, sizes: 1...100)
+                return try .json(page.slice(matching).map(render))
             }
         }
         registerHooks(in: &router)
