@@ -38,7 +38,11 @@ public final class RateBudget: Sendable {
         if let reset = snapshot.resetAt, reset <= now { return true }
         // A report older than any tool's window (an hour) says nothing now: work that waits on it must not wait for ever.
         if now.timeIntervalSince(snapshot.observedAt) > 3600 { return true }
-        let floor = max(minimum, Int((Double(snapshot.limit ?? 0) * share).rounded(.up)))
+        // The limit is the tool's number: `Int(Double(Int.max))` would trap, so the share is taken in whole numbers.
+        let limit = snapshot.limit ?? 0
+        let share = min(max(share, 0), 1)
+        let reserve = limit / 100 * Int((share * 100).rounded(.up)) + limit % 100 * Int((share * 100).rounded(.up)) / 100
+        let floor = max(minimum, reserve)
         return snapshot.remaining >= floor
     }
 

@@ -36,6 +36,9 @@ struct RateBudgetTests {
         #expect(!low.hasRoom(share: 0.2, now: now))
         #expect(low.hasRoom(share: 0.05, now: now))
         #expect(low.hasRoom(share: 0.2, now: now.addingTimeInterval(601)))
+        // The limit is the tool's number: the largest there is, with the whole budget reserved, is arithmetic, not a trap.
+        let huge = budget(["X-RateLimit-Remaining": "5", "X-RateLimit-Limit": "9223372036854775807", "X-RateLimit-Reset": "1900000600"])
+        #expect(!huge.hasRoom(share: 1, now: now))
         // A low report without a reset, an hour old, no longer holds work back.
         let noReset = budget(["X-RateLimit-Remaining": "1", "X-RateLimit-Limit": "5000"])
         #expect(!noReset.hasRoom(share: 0.2, now: now.addingTimeInterval(60)) && noReset.hasRoom(share: 0.2, now: now.addingTimeInterval(3601)))

@@ -129,6 +129,9 @@ struct PublishedPayloadTests {
         guard case .linked(_, let closed, _, _) = try parse("pull_request_closed.json", closing: "Resolves #1") else { Issue.record("closed"); return }
         #expect(StatusMapping().craftValue(for: closed, of: fixture.github) == "In Progress")  // closed without a merge
         #expect(GitHubAdapter.closedIssues(in: "Refs #3; closes: #4; prefixes #5", repository: "a/b") == ["a/b#4"])
+        // A description is anyone's text: a pull request naming 200 issues is taken to close the first 50.
+        let many = (1...200).map { "closes #\($0)" }.joined(separator: "\n")
+        #expect(GitHubAdapter.closedIssues(in: many, repository: "a/b") == (1...50).map { "a/b#\($0)" })
         // GitHub reads the keywords in the description, not the title.
         let titled = try fixtureBytes("github/pull_request_opened.json")
             .replacing(Array(#""title": "Update the README with new information.""#.utf8), with: Array(#""title": "Fixes #1""#.utf8))

@@ -147,6 +147,10 @@ extension GitHubAdapter {
             actor: payload.sender?.login)
     }
 
+    /// The most issues one pull request is taken to close: each costs a read and a write, and a description is
+    /// anyone's text (GitHub's own UI links a handful).
+    static let closedIssuesLimit = 50
+
     /// The issues `text` closes by GitHub's keywords: `Closes #12`, `fixes acme/web#3`, `Resolved: #4`, ...
     static func closedIssues(in text: String, repository: String) -> [String] {
         let pattern = /(?i)\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?\s+([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)?#(\d+)\b/
@@ -154,6 +158,7 @@ extension GitHubAdapter {
         for match in text.matches(of: pattern) {
             let key = "\(match.1.map(String.init) ?? repository)#\(match.2)"
             if !keys.contains(key) { keys.append(key) }
+            if keys.count == closedIssuesLimit { break }
         }
         return keys
     }
