@@ -105,11 +105,7 @@ extension StatusPage {
     func problems(csrf: String, now: Date = .now) async throws -> HTTPResponse {
         let dead = try await store.events.list(EventFilter(state: .dead), limit: 200)
         let failed = try await store.mappings.list(MappingFilter(state: .failed), limit: 200)
-        var subjects: [Int64: [TimelineEntry]] = [:]
-        for event in dead {
-            let entries = try await store.timeline.list(TimelineFilter(eventID: event.id), limit: 20)
-            subjects[event.id] = Dictionary(entries.map { ($0.craftItemID, $0) }, uniquingKeysWith: { first, _ in first }).values.sorted { $0.craftItemID < $1.craftItemID }
-        }
+        let subjects = try await store.timeline.items(ofEvents: dead.map(\.id))
         let deadRows = HTML.join(dead.map { event in
             let items = HTML.join((subjects[event.id] ?? []).map { entry in
                 "<a href=\"/ui/items/\(Layout.percentEncoded(entry.craftItemID))\">item \(entry.craftItemID)</a>\(entry.devIssueKey.map { " (\($0))" } ?? "")"

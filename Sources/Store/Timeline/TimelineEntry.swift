@@ -93,14 +93,8 @@ public struct TimelineFilter: Sendable {
     public var devIssueKey: String?
     public var since: Date?
     public var until: Date?
-    /// Entries caused by one webhook delivery.
-    public var eventID: Int64?
 
-    public init(
-        craftItemID: String? = nil, devToolInstance: String? = nil, devIssueKey: String? = nil, since: Date? = nil, until: Date? = nil,
-        eventID: Int64? = nil
-    ) {
-        self.eventID = eventID
+    public init(craftItemID: String? = nil, devToolInstance: String? = nil, devIssueKey: String? = nil, since: Date? = nil, until: Date? = nil) {
         self.craftItemID = craftItemID
         self.devToolInstance = devToolInstance
         self.devIssueKey = devIssueKey

@@ -49,7 +49,6 @@ public struct TimelineRepository: Sendable {
         query.filter("dev_issue_key = ?", filter.devIssueKey)
         query.filter("at >= ?", filter.since)
         query.filter("at < ?", filter.until)
-        query.filter("event_id = ?", filter.eventID)
         return try await query.run(on: store, table: "timeline", columns: Self.columns, beforeID: beforeID, limit: limit, Self.decode)
     }
 
@@ -68,6 +67,22 @@ public struct TimelineRepository: Sendable {
         return counts.sorted { $0.key < $1.key }.flatMap { instance, statuses in
             statuses.sorted { $0.key < $1.key }.map { (instance, $0.key, $0.value) }
         }
+    }
+
+    /// The items each of these deliveries was about (from their entries), in one read: what a list of dead letters shows.
+    public func items(ofEvents eventIDs: [Int64]) async throws -> [Int64: [(craftItemID: String, devIssueKey: String?)]] {
+        guard !eventIDs.isEmpty else { return [:] }
+        let placeholders = Array(repeating: "?", count: eventIDs.count).joined(separator: ", ")
+        let rows = try await store.read { connection in
+            try connection.rows(
+                "SELECT DISTINCT event_id, craft_item_id, dev_issue_key FROM timeline WHERE event_id IN (\(placeholders)) ORDER BY event_id, craft_item_id",
+                eventIDs.map { $0 as any SQLiteBindable }) { ($0.int64(0), $0.requiredString(1), $0.string(2)) }
+        }
+        var items: [Int64: [(craftItemID: String, devIssueKey: String?)]] = [:]
+        for (event, item, key) in rows where !(items[event]?.contains { $0.craftItemID == item } ?? false) {
+            items[event, default: []].append((item, key))
+        }
+        return items
     }
 
     /// Deletes entries older than `cutoff`, except dead letters.
