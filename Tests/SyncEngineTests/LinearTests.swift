@@ -2,6 +2,7 @@ import DevTools
 import Foundation
 import OutboundHTTP
 import Simulators
+import Support
 import Store
 import Testing
 import TestSupport
@@ -113,7 +114,7 @@ struct LinearTests {
         let first = try #require(fixture.simulators.linear.issues.first { $0.number == 1 })
         let body = """
             {"action":"update","type":"Issue","actor":{"id":"dev-alice-id"},"webhookTimestamp":0,
-             "data":{"id":"\(first.id)","identifier":"ENG-1","updatedAt":"\(LinearSimulator.timestamp(movedAt))","state":{"name":"In Review","type":"started"}}}
+             "data":{"id":"\(first.id)","identifier":"ENG-1","updatedAt":"\(Timestamp.withMilliseconds(movedAt))","state":{"name":"In Review","type":"started"}}}
             """
         guard case .stored = try await fixture.store.events.append(IncomingEvent(
             tool: "linear", deliveryID: "d-1", eventType: "Issue.update", receivedAt: fixture.clock.now(),

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Support
 
 /// A fake Azure DevOps Boards (REST API 7.1) for one project: JSON Patch creates, WIQL `CONTAINS` on tags, reads by
 /// id; Basic auth with a PAT checked; faults under the target `azure-devops`; and `workitem.updated` service hook
@@ -30,15 +31,11 @@ public final class AzureDevOpsSimulator: Sendable {
 
     public var issues: [SimulatedIssue] { book.issues }
 
-    static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
-    }
-
     /// The REST shape of a work item.
     func render(_ issue: SimulatedIssue) -> [String: Any] {
         var fields: [String: Any] = [
             "System.Title": issue.title, "System.State": issue.state, "System.WorkItemType": issue.issueType ?? "Task",
-            "System.ChangedDate": Self.timestamp(issue.updatedAt), "System.TeamProject": Account.project,
+            "System.ChangedDate": Timestamp.withMilliseconds(issue.updatedAt), "System.TeamProject": Account.project,
         ]
         if !issue.labels.isEmpty { fields["System.Tags"] = issue.labels.joined(separator: "; ") }
         if let priority = issue.priority.flatMap(Int.init) { fields["Microsoft.VSTS.Common.Priority"] = priority }
@@ -64,7 +61,7 @@ public final class AzureDevOpsSimulator: Sendable {
                 "revisedBy": ["uniqueName": actor, "displayName": actor],
                 "fields": [
                     "System.State": ["oldValue": previous, "newValue": newState],
-                    "System.ChangedDate": ["newValue": Self.timestamp(time)],
+                    "System.ChangedDate": ["newValue": Timestamp.withMilliseconds(time)],
                 ],
                 "revision": revision,
             ],
@@ -197,7 +194,7 @@ extension AzureDevOpsSimulator {
     /// The date of `[System.ChangedDate] >= '…'` in a WIQL query.
     static func changedSince(inWIQL query: String) -> Date? {
         guard let start = query.range(of: "[System.ChangedDate] >= '"), let end = query[start.upperBound...].firstIndex(of: "'") else { return nil }
-        return try? Date(String(query[start.upperBound..<end]), strategy: .iso8601)
+        return Timestamp.parse(String(query[start.upperBound..<end]))
     }
 
     /// Midnight UTC of `date`'s day: what WIQL compares without `timePrecision`.

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import HTTPServer
 import Synchronization
 
@@ -277,7 +278,7 @@ public final class CraftSimulator: Sendable {
     private func listItems(_ request: HTTPRequest, dialect: APIForm) throws -> HTTPResponse {
         let workspace = request.parameters["workspace"] ?? ""
         let status = request.head.queryValue("status")
-        let updatedFrom = request.head.queryValue("updated_from").flatMap { try? Date($0, strategy: .iso8601) }
+        let updatedFrom = request.head.queryValue("updated_from").flatMap(Timestamp.parse)
         // Update times are written in one fixed-width ISO 8601 form (UTC, whole seconds), so they compare as text.
         let from = updatedFrom?.formatted(.iso8601)
         let matching = state.withLock { state in (state.byWorkspace[workspace] ?? []).map { state.items[$0] } }.filter { item in

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import HTTPServer
 import Synchronization
 
@@ -152,7 +153,7 @@ public final class GitHubSimulator: Sendable {
                 let wanted = (request.head.queryValue("labels") ?? "").split(separator: ",").map { String($0) }
                 let stateFilter = request.head.queryValue("state") ?? "open"
                 // `since`: updated at or after, at GitHub's one-second resolution.
-                let since = request.head.queryValue("since").flatMap { try? Date($0, strategy: .iso8601) }
+                let since = request.head.queryValue("since").flatMap(Timestamp.parse)
                 var matching = book.issues.filter { issue in
                     wanted.allSatisfy(issue.labels.contains) && (stateFilter == "all" || issue.state == stateFilter)
                         && since.map { issue.updatedAt.timeIntervalSince1970.rounded(.down) >= $0.timeIntervalSince1970 } ?? true

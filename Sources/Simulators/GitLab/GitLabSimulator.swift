@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import HTTPServer
 import Synchronization
 
@@ -114,7 +115,7 @@ public final class GitLabSimulator: Sendable {
             try await serve(request, "GET /api/v4/projects/:project/issues") {
                 let wanted = (request.head.queryValue("labels") ?? "").split(separator: ",").map(String.init)
                 let stateFilter = request.head.queryValue("state") ?? "opened"
-                let updatedAfter = request.head.queryValue("updated_after").flatMap { try? Date($0, strategy: .iso8601) }
+                let updatedAfter = request.head.queryValue("updated_after").flatMap(Timestamp.parse)
                 var matching = book.issues.filter { issue in
                     wanted.allSatisfy(issue.labels.contains) && (stateFilter == "all" || issue.state == stateFilter)
                         && updatedAfter.map { issue.updatedAt >= $0 } ?? true

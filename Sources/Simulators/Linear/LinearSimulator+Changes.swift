@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import HTTPServer
 
 extension LinearSimulator {
@@ -6,7 +7,7 @@ extension LinearSimulator {
     /// updated since, oldest change first, paged by an opaque cursor (here: the offset).
     func changed(_ variables: [String: Any]) throws -> HTTPResponse {
         guard variables["team"] as? String == Account.teamID else { return Self.errors(.ok, "Entity not found: Team", code: "INPUT_ERROR") }
-        let since = (variables["since"] as? String).flatMap { try? Date($0, strategy: .iso8601) } ?? .distantPast
+        let since = (variables["since"] as? String).flatMap(Timestamp.parse) ?? .distantPast
         let matching = issues.filter { $0.updatedAt >= since }.sorted { $0.updatedAt < $1.updatedAt }
         let offset = (variables["after"] as? String).flatMap(Int.init) ?? 0
         let page = Array(matching.dropFirst(offset).prefix(100))

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Support
 
 /// A fake Linear GraphQL API for one team: `issueCreate` with a client-chosen id (a second create with the same id
 /// is refused, as Linear refuses it), `issue(id:)`; the API key checked in `Authorization` (no `Bearer`); faults
@@ -30,16 +31,11 @@ public final class LinearSimulator: Sendable {
 
     public var issues: [SimulatedIssue] { book.issues }
 
-    /// Linear's times: ISO 8601 with milliseconds.
-    public static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
-    }
-
     /// The GraphQL shape of an issue, as the queries ask for it.
     func render(_ issue: SimulatedIssue) -> [String: Any] {
         [
             "id": issue.id, "identifier": issue.key, "url": "https://linear.app/acme/issue/\(issue.key)",
-            "updatedAt": Self.timestamp(issue.updatedAt), "state": ["name": issue.state, "type": issue.stateDetail ?? "unstarted"],
+            "updatedAt": Timestamp.withMilliseconds(issue.updatedAt), "state": ["name": issue.state, "type": issue.stateDetail ?? "unstarted"],
         ]
     }
 
@@ -57,7 +53,7 @@ public final class LinearSimulator: Sendable {
         data["title"] = issue.title
         data["team"] = ["id": Account.teamID, "key": Account.teamKey, "name": "Engineering"]
         let payload: [String: Any] = [
-            "action": "update", "type": "Issue", "createdAt": Self.timestamp(time), "data": data,
+            "action": "update", "type": "Issue", "createdAt": Timestamp.withMilliseconds(time), "data": data,
             "actor": ["id": actor, "name": actor, "type": "user"], "url": "https://linear.app/acme/issue/\(issue.key)",
             "organizationId": "0b9f2c4e-1d3a-4b5c-8d7e-6f5a4b3c2d1e", "webhookTimestamp": Int64(Date.now.timeIntervalSince1970 * 1000),
         ]
