@@ -19,7 +19,7 @@ struct DevToolFixture {
         github = GitHubAdapter(
             baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository,
             token: githubToken ?? GitHubSimulator.Account.token,
-            http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
+            transport: transport, policy: policy, clock: clock)
         jira = JiraAdapter(
             siteURL: simulators.baseURL, projectKey: JiraSimulator.Account.projectKey, email: JiraSimulator.Account.email,
             apiToken: jiraToken ?? JiraSimulator.Account.apiToken, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))

@@ -38,7 +38,7 @@ struct IntakeFixture {
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         github = GitHubAdapter(
             baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository, token: GitHubSimulator.Account.token,
-            http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
+            transport: transport, policy: policy, clock: clock)
         gitlab = GitLabAdapter(
             baseURL: simulators.baseURL, project: GitLabSimulator.Account.project, token: GitLabSimulator.Account.token,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))

@@ -58,7 +58,7 @@ struct LeaseTests {
         let github = GitHubAdapter(
             baseURL: fixture.simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository,
             token: GitHubSimulator.Account.token,
-            http: RetryingHTTPClient(inner: URLSessionHTTPClient(requestTimeout: 15), policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
+            transport: URLSessionHTTPClient(requestTimeout: 15), policy: policy, clock: clock)
         let first = IntakeEngine(craft: fixture.craft, store: fixture.store, mapping: FieldMapping(), clock: clock, settings: settings, logger: logger)
 
         fixture.simulators.faults.set(.init(target: "github", failNext: 1, status: 429, retryAfter: "10"))

@@ -47,7 +47,7 @@ let craft = CraftClients.make(
     http: RetryingHTTPClient(inner: transport, policy: RetryPolicy(), clock: clock))
 let github = GitHubAdapter(
     baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository, token: GitHubSimulator.Account.token,
-    http: RetryingHTTPClient(inner: transport, policy: RetryPolicy(), clock: clock, classify: GitHubAdapter.rateLimitClassifier))
+    transport: transport, policy: RetryPolicy(), clock: clock)
 // One create at a time: concurrent sleepers would each move the shared virtual clock.
 let engine = IntakeEngine(
     craft: craft, store: store, mapping: FieldMapping(), clock: clock,

@@ -43,7 +43,7 @@ let craft = CraftClients.make(
     dialect: .guide, baseURL: simulators.baseURL, apiKey: credentials.craftAPIKey, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
 let github = GitHubAdapter(
     baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository, token: GitHubSimulator.Account.token,
-    http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
+    transport: transport, policy: policy, clock: clock)
 let engine = IntakeEngine(
     craft: craft, store: store, mapping: FieldMapping(), clock: clock, settings: IntakeSettings(concurrency: concurrency), logger: logger)
 let target = IntakeTarget(workspaceID: "ws-bench", devTool: github)

@@ -63,7 +63,7 @@ let craft = CraftClients.make(
     dialect: .openapi, baseURL: simulators.baseURL, apiKey: credentials.craftAPIKey, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
 let github = GitHubAdapter(
     baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository, token: GitHubSimulator.Account.token,
-    http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
+    transport: transport, policy: policy, clock: clock)
 let engine = IntakeEngine(craft: craft, store: store, mapping: FieldMapping(), clock: clock, settings: IntakeSettings(concurrency: 16), logger: logger)
 let targets = (0..<workspaces).map { IntakeTarget(workspaceID: "ws-\($0)", devTool: github) }
 func reconciler(fullPassInterval: Duration) -> Reconciler {

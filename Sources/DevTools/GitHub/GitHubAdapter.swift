@@ -28,6 +28,17 @@ public struct GitHubAdapter: DevTool {
             }, classify: Self.rateLimitClassifier)
     }
 
+    /// An adapter whose calls `policy` retries over `transport`, with GitHub's rate-limit answers read as waits
+    /// (`rateLimitClassifier`): how GitHub's retries are wired, wherever an adapter is made.
+    public init(
+        instance: String = "github", baseURL: URL, owner: String, repository: String, token: String,
+        transport: any HTTPClient, policy: RetryPolicy, clock: any SyncClock
+    ) {
+        self.init(
+            instance: instance, baseURL: baseURL, owner: owner, repository: repository, token: token,
+            http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: Self.rateLimitClassifier))
+    }
+
     struct IssueBody: Decodable {
         struct Label: Decodable { var name: String }
         var id: Int64

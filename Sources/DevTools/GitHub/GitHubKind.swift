@@ -14,7 +14,6 @@ public struct GitHubKind: DevToolKind {
     public func makeAdapter(_ settings: DevToolSettingValues, transport: any HTTPClient, policy: RetryPolicy, clock: any SyncClock) -> any DevTool {
         GitHubAdapter(
             instance: settings.instance, baseURL: settings.baseURL, owner: settings["owner"], repository: settings["repository"],
-            token: settings.token,
-            http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: GitHubAdapter.rateLimitClassifier))
+            token: settings.token, transport: transport, policy: policy, clock: clock)
     }
 }
