@@ -161,6 +161,9 @@ struct DevToolAdapterTests {
             #expect(!text.contains("ghp_secret_token_1") && !text.contains("jira_secret_token_2"))
             #expect(!text.contains(Data("sync@acme.example:jira_secret_token_2".utf8).base64EncodedString()))
         }
+        // The tool's own words, read out of its error body (not the raw JSON).
+        let githubText = String(describing: githubError)
+        #expect(githubText.contains("Bad credentials") && !githubText.contains("documentation_url"), "\(githubText)")
     }
 }
 

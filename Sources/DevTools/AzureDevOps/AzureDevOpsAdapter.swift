@@ -19,10 +19,8 @@ public struct AzureDevOpsAdapter: DevTool {
         transport = JSONTransport(
             tool: "Azure DevOps", baseURL: organizationURL,
             headers: ["Authorization": "Basic " + Data(":\(token)".utf8).base64EncodedString(), "Accept": "application/json"],
-            http: http, errorMessage: { data in
-                // `{"$id": "1", "message": "TF401232: Work item 9 does not exist ...", "typeKey": ...}`
-                (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["message"] as? String
-            })
+            // Errors read `{"$id": "1", "message": "TF401232: Work item 9 does not exist ...", "typeKey": ...}`.
+            http: http, errorMessage: JSONTransport.message(in:))
     }
 
     public func marker(for craftItemID: String) -> String { "craft-\(craftItemID)" }

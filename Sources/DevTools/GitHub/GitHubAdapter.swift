@@ -22,10 +22,7 @@ public struct GitHubAdapter: DevTool {
             headers: [
                 "Authorization": "Bearer \(token)", "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28",
             ],
-            http: http, errorMessage: { data in
-                struct Body: Decodable { var message: String? }
-                return (try? JSONDecoder().decode(Body.self, from: data))?.message
-            }, classify: Self.rateLimitClassifier)
+            http: http, errorMessage: JSONTransport.message(in:), classify: Self.rateLimitClassifier)
     }
 
     /// An adapter whose calls `policy` retries over `transport`, with GitHub's rate-limit answers read as waits

@@ -16,6 +16,12 @@ struct JSONTransport: Sendable {
     /// Tells rate limits (and their waits) from other answers; the tool's own classifier where it has one.
     var classify: RetryingHTTPClient.Classifier = RetryingHTTPClient.standard
 
+    /// The `message` string of an error body such as `{"message": "Not Found"}`: how GitHub and Azure DevOps say
+    /// what went wrong.
+    @Sendable static func message(in body: Data) -> String? {
+        (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["message"] as? String
+    }
+
     func url(_ path: String, query: [(String, String)] = []) -> URL {
         var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
         if !query.isEmpty { components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
