@@ -50,7 +50,7 @@ struct ProgressSignalsTests {
         let late = await simulators.github.openPullRequest(closing: issue.number, at: base.addingTimeInterval(30))
         #expect(late.delivery?.status == 202)
         try await waitUntil("the late pull request to be recorded as stale", within: .seconds(10)) {
-            (try? await service.app.store.timeline.list(.init(craftItemID: item), limit: 50))?.contains { $0.outcome == "stale" && $0.detail.contains("closed now") } == true
+            (try? await service.app.store.timeline.list(.init(craftItemID: item), limit: 50))?.contains { $0.outcome == "stale" && $0.detail.contains("is closed:completed now") } == true
         }
         #expect(progress() == "Done")
 
@@ -62,5 +62,48 @@ struct ProgressSignalsTests {
         try await waitUntil("the close to be on the timeline", within: .seconds(10)) { (try? await story())?.count == 3 }
         let applied = try await story()
         #expect(applied[1].hasPrefix("pull_request.opened") && applied[1].contains("open:in_review") && applied[1].contains("In Review"), "\(applied)")
+    }
+
+    @Test("a card moved across the project board: each projects_v2_item delivery is read over GraphQL and its Status option applied; the board wins over assignment and pull requests")
+    func projectBoard() async throws {
+        let service = try await ServiceFixture.start()
+        defer { Task { await service.app.server.shutdown(); await service.simulators.shutdown() } }
+        let simulators = service.simulators
+        let processing = service.processWebhooks()
+        defer { processing.cancel() }
+        Simulation.seedWorkspace(simulators)
+        let scheduler = try #require(service.app.scheduler)
+        _ = await scheduler.runAll(trigger: "test")
+        let github = simulators.github
+        let issue = try #require(github.issues.first)
+        let item = try #require(try await service.app.store.mappings.mapping(devToolInstance: "github", devIssueID: issue.id)?.craftItemID)
+        func progress() -> String? { simulators.craft.items.first { $0.id == item }?.customFieldValue("dev_status") }
+        func timeline() async -> [String] {
+            ((try? await service.app.store.timeline.list(.init(craftItemID: item), limit: 50)) ?? []).filter { $0.kind == .webhook }
+                .map { "\($0.outcome): \($0.detail)" }
+        }
+
+        let base = Date.now.addingTimeInterval(10)
+        let moved = await github.setBoardStatus(number: issue.number, to: "In progress", at: base)
+        #expect(moved?.status == 202)
+        try await waitUntil("In Progress from the board", within: .seconds(10)) { progress() == "In Progress" }
+        await github.setBoardStatus(number: issue.number, to: "In review", at: base.addingTimeInterval(10))
+        try await waitUntil("In Review from the board", within: .seconds(10)) { progress() == "In Review" }
+        // Assigned while the card says In review: the issue's own event is read with its board value, which decides.
+        await github.assign(number: issue.number, login: "dev-bob", at: base.addingTimeInterval(20))
+        try await waitUntil("the assignment to be processed", within: .seconds(10)) {
+            await timeline().contains { $0.contains("issues.assigned") }
+        }
+        #expect(progress() == "In Review")
+        // A card on an option nobody mapped is said, never guessed.
+        await github.setBoardStatus(number: issue.number, to: "Parked", at: base.addingTimeInterval(30))
+        try await waitUntil("the unmapped option on the timeline", within: .seconds(10)) {
+            await timeline().contains { $0.hasPrefix("unmapped") && $0.contains("project:Parked") }
+        }
+        #expect(progress() == "In Review")
+        await github.setBoardStatus(number: issue.number, to: "Done", at: base.addingTimeInterval(40))
+        try await waitUntil("Done from the board", within: .seconds(10)) { progress() == "Done" }
+        let applied = await timeline().filter { $0.hasPrefix("applied") }
+        #expect(applied.contains { $0.contains("projects_v2_item.edited") && $0.contains("project:In review") }, "\(applied)")
     }
 }

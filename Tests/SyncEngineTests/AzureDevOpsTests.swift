@@ -30,6 +30,7 @@ struct AzureDevOpsTests {
                 + (change.order == nil || change.actor == nil ? " (no order or actor)" : "")
         case .deleted(let id, _): "deleted \(id)"
         case .moved: "moved"
+        case .needsRead: "read"
         case .linked: "linked"
         case .ignored: "ignored"
         }

@@ -18,6 +18,8 @@ struct IntakeFixture {
     let clock = TestClock()
     let craft: any CraftClient
     let github: GitHubAdapter
+    /// The same repository with its project board's `Status` read (`dev_tool.project_status_field`).
+    let githubWithBoards: GitHubAdapter
     let jira: JiraAdapter
     let gitlab: GitLabAdapter
     let linear: LinearAdapter
@@ -39,11 +41,14 @@ struct IntakeFixture {
         github = GitHubAdapter(
             baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository, token: GitHubSimulator.Account.token,
             transport: transport, policy: policy, clock: clock)
+        githubWithBoards = GitHubAdapter(
+            baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository, token: GitHubSimulator.Account.token,
+            projectStatusField: GitHubSimulator.boardStatusField, transport: transport, policy: policy, clock: clock)
         gitlab = GitLabAdapter(
             baseURL: simulators.baseURL, project: GitLabSimulator.Account.project, token: GitLabSimulator.Account.token,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         linear = LinearAdapter(
-            baseURL: simulators.baseURL, teamID: LinearSimulator.Account.teamID, apiKey: LinearSimulator.Account.apiKey, clock: clock,
+            baseURL: simulators.baseURL.appendingPathComponent(LinearSimulator.pathPrefix), teamID: LinearSimulator.Account.teamID, apiKey: LinearSimulator.Account.apiKey, clock: clock,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         azureDevOps = AzureDevOpsAdapter(
             organizationURL: simulators.baseURL.appendingPathComponent(AzureDevOpsSimulator.Account.organization),

@@ -1,5 +1,7 @@
 
 import Foundation
+import OutboundHTTP
+import Support
 import Testing
 import TestSupport
 @testable import SyncEngine
@@ -89,6 +91,7 @@ struct PublishedPayloadTests {
         case .ignored: "ignored"
         case .deleted: "deleted"
         case .moved: "moved"
+        case .needsRead: "read"
         case .linked(_, let status, _, _): "linked \(status.name) → \(StatusMapping().craftValue(for: status, of: tool) ?? "nothing")"
         case .issue(let change): "\(change.status.name) → \(StatusMapping().craftValue(for: change.status, of: tool) ?? "nothing")"
         }
@@ -138,15 +141,38 @@ struct PublishedPayloadTests {
         #expect(try fixture.github.parseWebhook(headers: ["x-github-event": "pull_request"], body: titled) == .ignored(reason: "the pull request closes no issue"))
     }
 
+    @Test("a published projects_v2_item.edited about an issue is read over GraphQL; a draft, another field type, or boards off: ignored")
+    func boardEdits() throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let headers = ["x-github-event": "projects_v2_item"]
+        let published = try fixtureBytes("github/projects_v2_item_edited.json")
+        let draft = try fixture.githubWithBoards.parseWebhook(headers: headers, body: published)
+        #expect(draft == .ignored(reason: "a project item that is a DraftIssue, not an issue"))
+        let issue = published.replacing(Array(#""content_type": "DraftIssue""#.utf8), with: Array(#""content_type": "Issue""#.utf8))
+        #expect(issue != published, "the fixture's content type moved")
+        let order = try #require(Timestamp.parse("2022-06-08T20:34:26Z")?.eventOrder)
+        #expect(try fixture.githubWithBoards.parseWebhook(headers: headers, body: issue) == .needsRead(reference: "DI_lADOAWcTxs07G84AIjOy", order: order, actor: "wolfy1339"))
+        let dated = issue.replacing(Array(#""field_type": "single_select""#.utf8), with: Array(#""field_type": "date""#.utf8))
+        #expect(try fixture.githubWithBoards.parseWebhook(headers: headers, body: dated) == .ignored(reason: "a date field changed, not a status"))
+        guard case .ignored(let reason) = try fixture.github.parseWebhook(headers: headers, body: issue) else { Issue.record("read with boards off"); return }
+        #expect(reason.contains("dev_tool.project_status_field"))
+    }
+
     @Test("label rules: the published issues.labeled (label 'bug', open) maps by the first matching rule; a closed issue stays done")
     func labelRules() throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
         var mapping = StatusMapping()
         mapping.byLabel = [.init(label: "status: blocked", value: "Blocked"), .init(label: "BUG", value: "Triage"), .init(label: "bug", value: "Never")]
-        guard case .issue(let labeled) = try fixture.github.parseWebhook(
-            headers: ["x-github-event": "issues"], body: try fixtureBytes("github/issues_labeled.json"))
+        let body = try fixtureBytes("github/issues_labeled.json")
+        guard case .issue(let labeled) = try fixture.github.parseWebhook(headers: ["x-github-event": "issues"], body: body)
         else { Issue.record("not an issue change"); return }
+        // With boards read, an open issue's event is read with its board value (the payload does not carry it).
+        guard case .needsRead(let node, _, _) = try fixture.githubWithBoards.parseWebhook(headers: ["x-github-event": "issues"], body: body) else {
+            Issue.record("not read with boards on"); return
+        }
+        #expect(node == "MDU6SXNzdWU0NDQ1MDAwNDE=")
         #expect(labeled.status.labels == ["bug"] && mapping.craftValue(for: labeled.status, of: fixture.github) == "Triage")
         let closed = DevIssueStatus(name: "closed", detail: "completed", labels: ["bug"])
         #expect(mapping.craftValue(for: closed, of: fixture.github) == "Done")

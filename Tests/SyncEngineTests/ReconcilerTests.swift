@@ -53,6 +53,35 @@ struct ReconcilerTests {
         #expect(quiet.pushed == 0 && quiet.checked == 1)
     }
 
+    @Test("a board move whose webhook never came is healed by a full pass; a later edit of the issue does not step back from the board")
+    func healsMissedBoardMove() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(2)
+        _ = await fixture.engine().run(fixture.target(), trigger: "test")
+        let github = fixture.simulators.github
+        let number = try #require(github.issues.first { $0.title == "Item 1" }?.number)
+        // No webhook target: the move reaches nobody, and it leaves the issue's updated_at alone.
+        await github.setBoardStatus(number: number, to: "In Review", at: .now.addingTimeInterval(60))
+        let reconciler = Reconciler(
+            store: fixture.store, craft: fixture.craft, tools: [fixture.githubWithBoards], statusMapping: StatusMapping(), progressField: "dev_status",
+            clock: fixture.clock, logger: IntakeFixture.quietLogger, fullPassInterval: .seconds(3600))
+        #expect(await reconciler.run() == .init(checked: 2, pushed: 2, failed: 0))
+        func value() -> String? { fixture.simulators.craft.items.first { $0.title == "Item 1" }?.customFieldValue("dev_status") }
+        #expect(value() == "In Review")
+        #expect(fixture.simulators.calls.count("github POST /graphql") == 2, "one board read per open issue read")
+        // Someone is assigned later: the listing shows the issue, read with its board value, which still decides.
+        await github.assign(number: number, login: "dev-bob", at: .now.addingTimeInterval(120))
+        let listed = await reconciler.run()
+        #expect(listed.incremental == 1 && listed.pushed == 0)
+        #expect(value() == "In Review")
+        // Off the board, the issue speaks for itself again (assigned: In Progress), once a full pass reads it.
+        await github.setBoardStatus(number: number, to: nil, at: .now.addingTimeInterval(180))
+        try await fixture.clock.sleep(for: .seconds(3601))
+        #expect(await reconciler.run().pushed == 1)
+        #expect(value() == "In Progress")
+    }
+
     @Test("a failed listing does not move the cursor: the change is healed by the next cycle")
     func failedListingKeepsCursor() async throws {
         let fixture = try IntakeFixture()

@@ -16,7 +16,8 @@ extension GitHubAdapter: ChangeListing {
             let issues = try await transport.request(
                 "GET", transport.url("repos/\(owner)/\(repository)/issues", query: query), as: [IssueBody].self,
                 operation: "GitHub: list issues of \(owner)/\(repository) changed since \(from.formatted(.iso8601))", idempotent: true)
-            return (issues.filter { $0.pull_request == nil }.map { $0.devIssue(repository: "\(owner)/\(repository)") }, issues.count)
+            let pages = issues.filter { $0.pull_request == nil }
+            return (try await withBoardStatus(pages, repository: "\(owner)/\(repository)"), issues.count)
         }
     }
 }

@@ -21,6 +21,7 @@ extension GitHubAdapter {
     private struct IssuesPayload: Decodable {
         struct Issue: Decodable {
             var id: Int64
+            var node_id: String?
             var number: Int
             var state: String?
             var state_reason: String?
@@ -49,6 +50,7 @@ extension GitHubAdapter {
     public func parseWebhook(headers: [String: String], body: [UInt8]) throws(DevToolError) -> WebhookEvent {
         let event = headers["x-github-event"] ?? ""
         if event == "pull_request" { return try pullRequest(body) }
+        if event == "projects_v2_item" { return try projectItem(body) }
         guard event == "issues" else {
             return .ignored(reason: event == "ping" ? "ping" : "'\(event)' events do not change an issue's state")
         }
@@ -79,6 +81,11 @@ extension GitHubAdapter {
         }
         guard let state = payload.issue.state else { return .ignored(reason: "the payload names no issue state") }
         let order = payload.issue.updated_at.flatMap(Timestamp.parse)?.eventOrder
+        // An open issue may be on a board, which its own events do not show: read it with its board value, as
+        // reconciliation does, so the two agree.
+        if projectStatusField != nil, state == "open", let node = payload.issue.node_id {
+            return .needsRead(reference: node, order: order, actor: payload.sender?.login)
+        }
         return .issue(IssueChange(
             issueID: String(payload.issue.id), key: "\(repository)#\(payload.issue.number)",
             status: Self.status(
@@ -88,12 +95,14 @@ extension GitHubAdapter {
             actor: payload.sender?.login))
     }
 
-    /// GitHub issues are only open or closed; an open issue someone is assigned to is being worked on
-    /// (`open:assigned`, In Progress by default). A read and a webhook derive it the same way.
-    /// The labels ride along for the label rules (`progress.label_status_map`).
-    static func status(state: String, reason: String?, assigned: Bool, labels: [String]) -> DevIssueStatus {
-        state == "open" && assigned
-            ? DevIssueStatus(name: "open", detail: "assigned", labels: labels) : DevIssueStatus(name: state, detail: reason, labels: labels)
+    /// GitHub issues are only open or closed. An open issue on a board says where it is there
+    /// (`project:<option>`, when boards are read: GitHubAdapter+Projects); otherwise one someone is assigned to is
+    /// being worked on (`open:assigned`, In Progress by default). Reads and webhooks derive it the same way.
+    /// The labels ride along for the label rules (`progress.label_status_map`), which win over both.
+    static func status(state: String, reason: String?, assigned: Bool, labels: [String], board: String? = nil) -> DevIssueStatus {
+        guard state == "open" else { return DevIssueStatus(name: state, detail: reason, labels: labels) }
+        if let board { return DevIssueStatus(name: boardStatusName, detail: board, labels: labels) }
+        return assigned ? DevIssueStatus(name: "open", detail: "assigned", labels: labels) : DevIssueStatus(name: state, detail: reason, labels: labels)
     }
 
     private struct PullRequestPayload: Decodable {

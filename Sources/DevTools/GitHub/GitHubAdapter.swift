@@ -11,12 +11,19 @@ public struct GitHubAdapter: DevTool {
     let owner: String
     let repository: String
     let transport: JSONTransport
+    /// The Projects (v2) single-select field whose options say where an open issue is (`Status`); nil: boards are
+    /// not read (see GitHubAdapter+Projects).
+    let projectStatusField: String?
 
     /// `baseURL` is `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server.
-    public init(instance: String = "github", baseURL: URL, owner: String, repository: String, token: String, http: any HTTPClient) {
+    public init(
+        instance: String = "github", baseURL: URL, owner: String, repository: String, token: String, projectStatusField: String? = nil,
+        http: any HTTPClient
+    ) {
         self.instance = instance
         self.owner = owner
         self.repository = repository
+        self.projectStatusField = projectStatusField
         transport = JSONTransport(
             tool: "GitHub", baseURL: baseURL,
             headers: [
@@ -28,17 +35,19 @@ public struct GitHubAdapter: DevTool {
     /// An adapter whose calls `policy` retries over `transport`, with GitHub's rate-limit answers read as waits
     /// (`rateLimitClassifier`): how GitHub's retries are wired, wherever an adapter is made.
     public init(
-        instance: String = "github", baseURL: URL, owner: String, repository: String, token: String,
+        instance: String = "github", baseURL: URL, owner: String, repository: String, token: String, projectStatusField: String? = nil,
         transport: any HTTPClient, policy: RetryPolicy, clock: any SyncClock
     ) {
         self.init(
-            instance: instance, baseURL: baseURL, owner: owner, repository: repository, token: token,
+            instance: instance, baseURL: baseURL, owner: owner, repository: repository, token: token, projectStatusField: projectStatusField,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock, classify: Self.rateLimitClassifier))
     }
 
     struct IssueBody: Decodable {
         struct Label: Decodable { var name: String }
         var id: Int64
+        /// The GraphQL id, by which a project board's status is read.
+        var node_id: String?
         var number: Int
         var html_url: String
         var state: String
@@ -49,12 +58,14 @@ public struct GitHubAdapter: DevTool {
         struct Login: Decodable { var login: String }
         var assignees: [Login]?
 
-        func devIssue(repository: String) -> DevIssue {
+        /// `board`: the issue's value on a project board, when boards are read (GitHubAdapter+Projects).
+        func devIssue(repository: String, board: GitHubAdapter.IssueNode.BoardValue? = nil) -> DevIssue {
             DevIssue(
                 id: String(id), key: "\(repository)#\(number)", url: html_url,
-                status: GitHubAdapter.status(state: state, reason: state_reason, assigned: !(assignees ?? []).isEmpty, labels: labels.map(\.name)),
+                status: GitHubAdapter.status(
+                    state: state, reason: state_reason, assigned: !(assignees ?? []).isEmpty, labels: labels.map(\.name), board: board?.name),
                 labels: labels.map(\.name),
-                updatedAt: updated_at.flatMap(Timestamp.parse))
+                updatedAt: GitHubAdapter.later(updated_at, board?.updatedAt))
         }
     }
 
@@ -69,12 +80,19 @@ public struct GitHubAdapter: DevTool {
     public var capabilities: DevToolCapabilities { .init(issueTypeAndPriorityFields: false) }
     public var webhookHeadersKept: [String] { ["x-github-", "x-hub-signature", "content-type", "user-agent"] }
     /// Open is To Do, assigned In Progress, with a ready pull request that closes it In Review (back to In Progress if
-    /// that pull request closes unmerged); closed as completed is Done, closed as not planned is Won't Do.
+    /// that pull request closes unmerged); closed as completed is Done, closed as not planned is Won't Do. On a board,
+    /// the options of GitHub's project templates ("Todo", "In progress", ...) by their plain meaning.
     public var defaultStatusNames: [String: String] {
-        [
+        var names = [
             "open": "To Do", "open:assigned": "In Progress", "open:in_review": "In Review", "open:review_closed": "In Progress",
             "closed": "Done", "closed:completed": "Done", "closed:not_planned": "Won't Do",
         ]
+        let board = [
+            "Todo": "To Do", "Backlog": "To Do", "Ready": "To Do", "In Progress": "In Progress", "In progress": "In Progress",
+            "In Review": "In Review", "In review": "In Review", "Done": "Done",
+        ]
+        for (option, value) in board { names["\(Self.boardStatusName):\(option)"] = value }
+        return names
     }
 
     public func create(_ issue: NewIssue) async throws(DevToolError) -> DevIssue {
@@ -109,10 +127,10 @@ public struct GitHubAdapter: DevTool {
         // The key names the repository: an issue transferred elsewhere is read where it now lives.
         let named = reference.key.split(separator: "#").first.map(String.init) ?? ""
         let repositoryName = named.split(separator: "/").count == 2 ? named : fullName
-        return try await transport.request(
+        let read = try await transport.request(
             "GET", transport.url("repos/\(repositoryName)/issues/\(number)"), as: IssueBody.self,
-            operation: "GitHub: read issue \(repositoryName)#\(number)"
-        ).devIssue(repository: repositoryName)
+            operation: "GitHub: read issue \(repositoryName)#\(number)")
+        return try await withBoardStatus([read], repository: repositoryName)[0]
     }
 
     /// `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`

@@ -145,21 +145,3 @@ public struct LinearAdapter: DevTool {
     }
 
 }
-
-struct GraphQLError: Decodable {
-    struct Extensions: Decodable { var code: String?; var type: String? }
-    var message: String
-    var extensions: Extensions?
-}
-
-struct GraphQLRequest<Variables: Encodable & Sendable>: Encodable, Sendable {
-    var query: String
-    var variables: Variables
-}
-
-struct GraphQLErrors: Decodable { var errors: [GraphQLError] }
-
-struct GraphQLResponse<Result: Decodable>: Decodable {
-    var data: Result?
-    var errors: [GraphQLError]?
-}

@@ -18,6 +18,9 @@ public protocol DevTool: WebhookSource {
     var findsNewIssuesImmediately: Bool { get }
     /// The issue as it is now (reconciliation).
     func issue(_ reference: DevIssueReference) async throws(DevToolError) -> DevIssue
+    /// The issue a `.needsRead` webhook event points at, as it is now; nil when it is no issue of this tool's (the
+    /// default: adapters whose events say everything never send one).
+    func issue(referencedBy reference: String) async throws(DevToolError) -> DevIssue?
     /// Whether `body` was signed with one of `secrets` (two during a rotation), checked over the raw bytes.
     func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool
 
@@ -46,6 +49,7 @@ extension DevTool {
     public var webhookRegistration: (any WebhookRegistering)? { nil }
     public var changeListing: (any ChangeListing)? { nil }
     public var parentLinking: (any ParentLinking)? { nil }
+    public func issue(referencedBy reference: String) async throws(DevToolError) -> DevIssue? { nil }
 
     public var defaultStatusCategories: [String: String] { [:] }
 

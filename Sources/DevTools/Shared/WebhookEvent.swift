@@ -8,6 +8,9 @@ public enum WebhookEvent: Sendable, Equatable {
     case moved(fromIssueID: String, to: IssueMove)
     /// A change that concerns issues named only by key (a pull request that will close them): each is found by its key.
     case linked(keys: [String], status: DevIssueStatus, order: Int64?, actor: String?)
+    /// A change the payload does not spell out (a GitHub project board edit names neither the issue's number nor the
+    /// value): `DevTool.issue(referencedBy:)` reads which issue it is and its state now.
+    case needsRead(reference: String, order: Int64?, actor: String?)
     /// Accepted but of no interest (a ping, a comment, a deleted issue), with why.
     case ignored(reason: String)
 }

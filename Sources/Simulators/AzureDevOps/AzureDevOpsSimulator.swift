@@ -176,12 +176,7 @@ public final class AzureDevOpsSimulator: Sendable {
         return try await context.serve(tool: "azure-devops", endpoint, refusal: refusal, body)
     }
 
-    static func json(_ object: [String: Any]) throws -> HTTPResponse {
-        var response = HTTPResponse(status: .ok)
-        response.headers[.contentType] = "application/json"
-        response.body = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
-        return response
-    }
+    static func json(_ object: [String: Any]) throws -> HTTPResponse { try .jsonObject(object) }
 
     static func error(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
         var response = (try? json(["$id": "1", "message": message, "typeKey": "WorkItemTrackingException"])) ?? HTTPResponse(status: status)

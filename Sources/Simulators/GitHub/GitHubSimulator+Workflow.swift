@@ -72,13 +72,22 @@ extension GitHubSimulator {
         return await sendWebhook(event: "pull_request", body: Array(encoded))
     }
 
-    /// `POST /_sim/github/issues/{number}/assign` (`{"login"}`), `POST /_sim/github/pulls` (`{"closes": N}`),
+    /// `POST /_sim/github/issues/{number}/assign` (`{"login"}`), `POST /_sim/github/issues/{number}/board`
+    /// (`{"status": "In Review"}`, null takes the card off), `POST /_sim/github/pulls` (`{"closes": N}`),
     /// `POST /_sim/github/pulls/{number}/merge`.
     func registerWorkflowControl(in router: inout Router) {
         router.post("/_sim/github/issues/:number/assign") { [self] request in
             struct Body: Decodable { var login: String? }
             let login = request.body.isEmpty ? "dev-alice" : (try request.decodeJSON(Body.self).login ?? "dev-alice")
             guard let number = request.parameters["number"].flatMap(Int.init), let delivery = await assign(number: number, login: login) else {
+                throw HTTPError(.notFound, "no such issue, or no webhook target")
+            }
+            return try .json(["delivered": "\(delivery.status ?? 0)"])
+        }
+        router.post("/_sim/github/issues/:number/board") { [self] request in
+            struct Body: Decodable { var status: String? }
+            let body = try request.decodeJSON(Body.self)
+            guard let number = request.parameters["number"].flatMap(Int.init), let delivery = await setBoardStatus(number: number, to: body.status) else {
                 throw HTTPError(.notFound, "no such issue, or no webhook target")
             }
             return try .json(["delivered": "\(delivery.status ?? 0)"])

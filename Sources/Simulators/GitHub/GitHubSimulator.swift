@@ -13,7 +13,10 @@ public final class GitHubSimulator: Sendable {
     }
     public static let kind = "github"
     public static func serveSettings(baseURL: String) -> [(key: String, value: String)] {
-        [("base_url", baseURL), ("token", Account.token), ("owner", Account.owner), ("repository", Account.repository)]
+        [
+            ("base_url", baseURL), ("token", Account.token), ("owner", Account.owner), ("repository", Account.repository),
+            ("project_status_field", boardStatusField),
+        ]
     }
 
     let context: SimulatorContext
@@ -26,6 +29,9 @@ public final class GitHubSimulator: Sendable {
 
     /// The numbers of the sub-issues of issue `number`.
     public func subIssues(of number: Int) -> [Int] { subIssueNumbers.withLock { $0[number] ?? [] } }
+
+    /// The project board's cards: issue number → its `Status` option and when it was set (GitHubSimulator+Projects).
+    let board = Mutex<[Int: (option: String, updatedAt: Date)]>([:])
 
     /// Pull requests opened through the control API: number → the issue numbers they close.
     let pullRequests = Mutex<(next: Int, closing: [Int: [Int]])>((1000, [:]))
@@ -167,6 +173,7 @@ public final class GitHubSimulator: Sendable {
             }
         }
         registerHooks(in: &router)
+        registerGraphQL(in: &router)
         // https://docs.github.com/en/rest/issues/sub-issues#add-sub-issue: the child by its numeric id; an issue has
         // one parent at most.
         router.post("/repos/:owner/:repo/issues/:number/sub_issues") { [self] request in
@@ -233,7 +240,7 @@ public final class GitHubSimulator: Sendable {
 
     static func render(_ issue: SimulatedIssue, owner: String, repository repo: String) -> RenderedIssue {
         RenderedIssue(
-            id: Int64(issue.id) ?? 0, node_id: "I_sim\(issue.id)", number: issue.number, title: issue.title, body: issue.description,
+            id: Int64(issue.id) ?? 0, node_id: Self.nodeID(of: issue), number: issue.number, title: issue.title, body: issue.description,
             html_url: "https://github.com/\(owner)/\(repo)/issues/\(issue.number)", state: issue.state, state_reason: issue.stateDetail,
             labels: issue.labels.map { .init(name: $0) }, updated_at: issue.updatedAt.formatted(.iso8601),
             assignees: (issue.assignees ?? []).map { .init(login: $0) })

@@ -15,7 +15,7 @@ public final class LinearSimulator: Sendable {
     }
     public static let kind = "linear"
     public static func serveSettings(baseURL: String) -> [(key: String, value: String)] {
-        [("base_url", baseURL), ("token", Account.apiKey), ("team", Account.teamID)]
+        [("base_url", baseURL + pathPrefix), ("token", Account.apiKey), ("team", Account.teamID)]
     }
 
     let context: SimulatorContext
@@ -63,8 +63,11 @@ public final class LinearSimulator: Sendable {
             authentication: .hmacSHA256(header: "Linear-Signature", prefix: ""), deliveryIDHeader: "Linear-Delivery", body: Array(body))
     }
 
+    /// Where the simulated `https://api.linear.app` lives on the simulators' listener: GitHub has a `/graphql` too.
+    public static let pathPrefix = "/linear"
+
     public func register(in router: inout Router) {
-        router.post("/graphql") { [self] request in
+        router.post("\(Self.pathPrefix)/graphql") { [self] request in
             let refusal = request.headers[.authorization] == Account.apiKey
                 ? nil : Self.errors(HTTPStatus(400, "Bad Request"), "Authentication required, not authenticated", code: "AUTHENTICATION_ERROR")
             return try await context.serve(tool: "linear", "POST /graphql", refusal: refusal) { try answer(request) }
@@ -133,19 +136,11 @@ public final class LinearSimulator: Sendable {
         return try .json(["delivered": delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
     }
 
-    static func data(_ data: [String: Any]) throws -> HTTPResponse {
-        var response = HTTPResponse(status: .ok)
-        response.headers[.contentType] = "application/json"
-        response.body = Array(try JSONSerialization.data(withJSONObject: ["data": data], options: [.sortedKeys]))
-        return response
-    }
+    static func data(_ data: [String: Any]) throws -> HTTPResponse { try .jsonObject(["data": data]) }
 
     /// Linear's error answer: `{"errors": [{"message", "extensions": {"code", "type"}}], "data": null}`.
     static func errors(_ status: HTTPStatus, _ message: String, code: String) -> HTTPResponse {
-        var response = HTTPResponse(status: status)
-        response.headers[.contentType] = "application/json"
         let body: [String: Any] = ["errors": [["message": message, "extensions": ["code": code, "type": code.lowercased()]]], "data": NSNull()]
-        response.body = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])).map(Array.init) ?? []
-        return response
+        return (try? .jsonObject(body, status: status)) ?? HTTPResponse(status: status)
     }
 }

@@ -234,6 +234,11 @@ public actor ProgressProcessor {
         switch try tool.parseWebhook(headers: headers, body: body) {
         case .ignored(let reason): return .ignore(reason)
         case .issue(let issueChange): change = issueChange
+        case .needsRead(let reference, let order, let actor):
+            guard let issue = try await tool.issue(referencedBy: reference) else { return .ignore("\(reference) is not an issue of \(tool.instance)") }
+            // The read is the state now: as new as the event, and newer if the issue changed since.
+            let orders = [order, issue.order].compactMap { $0 }
+            change = IssueChange(issueID: issue.id, key: issue.key, status: issue.status, order: orders.max(), actor: actor)
         case .linked(let keys, let status, let order, let actor):
             return try await applyLinked(keys: keys, status: status, order: order, actor: actor, tool: tool, event: event, subject: &subject)
         case .deleted(let issueID, let key):
@@ -276,7 +281,7 @@ public actor ProgressProcessor {
             }
             let current = try await tool.issue(DevIssueReference(id: issueID, key: key))
             guard current.status.name == status.name else {
-                outcomes.append((.ignore("\(key) is \(current.status.name) now; a pull request does not change that", outcome: "stale"), mapping))
+                outcomes.append((.ignore("\(key) is \(current.status.described) now; a pull request does not change that", outcome: "stale"), mapping))
                 continue
             }
             var itemSubject: Mapping? = mapping

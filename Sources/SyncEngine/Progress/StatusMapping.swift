@@ -24,8 +24,8 @@ public struct StatusMapping: Sendable, Equatable {
         }
     }
 
-    /// The open states label rules apply to (GitHub `open`, GitLab `opened`).
-    static let openStates: Set<String> = ["open", "opened"]
+    /// The open states label rules apply to (GitHub `open`, GitLab `opened`, and a GitHub board's `project`).
+    static let openStates: Set<String> = ["open", "opened", "project"]
 
     public init() {}
 

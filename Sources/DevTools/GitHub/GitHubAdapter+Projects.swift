@@ -1,0 +1,168 @@
+import Foundation
+import Support
+
+/// GitHub Projects (v2) as a source of status
+/// (https://docs.github.com/en/issues/planning-and-tracking-with-projects/understanding-fields/about-single-select-fields).
+/// A team that moves cards across a board says where an open issue is more exactly than its assignees and pull
+/// requests do. With `project_status_field` set (`Status`), an open issue's option in that field is its status,
+/// `project:<option>` (`project:In Review`), mapped by name like any other; on several boards, the latest set wins.
+///
+/// GitHub tells of board changes only in `projects_v2_item` deliveries to organization webhooks and Apps, and those
+/// name the item's content by GraphQL node id, never the value
+/// (https://docs.github.com/en/webhooks/webhook-events-and-payloads#projects_v2_item): the issue and its board
+/// value are read over GraphQL. Reads and change listings add the board value the same way, so reconciliation agrees
+/// with webhooks; a board edit leaves the issue's `updated_at` alone, so only a full pass heals a missed one.
+extension GitHubAdapter {
+    /// The status name of an open issue whose board says where it is.
+    static let boardStatusName = "project"
+
+    private struct ProjectItemPayload: Decodable {
+        struct Item: Decodable {
+            var content_node_id: String?
+            var content_type: String?
+            var updated_at: String?
+        }
+        struct FieldValue: Decodable { var field_type: String? }
+        struct Changes: Decodable { var field_value: FieldValue? }
+        struct Sender: Decodable { var login: String }
+        var action: String
+        var projects_v2_item: Item
+        var changes: Changes?
+        var sender: Sender?
+    }
+
+    /// A board change: which issue, to be read with its value now (`issue(referencedBy:)`).
+    func projectItem(_ body: [UInt8]) throws(DevToolError) -> WebhookEvent {
+        guard projectStatusField != nil else {
+            return .ignored(reason: "project boards are not read: set dev_tool.project_status_field to follow them")
+        }
+        let payload: ProjectItemPayload
+        do {
+            payload = try JSONDecoder().decode(ProjectItemPayload.self, from: Data(body))
+        } catch {
+            throw .malformedResponse(tool: "GitHub", operation: "GitHub webhook", detail: "not a projects_v2_item payload: \(error)")
+        }
+        let item = payload.projects_v2_item
+        guard item.content_type == "Issue", let node = item.content_node_id else {
+            return .ignored(reason: "a project item that is a \(item.content_type ?? "card without content"), not an issue")
+        }
+        switch payload.action {
+        case "edited":
+            // Only a single-select field can be the status field; a date or a number changes nothing here.
+            let type = payload.changes?.field_value?.field_type ?? "single_select"
+            guard type == "single_select" else { return .ignored(reason: "a \(type) field changed, not a status") }
+        case "deleted", "archived", "restored":
+            break  // The board's say comes or goes: the issue is read as it is now.
+        default:
+            return .ignored(reason: "projects_v2_item.\(payload.action) does not change a status")
+        }
+        return .needsRead(reference: node, order: item.updated_at.flatMap(Timestamp.parse)?.eventOrder, actor: payload.sender?.login)
+    }
+
+    /// The issue with GraphQL id `reference`, with its board status; nil when it is no issue (or boards are not read).
+    public func issue(referencedBy reference: String) async throws(DevToolError) -> DevIssue? {
+        guard projectStatusField != nil else { return nil }
+        return try await issueNodes([reference])[reference]?.devIssue
+    }
+
+    /// `issues` (as the REST API gives them) with each open one's board status: one GraphQL call per 100.
+    func withBoardStatus(_ issues: [IssueBody], repository: String) async throws(DevToolError) -> [DevIssue] {
+        let open = issues.filter { $0.state == "open" }.compactMap(\.node_id)
+        guard projectStatusField != nil, !open.isEmpty else { return issues.map { $0.devIssue(repository: repository) } }
+        var boards: [String: IssueNode.BoardValue] = [:]
+        for start in stride(from: 0, to: open.count, by: 100) {
+            for (id, node) in try await issueNodes(Array(open[start..<min(start + 100, open.count)])) { boards[id] = node.board }
+        }
+        return issues.map { $0.devIssue(repository: repository, board: $0.node_id.flatMap { boards[$0] }) }
+    }
+
+    /// An issue as GraphQL reads it (https://docs.github.com/en/graphql/reference/objects#issue).
+    struct IssueNode: Decodable {
+        struct Repository: Decodable { var nameWithOwner: String }
+        struct Count: Decodable { var totalCount: Int }
+        struct Labels: Decodable { var nodes: [Name] }
+        struct Name: Decodable { var name: String }
+        struct Items: Decodable { var nodes: [Item?] }
+        struct Item: Decodable { var fieldValueByName: BoardValue? }
+        /// A `ProjectV2ItemFieldSingleSelectValue`; `name` is absent when the field is of another type.
+        struct BoardValue: Decodable {
+            var name: String?
+            var updatedAt: String?
+        }
+        var databaseId: Int64
+        var number: Int
+        var url: String
+        var state: String
+        var stateReason: String?
+        var updatedAt: String?
+        var repository: Repository
+        var assignees: Count
+        var labels: Labels
+        var projectItems: Items
+
+        /// The most recently set value among the boards the issue is on.
+        var board: BoardValue? {
+            projectItems.nodes.compactMap { $0?.fieldValueByName }.filter { $0.name != nil }
+                .max { ($0.updatedAt.flatMap(Timestamp.parse) ?? .distantPast) < ($1.updatedAt.flatMap(Timestamp.parse) ?? .distantPast) }
+        }
+
+        var devIssue: DevIssue {
+            let labels = labels.nodes.map(\.name)
+            return DevIssue(
+                id: String(databaseId), key: "\(repository.nameWithOwner)#\(number)", url: url,
+                status: GitHubAdapter.status(
+                    state: state.lowercased(), reason: stateReason?.lowercased(), assigned: assignees.totalCount > 0, labels: labels, board: board?.name),
+                labels: labels, updatedAt: GitHubAdapter.later(updatedAt, board?.updatedAt))
+        }
+    }
+
+    /// `nodes(ids:)`: the issues among `ids` (anything else, or gone, is left out), by id.
+    private func issueNodes(_ ids: [String]) async throws(DevToolError) -> [String: IssueNode] {
+        struct Variables: Encodable, Sendable {
+            var ids: [String]
+            var field: String
+        }
+        /// A node that is no issue reads as `{}`; it is left out rather than failing the others.
+        struct MaybeIssue: Decodable {
+            var issue: IssueNode?
+            init(from decoder: any Decoder) throws { issue = try? IssueNode(from: decoder) }
+        }
+        struct Nodes: Decodable { var nodes: [MaybeIssue?] }
+        let query = """
+            query IssueBoardStatus($ids: [ID!]!, $field: String!) { nodes(ids: $ids) { ... on Issue { \
+            databaseId number url state stateReason updatedAt repository { nameWithOwner } assignees(first: 1) { totalCount } \
+            labels(first: 100) { nodes { name } } projectItems(first: 20, includeArchived: false) { nodes { fieldValueByName(name: $field) { \
+            ... on ProjectV2ItemFieldSingleSelectValue { name updatedAt } } } } } } }
+            """
+        let operation = "GitHub: read the project status of \(ids.count == 1 ? ids[0] : "\(ids.count) issues")"
+        let response = try await transport.request(
+            "POST", graphQLURL, body: GraphQLRequest(query: query, variables: Variables(ids: ids, field: projectStatusField ?? "Status")),
+            as: GraphQLResponse<Nodes>.self, operation: operation, idempotent: true)
+        // An unknown id is an error naming that id, beside the data of the others (`NOT_FOUND`): not a failure.
+        if let error = response.errors?.first(where: { $0.type != "NOT_FOUND" }) {
+            if error.type == "RATE_LIMITED" { throw .throttled(tool: "GitHub", operation: operation, status: 200, retryAfter: nil) }
+            throw .rejected(tool: "GitHub", operation: operation, status: 200, message: error.message)
+        }
+        guard let nodes = response.data?.nodes, nodes.count == ids.count else {
+            throw .malformedResponse(tool: "GitHub", operation: operation, detail: "no node list of \(ids.count) in the answer")
+        }
+        var found: [String: IssueNode] = [:]
+        for (id, node) in zip(ids, nodes) { if let issue = node?.issue { found[id] = issue } }
+        return found
+    }
+
+    /// `https://api.github.com/graphql`; GitHub Enterprise Server's REST `https://HOST/api/v3` has it at
+    /// `https://HOST/api/graphql`.
+    var graphQLURL: URL {
+        let base = transport.baseURL
+        return base.path.hasSuffix("/api/v3") ? base.deletingLastPathComponent().appendingPathComponent("graphql") : base.appendingPathComponent("graphql")
+    }
+
+    /// The later of two GitHub timestamps.
+    static func later(_ a: String?, _ b: String?) -> Date? {
+        switch (a.flatMap(Timestamp.parse), b.flatMap(Timestamp.parse)) {
+        case (let x?, let y?): max(x, y)
+        case (let x, let y): x ?? y
+        }
+    }
+}

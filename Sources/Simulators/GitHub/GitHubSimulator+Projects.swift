@@ -1,0 +1,113 @@
+import Foundation
+import HTTPServer
+import Support
+
+/// One organization project board (Projects v2) on the simulated GitHub, with a single-select `Status` field:
+/// moving an issue's card sends `projects_v2_item.edited` as GitHub sends it to organization webhooks (shaped like
+/// octokit's published payload: the content's node id and the field's type, no value), and `POST /graphql`
+/// answers the one query craft-sync reads issues and their board values with, `nodes(ids:)`, in GitHub's response
+/// shape (https://docs.github.com/en/graphql/reference/queries#nodes).
+extension GitHubSimulator {
+    /// The board's status field, as GitHub's project templates name it.
+    public static let boardStatusField = "Status"
+
+    /// The issue's option on the board, nil when its card is not there.
+    public func boardStatus(of number: Int) -> String? { board.withLock { $0[number]?.option } }
+
+    /// Moves issue `number`'s card to `option` (nil takes it off the board: `projects_v2_item.deleted`). The issue's
+    /// own `updated_at` stays: a board edit is the project item's.
+    @discardableResult
+    public func setBoardStatus(number: Int, to option: String?, actor: String = "dev-alice", at time: Date = .now) async -> WebhookDeliverer.Delivery? {
+        guard let issue = book.issue(.number(number)) else { return nil }
+        board.withLock { cards in cards[number] = option.map { ($0, time) } }
+        return await sendProjectItemEvent(action: option == nil ? "deleted" : "edited", issue: issue, actor: actor, at: time)
+    }
+
+    private func sendProjectItemEvent(action: String, issue: SimulatedIssue, actor: String, at time: Date) async -> WebhookDeliverer.Delivery? {
+        struct Payload: Encodable {
+            struct Item: Encodable {
+                var id: Int
+                var node_id: String
+                var project_node_id = "PVT_sim1"
+                var content_node_id: String
+                var content_type = "Issue"
+                var created_at: String
+                var updated_at: String
+                var archived_at: String? = nil
+            }
+            struct FieldValue: Encodable { var field_node_id = "PVTSSF_simStatus"; var field_type = "single_select" }
+            struct Changes: Encodable { var field_value = FieldValue() }
+            struct Organization: Encodable { var login: String }
+            struct Sender: Encodable { var login: String; var type = "User" }
+            var action: String
+            var projects_v2_item: Item
+            var changes: Changes?
+            var organization: Organization
+            var sender: Sender
+        }
+        let stamp = time.formatted(.iso8601)
+        let payload = Payload(
+            action: action,
+            projects_v2_item: .init(
+                id: issue.number, node_id: "PVTI_sim\(issue.number)", content_node_id: Self.nodeID(of: issue), created_at: stamp, updated_at: stamp),
+            changes: action == "edited" ? Payload.Changes() : nil, organization: .init(login: Account.owner), sender: .init(login: actor))
+        // `action` first, as GitHub sends it.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        guard let body = try? encoder.encode(payload) else { return nil }
+        return await sendWebhook(event: "projects_v2_item", body: Array(body))
+    }
+
+    static func nodeID(of issue: SimulatedIssue) -> String { "I_sim\(issue.id)" }
+
+    /// `POST /graphql`: `nodes(ids:)` with the issue fields and `fieldValueByName(name:)`; any other query is answered
+    /// with GitHub's error for what it does not know.
+    func registerGraphQL(in router: inout Router) {
+        router.post("/graphql") { [self] request in
+            try await serve(request, "POST /graphql") {
+                struct Body: Decodable {
+                    struct Variables: Decodable { var ids: [String]?; var field: String? }
+                    var query: String
+                    var variables: Variables?
+                }
+                let body = try request.decodeJSON(Body.self)
+                guard body.query.contains("nodes(ids:"), let ids = body.variables?.ids else {
+                    return try .jsonObject(["errors": [["message": "The simulated GitHub answers only nodes(ids:) queries"]]])
+                }
+                guard ids.count <= 100 else {
+                    return try .jsonObject(["errors": [["type": "EXCESSIVE_PAGINATION", "message": "at most 100 ids"]]])
+                }
+                var nodes: [Any] = []
+                var errors: [[String: Any]] = []
+                for (index, id) in ids.enumerated() {
+                    guard id.hasPrefix("I_sim"), let issue = book.issue(.idOrKey(String(id.dropFirst(5)))) else {
+                        nodes.append(NSNull())
+                        errors.append(["type": "NOT_FOUND", "path": ["nodes", index], "message": "Could not resolve to a node with the global id of '\(id)'"])
+                        continue
+                    }
+                    nodes.append(graphQLIssue(issue, field: body.variables?.field ?? Self.boardStatusField))
+                }
+                var answer: [String: Any] = ["data": ["nodes": nodes]]
+                if !errors.isEmpty { answer["errors"] = errors }
+                return try .jsonObject(answer)
+            }
+        }
+    }
+
+    private func graphQLIssue(_ issue: SimulatedIssue, field: String) -> [String: Any] {
+        let card = board.withLock { $0[issue.number] }
+        var item: [String: Any] = [:]
+        if let card, field == Self.boardStatusField {
+            item["fieldValueByName"] = ["name": card.option, "updatedAt": card.updatedAt.formatted(.iso8601)]
+        } else {
+            item["fieldValueByName"] = NSNull()
+        }
+        return [
+            "databaseId": Int64(issue.id) ?? 0, "number": issue.number, "url": "https://github.com/\(Account.owner)/\(Account.repository)/issues/\(issue.number)",
+            "state": issue.state.uppercased(), "stateReason": issue.stateDetail.map { $0.uppercased() } ?? NSNull(),
+            "updatedAt": issue.updatedAt.formatted(.iso8601), "repository": ["nameWithOwner": "\(Account.owner)/\(Account.repository)"],
+            "assignees": ["totalCount": (issue.assignees ?? []).count], "labels": ["nodes": issue.labels.map { ["name": $0] }],
+            "projectItems": ["nodes": card == nil ? [] : [item]],
+        ]
+    }
+}
