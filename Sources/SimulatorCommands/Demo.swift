@@ -206,6 +206,8 @@ public enum Demo {
         let moves: [(label: String, craftItemID: String?, expected: String, move: @Sendable () async -> WebhookDeliverer.Delivery?)] = [
             ("acme/product#\(notPlanned) closed as not planned", mappedItem(simulators, issueKey: "acme/product#\(notPlanned)"), "Won't Do",
              { await simulators.github.setState(number: notPlanned, state: "closed", reason: "not_planned") }),
+            ("acme/product#\(epicIssue.number), the epic, moved to 'In progress' on the project board", mappedItem(simulators, issueKey: "acme/product#\(epicIssue.number)"),
+             "In Progress", { await simulators.github.setBoardStatus(number: epicIssue.number, to: "In progress") }),
             ("ACME-1 moved to In Progress", mappedItem(simulators, issueKey: "ACME-1"), "In Progress",
              { await simulators.jira.setStatus(id: "ACME-1", name: "In Progress", category: "indeterminate") }),
             ("acme/mobile#1 closed", mappedItem(simulators, issueKey: "acme/mobile#1"), "Done",

@@ -18,13 +18,13 @@ struct DemoTests {
         #expect(output.contains("✓ hierarchy: epic \"Onboarding revamp\""))
         #expect(output.contains("✓ routing: \"Crash when saving an empty roadmap\" (a Bug in ws-demo) → jira ACME-"))
         // A developer's day on GitHub, column by column.
-        for step in ["dev_status = In Progress", "dev_status = In Review", "the pull request merged; GitHub closes #", "the epic's dev_rollup = 1/2 done"] {
+        for step in ["dev_status = In Progress", "dev_status = In Review", "the pull request merged; GitHub closes #", "the epic's dev_rollup = 1/2 done", "moved to 'In progress' on the project board"] {
             #expect(output.contains(step), "the demo does not show \(step)")
         }
         #expect(output.contains("→ ACME-"))
         #expect(output.contains("→ acme/mobile#"))
         #expect(output.contains(
-            "Result: 13 issues created, 0 duplicates, 0 failures; 9 progress updates by webhook, 1 healed by reconciliation; 1 dead letter replayed."))
+            "Result: 13 issues created, 0 duplicates, 0 failures; 10 progress updates by webhook, 1 healed by reconciliation; 1 dead letter replayed."))
         // The dead letter, its replay, and one item's timeline from lost webhook to reconciliation.
         #expect(output.contains("Craft.io answered 403; delivery"))
         #expect(output.contains("✓ replayed"))
