@@ -20,7 +20,7 @@ extension SimulatedDevTool {
 }
 
 extension GitHubSimulator: SimulatedDevTool {
-    public var registeredWebhookURLs: [String] { hooks.all.map(\.url) }
+    public var registeredWebhookURLs: [String] { (hooks.all + organizationHooks.all).map(\.url) }
 }
 extension JiraSimulator: SimulatedDevTool {
     public var registeredWebhookURLs: [String] { hooks.all.map(\.url) }

@@ -31,6 +31,25 @@ struct WebhookRegistrationTests {
         #expect(try await registrar.registeredWebhook(url: "https://elsewhere.example.com/webhooks/\(kind)") == nil)
     }
 
+    @Test("with boards read, GitHub's registration adds an organization hook for projects_v2_item; without it the webhook does not send all that is needed")
+    func organizationHookForBoards() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let url = "https://sync.example.com/webhooks/github"
+        // A repository hook alone (as registered before boards were read) lacks the board events.
+        _ = try await fixture.github.registerWebhook(WebhookTarget(url: url, secret: "s"))
+        let partial = try #require(try await fixture.githubWithBoards.registeredWebhook(url: url))
+        #expect(!partial.sendsNeededEvents && fixture.githubWithBoards.neededWebhookEvents.contains("projects_v2_item"))
+        guard case .created(let id) = try await fixture.githubWithBoards.registerWebhook(WebhookTarget(url: url, secret: "s")) else {
+            Issue.record("the organization hook was not created")
+            return
+        }
+        #expect(try await fixture.githubWithBoards.registerWebhook(WebhookTarget(url: url, secret: "s2")) == .updated(id: id))
+        #expect(fixture.simulators.github.registeredWebhookURLs == [url, url], "one repository hook, one organization hook")
+        let hook = try #require(try await fixture.githubWithBoards.registeredWebhook(url: url))
+        #expect(hook.sendsNeededEvents && hook.active && hook.id == id && id.split(separator: ",").count == 2)
+    }
+
     @Test("a registered simulated tool delivers to the registered URL, and GitHub's hook reports how the last delivery went")
     func deliversWhereRegistered() async throws {
         let fixture = try IntakeFixture()

@@ -1,11 +1,27 @@
 import Foundation
 
 /// Repository webhooks (https://docs.github.com/en/rest/webhooks/repos): listed, created and updated by the
-/// token, which needs admin:repo_hook (classic) or the "Webhooks" repository permission (fine-grained).
+/// token, which needs admin:repo_hook (classic) or the "Webhooks" repository permission (fine-grained). With boards
+/// read, an organization webhook too (https://docs.github.com/en/rest/orgs/webhooks): GitHub sends
+/// `projects_v2_item` to organization hooks and Apps only; the token needs admin:org_hook.
 extension GitHubAdapter: WebhookRegistering {
     public var webhookRegistration: (any WebhookRegistering)? { self }
-    /// Issue changes, and pull requests (the ones that close an issue put it in review).
-    public var neededWebhookEvents: [String] { ["issues", "pull_request"] }
+    /// Issue changes, pull requests (the ones that close an issue put it in review), and board moves when read.
+    public var neededWebhookEvents: [String] { hookScopes.flatMap(\.events) }
+
+    /// Where one of craft-sync's hooks lives, and what it must send.
+    struct HookScope {
+        var path: String
+        var events: [String]
+        /// For messages: `acme/product`, `the organization acme`.
+        var name: String
+    }
+
+    var hookScopes: [HookScope] {
+        let repositoryHook = HookScope(path: "repos/\(owner)/\(repository)/hooks", events: ["issues", "pull_request"], name: "\(owner)/\(repository)")
+        guard projectStatusField != nil else { return [repositoryHook] }
+        return [repositoryHook, HookScope(path: "orgs/\(owner)/hooks", events: ["projects_v2_item"], name: "the organization \(owner)")]
+    }
 
     struct Hook: Decodable {
         struct Config: Decodable { var url: String? }
@@ -20,6 +36,8 @@ extension GitHubAdapter: WebhookRegistering {
         var events: [String]
         var config: Config
         var last_response: LastResponse?
+
+        func sends(_ needed: [String]) -> Bool { events.contains("*") || Set(needed).isSubset(of: Set(events)) }
     }
 
     struct HookBody: Encodable {
@@ -35,36 +53,47 @@ extension GitHubAdapter: WebhookRegistering {
         var config: Config
     }
 
+    /// The repository's hook to `url` (nil without one), with the organization's beside it when boards are read: a
+    /// missing or partial one of those reads as not sending the needed events.
     public func registeredWebhook(url: String) async throws(DevToolError) -> RegisteredWebhook? {
-        guard let hook = try await hook(url: url) else { return nil }
-        let last = hook.last_response.flatMap { response -> RegisteredWebhook.LastDelivery? in
+        var found: [(scope: HookScope, hook: Hook?)] = []
+        for scope in hookScopes { found.append((scope, try await hook(url: url, in: scope))) }
+        guard let repositoryHook = found.first?.hook else { return nil }
+        let last = repositoryHook.last_response.flatMap { response -> RegisteredWebhook.LastDelivery? in
             guard let code = response.code else { return nil }  // "unused": nothing delivered yet
             return .init(succeeded: (200..<300).contains(code), detail: "\(code) \(response.message ?? response.status ?? "")")
         }
+        let hooks = found.compactMap(\.hook)
         return RegisteredWebhook(
-            id: String(hook.id), url: url, active: hook.active,
-            sendsNeededEvents: hook.events.contains("*") || Set(neededWebhookEvents).isSubset(of: Set(hook.events)),
-            lastDelivery: last)
+            id: hooks.map { String($0.id) }.joined(separator: ","), url: url, active: hooks.allSatisfy(\.active),
+            sendsNeededEvents: found.allSatisfy { $0.hook?.sends($0.scope.events) == true }, lastDelivery: last)
     }
 
     public func registerWebhook(_ target: WebhookTarget) async throws(DevToolError) -> WebhookRegistrationOutcome {
-        let body = HookBody(events: neededWebhookEvents, config: .init(url: target.url, secret: target.secret))
-        if let existing = try await hook(url: target.url) {
-            let updated = try await transport.request(
-                "PATCH", transport.url("repos/\(owner)/\(repository)/hooks/\(existing.id)"), body: body, as: Hook.self,
-                operation: "GitHub: update the webhook of \(owner)/\(repository)", idempotent: true)
-            return .updated(id: String(updated.id))
+        var ids: [String] = []
+        var createdAny = false
+        for scope in hookScopes {
+            let body = HookBody(events: scope.events, config: .init(url: target.url, secret: target.secret))
+            if let existing = try await hook(url: target.url, in: scope) {
+                let updated = try await transport.request(
+                    "PATCH", transport.url("\(scope.path)/\(existing.id)"), body: body, as: Hook.self,
+                    operation: "GitHub: update the webhook of \(scope.name)", idempotent: true)
+                ids.append(String(updated.id))
+            } else {
+                let created = try await transport.request(
+                    "POST", transport.url(scope.path), body: body, as: Hook.self, operation: "GitHub: create a webhook in \(scope.name)")
+                ids.append(String(created.id))
+                createdAny = true
+            }
         }
-        let created = try await transport.request(
-            "POST", transport.url("repos/\(owner)/\(repository)/hooks"), body: body, as: Hook.self,
-            operation: "GitHub: create a webhook in \(owner)/\(repository)")
-        return .created(id: String(created.id))
+        let id = ids.joined(separator: ",")
+        return createdAny ? .created(id: id) : .updated(id: id)
     }
 
-    private func hook(url: String) async throws(DevToolError) -> Hook? {
+    private func hook(url: String, in scope: HookScope) async throws(DevToolError) -> Hook? {
         let hooks = try await transport.request(
-            "GET", transport.url("repos/\(owner)/\(repository)/hooks", query: [("per_page", "100")]), as: [Hook].self,
-            operation: "GitHub: list the webhooks of \(owner)/\(repository)", idempotent: true)
+            "GET", transport.url(scope.path, query: [("per_page", "100")]), as: [Hook].self,
+            operation: "GitHub: list the webhooks of \(scope.name)", idempotent: true)
         return hooks.first { $0.config.url == url }
     }
 }

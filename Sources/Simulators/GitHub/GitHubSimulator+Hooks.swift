@@ -2,9 +2,15 @@ import Foundation
 import HTTPServer
 
 extension GitHubSimulator {
-    /// Repository webhooks (https://docs.github.com/en/rest/webhooks/repos): list, create, update. The secret is
-    /// kept for signing and never shown, as GitHub shows it masked.
+    /// Repository webhooks (https://docs.github.com/en/rest/webhooks/repos) and organization webhooks
+    /// (https://docs.github.com/en/rest/orgs/webhooks): list, create, update. The secret is kept for signing and never
+    /// shown, as GitHub shows it masked.
     func registerHooks(in router: inout Router) {
+        registerHooks(in: &router, at: "/repos/:owner/:repo/hooks", book: hooks, type: "Repository")
+        registerHooks(in: &router, at: "/orgs/:org/hooks", book: organizationHooks, type: "Organization")
+    }
+
+    private func registerHooks(in router: inout Router, at path: String, book hooks: HookBook, type: String) {
         struct HookBody: Decodable {
             struct Config: Decodable {
                 var url: String?
@@ -18,7 +24,7 @@ extension GitHubSimulator {
         struct RenderedHook: Encodable {
             struct Config: Encodable { var url: String; var content_type = "json"; var insecure_ssl = "0" }
             struct LastResponse: Encodable { var code: Int?; var status: String; var message: String? }
-            var type = "Repository"
+            var type: String
             var id: Int
             var name = "web"
             var active: Bool
@@ -26,25 +32,25 @@ extension GitHubSimulator {
             var config: Config
             var last_response: LastResponse
         }
-        let render: @Sendable (HookBook.Hook) -> RenderedHook = { [self] hook in
+        let render: @Sendable (HookBook.Hook) -> RenderedHook = { hook in
             let code = hooks.lastDeliveryStatus
             return RenderedHook(
-                id: hook.id, active: hook.active, events: hook.events, config: .init(url: hook.url),
+                type: type, id: hook.id, active: hook.active, events: hook.events, config: .init(url: hook.url),
                 last_response: .init(code: code, status: code == nil ? "unused" : ((200..<300).contains(code!) ? "active" : "failed"), message: code.map { "HTTP \($0)" }))
         }
-        router.get("/repos/:owner/:repo/hooks") { [self] request in
-            try await serve(request, "GET /repos/:owner/:repo/hooks") { try .json(hooks.all.map(render)) }
+        router.get(path) { [self] request in
+            try await serve(request, "GET \(path)") { try .json(hooks.all.map(render)) }
         }
-        router.post("/repos/:owner/:repo/hooks") { [self] request in
-            try await serve(request, "POST /repos/:owner/:repo/hooks") {
+        router.post(path) { [self] request in
+            try await serve(request, "POST \(path)") {
                 let body = try request.decodeJSON(HookBody.self)
                 guard let url = body.config?.url, !url.isEmpty else { return githubError(.unprocessableContent, "Validation Failed: config.url") }
                 let hook = hooks.create(url: url, events: body.events ?? ["push"], secret: body.config?.secret, active: body.active ?? true)
                 return try .json(render(hook), status: .created)
             }
         }
-        router.add(.patch, "/repos/:owner/:repo/hooks/:id") { [self] request in
-            try await serve(request, "PATCH /repos/:owner/:repo/hooks/:id") {
+        router.add(.patch, "\(path)/:id") { [self] request in
+            try await serve(request, "PATCH \(path)/:id") {
                 let body = try request.decodeJSON(HookBody.self)
                 guard let id = request.parameters["id"].flatMap(Int.init), let current = hooks.all.first(where: { $0.id == id }) else {
                     return githubError(.notFound, "Not Found")

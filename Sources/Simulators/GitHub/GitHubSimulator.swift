@@ -57,10 +57,14 @@ public final class GitHubSimulator: Sendable {
     public init(context: SimulatorContext) {
         self.context = context
         hooks = HookBook(tool: Self.kind, webhooks: context.webhooks)
+        organizationHooks = HookBook(tool: Self.kind, webhooks: context.webhooks)
     }
 
     /// Repository webhooks registered through the API.
     let hooks: HookBook
+    /// Organization webhooks (where GitHub sends `projects_v2_item`); the simulators deliver every GitHub event to
+    /// the last one registered of either kind.
+    let organizationHooks: HookBook
 
     public var issues: [SimulatedIssue] { book.issues }
 
