@@ -13,14 +13,23 @@ public protocol SimulatedDevTool: Sendable {
     var registeredWebhookURLs: [String] { get }
     func register(in router: inout Router)
     func registerControl(in router: inout Router)
+    /// The key of the issue that issue `key` was put under (sub-issue, parent field or link); nil when none, or
+    /// when the tool keeps no hierarchy.
+    func parent(of key: String) -> String?
 }
 
 extension SimulatedDevTool {
     public var kind: String { Self.kind }
+    public func parent(of key: String) -> String? { nil }
 }
 
 extension GitHubSimulator: SimulatedDevTool {
     public var registeredWebhookURLs: [String] { (hooks.all + organizationHooks.all).map(\.url) }
+    /// Keys are `#<number>`.
+    public func parent(of key: String) -> String? {
+        guard let number = Int(key.dropFirst()) else { return nil }
+        return subIssueNumbers.withLock { parents in parents.first { $0.value.contains(number) }.map { "#\($0.key)" } }
+    }
 }
 extension JiraSimulator: SimulatedDevTool {
     public var registeredWebhookURLs: [String] { hooks.all.map(\.url) }

@@ -52,17 +52,37 @@ struct HierarchyTests {
         #expect(Set(fixture.simulators.github.subIssues(of: epicNumber)) == Set(stories.compactMap { number(fixture, title: $0.title) }))
     }
 
-    @Test("Jira: the story's parent field names the epic's issue")
-    func jiraParent() async throws {
+    @Test("each story is under the epic's issue in the tool: GitHub sub-issue, Jira parent field, Linear parent, Azure DevOps parent link", arguments: ["github", "jira", "linear", "azure-devops"])
+    func parentInTool(_ kind: String) async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
         let (epic, stories) = seedEpic(fixture)
-        _ = await fixture.engine().run(fixture.target(fixture.jira), trigger: "test")
-        let keys = Dictionary(uniqueKeysWithValues: fixture.simulators.jira.issues.map { ($0.title, $0.key) })
+        let engine = fixture.engine()
+        _ = await engine.run(fixture.target(fixture.adapter(kind)), trigger: "test")
+        let simulated = try #require(fixture.simulators.devTools.first { $0.kind == kind })
+        let keys = Dictionary(uniqueKeysWithValues: simulated.issues.map { ($0.title, $0.key) })
         let epicKey = try #require(keys[epic.title])
         for story in stories {
-            #expect(fixture.simulators.jira.parent(of: try #require(keys[story.title])) == epicKey)
+            #expect(simulated.parent(of: try #require(keys[story.title])) == epicKey, "\(story.title)")
         }
+        // A second poll links nothing again: each story's timeline says it was put under its epic once.
+        _ = await engine.run(fixture.target(fixture.adapter(kind)), trigger: "test")
+        let entries = try await fixture.store.timeline.list(TimelineFilter(craftItemID: stories[0].id)).filter { $0.kind == .parentLinked }
+        #expect(entries.map(\.outcome) == ["succeeded"])
+    }
+
+    @Test("Azure DevOps: the same parent link again is taken as done; another parent is refused with the tool's words")
+    func azureDevOpsOneParent() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(3)
+        _ = await fixture.engine().run(fixture.target(fixture.azureDevOps), trigger: "test")
+        let items = fixture.simulators.azureDevOps.issues.map { DevIssueReference(id: $0.id, key: $0.key) }
+        let linking = try #require(fixture.azureDevOps.parentLinking)
+        try await linking.link(items[1], under: items[0])
+        try await linking.link(items[1], under: items[0])
+        await #expect(throws: DevToolError.self) { try await linking.link(items[1], under: items[2]) }
+        #expect(fixture.simulators.azureDevOps.parent(of: items[1].key) == items[0].key)
     }
 
     @Test("the epic's roll-up: written when its stories are created, and when one is done by webhook or by reconciliation")

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import Support
+import Synchronization
 
 /// A fake Azure DevOps Boards (REST API 7.1) for one project: JSON Patch creates, WIQL `CONTAINS` on tags, reads by
 /// id; Basic auth with a PAT checked; faults under the target `azure-devops`; and `workitem.updated` service hook
@@ -20,6 +21,11 @@ public final class AzureDevOpsSimulator: Sendable {
 
     let context: SimulatorContext
     private let book = IssueBook()
+    /// Each work item's parent, by key (a `System.LinkTypes.Hierarchy-Reverse` relation).
+    private let parents = Mutex<[String: String]>([:])
+
+    /// The key of the parent of the work item keyed `key`, if it has one.
+    public func parent(of key: String) -> String? { parents.withLock { $0[key] } }
 
     public init(context: SimulatorContext) {
         self.context = context
@@ -107,6 +113,32 @@ public final class AzureDevOpsSimulator: Sendable {
                 case .answer: break
                 }
                 return try Self.json(render(issue))
+            }
+        }
+        // An update adding a parent link, the one edit the simulator takes: one parent at most, as Azure DevOps has it.
+        router.add(.patch, base + "/workitems/:id") { [self] request in
+            try await serve(request, "PATCH /_apis/wit/workitems/:id") {
+                guard request.headers[.contentType] == "application/json-patch+json",
+                    let operations = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [[String: Any]]
+                else { return Self.error(HTTPStatus(400, "Bad Request"), "You must pass a valid patch document in the body of the request.") }
+                guard let child = request.parameters["id"].flatMap(Int.init).flatMap({ book.issue(.number($0)) }) else {
+                    return Self.error(.notFound, "TF401232: Work item \(request.parameters["id"] ?? "") does not exist.")
+                }
+                for operation in operations where operation["path"] as? String == "/relations/-" {
+                    guard let relation = operation["value"] as? [String: Any], relation["rel"] as? String == "System.LinkTypes.Hierarchy-Reverse",
+                        let target = (relation["url"] as? String)?.split(separator: "/").last.flatMap({ Int($0) }), let parent = book.issue(.number(target))
+                    else { return Self.error(HTTPStatus(400, "Bad Request"), "The relation is not a parent link to a work item that exists.") }
+                    let refusal = parents.withLock { parents -> String? in
+                        if parents[child.key] == parent.key { return "Relation already exists." }
+                        if parents[child.key] != nil {
+                            return "TF201036: You cannot add a Child link between work items \(target) and \(child.number) because a work item can have only one Parent link."
+                        }
+                        parents[child.key] = parent.key
+                        return nil
+                    }
+                    if let refusal { return Self.error(HTTPStatus(400, "Bad Request"), refusal) }
+                }
+                return try Self.json(render(child))
             }
         }
         router.post(base + "/wiql") { [self] request in

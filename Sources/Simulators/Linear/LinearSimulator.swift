@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import Support
+import Synchronization
 
 /// A fake Linear GraphQL API for one team: `issueCreate` with a client-chosen id (a second create with the same id
 /// is refused, as Linear refuses it), `issue(id:)`; the API key checked in `Authorization` (no `Bearer`); faults
@@ -20,6 +21,11 @@ public final class LinearSimulator: Sendable {
 
     let context: SimulatorContext
     private let book = IssueBook()
+    /// Each issue's parent, by key (set by `issueUpdate`).
+    private let parents = Mutex<[String: String]>([:])
+
+    /// The key of the parent of the issue keyed `key`, if it has one.
+    public func parent(of key: String) -> String? { parents.withLock { $0[key] } }
 
     public init(context: SimulatorContext) {
         self.context = context
@@ -81,10 +87,23 @@ public final class LinearSimulator: Sendable {
         else { return Self.errors(HTTPStatus(400, "Bad Request"), "Must provide query string.", code: "GRAPHQL_PARSE_FAILED") }
         let variables = object["variables"] as? [String: Any] ?? [:]
         if query.contains("issueCreate(") { return try create(variables) }
+        if query.contains("issueUpdate(") { return try update(variables) }
         if query.contains("webhooks(") || query.contains("webhookCreate(") || query.contains("webhookUpdate(") { return try webhooks(query, variables) }
         if query.contains("issue(id:") { return try read(variables) }
         if query.contains("issues(filter:") { return try changed(variables) }
         return Self.errors(HTTPStatus(400, "Bad Request"), "Unknown operation", code: "GRAPHQL_VALIDATION_FAILED")
+    }
+
+    /// `issueUpdate`: the simulator changes only the parent (`input.parentId`), as craft-sync asks.
+    private func update(_ variables: [String: Any]) throws -> HTTPResponse {
+        let input = variables["input"] as? [String: Any] ?? [:]
+        guard let id = variables["id"] as? String, let child = book.issue(.idOrKey(id)) else { return Self.errors(.ok, "Entity not found: Issue", code: "INPUT_ERROR") }
+        guard let parentID = input["parentId"] as? String else { return Self.errors(.ok, "Argument Validation Error", code: "INVALID_INPUT") }
+        guard let parent = book.issue(.idOrKey(parentID)), parent.id != child.id else {
+            return Self.errors(.ok, "Entity not found: Issue - Could not find referenced Issue.", code: "INPUT_ERROR")
+        }
+        parents.withLock { $0[child.key] = parent.key }
+        return try Self.data(["issueUpdate": ["success": true, "issue": render(child)]])
     }
 
     private func create(_ variables: [String: Any]) throws -> HTTPResponse {

@@ -35,6 +35,8 @@ public actor IntakeEngine {
     /// Dev-tool instances whose creates come back without the marker, by instance, with what to do. Intake for them
     /// stops: without the marker a lost answer can never be found again, so exactly-once cannot be guaranteed.
     private var halts: [String: String] = [:]
+    /// Mappings whose parent link is being made now (`linkUnder`).
+    private var linkingChildren: Set<Int64> = []
     /// Workspaces already warned that their listing may be cut short (once each, not every poll).
     private var truncationWarned: Set<String> = []
 
@@ -530,6 +532,12 @@ public actor IntakeEngine {
         guard let linking = target.devTool.parentLinking, !child.parentLinked, parent.state == .linked,
             let childID = child.devIssueID, let childKey = child.devIssueKey, let parentID = parent.devIssueID, let parentKey = parent.devIssueKey
         else { return }
+        // A story and its epic created in one poll each try to link the story (the story's create finds the epic, the
+        // epic's finds its waiting stories): whoever comes second, in flight or after, sees the link and stops.
+        guard !linkingChildren.contains(child.id) else { return }
+        linkingChildren.insert(child.id)
+        defer { linkingChildren.remove(child.id) }
+        if (try? await store.mappings.mapping(id: child.id))?.parentLinked == true { return }
         do {
             try await linking.link(DevIssueReference(id: childID, key: childKey), under: DevIssueReference(id: parentID, key: parentKey))
             try await store.mappings.markParentLinked(id: child.id)
