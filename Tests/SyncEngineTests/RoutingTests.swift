@@ -36,6 +36,8 @@ struct RoutingTests {
         #expect(Set(fixture.simulators.github.issues.map(\.title)) == ["Dark mode", "Mobile crash"])
         let claimed = try await fixture.store.timeline.list(TimelineFilter(craftItemID: bug.id)).first { $0.kind == .claimed }
         #expect(claimed?.detail.contains("routed by rule: type = Bug") == true)
+        let routedBy = try await fixture.store.mappings.list(MappingFilter(), limit: 10).map { "\($0.craftTitle ?? "") \($0.routedBy ?? "default")" }
+        #expect(Set(routedBy) == ["Crash on save type = Bug", "Dark mode default", "Mobile crash type = bug, label = mobile"])
 
         #expect(await routing.run(fixture.target(), trigger: "test").counts.created == 0)
         // The rules change (or go): a synced item is not moved, nor created again elsewhere; the change is said once.

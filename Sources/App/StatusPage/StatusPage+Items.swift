@@ -73,6 +73,7 @@ extension StatusPage {
                 \(mapping.failureReason.map { "<dt>Why</dt><dd>\($0)</dd>" as HTML } ?? "")
                 <dt>Issue</dt><dd>\(Layout.externalLink(mapping.devIssueURL, mapping.devIssueKey ?? "not created yet"))</dd>
                 <dt>Craft.io</dt><dd>\(Layout.externalLink(mapping.craftItemURL, "item \(mapping.craftItemID)")) in workspace \(mapping.workspaceID)</dd>
+                <dt>Routed</dt><dd>\(mapping.routedBy.map { "by the rule \($0)" } ?? "to the workspace's dev tool")</dd>
                 <dt>Progress sent</dt><dd>\(mapping.lastPushedStatus ?? "nothing yet") \(mapping.lastPushedAt.map { Layout.time($0, now: now) } ?? "")</dd>
                 <dt>Created</dt><dd>\(Layout.time(mapping.createdAt, now: now))</dd>
                 </dl>

@@ -45,6 +45,8 @@ public struct Mapping: Sendable, Equatable, Codable {
     /// A pull request that will close the issue is open: the open issue stays in review whatever else happens to it
     /// (an assignment, a label), until the review ends or the issue's state changes.
     public var reviewOpen = false
+    /// The routing rule that sent the item to this tool (`type = Bug`); nil when it went to its workspace's default.
+    public var routedBy: String? = nil
 }
 
 /// Which mappings to list.

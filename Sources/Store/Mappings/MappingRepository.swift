@@ -7,7 +7,7 @@ public struct MappingRepository: Sendable {
 
     static let columns = """
         id, workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, dev_issue_id, dev_issue_key, dev_issue_url,
-        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title, content_snapshot, craft_parent_id, parent_linked, review_open
+        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title, content_snapshot, craft_parent_id, parent_linked, review_open, routed_by
         """
 
     static func decode(_ row: Row) -> Mapping {
@@ -18,7 +18,8 @@ public struct MappingRepository: Sendable {
             failureReason: row.string(9), contentHash: row.string(10), lastPushedStatus: row.string(11),
             lastPushedAt: row.optionalDate(12), lastEventOrder: row.isNull(13) ? nil : row.int64(13),
             createdAt: row.date(14), updatedAt: row.date(15), craftItemURL: row.string(16), craftTitle: row.string(17), contentSnapshot: row.string(18),
-            craftParentID: row.string(19), parentLinked: row.int(20) != 0, reviewOpen: row.int(21) != 0)
+            craftParentID: row.string(19), parentLinked: row.int(20) != 0, reviewOpen: row.int(21) != 0,
+            routedBy: row.string(22))
     }
 
     public enum ClaimResult: Sendable, Equatable {
@@ -31,15 +32,18 @@ public struct MappingRepository: Sendable {
     /// Records the intent to create `craftItemID` in the dev tool, unless a mapping exists already.
     public func claim(
         workspaceID: String, craftItemID: String, devToolKind: String, devToolInstance: String,
-        contentHash: String?, craftItemURL: String? = nil, craftTitle: String? = nil, craftParentID: String? = nil, now: Date
+        contentHash: String?, craftItemURL: String? = nil, craftTitle: String? = nil, craftParentID: String? = nil, routedBy: String? = nil,
+        now: Date
     ) async throws -> ClaimResult {
         try await store.write { connection in
             try connection.run(
                 """
-                INSERT INTO mappings (workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, state, content_hash, craft_item_url, craft_title, craft_parent_id, created_at, updated_at)
-                VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
+                INSERT INTO mappings (
+                    workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, state, content_hash, craft_item_url, craft_title, craft_parent_id,
+                    routed_by, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (workspace_id, craft_item_id, dev_tool_instance) DO NOTHING
-                """, workspaceID, craftItemID, devToolKind, devToolInstance, contentHash, craftItemURL, craftTitle, craftParentID, now, now)
+                """, workspaceID, craftItemID, devToolKind, devToolInstance, contentHash, craftItemURL, craftTitle, craftParentID, routedBy, now, now)
             let inserted = connection.changes == 1
             let mapping = try Self.find(
                 connection, where: "workspace_id = ? AND craft_item_id = ? AND dev_tool_instance = ?",

@@ -170,6 +170,10 @@ public enum Schema {
             CREATE INDEX mappings_parent ON mappings (dev_tool_instance, craft_parent_id) WHERE craft_parent_id IS NOT NULL;
             CREATE INDEX mappings_children ON mappings (workspace_id, craft_parent_id) WHERE craft_parent_id IS NOT NULL;
             """),
+        // routed_by: the routing rule that sent the item to its tool (`type = Bug`), NULL for the workspace's default.
+        Migration(version: 4, name: "routing rule on the mapping", sql: """
+            ALTER TABLE mappings ADD COLUMN routed_by TEXT;
+            """),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

@@ -337,7 +337,7 @@ public actor IntakeEngine {
                 let claim = try await store.mappings.claim(
                     workspaceID: target.workspaceID, craftItemID: item.id, devToolKind: tool.kind, devToolInstance: tool.instance,
                     contentHash: ContentHash.of(item), craftItemURL: item.webUrl, craftTitle: item.title, craftParentID: item.parent?.id,
-                    now: clock.now())
+                    routedBy: work.rule?.reason, now: clock.now())
                 guard case .claimed(let claimed) = claim else { return .skipped(itemID: item.id, reason: "being created by another run") }
                 mapping = claimed
                 leaseMark = claimed.updatedAt
