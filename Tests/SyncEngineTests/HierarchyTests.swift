@@ -52,6 +52,26 @@ struct HierarchyTests {
         #expect(Set(fixture.simulators.github.subIssues(of: epicNumber)) == Set(stories.compactMap { number(fixture, title: $0.title) }))
     }
 
+    @Test("with intake.sync_ancestors, a ready story brings its epic (still in refinement) across, and goes under it; the dry run says why")
+    func ancestorsBroughtAcross() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let (epic, stories) = seedEpic(fixture, epicStatus: "In Refinement")
+        let engine = fixture.engine(settings: IntakeSettings(syncAncestors: true))
+        let plan = try await engine.plan(fixture.target())
+        #expect(plan.creates.filter { $0.item.id == epic.id }.map(\.ancestorOf).count == 1)
+        #expect(plan.creates.first { $0.item.id == epic.id }?.ancestorOf.map { id in stories.map(\.id).contains(id) } == true)
+        let report = await engine.run(fixture.target(), trigger: "test")
+        #expect(report.counts.created == 3)
+        let epicNumber = try #require(number(fixture, title: epic.title))
+        #expect(Set(fixture.simulators.github.subIssues(of: epicNumber)) == Set(stories.compactMap { number(fixture, title: $0.title) }))
+        let claimed = try await fixture.store.timeline.list(TimelineFilter(craftItemID: epic.id)).first { $0.kind == .claimed }
+        #expect(claimed?.detail.contains("intake.sync_ancestors") == true)
+        // Known now: the next poll reads no parent again and creates nothing.
+        #expect(await engine.run(fixture.target(), trigger: "test").counts.created == 0)
+        #expect(fixture.simulators.github.issues.count == 3)
+    }
+
     @Test("each story is under the epic's issue in the tool: GitHub sub-issue, Jira parent field, Linear parent, Azure DevOps parent link", arguments: ["github", "jira", "linear", "azure-devops"])
     func parentInTool(_ kind: String) async throws {
         let fixture = try IntakeFixture()

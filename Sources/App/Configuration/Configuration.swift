@@ -49,6 +49,8 @@ public struct Configuration: Sendable {
         public var claimLease: Duration = .seconds(300)
         public var fullPollInterval: Duration = .seconds(24 * 3600)
         public var pollOverlap: Duration = .seconds(300)
+        /// Whether a ready item's parents outside the ready status are created too.
+        public var syncAncestors = false
     }
 
     /// How calls to Craft.io and the dev tool are timed out and retried.

@@ -192,6 +192,10 @@ extension Setting {
             config, value throws(SettingError) in
             config.intake.pollOverlap = try parseDuration(value)
         },
+        Setting("intake.sync_ancestors", "Also create a ready item's parents that are not ready (an epic still in refinement), so the hierarchy in the tool is whole: true or false (default false)") {
+            config, value throws(SettingError) in
+            config.intake.syncAncestors = try parseBool(value)
+        },
         Setting("intake.claim_lease", "After this long an unfinished create is taken to be abandoned and recovered (default 5m)") { config, value throws(SettingError) in
             config.intake.claimLease = try parseDuration(value)
         },

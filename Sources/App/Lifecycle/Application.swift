@@ -157,7 +157,7 @@ extension Application {
             craft: world.craft, store: store, mapping: configuration.mapping, clock: clock,
             settings: IntakeSettings(
                 concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, perHourCap: intake.perHourCap, claimLease: intake.claimLease,
-                fullPollInterval: intake.fullPollInterval, pollOverlap: intake.pollOverlap),
+                fullPollInterval: intake.fullPollInterval, pollOverlap: intake.pollOverlap, syncAncestors: intake.syncAncestors),
             logger: Logger(label: "craft-sync.intake"), observer: observer, budgets: world.budgets,
             rollUp: rollUp(configuration, store: store, world: world), routing: configuration.routing, tools: world.devTools)
         let targets = world.targets.map { target in

@@ -49,7 +49,9 @@ public enum SyncOnce {
             lines.append("dry run: \(planned.count) item(s) of workspace \(target.workspaceID) in '\(target.readyStatus)' would be created in \(target.devTool.instance) (nothing was written)")
             for plan in planned {
                 let issue = plan.issue
-                lines.append("- item \(plan.item.id) \"\(plan.item.title)\"" + (plan.rule.map { " → \(plan.devToolInstance) because \($0.reason)" } ?? ""))
+                lines.append(
+                    "- item \(plan.item.id) \"\(plan.item.title)\"" + (plan.rule.map { " → \(plan.devToolInstance) because \($0.reason)" } ?? "")
+                        + (plan.ancestorOf.map { " (not ready: above ready item \($0), intake.sync_ancestors)" } ?? ""))
                 lines.append("    title:       \(issue.title)")
                 lines.append("    labels:      \(issue.labels.joined(separator: ", "))")
                 if let type = issue.issueType { lines.append("    issue type:  \(type)") }

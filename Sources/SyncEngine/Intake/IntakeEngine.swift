@@ -110,6 +110,14 @@ public actor IntakeEngine {
         let items = try await craft.items(workspaceID: target.workspaceID, status: target.readyStatus, updatedFrom: nil)
         let known = try await store.mappings.all(workspaceID: target.workspaceID, devToolInstance: nil, excluding: target.siblingInstances)
         var plan = IntakePlan()
+        var skipped: [(craftItemID: String, reason: String)] = []
+        let new = items.filter { !$0.isLinkedByCraft && known[$0.id] == nil }
+        for ancestor in await ancestors(of: new, listed: Set(items.map(\.id)), target: target, skipped: &skipped) {
+            let (routed, rule) = route(ancestor.item, target)
+            plan.creates.append(PlannedIssue(
+                item: ancestor.item, issue: newIssue(ancestor.item, for: routed, rule: rule), devToolInstance: routed.devTool.instance, rule: rule,
+                ancestorOf: ancestor.descendant))
+        }
         for item in items where !item.isLinkedByCraft {
             guard let mapping = known[item.id] else {
                 let (routed, rule) = route(item, target)
@@ -180,7 +188,7 @@ public actor IntakeEngine {
             await linkWaitingChildren(each)
         }
         report.counts.seen = items.count
-        let itemsByID = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var itemsByID = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
 
         // Claims abandoned by a run that died come first, whether or not the item is still ready.
         var work: [Work] = []
@@ -248,6 +256,13 @@ public actor IntakeEngine {
             }
         }
 
+        let newItems = work.filter { $0.existing == nil }.map(\.item)
+        for ancestor in await ancestors(of: newItems, listed: Set(itemsByID.keys), target: target, skipped: &report.skipped) {
+            let (routed, rule) = route(ancestor.item, target)
+            work.append(Work(item: ancestor.item, existing: nil, target: routed, rule: rule, ancestorOf: ancestor.descendant))
+            itemsByID[ancestor.item.id] = ancestor.item
+        }
+
         let outcomes = await createAll(work, target: target, progress: progress)
         if let rollUp {
             // A new child changes its parent's count (and its first status may be done already).
@@ -279,6 +294,8 @@ public actor IntakeEngine {
         /// Where it goes: its workspace's target, or the one a routing rule chose.
         var target: IntakeTarget
         var rule: RoutingRule? = nil
+        /// Set for an item created only because this ready item is below it (`intake.sync_ancestors`).
+        var ancestorOf: String? = nil
     }
 
     enum Outcome: Sendable {
@@ -343,7 +360,8 @@ public actor IntakeEngine {
                 leaseMark = claimed.updatedAt
                 await history.record(.init(
                     claimed, at: leaseMark, kind: .claimed, outcome: "claimed",
-                    detail: "seen in '\(target.readyStatus)' in Craft.io (\"\(item.title)\"); claimed for creation in \(tool.instance)"
+                    detail: (work.ancestorOf.map { "above ready item \($0) in Craft.io (\"\(item.title)\", intake.sync_ancestors)" }
+                        ?? "seen in '\(target.readyStatus)' in Craft.io (\"\(item.title)\")") + "; claimed for creation in \(tool.instance)"
                         + (work.rule.map { " (routed by rule: \($0.reason))" } ?? "")))
             }
         } catch {

@@ -62,11 +62,14 @@ public struct IntakeSettings: Sendable {
     /// How far before the newest update already seen an incremental poll starts (updates in the same second, a
     /// listing that lags a write).
     public var pollOverlap: Duration = .seconds(300)
+    /// Whether a ready item's parents outside the ready status are created too (IntakeEngine+Ancestors).
+    public var syncAncestors = false
 
     public init(
         concurrency: Int = 4, perMinuteCap: Int? = nil, perHourCap: Int? = nil, createAttempts: Int = 3, claimLease: Duration = .seconds(300),
-        fullPollInterval: Duration = .seconds(24 * 3600), pollOverlap: Duration = .seconds(300)
+        fullPollInterval: Duration = .seconds(24 * 3600), pollOverlap: Duration = .seconds(300), syncAncestors: Bool = false
     ) {
+        self.syncAncestors = syncAncestors
         self.perHourCap = perHourCap
         self.fullPollInterval = fullPollInterval
         self.pollOverlap = pollOverlap
@@ -140,6 +143,8 @@ public struct PlannedIssue: Sendable {
     /// The dev-tool instance it would go to, and the routing rule that chose it (nil: the workspace's own tool).
     public var devToolInstance = ""
     public var rule: RoutingRule? = nil
+    /// Set when it is not ready itself but above this ready item (`intake.sync_ancestors`).
+    public var ancestorOf: String? = nil
 }
 
 /// What a dry run found: issues it would create, and linked items edited in Craft.io since.
