@@ -80,11 +80,19 @@ struct ConfigurationTests {
                 issue_type: Bug
               - when: { label: mobile, importance: High }
                 to: github
+              - when: { type: Feature, fields: { Platform: iOS, Team: Apps } }
+                to: github
             """
         let loaded = try ConfigurationLoader.load(file: try temporaryFile(yaml), environment: [:]).configuration
         #expect(loaded.routing == [
             RoutingRule(type: "Bug", instance: "jira", issueType: "Bug"), RoutingRule(label: "mobile", importance: "High", instance: "github"),
+            RoutingRule(type: "Feature", fields: [.init(field: "Platform", value: "iOS"), .init(field: "Team", value: "Apps")], instance: "github"),
         ])
+        #expect(loaded.routing[2].reason == "type = Feature, Platform = iOS, Team = Apps")
+        let badField = try #require(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(file: try temporaryFile(yaml.replacingOccurrences(of: "fields: { Platform: iOS, Team: Apps }", with: "fields: iOS")), environment: [:])
+        }
+        #expect(badField.message.contains("routing[2].when.fields: expected FIELD: VALUE lines"))
         let stray = try #require(throws: ConfigurationError.self) {
             try ConfigurationLoader.load(file: try temporaryFile(yaml.replacingOccurrences(of: "to: jira", with: "to: gitlab")), environment: [:])
         }

@@ -65,4 +65,21 @@ struct RoutingTests {
         #expect(await routing.run(fixture.target(), trigger: "test").counts.created == 1)
         #expect(fixture.simulators.jira.issues.count == 1 && fixture.simulators.github.issues.isEmpty)
     }
+
+    @Test("a rule over a custom field routes by the item's value (by field name, case-insensitive); an item without it goes by default")
+    func routesByCustomField() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let craft = fixture.simulators.craft
+        let widget = craft.seed(.init(workspaceId: fixture.workspace, title: "Home screen widget", status: "Ready for Development", type: "Feature"))
+        craft.seed(.init(workspaceId: fixture.workspace, title: "Web dashboard", status: "Ready for Development", type: "Feature"))
+        craft.addTextField(named: "Platform")
+        try await fixture.craft.setField(workspaceID: fixture.workspace, itemID: widget.id, field: "Platform", value: "iOS")
+        let routing = engine(fixture, [RoutingRule(fields: [.init(field: "Platform", value: "ios")], instance: "jira")])
+        let plan = try await routing.plan(fixture.target())
+        #expect(plan.creates.map { "\($0.item.title) → \($0.devToolInstance) \($0.rule?.reason ?? "")" }.sorted()
+            == ["Home screen widget → jira Platform = ios", "Web dashboard → github "])
+        #expect(await routing.run(fixture.target(), trigger: "test").counts.created == 2)
+        #expect(fixture.simulators.jira.issues.map(\.title) == ["Home screen widget"])
+    }
 }

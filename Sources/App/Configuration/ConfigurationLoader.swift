@@ -154,8 +154,8 @@ public enum ConfigurationLoader {
         return Configuration.WorkspaceSettings(id: id, readyStatus: readyStatus, devTool: scratch.devTool)
     }
 
-    /// One `routing:` entry: `when` (any of `type`, `label`, `importance`), `to` (a dev-tool instance) and an optional
-    /// `issue_type`.
+    /// One `routing:` entry: `when` (any of `type`, `label`, `importance`, and `fields`: custom field name to value), `to`
+    /// (a dev-tool instance) and an optional `issue_type`.
     private static func routingRule(_ node: Node, index: Int, source: String) throws(ConfigurationError) -> RoutingRule {
         let path = "routing[\(index)]"
         guard case .mapping(let mapping) = node else {
@@ -168,6 +168,18 @@ public enum ConfigurationLoader {
             case ("issue_type", .scalar(let value)): rule.issueType = value.string
             case ("when", .mapping(let conditions)):
                 for (conditionKey, conditionValue) in conditions {
+                    if conditionKey.scalar?.string == "fields" {
+                        guard case .mapping(let fields) = conditionValue else {
+                            throw ConfigurationError(source: source, line: conditionKey.mark?.line, message: "\(path).when.fields: expected FIELD: VALUE lines")
+                        }
+                        for (field, value) in fields {
+                            guard let name = field.scalar?.string, !name.isEmpty, case .scalar(let wanted) = value else {
+                                throw ConfigurationError(source: source, line: field.mark?.line, message: "\(path).when.fields: expected FIELD: VALUE lines")
+                            }
+                            rule.fields.append(.init(field: name, value: wanted.string))
+                        }
+                        continue
+                    }
                     guard case .scalar(let value) = conditionValue else {
                         throw ConfigurationError(source: source, line: conditionKey.mark?.line, message: "\(path).when: expected NAME: VALUE lines")
                     }
@@ -177,7 +189,7 @@ public enum ConfigurationLoader {
                     case "importance": rule.importance = value.string
                     case let other:
                         throw ConfigurationError(
-                            source: source, line: conditionKey.mark?.line, message: "\(path).when: unknown condition '\(other)' (expected type, label, importance)")
+                            source: source, line: conditionKey.mark?.line, message: "\(path).when: unknown condition '\(other)' (expected type, label, importance, fields)")
                     }
                 }
             case (let other, _):

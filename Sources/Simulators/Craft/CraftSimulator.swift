@@ -52,6 +52,14 @@ public final class CraftSimulator: Sendable {
         }
     }
 
+    /// Adds a text custom field to the workspace's definitions (id `field-<name>`), such as one routing rules read.
+    public func addTextField(named name: String) {
+        state.withLock { state in
+            guard !state.customFields.contains(where: { $0.name == name }) else { return }
+            state.customFields.append(SimulatedFieldDefinition(id: "field-\(name)", name: name, type: "text"))
+        }
+    }
+
     /// A refused write, in the shape the document gives `PUT /item`'s 400 (`ValidateErrorJSON`).
     struct ValidationFailure: Error {
         var field: String

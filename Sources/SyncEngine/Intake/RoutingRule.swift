@@ -1,6 +1,6 @@
 import CraftAPI
 
-/// Where an item goes, by ordered rules over its type, labels and importance: the first rule that matches names the
+/// Where an item goes, by ordered rules over its type, labels, importance and custom fields: the first rule that matches names the
 /// dev-tool instance (and, optionally, the issue type); an item no rule matches goes to its workspace's tool. An item
 /// already synced is not moved when a rule changes.
 public struct RoutingRule: Sendable, Equatable {
@@ -8,15 +8,29 @@ public struct RoutingRule: Sendable, Equatable {
     public var type: String?
     public var label: String?
     public var importance: String?
+    /// Custom field values the item must have, by the field's name or id (`Platform: iOS`).
+    public var fields: [FieldCondition]
     /// The dev-tool instance the item goes to.
     public var instance: String
     /// The issue type to create it as, instead of the mapped one.
     public var issueType: String?
 
-    public init(type: String? = nil, label: String? = nil, importance: String? = nil, instance: String, issueType: String? = nil) {
+    public struct FieldCondition: Sendable, Equatable {
+        public var field: String
+        public var value: String
+        public init(field: String, value: String) {
+            self.field = field
+            self.value = value
+        }
+    }
+
+    public init(
+        type: String? = nil, label: String? = nil, importance: String? = nil, fields: [FieldCondition] = [], instance: String, issueType: String? = nil
+    ) {
         self.type = type
         self.label = label
         self.importance = importance
+        self.fields = fields
         self.instance = instance
         self.issueType = issueType
     }
@@ -26,12 +40,13 @@ public struct RoutingRule: Sendable, Equatable {
         if let type, !same(item.type, type) { return false }
         if let importance, !same(item.importance?.name, importance) { return false }
         if let label, !(item.labels ?? []).contains(where: { same($0, label) }) { return false }
-        return true
+        return fields.allSatisfy { same(item.customFieldValue($0.field), $0.value) }
     }
 
     /// Why it matched, for people: `type = Bug, label = mobile`.
     public var reason: String {
         let conditions = [("type", type), ("label", label), ("importance", importance)].compactMap { name, value in value.map { "\(name) = \($0)" } }
+            + fields.map { "\($0.field) = \($0.value)" }
         return conditions.isEmpty ? "every item" : conditions.joined(separator: ", ")
     }
 }
