@@ -106,4 +106,26 @@ struct ProgressSignalsTests {
         let applied = await timeline().filter { $0.hasPrefix("applied") }
         #expect(applied.contains { $0.contains("projects_v2_item.edited") && $0.contains("project:In review") }, "\(applied)")
     }
+
+    @Test("a pull request linked to the issue only in its Development panel puts it in review: the link is read over GraphQL")
+    func developmentPanelLink() async throws {
+        let service = try await ServiceFixture.start()
+        defer { Task { await service.app.server.shutdown(); await service.simulators.shutdown() } }
+        let simulators = service.simulators
+        let processing = service.processWebhooks()
+        defer { processing.cancel() }
+        Simulation.seedWorkspace(simulators)
+        _ = try await #require(service.app.scheduler).runAll(trigger: "test")
+        let issue = try #require(simulators.github.issues.first)
+        let item = try #require(try await service.app.store.mappings.mapping(devToolInstance: "github", devIssueID: issue.id)?.craftItemID)
+        func progress() -> String? { simulators.craft.items.first { $0.id == item }?.customFieldValue("dev_status") }
+        let base = Date.now.addingTimeInterval(10)
+        await simulators.github.assign(number: issue.number, login: "dev-alice", at: base)
+        try await waitUntil("In Progress", within: .seconds(10)) { progress() == "In Progress" }
+        let reads = simulators.calls.count("github POST /graphql")
+        let opened = await simulators.github.openPullRequest(closing: issue.number, linkedInPanel: true, at: base.addingTimeInterval(10))
+        #expect(opened.delivery?.status == 202)
+        try await waitUntil("In Review by the panel link", within: .seconds(10)) { progress() == "In Review" }
+        #expect(simulators.calls.count("github POST /graphql") > reads)
+    }
 }

@@ -33,10 +33,11 @@ struct PublishedPayloadTests {
         .init(tool: "github", file: "issues_opened_with_transfer.json", event: "issues", expected: "moved"),
         .init(tool: "github", file: "issues_reopened.json", event: "issues", expected: "open → In Progress"),
         .init(tool: "github", file: "issues_unassigned.json", event: "issues", expected: "open → In Progress"),
-        // Their text closes no issue (the examples say "This is a pretty simple change"); see ProgressSignalsTests.
-        .init(tool: "github", file: "pull_request_closed.json", event: "pull_request", expected: "ignored"),
-        .init(tool: "github", file: "pull_request_opened.json", event: "pull_request", expected: "ignored"),
-        .init(tool: "github", file: "pull_request_ready_for_review.json", event: "pull_request", expected: "ignored"),
+        // Their text closes no issue (the examples say "This is a pretty simple change"): the issues linked in their
+        // Development panel are read, by the pull request's node id; see ProgressSignalsTests.
+        .init(tool: "github", file: "pull_request_closed.json", event: "pull_request", expected: "linked open → In Progress"),
+        .init(tool: "github", file: "pull_request_opened.json", event: "pull_request", expected: "linked open → In Review"),
+        .init(tool: "github", file: "pull_request_ready_for_review.json", event: "pull_request", expected: "linked open → In Review"),
         .init(tool: "github", file: "ping.json", event: "ping", expected: "ignored"),
         .init(tool: "github", file: "projects_v2_item_created.json", event: "projects_v2_item", expected: "ignored"),
         .init(tool: "github", file: "projects_v2_item_edited.json", event: "projects_v2_item", expected: "ignored"),
@@ -92,7 +93,7 @@ struct PublishedPayloadTests {
         case .deleted: "deleted"
         case .moved: "moved"
         case .needsRead: "read"
-        case .linked(_, let status, _, _): "linked \(status.name) → \(StatusMapping().craftValue(for: status, of: tool) ?? "nothing")"
+        case .linked(_, let status, _, _, _): "linked \(status.name) → \(StatusMapping().craftValue(for: status, of: tool) ?? "nothing")"
         case .issue(let change): "\(change.status.name) → \(StatusMapping().craftValue(for: change.status, of: tool) ?? "nothing")"
         }
         #expect(outcome == testCase.expected)
@@ -123,13 +124,13 @@ struct PublishedPayloadTests {
             #expect(replaced != original, "the fixture's body text moved")
             return try fixture.github.parseWebhook(headers: ["x-github-event": "pull_request"], body: replaced)
         }
-        guard case .linked(let keys, let status, let order, let actor) = try parse("pull_request_opened.json", closing: "Closes #1, fixes Codertocat/Other#7") else {
+        guard case .linked(let keys, let status, let order, let actor, _) = try parse("pull_request_opened.json", closing: "Closes #1, fixes Codertocat/Other#7") else {
             Issue.record("not linked")
             return
         }
         #expect(keys == ["Codertocat/Hello-World#1", "Codertocat/Other#7"] && actor == "Codertocat" && order != nil)
         #expect(StatusMapping().craftValue(for: status, of: fixture.github) == "In Review")
-        guard case .linked(_, let closed, _, _) = try parse("pull_request_closed.json", closing: "Resolves #1") else { Issue.record("closed"); return }
+        guard case .linked(_, let closed, _, _, _) = try parse("pull_request_closed.json", closing: "Resolves #1") else { Issue.record("closed"); return }
         #expect(StatusMapping().craftValue(for: closed, of: fixture.github) == "In Progress")  // closed without a merge
         #expect(GitHubAdapter.closedIssues(in: "Refs #3; closes: #4; prefixes #5", repository: "a/b") == ["a/b#4"])
         // A description is anyone's text: a pull request naming 200 issues is taken to close the first 50.
@@ -138,7 +139,13 @@ struct PublishedPayloadTests {
         // GitHub reads the keywords in the description, not the title.
         let titled = try fixtureBytes("github/pull_request_opened.json")
             .replacing(Array(#""title": "Update the README with new information.""#.utf8), with: Array(#""title": "Fixes #1""#.utf8))
-        #expect(try fixture.github.parseWebhook(headers: ["x-github-event": "pull_request"], body: titled) == .ignored(reason: "the pull request closes no issue"))
+        guard case .linked(let titledKeys, _, _, _, let reference) = try fixture.github.parseWebhook(headers: ["x-github-event": "pull_request"], body: titled)
+        else { Issue.record("not linked"); return }
+        #expect(titledKeys.isEmpty && reference == "MDExOlB1bGxSZXF1ZXN0Mjc5MTQ3NDM3", "only the Development panel can say; it is read")
+        // An edit or a push keeps to the description: nothing is read for it.
+        let pushed = try fixtureBytes("github/pull_request_opened.json")
+            .replacing(Array(#""action": "opened""#.utf8), with: Array(#""action": "synchronize""#.utf8))
+        #expect(try fixture.github.parseWebhook(headers: ["x-github-event": "pull_request"], body: pushed) == .ignored(reason: "the pull request closes no issue"))
     }
 
     @Test("a published projects_v2_item.edited about an issue is read over GraphQL; a draft, another field type, or boards off: ignored")

@@ -135,27 +135,13 @@ extension GitHubAdapter {
             ... on ProjectV2ItemFieldSingleSelectValue { name updatedAt } } } } } } }
             """
         let operation = "GitHub: read the project status of \(ids.count == 1 ? ids[0] : "\(ids.count) issues")"
-        let response = try await transport.request(
-            "POST", graphQLURL, body: GraphQLRequest(query: query, variables: Variables(ids: ids, field: projectStatusField ?? "Status")),
-            as: GraphQLResponse<Nodes>.self, operation: operation, idempotent: true)
-        // An unknown id is an error naming that id, beside the data of the others (`NOT_FOUND`): not a failure.
-        if let error = response.errors?.first(where: { $0.type != "NOT_FOUND" }) {
-            if error.type == "RATE_LIMITED" { throw .throttled(tool: "GitHub", operation: operation, status: 200, retryAfter: nil) }
-            throw .rejected(tool: "GitHub", operation: operation, status: 200, message: error.message)
-        }
-        guard let nodes = response.data?.nodes, nodes.count == ids.count else {
-            throw .malformedResponse(tool: "GitHub", operation: operation, detail: "no node list of \(ids.count) in the answer")
+        let nodes = try await graphQL(query, Variables(ids: ids, field: projectStatusField ?? "Status"), as: Nodes.self, operation: operation).nodes
+        guard nodes.count == ids.count else {
+            throw .malformedResponse(tool: "GitHub", operation: operation, detail: "\(nodes.count) nodes for \(ids.count) ids")
         }
         var found: [String: IssueNode] = [:]
         for (id, node) in zip(ids, nodes) { if let issue = node?.issue { found[id] = issue } }
         return found
-    }
-
-    /// `https://api.github.com/graphql`; GitHub Enterprise Server's REST `https://HOST/api/v3` has it at
-    /// `https://HOST/api/graphql`.
-    var graphQLURL: URL {
-        let base = transport.baseURL
-        return base.path.hasSuffix("/api/v3") ? base.deletingLastPathComponent().appendingPathComponent("graphql") : base.appendingPathComponent("graphql")
     }
 
     /// The later of two GitHub timestamps.

@@ -107,6 +107,7 @@ extension GitHubAdapter {
 
     private struct PullRequestPayload: Decodable {
         struct PullRequest: Decodable {
+            var node_id: String?
             var body: String?
             var title: String?
             var draft: Bool?
@@ -121,11 +122,12 @@ extension GitHubAdapter {
         var sender: Sender?
     }
 
-    /// A pull request that will close issues (`Closes #12` in its description:
+    /// A pull request that will close issues (`Closes #12` in its description, or linked in its Development panel:
     /// https://docs.github.com/en/issues/tracking-your-work-with-issues/using-issues/linking-a-pull-request-to-an-issue)
     /// puts them in review while it is open and ready (`open:in_review`); closed without merging, they are back to
     /// being worked on (`open:review_closed`). A merge says nothing itself: GitHub closes the issues, and their own
-    /// `issues.closed` follows.
+    /// `issues.closed` follows. The payload shows only the description, so where the review starts or ends the pull
+    /// request's links are read too (`issueKeys(linkedTo:)`); edits and pushes keep to the description.
     private func pullRequest(_ body: [UInt8]) throws(DevToolError) -> WebhookEvent {
         let payload: PullRequestPayload
         do {
@@ -137,12 +139,16 @@ extension GitHubAdapter {
         let repository = payload.repository?.full_name ?? "\(owner)/\(self.repository)"
         // GitHub honours closing keywords in the description (and commit messages), not the title.
         let keys = Self.closedIssues(in: pull.body ?? "", repository: repository)
-        guard !keys.isEmpty else { return .ignored(reason: "the pull request closes no issue") }
         let detail: String
+        var readsLinks = true
         switch payload.action {
-        case "opened", "reopened", "ready_for_review", "edited", "synchronize":
+        case "opened", "reopened", "ready_for_review":
             guard pull.draft != true else { return .ignored(reason: "a draft pull request is not in review yet") }
             detail = "in_review"
+        case "edited", "synchronize":
+            guard pull.draft != true else { return .ignored(reason: "a draft pull request is not in review yet") }
+            detail = "in_review"
+            readsLinks = false
         case "converted_to_draft":
             detail = "review_closed"
         case "closed":
@@ -151,9 +157,11 @@ extension GitHubAdapter {
         default:
             return .ignored(reason: "pull_request.\(payload.action) does not change the issues' state")
         }
+        let reference = readsLinks ? pull.node_id : nil
+        guard !keys.isEmpty || reference != nil else { return .ignored(reason: "the pull request closes no issue") }
         return .linked(
             keys: keys, status: DevIssueStatus(name: "open", detail: detail), order: pull.updated_at.flatMap(Timestamp.parse)?.eventOrder,
-            actor: payload.sender?.login)
+            actor: payload.sender?.login, reference: reference)
     }
 
     /// The most issues one pull request is taken to close: each costs a read and a write, and a description is

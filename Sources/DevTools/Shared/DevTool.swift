@@ -21,6 +21,9 @@ public protocol DevTool: WebhookSource {
     /// The issue a `.needsRead` webhook event points at, as it is now; nil when it is no issue of this tool's (the
     /// default: adapters whose events say everything never send one).
     func issue(referencedBy reference: String) async throws(DevToolError) -> DevIssue?
+    /// The keys of the issues a `.linked` event's `reference` (a GitHub pull request) is linked to beyond what its
+    /// payload names; empty by default.
+    func issueKeys(linkedTo reference: String) async throws(DevToolError) -> [String]
     /// Whether `body` was signed with one of `secrets` (two during a rotation), checked over the raw bytes.
     func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool
 
@@ -50,6 +53,7 @@ extension DevTool {
     public var changeListing: (any ChangeListing)? { nil }
     public var parentLinking: (any ParentLinking)? { nil }
     public func issue(referencedBy reference: String) async throws(DevToolError) -> DevIssue? { nil }
+    public func issueKeys(linkedTo reference: String) async throws(DevToolError) -> [String] { [] }
 
     public var defaultStatusCategories: [String: String] { [:] }
 

@@ -7,7 +7,9 @@ public enum WebhookEvent: Sendable, Equatable {
     /// The issue lives on under another id and key (a GitHub transfer to another repository).
     case moved(fromIssueID: String, to: IssueMove)
     /// A change that concerns issues named only by key (a pull request that will close them): each is found by its key.
-    case linked(keys: [String], status: DevIssueStatus, order: Int64?, actor: String?)
+    /// `reference` names the change's subject where the tool links more issues than the payload says
+    /// (`DevTool.issueKeys(linkedTo:)`: a GitHub pull request's Development panel).
+    case linked(keys: [String], status: DevIssueStatus, order: Int64?, actor: String?, reference: String? = nil)
     /// A change the payload does not spell out (a GitHub project board edit names neither the issue's number nor the
     /// value): `DevTool.issue(referencedBy:)` reads which issue it is and its state now.
     case needsRead(reference: String, order: Int64?, actor: String?)

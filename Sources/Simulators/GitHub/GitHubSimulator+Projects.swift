@@ -5,8 +5,8 @@ import Support
 /// One organization project board (Projects v2) on the simulated GitHub, with a single-select `Status` field:
 /// moving an issue's card sends `projects_v2_item.edited` as GitHub sends it to organization webhooks (shaped like
 /// octokit's published payload: the content's node id and the field's type, no value), and `POST /graphql`
-/// answers the one query craft-sync reads issues and their board values with, `nodes(ids:)`, in GitHub's response
-/// shape (https://docs.github.com/en/graphql/reference/queries#nodes).
+/// answers the `nodes(ids:)` queries craft-sync reads issues with their board values, and pull requests with the
+/// issues they close, in GitHub's response shape (https://docs.github.com/en/graphql/reference/queries#nodes).
 extension GitHubSimulator {
     /// The board's status field, as GitHub's project templates name it.
     public static let boardStatusField = "Status"
@@ -80,18 +80,26 @@ extension GitHubSimulator {
                 var nodes: [Any] = []
                 var errors: [[String: Any]] = []
                 for (index, id) in ids.enumerated() {
-                    guard id.hasPrefix("I_sim"), let issue = book.issue(.idOrKey(String(id.dropFirst(5)))) else {
+                    if id.hasPrefix("I_sim"), let issue = book.issue(.idOrKey(String(id.dropFirst(5)))) {
+                        nodes.append(body.query.contains("... on Issue") ? graphQLIssue(issue, field: body.variables?.field ?? Self.boardStatusField) : [:])
+                    } else if id.hasPrefix("PR_sim"), let pull = Int(id.dropFirst(6)), let closing = pullRequests.withLock({ $0.closing[pull] }) {
+                        nodes.append(body.query.contains("... on PullRequest") ? graphQLPullRequest(closing: closing) : [:])
+                    } else {
                         nodes.append(NSNull())
                         errors.append(["type": "NOT_FOUND", "path": ["nodes", index], "message": "Could not resolve to a node with the global id of '\(id)'"])
-                        continue
                     }
-                    nodes.append(graphQLIssue(issue, field: body.variables?.field ?? Self.boardStatusField))
                 }
                 var answer: [String: Any] = ["data": ["nodes": nodes]]
                 if !errors.isEmpty { answer["errors"] = errors }
                 return try .jsonObject(answer)
             }
         }
+    }
+
+    /// `closingIssuesReferences`: what the pull request closes, by keyword or by a link in its Development panel.
+    private func graphQLPullRequest(closing: [Int]) -> [String: Any] {
+        let repository = ["nameWithOwner": "\(Account.owner)/\(Account.repository)"]
+        return ["closingIssuesReferences": ["nodes": closing.map { ["number": $0, "repository": repository] as [String: Any] }]]
     }
 
     private func graphQLIssue(_ issue: SimulatedIssue, field: String) -> [String: Any] {

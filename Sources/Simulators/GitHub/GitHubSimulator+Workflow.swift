@@ -14,11 +14,15 @@ extension GitHubSimulator {
         return await sendIssuesEvent(action: "assigned", issue: issue, actor: login)
     }
 
-    /// Opens a ready pull request whose description closes issue `number` (`pull_request.opened`); its number.
-    public func openPullRequest(closing number: Int, author: String = "dev-alice", at time: Date = .now) async -> (number: Int, delivery: WebhookDeliverer.Delivery?) {
+    /// Opens a ready pull request that closes issue `number` (`pull_request.opened`): by `Closes #N` in its
+    /// description, or, with `linkedInPanel`, by a link in its Development panel that the payload does not show. Its number.
+    public func openPullRequest(
+        closing number: Int, linkedInPanel: Bool = false, author: String = "dev-alice", at time: Date = .now
+    ) async -> (number: Int, delivery: WebhookDeliverer.Delivery?) {
         let pull = pullRequests.withLock { state in
             defer { state.next += 1 }
             state.closing[state.next] = [number]
+            if linkedInPanel { state.linkedInPanel.insert(state.next) }
             return state.next
         }
         return (pull, await sendPullRequestEvent(action: "opened", number: pull, closing: [number], merged: false, author: author, at: time))
@@ -39,6 +43,7 @@ extension GitHubSimulator {
     ) async -> WebhookDeliverer.Delivery? {
         struct Payload: Encodable {
             struct PullRequest: Encodable {
+                var node_id: String
                 var number: Int
                 var title: String
                 var body: String
@@ -57,11 +62,12 @@ extension GitHubSimulator {
             var sender: Sender
         }
         let owner = Account.owner, repo = Account.repository
-        let body = closing.map { "Closes #\($0)" }.joined(separator: "\n")
+        let panel = pullRequests.withLock { $0.linkedInPanel.contains(number) }
+        let body = panel ? "Work on the onboarding flow" : closing.map { "Closes #\($0)" }.joined(separator: "\n")
         let payload = Payload(
             action: action, number: number,
             pull_request: .init(
-                number: number, title: "Work on \(closing.map { "#\($0)" }.joined(separator: ", "))", body: body,
+                node_id: "PR_sim\(number)", number: number, title: "Work on \(closing.map { "#\($0)" }.joined(separator: ", "))", body: body,
                 state: action == "closed" ? "closed" : "open", merged: merged, updated_at: time.formatted(.iso8601),
                 html_url: "https://github.com/\(owner)/\(repo)/pull/\(number)"),
             repository: .init(full_name: "\(owner)/\(repo)", name: repo), sender: .init(login: author))
@@ -73,7 +79,7 @@ extension GitHubSimulator {
     }
 
     /// `POST /_sim/github/issues/{number}/assign` (`{"login"}`), `POST /_sim/github/issues/{number}/board`
-    /// (`{"status": "In Review"}`, null takes the card off), `POST /_sim/github/pulls` (`{"closes": N}`),
+    /// (`{"status": "In Review"}`, null takes the card off), `POST /_sim/github/pulls` (`{"closes": N}`, `"linkedInPanel": true` for a Development panel link),
     /// `POST /_sim/github/pulls/{number}/merge`.
     func registerWorkflowControl(in router: inout Router) {
         router.post("/_sim/github/issues/:number/assign") { [self] request in
@@ -93,10 +99,10 @@ extension GitHubSimulator {
             return try .json(["delivered": "\(delivery.status ?? 0)"])
         }
         router.post("/_sim/github/pulls") { [self] request in
-            struct Body: Decodable { var closes: Int }
+            struct Body: Decodable { var closes: Int; var linkedInPanel: Bool? }
             let body = try request.decodeJSON(Body.self)
             guard book.issue(.number(body.closes)) != nil else { throw HTTPError(.notFound, "no such issue") }
-            let opened = await openPullRequest(closing: body.closes)
+            let opened = await openPullRequest(closing: body.closes, linkedInPanel: body.linkedInPanel ?? false)
             return try .json(["number": String(opened.number), "delivered": opened.delivery.map { "\($0.status ?? 0)" } ?? "no webhook target"])
         }
         router.post("/_sim/github/pulls/:number/merge") { [self] request in

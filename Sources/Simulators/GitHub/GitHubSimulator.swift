@@ -33,8 +33,9 @@ public final class GitHubSimulator: Sendable {
     /// The project board's cards: issue number → its `Status` option and when it was set (GitHubSimulator+Projects).
     let board = Mutex<[Int: (option: String, updatedAt: Date)]>([:])
 
-    /// Pull requests opened through the control API: number → the issue numbers they close.
-    let pullRequests = Mutex<(next: Int, closing: [Int: [Int]])>((1000, [:]))
+    /// Pull requests opened through the control API: number → the issue numbers they close, and those linked in the
+    /// Development panel rather than by their description.
+    let pullRequests = Mutex<(next: Int, closing: [Int: [Int]], linkedInPanel: Set<Int>)>((1000, [:], []))
     private let requestLimit = Mutex(5000)
 
     /// Gives the token another hourly limit, all of it unspent (a GitHub App installation has up to 12,500; a

@@ -239,8 +239,9 @@ public actor ProgressProcessor {
             // The read is the state now: as new as the event, and newer if the issue changed since.
             let orders = [order, issue.order].compactMap { $0 }
             change = IssueChange(issueID: issue.id, key: issue.key, status: issue.status, order: orders.max(), actor: actor)
-        case .linked(let keys, let status, let order, let actor):
-            return try await applyLinked(keys: keys, status: status, order: order, actor: actor, tool: tool, event: event, subject: &subject)
+        case .linked(let keys, let status, let order, let actor, let reference):
+            let all = try await linkedKeys(keys, reference: reference, tool: tool)
+            return try await applyLinked(keys: all, status: status, order: order, actor: actor, tool: tool, event: event, subject: &subject)
         case .deleted(let issueID, let key):
             guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: issueID) else {
                 return .ignore("issue \(key) was not created by craft-sync")
@@ -265,6 +266,21 @@ public actor ProgressProcessor {
         }
         subject = mapping
         return try await apply(change, to: mapping, tool: tool, event: event, subject: &subject)
+    }
+
+    /// `keys` and the issues the tool links to `reference` beyond them. A refusal to say (a token without the
+    /// scope) leaves the payload's keys, said in the log; a transient failure retries the event.
+    private func linkedKeys(_ keys: [String], reference: String?, tool: any DevTool) async throws -> [String] {
+        guard let reference else { return keys }
+        let linked: [String]
+        do {
+            linked = try await tool.issueKeys(linkedTo: reference)
+        } catch {
+            guard !error.isTransient else { throw error }
+            logger.warning("could not read what the change links; going by its payload", metadata: ["reference": "\(reference)", "error": "\(error)"])
+            return keys
+        }
+        return keys + linked.filter { !keys.contains($0) }
     }
 
     /// An event about issues named by key (a pull request that closes them): applied to each craft-sync created that
