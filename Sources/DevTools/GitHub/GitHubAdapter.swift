@@ -73,6 +73,12 @@ public struct GitHubAdapter: DevTool {
 
     public func marker(for craftItemID: String) -> String { "craft:\(craftItemID)" }
 
+    /// GitHub drops a create's labels in silence for a token without push access ("Create an issue": labels are set
+    /// "only for users with push access").
+    public var markerLossHint: String {
+        "the token most likely lacks push (write) access to \(fullName): grant it, then restart craft-sync"
+    }
+
     /// The issues list (unlike the search API) is consistent right after a write.
     public var findsNewIssuesImmediately: Bool { true }
 

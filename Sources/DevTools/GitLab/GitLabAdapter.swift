@@ -32,6 +32,11 @@ public struct GitLabAdapter: DevTool {
 
     public func marker(for craftItemID: String) -> String { "craft-\(craftItemID)" }
 
+    /// GitLab ignores the labels of a create by a user who may not manage them (a Guest of the project).
+    public var markerLossHint: String {
+        "the token's user most likely has a role that may not set labels (Guest): give it Planner or Reporter at least, then restart craft-sync"
+    }
+
     /// The issues list is read from the database, consistent right after a write.
     public var findsNewIssuesImmediately: Bool { true }
     /// GitLab's type and priority are labels (or paid-tier fields): mapped values become labels.

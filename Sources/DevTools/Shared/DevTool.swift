@@ -60,6 +60,8 @@ extension DevTool {
     /// Whether a created issue carries its marker, so `find(marker:)` can find it again: a label by default (a tool
     /// may drop labels the token may not set); an adapter whose marker is the issue's id says so itself.
     public func carries(marker: String, _ issue: DevIssue) -> Bool { issue.labels.contains(marker) }
+
+    public var markerLossHint: String { "the token most likely may not set labels on new issues: give it that right, then restart craft-sync" }
 }
 
 /// What an adapter's tool offers, so the engine asks instead of testing the tool's name.

@@ -572,9 +572,8 @@ public actor IntakeEngine {
     }
 
     private func halt(_ tool: any DevTool, issue: DevIssue) {
-        let reason = "\(tool.kind) created \(issue.key) without its marker label, so a create whose answer is lost could never be "
-            + "found again and exactly-once cannot be guaranteed; intake for '\(tool.instance)' is stopped. The token most likely lacks "
-            + "push (write) access to the repository: grant it, then restart craft-sync"
+        let reason = "\(tool.kind) created \(issue.key) without its marker, so a create whose answer is lost could never be "
+            + "found again and exactly-once cannot be guaranteed; intake for '\(tool.instance)' is stopped. \(tool.markerLossHint)"
         if halts[tool.instance] == nil { logger.critical("intake stopped", metadata: ["dev.instance": "\(tool.instance)", "reason": "\(reason)"]) }
         halts[tool.instance] = reason
     }
