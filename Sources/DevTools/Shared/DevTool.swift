@@ -40,6 +40,8 @@ public protocol DevTool: WebhookSource {
     var defaultStatusCategories: [String: String] { get }
     /// Whether a created issue carries `marker` (see the default: a label).
     func carries(marker: String, _ issue: DevIssue) -> Bool
+    /// Why a created issue would lack its marker, and what to do, in the tool's terms (for the message that stops intake).
+    var markerLossHint: String { get }
     /// How to create and inspect the tool's webhook; nil when the adapter cannot (the operator sets it up by hand).
     var webhookRegistration: (any WebhookRegistering)? { get }
     /// How to list the issues changed since a time; nil when the adapter cannot (reconciliation reads each issue).
