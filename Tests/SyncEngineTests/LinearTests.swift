@@ -133,4 +133,20 @@ struct LinearTests {
         let second = try #require(items.first { $0.id != firstItem.id })
         #expect(fixture.simulators.craft.items.first { $0.id == second.id }?.customFieldValue("dev_status") == "Done")
     }
+
+    @Test("labels go by id: a name the team lacks is created once, one it has (in any case) is reused, two creates racing for one label agree")
+    func labelsByID() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let craft = fixture.simulators.craft
+        craft.seed(.init(workspaceId: fixture.workspace, title: "Offline mode", status: "Ready for Development", type: "Feature", labels: ["mobile", "beta"]))
+        craft.seed(.init(workspaceId: fixture.workspace, title: "Push settings", status: "Ready for Development", type: "Feature", labels: ["Mobile"]))
+        let report = await fixture.engine().run(fixture.target(fixture.linear), trigger: "test")
+        #expect(report.counts.created == 2)
+        let labels = Dictionary(uniqueKeysWithValues: fixture.simulators.linear.issues.map { ($0.title, Set($0.labels.map { $0.lowercased() })) })
+        // The field mapping's labels: the item's, `craft`, and the type (Linear has no type field).
+        #expect(labels["Offline mode"] == ["craft", "mobile", "beta", "type:story"])
+        #expect(labels["Push settings"] == ["craft", "mobile", "type:story"])
+        #expect(fixture.simulators.linear.labelCount == 4, "each label made once, whatever the case it is asked in")
+    }
 }

@@ -15,6 +15,7 @@ public struct LinearAdapter: DevTool {
     let webhookTolerance: Duration
     let clock: any SyncClock
     let transport: JSONTransport
+    let labelIDCache = LabelIDs()
 
     public init(
         instance: String = "linear", baseURL: URL, teamID: String, apiKey: String, webhookTolerance: Duration = .seconds(60),
@@ -47,8 +48,8 @@ public struct LinearAdapter: DevTool {
 
     /// `issue(id:)` reads the primary store: an issue is there the moment its create returns.
     public var findsNewIssuesImmediately: Bool { true }
-    /// Linear has no issue type (the mapped type becomes a label in the mapping's terms, which Linear cannot take by
-    /// name: labels are ids); priority is a field (0 none, 1 urgent … 4 low). The issue's id is the marker.
+    /// Linear has no issue type (the mapped type becomes a label, by id: LinearAdapter+Labels); priority is a field
+    /// (0 none, 1 urgent … 4 low). The issue's id is the marker.
     public var capabilities: DevToolCapabilities { .init(issueTypeField: false, priorityField: true) }
 
     /// The field mapping's priority names (Jira's) to Linear's numbers.
@@ -79,7 +80,14 @@ public struct LinearAdapter: DevTool {
     }
 
     public func create(_ issue: NewIssue) async throws(DevToolError) -> DevIssue {
-        struct Input: Encodable, Sendable { var id: String; var teamId: String; var title: String; var description: String; var priority: Int? }
+        struct Input: Encodable, Sendable {
+            var id: String
+            var teamId: String
+            var title: String
+            var description: String
+            var priority: Int?
+            var labelIds: [String]?
+        }
         struct Variables: Encodable, Sendable { var input: Input }
         struct Created: Decodable {
             struct Payload: Decodable { var success: Bool; var issue: IssueNode? }
@@ -87,8 +95,11 @@ public struct LinearAdapter: DevTool {
         }
         let query = "mutation IssueCreate($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { \(Self.issueFields) } } }"
         let priority = issue.priority.flatMap { Self.priorities[$0] ?? Int($0) }.flatMap { (0...4).contains($0) ? $0 : nil }
+        // The mapped type rides as a label (Linear has no type field); the marker is the id, not a label.
+        let labelIDs = try await labelIDs(for: issue.labels + (issue.issueType.map { [$0] } ?? []))
         let variables = Variables(input: Input(
-            id: issue.marker, teamId: teamID, title: issue.title, description: issue.description, priority: priority))
+            id: issue.marker, teamId: teamID, title: issue.title, description: issue.description, priority: priority,
+            labelIds: labelIDs.isEmpty ? nil : labelIDs))
         let operation = "Linear: create issue in team \(teamID)"
         let created = try await graphQL(query, variables, as: Created.self, operation: operation, idempotent: false)
         guard created.issueCreate.success, let node = created.issueCreate.issue else {

@@ -20,7 +20,9 @@ public final class LinearSimulator: Sendable {
     }
 
     let context: SimulatorContext
-    private let book = IssueBook()
+    let book = IssueBook()
+    /// The team's labels (LinearSimulator+Labels), in order of creation.
+    let labels = Mutex<[(id: String, name: String)]>([])
     /// Each issue's parent, by key (set by `issueUpdate`).
     private let parents = Mutex<[String: String]>([:])
 
@@ -88,6 +90,8 @@ public final class LinearSimulator: Sendable {
         let variables = object["variables"] as? [String: Any] ?? [:]
         if query.contains("issueCreate(") { return try create(variables) }
         if query.contains("issueUpdate(") { return try update(variables) }
+        if query.contains("issueLabels(") { return try labelsNamed(variables) }
+        if query.contains("issueLabelCreate(") { return try createLabel(variables) }
         if query.contains("webhooks(") || query.contains("webhookCreate(") || query.contains("webhookUpdate(") { return try webhooks(query, variables) }
         if query.contains("issue(id:") { return try read(variables) }
         if query.contains("issues(filter:") { return try changed(variables) }
@@ -113,10 +117,13 @@ public final class LinearSimulator: Sendable {
             return Self.errors(.ok, "Argument Validation Error", code: "INVALID_INPUT")
         }
         let id = input["id"] as? String ?? UUID().uuidString.lowercased()
+        guard let labelNames = labelNames(ids: input["labelIds"] as? [String] ?? []) else {
+            return Self.errors(.ok, "Entity not found: IssueLabel", code: "INPUT_ERROR")
+        }
         let created = book.createUnlessExists { number in
             SimulatedIssue(
                 id: id, key: "\(Account.teamKey)-\(number)", number: number, title: title, description: input["description"] as? String ?? "",
-                labels: [], state: "Todo", stateDetail: "unstarted", priority: (input["priority"] as? Int).map(String.init), updatedAt: .now)
+                labels: labelNames, state: "Todo", stateDetail: "unstarted", priority: (input["priority"] as? Int).map(String.init), updatedAt: .now)
         }
         guard let created else { return Self.errors(.ok, "Entity already exists: Issue \(id)", code: "INPUT_ERROR") }
         switch context.faults.afterCreate(target: "linear") {
