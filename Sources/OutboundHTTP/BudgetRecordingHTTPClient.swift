@@ -1,6 +1,9 @@
 import Support
 
-/// Passes every request on, and records the budget headers of every answer in `budget`.
+/// Passes every request on, and records the budget headers of its answers in `budget`. GitHub counts REST calls
+/// (`x-ratelimit-resource: core`) apart from GraphQL, search and others, each with its own limit
+/// (https://docs.github.com/en/rest/rate-limit/rate-limit): only the core pool, which creates and reads spend, is
+/// the budget; an answer naming another pool is not recorded.
 public struct BudgetRecordingHTTPClient: HTTPClient {
     let inner: any HTTPClient
     let budget: RateBudget
@@ -12,7 +15,8 @@ public struct BudgetRecordingHTTPClient: HTTPClient {
 
     public func send(_ request: OutboundRequest) async throws(OutboundError) -> OutboundResponse {
         let response = try await inner.send(request)
-        budget.record(header: response.header)
+        let pool = response.header("x-ratelimit-resource")
+        if pool == nil || pool == "core" { budget.record(header: response.header) }
         return response
     }
 }

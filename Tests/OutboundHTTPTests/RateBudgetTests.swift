@@ -43,4 +43,22 @@ struct RateBudgetTests {
         let noReset = budget(["X-RateLimit-Remaining": "1", "X-RateLimit-Limit": "5000"])
         #expect(!noReset.hasRoom(share: 0.2, now: now.addingTimeInterval(60)) && noReset.hasRoom(share: 0.2, now: now.addingTimeInterval(3601)))
     }
+
+    @Test("only GitHub's core pool is the budget: an answer from the GraphQL pool leaves it as the REST answers left it")
+    func corePoolOnly() async throws {
+        struct Answers: HTTPClient {
+            let headers: @Sendable (OutboundRequest) -> [String: String]
+            func send(_ request: OutboundRequest) async throws(OutboundError) -> OutboundResponse { OutboundResponse(status: 200, headers: headers(request)) }
+        }
+        let budget = RateBudget()
+        let client = BudgetRecordingHTTPClient(
+            inner: Answers { request in
+                request.url.path.hasSuffix("graphql")
+                    ? ["X-RateLimit-Remaining": "3", "X-RateLimit-Limit": "5000", "X-RateLimit-Resource": "graphql"]
+                    : ["X-RateLimit-Remaining": "4000", "X-RateLimit-Limit": "5000", "X-RateLimit-Resource": "core"]
+            }, budget: budget)
+        _ = try await client.send(OutboundRequest(method: "GET", url: URL(string: "https://api.github.com/repos/o/r/issues/1")!, operation: "read"))
+        _ = try await client.send(OutboundRequest(method: "POST", url: URL(string: "https://api.github.com/graphql")!, operation: "board"))
+        #expect(budget.snapshot?.remaining == 4000)
+    }
 }

@@ -175,11 +175,11 @@ struct PublishedPayloadTests {
         let body = try fixtureBytes("github/issues_labeled.json")
         guard case .issue(let labeled) = try fixture.github.parseWebhook(headers: ["x-github-event": "issues"], body: body)
         else { Issue.record("not an issue change"); return }
-        // With boards read, an open issue's event is read with its board value (the payload does not carry it).
-        guard case .needsRead(let node, _, _) = try fixture.githubWithBoards.parseWebhook(headers: ["x-github-event": "issues"], body: body) else {
-            Issue.record("not read with boards on"); return
+        // With boards read, an open issue's event is read again for its card (the payload does not carry it).
+        guard case .issue(let withBoards) = try fixture.githubWithBoards.parseWebhook(headers: ["x-github-event": "issues"], body: body) else {
+            Issue.record("not an issue change with boards on"); return
         }
-        #expect(node == "MDU6SXNzdWU0NDQ1MDAwNDE=")
+        #expect(withBoards.reread == "MDU6SXNzdWU0NDQ1MDAwNDE=" && labeled.reread == nil)
         #expect(labeled.status.labels == ["bug"] && mapping.craftValue(for: labeled.status, of: fixture.github) == "Triage")
         let closed = DevIssueStatus(name: "closed", detail: "completed", labels: ["bug"])
         #expect(mapping.craftValue(for: closed, of: fixture.github) == "Done")

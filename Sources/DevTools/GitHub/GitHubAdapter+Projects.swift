@@ -89,7 +89,9 @@ extension GitHubAdapter {
             var name: String?
             var updatedAt: String?
         }
-        var databaseId: Int64
+        /// The REST id (`issue.id`), as a string: GitHub's `databaseId` is a 32-bit Int on its way out.
+        var fullDatabaseId: String?
+        var databaseId: Int64?
         var number: Int
         var url: String
         var state: String
@@ -106,10 +108,12 @@ extension GitHubAdapter {
                 .max { ($0.updatedAt.flatMap(Timestamp.parse) ?? .distantPast) < ($1.updatedAt.flatMap(Timestamp.parse) ?? .distantPast) }
         }
 
-        var devIssue: DevIssue {
+        /// nil when GitHub gave neither id (nothing to match a mapping by).
+        var devIssue: DevIssue? {
+            guard let id = fullDatabaseId ?? databaseId.map(String.init) else { return nil }
             let labels = labels.nodes.map(\.name)
             return DevIssue(
-                id: String(databaseId), key: "\(repository.nameWithOwner)#\(number)", url: url,
+                id: id, key: "\(repository.nameWithOwner)#\(number)", url: url,
                 status: GitHubAdapter.status(
                     state: state.lowercased(), reason: stateReason?.lowercased(), assigned: assignees.totalCount > 0, labels: labels, board: board?.name),
                 labels: labels, updatedAt: GitHubAdapter.later(updatedAt, board?.updatedAt))
@@ -122,15 +126,20 @@ extension GitHubAdapter {
             var ids: [String]
             var field: String
         }
-        /// A node that is no issue reads as `{}`; it is left out rather than failing the others.
+        /// A node that is no issue (a draft, a pull request) has only its `__typename`; it is left out. An issue that
+        /// does not decode is an answer craft-sync does not understand, and fails the read rather than pass for none.
         struct MaybeIssue: Decodable {
             var issue: IssueNode?
-            init(from decoder: any Decoder) throws { issue = try? IssueNode(from: decoder) }
+            enum Keys: String, CodingKey { case __typename }
+            init(from decoder: any Decoder) throws {
+                let type = try decoder.container(keyedBy: Keys.self).decodeIfPresent(String.self, forKey: .__typename)
+                issue = type == "Issue" ? try IssueNode(from: decoder) : nil
+            }
         }
         struct Nodes: Decodable { var nodes: [MaybeIssue?] }
         let query = """
-            query IssueBoardStatus($ids: [ID!]!, $field: String!) { nodes(ids: $ids) { ... on Issue { \
-            databaseId number url state stateReason updatedAt repository { nameWithOwner } assignees(first: 1) { totalCount } \
+            query IssueBoardStatus($ids: [ID!]!, $field: String!) { nodes(ids: $ids) { __typename ... on Issue { \
+            fullDatabaseId databaseId number url state stateReason updatedAt repository { nameWithOwner } assignees(first: 1) { totalCount } \
             labels(first: 100) { nodes { name } } projectItems(first: 20, includeArchived: false) { nodes { fieldValueByName(name: $field) { \
             ... on ProjectV2ItemFieldSingleSelectValue { name updatedAt } } } } } } }
             """

@@ -81,18 +81,16 @@ extension GitHubAdapter {
         }
         guard let state = payload.issue.state else { return .ignored(reason: "the payload names no issue state") }
         let order = payload.issue.updated_at.flatMap(Timestamp.parse)?.eventOrder
-        // An open issue may be on a board, which its own events do not show: read it with its board value, as
-        // reconciliation does, so the two agree.
-        if projectStatusField != nil, state == "open", let node = payload.issue.node_id {
-            return .needsRead(reference: node, order: order, actor: payload.sender?.login)
-        }
         return .issue(IssueChange(
             issueID: String(payload.issue.id), key: "\(repository)#\(payload.issue.number)",
             status: Self.status(
                 state: state, reason: payload.issue.state_reason, assigned: !(payload.issue.assignees ?? []).isEmpty,
                 labels: (payload.issue.labels ?? []).map(\.name)),
             order: order,
-            actor: payload.sender?.login))
+            actor: payload.sender?.login,
+            // An open issue may be on a board, which its own events do not show: it is read with its card, as
+            // reconciliation reads it, so the two agree.
+            reread: projectStatusField != nil && state == "open" ? payload.issue.node_id : nil))
     }
 
     /// GitHub issues are only open or closed. An open issue on a board says where it is there

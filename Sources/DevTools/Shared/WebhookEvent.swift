@@ -40,13 +40,18 @@ public struct IssueChange: Sendable, Equatable {
     public var order: Int64?
     /// Who caused it (GitHub `sender.login`, Jira `user.accountId`), to ignore our own account's echoes.
     public var actor: String?
+    /// Set when the payload leaves part of the state out (a GitHub issue's project card): `DevTool.issue(referencedBy:)`
+    /// reads it, once the issue is known to be one craft-sync follows. If the tool refuses the read for good, the
+    /// payload's state stands.
+    public var reread: String?
 
-    public init(issueID: String, key: String, status: DevIssueStatus, order: Int64?, actor: String?) {
+    public init(issueID: String, key: String, status: DevIssueStatus, order: Int64?, actor: String?, reread: String? = nil) {
         self.issueID = issueID
         self.key = key
         self.status = status
         self.order = order
         self.actor = actor
+        self.reread = reread
     }
 }
 

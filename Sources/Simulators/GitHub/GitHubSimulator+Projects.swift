@@ -81,9 +81,13 @@ extension GitHubSimulator {
                 var errors: [[String: Any]] = []
                 for (index, id) in ids.enumerated() {
                     if id.hasPrefix("I_sim"), let issue = book.issue(.idOrKey(String(id.dropFirst(5)))) {
-                        nodes.append(body.query.contains("... on Issue") ? graphQLIssue(issue, field: body.variables?.field ?? Self.boardStatusField) : [:])
+                        let node: [String: Any] = body.query.contains("... on Issue")
+                            ? graphQLIssue(issue, field: body.variables?.field ?? Self.boardStatusField) : ["__typename": "Issue"]
+                        nodes.append(node)
                     } else if id.hasPrefix("PR_sim"), let pull = Int(id.dropFirst(6)), let closing = pullRequests.withLock({ $0.closing[pull] }) {
-                        nodes.append(body.query.contains("... on PullRequest") ? graphQLPullRequest(closing: closing) : [:])
+                        var node: [String: Any] = body.query.contains("... on PullRequest") ? graphQLPullRequest(closing: closing) : [:]
+                        node["__typename"] = "PullRequest"
+                        nodes.append(node)
                     } else {
                         nodes.append(NSNull())
                         errors.append(["type": "NOT_FOUND", "path": ["nodes", index], "message": "Could not resolve to a node with the global id of '\(id)'"])
@@ -111,7 +115,7 @@ extension GitHubSimulator {
             item["fieldValueByName"] = NSNull()
         }
         return [
-            "databaseId": Int64(issue.id) ?? 0, "number": issue.number, "url": "https://github.com/\(Account.owner)/\(Account.repository)/issues/\(issue.number)",
+            "__typename": "Issue", "fullDatabaseId": issue.id, "databaseId": Int64(issue.id) ?? 0, "number": issue.number, "url": "https://github.com/\(Account.owner)/\(Account.repository)/issues/\(issue.number)",
             "state": issue.state.uppercased(), "stateReason": issue.stateDetail.map { $0.uppercased() } ?? NSNull(),
             "updatedAt": issue.updatedAt.formatted(.iso8601), "repository": ["nameWithOwner": "\(Account.owner)/\(Account.repository)"],
             "assignees": ["totalCount": (issue.assignees ?? []).count], "labels": ["nodes": issue.labels.map { ["name": $0] }],

@@ -24,6 +24,8 @@ public final class GitHubSimulator: Sendable {
     /// The primary rate limit's remaining requests, as `x-ratelimit-remaining` reports them (5,000 an hour for a
     /// personal token), and the limit itself.
     private let remainingRequests = Mutex(5000)
+    /// The GraphQL pool's remaining points.
+    private let remainingPoints = Mutex(5000)
     /// Sub-issues: parent number → its children's numbers, in the order they were added.
     let subIssueNumbers = Mutex<[Int: [Int]]>([:])
 
@@ -212,15 +214,23 @@ public final class GitHubSimulator: Sendable {
         let refusal = request.headers[.authorization] == "Bearer \(Account.token)" ? nil : githubError(.unauthorized, "Bad credentials")
         var response = try await context.serve(tool: "github", endpoint, refusal: refusal, body)
         if refusal != nil { return response }
-        let remaining = remainingRequests.withLock { remaining in
+        // GraphQL has its own pool (5,000 points an hour; a query here costs one), as on GitHub.
+        let graphQL = endpoint == "POST /graphql"
+        let remaining = graphQL ? Self.spend(remainingPoints) : Self.spend(remainingRequests)
+        let limit = graphQL ? 5000 : requestLimit.withLock { $0 }
+        response.headers["x-ratelimit-limit"] = response.headers["x-ratelimit-limit"] ?? String(limit)
+        response.headers["x-ratelimit-remaining"] = response.headers["x-ratelimit-remaining"] ?? String(remaining)
+        response.headers["x-ratelimit-reset"] = response.headers["x-ratelimit-reset"] ?? String(Int(Date().timeIntervalSince1970) + 3600)
+        response.headers["x-ratelimit-resource"] = graphQL ? "graphql" : "core"
+        return response
+    }
+
+    /// One request off a pool; what remains.
+    private static func spend(_ pool: borrowing Mutex<Int>) -> Int {
+        pool.withLock { remaining in
             remaining = max(0, remaining - 1)
             return remaining
         }
-        response.headers["x-ratelimit-limit"] = response.headers["x-ratelimit-limit"] ?? String(requestLimit.withLock { $0 })
-        response.headers["x-ratelimit-remaining"] = response.headers["x-ratelimit-remaining"] ?? String(remaining)
-        response.headers["x-ratelimit-reset"] = response.headers["x-ratelimit-reset"] ?? String(Int(Date().timeIntervalSince1970) + 3600)
-        response.headers["x-ratelimit-resource"] = "core"
-        return response
     }
 
     struct RenderedIssue: Encodable {

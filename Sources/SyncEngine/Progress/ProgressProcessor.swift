@@ -265,7 +265,26 @@ public actor ProgressProcessor {
             return .ignore("issue \(change.key) was not created by craft-sync")
         }
         subject = mapping
-        return try await apply(change, to: mapping, tool: tool, event: event, subject: &subject)
+        return try await apply(try await completed(change, tool: tool), to: mapping, tool: tool, event: event, subject: &subject)
+    }
+
+    /// `change` with what its payload left out read from the tool (`IssueChange.reread`). A refusal to say (a token
+    /// that may not read project boards) leaves the payload's state, said in the log; a transient failure retries.
+    private func completed(_ change: IssueChange, tool: any DevTool) async throws -> IssueChange {
+        guard let reference = change.reread else { return change }
+        let read: DevIssue?
+        do {
+            read = try await tool.issue(referencedBy: reference)
+        } catch {
+            guard !error.isTransient else { throw error }
+            logger.warning("could not read what the event leaves out; going by its payload", metadata: ["dev.issue": "\(change.key)", "error": "\(error)"])
+            return change
+        }
+        guard let read, read.id == change.issueID else { return change }
+        var completed = change
+        completed.status = read.status
+        completed.order = [change.order, read.order].compactMap { $0 }.max()
+        return completed
     }
 
     /// `keys` and the issues the tool links to `reference` beyond them. A refusal to say (a token without the
