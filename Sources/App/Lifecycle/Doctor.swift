@@ -29,7 +29,13 @@ public enum Doctor {
 
         for target in world.targets {
             checks += await craft(world.craft, target: target, configuration: configuration)
-            checks.append(await devTool(target.devTool, workspaceID: target.workspaceID))
+            let reachable = await devTool(target.devTool, workspaceID: target.workspaceID)
+            checks.append(reachable)
+            // A tool that refuses the token refuses the rest too: said once, above.
+            for check in reachable.passed ? await target.devTool.setupChecks() : [] {
+                checks.append(Check(
+                    name: "\(target.devTool.kind) '\(target.devTool.instance)' \(check.subject)", passed: check.passed, detail: check.detail, fix: check.fix))
+            }
         }
         let webhooks = WebhookSetup(configuration: configuration, world: world)
         if registerWebhooks {

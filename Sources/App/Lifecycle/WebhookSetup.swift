@@ -54,7 +54,7 @@ public struct WebhookSetup: Sendable {
                 return Registration(instance: instance.name, url: target.url, outcome: "updated", detail: "\(label) webhook \(id) to \(target.url) has its events and secret set again")
             }
         } catch {
-            return Registration(instance: instance.name, url: target.url, outcome: "failed", detail: "\(error); \(Self.permissionHint(instance.tool.kind))")
+            return Registration(instance: instance.name, url: target.url, outcome: "failed", detail: "\(error); \(registrar.permissionHint)")
         }
     }
 
@@ -73,7 +73,7 @@ public struct WebhookSetup: Sendable {
         do {
             hook = try await registrar.registeredWebhook(url: target.url)
         } catch {
-            return Doctor.Check(name: name, passed: false, detail: "the webhooks cannot be listed: \(error)", fix: Self.permissionHint(instance.tool.kind))
+            return Doctor.Check(name: name, passed: false, detail: "the webhooks cannot be listed: \(error)", fix: registrar.permissionHint)
         }
         guard let hook else {
             return Doctor.Check(
@@ -91,17 +91,5 @@ public struct WebhookSetup: Sendable {
         }
         let last = hook.lastDelivery.map { "; last delivery \($0.detail)" } ?? ""
         return Doctor.Check(name: name, passed: true, detail: "webhook \(hook.id) delivers \(registrar.neededWebhookEvents.joined(separator: ", ")) to \(target.url)\(last)")
-    }
-
-    /// What a token needs to manage webhooks, per tool.
-    static func permissionHint(_ kind: String) -> String {
-        switch kind {
-        case "github": "the token needs admin:repo_hook (classic) or the Webhooks repository permission (fine-grained)"
-        case "jira": "admin webhooks need a Jira administrator's token"
-        case "gitlab": "the token needs the Maintainer role on the project"
-        case "linear": "only workspace admins (or OAuth apps with the admin scope) may manage webhooks"
-        case "azure-devops": "the PAT needs the Service Hooks (read, query and manage) scope"
-        default: "check the token's permissions"
-        }
     }
 }

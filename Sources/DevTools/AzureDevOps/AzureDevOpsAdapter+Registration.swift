@@ -7,6 +7,7 @@ import Foundation
 extension AzureDevOpsAdapter: WebhookRegistering {
     public var webhookRegistration: (any WebhookRegistering)? { self }
     public var neededWebhookEvents: [String] { ["workitem.updated", "workitem.deleted"] }
+    public var permissionHint: String { "the PAT needs the Service Hooks (read, query and manage) scope" }
 
     struct Subscription: Codable {
         var id: String?

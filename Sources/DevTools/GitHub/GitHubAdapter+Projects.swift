@@ -153,6 +153,37 @@ extension GitHubAdapter {
         return found
     }
 
+    /// With boards read: the owner is an organization (GitHub sends board events for organization projects only) and
+    /// the token may read its projects.
+    public func setupChecks() async -> [DevToolCheck] {
+        guard let field = projectStatusField else { return [] }
+        struct Variables: Encodable, Sendable { var login: String }
+        struct Found: Decodable {
+            struct Organization: Decodable {
+                struct Projects: Decodable { var totalCount: Int }
+                var projectsV2: Projects
+            }
+            var organization: Organization?
+        }
+        let query = "query Boards($login: String!) { organization(login: $login) { projectsV2(first: 1) { totalCount } } }"
+        let subject = "project boards"
+        do {
+            let found = try await graphQL(query, Variables(login: owner), as: Found.self, operation: "GitHub: read the project boards of \(owner)")
+            guard let organization = found.organization else {
+                return [DevToolCheck(
+                    subject: subject, passed: false, detail: "\(owner) is not an organization: GitHub sends board changes for organization projects only",
+                    fix: "unset dev_tool.project_status_field, or sync a repository an organization owns")]
+            }
+            return [DevToolCheck(
+                subject: subject, passed: true,
+                detail: "the token reads \(owner)'s \(organization.projectsV2.totalCount) project(s); an open issue's '\(field)' option is its status")]
+        } catch {
+            return [DevToolCheck(
+                subject: subject, passed: false, detail: "\(error)",
+                fix: "give the token read:project (classic) or the Projects organization permission (fine-grained), or unset dev_tool.project_status_field")]
+        }
+    }
+
     /// The later of two GitHub timestamps.
     static func later(_ a: String?, _ b: String?) -> Date? {
         switch (a.flatMap(Timestamp.parse), b.flatMap(Timestamp.parse)) {

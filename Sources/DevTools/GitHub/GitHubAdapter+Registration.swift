@@ -8,6 +8,10 @@ extension GitHubAdapter: WebhookRegistering {
     public var webhookRegistration: (any WebhookRegistering)? { self }
     /// Issue changes, pull requests (the ones that close an issue put it in review), and board moves when read.
     public var neededWebhookEvents: [String] { hookScopes.flatMap(\.events) }
+    public var permissionHint: String {
+        "the token needs admin:repo_hook (classic) or the Webhooks repository permission (fine-grained)"
+            + (projectStatusField == nil ? "" : ", and admin:org_hook (classic) or the Webhooks organization permission for the board events")
+    }
 
     /// Where one of craft-sync's hooks lives, and what it must send.
     struct HookScope {
@@ -58,12 +62,16 @@ extension GitHubAdapter: WebhookRegistering {
     public func registeredWebhook(url: String) async throws(DevToolError) -> RegisteredWebhook? {
         var found: [(scope: HookScope, hook: Hook?)] = []
         for scope in hookScopes { found.append((scope, try await hook(url: url, in: scope))) }
-        guard let repositoryHook = found.first?.hook else { return nil }
-        let last = repositoryHook.last_response.flatMap { response -> RegisteredWebhook.LastDelivery? in
-            guard let code = response.code else { return nil }  // "unused": nothing delivered yet
-            return .init(succeeded: (200..<300).contains(code), detail: "\(code) \(response.message ?? response.status ?? "")")
-        }
+        guard found.first?.hook != nil else { return nil }
         let hooks = found.compactMap(\.hook)
+        // The last deliveries of each hook; a failed one (the organization's, say) is the one said.
+        let deliveries = hooks.compactMap { hook in
+            hook.last_response.flatMap { response -> RegisteredWebhook.LastDelivery? in
+                guard let code = response.code else { return nil }  // "unused": nothing delivered yet
+                return .init(succeeded: (200..<300).contains(code), detail: "\(code) \(response.message ?? response.status ?? "")")
+            }
+        }
+        let last = deliveries.first { !$0.succeeded } ?? deliveries.first
         return RegisteredWebhook(
             id: hooks.map { String($0.id) }.joined(separator: ","), url: url, active: hooks.allSatisfy(\.active),
             sendsNeededEvents: found.allSatisfy { $0.hook?.sends($0.scope.events) == true }, lastDelivery: last)

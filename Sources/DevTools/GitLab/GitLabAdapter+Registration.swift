@@ -6,6 +6,7 @@ import Foundation
 extension GitLabAdapter: WebhookRegistering {
     public var webhookRegistration: (any WebhookRegistering)? { self }
     public var neededWebhookEvents: [String] { ["issues_events"] }
+    public var permissionHint: String { "the token needs the Maintainer role on the project" }
 
     struct Hook: Decodable {
         var id: Int64

@@ -7,6 +7,7 @@ import Foundation
 extension JiraAdapter: WebhookRegistering {
     public var webhookRegistration: (any WebhookRegistering)? { self }
     public var neededWebhookEvents: [String] { ["jira:issue_updated", "jira:issue_deleted"] }
+    public var permissionHint: String { "admin webhooks need a Jira administrator's token" }
 
     struct AdminWebhook: Decodable {
         var name: String?

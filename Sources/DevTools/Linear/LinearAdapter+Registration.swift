@@ -6,6 +6,7 @@ import Foundation
 extension LinearAdapter: WebhookRegistering {
     public var webhookRegistration: (any WebhookRegistering)? { self }
     public var neededWebhookEvents: [String] { ["Issue"] }
+    public var permissionHint: String { "only workspace admins (or OAuth apps with the admin scope) may manage webhooks" }
 
     struct Webhook: Decodable {
         var id: String

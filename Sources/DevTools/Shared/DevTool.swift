@@ -40,6 +40,8 @@ public protocol DevTool: WebhookSource {
     var defaultStatusCategories: [String: String] { get }
     /// Whether a created issue carries `marker` (see the default: a label).
     func carries(marker: String, _ issue: DevIssue) -> Bool
+    /// Checks of what this tool's options need beyond reading the project (`doctor`); none by default.
+    func setupChecks() async -> [DevToolCheck]
     /// Why a created issue would lack its marker, and what to do, in the tool's terms (for the message that stops intake).
     var markerLossHint: String { get }
     /// How to create and inspect the tool's webhook; nil when the adapter cannot (the operator sets it up by hand).
@@ -55,6 +57,7 @@ extension DevTool {
     public var changeListing: (any ChangeListing)? { nil }
     public var parentLinking: (any ParentLinking)? { nil }
     public func issue(referencedBy reference: String) async throws(DevToolError) -> DevIssue? { nil }
+    public func setupChecks() async -> [DevToolCheck] { [] }
     public func issueKeys(linkedTo reference: String) async throws(DevToolError) -> [String] { [] }
 
     public var defaultStatusCategories: [String: String] { [:] }

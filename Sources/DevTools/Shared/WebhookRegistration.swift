@@ -57,4 +57,6 @@ public protocol WebhookRegistering: Sendable {
     func registerWebhook(_ target: WebhookTarget) async throws(DevToolError) -> WebhookRegistrationOutcome
     /// What the tool calls the events craft-sync needs, for people (`issues`, `jira:issue_updated`, ...).
     var neededWebhookEvents: [String] { get }
+    /// What the token needs to list and register webhooks, for the fix of a failed check.
+    var permissionHint: String { get }
 }

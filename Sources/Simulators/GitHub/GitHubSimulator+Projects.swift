@@ -66,11 +66,21 @@ extension GitHubSimulator {
         router.post("/graphql") { [self] request in
             try await serve(request, "POST /graphql") {
                 struct Body: Decodable {
-                    struct Variables: Decodable { var ids: [String]?; var field: String? }
+                    struct Variables: Decodable { var ids: [String]?; var field: String?; var login: String? }
                     var query: String
                     var variables: Variables?
                 }
                 let body = try request.decodeJSON(Body.self)
+                if body.query.contains("organization(login:") {
+                    // The one organization, with its one board; any other login is not an organization.
+                    guard body.variables?.login == Account.owner else {
+                        return try .jsonObject([
+                            "data": ["organization": NSNull()],
+                            "errors": [["type": "NOT_FOUND", "message": "Could not resolve to an Organization with the login of '\(body.variables?.login ?? "")'."]],
+                        ])
+                    }
+                    return try .jsonObject(["data": ["organization": ["projectsV2": ["totalCount": 1]]]])
+                }
                 guard body.query.contains("nodes(ids:"), let ids = body.variables?.ids else {
                     return try .jsonObject(["errors": [["message": "The simulated GitHub answers only nodes(ids:) queries"]]])
                 }
