@@ -104,6 +104,16 @@ public struct CraftItem: Sendable, Equatable, Decodable {
         customFields?.first { $0.id == idOrName || $0.name == idOrName }?.value
     }
 
+    /// Whether the custom field with this id or name (any case) holds `wanted` (any case): its value, its option's label,
+    /// or one of a multi-select's values, however the form gave it.
+    public func customField(_ idOrName: String, holds wanted: String) -> Bool {
+        func same(_ text: String?) -> Bool { text.map { $0.caseInsensitiveCompare(wanted) == .orderedSame } ?? false }
+        guard let field = customFields?.first(where: { $0.id == idOrName || $0.name?.caseInsensitiveCompare(idOrName) == .orderedSame }) else {
+            return false
+        }
+        return same(field.value) || same(field.label) || (field.values ?? []).contains { same($0) }
+    }
+
     /// True when Craft.io's native integration has already linked the item somewhere.
     public var isLinkedByCraft: Bool { devToolKey?.values.contains { !$0.isEmpty } ?? false }
 }

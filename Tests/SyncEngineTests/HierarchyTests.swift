@@ -72,6 +72,19 @@ struct HierarchyTests {
         #expect(fixture.simulators.github.issues.count == 3)
     }
 
+    @Test("intake.sync_ancestors turned on after the stories were synced brings their epic across on the next poll")
+    func ancestorsOfEarlierItems() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let (epic, stories) = seedEpic(fixture, epicStatus: "In Refinement")
+        #expect(await fixture.engine().run(fixture.target(), trigger: "test").counts.created == 2)
+        let engine = fixture.engine(settings: IntakeSettings(syncAncestors: true))
+        #expect(try await engine.plan(fixture.target()).creates.map(\.item.id) == [epic.id])
+        #expect(await engine.run(fixture.target(), trigger: "test").counts.created == 1)
+        let epicNumber = try #require(number(fixture, title: epic.title))
+        #expect(Set(fixture.simulators.github.subIssues(of: epicNumber)) == Set(stories.compactMap { number(fixture, title: $0.title) }))
+    }
+
     @Test("each story is under the epic's issue in the tool: GitHub sub-issue, Jira parent field, Linear parent, Azure DevOps parent link", arguments: ["github", "jira", "linear", "azure-devops"])
     func parentInTool(_ kind: String) async throws {
         let fixture = try IntakeFixture()

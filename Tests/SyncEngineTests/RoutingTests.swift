@@ -75,10 +75,10 @@ struct RoutingTests {
         craft.seed(.init(workspaceId: fixture.workspace, title: "Web dashboard", status: "Ready for Development", type: "Feature"))
         craft.addTextField(named: "Platform")
         try await fixture.craft.setField(workspaceID: fixture.workspace, itemID: widget.id, field: "Platform", value: "iOS")
-        let routing = engine(fixture, [RoutingRule(fields: [.init(field: "Platform", value: "ios")], instance: "jira")])
+        let routing = engine(fixture, [RoutingRule(fields: [.init(field: "platform", value: "ios")], instance: "jira")])
         let plan = try await routing.plan(fixture.target())
         #expect(plan.creates.map { "\($0.item.title) → \($0.devToolInstance) \($0.rule?.reason ?? "")" }.sorted()
-            == ["Home screen widget → jira Platform = ios", "Web dashboard → github "])
+            == ["Home screen widget → jira platform = ios", "Web dashboard → github "])
         #expect(await routing.run(fixture.target(), trigger: "test").counts.created == 2)
         #expect(fixture.simulators.jira.issues.map(\.title) == ["Home screen widget"])
     }

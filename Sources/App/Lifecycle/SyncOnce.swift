@@ -59,6 +59,7 @@ public enum SyncOnce {
                 lines.append("    marker:      \(issue.marker)")
                 lines.append("    description: \(issue.description.split(separator: "\n").first.map(String.init) ?? "")")
             }
+            for (itemID, reason) in intakePlan.skipped { lines.append("! item \(itemID): \(reason)") }
             if !intakePlan.drifted.isEmpty {
                 lines.append("drift: \(intakePlan.drifted.count) linked item(s) changed in Craft.io since their issue was created (the issues are not updated)")
             }

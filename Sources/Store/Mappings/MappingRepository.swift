@@ -150,6 +150,22 @@ public struct MappingRepository: Sendable {
         }
     }
 
+    /// The Craft parents of a workspace's linked items that have no mapping of their own (not synced, in no tool), each
+    /// with one of its children's item ids, 500 at most: what `intake.sync_ancestors` still has to bring across.
+    public func unsyncedParents(workspaceID: String) async throws -> [(parentID: String, childID: String)] {
+        try await store.read { connection in
+            try connection.rows(
+                """
+                SELECT child.craft_parent_id, min(child.craft_item_id) FROM mappings AS child
+                WHERE child.workspace_id = ? AND child.craft_parent_id IS NOT NULL AND child.state = 'linked'
+                    AND NOT EXISTS (
+                        SELECT 1 FROM mappings AS parent WHERE parent.workspace_id = child.workspace_id AND parent.craft_item_id = child.craft_parent_id)
+                GROUP BY child.craft_parent_id ORDER BY child.craft_parent_id LIMIT 500
+                """, [workspaceID]
+            ) { row in (parentID: row.requiredString(0), childID: row.requiredString(1)) }
+        }
+    }
+
     /// The synced children of a Craft item (its issue-holding mappings in any dev-tool instance): a roll-up's count.
     public func children(workspaceID: String, craftParentID: String) async throws -> [Mapping] {
         try await store.read {

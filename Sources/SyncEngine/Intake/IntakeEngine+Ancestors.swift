@@ -15,12 +15,28 @@ extension IntakeEngine {
         var descendant: String
     }
 
-    /// The parents of `items` (and theirs) that no ready listing holds and no tool of the workspace knows: read from
-    /// Craft.io, nearest first. One that cannot be read is reported and skipped; the others go on.
-    func ancestors(of items: [CraftItem], listed: Set<String>, target: IntakeTarget, skipped: inout [(craftItemID: String, reason: String)]) async -> [Ancestor] {
+    /// What to create besides the ready items: the parents of `items`, and those of items synced earlier that never
+    /// got theirs (a parent unreadable then, or the setting turned on since), each routed as a ready item would be.
+    /// One that cannot be read is reported and tried again next poll.
+    func ancestorWork(of items: [CraftItem], listed: Set<String>, target: IntakeTarget, skipped: inout [(craftItemID: String, reason: String)]) async -> [Work] {
         guard settings.syncAncestors else { return [] }
-        var seen = listed.union(items.map(\.id))
-        var frontier = items.compactMap { item in item.parent?.id.map { (parent: $0, descendant: item.id) } }
+        let earlier = ((try? await store.mappings.unsyncedParents(workspaceID: target.workspaceID)) ?? []).map { (parent: $0.parentID, descendant: $0.childID) }
+        let found = await ancestors(
+            of: items.compactMap { item in item.parent?.id.map { (parent: $0, descendant: item.id) } } + earlier,
+            seen: listed.union(items.map(\.id)), target: target, skipped: &skipped)
+        return found.map { ancestor in
+            let (routed, rule) = route(ancestor.item, target)
+            return Work(item: ancestor.item, existing: nil, target: routed, rule: rule, ancestorOf: ancestor.descendant)
+        }
+    }
+
+    /// The Craft items above `start` (and theirs) that are not in `seen` and no tool of the workspace knows: read from
+    /// Craft.io, nearest first.
+    private func ancestors(
+        of start: [(parent: String, descendant: String)], seen: Set<String>, target: IntakeTarget, skipped: inout [(craftItemID: String, reason: String)]
+    ) async -> [Ancestor] {
+        var seen = seen
+        var frontier = start
         var found: [Ancestor] = []
         for _ in 0..<Self.maxAncestorDepth where !frontier.isEmpty {
             var next: [(parent: String, descendant: String)] = []
@@ -34,7 +50,7 @@ extension IntakeEngine {
                     found.append(Ancestor(item: parent, descendant: descendant))
                     if let grandparent = parent.parent?.id { next.append((grandparent, descendant)) }
                 } catch {
-                    skipped.append((parentID, "the parent of ready item \(descendant) could not be read, so it is not synced yet: \(error)"))
+                    skipped.append((parentID, "the parent of item \(descendant) could not be read, so it is not synced yet (tried again next poll): \(error)"))
                 }
             }
             frontier = next

@@ -110,13 +110,11 @@ public actor IntakeEngine {
         let items = try await craft.items(workspaceID: target.workspaceID, status: target.readyStatus, updatedFrom: nil)
         let known = try await store.mappings.all(workspaceID: target.workspaceID, devToolInstance: nil, excluding: target.siblingInstances)
         var plan = IntakePlan()
-        var skipped: [(craftItemID: String, reason: String)] = []
         let new = items.filter { !$0.isLinkedByCraft && known[$0.id] == nil }
-        for ancestor in await ancestors(of: new, listed: Set(items.map(\.id)), target: target, skipped: &skipped) {
-            let (routed, rule) = route(ancestor.item, target)
+        for work in await ancestorWork(of: new, listed: Set(items.map(\.id)), target: target, skipped: &plan.skipped) {
             plan.creates.append(PlannedIssue(
-                item: ancestor.item, issue: newIssue(ancestor.item, for: routed, rule: rule), devToolInstance: routed.devTool.instance, rule: rule,
-                ancestorOf: ancestor.descendant))
+                item: work.item, issue: newIssue(work.item, for: work.target, rule: work.rule), devToolInstance: work.target.devTool.instance,
+                rule: work.rule, ancestorOf: work.ancestorOf))
         }
         for item in items where !item.isLinkedByCraft {
             guard let mapping = known[item.id] else {
@@ -256,10 +254,8 @@ public actor IntakeEngine {
             }
         }
 
-        let newItems = work.filter { $0.existing == nil }.map(\.item)
-        for ancestor in await ancestors(of: newItems, listed: Set(itemsByID.keys), target: target, skipped: &report.skipped) {
-            let (routed, rule) = route(ancestor.item, target)
-            work.append(Work(item: ancestor.item, existing: nil, target: routed, rule: rule, ancestorOf: ancestor.descendant))
+        for ancestor in await ancestorWork(of: work.filter { $0.existing == nil }.map(\.item), listed: Set(itemsByID.keys), target: target, skipped: &report.skipped) {
+            work.append(ancestor)
             itemsByID[ancestor.item.id] = ancestor.item
         }
 

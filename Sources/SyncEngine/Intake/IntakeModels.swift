@@ -151,6 +151,8 @@ public struct PlannedIssue: Sendable {
 public struct IntakePlan: Sendable {
     public var creates: [PlannedIssue] = []
     public var drifted: [DriftedItem] = []
+    /// Items a run would pass over, with why (a parent that cannot be read).
+    public var skipped: [(craftItemID: String, reason: String)] = []
 }
 
 /// A linked item whose synced fields changed in Craft.io after its issue was created (the issue was not changed).

@@ -40,7 +40,7 @@ public struct RoutingRule: Sendable, Equatable {
         if let type, !same(item.type, type) { return false }
         if let importance, !same(item.importance?.name, importance) { return false }
         if let label, !(item.labels ?? []).contains(where: { same($0, label) }) { return false }
-        return fields.allSatisfy { same(item.customFieldValue($0.field), $0.value) }
+        return fields.allSatisfy { item.customField($0.field, holds: $0.value) }
     }
 
     /// Why it matched, for people: `type = Bug, label = mobile`.
