@@ -104,7 +104,7 @@ struct HierarchyTests {
         #expect(entries.map(\.outcome) == ["succeeded"])
     }
 
-    @Test("Azure DevOps: the same parent link again is taken as done; another parent is refused with the tool's words")
+    @Test("Azure DevOps: the work item's relations are read first: the same parent again is done, another is refused naming the one it has")
     func azureDevOpsOneParent() async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
@@ -114,7 +114,9 @@ struct HierarchyTests {
         let linking = try #require(fixture.azureDevOps.parentLinking)
         try await linking.link(items[1], under: items[0])
         try await linking.link(items[1], under: items[0])
-        await #expect(throws: DevToolError.self) { try await linking.link(items[1], under: items[2]) }
+        let refusal = await #expect(throws: DevToolError.self) { try await linking.link(items[1], under: items[2]) }
+        #expect("\(refusal.map { "\($0)" } ?? "")".contains("already has a parent") == true)
+        #expect(fixture.simulators.calls.count("azure-devops PATCH /_apis/wit/workitems/:id") == 1, "one link written, the repeat only read")
         #expect(fixture.simulators.azureDevOps.parent(of: items[1].key) == items[0].key)
     }
 

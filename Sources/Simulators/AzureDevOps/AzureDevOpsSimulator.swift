@@ -49,6 +49,20 @@ public final class AzureDevOpsSimulator: Sendable {
         return ["id": issue.number, "rev": 1, "fields": fields, "_links": ["html": ["href": html]]]
     }
 
+    /// `render` with `relations` (`$expand=relations`): the hyperlinks and the parent link.
+    func renderWithRelations(_ issue: SimulatedIssue) -> [String: Any] {
+        var rendered = render(issue)
+        var relations: [[String: Any]] = (issue.links ?? []).map { ["rel": "Hyperlink", "url": $0, "attributes": ["isLocked": false]] }
+        if let parent = parent(of: issue.key), let number = book.issue(.idOrKey(parent))?.number {
+            relations.append([
+                "rel": "System.LinkTypes.Hierarchy-Reverse", "url": "https://dev.azure.com/\(Account.organization)/_apis/wit/workItems/\(number)",
+                "attributes": ["isLocked": false, "name": "Parent"],
+            ])
+        }
+        rendered["relations"] = relations
+        return rendered
+    }
+
     /// Moves a work item to `state`, as a developer would, and sends the `workitem.updated` service hook.
     @discardableResult
     public func setState(id: Int, state newState: String, actor: String = "alice@acme.example", at time: Date = .now) async
@@ -174,7 +188,7 @@ public final class AzureDevOpsSimulator: Sendable {
                 guard let issue = request.parameters["id"].flatMap(Int.init).flatMap({ book.issue(.number($0)) }) else {
                     return Self.error(.notFound, "TF401232: Work item \(request.parameters["id"] ?? "") does not exist.")
                 }
-                return try Self.json(render(issue))
+                return try Self.json(request.head.queryValue("$expand") == "relations" ? renderWithRelations(issue) : render(issue))
             }
         }
     }
