@@ -11,4 +11,12 @@ public enum Timestamp {
 
     /// `2023-04-11T10:05:00.123Z`: UTC with milliseconds, as Linear and Azure DevOps write their times.
     public static func withMilliseconds(_ date: Date) -> String { date.formatted(withFraction) }
+
+    /// The later of two times, either of which may be unknown.
+    public static func later(_ a: Date?, _ b: Date?) -> Date? {
+        switch (a, b) {
+        case (let a?, let b?): max(a, b)
+        case (let a, let b): a ?? b
+        }
+    }
 }

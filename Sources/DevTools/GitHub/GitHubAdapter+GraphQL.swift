@@ -15,17 +15,13 @@ extension GitHubAdapter {
     func graphQL<Variables: Encodable & Sendable, Result: Decodable>(
         _ query: String, _ variables: Variables, as type: Result.Type, operation: String
     ) async throws(DevToolError) -> Result {
-        let response = try await transport.request(
-            "POST", graphQLURL, body: GraphQLRequest(query: query, variables: variables), as: GraphQLResponse<Result>.self, operation: operation,
-            idempotent: true)
-        if let error = response.errors?.first(where: { $0.type != "NOT_FOUND" }) {
-            if error.type == "RATE_LIMITED" { throw .throttled(tool: "GitHub", operation: operation, status: 200, retryAfter: nil) }
-            throw .rejected(tool: "GitHub", operation: operation, status: 200, message: error.message)
-        }
-        guard let data = response.data else {
-            throw .malformedResponse(tool: "GitHub", operation: operation, detail: "neither data nor errors in the answer")
-        }
-        return data
+        try await transport.graphQL(
+            graphQLURL, query, variables, as: type, operation: operation, idempotent: true, tolerated: { $0.type == "NOT_FOUND" },
+            classify: { error in
+                error.type == "RATE_LIMITED"
+                    ? .throttled(tool: "GitHub", operation: operation, status: 200, retryAfter: nil)
+                    : .rejected(tool: "GitHub", operation: operation, status: 200, message: error.message)
+            })
     }
 
     /// The issues pull request `reference` (its node id) will close: by keyword in its description, or linked in its

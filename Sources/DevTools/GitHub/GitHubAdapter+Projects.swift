@@ -116,7 +116,7 @@ extension GitHubAdapter {
                 id: id, key: "\(repository.nameWithOwner)#\(number)", url: url,
                 status: GitHubAdapter.status(
                     state: state.lowercased(), reason: stateReason?.lowercased(), assigned: assignees.totalCount > 0, labels: labels, board: board?.name),
-                labels: labels, updatedAt: GitHubAdapter.later(updatedAt, board?.updatedAt))
+                labels: labels, updatedAt: Timestamp.later(updatedAt.flatMap(Timestamp.parse), board?.updatedAt.flatMap(Timestamp.parse)))
         }
     }
 
@@ -181,14 +181,6 @@ extension GitHubAdapter {
             return [DevToolCheck(
                 subject: subject, passed: false, detail: "\(error)",
                 fix: "give the token read:project (classic) or the Projects organization permission (fine-grained), or unset dev_tool.project_status_field")]
-        }
-    }
-
-    /// The later of two GitHub timestamps.
-    static func later(_ a: String?, _ b: String?) -> Date? {
-        switch (a.flatMap(Timestamp.parse), b.flatMap(Timestamp.parse)) {
-        case (let x?, let y?): max(x, y)
-        case (let x, let y): x ?? y
         }
     }
 }

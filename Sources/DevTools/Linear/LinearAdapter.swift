@@ -132,16 +132,9 @@ public struct LinearAdapter: DevTool {
     func graphQL<Variables: Encodable & Sendable, Result: Decodable>(
         _ query: String, _ variables: Variables, as type: Result.Type, operation: String, idempotent: Bool
     ) async throws(DevToolError) -> Result {
-        let response = try await transport.request(
-            "POST", transport.url("graphql"), body: GraphQLRequest(query: query, variables: variables), as: GraphQLResponse<Result>.self,
-            operation: operation, idempotent: idempotent)
-        if let error = response.errors?.first {
-            throw Self.classify(error, operation: operation)
-        }
-        guard let data = response.data else {
-            throw .malformedResponse(tool: "Linear", operation: operation, detail: "neither data nor errors in the answer")
-        }
-        return data
+        try await transport.graphQL(
+            transport.url("graphql"), query, variables, as: type, operation: operation, idempotent: idempotent,
+            classify: { Self.classify($0, operation: operation) })
     }
 
     static func classify(_ error: GraphQLError, operation: String) -> DevToolError {

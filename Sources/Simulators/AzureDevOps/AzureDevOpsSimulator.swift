@@ -21,11 +21,8 @@ public final class AzureDevOpsSimulator: Sendable {
 
     let context: SimulatorContext
     private let book = IssueBook()
-    /// Each work item's parent, by key (a `System.LinkTypes.Hierarchy-Reverse` relation).
-    private let parents = Mutex<[String: String]>([:])
-
-    /// The key of the parent of the work item keyed `key`, if it has one.
-    public func parent(of key: String) -> String? { parents.withLock { $0[key] } }
+    /// The key of the issue keyed `key` sits under, if any.
+    public func parent(of key: String) -> String? { book.parent(of: key) }
 
     public init(context: SimulatorContext) {
         self.context = context
@@ -142,13 +139,10 @@ public final class AzureDevOpsSimulator: Sendable {
                     guard let relation = operation["value"] as? [String: Any], relation["rel"] as? String == "System.LinkTypes.Hierarchy-Reverse",
                         let target = (relation["url"] as? String)?.split(separator: "/").last.flatMap({ Int($0) }), let parent = book.issue(.number(target))
                     else { return Self.error(HTTPStatus(400, "Bad Request"), "The relation is not a parent link to a work item that exists.") }
-                    let refusal = parents.withLock { parents -> String? in
-                        if parents[child.key] == parent.key { return "Relation already exists." }
-                        if parents[child.key] != nil {
-                            return "TF201036: You cannot add a Child link between work items \(target) and \(child.number) because a work item can have only one Parent link."
-                        }
-                        parents[child.key] = parent.key
-                        return nil
+                    let refusal = book.setParent(of: child.key, to: parent.key) { current in
+                        if current == parent.key { return "Relation already exists." }
+                        guard current != nil else { return nil }
+                        return "TF201036: You cannot add a Child link between work items \(target) and \(child.number) because a work item can have only one Parent link."
                     }
                     if let refusal { return Self.error(HTTPStatus(400, "Bad Request"), refusal) }
                 }

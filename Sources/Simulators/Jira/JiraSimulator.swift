@@ -26,11 +26,8 @@ public final class JiraSimulator: Sendable {
 
     /// Admin webhooks registered through the API.
     let hooks: HookBook
-    /// Each issue's parent, by key (set by editing its `parent` field).
-    let parents = Mutex<[String: String]>([:])
-
-    /// The key of the issue `key` sits under, if any.
-    public func parent(of key: String) -> String? { parents.withLock { $0[key] } }
+    /// The key of the issue keyed `key` sits under, if any.
+    public func parent(of key: String) -> String? { book.parent(of: key) }
 
     public var issues: [SimulatedIssue] { book.issues }
 
@@ -176,7 +173,7 @@ public final class JiraSimulator: Sendable {
                 guard let reference = body.fields.parent?.key ?? body.fields.parent?.id, let parent = book.issue(.idOrKey(reference)) else {
                     return jiraError(.badRequest, errors: ["parent": "Given parent work item does not belong to appropriate hierarchy."])
                 }
-                parents.withLock { $0[child.key] = parent.key }
+                _ = book.setParent(of: child.key, to: parent.key)
                 return HTTPResponse(status: .noContent)
             }
         }

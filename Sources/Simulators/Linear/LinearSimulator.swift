@@ -23,11 +23,8 @@ public final class LinearSimulator: Sendable {
     let book = IssueBook()
     /// The team's labels (LinearSimulator+Labels), in order of creation.
     let labels = Mutex<[(id: String, name: String)]>([])
-    /// Each issue's parent, by key (set by `issueUpdate`).
-    private let parents = Mutex<[String: String]>([:])
-
-    /// The key of the parent of the issue keyed `key`, if it has one.
-    public func parent(of key: String) -> String? { parents.withLock { $0[key] } }
+    /// The key of the issue keyed `key` sits under, if any.
+    public func parent(of key: String) -> String? { book.parent(of: key) }
 
     public init(context: SimulatorContext) {
         self.context = context
@@ -106,7 +103,7 @@ public final class LinearSimulator: Sendable {
         guard let parent = book.issue(.idOrKey(parentID)), parent.id != child.id else {
             return Self.errors(.ok, "Entity not found: Issue - Could not find referenced Issue.", code: "INPUT_ERROR")
         }
-        parents.withLock { $0[child.key] = parent.key }
+        _ = book.setParent(of: child.key, to: parent.key)
         return try Self.data(["issueUpdate": ["success": true, "issue": render(child)]])
     }
 

@@ -9,6 +9,8 @@ final class IssueBook: Sendable {
         var issues: [SimulatedIssue] = []
         var next = 1
         var deleted: Set<Int> = []
+        /// Each issue's parent, by key (sub-issue, parent field, parent link: how the tool puts one under another).
+        var parents: [String: String] = [:]
         /// Positions in `issues`, by number, id and key.
         var byNumber: [Int: Int] = [:]
         var byID: [String: Int] = [:]
@@ -92,6 +94,19 @@ final class IssueBook: Sendable {
     }
 
     /// Deletes an issue; `wasDeleted` tells a deleted number from one that never existed.
+    /// The key of the issue keyed `key` sits under, if any.
+    func parent(of key: String) -> String? { state.withLock { $0.parents[key] } }
+
+    /// Puts the issue keyed `child` under `parent`, unless `refusal` (given the parent it has now) gives a
+    /// reason, which is returned.
+    func setParent(of child: String, to parent: String, unless refusal: (_ current: String?) -> String? = { _ in nil }) -> String? {
+        state.withLock { state in
+            if let reason = refusal(state.parents[child]) { return reason }
+            state.parents[child] = parent
+            return nil
+        }
+    }
+
     func delete(number: Int) {
         state.withLock { state in
             guard let position = state.byNumber[number] else { return }

@@ -146,7 +146,7 @@ public struct Reconciler: Sendable {
                 result.checked += 1
                 do {
                     guard let issue = try await read(mapping, tool: tool, issueID: issueID) else { continue }
-                    newest = Self.later(newest, issue.updatedAt)
+                    newest = Timestamp.later(newest, issue.updatedAt)
                     if try await reconcile(mapping, issue: issue, tool: tool) { result.recordPush(mapping) }
                 } catch {
                     result.failed += 1
@@ -176,7 +176,7 @@ public struct Reconciler: Sendable {
         }
         var newest = since
         for issue in changed {
-            newest = Self.later(newest, issue.updatedAt) ?? newest
+            newest = Timestamp.later(newest, issue.updatedAt) ?? newest
             do {
                 guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: issue.id), mapping.state == .linked
                 else { continue }
@@ -233,14 +233,6 @@ public struct Reconciler: Sendable {
             .push(mapping, value: value, order: issue.order)
         logger.info("reconciliation pushed a missed change", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(issue.key)", "value": "\(value)"])
         return true
-    }
-
-    private static func later(_ a: Date?, _ b: Date?) -> Date? {
-        switch (a, b) {
-        case (let a?, let b?): max(a, b)
-        case (let a?, nil): a
-        case (nil, let b): b
-        }
     }
 
     private func date(_ name: String) async -> Date? { (try? await store.cursors.date(name)) ?? nil }
