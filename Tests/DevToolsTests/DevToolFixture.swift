@@ -15,7 +15,7 @@ struct DevToolFixture {
         simulators = SimulatorServer()
         try simulators.start()
         let policy = RetryPolicy(maxAttempts: maxAttempts, baseDelay: .seconds(1), maxServerWait: .seconds(600), random: { 0.5 })
-        let transport = URLSessionHTTPClient(requestTimeout: 5)
+        let transport = URLSessionHTTPClient(requestTimeout: 15)
         github = GitHubAdapter(
             baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository,
             token: githubToken ?? GitHubSimulator.Account.token,

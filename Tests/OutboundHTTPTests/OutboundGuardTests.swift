@@ -44,7 +44,7 @@ struct OutboundGuardTests {
     func bodyCap() async throws {
         let remote = try Remote()
         defer { Task { await remote.server.shutdown() } }
-        let client = URLSessionHTTPClient(requestTimeout: 5, maxResponseBytes: 1 << 20)
+        let client = URLSessionHTTPClient(requestTimeout: 15, maxResponseBytes: 1 << 20)
         await #expect(throws: OutboundError.self) {
             try await client.send(OutboundRequest(url: remote.url("/big"), operation: "get big"))
         }
@@ -61,7 +61,7 @@ struct OutboundGuardTests {
             }
         }
         defer { Task { await source.server.shutdown(); await target.server.shutdown() } }
-        let client = URLSessionHTTPClient(requestTimeout: 5)
+        let client = URLSessionHTTPClient(requestTimeout: 15)
         let response = try await client.send(OutboundRequest(
             url: source.url("/moved"), headers: ["Authorization": "Bearer secret-token"], operation: "follow"))
         #expect(response.status == 302)
@@ -74,7 +74,7 @@ struct OutboundGuardTests {
             router.get("/moved") { _ in HTTPResponse(status: HTTPStatus(302, "Found"), headers: [.init("Location"): "/small"]) }
         }
         defer { Task { await remote.server.shutdown() } }
-        let response = try await URLSessionHTTPClient(requestTimeout: 5).send(OutboundRequest(url: remote.url("/moved"), operation: "follow"))
+        let response = try await URLSessionHTTPClient(requestTimeout: 15).send(OutboundRequest(url: remote.url("/moved"), operation: "follow"))
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self) == "ok")
     }
