@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import SyncEngine
 
@@ -9,12 +10,14 @@ struct SchedulerTests {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
         fixture.seed(2)
+        let cycles = Mutex(0)
         let scheduler = IntakeScheduler(
             engine: fixture.engine(), targets: [fixture.target()], interval: .seconds(3600), jitter: .seconds(60), clock: fixture.clock,
-            random: { 0.75 })
+            random: { 0.75 }, afterCycle: { cycles.withLock { $0 += 1 } })
         #expect(scheduler.nextWait() == .seconds(3630))
         let reports = await scheduler.runAll(trigger: "startup")
         #expect(reports.map(\.counts.created) == [2])
+        #expect(cycles.withLock { $0 } == 1, "the after-cycle hook (the service's memory release) runs once per cycle")
         let task = Task { await scheduler.run() }
         // The fast clock lets the loop spin through many intervals; each later poll finds nothing new.
         while try await fixture.store.runs.list(limit: 100).count < 5 { await Task.yield() }

@@ -41,7 +41,7 @@ public final class Application: Sendable {
                 budgetReserve: configuration.reconcileBudgetReserve, rollUp: Self.rollUp(configuration, store: store, world: world))
             scheduler = IntakeScheduler(
                 engine: engine, targets: targets, interval: intake.interval, jitter: intake.jitter, clock: clock,
-                reconciler: configuration.reconcile ? reconciler : nil)
+                reconciler: configuration.reconcile ? reconciler : nil, afterCycle: Memory.releaseFree)
             var settings = ProgressProcessor.Settings()
             settings.progressField = configuration.craft.progressField
             settings.statusMapping = configuration.statusMapping

@@ -22,8 +22,10 @@ public enum Launcher {
         // Large request bodies (up to 25 MiB) are rare: give them mappings of their own so that their memory goes
         // back to the system when they are done, instead of staying as heap the soak test saw grow to 170 MB.
         _ = clinux_fix_mmap_threshold(256 * 1024)
-        // Two arenas for two cores' worth of threads: measured at 100,000 mappings (Benchmarks/scale-serve.sh).
-        _ = clinux_limit_arenas(2)
+        // One malloc arena (glibc's default is eight per core): at 100,000 mappings (Benchmarks/scale-serve.sh) serve
+        // stays at 146–150 MB resident against 152–153 MB with two (both with Memory.releaseFree after each cycle), at
+        // the same webhook p99 and cycle CPU.
+        _ = clinux_limit_arenas(1)
         #endif
         let loaded: ConfigurationLoader.Result
         do {

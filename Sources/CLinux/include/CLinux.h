@@ -22,5 +22,9 @@ static inline int clinux_fix_mmap_threshold(int bytes) { return mallopt(M_MMAP_T
 // At most `count` malloc arenas. glibc's default is eight per core, and each arena keeps its own freed memory: a
 // server whose work hops across Dispatch's threads holds many half-empty heaps.
 static inline int clinux_limit_arenas(int count) { return mallopt(M_ARENA_MAX, count); }
+
+// Gives the system back the free pages inside every arena, not only at their tops (glibc 2.8 and later): a sync
+// cycle's transient allocations (listings of thousands of items) otherwise stay resident until reused.
+static inline int clinux_release_free_memory(void) { return malloc_trim(0); }
 #endif
 #endif

@@ -14,11 +14,15 @@ public struct IntakeScheduler: Sendable {
     let random: @Sendable () -> Double
     /// Runs after each cycle's intake, so a missed webhook is healed within one cycle.
     let reconciler: Reconciler?
+    /// Runs after each whole cycle (the service gives memory back to the system there).
+    let afterCycle: @Sendable () -> Void
 
     public init(
         engine: IntakeEngine, targets: [IntakeTarget], interval: Duration, jitter: Duration, clock: any SyncClock,
-        reconciler: Reconciler? = nil, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        reconciler: Reconciler? = nil, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        afterCycle: @escaping @Sendable () -> Void = {}
     ) {
+        self.afterCycle = afterCycle
         self.reconciler = reconciler
         self.engine = engine
         self.targets = targets
@@ -48,6 +52,7 @@ public struct IntakeScheduler: Sendable {
         var reports: [IntakeReport] = []
         for target in targets { reports.append(await engine.run(target, trigger: trigger)) }
         _ = await reconciler?.run()
+        afterCycle()
         return reports
     }
 
