@@ -70,7 +70,17 @@ def main(base, token, shots):
         expect(timeline.last).to_contain_text("claimed")
         expect(page.locator("ol.timeline")).to_contain_text("created")
         expect(page.locator("ol.timeline")).to_contain_text("link written")
+        # A Bug of its workspace: the demo's routing rule sent it to Jira, and its page says by which rule.
+        expect(page.locator("dl.facts").first).to_contain_text("by the rule type = Bug")
+        expect(page.locator("dl.facts").first).to_contain_text("ACME-")
         snap("04-item-timeline")
+
+        # An item no rule matched went to its workspace's own tool.
+        page.click("header >> text=Items")
+        page.fill("input[name=search]", "Onboarding checklist")
+        page.click("button:has-text('Filter')")
+        page.click("tbody tr >> a >> nth=0")
+        expect(page.locator("dl.facts").first).to_contain_text("to the workspace's dev tool")
 
         # The dead letter the demo left: replay it from the page and see it applied.
         page.click("header >> text=Dead letters")
