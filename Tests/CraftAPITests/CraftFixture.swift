@@ -19,7 +19,7 @@ struct CraftFixture {
         try simulators.start()
         // random() = 0.5: each backoff is half its ceiling, so the waits are known.
         let policy = RetryPolicy(maxAttempts: maxAttempts, baseDelay: .seconds(1), maxDelay: .seconds(30), random: { 0.5 })
-        let http = RetryingHTTPClient(inner: URLSessionHTTPClient(requestTimeout: 5), policy: policy, clock: clock)
+        let http = RetryingHTTPClient(inner: URLSessionHTTPClient(requestTimeout: 15), policy: policy, clock: clock)
         client = CraftClients.make(dialect: dialect, baseURL: simulators.baseURL, apiKey: apiKey, http: http)
     }
 

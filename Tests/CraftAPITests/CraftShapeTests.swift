@@ -49,7 +49,7 @@ struct CraftShapeTests {
 
     /// Forwards to a real client and records each request body and each answer.
     final class Recorder: HTTPClient {
-        let inner = URLSessionHTTPClient(requestTimeout: 5)
+        let inner = URLSessionHTTPClient(requestTimeout: 15)
         let form: String
         let exchanges = Mutex<[Exchange]>([])
         init(form: String) { self.form = form }

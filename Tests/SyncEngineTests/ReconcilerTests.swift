@@ -2,6 +2,7 @@ import DevTools
 import Foundation
 import Support
 import Logging
+import Store
 import Testing
 import TestSupport
 @testable import SyncEngine
@@ -80,6 +81,41 @@ struct ReconcilerTests {
         try await fixture.clock.sleep(for: .seconds(3601))
         #expect(await reconciler.run().pushed == 1)
         #expect(value() == "In Progress")
+    }
+
+    @Test("a card taken off the board whose delivery was lost: the next full pass puts the issue back to what it says itself")
+    func healsMissedCardRemoval() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(1)
+        _ = await fixture.engine().run(fixture.target(), trigger: "test")
+        let github = fixture.simulators.github
+        let number = try #require(github.issues.first?.number)
+        let reconciler = Reconciler(
+            store: fixture.store, craft: fixture.craft, tools: [fixture.githubWithBoards], statusMapping: StatusMapping(), progressField: "dev_status",
+            clock: fixture.clock, logger: IntakeFixture.quietLogger, fullPassInterval: .seconds(3600))
+        func value() -> String? { fixture.simulators.craft.items.first?.customFieldValue("dev_status") }
+        await github.setBoardStatus(number: number, to: "In Review", at: .now.addingTimeInterval(60))
+        _ = await reconciler.run()
+        #expect(value() == "In Review")
+        #expect(try await fixture.store.mappings.list(MappingFilter(), limit: 1).first?.lastDevStatus == "project:In Review")
+        // Off the board, nobody told: the issue's own time is older than the card's, yet the read ends the card.
+        await github.setBoardStatus(number: number, to: nil, at: .now.addingTimeInterval(120))
+        try await fixture.clock.sleep(for: .seconds(3601))
+        #expect(await reconciler.run().pushed == 1)
+        #expect(value() == "To Do")
+        // Only a tool that reads boards may say so: without them, an older read never steps back over the card.
+        await github.setBoardStatus(number: number, to: "In Review", at: .now.addingTimeInterval(180))
+        try await fixture.clock.sleep(for: .seconds(3601))
+        _ = await reconciler.run()
+        #expect(value() == "In Review")
+        let boardsOff = Reconciler(
+            store: fixture.store, craft: fixture.craft, tools: [fixture.github], statusMapping: StatusMapping(), progressField: "dev_status",
+            clock: fixture.clock, logger: IntakeFixture.quietLogger, fullPassInterval: .seconds(1))
+        try await fixture.clock.sleep(for: .seconds(2))
+        let offResult = await boardsOff.run()
+        #expect(offResult.checked == 1 && offResult.incremental == 0 && offResult.pushed == 0, "a full pass read it, and left it")
+        #expect(value() == "In Review")
     }
 
     @Test("a failed listing does not move the cursor: the change is healed by the next cycle")

@@ -153,6 +153,12 @@ extension GitHubAdapter {
         return found
     }
 
+    /// A card taken off its board (or archived) leaves no time on the issue or anywhere a read can see: a read of an
+    /// open issue without a card ends a card's state whenever it comes.
+    public func readEndsUntimedState(_ lastApplied: String, read: DevIssueStatus) -> Bool {
+        projectStatusField != nil && lastApplied.hasPrefix("\(Self.boardStatusName):") && read.name == "open"
+    }
+
     /// With boards read: the owner is an organization (GitHub sends board events for organization projects only) and
     /// the token may read its projects.
     public func setupChecks() async -> [DevToolCheck] {

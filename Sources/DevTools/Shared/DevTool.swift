@@ -40,6 +40,10 @@ public protocol DevTool: WebhookSource {
     var defaultStatusCategories: [String: String] { get }
     /// Whether a created issue carries `marker` (see the default: a label).
     func carries(marker: String, _ issue: DevIssue) -> Bool
+    /// Whether a read whose status is `read` ends `lastApplied` (a `DevIssueStatus.described`), a state whose end
+    /// the tool gives no time for: reconciliation then applies the read although its time is older than that state's
+    /// (a GitHub card taken off its board). False by default.
+    func readEndsUntimedState(_ lastApplied: String, read: DevIssueStatus) -> Bool
     /// Checks of what this tool's options need beyond reading the project (`doctor`); none by default.
     func setupChecks() async -> [DevToolCheck]
     /// Why a created issue would lack its marker, and what to do, in the tool's terms (for the message that stops intake).
@@ -58,6 +62,7 @@ extension DevTool {
     public var parentLinking: (any ParentLinking)? { nil }
     public func issue(referencedBy reference: String) async throws(DevToolError) -> DevIssue? { nil }
     public func setupChecks() async -> [DevToolCheck] { [] }
+    public func readEndsUntimedState(_ lastApplied: String, read: DevIssueStatus) -> Bool { false }
     public func issueKeys(linkedTo reference: String) async throws(DevToolError) -> [String] { [] }
 
     public var defaultStatusCategories: [String: String] { [:] }

@@ -47,6 +47,8 @@ public struct Mapping: Sendable, Equatable, Codable {
     public var reviewOpen = false
     /// The routing rule that sent the item to this tool (`type = Bug`); nil when it went to its workspace's default.
     public var routedBy: String? = nil
+    /// The tool's status (`DevIssueStatus.described`) behind `lastPushedStatus`, where the writer knew it.
+    public var lastDevStatus: String? = nil
 }
 
 /// Which mappings to list.

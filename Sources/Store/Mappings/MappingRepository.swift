@@ -7,7 +7,7 @@ public struct MappingRepository: Sendable {
 
     static let columns = """
         id, workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, dev_issue_id, dev_issue_key, dev_issue_url,
-        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title, content_snapshot, craft_parent_id, parent_linked, review_open, routed_by
+        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title, content_snapshot, craft_parent_id, parent_linked, review_open, routed_by, last_dev_status
         """
 
     static func decode(_ row: Row) -> Mapping {
@@ -19,7 +19,7 @@ public struct MappingRepository: Sendable {
             lastPushedAt: row.optionalDate(12), lastEventOrder: row.isNull(13) ? nil : row.int64(13),
             createdAt: row.date(14), updatedAt: row.date(15), craftItemURL: row.string(16), craftTitle: row.string(17), contentSnapshot: row.string(18),
             craftParentID: row.string(19), parentLinked: row.int(20) != 0, reviewOpen: row.int(21) != 0,
-            routedBy: row.string(22))
+            routedBy: row.string(22), lastDevStatus: row.string(23))
     }
 
     public enum ClaimResult: Sendable, Equatable {
@@ -82,8 +82,8 @@ public struct MappingRepository: Sendable {
     /// Records a status pushed to Craft.io, unless `eventOrder` is older than the last one applied: out-of-order
     /// deliveries lose. Equal orders apply (GitHub's `updated_at` has one-second resolution, so two events of
     /// one second tie, and the one processed last wins). Returns false when it changed nothing.
-    public func recordPush(id: Int64, status: String, eventOrder: Int64?, now: Date) async throws -> Bool {
-        try await recordPushIfNewer(id: id, status: status, eventOrder: eventOrder, now: now) != nil
+    public func recordPush(id: Int64, status: String, devStatus: String? = nil, eventOrder: Int64?, now: Date) async throws -> Bool {
+        try await recordPushIfNewer(id: id, status: status, devStatus: devStatus, eventOrder: eventOrder, now: now) != nil
     }
 
     /// What a mapping recorded as pushed, to tell whether another writer recorded in between.
@@ -96,18 +96,19 @@ public struct MappingRepository: Sendable {
         }
     }
 
-    /// Records `status` as pushed unless a newer order is recorded already. Returns what was recorded before (in the
-    /// same transaction), or nil when refused.
-    public func recordPushIfNewer(id: Int64, status: String, eventOrder: Int64?, now: Date) async throws -> PushRecord? {
+    /// Records `status` (from the tool's `devStatus`, when known) as pushed unless a newer order is recorded already.
+    /// Returns what was recorded before (in the same transaction), or nil when refused.
+    public func recordPushIfNewer(id: Int64, status: String, devStatus: String? = nil, eventOrder: Int64?, now: Date) async throws -> PushRecord? {
         try await store.write { connection in
             let previous = try connection.firstRow("SELECT last_pushed_status, last_event_order FROM mappings WHERE id = ?", [id]) { row in
                 PushRecord(status: row.string(0), eventOrder: row.isNull(1) ? nil : row.int64(1))
             }
             try connection.run(
                 """
-                UPDATE mappings SET last_pushed_status = ?, last_pushed_at = ?, last_event_order = coalesce(?, last_event_order), updated_at = ?
+                UPDATE mappings SET last_pushed_status = ?, last_dev_status = coalesce(?, last_dev_status), last_pushed_at = ?,
+                    last_event_order = coalesce(?, last_event_order), updated_at = ?
                 WHERE id = ? AND (? IS NULL OR last_event_order IS NULL OR last_event_order <= ?)
-                """, status, now, eventOrder, now, id, eventOrder, eventOrder)
+                """, status, devStatus, now, eventOrder, now, id, eventOrder, eventOrder)
             return connection.changes == 1 ? previous : nil
         }
     }

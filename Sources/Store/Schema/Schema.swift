@@ -171,8 +171,11 @@ public enum Schema {
             CREATE INDEX mappings_children ON mappings (workspace_id, craft_parent_id) WHERE craft_parent_id IS NOT NULL;
             """),
         // routed_by: the routing rule that sent the item to its tool (`type = Bug`), NULL for the workspace's default.
-        Migration(version: 4, name: "routing rule on the mapping", sql: """
+        // last_dev_status: the tool's status behind the last value pushed (`project:In Review`), for a state whose end
+        // the tool gives no time for (a GitHub card taken off its board).
+        Migration(version: 4, name: "routing rule and last dev status on the mapping", sql: """
             ALTER TABLE mappings ADD COLUMN routed_by TEXT;
+            ALTER TABLE mappings ADD COLUMN last_dev_status TEXT;
             """),
     ]
 

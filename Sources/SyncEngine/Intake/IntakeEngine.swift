@@ -458,7 +458,7 @@ public actor IntakeEngine {
         if let progress = target.progress, let value = progress.statusMapping.craftValue(for: issue.status, of: target.devTool) {
             // Best effort: a failure here is healed by reconciliation, which pushes whatever Craft.io has not got.
             do {
-                try await ProgressWrite(store: store, craft: craft, field: progress.field, clock: clock, logger: logger).push(linked, value: value, order: issue.order)
+                try await ProgressWrite(store: store, craft: craft, field: progress.field, clock: clock, logger: logger).push(linked, value: value, from: issue.status, order: issue.order)
             } catch {
                 logger.warning("could not write the new issue's status to Craft.io; reconciliation retries", metadata: ["craft.item": "\(item.id)", "error": "\(error)"])
             }

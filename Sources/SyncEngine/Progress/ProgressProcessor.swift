@@ -379,7 +379,7 @@ public actor ProgressProcessor {
         if value != mapping.lastPushedStatus {
             do {
                 try await ProgressWrite(store: store, craft: craft, field: settings.progressField, clock: clock, logger: logger)
-                    .push(mapping, value: value, order: change.order, eventID: event.id)
+                    .push(mapping, value: value, from: change.status, order: change.order, eventID: event.id)
                 observer.craftWrite(succeeded: true)
             } catch {
                 observer.craftWrite(succeeded: false)
@@ -389,7 +389,7 @@ public actor ProgressProcessor {
             return .done(outcome: "applied", detail: "status '\(change.status.described)' → Craft.io '\(value)'")
         }
         // Nothing to write; the event's order still advances.
-        _ = try await store.mappings.recordPush(id: mapping.id, status: value, eventOrder: change.order, now: clock.now())
+        _ = try await store.mappings.recordPush(id: mapping.id, status: value, devStatus: change.status.described, eventOrder: change.order, now: clock.now())
         return .done(outcome: "no-op", detail: "status '\(change.status.described)' → Craft.io '\(value)', which it has already")
     }
 }

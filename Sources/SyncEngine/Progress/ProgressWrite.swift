@@ -1,4 +1,5 @@
 import CraftAPI
+import DevTools
 import Foundation
 import Logging
 import Store
@@ -20,10 +21,10 @@ struct ProgressWrite: Sendable {
 
     /// Writes `value`; the item's timeline records the write, or its error, against `eventID` when a delivery
     /// caused it.
-    func push(_ mapping: Mapping, value: String, order: Int64?, eventID: Int64? = nil) async throws {
+    func push(_ mapping: Mapping, value: String, from devStatus: DevIssueStatus? = nil, order: Int64?, eventID: Int64? = nil) async throws {
         let history = ItemHistory(store: store, logger: logger)
         do {
-            try await write(mapping, value: value, order: order)
+            try await write(mapping, value: value, devStatus: devStatus?.described, order: order)
         } catch {
             await history.record(.init(
                 mapping, at: clock.now(), kind: .craftWrite, outcome: "error", detail: "writing '\(value)' to \(field) failed: \(error)", eventID: eventID))
@@ -32,10 +33,10 @@ struct ProgressWrite: Sendable {
         await history.record(.init(mapping, at: clock.now(), kind: .craftWrite, outcome: "succeeded", detail: "\(field) set to '\(value)'", eventID: eventID))
     }
 
-    private func write(_ mapping: Mapping, value: String, order: Int64?) async throws {
+    private func write(_ mapping: Mapping, value: String, devStatus: String?, order: Int64?) async throws {
         let seen = try await store.mappings.mapping(id: mapping.id).map { MappingRepository.PushRecord(status: $0.lastPushedStatus, eventOrder: $0.lastEventOrder) }
         try await craft.setField(workspaceID: mapping.workspaceID, itemID: mapping.craftItemID, field: field, value: value)
-        if let previous = try await store.mappings.recordPushIfNewer(id: mapping.id, status: value, eventOrder: order, now: clock.now()) {
+        if let previous = try await store.mappings.recordPushIfNewer(id: mapping.id, status: value, devStatus: devStatus, eventOrder: order, now: clock.now()) {
             if previous != seen {
                 try await craft.setField(workspaceID: mapping.workspaceID, itemID: mapping.craftItemID, field: field, value: value)
             }

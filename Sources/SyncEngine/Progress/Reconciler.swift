@@ -218,7 +218,13 @@ public struct Reconciler: Sendable {
         }
         // A read older than the last change applied says less than that change did (a pull request in review leaves
         // its issue untouched, so the issue's own time is older): only a newer or same-second read may correct it.
-        if let read = issue.order, let applied = mapping.lastEventOrder, read < applied { return false }
+        // Except where the tool says the read ends a state whose end carries no time of its own (a GitHub card taken
+        // off its board): then it is as new as what it ends.
+        var order = issue.order
+        if let read = issue.order, let applied = mapping.lastEventOrder, read < applied {
+            guard let last = mapping.lastDevStatus, tool.readEndsUntimedState(last, read: issue.status) else { return false }
+            order = applied
+        }
         // A review in progress holds the open issue in review (a read of the issue cannot see the pull request).
         let review = ReviewHold.resolve(issue.status, reviewOpen: mapping.reviewOpen)
         if review.reviewOpen != mapping.reviewOpen { try await store.mappings.setReviewOpen(id: mapping.id, review.reviewOpen) }
@@ -230,7 +236,7 @@ public struct Reconciler: Sendable {
         // jump ahead would turn into "every later webhook is stale". An equal time (GitHub has 1 s resolution) does
         // not make a webhook stale, so a same-second change still applies.
         try await ProgressWrite(store: store, craft: craft, field: progressField, clock: clock, logger: logger)
-            .push(mapping, value: value, order: issue.order)
+            .push(mapping, value: value, from: review.status, order: order)
         logger.info("reconciliation pushed a missed change", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(issue.key)", "value": "\(value)"])
         return true
     }

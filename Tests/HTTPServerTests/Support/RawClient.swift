@@ -24,7 +24,7 @@ final class RawClient: @unchecked Sendable {
         var description: String
     }
 
-    init(blockingPort port: Int, host: String = "127.0.0.1", timeout: Int = 5) throws {
+    init(blockingPort port: Int, host: String = "127.0.0.1", timeout: Int = 15) throws {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var results: UnsafeMutablePointer<addrinfo>?
@@ -119,7 +119,7 @@ final class RawClient: @unchecked Sendable {
 }
 
 extension RawClient {
-    static func connect(port: Int, host: String = "127.0.0.1", timeout: Int = 5) async throws -> RawClient {
+    static func connect(port: Int, host: String = "127.0.0.1", timeout: Int = 15) async throws -> RawClient {
         try await offload(on: DispatchQueue(label: "raw-client")) { try RawClient(blockingPort: port, host: host, timeout: timeout) }
     }
 
