@@ -205,6 +205,33 @@ struct ProgressTests {
     }
 }
 
+extension ProgressTests {
+    @Test("a dev tool failing (GitHub answering 503 to the reads a pull request needs) backs its events off but never opens the breaker")
+    func devToolFailuresLeaveBreakerShut() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        var settings = ProgressProcessor.Settings()
+        settings.breakerThreshold = 2
+        let item = try #require(fixture.seed(1).first)
+        guard case .claimed(let mapping) = try await fixture.store.mappings.claim(
+            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+        else { Issue.record("not claimed"); return }
+        _ = try await fixture.store.mappings.linkClaim(
+            id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: "7", key: "Codertocat/Hello-World#1", url: nil, contentHash: nil, now: .now)
+        let processor = fixture.processor(settings: settings)
+        fixture.simulators.faults.set(.init(target: "github", failNext: 100_000, status: 503))
+        let body = try fixtureBytes("github/pull_request_opened.json").replacing(
+            Array(#""body": "This is a pretty simple change that we need to pull into master.""#.utf8), with: Array(#""body": "Closes #1""#.utf8))
+        var ids: [Int64] = []
+        for _ in 0..<4 { ids.append(try await fixture.deliver(event: "pull_request", at: fixture.clock.now(), body: body)) }
+        await processor.processDue()
+        #expect(await processor.breakerIsOpen == false)
+        let events = try await ids.asyncMap { try await fixture.store.events.event(id: $0) }
+        #expect(events.map { $0?.attempts } == [1, 1, 1, 1], "every event tried once, none held back")
+        #expect(events.allSatisfy { $0?.state == .failed })
+    }
+}
+
 extension Array where Element == UInt8 {
     func replacingIssue(from: String, to: String) -> [UInt8] {
         Array(String(decoding: self, as: UTF8.self).replacingOccurrences(of: "\"id\": \(from)", with: "\"id\": \(to)").utf8)

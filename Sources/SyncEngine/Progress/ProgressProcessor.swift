@@ -157,7 +157,9 @@ public actor ProgressProcessor {
         } catch let error as DevToolError where !error.isTransient {
             return await giveUp(event, subject: subject, error: "\(error)")
         } catch {
-            noteTransientFailure(error)
+            // The breaker is for what fails every event alike (Craft.io, the store): one dev tool's outage or throttle
+            // only backs its own events off, and the other tools' events go on.
+            if !(error is DevToolError) { noteTransientFailure(error) }
             if now.timeIntervalSince(event.receivedAt) >= settings.giveUpAfter.timeInterval {
                 return await giveUp(event, subject: subject, error: "still failing \(settings.giveUpAfter) after it arrived: \(error)")
             }
