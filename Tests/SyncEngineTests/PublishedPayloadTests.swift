@@ -142,7 +142,7 @@ struct PublishedPayloadTests {
         guard case .linked(let titledKeys, _, _, _, let reference) = try fixture.github.parseWebhook(headers: ["x-github-event": "pull_request"], body: titled)
         else { Issue.record("not linked"); return }
         #expect(titledKeys.isEmpty && reference == "MDExOlB1bGxSZXF1ZXN0Mjc5MTQ3NDM3", "only the Development panel can say; it is read")
-        // An edit or a push keeps to the description: nothing is read for it.
+        // A push keeps to the description: nothing is read for it.
         let pushed = try fixtureBytes("github/pull_request_opened.json")
             .replacing(Array(#""action": "opened""#.utf8), with: Array(#""action": "synchronize""#.utf8))
         #expect(try fixture.github.parseWebhook(headers: ["x-github-event": "pull_request"], body: pushed) == .ignored(reason: "the pull request closes no issue"))

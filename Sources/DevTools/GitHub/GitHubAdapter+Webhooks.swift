@@ -124,8 +124,9 @@ extension GitHubAdapter {
     /// https://docs.github.com/en/issues/tracking-your-work-with-issues/using-issues/linking-a-pull-request-to-an-issue)
     /// puts them in review while it is open and ready (`open:in_review`); closed without merging, they are back to
     /// being worked on (`open:review_closed`). A merge says nothing itself: GitHub closes the issues, and their own
-    /// `issues.closed` follows. The payload shows only the description, so where the review starts or ends the pull
-    /// request's links are read too (`issueKeys(linkedTo:)`); edits and pushes keep to the description.
+    /// `issues.closed` follows. The payload shows only the description, so where the review starts or ends, or the
+    /// pull request is edited, its links are read too (`issueKeys(linkedTo:)`); a push (`synchronize`, the most
+    /// frequent event) keeps to the description.
     private func pullRequest(_ body: [UInt8]) throws(DevToolError) -> WebhookEvent {
         let payload: PullRequestPayload
         do {
@@ -140,10 +141,10 @@ extension GitHubAdapter {
         let detail: String
         var readsLinks = true
         switch payload.action {
-        case "opened", "reopened", "ready_for_review":
+        case "opened", "reopened", "ready_for_review", "edited":
             guard pull.draft != true else { return .ignored(reason: "a draft pull request is not in review yet") }
             detail = "in_review"
-        case "edited", "synchronize":
+        case "synchronize":
             guard pull.draft != true else { return .ignored(reason: "a draft pull request is not in review yet") }
             detail = "in_review"
             readsLinks = false
