@@ -56,7 +56,7 @@ public actor ProgressProcessor {
     private var breakerOpenUntil: Date?
     private var breakerPause: Duration?
     /// Parents whose children changed in the current batch: their roll-up is written once at its end.
-    private var touchedParents: Set<RollUp.Parent> = []
+    var touchedParents: Set<RollUp.Parent> = []
 
     /// True while the circuit breaker holds events back.
     public var breakerIsOpen: Bool { breakerOpenUntil.map { clock.now() < $0 } ?? false }
@@ -130,7 +130,7 @@ public actor ProgressProcessor {
 
     private func signal() { wakeups?.yield() }
 
-    private var history: ItemHistory { ItemHistory(store: store, logger: logger) }
+    var history: ItemHistory { ItemHistory(store: store, logger: logger) }
 
     /// Handles one event; false when its outcome could not be recorded.
     func process(_ event: StoredEvent) async -> Bool {
@@ -270,80 +270,9 @@ public actor ProgressProcessor {
         return try await apply(try await completed(change, tool: tool), to: mapping, tool: tool, event: event, subject: &subject)
     }
 
-    /// `change` with what its payload left out read from the tool (`IssueChange.reread`). A refusal to say (a token
-    /// that may not read project boards) leaves the payload's state, said in the log; a transient failure retries.
-    private func completed(_ change: IssueChange, tool: any DevTool) async throws -> IssueChange {
-        guard let reference = change.reread else { return change }
-        let read: DevIssue?
-        do {
-            read = try await tool.issue(referencedBy: reference)
-        } catch {
-            guard !error.isTransient else { throw error }
-            logger.warning("could not read what the event leaves out; going by its payload", metadata: ["dev.issue": "\(change.key)", "error": "\(error)"])
-            return change
-        }
-        guard let read, read.id == change.issueID else { return change }
-        var completed = change
-        completed.status = read.status
-        completed.order = [change.order, read.order].compactMap { $0 }.max()
-        return completed
-    }
-
-    /// `keys` and the issues the tool links to `reference` beyond them. A refusal to say (a token without the
-    /// scope) leaves the payload's keys, said in the log; a transient failure retries the event.
-    private func linkedKeys(_ keys: [String], reference: String?, tool: any DevTool) async throws -> [String] {
-        guard let reference else { return keys }
-        let linked: [String]
-        do {
-            linked = try await tool.issueKeys(linkedTo: reference)
-        } catch {
-            guard !error.isTransient else { throw error }
-            logger.warning("could not read what the change links; going by its payload", metadata: ["reference": "\(reference)", "error": "\(error)"])
-            return keys
-        }
-        return keys + linked.filter { !keys.contains($0) }
-    }
-
-    /// An event about issues named by key (a pull request that closes them): applied to each craft-sync created that
-    /// is still in the event's state (`open`: a late event about a pull request never reopens a closed issue; the
-    /// issue is read to know). The event's decision is the first applied one (or the first); every item gets its
-    /// timeline entry and, when applied, its parent's roll-up.
-    private func applyLinked(
-        keys: [String], status: DevIssueStatus, order: Int64?, actor: String?, tool: any DevTool, event: StoredEvent, subject: inout Mapping?
-    ) async throws -> Decision {
-        var outcomes: [(decision: Decision, subject: Mapping?)] = []
-        for key in keys {
-            guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueKey: key), let issueID = mapping.devIssueID else {
-                continue
-            }
-            let current = try await tool.issue(DevIssueReference(id: issueID, key: key))
-            guard current.status.name == status.name else {
-                outcomes.append((.ignore("\(key) is \(current.status.described) now; a pull request does not change that", outcome: "stale"), mapping))
-                continue
-            }
-            var itemSubject: Mapping? = mapping
-            // The pull request does not carry the issue's labels; the read does (for label rules).
-            let change = IssueChange(
-                issueID: issueID, key: key, status: DevIssueStatus(name: status.name, detail: status.detail, labels: current.status.labels), order: order,
-                actor: actor)
-            outcomes.append((try await apply(change, to: mapping, tool: tool, event: event, subject: &itemSubject), itemSubject))
-        }
-        guard let chosen = outcomes.firstIndex(where: { $0.decision.outcome == "applied" }) ?? outcomes.indices.first else {
-            return .ignore("it names no issue craft-sync created (\(keys.joined(separator: ", ")))")
-        }
-        for (index, outcome) in outcomes.enumerated() where index != chosen {
-            guard let other = outcome.subject else { continue }
-            await history.record(.init(
-                other, at: clock.now(), kind: .webhook, outcome: outcome.decision.outcome, detail: "\(event.eventType): \(outcome.decision.detail)", eventID: event.id))
-            if outcome.decision.outcome == "applied", let parent = RollUp.parent(of: other) { touchedParents.insert(parent) }
-        }
-        subject = outcomes[chosen].subject
-        return outcomes[chosen].decision
-    }
-
     /// Applies `change` to the issue of `mapping`: echoes and stale changes are ignored, the status is mapped and
     /// written when Craft.io does not have it.
-    private func apply(
+    func apply(
         _ change: IssueChange, to mapping: Mapping, tool: any DevTool, event: StoredEvent, subject: inout Mapping?
     ) async throws -> Decision {
         var mapping = mapping
