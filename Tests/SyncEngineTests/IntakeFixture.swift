@@ -84,10 +84,12 @@ struct IntakeFixture {
     }
 
     /// A progress processor over GitHub and Jira, logging nothing.
-    func processor(settings: ProgressProcessor.Settings = .init()) -> ProgressProcessor {
+    /// `boards`: GitHub with its project board read.
+    func processor(settings: ProgressProcessor.Settings = .init(), boards: Bool = false) -> ProgressProcessor {
         ProgressProcessor(
-            store: store, craft: craft, tools: ["github": github, "jira": jira, "gitlab": gitlab, "linear": linear, "azure-devops": azureDevOps], settings: settings, clock: clock, random: { 0.5 },
-            logger: Self.quietLogger)
+            store: store, craft: craft,
+            tools: ["github": boards ? githubWithBoards : github, "jira": jira, "gitlab": gitlab, "linear": linear, "azure-devops": azureDevOps],
+            settings: settings, clock: clock, random: { 0.5 }, logger: Self.quietLogger)
     }
 
     static let quietLogger: Logger = {

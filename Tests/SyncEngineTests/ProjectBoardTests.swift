@@ -2,8 +2,10 @@ import DevTools
 import Foundation
 import OutboundHTTP
 import Simulators
+import Store
 import Testing
 import TestSupport
+@testable import SyncEngine
 
 /// GitHub project boards as a source of status: what doctor checks before relying on them.
 @Suite("GitHub project boards")
@@ -21,5 +23,47 @@ struct ProjectBoardTests {
         let failing = await userOwned.setupChecks()
         #expect(failing.map(\.passed) == [false] && failing.first?.detail.contains("octocat is not an organization") == true, "\(failing)")
         #expect(failing.first?.fix?.contains("project_status_field") == true)
+    }
+
+    @Test("a board edit about an issue craft-sync did not create is ignored without asking GitHub; one about ours is read and applied")
+    func boardEditsByNodeID() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(1)
+        _ = await fixture.engine().run(fixture.target(fixture.githubWithBoards), trigger: "test")
+        let mapping = try #require(try await fixture.store.mappings.list(MappingFilter(), limit: 1).first)
+        let ours = try #require(mapping.devIssueAltID, "the create's node id is kept")
+        let processor = fixture.processor(boards: true)
+        let published = try fixtureBytes("github/projects_v2_item_edited.json")
+            .replacing(Array(#""content_type": "DraftIssue""#.utf8), with: Array(#""content_type": "Issue""#.utf8))
+        let reads = fixture.simulators.calls.count("github POST /graphql")
+        let foreign = try await fixture.deliver(event: "projects_v2_item", body: published)
+        await processor.processDue()
+        #expect(try await fixture.store.events.event(id: foreign)?.ignoredReason?.contains("names no issue craft-sync created") == true)
+        #expect(fixture.simulators.calls.count("github POST /graphql") == reads, "nothing asked of GitHub for someone else's card")
+
+        let number = try #require(fixture.simulators.github.issues.first?.number)
+        await fixture.simulators.github.setBoardStatus(number: number, to: "In Review", at: .now.addingTimeInterval(60))
+        let ownEdit = published.replacing(Array(#""content_node_id": "DI_lADOAWcTxs07G84AIjOy""#.utf8), with: Array("\"content_node_id\": \"\(ours)\"".utf8))
+        let mine = try await fixture.deliver(event: "projects_v2_item", body: ownEdit)
+        await processor.processDue()
+        #expect(try await fixture.store.events.event(id: mine)?.state == .processed)
+        #expect(fixture.simulators.craft.items.first?.customFieldValue("dev_status") == "In Review")
+    }
+
+    @Test("a mapping linked before its node id was kept learns it from the next reconciliation read")
+    func nodeIDBackfilled() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let item = try #require(fixture.seed(1).first)
+        let issue = try await fixture.github.create(NewIssue(title: item.title, description: "", marker: fixture.github.marker(for: item.id)))
+        guard case .claimed(let claim) = try await fixture.store.mappings.claim(
+            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+        else { Issue.record("not claimed"); return }
+        _ = try await fixture.store.mappings.linkClaim(
+            id: claim.id, leaseMark: claim.updatedAt, devIssueID: issue.id, key: issue.key, url: issue.url, contentHash: nil, now: .now)
+        #expect(try await fixture.store.mappings.mapping(id: claim.id)?.devIssueAltID == nil)
+        _ = await fixture.reconciler().run()
+        #expect(try await fixture.store.mappings.mapping(id: claim.id)?.devIssueAltID == issue.alternateID && issue.alternateID != nil)
     }
 }

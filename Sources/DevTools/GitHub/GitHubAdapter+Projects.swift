@@ -89,6 +89,8 @@ extension GitHubAdapter {
             var name: String?
             var updatedAt: String?
         }
+        /// The node id.
+        var id: String?
         /// The REST id (`issue.id`), as a string: GitHub's `databaseId` is a 32-bit Int on its way out.
         var fullDatabaseId: String?
         var databaseId: Int64?
@@ -116,7 +118,8 @@ extension GitHubAdapter {
                 id: id, key: "\(repository.nameWithOwner)#\(number)", url: url,
                 status: GitHubAdapter.status(
                     state: state.lowercased(), reason: stateReason?.lowercased(), assigned: assignees.totalCount > 0, labels: labels, board: board?.name),
-                labels: labels, updatedAt: Timestamp.later(updatedAt.flatMap(Timestamp.parse), board?.updatedAt.flatMap(Timestamp.parse)))
+                labels: labels, updatedAt: Timestamp.later(updatedAt.flatMap(Timestamp.parse), board?.updatedAt.flatMap(Timestamp.parse)),
+                alternateID: self.id)
         }
     }
 
@@ -139,7 +142,7 @@ extension GitHubAdapter {
         struct Nodes: Decodable { var nodes: [MaybeIssue?] }
         let query = """
             query IssueBoardStatus($ids: [ID!]!, $field: String!) { nodes(ids: $ids) { __typename ... on Issue { \
-            fullDatabaseId databaseId number url state stateReason updatedAt repository { nameWithOwner } assignees(first: 1) { totalCount } \
+            id fullDatabaseId databaseId number url state stateReason updatedAt repository { nameWithOwner } assignees(first: 1) { totalCount } \
             labels(first: 100) { nodes { name } } projectItems(first: 20, includeArchived: false) { nodes { fieldValueByName(name: $field) { \
             ... on ProjectV2ItemFieldSingleSelectValue { name updatedAt } } } } } } }
             """

@@ -65,7 +65,7 @@ public struct GitHubAdapter: DevTool {
                 status: GitHubAdapter.status(
                     state: state, reason: state_reason, assigned: !(assignees ?? []).isEmpty, labels: labels.map(\.name), board: board?.name),
                 labels: labels.map(\.name),
-                updatedAt: Timestamp.later(updated_at.flatMap(Timestamp.parse), board?.updatedAt.flatMap(Timestamp.parse)))
+                updatedAt: Timestamp.later(updated_at.flatMap(Timestamp.parse), board?.updatedAt.flatMap(Timestamp.parse)), alternateID: node_id)
         }
     }
 

@@ -142,14 +142,19 @@ public struct DevIssue: Sendable, Equatable {
     /// When the tool last changed the issue, by the tool's own clock (GitHub `updated_at`, Jira `fields.updated`):
     /// what orders a read against webhooks, which carry the same clock's times.
     public var updatedAt: Date?
+    /// Another id some deliveries name the issue by (GitHub's GraphQL node id, all a `projects_v2_item` gives).
+    public var alternateID: String?
 
-    public init(id: String, key: String, url: String, status: DevIssueStatus, labels: [String] = [], updatedAt: Date? = nil) {
+    public init(
+        id: String, key: String, url: String, status: DevIssueStatus, labels: [String] = [], updatedAt: Date? = nil, alternateID: String? = nil
+    ) {
         self.id = id
         self.key = key
         self.url = url
         self.status = status
         self.labels = labels
         self.updatedAt = updatedAt
+        self.alternateID = alternateID
     }
 
     /// `updatedAt` as a webhook event order (milliseconds since 1970), the unit `IssueChange.order` uses.

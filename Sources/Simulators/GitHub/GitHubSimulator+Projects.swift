@@ -125,7 +125,7 @@ extension GitHubSimulator {
             item["fieldValueByName"] = NSNull()
         }
         return [
-            "__typename": "Issue", "fullDatabaseId": issue.id, "databaseId": Int64(issue.id) ?? 0, "number": issue.number, "url": "https://github.com/\(Account.owner)/\(Account.repository)/issues/\(issue.number)",
+            "__typename": "Issue", "id": Self.nodeID(of: issue), "fullDatabaseId": issue.id, "databaseId": Int64(issue.id) ?? 0, "number": issue.number, "url": "https://github.com/\(Account.owner)/\(Account.repository)/issues/\(issue.number)",
             "state": issue.state.uppercased(), "stateReason": issue.stateDetail.map { $0.uppercased() } ?? NSNull(),
             "updatedAt": issue.updatedAt.formatted(.iso8601), "repository": ["nameWithOwner": "\(Account.owner)/\(Account.repository)"],
             "assignees": ["totalCount": (issue.assignees ?? []).count], "labels": ["nodes": issue.labels.map { ["name": $0] }],

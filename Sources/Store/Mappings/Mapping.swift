@@ -49,6 +49,8 @@ public struct Mapping: Sendable, Equatable, Codable {
     public var routedBy: String? = nil
     /// The tool's status (`DevIssueStatus.described`) behind `lastPushedStatus`, where the writer knew it.
     public var lastDevStatus: String? = nil
+    /// Another id the tool's deliveries name the issue by (GitHub's node id), when known.
+    public var devIssueAltID: String? = nil
 }
 
 /// Which mappings to list.

@@ -7,7 +7,7 @@ public struct MappingRepository: Sendable {
 
     static let columns = """
         id, workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, dev_issue_id, dev_issue_key, dev_issue_url,
-        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title, content_snapshot, craft_parent_id, parent_linked, review_open, routed_by, last_dev_status
+        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title, content_snapshot, craft_parent_id, parent_linked, review_open, routed_by, last_dev_status, dev_issue_alt_id
         """
 
     static func decode(_ row: Row) -> Mapping {
@@ -19,7 +19,7 @@ public struct MappingRepository: Sendable {
             lastPushedAt: row.optionalDate(12), lastEventOrder: row.isNull(13) ? nil : row.int64(13),
             createdAt: row.date(14), updatedAt: row.date(15), craftItemURL: row.string(16), craftTitle: row.string(17), contentSnapshot: row.string(18),
             craftParentID: row.string(19), parentLinked: row.int(20) != 0, reviewOpen: row.int(21) != 0,
-            routedBy: row.string(22), lastDevStatus: row.string(23))
+            routedBy: row.string(22), lastDevStatus: row.string(23), devIssueAltID: row.string(24))
     }
 
     public enum ClaimResult: Sendable, Equatable {
@@ -121,6 +121,11 @@ public struct MappingRepository: Sendable {
         try await store.read {
             try Self.find($0, where: "workspace_id = ? AND craft_item_id = ? AND dev_tool_instance = ?", [workspaceID, craftItemID, devToolInstance])
         }
+    }
+
+    /// Finds a mapping by the other id the tool's deliveries name the issue by (GitHub's node id).
+    public func mapping(devToolInstance: String, devIssueAltID: String) async throws -> Mapping? {
+        try await store.read { try Self.find($0, where: "dev_tool_instance = ? AND dev_issue_alt_id = ?", [devToolInstance, devIssueAltID]) }
     }
 
     /// Finds a mapping by the dev issue's stable id, as webhooks name it.
@@ -270,17 +275,17 @@ public struct MappingRepository: Sendable {
     /// `linkPending` marks the issue's key and URL as still to be written into Craft.io (see `linksToWrite`), in the
     /// same write as the link, so a crash right after it cannot lose the Craft.io write.
     public func linkClaim(
-        id: Int64, leaseMark: Date, devIssueID: String, key: String, url: String?, contentHash: String?, contentSnapshot: String? = nil,
-        linkPending: Bool = false, now: Date
+        id: Int64, leaseMark: Date, devIssueID: String, key: String, url: String?, altID: String? = nil, contentHash: String?,
+        contentSnapshot: String? = nil, linkPending: Bool = false, now: Date
     ) async throws -> Bool {
         try await store.write { connection in
             try connection.run(
                 """
-                UPDATE mappings SET state = 'linked', dev_issue_id = ?, dev_issue_key = ?, dev_issue_url = ?,
+                UPDATE mappings SET state = 'linked', dev_issue_id = ?, dev_issue_key = ?, dev_issue_url = ?, dev_issue_alt_id = ?,
                     content_hash = coalesce(?, content_hash), content_snapshot = coalesce(?, content_snapshot), failure_reason = NULL,
                     link_pending = ?, updated_at = ?
                 WHERE id = ? AND state = 'pending' AND updated_at = ?
-                """, devIssueID, key, url, contentHash, contentSnapshot, linkPending ? 1 : 0, now, id, leaseMark)
+                """, devIssueID, key, url, altID, contentHash, contentSnapshot, linkPending ? 1 : 0, now, id, leaseMark)
             return connection.changes == 1
         }
     }
@@ -305,9 +310,17 @@ public struct MappingRepository: Sendable {
     public func move(id: Int64, devIssueID: String, key: String, url: String?, now: Date) async throws {
         try await store.write { connection in
             try connection.run(
-                "UPDATE mappings SET dev_issue_id = ?, dev_issue_key = ?, dev_issue_url = coalesce(?, dev_issue_url), updated_at = ? WHERE id = ?",
-                devIssueID, key, url, now, id)
+                """
+                UPDATE mappings SET dev_issue_id = ?, dev_issue_key = ?, dev_issue_url = coalesce(?, dev_issue_url), dev_issue_alt_id = NULL,
+                    updated_at = ?
+                WHERE id = ?
+                """, devIssueID, key, url, now, id)
         }
+    }
+
+    /// Records another id the tool names the issue by (learnt from a read).
+    public func setAltID(id: Int64, _ altID: String) async throws {
+        try await store.write { connection in try connection.run("UPDATE mappings SET dev_issue_alt_id = ? WHERE id = ?", altID, id) }
     }
 
     /// Craft.io took the link.

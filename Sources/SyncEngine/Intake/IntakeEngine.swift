@@ -437,7 +437,8 @@ public actor IntakeEngine {
         _ item: CraftItem, mapping: Mapping, leaseMark: Date, issue: DevIssue, recovered: Bool, target: IntakeTarget
     ) async throws -> Outcome? {
         guard try await store.mappings.linkClaim(
-            id: mapping.id, leaseMark: leaseMark, devIssueID: issue.id, key: issue.key, url: issue.url, contentHash: ContentHash.of(item),
+            id: mapping.id, leaseMark: leaseMark, devIssueID: issue.id, key: issue.key, url: issue.url, altID: issue.alternateID,
+            contentHash: ContentHash.of(item),
             contentSnapshot: SyncedContent(item).json, linkPending: target.linkField != nil, now: clock.now())
         else { return nil }
         var linked = mapping

@@ -237,6 +237,12 @@ public actor ProgressProcessor {
         case .ignored(let reason): return .ignore(reason)
         case .issue(let issueChange): change = issueChange
         case .needsRead(let reference, let order, let actor):
+            // Known by the id the delivery names, or it is not ours: nothing is asked of the tool for anyone else's
+            // issue (a board edit anywhere in a GitHub organization). A mapping that has not learnt that id yet learns
+            // it from its next read; the daily full pass reads every one.
+            guard try await store.mappings.mapping(devToolInstance: tool.instance, devIssueAltID: reference) != nil else {
+                return .ignore("\(reference) names no issue craft-sync created")
+            }
             guard let issue = try await tool.issue(referencedBy: reference) else { return .ignore("\(reference) is not an issue of \(tool.instance)") }
             // The read is the state now: as new as the event, and newer if the issue changed since.
             let orders = [order, issue.order].compactMap { $0 }

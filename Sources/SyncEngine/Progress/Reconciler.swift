@@ -216,6 +216,8 @@ public struct Reconciler: Sendable {
             await history.record(.init(mapping, at: now, kind: .keyChanged, outcome: "changed", detail: "\(mapping.devIssueKey ?? "the issue") is now \(issue.key)"))
             mapping.devIssueKey = issue.key
         }
+        // Issues linked before their tool's other id was kept (or moved since) learn it from any read.
+        if let altID = issue.alternateID, altID != mapping.devIssueAltID { try await store.mappings.setAltID(id: mapping.id, altID) }
         // A read older than the last change applied says less than that change did (a pull request in review leaves
         // its issue untouched, so the issue's own time is older): only a newer or same-second read may correct it.
         // Except where the tool says the read ends a state whose end carries no time of its own (a GitHub card taken
