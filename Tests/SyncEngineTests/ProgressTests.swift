@@ -206,8 +206,8 @@ struct ProgressTests {
 }
 
 extension ProgressTests {
-    @Test("a dev tool failing (GitHub answering 503 to the reads a pull request needs) backs its events off but never opens the breaker")
-    func devToolFailuresLeaveBreakerShut() async throws {
+    @Test("a dev tool failing (GitHub answering 503 to the reads a pull request needs) pauses its own events, not the breaker: Jira's go on")
+    func devToolFailuresPauseOnlyThatTool() async throws {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
         var settings = ProgressProcessor.Settings()
@@ -222,13 +222,20 @@ extension ProgressTests {
         fixture.simulators.faults.set(.init(target: "github", failNext: 100_000, status: 503))
         let body = try fixtureBytes("github/pull_request_opened.json").replacing(
             Array(#""body": "This is a pretty simple change that we need to pull into master.""#.utf8), with: Array(#""body": "Closes #1""#.utf8))
-        var ids: [Int64] = []
-        for _ in 0..<4 { ids.append(try await fixture.deliver(event: "pull_request", at: fixture.clock.now(), body: body)) }
+        var github: [Int64] = []
+        for _ in 0..<3 { github.append(try await fixture.deliver(event: "pull_request", at: fixture.clock.now(), body: body)) }
+        let jira = try await fixture.deliver(tool: "jira", at: fixture.clock.now(), body: try fixtureBytes("jira/server_issue_created.json"))
         await processor.processDue()
         #expect(await processor.breakerIsOpen == false)
-        let events = try await ids.asyncMap { try await fixture.store.events.event(id: $0) }
-        #expect(events.map { $0?.attempts } == [1, 1, 1, 1], "every event tried once, none held back")
-        #expect(events.allSatisfy { $0?.state == .failed })
+        let attempts = try await github.asyncMap { try await fixture.store.events.event(id: $0)?.attempts }
+        #expect(attempts == [1, 0, 0], "the first failure paused GitHub's events, unattempted")
+        #expect(try await fixture.store.events.event(id: jira)?.state == .ignored, "Jira's event was processed meanwhile")
+        // Once the pause is over, GitHub's events are tried again.
+        fixture.simulators.faults.clear()
+        try await fixture.clock.sleep(for: .seconds(301))
+        await processor.processDue()
+        let later = try await github.asyncMap { try await fixture.store.events.event(id: $0)?.attempts ?? 0 }
+        #expect(later.allSatisfy { $0 >= 1 }, "\(later)")
     }
 }
 

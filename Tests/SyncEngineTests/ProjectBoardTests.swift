@@ -66,4 +66,28 @@ struct ProjectBoardTests {
         _ = await fixture.reconciler().run()
         #expect(try await fixture.store.mappings.mapping(id: claim.id)?.devIssueAltID == issue.alternateID && issue.alternateID != nil)
     }
+
+    @Test("a board edit about an issue linked before node ids were kept is still read and applied, and teaches the mapping its id")
+    func boardEditBeforeNodeIDKnown() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let item = try #require(fixture.seed(1).first)
+        let issue = try await fixture.github.create(NewIssue(title: item.title, description: "", marker: fixture.github.marker(for: item.id)))
+        let node = try #require(issue.alternateID)
+        guard case .claimed(let claim) = try await fixture.store.mappings.claim(
+            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+        else { Issue.record("not claimed"); return }
+        _ = try await fixture.store.mappings.linkClaim(
+            id: claim.id, leaseMark: claim.updatedAt, devIssueID: issue.id, key: issue.key, url: issue.url, contentHash: nil, now: .now)
+        let number = try #require(fixture.simulators.github.issues.first?.number)
+        await fixture.simulators.github.setBoardStatus(number: number, to: "In progress", at: .now.addingTimeInterval(60))
+        let body = try fixtureBytes("github/projects_v2_item_edited.json")
+            .replacing(Array(#""content_type": "DraftIssue""#.utf8), with: Array(#""content_type": "Issue""#.utf8))
+            .replacing(Array(#""content_node_id": "DI_lADOAWcTxs07G84AIjOy""#.utf8), with: Array("\"content_node_id\": \"\(node)\"".utf8))
+        let event = try await fixture.deliver(event: "projects_v2_item", body: body)
+        await fixture.processor(boards: true).processDue()
+        #expect(try await fixture.store.events.event(id: event)?.state == .processed)
+        #expect(fixture.simulators.craft.items.first?.customFieldValue("dev_status") == "In Progress")
+        #expect(try await fixture.store.mappings.mapping(id: claim.id)?.devIssueAltID == node)
+    }
 }

@@ -132,6 +132,11 @@ struct PublishedPayloadTests {
         #expect(StatusMapping().craftValue(for: status, of: fixture.github) == "In Review")
         guard case .linked(_, let closed, _, _, _) = try parse("pull_request_closed.json", closing: "Resolves #1") else { Issue.record("closed"); return }
         #expect(StatusMapping().craftValue(for: closed, of: fixture.github) == "In Progress")  // closed without a merge
+        // Editing it once closed does not put its issues back in review.
+        let editedClosed = try fixtureBytes("github/pull_request_closed.json")
+            .replacing(Array(#""action": "closed""#.utf8), with: Array(#""action": "edited""#.utf8))
+        #expect(try fixture.github.parseWebhook(headers: ["x-github-event": "pull_request"], body: editedClosed)
+            == .ignored(reason: "pull_request.edited of a closed pull request"))
         #expect(GitHubAdapter.closedIssues(in: "Refs #3; closes: #4; prefixes #5", repository: "a/b") == ["a/b#4"])
         // A description is anyone's text: a pull request naming 200 issues is taken to close the first 50.
         let many = (1...200).map { "closes #\($0)" }.joined(separator: "\n")

@@ -106,6 +106,7 @@ extension GitHubAdapter {
     private struct PullRequestPayload: Decodable {
         struct PullRequest: Decodable {
             var node_id: String?
+            var state: String?
             var body: String?
             var title: String?
             var draft: Bool?
@@ -143,9 +144,12 @@ extension GitHubAdapter {
         switch payload.action {
         case "opened", "reopened", "ready_for_review", "edited":
             guard pull.draft != true else { return .ignored(reason: "a draft pull request is not in review yet") }
+            // An edit (or a push) to a closed pull request does not reopen its review.
+            guard pull.state != "closed" else { return .ignored(reason: "pull_request.\(payload.action) of a closed pull request") }
             detail = "in_review"
         case "synchronize":
             guard pull.draft != true else { return .ignored(reason: "a draft pull request is not in review yet") }
+            guard pull.state != "closed" else { return .ignored(reason: "pull_request.\(payload.action) of a closed pull request") }
             detail = "in_review"
             readsLinks = false
         case "converted_to_draft":

@@ -58,14 +58,17 @@ public struct EventLog: Sendable {
     }
 
     /// Events waiting to be processed (new, or failed and due for another attempt), oldest first.
-    public func due(now: Date, limit: Int) async throws -> [StoredEvent] {
-        try await store.read {
+    /// Events due at `now`, oldest first, but for those of the tools in `excluding` (paused ones).
+    public func due(now: Date, limit: Int, excluding tools: Set<String> = []) async throws -> [StoredEvent] {
+        let paused = tools.sorted()
+        let filter = paused.isEmpty ? "" : " AND tool NOT IN (\(paused.map { _ in "?" }.joined(separator: ", ")))"
+        return try await store.read {
             try $0.rows(
                 """
                 SELECT \(Self.columns) FROM events
-                WHERE state IN ('received', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+                WHERE state IN ('received', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)\(filter)
                 ORDER BY id LIMIT ?
-                """, [now, limit], Self.decode)
+                """, [now] + paused + [limit], Self.decode)
         }
     }
 

@@ -318,6 +318,15 @@ public struct MappingRepository: Sendable {
         }
     }
 
+    /// Whether a linked mapping of `devToolInstance` has not learnt its issue's other id yet.
+    public func hasLinkedWithoutAltID(devToolInstance: String) async throws -> Bool {
+        try await store.read { connection in
+            try connection.firstRow(
+                "SELECT 1 FROM mappings WHERE dev_tool_instance = ? AND dev_issue_alt_id IS NULL AND state = 'linked' LIMIT 1", [devToolInstance]
+            ) { _ in true } ?? false
+        }
+    }
+
     /// Records another id the tool names the issue by (learnt from a read).
     public func setAltID(id: Int64, _ altID: String) async throws {
         try await store.write { connection in try connection.run("UPDATE mappings SET dev_issue_alt_id = ? WHERE id = ?", altID, id) }

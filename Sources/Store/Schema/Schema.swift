@@ -171,14 +171,18 @@ public enum Schema {
             CREATE INDEX mappings_children ON mappings (workspace_id, craft_parent_id) WHERE craft_parent_id IS NOT NULL;
             """),
         // routed_by: the routing rule that sent the item to its tool (`type = Bug`), NULL for the workspace's default.
+        Migration(version: 4, name: "routing rule on the mapping", sql: """
+            ALTER TABLE mappings ADD COLUMN routed_by TEXT;
+            """),
         // last_dev_status: the tool's status behind the last value pushed (`project:In Review`), for a state whose end
         // the tool gives no time for (a GitHub card taken off its board). dev_issue_alt_id: another id deliveries name
-        // the issue by (GitHub's node id), so one about an issue not ours is told without asking the tool.
-        Migration(version: 4, name: "routing rule, last dev status and alternate issue id on the mapping", sql: """
-            ALTER TABLE mappings ADD COLUMN routed_by TEXT;
+        // the issue by (GitHub's node id), so one about an issue not ours is told without asking the tool; the partial
+        // index finds the linked mappings that have not learnt theirs yet.
+        Migration(version: 5, name: "last dev status and alternate issue id on the mapping", sql: """
             ALTER TABLE mappings ADD COLUMN last_dev_status TEXT;
             ALTER TABLE mappings ADD COLUMN dev_issue_alt_id TEXT;
             CREATE INDEX mappings_alt_id ON mappings (dev_tool_instance, dev_issue_alt_id) WHERE dev_issue_alt_id IS NOT NULL;
+            CREATE INDEX mappings_without_alt_id ON mappings (dev_tool_instance) WHERE dev_issue_alt_id IS NULL AND state = 'linked';
             """),
     ]
 

@@ -55,6 +55,9 @@ public actor ProgressProcessor {
     /// While set and in the future, nothing is processed: the breaker is open.
     private var breakerOpenUntil: Date?
     private var breakerPause: Duration?
+    /// Dev tools (by the name events are stored under) whose calls fail for now, and until when their events wait; the
+    /// other tools' go on. A throttle's own wait, else a pause that doubles per failure up to `retryMaxDelay`.
+    private var toolPauses: [String: (until: Date, pause: Duration)] = [:]
     /// Parents whose children changed in the current batch: their roll-up is written once at its end.
     var touchedParents: Set<RollUp.Parent> = []
 
@@ -82,7 +85,8 @@ public actor ProgressProcessor {
         if breakerIsOpen { return 0 }
         let due: [StoredEvent]
         do {
-            due = try await store.events.due(now: clock.now(), limit: limit)
+            let now = clock.now()
+            due = try await store.events.due(now: now, limit: limit, excluding: Set(toolPauses.filter { now < $0.value.until }.keys))
         } catch {
             logger.error("cannot read the event log", metadata: ["error": "\(error)"])
             return 0
@@ -91,8 +95,10 @@ public actor ProgressProcessor {
         for event in due {
             // An open breaker stops the batch: the events after a failure wait without spending attempts.
             if breakerIsOpen { break }
-            // Two replicas on one database read the same due events; only the one that claims an event runs it.
+            // A tool that failed within this batch holds the rest of its events back, unattempted.
             let now = clock.now()
+            if let paused = toolPauses[event.tool], now < paused.until { continue }
+            // Two replicas on one database read the same due events; only the one that claims an event runs it.
             guard (try? await store.events.claim(id: event.id, now: now, until: now.addingTimeInterval(settings.processingLease.timeInterval))) == true
             else { continue }
             if await process(event) { recorded += 1 }
@@ -151,15 +157,16 @@ public actor ProgressProcessor {
                 if decision.outcome == "applied", let parent = RollUp.parent(of: subject) { touchedParents.insert(parent) }
             }
             closeBreaker()
+            toolPauses[event.tool] = nil
             return true
         } catch let error as CraftError where !error.isTransient {
             return await giveUp(event, subject: subject, error: "\(error)")
         } catch let error as DevToolError where !error.isTransient {
             return await giveUp(event, subject: subject, error: "\(error)")
         } catch {
-            // The breaker is for what fails every event alike (Craft.io, the store): one dev tool's outage or throttle
-            // only backs its own events off, and the other tools' events go on.
-            if !(error is DevToolError) { noteTransientFailure(error) }
+            // The breaker is for what fails every event alike (Craft.io, the store); one dev tool's outage or throttle
+            // pauses that tool's events only, and the other tools' go on.
+            if let error = error as? DevToolError { pause(event.tool, for: error) } else { noteTransientFailure(error) }
             if now.timeIntervalSince(event.receivedAt) >= settings.giveUpAfter.timeInterval {
                 return await giveUp(event, subject: subject, error: "still failing \(settings.giveUpAfter) after it arrived: \(error)")
             }
@@ -188,6 +195,15 @@ public actor ProgressProcessor {
         logger.warning(
             "progress paused: writes keep failing; events wait without spending attempts",
             metadata: ["pause": "\(pause)", "error": "\(error)"])
+    }
+
+    /// Holds `tool`'s events back after a transient failure of its calls: as long as a throttle asks, else for a pause
+    /// that doubles per failure.
+    private func pause(_ tool: String, for error: DevToolError) {
+        var pause = toolPauses[tool].map { min($0.pause * 2, settings.retryMaxDelay) } ?? settings.breakerPause
+        if case .throttled(_, _, _, let retryAfter?) = error { pause = min(max(pause, retryAfter), settings.retryMaxDelay) }
+        toolPauses[tool] = (clock.now().addingTimeInterval(pause.timeInterval), pause)
+        logger.warning("\(tool) events paused: its calls fail for now; the other tools' events go on", metadata: ["pause": "\(pause)", "error": "\(error)"])
     }
 
     private func closeBreaker() {
@@ -233,17 +249,24 @@ public actor ProgressProcessor {
         let body = try await store.events.payload(id: event.id)
         let headers = Dictionary(event.headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         let change: IssueChange
+        /// The issue's other id when this event tells it (a board edit's node id, an open issue's with boards read).
+        var alternateID: String?
         switch try tool.parseWebhook(headers: headers, body: body) {
         case .ignored(let reason): return .ignore(reason)
-        case .issue(let issueChange): change = issueChange
+        case .issue(let issueChange):
+            change = issueChange
+            alternateID = issueChange.reread
         case .needsRead(let reference, let order, let actor):
             // Known by the id the delivery names, or it is not ours: nothing is asked of the tool for anyone else's
-            // issue (a board edit anywhere in a GitHub organization). A mapping that has not learnt that id yet learns
-            // it from its next read; the daily full pass reads every one.
-            guard try await store.mappings.mapping(devToolInstance: tool.instance, devIssueAltID: reference) != nil else {
+            // issue (a board edit anywhere in a GitHub organization). While some linked issue has not learnt that id
+            // yet (linked before it was kept; it learns it from any event or read of it), the tool is asked.
+            if try await store.mappings.mapping(devToolInstance: tool.instance, devIssueAltID: reference) == nil,
+                try await !store.mappings.hasLinkedWithoutAltID(devToolInstance: tool.instance)
+            {
                 return .ignore("\(reference) names no issue craft-sync created")
             }
             guard let issue = try await tool.issue(referencedBy: reference) else { return .ignore("\(reference) is not an issue of \(tool.instance)") }
+            alternateID = issue.alternateID ?? reference
             // The read is the state now: as new as the event, and newer if the issue changed since.
             let orders = [order, issue.order].compactMap { $0 }
             change = IssueChange(issueID: issue.id, key: issue.key, status: issue.status, order: orders.max(), actor: actor)
@@ -272,6 +295,7 @@ public actor ProgressProcessor {
         guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: change.issueID) else {
             return .ignore("issue \(change.key) was not created by craft-sync")
         }
+        if let alternateID, alternateID != mapping.devIssueAltID { try await store.mappings.setAltID(id: mapping.id, alternateID) }
         subject = mapping
         return try await apply(try await completed(change, tool: tool), to: mapping, tool: tool, event: event, subject: &subject)
     }

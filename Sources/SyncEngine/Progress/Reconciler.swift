@@ -230,7 +230,15 @@ public struct Reconciler: Sendable {
         // A review in progress holds the open issue in review (a read of the issue cannot see the pull request).
         let review = ReviewHold.resolve(issue.status, reviewOpen: mapping.reviewOpen)
         if review.reviewOpen != mapping.reviewOpen { try await store.mappings.setReviewOpen(id: mapping.id, review.reviewOpen) }
-        guard let value = statusMapping.craftValue(for: review.status, of: tool), value != mapping.lastPushedStatus else { return false }
+        guard let value = statusMapping.craftValue(for: review.status, of: tool) else { return false }
+        guard value != mapping.lastPushedStatus else {
+            // Craft.io has the value; the status behind it may have changed (a card taken off, leaving an assignee's
+            // In Progress), which is recorded so the next pass does not take the card for current.
+            if review.status.described != mapping.lastDevStatus {
+                _ = try await store.mappings.recordPush(id: mapping.id, status: value, devStatus: review.status.described, eventOrder: order, now: now)
+            }
+            return false
+        }
         await history.record(.init(
             mapping, at: now, kind: .reconciled, outcome: "behind",
             detail: "Craft.io had '\(mapping.lastPushedStatus ?? "nothing")' while \(issue.key) is '\(issue.status.name)'; pushing '\(value)'"))
