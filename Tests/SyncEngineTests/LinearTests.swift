@@ -149,4 +149,18 @@ struct LinearTests {
         #expect(labels["Push settings"] == ["craft", "mobile", "type:story"])
         #expect(fixture.simulators.linear.labelCount == 4, "each label made once, whatever the case it is asked in")
     }
+
+    @Test("a remembered label deleted in Linear since: the create looks the name up again once and goes through")
+    func deletedLabel() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let craft = fixture.simulators.craft
+        craft.seed(.init(workspaceId: fixture.workspace, title: "Offline mode", status: "Ready for Development", type: "Feature", labels: ["mobile"]))
+        #expect(await fixture.engine().run(fixture.target(fixture.linear), trigger: "test").counts.created == 1)
+        fixture.simulators.linear.deleteLabel(named: "mobile")
+        craft.seed(.init(workspaceId: fixture.workspace, title: "Push settings", status: "Ready for Development", type: "Feature", labels: ["mobile"]))
+        let report = await fixture.engine().run(fixture.target(fixture.linear), trigger: "test")
+        #expect(report.counts.created == 1 && report.counts.failed == 0)
+        #expect(fixture.simulators.linear.issues.first { $0.title == "Push settings" }?.labels.contains("mobile") == true)
+    }
 }

@@ -32,6 +32,11 @@ extension LinearAdapter {
         var team: Team?
     }
 
+    /// Forgets the remembered ids of `names` (Linear no longer knows one of them).
+    func forgetLabels(_ names: [String]) {
+        labelIDCache.byName.withLock { cache in for name in names { cache[name.lowercased()] = nil } }
+    }
+
     private func cachedID(_ name: String) -> String? { labelIDCache.byName.withLock { $0[name.lowercased()] } }
 
     private func remember(_ labels: [Label]) {

@@ -96,12 +96,24 @@ public struct LinearAdapter: DevTool {
         let query = "mutation IssueCreate($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { \(Self.issueFields) } } }"
         let priority = issue.priority.flatMap { Self.priorities[$0] ?? Int($0) }.flatMap { (0...4).contains($0) ? $0 : nil }
         // The mapped type rides as a label (Linear has no type field); the marker is the id, not a label.
-        let labelIDs = try await labelIDs(for: issue.labels + (issue.issueType.map { [$0] } ?? []))
-        let variables = Variables(input: Input(
-            id: issue.marker, teamId: teamID, title: issue.title, description: issue.description, priority: priority,
-            labelIds: labelIDs.isEmpty ? nil : labelIDs))
+        let labelNames = issue.labels + (issue.issueType.map { [$0] } ?? [])
         let operation = "Linear: create issue in team \(teamID)"
-        let created = try await graphQL(query, variables, as: Created.self, operation: operation, idempotent: false)
+        func attempt() async throws(DevToolError) -> Created {
+            let labelIDs = try await labelIDs(for: labelNames)
+            let variables = Variables(input: Input(
+                id: issue.marker, teamId: teamID, title: issue.title, description: issue.description, priority: priority,
+                labelIds: labelIDs.isEmpty ? nil : labelIDs))
+            return try await graphQL(query, variables, as: Created.self, operation: operation, idempotent: false)
+        }
+        let created: Created
+        do {
+            created = try await attempt()
+        } catch .notFound(_, _, let message) where message.contains("IssueLabel") {
+            // A remembered label was deleted or merged in Linear since: look the names up again, once. Nothing was
+            // created (Linear refused the whole input), and the issue's id is ours, so the second try cannot duplicate.
+            forgetLabels(labelNames)
+            created = try await attempt()
+        }
         guard created.issueCreate.success, let node = created.issueCreate.issue else {
             throw .malformedResponse(tool: "Linear", operation: operation, detail: "issueCreate did not succeed")
         }

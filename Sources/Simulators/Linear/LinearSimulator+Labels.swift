@@ -7,6 +7,9 @@ extension LinearSimulator {
     /// How many labels the team has.
     public var labelCount: Int { labels.withLock { $0.count } }
 
+    /// Deletes the team's label `name`, as an admin can in Linear.
+    public func deleteLabel(named name: String) { labels.withLock { $0.removeAll { $0.name == name } } }
+
     /// The names of the labels with these ids, nil when one is unknown.
     func labelNames(ids: [String]) -> [String]? {
         let known = labels.withLock { $0 }
