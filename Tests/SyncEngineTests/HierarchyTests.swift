@@ -72,6 +72,22 @@ struct HierarchyTests {
         #expect(fixture.simulators.github.issues.count == 3)
     }
 
+    @Test("intake.sync_ancestors leaves a parent Craft.io's own integration linked, and does not read it again each poll")
+    func ancestorsLinkedByCraft() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let craft = fixture.simulators.craft
+        let epic = craft.seed(.init(workspaceId: fixture.workspace, title: "Native epic", status: "In Refinement", type: "Epic", devToolKey: ["jira": "NAT-1"]))
+        craft.seed(.init(workspaceId: fixture.workspace, title: "Its story", status: "Ready for Development", type: "Story", parentId: epic.id))
+        let engine = fixture.engine(settings: IntakeSettings(syncAncestors: true))
+        #expect(await engine.run(fixture.target(), trigger: "test").counts.created == 1)
+        let reads = fixture.simulators.calls.count("craft GET /workspace/:id/items/:item")
+        _ = await engine.run(fixture.target(), trigger: "test")
+        _ = await engine.run(fixture.target(), trigger: "test")
+        #expect(fixture.simulators.calls.count("craft GET /workspace/:id/items/:item") == reads, "the native epic is not read again")
+        #expect(fixture.simulators.github.issues.map(\.title) == ["Its story"])
+    }
+
     @Test("intake.sync_ancestors turned on after the stories were synced brings their epic across on the next poll")
     func ancestorsOfEarlierItems() async throws {
         let fixture = try IntakeFixture()

@@ -156,18 +156,28 @@ public struct MappingRepository: Sendable {
         }
     }
 
-    /// The Craft parents of a workspace's linked items that have no mapping of their own (not synced, in no tool), each
-    /// with one of its children's item ids, 500 at most: what `intake.sync_ancestors` still has to bring across.
-    public func unsyncedParents(workspaceID: String) async throws -> [(parentID: String, childID: String)] {
-        try await store.read { connection in
+    /// The Craft parents of a workspace's linked items that have no mapping of their own (not synced, in no tool but the
+    /// `excluding` ones: a sibling target's), each with one of its children's item ids, 500 at most, none of `skipping`:
+    /// what `intake.sync_ancestors` still has to bring across.
+    public func unsyncedParents(
+        workspaceID: String, excluding siblings: Set<String> = [], skipping known: Set<String> = []
+    ) async throws -> [(parentID: String, childID: String)] {
+        let excluded = siblings.sorted()
+        let skipped = known.sorted()
+        let siblingList = excluded.map { _ in "?" }.joined(separator: ", ")
+        let childNotSibling = excluded.isEmpty ? "" : " AND child.dev_tool_instance NOT IN (\(siblingList))"
+        let parentNotSibling = excluded.isEmpty ? "" : " AND parent.dev_tool_instance NOT IN (\(siblingList))"
+        let notSkipped = skipped.isEmpty ? "" : " AND child.craft_parent_id NOT IN (\(skipped.map { _ in "?" }.joined(separator: ", ")))"
+        let bindings: [any SQLiteBindable] = [workspaceID] + excluded + skipped + excluded
+        return try await store.read { connection in
             try connection.rows(
                 """
                 SELECT child.craft_parent_id, min(child.craft_item_id) FROM mappings AS child
-                WHERE child.workspace_id = ? AND child.craft_parent_id IS NOT NULL AND child.state = 'linked'
+                WHERE child.workspace_id = ? AND child.craft_parent_id IS NOT NULL AND child.state = 'linked'\(childNotSibling)\(notSkipped)
                     AND NOT EXISTS (
-                        SELECT 1 FROM mappings AS parent WHERE parent.workspace_id = child.workspace_id AND parent.craft_item_id = child.craft_parent_id)
+                        SELECT 1 FROM mappings AS parent WHERE parent.workspace_id = child.workspace_id AND parent.craft_item_id = child.craft_parent_id\(parentNotSibling))
                 GROUP BY child.craft_parent_id ORDER BY child.craft_parent_id LIMIT 500
-                """, [workspaceID]
+                """, bindings
             ) { row in (parentID: row.requiredString(0), childID: row.requiredString(1)) }
         }
     }

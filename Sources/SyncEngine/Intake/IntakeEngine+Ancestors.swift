@@ -20,7 +20,9 @@ extension IntakeEngine {
     /// One that cannot be read is reported and tried again next poll.
     func ancestorWork(of items: [CraftItem], listed: Set<String>, target: IntakeTarget, skipped: inout [(craftItemID: String, reason: String)]) async -> [Work] {
         guard settings.syncAncestors else { return [] }
-        let earlier = ((try? await store.mappings.unsyncedParents(workspaceID: target.workspaceID)) ?? []).map { (parent: $0.parentID, descendant: $0.childID) }
+        let earlier = ((try? await store.mappings.unsyncedParents(
+            workspaceID: target.workspaceID, excluding: target.siblingInstances, skipping: unsyncableParents[target.workspaceID] ?? [])) ?? [])
+            .map { (parent: $0.parentID, descendant: $0.childID) }
         let found = await ancestors(
             of: items.compactMap { item in item.parent?.id.map { (parent: $0, descendant: item.id) } } + earlier,
             seen: listed.union(items.map(\.id)), target: target, skipped: &skipped)
@@ -46,9 +48,17 @@ extension IntakeEngine {
                 if known?.isEmpty == false { continue }
                 do {
                     let parent = try await craft.item(workspaceID: target.workspaceID, itemID: parentID)
-                    guard !parent.isLinkedByCraft else { continue }
+                    guard !parent.isLinkedByCraft else {
+                        // Craft.io's own integration has it: never ours to create, and not read again.
+                        unsyncableParents[target.workspaceID, default: []].insert(parentID)
+                        continue
+                    }
                     found.append(Ancestor(item: parent, descendant: descendant))
                     if let grandparent = parent.parent?.id { next.append((grandparent, descendant)) }
+                } catch where !error.isTransient {
+                    // Gone from Craft.io (or never readable with this key): said once, not read again each poll.
+                    unsyncableParents[target.workspaceID, default: []].insert(parentID)
+                    skipped.append((parentID, "the parent of item \(descendant) cannot be read, so it is not synced: \(error)"))
                 } catch {
                     skipped.append((parentID, "the parent of item \(descendant) could not be read, so it is not synced yet (tried again next poll): \(error)"))
                 }

@@ -35,6 +35,9 @@ public actor IntakeEngine {
     /// Dev-tool instances whose creates come back without the marker, by instance, with what to do. Intake for them
     /// stops: without the marker a lost answer can never be found again, so exactly-once cannot be guaranteed.
     private var halts: [String: String] = [:]
+    /// Per workspace, Craft parents `intake.sync_ancestors` cannot bring across (linked by Craft.io's own integration,
+    /// or unreadable for good), so they are not read again each poll.
+    var unsyncableParents: [String: Set<String>] = [:]
     /// Mappings whose parent link is being made now (`linkUnder`).
     private var linkingChildren: Set<Int64> = []
     /// Workspaces already warned that their listing may be cut short (once each, not every poll).
