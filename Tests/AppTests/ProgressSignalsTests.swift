@@ -11,17 +11,11 @@ import TestSupport
 struct ProgressSignalsTests {
     @Test("assigned, a pull request that closes it, merged: In Progress, In Review, Done; a reconciliation between changes nothing")
     func developerDay() async throws {
-        let service = try await ServiceFixture.start()
-        defer { Task { await service.app.server.shutdown(); await service.simulators.shutdown() } }
-        let simulators = service.simulators
-        let processing = service.processWebhooks()
-        defer { processing.cancel() }
-        Simulation.seedWorkspace(simulators)
+        let synced = try await SyncedIssue.start()
+        defer { synced.stop() }
+        let (service, simulators, issue, item) = (synced.service, synced.service.simulators, synced.issue, synced.item)
         let scheduler = try #require(service.app.scheduler)
-        _ = await scheduler.runAll(trigger: "test")
-        let issue = try #require(simulators.github.issues.first)
-        let item = try #require(try await service.app.store.mappings.mapping(devToolInstance: "github", devIssueID: issue.id)?.craftItemID)
-        func progress() -> String? { simulators.craft.items.first { $0.id == item }?.customFieldValue("dev_status") }
+        func progress() -> String? { synced.progress() }
         func settle(on value: String) async throws {
             try await waitUntil("Craft item \(item) to show \(value)", within: .seconds(10)) { progress() == value }
         }
@@ -66,18 +60,10 @@ struct ProgressSignalsTests {
 
     @Test("a card moved across the project board: each projects_v2_item delivery is read over GraphQL and its Status option applied; the board wins over assignment and pull requests")
     func projectBoard() async throws {
-        let service = try await ServiceFixture.start()
-        defer { Task { await service.app.server.shutdown(); await service.simulators.shutdown() } }
-        let simulators = service.simulators
-        let processing = service.processWebhooks()
-        defer { processing.cancel() }
-        Simulation.seedWorkspace(simulators)
-        let scheduler = try #require(service.app.scheduler)
-        _ = await scheduler.runAll(trigger: "test")
-        let github = simulators.github
-        let issue = try #require(github.issues.first)
-        let item = try #require(try await service.app.store.mappings.mapping(devToolInstance: "github", devIssueID: issue.id)?.craftItemID)
-        func progress() -> String? { simulators.craft.items.first { $0.id == item }?.customFieldValue("dev_status") }
+        let synced = try await SyncedIssue.start()
+        defer { synced.stop() }
+        let (service, github, issue, item) = (synced.service, synced.service.simulators.github, synced.issue, synced.item)
+        func progress() -> String? { synced.progress() }
         func timeline() async -> [String] {
             ((try? await service.app.store.timeline.list(.init(craftItemID: item), limit: 50)) ?? []).filter { $0.kind == .webhook }
                 .map { "\($0.outcome): \($0.detail)" }
@@ -109,16 +95,10 @@ struct ProgressSignalsTests {
 
     @Test("a pull request linked to the issue only in its Development panel puts it in review: the link is read over GraphQL")
     func developmentPanelLink() async throws {
-        let service = try await ServiceFixture.start()
-        defer { Task { await service.app.server.shutdown(); await service.simulators.shutdown() } }
-        let simulators = service.simulators
-        let processing = service.processWebhooks()
-        defer { processing.cancel() }
-        Simulation.seedWorkspace(simulators)
-        _ = try await #require(service.app.scheduler).runAll(trigger: "test")
-        let issue = try #require(simulators.github.issues.first)
-        let item = try #require(try await service.app.store.mappings.mapping(devToolInstance: "github", devIssueID: issue.id)?.craftItemID)
-        func progress() -> String? { simulators.craft.items.first { $0.id == item }?.customFieldValue("dev_status") }
+        let synced = try await SyncedIssue.start()
+        defer { synced.stop() }
+        let (service, simulators, issue, item) = (synced.service, synced.service.simulators, synced.issue, synced.item)
+        func progress() -> String? { synced.progress() }
         let base = Date.now.addingTimeInterval(10)
         await simulators.github.assign(number: issue.number, login: "dev-alice", at: base)
         try await waitUntil("In Progress", within: .seconds(10)) { progress() == "In Progress" }
@@ -129,6 +109,36 @@ struct ProgressSignalsTests {
         try await waitUntil("the pull request's event applied on the timeline", within: .seconds(10)) {
             (try? await service.app.store.timeline.list(.init(craftItemID: item), limit: 50))?
                 .contains { $0.outcome == "applied" && $0.detail.hasPrefix("pull_request.opened") && $0.detail.contains("open:in_review") } == true
+        }
+    }
+}
+
+/// What each test here starts from: the service over the simulators with the seeded workspace synced and webhooks
+/// flowing, and the first GitHub issue it created with its Craft item.
+struct SyncedIssue {
+    let service: ServiceFixture
+    let processing: Task<Void, Never>
+    let issue: SimulatedIssue
+    let item: String
+
+    static func start() async throws -> SyncedIssue {
+        let service = try await ServiceFixture.start()
+        let processing = service.processWebhooks()
+        Simulation.seedWorkspace(service.simulators)
+        _ = try await #require(service.app.scheduler).runAll(trigger: "test")
+        let issue = try #require(service.simulators.github.issues.first)
+        let item = try #require(try await service.app.store.mappings.mapping(devToolInstance: "github", devIssueID: issue.id)?.craftItemID)
+        return SyncedIssue(service: service, processing: processing, issue: issue, item: item)
+    }
+
+    /// The item's progress field in Craft.io.
+    func progress() -> String? { service.simulators.craft.items.first { $0.id == item }?.customFieldValue("dev_status") }
+
+    func stop() {
+        processing.cancel()
+        Task { [service] in
+            await service.app.server.shutdown()
+            await service.simulators.shutdown()
         }
     }
 }
