@@ -190,4 +190,11 @@ struct PublishedPayloadTests {
         #expect(mapping.craftValue(for: closed, of: fixture.github) == "Done")
         #expect(mapping.craftValues(of: fixture.github).isSuperset(of: ["Blocked", "Triage"]))
     }
+
+    @Test("a delivery's time no Int64 holds gives no order (left to reconciliation), never a trap")
+    func absurdTimes() {
+        #expect(Date(timeIntervalSince1970: 1e300).eventOrder == nil)
+        #expect(Date(timeIntervalSince1970: -1e300).eventOrder == nil)
+        #expect(Date(timeIntervalSince1970: 1_700_000_000.5).eventOrder == 1_700_000_000_500)
+    }
 }
