@@ -8,17 +8,15 @@ let package = Package(
     dependencies: [.package(name: "craft-sync", path: "..")],
     targets: [
         .executableTarget(name: "HTTPBenchServer", dependencies: [.product(name: "HTTPServer", package: "craft-sync")]),
-        .executableTarget(name: "StoreBench", dependencies: [.product(name: "Store", package: "craft-sync")]),
-        .executableTarget(name: "IntakeBench", dependencies: [
+        // What the benchmarks share (a quiet logger, a throwaway store, a backlog, clients to the simulators).
+        .target(name: "BenchSupport", dependencies: [
             .product(name: "SyncEngine", package: "craft-sync"), .product(name: "Simulators", package: "craft-sync"),
         ]),
-        .executableTarget(name: "FirstSyncBench", dependencies: [
-            .product(name: "SyncEngine", package: "craft-sync"), .product(name: "Simulators", package: "craft-sync"),
-        ]),
-        .executableTarget(name: "ScaleSimulators", dependencies: [.product(name: "Simulators", package: "craft-sync")]),
-        .executableTarget(name: "ScaleBench", dependencies: [
-            .product(name: "SyncEngine", package: "craft-sync"), .product(name: "Simulators", package: "craft-sync"),
-        ]),
+        .executableTarget(name: "StoreBench", dependencies: ["BenchSupport"]),
+        .executableTarget(name: "IntakeBench", dependencies: ["BenchSupport"]),
+        .executableTarget(name: "FirstSyncBench", dependencies: ["BenchSupport"]),
+        .executableTarget(name: "ScaleSimulators", dependencies: ["BenchSupport"]),
+        .executableTarget(name: "ScaleBench", dependencies: ["BenchSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

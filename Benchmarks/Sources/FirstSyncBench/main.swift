@@ -1,3 +1,4 @@
+import BenchSupport
 import CraftAPI
 import DevTools
 import Foundation
@@ -19,35 +20,23 @@ final class AcceleratedClock: SyncClock {
     private let time = Mutex(Date())
     func now() -> Date { time.withLock { $0 } }
     func sleep(for duration: Duration) async throws {
-        time.withLock { $0 = $0.addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) }
+        time.withLock { $0 = $0.addingTimeInterval(duration.timeInterval) }
         await Task.yield()
     }
 }
 
 let count = Int(CommandLine.arguments.dropFirst().first ?? "10000") ?? 10000
-let logger: Logger = {
-    var logger = Logger(label: "bench")
-    logger.logLevel = .critical
-    return logger
-}()
+let logger = Bench.logger()
 let simulators = SimulatorServer(logger: logger)
 try simulators.start()
 simulators.github.setRateLimit(1_000_000)
 for index in 0..<count {
     simulators.craft.seed(.init(workspaceId: "ws-bench", title: "Item \(index)", status: "Ready for Development", type: "Feature"))
 }
-let directory = FileManager.default.temporaryDirectory.appendingPathComponent("first-sync-\(UUID().uuidString)")
-try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+let (store, directory) = try Bench.temporaryStore("first-sync")
 defer { try? FileManager.default.removeItem(at: directory) }
-let store = try Store(path: directory.appendingPathComponent("bench.sqlite").path)
 let clock = AcceleratedClock()
-let transport = URLSessionHTTPClient(requestTimeout: 30)
-let craft = CraftClients.make(
-    dialect: .guide, baseURL: simulators.baseURL, apiKey: simulators.credentials.craftAPIKey,
-    http: RetryingHTTPClient(inner: transport, policy: RetryPolicy(), clock: clock))
-let github = GitHubAdapter(
-    baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository, token: GitHubSimulator.Account.token,
-    transport: transport, policy: RetryPolicy(), clock: clock)
+let (craft, github) = Bench.clients(simulators, dialect: .guide, transport: URLSessionHTTPClient(requestTimeout: 30), clock: clock)
 // One create at a time: concurrent sleepers would each move the shared virtual clock.
 let engine = IntakeEngine(
     craft: craft, store: store, mapping: FieldMapping(), clock: clock,

@@ -1,3 +1,4 @@
+import BenchSupport
 import CraftAPI
 import DevTools
 import Foundation
@@ -22,8 +23,7 @@ func cpuSeconds() -> Double {
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
-var logger = Logger(label: "bench")
-logger.logLevel = .error
+let logger = Bench.logger(level: .error)
 let simulators = SimulatorServer(logger: logger)
 try simulators.start()
 let credentials = simulators.credentials
@@ -32,18 +32,10 @@ for index in 0..<count {
 }
 simulators.faults.set(.init(target: "github", latencyMs: latencyMs))
 
-let directory = FileManager.default.temporaryDirectory.appendingPathComponent("intake-bench-\(UUID().uuidString)")
-try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+let (store, directory) = try Bench.temporaryStore("intake-bench")
 defer { try? FileManager.default.removeItem(at: directory) }
-let store = try Store(path: directory.appendingPathComponent("bench.sqlite").path)
 let clock = SystemClock()
-let transport = URLSessionHTTPClient(requestTimeout: 30)
-let policy = RetryPolicy()
-let craft = CraftClients.make(
-    dialect: .guide, baseURL: simulators.baseURL, apiKey: credentials.craftAPIKey, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
-let github = GitHubAdapter(
-    baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository, token: GitHubSimulator.Account.token,
-    transport: transport, policy: policy, clock: clock)
+let (craft, github) = Bench.clients(simulators, dialect: .guide, transport: URLSessionHTTPClient(requestTimeout: 30), clock: clock)
 let engine = IntakeEngine(
     craft: craft, store: store, mapping: FieldMapping(), clock: clock, settings: IntakeSettings(concurrency: concurrency), logger: logger)
 let target = IntakeTarget(workspaceID: "ws-bench", devTool: github)
@@ -51,7 +43,7 @@ let target = IntakeTarget(workspaceID: "ws-bench", devTool: github)
 let started = ContinuousClock.now
 let first = await engine.run(target, trigger: "bench")
 let elapsed = ContinuousClock.now - started
-let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+let seconds = elapsed.timeInterval
 let ceiling = Double(concurrency) / (Double(latencyMs) / 1000)
 print("intake of \(count) ready items, dev tool answering in \(latencyMs) ms, concurrency \(concurrency)")
 print(String(format: "  created %d (failed %d) in %.1f s: %.1f items/s = %.0f%% of the %.0f items/s ceiling (target >= 90%%)",
@@ -64,6 +56,6 @@ let second = await engine.run(target, trigger: "bench")
 let pollElapsed = ContinuousClock.now - pollStarted
 let cpu = cpuSeconds() - cpuBefore
 print(String(format: "poll finding %d already-synced items: created %d, %.3f s CPU (simulator included; target <= 1 s), %.3f s wall",
-    second.counts.seen, second.counts.created, cpu, Double(pollElapsed.components.seconds) + Double(pollElapsed.components.attoseconds) / 1e18))
+    second.counts.seen, second.counts.created, cpu, pollElapsed.timeInterval))
 print("GitHub issues in the simulator: \(simulators.github.issues.count)")
 await simulators.shutdown()

@@ -1,3 +1,4 @@
+import BenchSupport
 import CraftAPI
 import DevTools
 import Foundation
@@ -32,38 +33,18 @@ func residentMB() -> Double {
     return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
 }
 
-func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
 
-let logger: Logger = {
-    var logger = Logger(label: "bench")
-    logger.logLevel = .critical
-    return logger
-}()
+let logger = Bench.logger()
 let simulators = SimulatorServer(logger: logger)
 try simulators.start()
 let credentials = simulators.credentials
-// Items were made ready over the past weeks, ten minutes apart, as a real backlog is.
 let now = Date()
-for workspace in 0..<workspaces {
-    for index in 0..<perWorkspace {
-        simulators.craft.seed(
-            .init(workspaceId: "ws-\(workspace)", title: "Item \(workspace)-\(index)", status: "Ready for Development", type: "Feature"),
-            now: now.addingTimeInterval(-Double(perWorkspace - index) * 600))
-    }
-}
+Bench.seedBacklog(simulators, workspaces: workspaces, perWorkspace: perWorkspace, now: now)
 
-let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scale-bench-\(UUID().uuidString)")
-try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+let (store, directory) = try Bench.temporaryStore("scale-bench")
 defer { try? FileManager.default.removeItem(at: directory) }
-let store = try Store(path: directory.appendingPathComponent("bench.sqlite").path)
 let clock = SystemClock()
-let transport = URLSessionHTTPClient(requestTimeout: 60)
-let policy = RetryPolicy()
-let craft = CraftClients.make(
-    dialect: .openapi, baseURL: simulators.baseURL, apiKey: credentials.craftAPIKey, http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
-let github = GitHubAdapter(
-    baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository, token: GitHubSimulator.Account.token,
-    transport: transport, policy: policy, clock: clock)
+let (craft, github) = Bench.clients(simulators, dialect: .openapi, transport: URLSessionHTTPClient(requestTimeout: 60), clock: clock)
 let engine = IntakeEngine(craft: craft, store: store, mapping: FieldMapping(), clock: clock, settings: IntakeSettings(concurrency: 16), logger: logger)
 let targets = (0..<workspaces).map { IntakeTarget(workspaceID: "ws-\($0)", devTool: github) }
 func reconciler(fullPassInterval: Duration) -> Reconciler {
@@ -82,7 +63,7 @@ func cycle(_ reconciler: Reconciler) async -> (calls: [String: Int], cpu: Double
     let result = await reconciler.run()
     let after = simulators.calls.snapshot
     let calls = after.reduce(into: [String: Int]()) { $0[$1.key] = $1.value - (before[$1.key] ?? 0) }.filter { $0.value > 0 }
-    return (calls, cpuSeconds() - cpu, seconds(ContinuousClock.now - started), created, result.pushed, result.incremental)
+    return (calls, cpuSeconds() - cpu, (ContinuousClock.now - started).timeInterval, created, result.pushed, result.incremental)
 }
 
 func report(_ name: String, _ outcome: (calls: [String: Int], cpu: Double, wall: Double, created: Int, pushed: Int, incremental: Int)) {

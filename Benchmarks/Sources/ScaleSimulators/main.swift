@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Logging
 import Simulators
@@ -11,21 +12,10 @@ guard arguments.count == 5, let workspaces = Int(arguments[0]), let perWorkspace
     FileHandle.standardError.write(Data("usage: ScaleSimulators WORKSPACES ITEMS PORT TARGET SECRET\n".utf8))
     exit(2)
 }
-let logger: Logger = {
-    var logger = Logger(label: "scale-simulators")
-    logger.logLevel = .critical
-    return logger
-}()
+let logger = Bench.logger("scale-simulators")
 let simulators = SimulatorServer(host: "127.0.0.1", port: port, logger: logger)
 let bound = try simulators.start()
-let now = Date()
-for workspace in 0..<workspaces {
-    for index in 0..<perWorkspace {
-        simulators.craft.seed(
-            .init(workspaceId: "ws-\(workspace)", title: "Item \(workspace)-\(index)", status: "Ready for Development", type: "Feature"),
-            now: now.addingTimeInterval(-Double(perWorkspace - index) * 600))
-    }
-}
+Bench.seedBacklog(simulators, workspaces: workspaces, perWorkspace: perWorkspace)
 simulators.webhooks.configure(target: arguments[3], secret: arguments[4])
 // Building 100,000 issues takes far more than a token's 5,000 requests an hour; the steady state measured after it
 // spends a handful. The budget is raised for the set-up only in the sense that it never runs out.

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Store
 
@@ -9,10 +10,8 @@ let seconds = Double(CommandLine.arguments.dropFirst().first ?? "3") ?? 3
 let body = Array(String(repeating: #"{"action":"edited","issue":{"number":1,"title":"x"}}"#, count: 200).utf8)
 
 func measure(writers: Int) async throws -> (perSecond: Double, transactions: Int, inserts: Int) {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-bench-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let (store, directory) = try Bench.temporaryStore("store-bench")
     defer { try? FileManager.default.removeItem(at: directory) }
-    let store = try Store(path: directory.appendingPathComponent("bench.sqlite").path)
     let deadline = ContinuousClock.now + .seconds(seconds)
     let start = ContinuousClock.now
     let inserts = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -30,7 +29,7 @@ func measure(writers: Int) async throws -> (perSecond: Double, transactions: Int
         return try await group.reduce(0, +)
     }
     let elapsed = ContinuousClock.now - start
-    let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let elapsedSeconds = elapsed.timeInterval
     return (Double(inserts) / elapsedSeconds, store.writer.transactionsCommitted, inserts)
 }
 
