@@ -51,11 +51,7 @@ extension GitHubSimulator {
             projects_v2_item: .init(
                 id: issue.number, node_id: "PVTI_sim\(issue.number)", content_node_id: Self.nodeID(of: issue), created_at: stamp, updated_at: stamp),
             changes: action == "edited" ? Payload.Changes() : nil, organization: .init(login: Account.owner), sender: .init(login: actor))
-        // `action` first, as GitHub sends it.
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        guard let body = try? encoder.encode(payload) else { return nil }
-        return await sendWebhook(event: "projects_v2_item", body: Array(body))
+        return await sendWebhook(event: "projects_v2_item", payload: payload)
     }
 
     static func nodeID(of issue: SimulatedIssue) -> String { "I_sim\(issue.id)" }

@@ -71,11 +71,7 @@ extension GitHubSimulator {
                 state: action == "closed" ? "closed" : "open", merged: merged, updated_at: time.formatted(.iso8601),
                 html_url: "https://github.com/\(owner)/\(repo)/pull/\(number)"),
             repository: .init(full_name: "\(owner)/\(repo)", name: repo), sender: .init(login: author))
-        // `action` first, as GitHub sends it (the service reads the event type from the first bytes).
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        guard let encoded = try? encoder.encode(payload) else { return nil }
-        return await sendWebhook(event: "pull_request", body: Array(encoded))
+        return await sendWebhook(event: "pull_request", payload: payload)
     }
 
     /// `POST /_sim/github/issues/{number}/assign` (`{"login"}`), `POST /_sim/github/issues/{number}/board`

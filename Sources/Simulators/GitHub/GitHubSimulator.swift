@@ -97,11 +97,16 @@ public final class GitHubSimulator: Sendable {
         let payload = Payload(
             action: action, issue: Self.render(issue, owner: owner, repository: repo), repository: .init(full_name: "\(owner)/\(repo)", name: repo),
             sender: .init(login: actor))
-        // `action` first, as GitHub sends it (the service reads the event type from the first bytes).
+        return await sendWebhook(event: "issues", payload: payload)
+    }
+
+    /// Sends `payload` as GitHub's `event` delivery, keys sorted so that `action` comes first, as GitHub sends it (the
+    /// service reads the event type from the first bytes).
+    func sendWebhook(event: String, payload: some Encodable) async -> WebhookDeliverer.Delivery? {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         guard let body = try? encoder.encode(payload) else { return nil }
-        return await sendWebhook(event: "issues", body: Array(body))
+        return await sendWebhook(event: event, body: Array(body))
     }
 
     func sendWebhook(event: String, body: [UInt8]) async -> WebhookDeliverer.Delivery? {
