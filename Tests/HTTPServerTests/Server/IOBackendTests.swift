@@ -56,7 +56,7 @@ struct IOBackendTests {
         try await withServer(configure: { $0.ioBackend = backend; $0.sendTimeout = .milliseconds(200) }, observer: observer) { server, port in
             let client = try await RawClient.connect(port: port)
             try await client.send(String(repeating: "GET /huge HTTP/1.1\r\nHost: t\r\n\r\n", count: 32))
-            await waitFor(observer.closed, within: .seconds(5), "the cut-off")
+            await waitFor(observer.closed, within: .seconds(15), "the cut-off")
             #expect(server.openConnectionCount == 0)
             client.close()
         }
