@@ -120,9 +120,7 @@ struct AzureDevOpsTests {
         #expect(fixture.simulators.craft.items.first { $0.id == firstItem.id }?.customFieldValue("dev_status") == "In Progress")
 
         await fixture.simulators.azureDevOps.setState(id: 2, state: "Closed", at: movedAt.addingTimeInterval(5))
-        let reconciler = Reconciler(
-            store: fixture.store, craft: fixture.craft, tools: [fixture.azureDevOps], statusMapping: StatusMapping(), progressField: "dev_status",
-            clock: fixture.clock, logger: IntakeFixture.quietLogger)
+        let reconciler = fixture.reconciler(fixture.azureDevOps)
         #expect(await reconciler.run().pushed == 1)  // only the one whose webhook was lost
         let second = try #require(items.first { $0.id != firstItem.id })
         #expect(fixture.simulators.craft.items.first { $0.id == second.id }?.customFieldValue("dev_status") == "Done")

@@ -30,9 +30,7 @@ struct ChangeListingTests {
         #expect(created.count == 3)
         #expect(Set(try await listing.issuesChanged(since: .now.addingTimeInterval(-3600)).map(\.id)) == Set(created.map(\.id)))
 
-        let reconciler = Reconciler(
-            store: fixture.store, craft: fixture.craft, tools: [tool], statusMapping: StatusMapping(), progressField: "dev_status",
-            clock: fixture.clock, logger: IntakeFixture.quietLogger)
+        let reconciler = fixture.reconciler(tool)
         #expect(await reconciler.run().incremental == 0)  // the first pass reads each issue and sets the cursor
         let target = try #require(created.first)
         await close(fixture.simulators, kind, target)

@@ -112,9 +112,7 @@ struct GitLabTests {
 
         // The second closes with its webhook lost: reconciliation reads it.
         await fixture.simulators.gitlab.setState(iid: 2, state: "closed", at: closedAt.addingTimeInterval(5))
-        let reconciler = Reconciler(
-            store: fixture.store, craft: fixture.craft, tools: [fixture.gitlab], statusMapping: StatusMapping(), progressField: "dev_status",
-            clock: fixture.clock, logger: IntakeFixture.quietLogger)
+        let reconciler = fixture.reconciler(fixture.gitlab)
         #expect(await reconciler.run().pushed == 1)  // only the one whose webhook was lost
         #expect(fixture.simulators.craft.items.allSatisfy { $0.customFieldValue("dev_status") == "Done" })
     }

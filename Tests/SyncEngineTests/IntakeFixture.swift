@@ -76,11 +76,11 @@ struct IntakeFixture {
         return IntakeEngine(craft: craft, store: store, mapping: FieldMapping(), clock: clock, settings: settings, logger: logger)
     }
 
-    /// A reconciler over GitHub with the default status mapping, logging nothing.
-    func reconciler(batchSize: Int = 50) -> Reconciler {
+    /// A reconciler over `tool` (GitHub by default) with the default status mapping, logging nothing.
+    func reconciler(_ tool: (any DevTool)? = nil, batchSize: Int = 50, fullPassInterval: Duration = .seconds(24 * 3600)) -> Reconciler {
         Reconciler(
-            store: store, craft: craft, tools: [github], statusMapping: StatusMapping(), progressField: "dev_status", clock: clock,
-            logger: Self.quietLogger, batchSize: batchSize)
+            store: store, craft: craft, tools: [tool ?? github], statusMapping: StatusMapping(), progressField: "dev_status", clock: clock,
+            logger: Self.quietLogger, batchSize: batchSize, fullPassInterval: fullPassInterval)
     }
 
     /// A progress processor over GitHub and Jira, logging nothing.

@@ -126,9 +126,7 @@ struct LinearTests {
 
         // The second is completed with its webhook lost: reconciliation reads it (its type maps, whatever its name).
         await fixture.simulators.linear.setState(number: 2, name: "Shipped", type: "completed", at: movedAt.addingTimeInterval(5))
-        let reconciler = Reconciler(
-            store: fixture.store, craft: fixture.craft, tools: [fixture.linear], statusMapping: StatusMapping(), progressField: "dev_status",
-            clock: fixture.clock, logger: IntakeFixture.quietLogger)
+        let reconciler = fixture.reconciler(fixture.linear)
         #expect(await reconciler.run().pushed == 1)  // only the one whose webhook was lost
         let second = try #require(items.first { $0.id != firstItem.id })
         #expect(fixture.simulators.craft.items.first { $0.id == second.id }?.customFieldValue("dev_status") == "Done")

@@ -64,9 +64,7 @@ struct ReconcilerTests {
         let number = try #require(github.issues.first { $0.title == "Item 1" }?.number)
         // No webhook target: the move reaches nobody, and it leaves the issue's updated_at alone.
         await github.setBoardStatus(number: number, to: "In Review", at: .now.addingTimeInterval(60))
-        let reconciler = Reconciler(
-            store: fixture.store, craft: fixture.craft, tools: [fixture.githubWithBoards], statusMapping: StatusMapping(), progressField: "dev_status",
-            clock: fixture.clock, logger: IntakeFixture.quietLogger, fullPassInterval: .seconds(3600))
+        let reconciler = fixture.reconciler(fixture.githubWithBoards, fullPassInterval: .seconds(3600))
         #expect(await reconciler.run() == .init(checked: 2, pushed: 2, failed: 0))
         func value() -> String? { fixture.simulators.craft.items.first { $0.title == "Item 1" }?.customFieldValue("dev_status") }
         #expect(value() == "In Review")
@@ -91,9 +89,7 @@ struct ReconcilerTests {
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let github = fixture.simulators.github
         let number = try #require(github.issues.first?.number)
-        let reconciler = Reconciler(
-            store: fixture.store, craft: fixture.craft, tools: [fixture.githubWithBoards], statusMapping: StatusMapping(), progressField: "dev_status",
-            clock: fixture.clock, logger: IntakeFixture.quietLogger, fullPassInterval: .seconds(3600))
+        let reconciler = fixture.reconciler(fixture.githubWithBoards, fullPassInterval: .seconds(3600))
         func value() -> String? { fixture.simulators.craft.items.first?.customFieldValue("dev_status") }
         await github.setBoardStatus(number: number, to: "In Review", at: .now.addingTimeInterval(60))
         _ = await reconciler.run()
@@ -109,9 +105,7 @@ struct ReconcilerTests {
         try await fixture.clock.sleep(for: .seconds(3601))
         _ = await reconciler.run()
         #expect(value() == "In Review")
-        let boardsOff = Reconciler(
-            store: fixture.store, craft: fixture.craft, tools: [fixture.github], statusMapping: StatusMapping(), progressField: "dev_status",
-            clock: fixture.clock, logger: IntakeFixture.quietLogger, fullPassInterval: .seconds(1))
+        let boardsOff = fixture.reconciler(fullPassInterval: .seconds(1))
         try await fixture.clock.sleep(for: .seconds(2))
         let offResult = await boardsOff.run()
         #expect(offResult.checked == 1 && offResult.incremental == 0 && offResult.pushed == 0, "a full pass read it, and left it")
@@ -142,9 +136,7 @@ struct ReconcilerTests {
         defer { Task { await fixture.simulators.shutdown() } }
         fixture.seed(2)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
-        let reconciler = Reconciler(
-            store: fixture.store, craft: fixture.craft, tools: [fixture.github], statusMapping: StatusMapping(), progressField: "dev_status",
-            clock: fixture.clock, logger: IntakeFixture.quietLogger, fullPassInterval: .seconds(3600))
+        let reconciler = fixture.reconciler(fullPassInterval: .seconds(3600))
         #expect(await reconciler.run().incremental == 0)
         #expect(await reconciler.run().incremental == 1)
         try await fixture.clock.sleep(for: .seconds(3601))
