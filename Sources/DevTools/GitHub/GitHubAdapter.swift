@@ -101,6 +101,9 @@ public struct GitHubAdapter: DevTool {
         return names
     }
 
+    /// Open, or on a board (`project:<option>`): where label rules apply.
+    public var openStatusNames: Set<String> { ["open", Self.boardStatusName] }
+
     public func create(_ issue: NewIssue) async throws(DevToolError) -> DevIssue {
         struct Body: Encodable {
             var title: String

@@ -32,6 +32,8 @@ public struct GitLabAdapter: DevTool {
 
     public func marker(for craftItemID: String) -> String { "craft-\(craftItemID)" }
 
+    public var openStatusNames: Set<String> { ["opened"] }
+
     /// GitLab ignores the labels of a create by a user who may not manage them (a Guest of the project).
     public var markerLossHint: String {
         "the token's user most likely has a role that may not set labels (Guest): give it Planner or Reporter at least, then restart craft-sync"

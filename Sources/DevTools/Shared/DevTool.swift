@@ -38,6 +38,9 @@ public protocol DevTool: WebhookSource {
     /// How status categories (`DevIssueStatus.detail` where the tool has categories: Jira's status category, Linear's
     /// state type) map when neither a name nor `progress.category_map` says. Merged under `progress.category_map`.
     var defaultStatusCategories: [String: String] { get }
+    /// The status names of an open issue, to which label rules (`progress.label_status_map`) apply: a closed issue
+    /// is done whatever its labels. None by default (label rules are for tools that report labels with the state).
+    var openStatusNames: Set<String> { get }
     /// Whether a created issue carries `marker` (see the default: a label).
     func carries(marker: String, _ issue: DevIssue) -> Bool
     /// Whether a read whose status is `read` ends `lastApplied` (a `DevIssueStatus.described`), a state whose end
@@ -66,6 +69,7 @@ extension DevTool {
     public func issueKeys(linkedTo reference: String) async throws(DevToolError) -> [String] { [] }
 
     public var defaultStatusCategories: [String: String] { [:] }
+    public var openStatusNames: Set<String> { [] }
 
     /// Whether a created issue carries its marker, so `find(marker:)` can find it again: a label by default (a tool
     /// may drop labels the token may not set); an adapter whose marker is the issue's id says so itself.

@@ -24,9 +24,6 @@ public struct StatusMapping: Sendable, Equatable {
         }
     }
 
-    /// The open states label rules apply to (GitHub `open`, GitLab `opened`, and a GitHub board's `project`).
-    static let openStates: Set<String> = ["open", "opened", "project"]
-
     public init() {}
 
     /// Every value this mapping can write to Craft.io for a tool with these defaults.
@@ -39,9 +36,12 @@ public struct StatusMapping: Sendable, Equatable {
         craftValues(toolDefaults: tool.defaultStatusNames, toolCategories: tool.defaultStatusCategories)
     }
 
-    /// The Craft value for `status` of a tool whose own statuses map by `toolDefaults` (names) and `toolCategories`.
-    public func craftValue(for status: DevIssueStatus, toolDefaults: [String: String] = [:], toolCategories: [String: String] = [:]) -> String? {
-        if Self.openStates.contains(status.name),
+    /// The Craft value for `status` of a tool whose own statuses map by `toolDefaults` (names) and `toolCategories`,
+    /// and whose open statuses (the ones label rules apply to) are `openStates`.
+    public func craftValue(
+        for status: DevIssueStatus, toolDefaults: [String: String] = [:], toolCategories: [String: String] = [:], openStates: Set<String> = []
+    ) -> String? {
+        if openStates.contains(status.name),
             let rule = byLabel.first(where: { rule in status.labels.contains { $0.caseInsensitiveCompare(rule.label) == .orderedSame } })
         {
             return rule.value
@@ -55,6 +55,6 @@ public struct StatusMapping: Sendable, Equatable {
 
     /// The same for `tool`.
     public func craftValue(for status: DevIssueStatus, of tool: any DevTool) -> String? {
-        craftValue(for: status, toolDefaults: tool.defaultStatusNames, toolCategories: tool.defaultStatusCategories)
+        craftValue(for: status, toolDefaults: tool.defaultStatusNames, toolCategories: tool.defaultStatusCategories, openStates: tool.openStatusNames)
     }
 }
