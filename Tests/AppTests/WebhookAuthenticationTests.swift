@@ -60,4 +60,19 @@ struct WebhookAuthenticationTests {
         await service.app.server.shutdown()
         await service.simulators.shutdown()
     }
+
+    @Test("An unauthenticated delivery is refused before its body is read: nothing from the body reaches the log")
+    func refusedBeforeTheBodyIsRead() async throws {
+        let service = try await ServiceFixture.start(devTool: "azure-devops")
+        let url = "http://127.0.0.1:\(service.port)/webhooks/azure-devops"
+        // Azure DevOps carries its delivery id in the body: reading it means parsing JSON nobody vouched for.
+        let body = Data(#"{"id":"id-from-an-unverified-body","eventType":"workitem.updated","resource":{}}"#.utf8)
+        #expect(try await httpExchange(url, method: "POST", headers: ["X-Craft-Sync-Secret": "guess"], body: body).status == 401)
+        let refusals = service.logs.lines.filter { $0.contains("delivery refused") }
+        #expect(refusals.count == 1)
+        #expect(refusals.allSatisfy { $0.contains("127.0.0.1") })
+        #expect(!service.logs.lines.contains { $0.contains("id-from-an-unverified-body") })
+        await service.app.server.shutdown()
+        await service.simulators.shutdown()
+    }
 }

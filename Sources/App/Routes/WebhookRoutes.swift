@@ -35,13 +35,19 @@ struct WebhookRoutes {
         guard let tool = tools[name] else { throw HTTPError(.notFound, "no \(name) integration is configured") }
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonical] = field.value }
-        let deliveryID = tool.deliveryID(headers: headers, body: request.body) ?? "sha256:" + Digest.sha256Hex(request.body)
-
+        // Nothing of the body is read, parsed or logged before the sender is known: an unauthenticated request must
+        // cost no more than the check itself (Azure DevOps puts its delivery id in the body, a JSON parse away).
         guard tool.verifyWebhook(headers: headers, body: request.body, secrets: secrets[name] ?? []) else {
             metrics.webhookDelivery(tool: name, outcome: "unauthorized")
-            logger.warning("webhook signature missing or wrong; delivery refused", metadata: ["tool": "\(name)", "delivery": "\(deliveryID)"])
+            // The delivery id a header carries helps find the delivery in the tool's log; it is asked of the headers
+            // alone (an empty body) and cut short, since anyone can send anything there.
+            let claimedDelivery = tool.deliveryID(headers: headers, body: []).map { String($0.prefix(64)) } ?? "none"
+            logger.warning(
+                "webhook signature missing or wrong; delivery refused",
+                metadata: ["tool": "\(name)", "client": "\(request.clientAddress ?? "unknown")", "delivery": "\(claimedDelivery)"])
             throw HTTPError(.unauthorized, "the webhook signature is missing or does not match the configured secret")
         }
+        let deliveryID = tool.deliveryID(headers: headers, body: request.body) ?? "sha256:" + Digest.sha256Hex(request.body)
         // The adapter says which headers it reads later; the rest (credentials among them) are not stored.
         let kept = headers.filter { name, _ in tool.webhookHeadersKept.contains { name.hasPrefix($0) } }
         let event = IncomingEvent(

@@ -48,6 +48,9 @@ public struct HTTPRequest: Sendable {
     public var parameters: [String: String] = [:]
     /// Identifies the request in logs and error bodies.
     public var requestID: String = ""
+    /// The TCP peer's address (`203.0.113.7`), for per-client limits and logs; nil for requests made in memory.
+    /// Behind a proxy this is the proxy: forwarded headers are not trusted, since anyone can send them.
+    public var clientAddress: String?
 
     public init(head: HTTPRequestHead, body: [UInt8] = []) {
         self.head = head

@@ -183,12 +183,14 @@ public final class HTTPServer: Sendable {
                 return
             }
             let context = context
+            let clientAddress = Socket.peerAddress(descriptor)
             context.observer.connectionOpened()
             queue.execute {
                 channel.open(on: queue) { io in
                     HTTPConnection(context: context, io: io) { head, body, bodyLimit, requestID, completion in
                         queue.run {
-                            completion(await context.respond(to: head, body: body, bodyLimit: bodyLimit, requestID: requestID))
+                            completion(await context.respond(
+                                to: head, body: body, bodyLimit: bodyLimit, requestID: requestID, clientAddress: clientAddress))
                         }
                     }
                 }

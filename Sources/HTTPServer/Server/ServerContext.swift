@@ -28,10 +28,13 @@ final class ServerContext: Sendable {
 
     /// Runs the responder and turns whatever it throws into a response, so a handler's error never
     /// reaches the socket layer.
-    func respond(to head: HTTPRequestHead, body: [UInt8], bodyLimit: Int, requestID: String) async -> HTTPResponse {
+    func respond(
+        to head: HTTPRequestHead, body: [UInt8], bodyLimit: Int, requestID: String, clientAddress: String? = nil
+    ) async -> HTTPResponse {
         do {
             var request = HTTPRequest(head: head, body: try decodeContent(head, body, limit: bodyLimit))
             request.requestID = requestID
+            request.clientAddress = clientAddress
             return try await responder.respond(to: request)
         } catch let error as HTTPError {
             return error.response(requestID: requestID)

@@ -73,6 +73,35 @@ enum Socket {
         }
     }
 
+    /// The connected peer's address as text (`203.0.113.7`, `2001:db8::1`; an IPv4-mapped IPv6 address shown as
+    /// IPv4), for per-client limits and logs; nil when the socket has no peer.
+    static func peerAddress(_ descriptor: Int32) -> String? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(descriptor, $0, &length) }
+        }
+        guard result == 0 else { return nil }
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        let family = Int32(storage.ss_family)
+        let written: UnsafePointer<CChar>? = withUnsafePointer(to: &storage) { pointer in
+            if family == AF_INET6 {
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { address in
+                    var bytes = address.pointee.sin6_addr
+                    return inet_ntop(AF_INET6, &bytes, &text, socklen_t(text.count))
+                }
+            }
+            guard family == AF_INET else { return nil }
+            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address in
+                var bytes = address.pointee.sin_addr
+                return inet_ntop(AF_INET, &bytes, &text, socklen_t(text.count))
+            }
+        }
+        guard written != nil else { return nil }
+        let address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return address.hasPrefix("::ffff:") && address.contains(".") ? String(address.dropFirst(7)) : address
+    }
+
     /// Accepts one pending connection, already non-blocking; nil when none is waiting.
     static func accept(_ listener: Int32) throws(SocketError) -> Int32? {
         let descriptor = System.accept(listener)
