@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["Compression", "CSQLite"]),
         .target(name: "OutboundHTTP", dependencies: ["Support"]),
         .target(name: "CraftAPI", dependencies: ["OutboundHTTP"]),
-        .target(name: "DevTools", dependencies: ["OutboundHTTP", "Support"]),
+        .target(name: "DevTools", dependencies: ["Compression", "OutboundHTTP", "Support"]),
         .target(name: "SyncEngine", dependencies: [
             "CraftAPI", "DevTools", "Store", "Support", .product(name: "Logging", package: "swift-log"),
         ]),
@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP", "Support", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         // Runs the built `craft-sync` executable as separate processes (simulate, serve) and kills them.
         .testTarget(name: "EndToEndTests", dependencies: ["craft-sync", "Store", "TestSupport"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "TestSupport", "HTTPServer", "Store", "DevTools", "OutboundHTTP", "CraftAPI", "Simulators", "SimulatorCommands",
+        .testTarget(name: "AppTests", dependencies: ["App", "TestSupport", "HTTPServer", "Store", "DevTools", "OutboundHTTP", "CraftAPI", "Simulators", "SimulatorCommands", "Compression",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ],

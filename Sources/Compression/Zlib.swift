@@ -47,6 +47,17 @@ public enum Zlib {
     public static func decompress(
         _ input: some Collection<UInt8>, framing: Framing, limit: Int = .max
     ) throws(CompressionError) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(min(limit, max(input.count * 4, 256)))
+        try inflate(input, framing: framing, limit: limit) { output.append(contentsOf: $0) }
+        return output
+    }
+
+    /// Decompresses `input` in pieces of at most 64 KiB handed to `consume`, so a caller that only needs to look at
+    /// the output (a signature over it) never holds it whole; stops with `.tooLarge` past `limit` bytes.
+    public static func inflate(
+        _ input: some Collection<UInt8>, framing: Framing, limit: Int = .max, consume: (UnsafeBufferPointer<UInt8>) -> Void
+    ) throws(CompressionError) {
         var stream = z_stream()
         guard czlib_inflate_init2(&stream, framing.windowBits) == Z_OK else {
             throw CompressionError.initializationFailed
@@ -54,44 +65,43 @@ public enum Zlib {
         defer { inflateEnd(&stream) }
 
         var source = Array(input)
-        var output: [UInt8] = []
-        output.reserveCapacity(min(limit, max(source.count * 4, 256)))
+        var produced = 0
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         var result: Result<Void, CompressionError> = .success(())
 
         source.withUnsafeMutableBufferPointer { sourceBuffer in
             stream.next_in = sourceBuffer.baseAddress
             stream.avail_in = UInt32(sourceBuffer.count)
-            while true {
-                let (status, produced) = chunk.withUnsafeMutableBufferPointer { chunkBuffer in
+            chunk.withUnsafeMutableBufferPointer { chunkBuffer in
+                while true {
                     stream.next_out = chunkBuffer.baseAddress
                     stream.avail_out = UInt32(chunkBuffer.count)
-                    let status = inflate(&stream, Z_NO_FLUSH)
-                    return (status, chunkBuffer.count - Int(stream.avail_out))
-                }
-                if produced > limit - output.count {
-                    result = .failure(.tooLarge(limit: limit))
-                    return
-                }
-                output.append(contentsOf: chunk[0..<produced])
-                switch status {
-                case Z_STREAM_END:
-                    // Bytes after the end of the stream are not ours to ignore silently.
-                    if stream.avail_in != 0 { result = .failure(.corrupt) }
-                    return
-                case Z_OK:
-                    continue
-                case Z_BUF_ERROR where stream.avail_in == 0:
-                    result = .failure(.truncated)
-                    return
-                default:
-                    result = .failure(.corrupt)
-                    return
+                    let status = CZlib.inflate(&stream, Z_NO_FLUSH)
+                    let count = chunkBuffer.count - Int(stream.avail_out)
+                    if count > limit - produced {
+                        result = .failure(.tooLarge(limit: limit))
+                        return
+                    }
+                    produced += count
+                    consume(UnsafeBufferPointer(rebasing: chunkBuffer[0..<count]))
+                    switch status {
+                    case Z_STREAM_END:
+                        // Bytes after the end of the stream are not ours to ignore silently.
+                        if stream.avail_in != 0 { result = .failure(.corrupt) }
+                        return
+                    case Z_OK:
+                        continue
+                    case Z_BUF_ERROR where stream.avail_in == 0:
+                        result = .failure(.truncated)
+                        return
+                    default:
+                        result = .failure(.corrupt)
+                        return
+                    }
                 }
             }
         }
         try result.get()
-        return output
     }
 }
 

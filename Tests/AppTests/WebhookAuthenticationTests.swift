@@ -1,3 +1,4 @@
+import Compression
 import DevTools
 import Foundation
 import Store
@@ -72,6 +73,50 @@ struct WebhookAuthenticationTests {
         #expect(refusals.count == 1)
         #expect(refusals.allSatisfy { $0.contains("127.0.0.1") })
         #expect(!service.logs.lines.contains { $0.contains("id-from-an-unverified-body") })
+        await service.app.server.shutdown()
+        await service.simulators.shutdown()
+    }
+
+    /// 24 MiB of `[1,1,1,…]` in about 24 KB of gzip: what the unauthenticated-work report sent.
+    static let bomb: [UInt8] = {
+        var json = Array("[1".utf8)
+        json.reserveCapacity(24 << 20)
+        while json.count < 24 << 20 { json.append(contentsOf: ",1".utf8) }
+        json.append(UInt8(ascii: "]"))
+        return (try? Zlib.compress(json, framing: .gzip, level: 9)) ?? []
+    }()
+
+    @Test("a gzip bomb without the secret in its headers is 401 without being inflated (a corrupt one too)")
+    func bombWithoutToken() async throws {
+        let service = try await ServiceFixture.start(devTool: "gitlab")
+        let url = "http://127.0.0.1:\(service.port)/webhooks/gitlab"
+        let gzip = ["Content-Encoding": "gzip", "X-Gitlab-Event": "Issue Hook"]
+        #expect(Self.bomb.count < 64 * 1024)
+        #expect(try await httpExchange(url, method: "POST", headers: gzip.merging(["X-Gitlab-Token": "guess"]) { $1 }, body: Data(Self.bomb)).status == 401)
+        // Not gzip at all: inflating it would have said 400; the token is looked at first.
+        #expect(try await httpExchange(url, method: "POST", headers: gzip, body: Data("not gzip".utf8)).status == 401)
+        #expect(try await service.app.store.events.list(EventFilter()).isEmpty)
+        await service.app.server.shutdown()
+        await service.simulators.shutdown()
+    }
+
+    @Test("a signed tool's gzip body is checked while inflating: an unsigned bomb is 401, a signed body is stored inflated")
+    func signedGzip() async throws {
+        let service = try await ServiceFixture.start()
+        let url = "http://127.0.0.1:\(service.port)/webhooks/github"
+        let headers = ["Content-Encoding": "gzip", "X-GitHub-Event": "issues", "X-GitHub-Delivery": "bomb"]
+        let guessed = headers.merging(["X-Hub-Signature-256": "sha256=" + String(repeating: "0", count: 64)]) { $1 }
+        // Before, the bomb was inflated whole to be hashed and refused as too large (413); now it is never held.
+        #expect(try await httpExchange(url, method: "POST", headers: guessed, body: Data(Self.bomb)).status == 401)
+
+        let body = try fixtureBytes("github/issues_closed_completed.json")
+        let signed = headers.merging([
+            "X-Hub-Signature-256": "sha256=" + WebhookSignature.hmacSHA256Hex(secret: Self.secret, body: body), "X-GitHub-Delivery": "zipped",
+        ]) { $1 }
+        #expect(try await httpExchange(url, method: "POST", headers: signed, body: Data(try Zlib.compress(body, framing: .gzip))).status == 202)
+        let events = try await service.app.store.events.list(EventFilter())
+        #expect(events.map(\.deliveryID) == ["zipped"])
+        #expect(try await service.app.store.events.payload(id: try #require(events.first).id) == body)
         await service.app.server.shutdown()
         await service.simulators.shutdown()
     }

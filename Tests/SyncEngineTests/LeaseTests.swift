@@ -148,6 +148,7 @@ struct AfterCreate: DevTool {
     }
     func find(marker: String) async throws(DevToolError) -> DevIssue? { try await inner.find(marker: marker) }
     func issue(_ reference: DevIssueReference) async throws(DevToolError) -> DevIssue { try await inner.issue(reference) }
+    var webhookAuthentication: WebhookAuthentication { inner.webhookAuthentication }
     func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool {
         inner.verifyWebhook(headers: headers, body: body, secrets: secrets)
     }

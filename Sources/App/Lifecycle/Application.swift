@@ -72,7 +72,9 @@ public final class Application: Sendable {
         for target in configuration.syncTargets {
             secrets[target.devTool.instanceName] = [target.devTool.webhookSecret, target.devTool.previousWebhookSecret].compactMap { $0?.revealed }
         }
-        WebhookRoutes(store: store, tools: tools, secrets: secrets, processor: progress, metrics: metrics, logger: logger)
+        // The CPU-heavy part of requests (inflating, hashing, parsing large bodies) runs here, not on the event loops.
+        let workers = WorkerPool()
+        WebhookRoutes(store: store, tools: tools, secrets: secrets, processor: progress, metrics: metrics, logger: logger, workers: workers)
             .register(in: &router)
         let engine = scheduler?.engine
         let craftKey = craftKey
@@ -88,7 +90,7 @@ public final class Application: Sendable {
         }
         server = HTTPServer(
             configuration: configuration.serverConfiguration, responder: router, observer: metrics,
-            logger: Logger(label: "craft-sync.http"))
+            logger: Logger(label: "craft-sync.http"), workers: workers)
     }
 
     /// Starts serving and returns the bound port. The database was opened and migrated by `init`.

@@ -21,38 +21,31 @@ struct WebhookRoutes {
     let processor: ProgressProcessor?
     let metrics: ServiceMetrics
     let logger: Logger
-
+    let workers: WorkerPool
 
     static let bodyLimit = 25 * 1024 * 1024
 
     func register(in router: inout Router) {
-        // GitHub caps webhook payloads at 25 MB ("Webhook events and payloads"); no tool we serve sends more.
-        router.post("/webhooks/:tool", bodyLimit: Self.bodyLimit) { request in try await receive(request) }
+        // GitHub caps webhook payloads at 25 MB ("Webhook events and payloads"); no tool we serve sends more. The
+        // body comes as sent: it is decoded only once the sender is known (or to check a signature made over it).
+        router.post("/webhooks/:tool", bodyLimit: Self.bodyLimit, content: .asSent) { request in try await receive(request) }
     }
 
     func receive(_ request: HTTPRequest) async throws -> HTTPResponse {
         let name = request.parameters["tool"] ?? ""
         guard let tool = tools[name] else { throw HTTPError(.notFound, "no \(name) integration is configured") }
-        var headers: [String: String] = [:]
-        for field in request.headers { headers[field.name.canonical] = field.value }
-        // Nothing of the body is read, parsed or logged before the sender is known: an unauthenticated request must
-        // cost no more than the check itself (Azure DevOps puts its delivery id in the body, a JSON parse away).
-        guard tool.verifyWebhook(headers: headers, body: request.body, secrets: secrets[name] ?? []) else {
-            metrics.webhookDelivery(tool: name, outcome: "unauthorized")
-            // The delivery id a header carries helps find the delivery in the tool's log; it is asked of the headers
-            // alone (an empty body) and cut short, since anyone can send anything there.
-            let claimedDelivery = tool.deliveryID(headers: headers, body: []).map { String($0.prefix(64)) } ?? "none"
-            logger.warning(
-                "webhook signature missing or wrong; delivery refused",
-                metadata: ["tool": "\(name)", "client": "\(request.clientAddress ?? "unknown")", "delivery": "\(claimedDelivery)"])
-            throw HTTPError(.unauthorized, "the webhook signature is missing or does not match the configured secret")
+        let headers = Dictionary(request.headers.map { ($0.name.canonical, $0.value) }, uniquingKeysWith: { _, last in last })
+        let body = try await verifiedBody(request, headers: headers, tool: tool, instance: name)
+
+        // Verified: from here on the body is the tool's, and reading it is worth its cost.
+        let (deliveryID, eventType) = await workers.run(cost: body.count) {
+            (tool.deliveryID(headers: headers, body: body) ?? "sha256:" + Digest.sha256Hex(body), tool.eventType(headers: headers, body: body))
         }
-        let deliveryID = tool.deliveryID(headers: headers, body: request.body) ?? "sha256:" + Digest.sha256Hex(request.body)
         // The adapter says which headers it reads later; the rest (credentials among them) are not stored.
         let kept = headers.filter { name, _ in tool.webhookHeadersKept.contains { name.hasPrefix($0) } }
         let event = IncomingEvent(
-            tool: name, instance: tool.instance, deliveryID: deliveryID, eventType: tool.eventType(headers: headers, body: request.body),
-            receivedAt: .now, headers: kept, body: request.body)
+            tool: name, instance: tool.instance, deliveryID: deliveryID, eventType: eventType,
+            receivedAt: .now, headers: kept, body: body)
         let result: EventLog.AppendResult
         do {
             result = try await store.events.append(event)
@@ -70,5 +63,48 @@ struct WebhookRoutes {
             metrics.webhookDelivery(tool: name, outcome: "duplicate")
             return try .json(["status": "duplicate", "event": String(id)], status: .ok)
         }
+    }
+
+    /// The body decoded from its `Content-Encoding`, once the sender is proven; 401 before anything else otherwise.
+    /// Nothing of an unverified body is parsed, logged or kept: a secret in a header is checked before the body is
+    /// even inflated; a signature over the payload is checked while inflating (nothing held) or, for a plain body,
+    /// over its bytes. Large bodies are handled on the worker pool, never on the event loop.
+    private func verifiedBody(
+        _ request: HTTPRequest, headers: [String: String], tool: any DevTool, instance: String
+    ) async throws -> [UInt8] {
+        let secrets = secrets[instance] ?? []
+        let proven: Bool
+        switch tool.webhookAuthentication {
+        case .secretInHeader:
+            proven = tool.verifyWebhook(headers: headers, body: [], secrets: secrets)
+        case .bodySignature(let header, let prefix) where request.contentCoding == .gzip:
+            proven = await workers.run {
+                WebhookSignature.matchesInflated(
+                    provided: headers[header], prefix: prefix, secrets: secrets, gzipBody: request.body, limit: request.decodedBodyLimit)
+            }
+        case .bodySignature:
+            proven = true  // checked below, over the body's bytes
+        }
+        guard proven else { throw refuse(request, headers: headers, tool: tool, instance: instance) }
+        let body = try await workers.run(cost: request.contentCoding == .gzip ? .max : 0) {
+            () throws(HTTPError) -> [UInt8] in try request.decodedBody()
+        }
+        if case .bodySignature = tool.webhookAuthentication {
+            // The adapter's whole check (Linear's also wants a fresh signed timestamp).
+            let verified = await workers.run(cost: body.count) { tool.verifyWebhook(headers: headers, body: body, secrets: secrets) }
+            guard verified else { throw refuse(request, headers: headers, tool: tool, instance: instance) }
+        }
+        return body
+    }
+
+    private func refuse(_ request: HTTPRequest, headers: [String: String], tool: any DevTool, instance: String) -> HTTPError {
+        metrics.webhookDelivery(tool: instance, outcome: "unauthorized")
+        // The delivery id a header carries helps find the delivery in the tool's log; it is asked of the headers
+        // alone (an empty body) and cut short, since anyone can send anything there.
+        let claimedDelivery = tool.deliveryID(headers: headers, body: []).map { String($0.prefix(64)) } ?? "none"
+        logger.warning(
+            "webhook signature missing or wrong; delivery refused",
+            metadata: ["tool": "\(instance)", "client": "\(request.clientAddress ?? "unknown")", "delivery": "\(claimedDelivery)"])
+        return HTTPError(.unauthorized, "the webhook signature is missing or does not match the configured secret")
     }
 }

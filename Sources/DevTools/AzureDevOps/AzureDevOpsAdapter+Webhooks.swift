@@ -15,6 +15,10 @@ extension AzureDevOpsAdapter {
         Self.object(body)?["eventType"] as? String ?? "unknown"
     }
 
+    /// Service hooks sign nothing: the subscription sends the secret back as the Basic password (or in a custom
+    /// header craft-sync asks for), so the headers alone decide.
+    public var webhookAuthentication: WebhookAuthentication { .secretInHeader }
+
     public func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool {
         var presented: [String] = []
         if let custom = headers["x-craft-sync-secret"] { presented.append(custom) }

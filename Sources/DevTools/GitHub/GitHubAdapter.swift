@@ -144,8 +144,11 @@ public struct GitHubAdapter: DevTool {
 
     /// `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`
     /// (https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries).
+    /// "Validating webhook deliveries": `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the payload>`.
+    public var webhookAuthentication: WebhookAuthentication { .bodySignature(header: "x-hub-signature-256", prefix: "sha256=") }
+
     public func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool {
-        WebhookSignature.matches(provided: headers["x-hub-signature-256"], prefix: "sha256=", secrets: secrets, body: body)
+        bodySignatureMatches(headers: headers, body: body, secrets: secrets)
     }
 
     /// GitHub's rate limits (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api):

@@ -21,6 +21,8 @@ extension GitLabAdapter {
         return "\(event).\(action)"
     }
 
+    public var webhookAuthentication: WebhookAuthentication { .secretInHeader }
+
     /// `X-Gitlab-Token` is the configured secret itself, echoed back (compared in constant time; two during a rotation).
     public func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool {
         guard let token = headers["x-gitlab-token"] else { return false }

@@ -128,7 +128,10 @@ public struct JiraAdapter: DevTool {
     }
 
     /// Admin webhooks registered with a secret carry `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body>`.
+    /// Jira Cloud admin webhooks with a secret: `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the body>`.
+    public var webhookAuthentication: WebhookAuthentication { .bodySignature(header: "x-hub-signature", prefix: "sha256=") }
+
     public func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool {
-        WebhookSignature.matches(provided: headers["x-hub-signature"], prefix: "sha256=", secrets: secrets, body: body)
+        bodySignatureMatches(headers: headers, body: body, secrets: secrets)
     }
 }

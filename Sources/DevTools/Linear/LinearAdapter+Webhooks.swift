@@ -15,8 +15,12 @@ extension LinearAdapter {
         return "\(entity).\(action)"
     }
 
+    /// Linear's webhook verifier: `Linear-Signature` is the bare hex HMAC-SHA256 of the body; the signed body's
+    /// `webhookTimestamp` must be recent, which stops old captures being sent again.
+    public var webhookAuthentication: WebhookAuthentication { .bodySignature(header: "linear-signature", prefix: "") }
+
     public func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool {
-        guard WebhookSignature.matches(provided: headers["linear-signature"], prefix: "", secrets: secrets, body: body) else { return false }
+        guard bodySignatureMatches(headers: headers, body: body, secrets: secrets) else { return false }
         guard let stamp = (try? JSONDecoder().decode(Head.self, from: Data(body)))?.webhookTimestamp else { return false }
         let age = abs(clock.now().timeIntervalSince1970 * 1000 - Double(stamp)) / 1000
         return age <= webhookTolerance.timeInterval

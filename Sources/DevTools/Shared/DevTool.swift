@@ -24,7 +24,8 @@ public protocol DevTool: WebhookSource {
     /// The keys of the issues a `.linked` event's `reference` (a GitHub pull request) is linked to beyond what its
     /// payload names; empty by default.
     func issueKeys(linkedTo reference: String) async throws(DevToolError) -> [String]
-    /// Whether `body` was signed with one of `secrets` (two during a rotation), checked over the raw bytes.
+    /// Whether the delivery carries one of `secrets` (two during a rotation): for a `.bodySignature` tool, checked
+    /// over the payload bytes; for a `.secretInHeader` tool, from the headers alone (`body` is not looked at).
     func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool
 
     /// What the tool's issues can hold besides labels.

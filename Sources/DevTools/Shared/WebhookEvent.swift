@@ -57,6 +57,8 @@ public struct IssueChange: Sendable, Equatable {
 
 /// How a tool identifies and describes its deliveries. Header names are lowercased.
 public protocol WebhookSource: Sendable {
+    /// What proves a delivery is the tool's, and so what the route must read to check it.
+    var webhookAuthentication: WebhookAuthentication { get }
     /// The delivery id the tool sends (in a header, or in the body for Azure DevOps), stable across its retries; nil
     /// when it sends none (the body's digest stands in).
     func deliveryID(headers: [String: String], body: [UInt8]) -> String?

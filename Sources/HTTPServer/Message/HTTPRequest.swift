@@ -1,3 +1,4 @@
+import Compression
 /// A request's head: everything before the body, validated by the parser.
 public struct HTTPRequestHead: Sendable {
     public var method: HTTPMethod
@@ -39,8 +40,8 @@ public struct HTTPRequestHead: Sendable {
     }
 }
 
-/// A complete request as handlers see it: the head, the whole body (already decoded from
-/// `Content-Encoding: gzip`), and what the router and server learnt about it.
+/// A complete request as handlers see it: the head, the whole body (decoded from `Content-Encoding: gzip` unless
+/// the route asked for the bytes as sent), and what the router and server learnt about it.
 public struct HTTPRequest: Sendable {
     public var head: HTTPRequestHead
     public var body: [UInt8]
@@ -51,6 +52,11 @@ public struct HTTPRequest: Sendable {
     /// The TCP peer's address (`203.0.113.7`), for per-client limits and logs; nil for requests made in memory.
     /// Behind a proxy this is the proxy: forwarded headers are not trusted, since anyone can send them.
     public var clientAddress: String?
+    /// How `body` is still encoded: `.identity` unless the route takes its content as sent (`Router.add(…,
+    /// content: .asSent)`), when it decodes with `decodedBody()` once it knows the body is worth decoding.
+    public var contentCoding = ContentCoding.identity
+    /// The most `decodedBody()` may produce: the route's limit and the server's `decompressedBody`, whichever is less.
+    public var decodedBodyLimit = Int.max
 
     public init(head: HTTPRequestHead, body: [UInt8] = []) {
         self.head = head
@@ -87,3 +93,40 @@ extension HTTPRequest {
         return cookies
     }
 }
+
+/// The content codings the server decodes (RFC 9110 §8.4.1).
+public enum ContentCoding: Sendable, Equatable {
+    case identity
+    case gzip
+
+    /// The coding `Content-Encoding` names; 415 for any other (RFC 9110 §15.5.16), since content in a coding the
+    /// server cannot decode cannot be used.
+    public static func of(_ head: HTTPRequestHead) throws(HTTPError) -> ContentCoding {
+        let codings = head.headers.listElements(.contentEncoding).map { $0.lowercased() }.filter { $0 != "identity" }
+        guard !codings.isEmpty else { return .identity }
+        guard codings.count == 1, codings[0] == "gzip" || codings[0] == "x-gzip" else {
+            throw HTTPError(.unsupportedMediaType, "Content-Encoding '\(codings.joined(separator: ", "))' is not supported; send gzip or identity")
+        }
+        return .gzip
+    }
+}
+
+extension HTTPRequest {
+    /// The body with its content coding undone, at most `decodedBodyLimit` bytes (413 beyond: a few KiB of gzip
+    /// can inflate to gigabytes). Call it on a worker (`WorkerPool`) when the body is large.
+    public func decodedBody() throws(HTTPError) -> [UInt8] {
+        switch contentCoding {
+        case .identity:
+            return body
+        case .gzip:
+            do {
+                return try Zlib.decompress(body, framing: .gzip, limit: decodedBodyLimit)
+            } catch .tooLarge(let limit) {
+                throw HTTPError(.contentTooLarge, "body decompresses to more than \(limit) bytes")
+            } catch {
+                throw HTTPError(.badRequest, "gzip body could not be decoded: \(error)")
+            }
+        }
+    }
+}
+

@@ -12,6 +12,10 @@ public struct HTTPLimits: Sendable, Equatable {
     public var body: Int = 26 * 1024 * 1024
     /// Largest body after `Content-Encoding` decoding (→ 413), against compression bombs.
     public var decompressedBody: Int = 26 * 1024 * 1024
+    /// Request body bytes all connections together may hold before their handlers have run (→ 503 with
+    /// `Retry-After`): without it, 1,024 clients each sending a 25 MiB body could make the server hold 25 GiB
+    /// before any sender is known.
+    public var bodyBytesInFlight: Int = 128 * 1024 * 1024
 
     public init() {}
 }

@@ -6,11 +6,24 @@ public protocol HTTPResponder: Sendable {
     /// The largest body, after transfer and content decoding, that the request with this head may carry. Asked
     /// once the head has arrived and before any of the body is read, so an unwanted body is never buffered.
     func bodyLimit(for head: HTTPRequestHead) -> Int
+
+    /// Whether the handler for this head wants the body as sent, still in its `Content-Encoding`, and decodes it
+    /// itself (`HTTPRequest.decodedBody()`) once it knows the body is worth decoding.
+    func takesContentAsSent(_ head: HTTPRequestHead) -> Bool
 }
 
 extension HTTPResponder {
     /// No limit of the responder's own: the server's `HTTPLimits.body` applies.
     public func bodyLimit(for head: HTTPRequestHead) -> Int { .max }
+    public func takesContentAsSent(_ head: HTTPRequestHead) -> Bool { false }
+}
+
+/// What a route's handler receives of a request body.
+public enum RouteContent: Sendable {
+    /// Decoded from its `Content-Encoding` by the server before the handler runs.
+    case decoded
+    /// As sent: the handler decodes it when it chooses (a webhook, after checking who sent it).
+    case asSent
 }
 
 /// Matches method and path to a handler. Patterns are literal segments and `:name` parameters
@@ -27,6 +40,7 @@ public struct Router: HTTPResponder {
         var pattern: String
         var segments: [Segment]
         var bodyLimit: Int
+        var content: RouteContent
         var handler: Handler
     }
 
@@ -43,18 +57,20 @@ public struct Router: HTTPResponder {
         self.defaultBodyLimit = defaultBodyLimit
     }
 
-    public mutating func add(_ method: HTTPMethod, _ pattern: String, bodyLimit: Int? = nil, _ handler: @escaping Handler) {
+    public mutating func add(
+        _ method: HTTPMethod, _ pattern: String, bodyLimit: Int? = nil, content: RouteContent = .decoded, _ handler: @escaping Handler
+    ) {
         let segments = pattern.split(separator: "/").map { part -> Segment in
             part.hasPrefix(":") ? .parameter(String(part.dropFirst())) : .literal(String(part))
         }
         let takesNoBody: Set<HTTPMethod> = [.get, .head, .delete, .options]
         let limit = bodyLimit ?? (takesNoBody.contains(method) ? 0 : defaultBodyLimit)
-        routes.append(Route(method: method, pattern: pattern, segments: segments, bodyLimit: limit, handler: handler))
+        routes.append(Route(method: method, pattern: pattern, segments: segments, bodyLimit: limit, content: content, handler: handler))
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add(.get, pattern, handler) }
-    public mutating func post(_ pattern: String, bodyLimit: Int? = nil, _ handler: @escaping Handler) {
-        add(.post, pattern, bodyLimit: bodyLimit, handler)
+    public mutating func post(_ pattern: String, bodyLimit: Int? = nil, content: RouteContent = .decoded, _ handler: @escaping Handler) {
+        add(.post, pattern, bodyLimit: bodyLimit, content: content, handler)
     }
 
     /// What a request to no route may carry before it is answered 404/405: enough for any webhook ping, too little
@@ -62,8 +78,16 @@ public struct Router: HTTPResponder {
     public static let unroutedBodyLimit = 64 * 1024
 
     public func bodyLimit(for head: HTTPRequestHead) -> Int {
+        route(for: head)?.bodyLimit ?? Self.unroutedBodyLimit
+    }
+
+    public func takesContentAsSent(_ head: HTTPRequestHead) -> Bool {
+        route(for: head)?.content == .asSent
+    }
+
+    private func route(for head: HTTPRequestHead) -> Route? {
         let method = head.method == .head ? .get : head.method
-        return routes.first { $0.method == method && Self.match($0.segments, head.pathSegments) != nil }?.bodyLimit ?? Self.unroutedBodyLimit
+        return routes.first { $0.method == method && Self.match($0.segments, head.pathSegments) != nil }
     }
 
     public func respond(to request: HTTPRequest) async throws -> HTTPResponse {

@@ -45,6 +45,10 @@ final class HTTPConnection: @unchecked Sendable {
     private var peerDoneSending = false
     /// The body limit of the request being read (its route's), which also caps its decompressed size.
     private var bodyLimit = 0
+    /// Bytes of the current request's body counted against the server-wide `bodyBytesInFlight`, given back once
+    /// its handler has answered (or the connection closes).
+    private var reservedBodyBytes = 0
+    private var readingChunkedBody = false
 
     /// While a handler runs, reading pauses once this much is buffered, so a pipelining client cannot make us
     /// hold more than this beyond the limits of the request in hand.
@@ -78,6 +82,7 @@ final class HTTPConnection: @unchecked Sendable {
         guard phase != .closed else { return }
         context.observer.bytesReceived(bytes.count)
         guard phase != .lingering else { return }
+        if phase == .readingBody && readingChunkedBody && !reserveBody(bytes.count) { return }
         decoder.append(bytes)
         if phase == .handling && decoder.bufferedByteCount > Self.pipelineBufferLimit { setReading(false) }
         processBuffered()
@@ -160,6 +165,9 @@ final class HTTPConnection: @unchecked Sendable {
                     reject(error)
                     return
                 }
+                // A declared length is counted whole before any of it is read; a chunked body as it arrives.
+                readingChunkedBody = head.bodyFraming == .chunked
+                if case .contentLength(let length) = head.bodyFraming, !reserveBody(length) { return }
                 phase = .readingBody
                 arm(.body, context.configuration.bodyTimeout)
                 // RFC 9110 §10.1.1: the head was acceptable (limits passed), so invite the body.
@@ -188,6 +196,7 @@ final class HTTPConnection: @unchecked Sendable {
 
     private func finish(_ head: HTTPRequestHead, _ response: HTTPResponse, requestID: String, started: ContinuousClock.Instant) {
         guard phase == .handling else { return }
+        releaseBody()
         if response.abortsConnection {
             close(reset: true)
             return
@@ -234,6 +243,29 @@ final class HTTPConnection: @unchecked Sendable {
         if !outputPending { beginLingeringClose() }
     }
 
+    // MARK: Bytes in flight
+
+    /// Counts `count` more body bytes against the server-wide budget; when they do not fit, answers 503 with
+    /// `Retry-After` and closes (the sender retries later; the bytes already held are given back).
+    private func reserveBody(_ count: Int) -> Bool {
+        if context.bodyBytesInFlight.reserve(count) {
+            reservedBodyBytes += count
+            return true
+        }
+        context.logger.warning(
+            "request bodies in flight are at their limit; answering 503",
+            metadata: ["limit": "\(context.bodyBytesInFlight.limit)"])
+        releaseBody()
+        respondAndClose(HTTPError(
+            .serviceUnavailable, "the server is receiving too many request bodies; retry shortly", headers: [.retryAfter: "5"]))
+        return false
+    }
+
+    private func releaseBody() {
+        context.bodyBytesInFlight.release(reservedBodyBytes)
+        reservedBodyBytes = 0
+    }
+
     // MARK: Writing
 
     /// Hands bytes to the transport; false when the connection is gone. When the socket takes no more bytes, the
@@ -268,6 +300,7 @@ final class HTTPConnection: @unchecked Sendable {
 
     private func close(reset: Bool = false) {
         guard phase != .closed else { return }
+        releaseBody()
         phase = .closed
         timerPurpose = .none
         io.close(reset: reset)

@@ -38,9 +38,9 @@ public final class HTTPServer: Sendable {
 
     public init(
         configuration: HTTPServerConfiguration, responder: any HTTPResponder,
-        observer: any HTTPServerObserver = NoHTTPServerObserver(), logger: Logger
+        observer: any HTTPServerObserver = NoHTTPServerObserver(), logger: Logger, workers: WorkerPool = WorkerPool()
     ) {
-        context = ServerContext(configuration: configuration, responder: responder, observer: observer, logger: logger)
+        context = ServerContext(configuration: configuration, responder: responder, observer: observer, logger: logger, workers: workers)
         let count = configuration.eventLoops ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         queues = (0..<count).map { index -> any EventQueue in
             #if os(Linux)

@@ -1,4 +1,3 @@
-import Compression
 import Logging
 import Synchronization
 
@@ -9,10 +8,18 @@ final class ServerContext: Sendable {
     let observer: any HTTPServerObserver
     let logger: Logger
     let encoder: ResponseEncoder
+    let workers: WorkerPool
+    /// Body bytes held by connections whose handlers have not yet run (`HTTPLimits.bodyBytesInFlight`).
+    let bodyBytesInFlight: ByteBudget
     private let requestCounter = Atomic<UInt64>(0)
     private let requestIDPrefix = String(UInt32.random(in: .min ... .max), radix: 16)
 
-    init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, observer: any HTTPServerObserver, logger: Logger) {
+    init(
+        configuration: HTTPServerConfiguration, responder: any HTTPResponder, observer: any HTTPServerObserver, logger: Logger,
+        workers: WorkerPool = WorkerPool(width: 1)
+    ) {
+        self.workers = workers
+        self.bodyBytesInFlight = ByteBudget(limit: configuration.limits.bodyBytesInFlight)
         self.configuration = configuration
         self.responder = responder
         self.observer = observer
@@ -32,9 +39,20 @@ final class ServerContext: Sendable {
         to head: HTTPRequestHead, body: [UInt8], bodyLimit: Int, requestID: String, clientAddress: String? = nil
     ) async -> HTTPResponse {
         do {
-            var request = HTTPRequest(head: head, body: try decodeContent(head, body, limit: bodyLimit))
+            var request = HTTPRequest(head: head, body: body)
             request.requestID = requestID
             request.clientAddress = clientAddress
+            request.contentCoding = try ContentCoding.of(head)
+            request.decodedBodyLimit = min(bodyLimit, configuration.limits.decompressedBody)
+            // Routes that take their content as sent decode it themselves, once they know the sender (webhooks
+            // verify first); for the others it is decoded here, off the event loop when it is large or compressed.
+            if request.contentCoding != .identity && !responder.takesContentAsSent(head) {
+                let encoded = request
+                request.body = try await workers.run(cost: encoded.contentCoding == .gzip ? .max : body.count) {
+                    () throws(HTTPError) -> [UInt8] in try encoded.decodedBody()
+                }
+                request.contentCoding = .identity
+            }
             return try await responder.respond(to: request)
         } catch let error as HTTPError {
             return error.response(requestID: requestID)
@@ -50,23 +68,31 @@ final class ServerContext: Sendable {
                 .response(requestID: requestID)
         }
     }
+}
 
-    /// Decodes `Content-Encoding: gzip` so handlers see the body as sent before compression (RFC 9110 §8.4).
-    /// Only a request that carried a body gets here with one, so only routes that take a body ever inflate; the
-    /// inflated size is capped by the route's limit as well as the server's.
-    private func decodeContent(_ head: HTTPRequestHead, _ body: [UInt8], limit: Int) throws(HTTPError) -> [UInt8] {
-        let codings = head.headers.listElements(.contentEncoding).map { $0.lowercased() }.filter { $0 != "identity" }
-        guard !codings.isEmpty else { return body }
-        guard codings.count == 1, codings[0] == "gzip" || codings[0] == "x-gzip" else {
-            // RFC 9110 §15.5.16: content in a coding the server does not support is answered 415.
-            throw HTTPError(.unsupportedMediaType, "Content-Encoding '\(codings.joined(separator: ", "))' is not supported; send gzip or identity")
+/// A count of bytes held against a limit, shared by all connections.
+final class ByteBudget: Sendable {
+    let limit: Int
+    private let used = Atomic<Int>(0)
+
+    init(limit: Int) { self.limit = limit }
+
+    var inUse: Int { used.load(ordering: .relaxed) }
+
+    /// Takes `count` bytes if they fit under the limit; false (and nothing taken) otherwise.
+    func reserve(_ count: Int) -> Bool {
+        guard count > 0 else { return true }
+        var current = used.load(ordering: .relaxed)
+        while true {
+            guard count <= limit - current else { return false }
+            let (exchanged, original) = used.compareExchange(expected: current, desired: current + count, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
         }
-        do {
-            return try Zlib.decompress(body, framing: .gzip, limit: min(limit, configuration.limits.decompressedBody))
-        } catch .tooLarge(let limit) {
-            throw HTTPError(.contentTooLarge, "body decompresses to more than \(limit) bytes")
-        } catch {
-            throw HTTPError(.badRequest, "gzip body could not be decoded: \(error)")
-        }
+    }
+
+    func release(_ count: Int) {
+        guard count > 0 else { return }
+        used.subtract(count, ordering: .relaxed)
     }
 }

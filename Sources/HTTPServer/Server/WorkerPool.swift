@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+
+/// A few threads for the CPU-heavy part of requests (inflating, hashing and parsing large bodies), so that the
+/// event-loop threads only move bytes and one big body never makes every other client wait.
+///
+/// `width` jobs run at once; the rest wait in arrival order. Small jobs are cheaper run where they are than handed
+/// over (`run(cost:_:)` decides by size).
+public final class WorkerPool: Sendable {
+    /// Bytes of input below which a job runs on the caller's thread: handing it over costs more than doing it.
+    public static let inlineThreshold = 64 * 1024
+
+    public let width: Int
+    /// Holds each job until a slot is free; blocking here is the point (it is never an event-loop thread).
+    private let admission: DispatchQueue
+    private let workers: DispatchQueue
+    private let slots: DispatchSemaphore
+
+    public init(width: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) - 1), label: String = "craft-sync.http.workers") {
+        self.width = max(1, width)
+        admission = DispatchQueue(label: label + ".admission")
+        workers = DispatchQueue(label: label, attributes: .concurrent)
+        slots = DispatchSemaphore(value: self.width)
+    }
+
+    /// Runs `work` on one of the pool's threads and returns its result.
+    public func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            admission.async { [workers, slots] in
+                slots.wait()
+                workers.async {
+                    let result = work()
+                    slots.signal()
+                    continuation.resume(returning: result)
+                }
+            }
+        }
+    }
+
+    /// Runs `work` here when `cost` (bytes it reads) is under `inlineThreshold`, on the pool otherwise.
+    public func run<T: Sendable>(cost: Int, _ work: @escaping @Sendable () -> T) async -> T {
+        cost < Self.inlineThreshold ? work() : await run(work)
+    }
+
+    /// The same for work that throws: its error comes back as thrown.
+    public func run<T: Sendable, Failure: Error>(
+        cost: Int, _ work: @escaping @Sendable () throws(Failure) -> T
+    ) async throws(Failure) -> T {
+        try await run(cost: cost) { () -> Result<T, Failure> in
+            do throws(Failure) { return .success(try work()) } catch { return .failure(error) }
+        }.get()
+    }
+}
