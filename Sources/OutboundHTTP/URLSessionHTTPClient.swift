@@ -1,4 +1,5 @@
 import Foundation
+import Support
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -75,9 +76,10 @@ public enum OutboundURLPolicy {
         }
     }
 
+    /// `localhost` or a loopback address literal; a name that merely starts with `127.` (`127.evil.example`) is not.
     static func isLoopback(_ host: String?) -> Bool {
-        guard let host = host?.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]")) else { return false }
-        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        guard let host = host?.lowercased() else { return false }
+        return host == "localhost" || IPAddress(host)?.isLoopback == true
     }
 }
 

@@ -16,7 +16,8 @@ struct ServiceFixture {
     let logs: LogOutput
 
     static func start(
-        devTool: String = "github", previousSecret: String? = nil, adminToken: String? = nil, craftDialect: CraftDialect = .guide
+        devTool: String = "github", previousSecret: String? = nil, adminToken: String? = nil, craftDialect: CraftDialect = .guide,
+        opsToken: String? = nil
     ) async throws -> ServiceFixture {
         let simulators = SimulatorServer()
         let simulatorPort = try simulators.start()
@@ -29,11 +30,17 @@ struct ServiceFixture {
         configuration.databasePath = temporaryDatabasePath("wh")
         configuration.devTool.previousWebhookSecret = previousSecret.map(Secret.init)
         configuration.admin.token = adminToken.map(Secret.init)
+        configuration.ops.token = opsToken.map(Secret.init)
         configuration.craft.dialect = craftDialect
         let logs = LogOutput.memory()
         let logger = Logger(label: "test", factory: { LineLogHandler(label: $0, output: logs) })
         let app = try Application(configuration: configuration, logger: logger)
         return ServiceFixture(simulators: simulators, app: app, port: try app.start(), logs: logs)
+    }
+
+    func stop() async {
+        await app.server.shutdown()
+        await simulators.shutdown()
     }
 
     /// Points the simulated tools' webhooks at this service and processes what arrives, as `serve` does; cancel the

@@ -81,6 +81,7 @@ struct OutboundGuardTests {
 
     @Test("plain http is refused for any host but this machine", arguments: [
         ("http://api.craft.io/v1", false), ("http://10.0.0.5:8080/", false), ("ftp://127.0.0.1/", false),
+        ("http://127.evil.example/", false), ("http://127.0.0.1.nip.example/", false), ("http://[::ffff:127.0.0.1]/", true),
         ("https://api.craft.io/v1", true), ("http://127.0.0.1:9000/", true), ("http://localhost/", true), ("http://[::1]:80/", true),
     ])
     func httpsRequired(_ address: String, _ allowed: Bool) {

@@ -16,6 +16,7 @@ public struct Configuration: Sendable {
     public var craft = CraftSettings()
     public var devTool = DevToolSettings()
     public var admin = AdminSettings()
+    public var ops = OperationsSettings()
     public var mapping = FieldMapping()
     public var outbound = OutboundSettings()
     public var intake = IntakeSchedule()
@@ -145,6 +146,11 @@ public struct Configuration: Sendable {
     }
 
     public struct AdminSettings: Sendable {
+        public var token: Secret?
+    }
+
+    /// How monitoring reaches `/readyz` and `/metrics`.
+    public struct OperationsSettings: Sendable {
         public var token: Secret?
     }
 

@@ -26,6 +26,16 @@ public enum ConfigurationLoader {
         }
         let known = Set(Setting.all.map(\.environmentVariable) + [configFileVariable])
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("CRAFT_SYNC_") {
+            // `CRAFT_SYNC_ADMIN_TOKEN_FILE=/run/secrets/admin`: a secret read from a file (a mounted secret), so it
+            // need not sit in the environment or on a command line.
+            if name.hasSuffix("_FILE"), let setting = Setting.all.first(where: { $0.isSecret && $0.environmentVariable + "_FILE" == name }) {
+                let source = "environment variable \(name)"
+                guard let contents = try? String(contentsOfFile: value, encoding: .utf8) else {
+                    throw ConfigurationError(source: source, line: nil, message: "cannot read the secret file \(value)")
+                }
+                try apply(setting, contents, to: &configuration, source: source + " (\(value))", line: nil)
+                continue
+            }
             guard let setting = Setting.all.first(where: { $0.environmentVariable == name }) else {
                 if !known.contains(name) { warnings.append("unknown environment variable \(name) is ignored") }
                 continue

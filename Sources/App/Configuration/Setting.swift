@@ -275,8 +275,13 @@ extension Setting {
         Setting("progress.give_up_after", "How long an event whose progress write keeps failing is retried before it is dead (default 24h)") { config, value throws(SettingError) in
             config.progressGiveUpAfter = try parseDuration(value)
         },
-        Setting("admin.token", "Bearer token for the admin API and the status page; unset disables both", secret: true) { config, value throws(SettingError) in
-            config.admin.token = try parseSecret(value)
+        Setting("admin.token", "Bearer token for the admin API and the status page, 32 characters or more (openssl rand -hex 32); unset disables both", secret: true) {
+            config, value throws(SettingError) in
+            config.admin.token = try parseAdminToken(value)
+        },
+        Setting("ops.token", "Bearer token /readyz and /metrics then require (they name workspaces, fields and upstream errors); unset leaves them open", secret: true) {
+            config, value throws(SettingError) in
+            config.ops.token = try parseSecret(value)
         },
         Setting("public_url", "The address the dev tools reach this craft-sync at, e.g. https://sync.example.com; webhooks are registered and checked at PUBLIC_URL/webhooks/INSTANCE") {
             config, value throws(SettingError) in

@@ -108,4 +108,17 @@ extension Setting {
         guard !trimmed.isEmpty else { throw SettingError("expected a non-empty value") }
         return Secret(trimmed)
     }
+
+    /// The admin token guards every write the service can be made to do: it must not be guessable.
+    static func parseAdminToken(_ text: String) throws(SettingError) -> Secret {
+        let token = try parseSecret(text)
+        let characters = Set(token.revealed)
+        guard token.revealed.count >= 32, characters.count > 1 else {
+            throw SettingError(
+                "the admin token must be at least 32 characters and not one character repeated; make one with "
+                    + "`openssl rand -hex 32` (or `python3 -c 'import secrets; print(secrets.token_hex(32))'`)")
+        }
+        return token
+    }
 }
+

@@ -21,6 +21,10 @@ public final class Application: Sendable {
     public let craftKey: CraftKeyCheck?
     /// Each dev tool's webhook registration; nil until the configuration names the tools.
     public let webhookSetup: WebhookSetup?
+    /// Every route served, with the group that authenticates its callers.
+    let routes: [SecuredRouter.Declaration]
+    /// What the server's router holds, to check against `routes` (nothing registered around the groups).
+    let registeredRoutes: [(method: HTTPMethod, pattern: String)]
     private let logger: Logger
 
     public init(configuration: Configuration, logger: Logger, clock: any SyncClock = SystemClock(), outsideWorld: OutsideWorld? = nil) throws {
@@ -67,7 +71,14 @@ public final class Application: Sendable {
             progress = nil
             craftKey = nil
         }
-        var router = Router()
+        // Every route is registered in the group that authenticates its callers (`SecuredRouter.Access`).
+        let metrics = metrics
+        let gate = configuration.admin.token.map {
+            AdminGate(token: $0, throttle: SignInThrottle(clock: clock), metrics: metrics, logger: logger)
+        }
+        var router = SecuredRouter(
+            gate: gate, hosts: AllowedHosts(publicURL: configuration.publicURL, listenHost: configuration.listen.host),
+            operationsToken: configuration.ops.token)
         var secrets: [String: [String]] = [:]
         for target in configuration.syncTargets {
             secrets[target.devTool.instanceName] = [target.devTool.webhookSecret, target.devTool.previousWebhookSecret].compactMap { $0?.revealed }
@@ -82,14 +93,14 @@ public final class Application: Sendable {
             configuration: configuration, store: store, metrics: metrics, logger: logger,
             intakeHalts: { await engine?.haltedTools() ?? [:] }, craftKeyProblem: { craftKey?.readinessProblem }, budgets: world?.budgets ?? [:]
         ).register(in: &router)
-        if let token = configuration.admin.token {
-            AdminRoutes(
-                token: token, scheduler: scheduler, store: store, progress: progress, configuration: configuration, startedAt: .now,
-                craftKey: craftKey, budgets: world?.budgets ?? [:]
-            ).register(in: &router)
-        }
+        AdminRoutes(
+            scheduler: scheduler, store: store, progress: progress, configuration: configuration, startedAt: .now,
+            craftKey: craftKey, budgets: world?.budgets ?? [:]
+        ).register(in: &router)
+        routes = router.declarations
+        registeredRoutes = router.router.registered
         server = HTTPServer(
-            configuration: configuration.serverConfiguration, responder: router, observer: metrics,
+            configuration: configuration.serverConfiguration, responder: router.router, observer: metrics,
             logger: Logger(label: "craft-sync.http"), workers: workers)
     }
 

@@ -82,6 +82,15 @@ public final class ServiceMetrics: HTTPServerObserver, SyncObserver {
         ).increment()
     }
 
+    /// An admin token offered with the API's bearer header or the sign-in form and refused, or not even checked
+    /// because its client is locked out for now (`refused`, `throttled`).
+    public func adminAuthentication(outcome: String) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "admin_authentication_failures", unitName: "total", helpText: "Admin tokens refused or throttled"),
+            labels: [("outcome", outcome)]
+        ).increment()
+    }
+
     // MARK: Sync
 
     public func intakeFinished(_ report: IntakeReport, devTool: String) {

@@ -4,12 +4,11 @@ import HTTPServer
 import Store
 
 /// The admin API's read side: mappings, events, runs and status, paged with an opaque cursor (the last id seen).
-/// Registered only behind the admin token, by `AdminRoutes`.
+/// Registered in the admin group (bearer token) by `AdminRoutes`.
 struct AdminQueryRoutes {
     let store: Store
     let configuration: Configuration
     let startedAt: Date
-    let authorize: @Sendable (HTTPRequest) throws -> Void
     var intakeHalts: @Sendable () async -> [String: String] = { [:] }
     var craftKey: @Sendable () -> CraftKeyCheck.Result? = { nil }
     var budgets: [String: RateBudget] = [:]
@@ -20,9 +19,8 @@ struct AdminQueryRoutes {
         var nextCursor: String?
     }
 
-    func register(in router: inout Router) {
-        router.get("/api/v1/mappings") { request in
-            try authorize(request)
+    func register(in router: inout SecuredRouter) {
+        router.admin(.get, "/api/v1/mappings") { request in
             let (cursor, limit) = try paging(request)
             let filter = MappingFilter(
                 workspaceID: request.head.queryValue("workspace"), state: try choice(request, "state"),
@@ -30,15 +28,13 @@ struct AdminQueryRoutes {
             let items = try await store.mappings.list(filter, beforeID: cursor, limit: limit)
             return try .json(Page(items: items, nextCursor: items.count == limit ? items.last.map { String($0.id) } : nil))
         }
-        router.get("/api/v1/mappings/:craftItemId") { request in
-            try authorize(request)
+        router.admin(.get, "/api/v1/mappings/:craftItemId") { request in
             let item = request.parameters["craftItemId"] ?? ""
             let mappings = try await store.mappings.mappings(craftItemID: item)
             guard !mappings.isEmpty else { throw HTTPError(.notFound, "no mapping for Craft item \(item)") }
             return try .json(mappings)
         }
-        router.post("/api/v1/mappings/:craftItemId/retry") { request in
-            try authorize(request)
+        router.admin(.post, "/api/v1/mappings/:craftItemId/retry") { request in
             let item = request.parameters["craftItemId"] ?? ""
             var retried = 0
             for mapping in try await store.mappings.mappings(craftItemID: item) where try await store.mappings.retry(id: mapping.id) {
@@ -47,8 +43,7 @@ struct AdminQueryRoutes {
             guard retried > 0 else { throw HTTPError(.conflict, "Craft item \(item) has no failed mapping to retry") }
             return try .json(["status": "queued", "mappings": String(retried)], status: .accepted)
         }
-        router.get("/api/v1/mappings/:craftItemId/timeline") { request in
-            try authorize(request)
+        router.admin(.get, "/api/v1/mappings/:craftItemId/timeline") { request in
             let item = request.parameters["craftItemId"] ?? ""
             let (cursor, limit) = try paging(request)
             let filter = TimelineFilter(craftItemID: item, since: try date(request, "since"), until: try date(request, "until"))
@@ -58,8 +53,7 @@ struct AdminQueryRoutes {
             }
             return try .json(Page(items: items, nextCursor: items.count == limit ? items.last.map { String($0.id) } : nil))
         }
-        router.get("/api/v1/timeline") { request in
-            try authorize(request)
+        router.admin(.get, "/api/v1/timeline") { request in
             let (cursor, limit) = try paging(request)
             let filter = TimelineFilter(
                 craftItemID: request.head.queryValue("item"), devToolInstance: request.head.queryValue("tool"),
@@ -67,8 +61,7 @@ struct AdminQueryRoutes {
             let items = try await store.timeline.list(filter, beforeID: cursor, limit: limit)
             return try .json(Page(items: items, nextCursor: items.count == limit ? items.last.map { String($0.id) } : nil))
         }
-        router.get("/api/v1/events") { request in
-            try authorize(request)
+        router.admin(.get, "/api/v1/events") { request in
             let (cursor, limit) = try paging(request)
             let filter = EventFilter(
                 tool: request.head.queryValue("tool"), state: try choice(request, "state"),
@@ -76,8 +69,7 @@ struct AdminQueryRoutes {
             let items = try await store.events.list(filter, beforeID: cursor, limit: limit)
             return try .json(Page(items: items, nextCursor: items.count == limit ? items.last.map { String($0.id) } : nil))
         }
-        router.get("/api/v1/events/:id") { request in
-            try authorize(request)
+        router.admin(.get, "/api/v1/events/:id") { request in
             let id = try number(request, "id")
             guard let event = try await store.events.event(id: id) else { throw HTTPError(.notFound, "there is no event \(id)") }
             struct Detail: Encodable {
@@ -93,20 +85,17 @@ struct AdminQueryRoutes {
             }
             return try .json(detail)
         }
-        router.get("/api/v1/runs") { request in
-            try authorize(request)
+        router.admin(.get, "/api/v1/runs") { request in
             let (cursor, limit) = try paging(request)
             let items = try await store.runs.list(workspaceID: request.head.queryValue("workspace"), beforeID: cursor, limit: limit)
             return try .json(Page(items: items, nextCursor: items.count == limit ? items.last.map { String($0.id) } : nil))
         }
-        router.get("/api/v1/runs/:id") { request in
-            try authorize(request)
+        router.admin(.get, "/api/v1/runs/:id") { request in
             let id = try number(request, "id")
             guard let run = try await store.runs.run(id: id) else { throw HTTPError(.notFound, "there is no run \(id)") }
             return try .json(run)
         }
-        router.get("/api/v1/status") { request in
-            try authorize(request)
+        router.admin(.get, "/api/v1/status") { request in
             return try .json(try await status())
         }
     }

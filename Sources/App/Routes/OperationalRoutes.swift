@@ -22,10 +22,12 @@ struct OperationalRoutes {
         var missingSettings: [String]
     }
 
-    func register(in router: inout Router) {
-        router.get("/healthz") { _ in try .json(["status": "ok"]) }
-        router.get("/readyz") { _ in try await readiness() }
-        router.get("/metrics") { _ in
+    /// `/healthz` says only "ok" and is open to anyone; `/readyz` and `/metrics` name workspaces, fields and
+    /// upstream errors, so they take `ops.token` when it is set (or live on `ops.listen`, a private address).
+    func register(in router: inout SecuredRouter) {
+        router.open(.get, "/healthz") { _ in try .json(["status": "ok"]) }
+        router.operations("/readyz") { _ in try await readiness() }
+        router.operations("/metrics") { _ in
             if let counts = try? await store.events.countsByState() {
                 metrics.setQueue(depth: (counts[.received] ?? 0) + (counts[.failed] ?? 0), deadEvents: counts[.dead] ?? 0)
             }

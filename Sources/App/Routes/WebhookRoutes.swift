@@ -25,10 +25,10 @@ struct WebhookRoutes {
 
     static let bodyLimit = 25 * 1024 * 1024
 
-    func register(in router: inout Router) {
+    func register(in router: inout SecuredRouter) {
         // GitHub caps webhook payloads at 25 MB ("Webhook events and payloads"); no tool we serve sends more. The
         // body comes as sent: it is decoded only once the sender is known (or to check a signature made over it).
-        router.post("/webhooks/:tool", bodyLimit: Self.bodyLimit, content: .asSent) { request in try await receive(request) }
+        router.webhook("/webhooks/:tool", bodyLimit: Self.bodyLimit) { request in try await receive(request) }
     }
 
     func receive(_ request: HTTPRequest) async throws -> HTTPResponse {

@@ -6,44 +6,47 @@ import SyncEngine
 
 /// `/ui/`: the status page, behind the admin token. A browser signs in once on a form and gets a session
 /// cookie (`HttpOnly`, `SameSite=Strict`, `Secure` behind TLS); every state change is a POST carrying the
-/// session's CSRF token. Registered only when an admin token is configured, so without one `/ui/` is 404.
+/// session's CSRF token. The router's groups check both (`SecuredRouter`); without an admin token none of the
+/// page is registered, so `/ui/` is 404.
 struct StatusPageRoutes {
-    let token: Secret
     let page: StatusPage
-    let sessions: SessionStore
     let scheduler: IntakeScheduler?
     let progress: ProgressProcessor?
 
-    func register(in router: inout Router) {
-        router.get("/ui/style.css") { _ in
+    func register(in router: inout SecuredRouter) {
+        guard router.gate != nil else { return }
+        let sessions = router.sessions
+        router.open(.get, "/ui/style.css") { _ in
             HTTPResponse(status: .ok, headers: Layout.securityHeaders(contentType: "text/css; charset=utf-8"), body: Array(Stylesheet.css.utf8))
         }
-        router.get("/ui/login") { request in
+        router.signIn(.get, "/ui/login") { request, _ in
             if sessions.session(request.cookies[SessionStore.cookieName]) != nil { return Layout.redirect(to: "/ui/") }
             return loginForm(error: nil)
         }
-        router.post("/ui/login", bodyLimit: 4096) { request in
-            let offered = request.formFields()?["token"] ?? ""
-            guard ConstantTime.equals(Substring(offered), token.revealed) else { return loginForm(error: "That is not the admin token.", status: .unauthorized) }
-            let id = sessions.open()
-            return Layout.redirect(to: "/ui/", headers: [.setCookie: cookie(id, request: request, maxAge: Int(sessions.lifetime))])
+        router.signIn(.post, "/ui/login") { request, gate in
+            switch gate.check(Substring(request.formFields()?["token"] ?? ""), from: request, via: "sign-in form") {
+            case .accepted:
+                let id = sessions.open()
+                return Layout.redirect(to: "/ui/", headers: [.setCookie: cookie(id, request: request, maxAge: Int(sessions.lifetime))])
+            case .refused:
+                return loginForm(error: "That is not the admin token.", status: .unauthorized)
+            case .throttled(let retryAfter):
+                var response = loginForm(error: "Too many wrong tokens from this address. Try again in \(retryAfter) s.", status: .tooManyRequests)
+                response.headers[.retryAfter] = String(retryAfter)
+                return response
+            }
         }
-        router.post("/ui/logout", bodyLimit: 4096) { request in
-            _ = try authorizeChange(request)
+        router.pageChange("/ui/logout") { request, _ in
             sessions.close(request.cookies[SessionStore.cookieName])
             return Layout.redirect(to: "/ui/login", headers: [.setCookie: cookie("", request: request, maxAge: 0)])
         }
         // A page for a signed-in browser; anyone else is sent to the sign-in form.
         func get(_ pattern: String, _ render: @escaping @Sendable (HTTPRequest, String) async throws -> HTTPResponse) {
-            router.get(pattern) { request in
-                guard let session = sessions.session(request.cookies[SessionStore.cookieName]) else { return Layout.redirect(to: "/ui/login") }
-                return try await render(request, session.csrfToken)
-            }
+            router.page(pattern) { request, session in try await render(request, session.csrfToken) }
         }
         // A state change: a POST from a signed-in browser with its CSRF token, answered by going back where it came from.
         func change(_ pattern: String, _ act: @escaping @Sendable (HTTPRequest) async throws -> Void) {
-            router.post(pattern, bodyLimit: 4096) { request in
-                let fields = try authorizeChange(request)
+            router.pageChange(pattern) { request, fields in
                 // Only a path inside the page, and no control character (a CR/LF would split the Location header).
                 let back = fields["return"].flatMap { path in
                     path.hasPrefix("/ui/") && !path.hasPrefix("/ui//") && !path.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } ? path : nil
@@ -97,18 +100,6 @@ struct StatusPageRoutes {
             // Answered at once: the overview shows the poll's progress while it runs.
             Task { _ = await scheduler.runAll(trigger: "manual") }
         }
-    }
-
-    /// The session of a state-changing request, checked with its CSRF token; the form's fields.
-    private func authorizeChange(_ request: HTTPRequest) throws -> [String: String] {
-        guard let session = sessions.session(request.cookies[SessionStore.cookieName]) else {
-            throw HTTPError(.unauthorized, "sign in at /ui/login first")
-        }
-        let fields = request.formFields() ?? [:]
-        guard let offered = fields["csrf"], ConstantTime.equals(Substring(offered), session.csrfToken) else {
-            throw HTTPError(.forbidden, "the form's CSRF token is missing or stale; reload the page and try again")
-        }
-        return fields
     }
 
     /// The session cookie: script cannot read it, other sites cannot send it, and it travels only over TLS when

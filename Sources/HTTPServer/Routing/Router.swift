@@ -68,6 +68,9 @@ public struct Router: HTTPResponder {
         routes.append(Route(method: method, pattern: pattern, segments: segments, bodyLimit: limit, content: content, handler: handler))
     }
 
+    /// Every route, in the order added: method and pattern.
+    public var registered: [(method: HTTPMethod, pattern: String)] { routes.map { ($0.method, $0.pattern) } }
+
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add(.get, pattern, handler) }
     public mutating func post(_ pattern: String, bodyLimit: Int? = nil, content: RouteContent = .decoded, _ handler: @escaping Handler) {
         add(.post, pattern, bodyLimit: bodyLimit, content: content, handler)

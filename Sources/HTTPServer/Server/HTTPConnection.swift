@@ -167,7 +167,12 @@ final class HTTPConnection: @unchecked Sendable {
                 }
                 // A declared length is counted whole before any of it is read; a chunked body as it arrives.
                 readingChunkedBody = head.bodyFraming == .chunked
-                if case .contentLength(let length) = head.bodyFraming, !reserveBody(length) { return }
+                switch head.bodyFraming {
+                case .contentLength(let length): if !reserveBody(length) { return }
+                // What came in with the head counts now; the rest as it arrives (`received`).
+                case .chunked: if !reserveBody(decoder.bufferedByteCount) { return }
+                case .none: break
+                }
                 phase = .readingBody
                 arm(.body, context.configuration.bodyTimeout)
                 // RFC 9110 §10.1.1: the head was acceptable (limits passed), so invite the body.
