@@ -34,6 +34,49 @@ struct LoggingTests {
         #expect(!output.lines.joined().contains("ghp_abcdef123456"))
         #expect(output.lines.joined().contains("<redacted>"))
     }
+
+    @Test("a line is at most 16 KiB whatever the values, cut with a marker; each value at most 2 KiB", arguments: [
+        Configuration.LogSettings.Format.json, .text,
+    ])
+    func linesAreCapped(_ format: Configuration.LogSettings.Format) {
+        let output = LogOutput.memory()
+        let logger = Logger(label: "t", factory: { LineLogHandler(label: $0, output: output, format: format) })
+        let huge = String(repeating: "x", count: 1 << 20)
+        logger.warning("refused", metadata: ["delivery": "\(huge)"])
+        logger.warning(Logger.Message(stringLiteral: huge), metadata: Dictionary(uniqueKeysWithValues: (0..<40).map { ("key\($0)", "\(huge)") }))
+        #expect(output.lines.count == 2)
+        #expect(output.lines.allSatisfy { $0.utf8.count <= 16 * 1024 })
+        #expect(output.lines[0].utf8.count < 3 * 1024)
+        #expect(output.lines.allSatisfy { $0.contains("cut") })
+    }
+
+    @Test("the text format escapes control characters, so a value with a newline cannot forge a line")
+    func textEscapesControls() {
+        let output = LogOutput.memory()
+        let logger = Logger(label: "t", factory: { LineLogHandler(label: $0, output: output, format: .text) })
+        logger.warning("refused", metadata: ["delivery": "d-1\n2026-12-07T10:00:00Z info t: admin signed in\u{1B}[2J"])
+        #expect(output.lines.count == 1)
+        let line = output.lines[0]
+        #expect(line.dropLast().contains("\n") == false)
+        #expect(line.contains(#"d-1\n2026"#))
+        #expect(line.contains(#"\u{1B}[2J"#))
+    }
+}
+
+
+@Suite("Repeated log lines")
+struct RepeatedLineSummaryTests {
+    @Test("one line per key a minute; the next says how many were held back; other keys are not held back")
+    func summarised() {
+        let clock = TestClock()
+        let summary = RepeatedLineSummary(interval: .seconds(60), clock: clock)
+        #expect(summary.admit("203.0.113.7 github") == 0)
+        for _ in 0..<500 { #expect(summary.admit("203.0.113.7 github") == nil) }
+        #expect(summary.admit("198.51.100.1 github") == 0)
+        clock.advance(by: .seconds(60))
+        #expect(summary.admit("203.0.113.7 github") == 500)
+        #expect(summary.admit("203.0.113.7 github") == nil)
+    }
 }
 
 #if canImport(Glibc)

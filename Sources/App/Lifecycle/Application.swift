@@ -85,7 +85,8 @@ public final class Application: Sendable {
         }
         // The CPU-heavy part of requests (inflating, hashing, parsing large bodies) runs here, not on the event loops.
         let workers = WorkerPool()
-        WebhookRoutes(store: store, tools: tools, secrets: secrets, processor: progress, metrics: metrics, logger: logger, workers: workers)
+        WebhookRoutes(store: store, tools: tools, secrets: secrets, processor: progress, metrics: metrics, logger: logger, workers: workers,
+            refusals: RepeatedLineSummary(clock: clock))
             .register(in: &router)
         let engine = scheduler?.engine
         let craftKey = craftKey

@@ -22,6 +22,8 @@ struct WebhookRoutes {
     let metrics: ServiceMetrics
     let logger: Logger
     let workers: WorkerPool
+    /// One refusal line per client and tool a minute, with the count of those held back.
+    var refusals = RepeatedLineSummary()
 
     static let bodyLimit = 25 * 1024 * 1024
 
@@ -99,12 +101,15 @@ struct WebhookRoutes {
 
     private func refuse(_ request: HTTPRequest, headers: [String: String], tool: any DevTool, instance: String) -> HTTPError {
         metrics.webhookDelivery(tool: instance, outcome: "unauthorized")
-        // The delivery id a header carries helps find the delivery in the tool's log; it is asked of the headers
-        // alone (an empty body) and cut short, since anyone can send anything there.
-        let claimedDelivery = tool.deliveryID(headers: headers, body: []).map { String($0.prefix(64)) } ?? "none"
-        logger.warning(
-            "webhook signature missing or wrong; delivery refused",
-            metadata: ["tool": "\(instance)", "client": "\(request.clientAddress ?? "unknown")", "delivery": "\(claimedDelivery)"])
+        let client = request.clientAddress ?? "unknown"
+        if let heldBack = refusals.admit(client + " " + instance) {
+            // The delivery id a header carries helps find the delivery in the tool's log; it is asked of the headers
+            // alone (an empty body) and cut short, since anyone can send anything there.
+            let claimedDelivery = tool.deliveryID(headers: headers, body: []).map { String($0.prefix(64)) } ?? "none"
+            var metadata: Logger.Metadata = ["tool": "\(instance)", "client": "\(client)", "delivery": "\(claimedDelivery)"]
+            if heldBack > 0 { metadata["refused_since_last_line"] = "\(heldBack)" }
+            logger.warning("webhook signature missing or wrong; delivery refused", metadata: metadata)
+        }
         return HTTPError(.unauthorized, "the webhook signature is missing or does not match the configured secret")
     }
 }
