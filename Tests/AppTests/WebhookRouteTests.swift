@@ -55,12 +55,29 @@ struct WebhookRouteTests {
         await service.simulators.shutdown()
     }
 
+    @Test("GitHub signs only the body: the same signed body under a new delivery id is a replay, answered 200 and not stored again")
+    func replayedBody() async throws {
+        let service = try await ServiceFixture.start()
+        let closed = try fixtureBytes("github/issues_closed_completed.json")
+        let reopened = Array(String(decoding: closed, as: UTF8.self).replacingOccurrences(of: "\"action\": \"closed\"", with: "\"action\": \"reopened\"").utf8)
+        #expect(try await service.postWebhook(body: closed, secret: "sim-webhook-secret", delivery: "close").0 == 202)
+        #expect(try await service.postWebhook(body: reopened, secret: "sim-webhook-secret", delivery: "reopen").0 == 202)
+        // Someone who captured the close sends it again after the reopen, under a fresh delivery id.
+        let (status, text) = try await service.postWebhook(body: closed, secret: "sim-webhook-secret", delivery: "replayed-close")
+        #expect(status == 200)
+        #expect(text.contains("duplicate"))
+        let events = try await service.app.store.events.list(EventFilter())
+        #expect(events.map(\.deliveryID).sorted() == ["close", "reopen"])
+        await service.stop()
+    }
+
     @Test("during a rotation both the new and the previous secret are accepted")
     func rotation() async throws {
         let service = try await ServiceFixture.start(previousSecret: "old-secret")
         let body = try fixtureBytes("github/issues_closed_completed.json")
         #expect(try await service.postWebhook(body: body, secret: "old-secret", delivery: "a").0 == 202)
-        #expect(try await service.postWebhook(body: body, secret: "sim-webhook-secret", delivery: "b").0 == 202)
+        // Another event (the same body again would be a replay): a trailing newline is enough to differ.
+        #expect(try await service.postWebhook(body: body + [0x0A], secret: "sim-webhook-secret", delivery: "b").0 == 202)
         await service.app.server.shutdown()
         await service.simulators.shutdown()
     }

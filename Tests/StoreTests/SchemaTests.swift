@@ -38,6 +38,27 @@ struct SchemaTests {
         #expect(try await store.mappings.linksToWrite(workspaceID: "w", devToolInstance: "github").isEmpty)
     }
 
+    @Test("version 6 forgets event orders far in the future (a forged time would make every later event stale) and keeps the others")
+    func futureOrdersForgotten() async throws {
+        let path = temporaryDatabasePath()
+        let connection = try Connection(path: path)
+        try Migrator.migrate(connection, migrations: Array(Schema.migrations.prefix(5)))
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for (item, order) in [("forged", Int64(253_402_300_799_000)), ("recent", now - 60_000), ("slightly-ahead", now + 60_000)] {
+            try connection.run(
+                """
+                INSERT INTO mappings (workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, state, last_event_order, created_at, updated_at)
+                VALUES ('w', ?, 'github', 'github', 'linked', ?, 0, 0)
+                """, item, order)
+        }
+        _ = consume connection
+        let store = try Store(path: path)
+        func order(_ item: String) async throws -> Int64? { try await store.mappings.mappings(craftItemID: item).first?.lastEventOrder }
+        #expect(try await order("forged") == nil)
+        #expect(try await order("recent") == now - 60_000)
+        #expect(try await order("slightly-ahead") == now + 60_000)
+    }
+
     @Test("migrating again changes nothing")
     func idempotent() throws {
         let path = temporaryDatabasePath()

@@ -71,6 +71,32 @@ struct ProgressTests {
         #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") == "In Progress")
     }
 
+    @Test("a signed event dated 9999 applies as now, is marked suspicious, and does not freeze the item: a later reopen applies")
+    func farFutureTimestamp() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let (processor, item, mapping) = try await fixture.linkedProcessor(issueID: "1299020697")
+        let closed = String(decoding: try fixtureBytes("github/issues_closed_completed.json"), as: UTF8.self)
+        let forged = closed.replacingOccurrences(of: "\"updated_at\": \"2022-07-08T13:54:56Z\"", with: "\"updated_at\": \"9999-12-31T23:59:59Z\"")
+        let forgedID = try await fixture.deliver(delivery: "forged", body: Array(forged.utf8))
+        await processor.processDue()
+        #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") == "Done")
+        let now = Int64(fixture.clock.now().timeIntervalSince1970 * 1000)
+        #expect(try await fixture.store.mappings.mapping(id: mapping.id)?.lastEventOrder == now)
+        let timeline = try await fixture.store.timeline.list(TimelineFilter(craftItemID: item.id))
+        #expect(timeline.contains { $0.outcome == "suspicious" && $0.eventID == forgedID && $0.detail.contains("9999-12-31") })
+
+        // A minute later by our clock the issue is reopened: that is newer than the close, which counted as now.
+        fixture.clock.advance(by: .seconds(120))
+        let reopened = closed.replacingOccurrences(of: "\"updated_at\": \"2022-07-08T13:54:56Z\"", with: "\"updated_at\": \"2027-01-15T08:01:00Z\"")
+            .replacingOccurrences(of: "\"action\": \"closed\"", with: "\"action\": \"reopened\"")
+            .replacingOccurrences(of: "\"state\": \"closed\"", with: "\"state\": \"open\"")
+        let reopenID = try await fixture.deliver(delivery: "reopen", body: Array(reopened.utf8))
+        await processor.processDue()
+        #expect(try await fixture.store.events.event(id: reopenID)?.state == .processed)
+        #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") != "Done")
+    }
+
     @Test("events from craft-sync's own account are ignored")
     func echoes() async throws {
         let fixture = try IntakeFixture()
@@ -150,7 +176,7 @@ struct ProgressTests {
         let fixture = try IntakeFixture()
         defer { Task { await fixture.simulators.shutdown() } }
         let (processor, item, mapping) = try await fixture.linkedProcessor(issueID: "1299020697")
-        _ = try await fixture.store.mappings.recordPush(id: mapping.id, status: "In Progress", eventOrder: 5_000_000_000_000, now: .now)
+        _ = try await fixture.store.mappings.recordPush(id: mapping.id, status: "In Progress", eventOrder: 1_799_999_000_000, now: .now)
         let body = Array(String(decoding: try fixtureBytes("github/issues_closed_completed.json"), as: UTF8.self)
             .replacingOccurrences(of: "\"updated_at\": \"2022-07-08T13:54:56Z\"", with: "\"updated_at\": \"yesterday-ish\"").utf8)
         let id = try await fixture.deliver(body: body)

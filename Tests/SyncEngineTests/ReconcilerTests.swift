@@ -28,6 +28,22 @@ struct ReconcilerTests {
         #expect(fixture.simulators.craft.updates.count == 3)
     }
 
+    @Test("an item whose stored order lies in the future (a forged time kept before times were bounded) is repaired by a read")
+    func futureOrderRepaired() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(1)
+        _ = await fixture.engine().run(fixture.target(), trigger: "test")
+        let mapping = try #require(try await fixture.store.mappings.list(MappingFilter(), beforeID: nil, limit: 10).first)
+        _ = try await fixture.store.mappings.recordPush(id: mapping.id, status: "In Progress", eventOrder: 253_402_300_799_000, now: fixture.clock.now())
+        let number = try #require(fixture.simulators.github.issues.first?.number)
+        await fixture.simulators.github.setState(number: number, state: "closed", reason: "completed")
+        #expect(await fixture.reconciler().run() == .init(checked: 1, pushed: 1, failed: 0))
+        #expect(fixture.simulators.craft.items.first?.customFieldValue("dev_status") == "Done")
+        let repaired = try #require(try await fixture.store.mappings.mapping(id: mapping.id)?.lastEventOrder)
+        #expect(repaired < 253_402_300_799_000)
+    }
+
     @Test("after a full pass, a cycle lists the changes once instead of reading each issue, and heals a dropped webhook the same")
     func incrementalHeals() async throws {
         let fixture = try IntakeFixture()

@@ -26,6 +26,8 @@ public struct Configuration: Sendable {
     public var statusMapping = StatusMapping()
     public var progressGiveUpAfter: Duration = .seconds(24 * 3600)
     public var progressProcessingLease: Duration = .seconds(60)
+    /// How far ahead of our clock a tool's event time may be before it is taken as now (and called suspicious).
+    public var progressMaxClockSkew: Duration = .seconds(300)
     public var reconcile = true
     /// How often reconciliation reads every linked issue instead of the tool's list of changes.
     public var reconcileFullPassInterval: Duration = .seconds(24 * 3600)

@@ -272,6 +272,10 @@ extension Setting {
         Setting("progress.processing_lease", "How long a replica holds a webhook event it is processing; after a crash the event waits this long (default 60s)") { config, value throws(SettingError) in
             config.progressProcessingLease = try parseDuration(value)
         },
+        Setting("progress.max_clock_skew", "How far ahead of this machine's clock an event's own time may be; a later one is ordered as now and marked suspicious on the item's timeline (default 5m)") {
+            config, value throws(SettingError) in
+            config.progressMaxClockSkew = try parseDuration(value)
+        },
         Setting("progress.give_up_after", "How long an event whose progress write keeps failing is retried before it is dead (default 24h)") { config, value throws(SettingError) in
             config.progressGiveUpAfter = try parseDuration(value)
         },

@@ -42,7 +42,8 @@ public final class Application: Sendable {
                 store: store, craft: world.craft, tools: Array(tools.values), statusMapping: configuration.statusMapping,
                 progressField: configuration.craft.progressField, clock: clock, logger: Logger(label: "craft-sync.reconcile"),
                 fullPassInterval: configuration.reconcileFullPassInterval, overlap: configuration.reconcileOverlap, budgets: world.budgets,
-                budgetReserve: configuration.reconcileBudgetReserve, rollUp: Self.rollUp(configuration, store: store, world: world))
+                budgetReserve: configuration.reconcileBudgetReserve, rollUp: Self.rollUp(configuration, store: store, world: world),
+                eventTime: EventTime(allowedSkew: configuration.progressMaxClockSkew))
             scheduler = IntakeScheduler(
                 engine: engine, targets: targets, interval: intake.interval, jitter: intake.jitter, clock: clock,
                 reconciler: configuration.reconcile ? reconciler : nil, afterCycle: Memory.releaseFree)
@@ -52,6 +53,7 @@ public final class Application: Sendable {
             settings.ownAccounts = Set(configuration.syncTargets.compactMap(\.devTool.ownAccount))
             settings.giveUpAfter = configuration.progressGiveUpAfter
             settings.processingLease = configuration.progressProcessingLease
+            settings.eventTime = EventTime(allowedSkew: configuration.progressMaxClockSkew)
             settings.rollUpField = configuration.craft.rollUpField
             settings.rollUpDoneValues = Set(configuration.craft.rollUpDoneValues)
             progress = ProgressProcessor(

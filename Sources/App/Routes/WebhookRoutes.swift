@@ -39,18 +39,26 @@ struct WebhookRoutes {
         let headers = Dictionary(request.headers.map { ($0.name.canonical, $0.value) }, uniquingKeysWith: { _, last in last })
         let body = try await verifiedBody(request, headers: headers, tool: tool, instance: name)
 
-        // Verified: from here on the body is the tool's, and reading it is worth its cost.
-        let (deliveryID, eventType) = await workers.run(cost: body.count) {
-            (tool.deliveryID(headers: headers, body: body) ?? "sha256:" + Digest.sha256Hex(body), tool.eventType(headers: headers, body: body))
-        }
+        // Verified: from here on the body is the tool's, and reading it is worth its cost (on a worker when large).
         // The adapter says which headers it reads later; the rest (credentials among them) are not stored.
         let kept = headers.filter { name, _ in tool.webhookHeadersKept.contains { name.hasPrefix($0) } }
-        let event = IncomingEvent(
-            tool: name, instance: tool.instance, deliveryID: deliveryID, eventType: eventType,
-            receivedAt: .now, headers: kept, body: body)
+        let signsBodyOnly = tool.webhookAuthentication != .secretInHeader
+        let encoded: EventLog.EncodedEvent
+        do {
+            encoded = try await workers.run(cost: body.count) { () throws -> EventLog.EncodedEvent in
+                let digest = Digest.sha256Hex(body)
+                return try EventLog.EncodedEvent(IncomingEvent(
+                    tool: name, instance: tool.instance, deliveryID: tool.deliveryID(headers: headers, body: body) ?? "sha256:" + digest,
+                    eventType: tool.eventType(headers: headers, body: body), receivedAt: .now, headers: kept, body: body,
+                    // A tool that signs only the body: the same signed body again is a replay, whatever its delivery id.
+                    bodyDigest: signsBodyOnly ? digest : nil))
+            }
+        } catch {
+            throw HTTPError(.internalServerError, "the delivery could not be prepared for storage: \(error)")
+        }
         let result: EventLog.AppendResult
         do {
-            result = try await store.events.append(event)
+            result = try await store.events.append(encoded)
         } catch {
             metrics.webhookDelivery(tool: name, outcome: "unavailable")
             logger.error("cannot store a webhook delivery; answering 503 so the sender retries", metadata: ["error": "\(error)"])

@@ -12,11 +12,15 @@ public struct IncomingEvent: Sendable {
     public var headers: [String: String]
     /// The raw body, byte for byte: signatures are computed over it, so a replay must see exactly this.
     public var body: [UInt8]
+    /// SHA-256 (hex) of the body, for a tool that signs only the body: the same body and event type again within
+    /// the replay window is a replay, whatever its delivery id. Nil where the delivery id is proof enough.
+    public var bodyDigest: String?
 
     public init(
         tool: String, instance: String = "", deliveryID: String, eventType: String, receivedAt: Date,
-        headers: [String: String] = [:], body: [UInt8]
+        headers: [String: String] = [:], body: [UInt8], bodyDigest: String? = nil
     ) {
+        self.bodyDigest = bodyDigest
         self.tool = tool
         self.instance = instance
         self.deliveryID = deliveryID

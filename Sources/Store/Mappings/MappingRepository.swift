@@ -82,8 +82,10 @@ public struct MappingRepository: Sendable {
     /// Records a status pushed to Craft.io, unless `eventOrder` is older than the last one applied: out-of-order
     /// deliveries lose. Equal orders apply (GitHub's `updated_at` has one-second resolution, so two events of
     /// one second tie, and the one processed last wins). Returns false when it changed nothing.
-    public func recordPush(id: Int64, status: String, devStatus: String? = nil, eventOrder: Int64?, now: Date) async throws -> Bool {
-        try await recordPushIfNewer(id: id, status: status, devStatus: devStatus, eventOrder: eventOrder, now: now) != nil
+    public func recordPush(
+        id: Int64, status: String, devStatus: String? = nil, eventOrder: Int64?, trustedUpTo ceiling: Int64? = nil, now: Date
+    ) async throws -> Bool {
+        try await recordPushIfNewer(id: id, status: status, devStatus: devStatus, eventOrder: eventOrder, trustedUpTo: ceiling, now: now) != nil
     }
 
     /// What a mapping recorded as pushed, to tell whether another writer recorded in between.
@@ -97,8 +99,11 @@ public struct MappingRepository: Sendable {
     }
 
     /// Records `status` (from the tool's `devStatus`, when known) as pushed unless a newer order is recorded already.
+    /// A recorded order above `ceiling` is not trusted (a time from the future) and loses to any order.
     /// Returns what was recorded before (in the same transaction), or nil when refused.
-    public func recordPushIfNewer(id: Int64, status: String, devStatus: String? = nil, eventOrder: Int64?, now: Date) async throws -> PushRecord? {
+    public func recordPushIfNewer(
+        id: Int64, status: String, devStatus: String? = nil, eventOrder: Int64?, trustedUpTo ceiling: Int64? = nil, now: Date
+    ) async throws -> PushRecord? {
         try await store.write { connection in
             let previous = try connection.firstRow("SELECT last_pushed_status, last_event_order FROM mappings WHERE id = ?", [id]) { row in
                 PushRecord(status: row.string(0), eventOrder: row.isNull(1) ? nil : row.int64(1))
@@ -107,8 +112,8 @@ public struct MappingRepository: Sendable {
                 """
                 UPDATE mappings SET last_pushed_status = ?, last_dev_status = coalesce(?, last_dev_status), last_pushed_at = ?,
                     last_event_order = coalesce(?, last_event_order), updated_at = ?
-                WHERE id = ? AND (? IS NULL OR last_event_order IS NULL OR last_event_order <= ?)
-                """, status, devStatus, now, eventOrder, now, id, eventOrder, eventOrder)
+                WHERE id = ? AND (? IS NULL OR last_event_order IS NULL OR last_event_order <= ? OR last_event_order > ?)
+                """, status, devStatus, now, eventOrder, now, id, eventOrder, eventOrder, ceiling ?? Int64.max)
             return connection.changes == 1 ? previous : nil
         }
     }

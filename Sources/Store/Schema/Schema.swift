@@ -184,6 +184,17 @@ public enum Schema {
             CREATE INDEX mappings_alt_id ON mappings (dev_tool_instance, dev_issue_alt_id) WHERE dev_issue_alt_id IS NOT NULL;
             CREATE INDEX mappings_without_alt_id ON mappings (dev_tool_instance) WHERE dev_issue_alt_id IS NULL AND state = 'linked';
             """),
+        // An item's event order more than 5 minutes ahead of the clock came from a forged or broken timestamp (a
+        // signed `updated_at` of 9999-12-31): it would make every later event, and reconciliation, stale for good.
+        // Such orders are forgotten (the next event or reconciliation's read sets a true one; last_event_order is in
+        // milliseconds since 1970); from here on the engine never stores one (`EventTime`). events.body_digest: SHA-256 of a verified body from a tool that signs
+        // only the body, so the same signed body under a new delivery id is known as a replay.
+        Migration(version: 6, name: "bounded event orders and body digests", sql: """
+            UPDATE mappings SET last_event_order = NULL
+                WHERE last_event_order > (CAST(strftime('%s', 'now') AS INTEGER) + 300) * 1000;
+            ALTER TABLE events ADD COLUMN body_digest TEXT;
+            CREATE INDEX events_body_digest ON events (tool, body_digest) WHERE body_digest IS NOT NULL;
+            """),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

@@ -37,6 +37,8 @@ public actor ProgressProcessor {
         public var rollUpField: String?
         /// Progress values that count as done in a roll-up.
         public var rollUpDoneValues: Set<String> = ["Done"]
+        /// How far ahead of our clock an event's own time may be before it is taken as now and called suspicious.
+        public var eventTime = EventTime()
         public init() {}
     }
 
@@ -306,10 +308,23 @@ public actor ProgressProcessor {
         _ change: IssueChange, to mapping: Mapping, tool: any DevTool, event: StoredEvent, subject: inout Mapping?
     ) async throws -> Decision {
         var mapping = mapping
+        var change = change
         if let actor = change.actor, settings.ownAccounts.contains(actor) {
             return .ignore("caused by craft-sync's own account \(actor)", outcome: "echo")
         }
-        if let last = mapping.lastEventOrder {
+        let now = clock.now()
+        let (order, clamped) = settings.eventTime.bounded(change.order, now: now)
+        if clamped, let claimed = change.order {
+            // Ordered as now, never stored as the item's order: a far-future time would make every later event stale.
+            let claimedTime = Date(timeIntervalSince1970: Double(claimed) / 1000)
+            logger.warning("event time is ahead of our clock; ordered as now", metadata: ["dev.issue": "\(change.key)", "event": "\(event.id)"])
+            await history.record(.init(
+                mapping, at: now, kind: .webhook, outcome: "suspicious",
+                detail: "\(event.eventType) says it happened at \(claimedTime.formatted(.iso8601)), beyond our clock plus \(settings.eventTime.allowedSkew); ordered as now",
+                eventID: event.id))
+            change.order = order
+        }
+        if let last = settings.eventTime.stored(mapping.lastEventOrder, now: now) {
             guard let order = change.order else {
                 // Applying it unconditionally could put an old state over a newer one; reconciliation reads the
                 // issue's current state each cycle and applies that instead.
@@ -328,7 +343,6 @@ public actor ProgressProcessor {
             mapping.devIssueKey = change.key
             subject = mapping
         }
-        var change = change
         let review = ReviewHold.resolve(change.status, reviewOpen: mapping.reviewOpen)
         if review.reviewOpen != mapping.reviewOpen { try await store.mappings.setReviewOpen(id: mapping.id, review.reviewOpen) }
         change.status = review.status
@@ -339,7 +353,7 @@ public actor ProgressProcessor {
         }
         if value != mapping.lastPushedStatus {
             do {
-                try await ProgressWrite(store: store, craft: craft, field: settings.progressField, clock: clock, logger: logger)
+                try await ProgressWrite(store: store, craft: craft, field: settings.progressField, clock: clock, logger: logger, eventTime: settings.eventTime)
                     .push(mapping, value: value, from: change.status, order: change.order, eventID: event.id)
                 observer.craftWrite(succeeded: true)
             } catch {
@@ -350,7 +364,9 @@ public actor ProgressProcessor {
             return .done(outcome: "applied", detail: "status '\(change.status.described)' → Craft.io '\(value)'")
         }
         // Nothing to write; the event's order still advances.
-        _ = try await store.mappings.recordPush(id: mapping.id, status: value, devStatus: change.status.described, eventOrder: change.order, now: clock.now())
+        _ = try await store.mappings.recordPush(
+            id: mapping.id, status: value, devStatus: change.status.described, eventOrder: change.order, trustedUpTo: settings.eventTime.ceiling(now: now),
+            now: clock.now())
         return .done(outcome: "no-op", detail: "status '\(change.status.described)' → Craft.io '\(value)', which it has already")
     }
 }

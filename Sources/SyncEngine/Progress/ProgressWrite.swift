@@ -18,6 +18,8 @@ struct ProgressWrite: Sendable {
     let field: String
     let clock: any SyncClock
     let logger: Logger
+    /// Recorded orders beyond it (from the future) do not hold a write back.
+    var eventTime = EventTime()
 
     /// Writes `value`; the item's timeline records the write, or its error, against `eventID` when a delivery
     /// caused it.
@@ -36,7 +38,8 @@ struct ProgressWrite: Sendable {
     private func write(_ mapping: Mapping, value: String, devStatus: String?, order: Int64?) async throws {
         let seen = try await store.mappings.mapping(id: mapping.id).map { MappingRepository.PushRecord(status: $0.lastPushedStatus, eventOrder: $0.lastEventOrder) }
         try await craft.setField(workspaceID: mapping.workspaceID, itemID: mapping.craftItemID, field: field, value: value)
-        if let previous = try await store.mappings.recordPushIfNewer(id: mapping.id, status: value, devStatus: devStatus, eventOrder: order, now: clock.now()) {
+        if let previous = try await store.mappings.recordPushIfNewer(
+            id: mapping.id, status: value, devStatus: devStatus, eventOrder: order, trustedUpTo: eventTime.ceiling(now: clock.now()), now: clock.now()) {
             if previous != seen {
                 try await craft.setField(workspaceID: mapping.workspaceID, itemID: mapping.craftItemID, field: field, value: value)
             }

@@ -32,11 +32,15 @@ public struct Reconciler: Sendable {
     /// Writes the roll-up of parents whose children it pushed; nil for none.
     let rollUp: RollUp?
 
+    /// Bounds the tool's times by our clock (see `EventTime`).
+    let eventTime: EventTime
     public init(
         store: Store, craft: any CraftClient, tools: [any DevTool], statusMapping: StatusMapping, progressField: String,
         clock: any SyncClock, logger: Logger, batchSize: Int = 50, fullPassInterval: Duration = .seconds(24 * 3600),
-        overlap: Duration = .seconds(300), budgets: [String: RateBudget] = [:], budgetReserve: Double = 0.2, rollUp: RollUp? = nil
+        overlap: Duration = .seconds(300), budgets: [String: RateBudget] = [:], budgetReserve: Double = 0.2, rollUp: RollUp? = nil,
+        eventTime: EventTime = EventTime()
     ) {
+        self.eventTime = eventTime
         self.rollUp = rollUp
         self.budgets = budgets
         self.budgetReserve = budgetReserve
@@ -222,8 +226,10 @@ public struct Reconciler: Sendable {
         // its issue untouched, so the issue's own time is older): only a newer or same-second read may correct it.
         // Except where the tool says the read ends a state whose end carries no time of its own (a GitHub card taken
         // off its board): then it is as new as what it ends.
-        var order = issue.order
-        if let read = issue.order, let applied = mapping.lastEventOrder, read < applied {
+        // Times are bounded by our clock (`EventTime`): a read from a tool whose clock runs far ahead is taken as now,
+        // and an item whose stored order is in the future (a forged time kept before the bound) can always be repaired.
+        var order = eventTime.stored(issue.order, now: now)
+        if let read = order, let applied = eventTime.stored(mapping.lastEventOrder, now: now), read < applied {
             guard let last = mapping.lastDevStatus, tool.readEndsUntimedState(last, read: issue.status) else { return false }
             order = applied
         }
@@ -235,7 +241,8 @@ public struct Reconciler: Sendable {
             // Craft.io has the value; the status behind it may have changed (a card taken off, leaving an assignee's
             // In Progress), which is recorded so the next pass does not take the card for current.
             if review.status.described != mapping.lastDevStatus {
-                _ = try await store.mappings.recordPush(id: mapping.id, status: value, devStatus: review.status.described, eventOrder: order, now: now)
+                _ = try await store.mappings.recordPush(
+                    id: mapping.id, status: value, devStatus: review.status.described, eventOrder: order, trustedUpTo: eventTime.ceiling(now: now), now: now)
             }
             return false
         }
@@ -245,7 +252,7 @@ public struct Reconciler: Sendable {
         // Ordered by the tool's own time of the state read, the clock webhooks carry too: never our clock, which a
         // jump ahead would turn into "every later webhook is stale". An equal time (GitHub has 1 s resolution) does
         // not make a webhook stale, so a same-second change still applies.
-        try await ProgressWrite(store: store, craft: craft, field: progressField, clock: clock, logger: logger)
+        try await ProgressWrite(store: store, craft: craft, field: progressField, clock: clock, logger: logger, eventTime: eventTime)
             .push(mapping, value: value, from: review.status, order: order)
         logger.info("reconciliation pushed a missed change", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(issue.key)", "value": "\(value)"])
         return true
