@@ -35,7 +35,7 @@ let package = Package(
             "Compression", "CLinux", "Support",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Store", dependencies: ["Compression", "CSQLite"]),
+        .target(name: "Store", dependencies: ["Compression", "CSQLite", "Support"]),
         .target(name: "OutboundHTTP", dependencies: ["Support"]),
         .target(name: "CraftAPI", dependencies: ["OutboundHTTP"]),
         .target(name: "DevTools", dependencies: ["Compression", "OutboundHTTP", "Support"]),

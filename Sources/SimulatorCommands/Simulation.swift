@@ -1,5 +1,6 @@
 import App
 import Foundation
+import Support
 import Logging
 import Simulators
 
@@ -23,8 +24,10 @@ public enum Simulation {
         let baseURL = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         if seed { seedWorkspace(simulators) }
         if let writeConfig {
-            try configuration(baseURL: baseURL, credentials: simulators.credentials, devTool: devTool, webhookSecret: secret, publicURL: webhookTarget)
-                .write(toFile: writeConfig, atomically: true, encoding: .utf8)
+            // It holds the simulators' credentials and the webhook secret: owner-only.
+            try PrivateFile.write(
+                Array(configuration(baseURL: baseURL, credentials: simulators.credentials, devTool: devTool, webhookSecret: secret, publicURL: webhookTarget).utf8),
+                to: writeConfig)
             logger.info("wrote a serve configuration for the simulators", metadata: ["file": "\(writeConfig)"])
         }
         logger.info(

@@ -97,8 +97,11 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Base URL of a running craft-sync; the simulated dev tools send signed webhooks to its /webhooks/<tool>.")
     var webhookTarget: String?
 
-    @Option(name: .long, help: "Secret the simulated webhooks are signed with (default: the one --write-config writes).")
+    @Option(name: .long, help: "Secret the simulated webhooks are signed with (default: the one --write-config writes). Shown by ps: prefer --webhook-secret-file.")
     var webhookSecret: String?
+
+    @Option(name: .long, help: "A file holding the secret the simulated webhooks are signed with (kept out of the process list).")
+    var webhookSecretFile: String?
 
     func run() async throws {
         guard let address = ListenAddress(parsing: listen) else { throw ValidationError("--listen expects HOST:PORT") }
@@ -106,9 +109,16 @@ struct SimulateCommand: AsyncParsableCommand {
             throw ValidationError("--dev-tool expects \(Simulation.simulatedKinds.joined(separator: ", "))")
         }
         let kind = devTool
-        try await Launcher.run { try ConfigurationLoader.load(file: nil, environment: [:]) } body: { _, logger in
+        var secret = webhookSecret
+        if let webhookSecretFile {
+            guard let text = try? String(contentsOfFile: webhookSecretFile, encoding: .utf8), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw ValidationError("--webhook-secret-file: cannot read a secret from \(webhookSecretFile)")
+            }
+            secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        try await Launcher.run { try ConfigurationLoader.load(file: nil, environment: [:]) } body: { [secret] _, logger in
             try await Simulation.run(
-                listen: address, writeConfig: writeConfig, devTool: kind, seed: !empty, webhookTarget: webhookTarget, webhookSecret: webhookSecret,
+                listen: address, writeConfig: writeConfig, devTool: kind, seed: !empty, webhookTarget: webhookTarget, webhookSecret: secret,
                 logger: logger)
         }
     }

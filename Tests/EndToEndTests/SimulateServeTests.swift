@@ -19,13 +19,18 @@ struct SimulateServeTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configPath = directory.appendingPathComponent("serve.yaml").path
         let port = try freePort()
+        // From a file, so the secret is not in the process list.
+        let secretPath = directory.appendingPathComponent("webhook-secret").path
+        try "my-own-secret-123\n".write(toFile: secretPath, atomically: true, encoding: .utf8)
         let simulate = try ChildProcess(binary, [
             "simulate", "--listen", "127.0.0.1:0", "--write-config", configPath, "--webhook-target", "http://127.0.0.1:\(port)",
-            "--webhook-secret", "my-own-secret-123", "--dev-tool", tool,
+            "--webhook-secret-file", secretPath, "--dev-tool", tool,
         ])
         defer { simulate.kill() }
         let base = try #require(jsonField("url", in: try await simulate.waitForLine(containing: "simulators ready")))
         #expect(try String(contentsOfFile: configPath, encoding: .utf8).contains("webhook_secret: my-own-secret-123"))
+        // The written configuration holds credentials: owner-only, whatever the umask.
+        #expect(try FileManager.default.attributesOfItem(atPath: configPath)[.posixPermissions] as? Int == 0o600)
         let serve = try ChildProcess(binary, ["serve", "--config", configPath], environment: [
             "CRAFT_SYNC_LISTEN": "127.0.0.1:\(port)", "CRAFT_SYNC_DATABASE": directory.appendingPathComponent("db.sqlite").path,
             "CRAFT_SYNC_LOG_LEVEL": "warning",
@@ -36,6 +41,11 @@ struct SimulateServeTests {
             ((try? await httpExchange(base + "/_sim/state"))?.json[tool] as? [Any])?.count == 3
         }
         try await closeAndAwaitProgress(base: base, tool: tool)
+        // The database and its WAL are owner-only too.
+        for file in ["db.sqlite", "db.sqlite-wal"] {
+            let path = directory.appendingPathComponent(file).path
+            #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600, "\(file)")
+        }
     }
 
     @Test("serve with webhooks.register_at_start asks the simulated tool for a webhook to its public_url; the tool's deliveries then arrive and apply")

@@ -61,6 +61,8 @@ struct DurabilityTests {
         try await writes.value
         let copy = try Store(path: destination)
         #expect(try await copy.integrityCheck() == "ok")
+        // A backup holds what the database does: owner-only, as the database is.
+        #expect(try FileManager.default.attributesOfItem(atPath: destination)[.posixPermissions] as? Int == 0o600)
         let count = try #require(try await copy.read { try $0.scalarInt("SELECT count(*) FROM events") })
         #expect(count >= 100 && count <= 300)
         // Consistent: the copy holds a prefix of the deliveries, with no gaps.

@@ -97,6 +97,31 @@ struct ProgressTests {
         #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") != "Done")
     }
 
+    @Test("a pull request naming 60 issues costs reads for ours only, and a source's reads a minute are capped")
+    func strangersReadBudget() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(1)
+        _ = await fixture.engine().run(fixture.target(), trigger: "test")
+        let ours = try #require(try await fixture.store.mappings.list(MappingFilter(), beforeID: nil, limit: 1).first?.devIssueKey)
+        var settings = ProgressProcessor.Settings()
+        settings.webhookReads.perSourcePerMinute = 4
+        let processor = fixture.processor(settings: settings)
+        let repository = ours.split(separator: "#")[0]
+        let closing = (["Closes \(ours)"] + (2...60).map { "fixes \(repository)#\($0)" }).joined(separator: ", ")
+        let marker = Array(#""body": "This is a pretty simple change that we need to pull into master.""#.utf8)
+        let body = try fixtureBytes("github/pull_request_opened.json").replacing(marker, with: Array("\"body\": \"\(closing)\"".utf8))
+        let reads = { fixture.simulators.calls.count("github GET /repos/:owner/:repo/issues/:number") }
+        let before = reads()
+        var ids: [Int64] = []
+        for delivery in ["pr-1", "pr-2", "pr-3"] { ids.append(try await fixture.deliver(event: "pull_request", delivery: delivery, body: body)) }
+        await processor.processDue()
+        // Each delivery: one read of the panel's links and one of our issue; the 59 strangers' keys cost nothing.
+        #expect(reads() - before == 2)
+        let third = try #require(try await fixture.store.events.event(id: ids[2]))
+        #expect(third.ignoredReason?.contains("used their reads") == true)
+    }
+
     @Test("events from craft-sync's own account are ignored")
     func echoes() async throws {
         let fixture = try IntakeFixture()

@@ -164,7 +164,7 @@ extension GitHubAdapter {
         guard !keys.isEmpty || reference != nil else { return .ignored(reason: "the pull request closes no issue") }
         return .linked(
             keys: keys, status: DevIssueStatus(name: "open", detail: detail), order: pull.updated_at.flatMap(Timestamp.parse)?.eventOrder,
-            actor: payload.sender?.login, reference: reference)
+            actor: payload.sender?.login, reference: reference, source: repository)
     }
 
     /// The most issues one pull request is taken to close: each costs a read and a write, and a description is

@@ -8,8 +8,9 @@ public enum WebhookEvent: Sendable, Equatable {
     case moved(fromIssueID: String, to: IssueMove)
     /// A change that concerns issues named only by key (a pull request that will close them): each is found by its key.
     /// `reference` names the change's subject where the tool links more issues than the payload says
-    /// (`DevTool.issueKeys(linkedTo:)`: a GitHub pull request's Development panel).
-    case linked(keys: [String], status: DevIssueStatus, order: Int64?, actor: String?, reference: String? = nil)
+    /// (`DevTool.issueKeys(linkedTo:)`: a GitHub pull request's Development panel). `source` is where the change
+    /// comes from (a GitHub repository): the reads it causes are charged to it.
+    case linked(keys: [String], status: DevIssueStatus, order: Int64?, actor: String?, reference: String? = nil, source: String? = nil)
     /// A change the payload does not spell out (a GitHub project board edit names neither the issue's number nor the
     /// value): `DevTool.issue(referencedBy:)` reads which issue it is and its state now.
     case needsRead(reference: String, order: Int64?, actor: String?)

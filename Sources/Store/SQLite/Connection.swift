@@ -1,4 +1,5 @@
 import CSQLite
+import Support
 
 /// One SQLite connection. Not thread-safe by design (opened `SQLITE_OPEN_NOMUTEX`): a connection belongs to
 /// one serial queue, which `DatabaseQueue` enforces.
@@ -16,6 +17,9 @@ public final class Connection {
     /// SQLite opens any file lazily, so a corrupt or foreign file would only fail at the first query.
     public init(path: String, mode: Mode = .readWrite) throws(SQLiteError) {
         var handle: OpaquePointer?
+        // Owner-only from the first byte: the database holds issue data and tokens' traces, and SQLite creates its
+        // -wal and -shm files with the database file's mode. A failure here is left to SQLite to report.
+        if mode == .readWrite && !path.isEmpty && !path.hasPrefix(":") && !path.hasPrefix("file:") { try? PrivateFile.create(path) }
         let flags = (mode == .readWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY)
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let code = sqlite3_open_v2(path, &handle, flags, nil)

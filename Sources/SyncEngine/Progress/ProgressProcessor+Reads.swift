@@ -24,10 +24,26 @@ extension ProgressProcessor {
         return completed
     }
 
+    /// One read from the delivery's `left` and its source's minute; false (nothing taken) when either is spent.
+    private func takeRead(_ left: inout Int, source: String) -> Bool {
+        guard left > 0, readBudget.take(for: source, now: clock.now()) else { return false }
+        left -= 1
+        return true
+    }
+
+    /// What a `.linked` event says: issues named by key, the subject whose links the tool may add, and its source.
+    struct LinkedChange {
+        var keys: [String]
+        var reference: String?
+        var source: String
+        var status: DevIssueStatus
+        var order: Int64?
+        var actor: String?
+    }
+
     /// `keys` and the issues the tool links to `reference` beyond them. A refusal to say (a token without the
     /// scope) leaves the payload's keys, said in the log; a transient failure retries the event.
-    func linkedKeys(_ keys: [String], reference: String?, tool: any DevTool) async throws -> [String] {
-        guard let reference else { return keys }
+    func linkedKeys(_ keys: [String], reference: String, tool: any DevTool) async throws -> [String] {
         let linked: [String]
         do {
             linked = try await tool.issueKeys(linkedTo: reference)
@@ -43,25 +59,45 @@ extension ProgressProcessor {
     /// is still in the event's state (`open`: a late event about a pull request never reopens a closed issue; the
     /// issue is read to know). The event's decision is the first applied one (or the first); every item gets its
     /// timeline entry and, when applied, its parent's roll-up.
-    func applyLinked(
-        keys: [String], status: DevIssueStatus, order: Int64?, actor: String?, tool: any DevTool, event: StoredEvent, subject: inout Mapping?
-    ) async throws -> Decision {
+    ///
+    /// Every read is charged to the delivery and to its source (`WebhookReadBudget`): keys that name no issue of
+    /// ours cost nothing, and beyond the budget the rest of the delivery is left to reconciliation.
+    func applyLinked(_ linked: LinkedChange, tool: any DevTool, event: StoredEvent, subject: inout Mapping?) async throws -> Decision {
+        var readsLeft = settings.webhookReads.perDelivery
+        var throttled = false
+        var keys = linked.keys
+        // The Development panel's links are read only while the source has budget (one read a delivery).
+        if let reference = linked.reference {
+            if takeRead(&readsLeft, source: linked.source) {
+                keys = try await linkedKeys(keys, reference: reference, tool: tool)
+            } else {
+                throttled = true
+            }
+        }
         var outcomes: [(decision: Decision, subject: Mapping?)] = []
         for key in keys {
             guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueKey: key), let issueID = mapping.devIssueID else {
                 continue
             }
+            guard takeRead(&readsLeft, source: linked.source) else {
+                throttled = true
+                outcomes.append((.ignore("\(key) was not read: \(linked.source)'s deliveries have used their reads for now; reconciliation applies the current state", outcome: "throttled"), mapping))
+                continue
+            }
             let current = try await tool.issue(DevIssueReference(id: issueID, key: key))
-            guard current.status.name == status.name else {
+            guard current.status.name == linked.status.name else {
                 outcomes.append((.ignore("\(key) is \(current.status.described) now; a pull request does not change that", outcome: "stale"), mapping))
                 continue
             }
             var itemSubject: Mapping? = mapping
             // The pull request does not carry the issue's labels; the read does (for label rules).
             let change = IssueChange(
-                issueID: issueID, key: key, status: DevIssueStatus(name: status.name, detail: status.detail, labels: current.status.labels), order: order,
-                actor: actor)
+                issueID: issueID, key: key, status: DevIssueStatus(name: linked.status.name, detail: linked.status.detail, labels: current.status.labels),
+                order: linked.order, actor: linked.actor)
             outcomes.append((try await apply(change, to: mapping, tool: tool, event: event, subject: &itemSubject), itemSubject))
+        }
+        if throttled {
+            logger.warning("webhook reads over budget; the rest is left to reconciliation", metadata: ["source": "\(linked.source)", "event": "\(event.id)"])
         }
         guard let chosen = outcomes.firstIndex(where: { $0.decision.outcome == "applied" }) ?? outcomes.indices.first else {
             return .ignore("it names no issue craft-sync created (\(keys.joined(separator: ", ")))")

@@ -39,6 +39,8 @@ public actor ProgressProcessor {
         public var rollUpDoneValues: Set<String> = ["Done"]
         /// How far ahead of our clock an event's own time may be before it is taken as now and called suspicious.
         public var eventTime = EventTime()
+        /// The tool reads a delivery may cause (a pull request naming issues), per delivery and per source a minute.
+        var webhookReads = WebhookReadBudget.Limits()
         public init() {}
     }
 
@@ -60,6 +62,8 @@ public actor ProgressProcessor {
     /// Dev tools (by the name events are stored under) whose calls fail for now, and until when their events wait; the
     /// other tools' go on. A throttle's own wait, else a pause that doubles per failure up to `retryMaxDelay`.
     private var toolPauses: [String: (until: Date, pause: Duration)] = [:]
+    /// Tool reads charged to each delivery source this minute.
+    var readBudget: WebhookReadBudget
     /// Parents whose children changed in the current batch: their roll-up is written once at its end.
     var touchedParents: Set<RollUp.Parent> = []
 
@@ -71,6 +75,7 @@ public actor ProgressProcessor {
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, logger: Logger, observer: any SyncObserver = NoSyncObserver()
     ) {
         self.observer = observer
+        self.readBudget = WebhookReadBudget(limits: settings.webhookReads)
         self.store = store
         self.craft = craft
         self.tools = tools
@@ -272,9 +277,9 @@ public actor ProgressProcessor {
             // The read is the state now: as new as the event, and newer if the issue changed since.
             let orders = [order, issue.order].compactMap { $0 }
             change = IssueChange(issueID: issue.id, key: issue.key, status: issue.status, order: orders.max(), actor: actor)
-        case .linked(let keys, let status, let order, let actor, let reference):
-            let all = try await linkedKeys(keys, reference: reference, tool: tool)
-            return try await applyLinked(keys: all, status: status, order: order, actor: actor, tool: tool, event: event, subject: &subject)
+        case .linked(let keys, let status, let order, let actor, let reference, let source):
+            let linked = LinkedChange(keys: keys, reference: reference, source: source ?? tool.instance, status: status, order: order, actor: actor)
+            return try await applyLinked(linked, tool: tool, event: event, subject: &subject)
         case .deleted(let issueID, let key):
             guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: issueID) else {
                 return .ignore("issue \(key) was not created by craft-sync")

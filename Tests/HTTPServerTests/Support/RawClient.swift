@@ -35,9 +35,12 @@ final class RawClient: @unchecked Sendable {
         descriptor = socket(address.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
         var time = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        guard descriptor >= 0 else { throw ClientError(description: "socket failed: errno \(errno)") }
         guard Glibc.connect(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 else {
-            Glibc.close(descriptor)
-            throw ClientError(description: "connect failed: errno \(errno)")
+            let code = errno
+            // deinit runs for a class whose init throws once every property is set: close once, here.
+            close()
+            throw ClientError(description: "connect failed: errno \(code)")
         }
     }
 
