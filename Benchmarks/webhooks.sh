@@ -10,7 +10,8 @@ peer="$(bin_path --package-path Benchmarks/peers/hummingbird-peer)/HummingbirdPe
 work="$(mktemp -d)"
 payload="$root/Benchmarks/post-2kb.json"
 secret="bench-webhook-secret"
-signature="sha256=$(openssl dgst -sha256 -hmac "$secret" -r "$payload" | cut -d' ' -f1)"
+# Distinct signed bodies: the same signed body twice is a replay, stored once (see webhook.lua).
+python3 Benchmarks/signed-variants.py "$payload" "$secret" "${VARIANTS_COUNT:-100000}" "$work/variants.tsv"
 cat > "$work/serve.yaml" <<YAML
 listen: 127.0.0.1:8093
 database: $work/bench.sqlite
@@ -39,7 +40,7 @@ printf '%-44s %10s %9s %9s %8s\n' "" "requests/s" p50 p99 non-2xx
 printf '%-44s ' "craft-sync GET /healthz"
 wrk -t"$threads" -c"$connections" -d"$duration" --latency http://127.0.0.1:8093/healthz | summary
 printf '%-44s ' "craft-sync POST /webhooks/github (signed)"
-PAYLOAD="$payload" SIGNATURE="$signature" wrk -t"$threads" -c"$connections" -d"$duration" --latency -s Benchmarks/webhook.lua http://127.0.0.1:8093 | summary
+VARIANTS="$work/variants.tsv" wrk -t"$threads" -c"$connections" -d"$duration" --latency -s Benchmarks/webhook.lua http://127.0.0.1:8093 | summary
 stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from events').fetchone()[0])" "$work/bench.sqlite")
 kill -TERM "$serve"; wait "$serve" 2>/dev/null || true
 
@@ -47,7 +48,7 @@ kill -TERM "$serve"; wait "$serve" 2>/dev/null || true
 hb=$!
 wait_for_port 8094
 printf '%-44s ' "hummingbird POST /ingest (decode, 202)"
-PAYLOAD="$payload" WEBHOOK_PATH=/ingest SIGNATURE="$signature" wrk -t"$threads" -c"$connections" -d"$duration" --latency -s Benchmarks/webhook.lua http://127.0.0.1:8094 | summary
+VARIANTS="$work/variants.tsv" WEBHOOK_PATH=/ingest wrk -t"$threads" -c"$connections" -d"$duration" --latency -s Benchmarks/webhook.lua http://127.0.0.1:8094 | summary
 kill -TERM "$hb"; wait "$hb" 2>/dev/null || true
 echo "events durably stored by craft-sync during its run: $stored"
 rm -rf "$work"

@@ -44,35 +44,28 @@ public struct EventLog: Sendable {
         }
     }
 
-    /// How long a body digest marks a replay: GitHub lets a delivery be redelivered for 3 days.
-    public static let replayWindow: TimeInterval = 3 * 24 * 3600
-
     /// Stores a delivery durably (the body compressed with zlib). Returns once committed.
     public func append(_ event: IncomingEvent) async throws -> AppendResult {
         try await append(EncodedEvent(event))
     }
 
-    /// Stores a delivery durably unless its delivery id, or (where kept) its body digest and event type within the
-    /// replay window, was stored before. Returns once committed.
+    /// Stores a delivery durably unless its delivery id, or (where kept) its body digest with its event type, was
+    /// stored before and is still kept (`prune`). Returns once committed.
     public func append(_ encoded: EncodedEvent) async throws -> AppendResult {
         let event = encoded.event
         return try await store.write { connection in
-            if let digest = event.bodyDigest, let replayed = try connection.scalarInt(
-                """
-                SELECT id FROM events WHERE tool = ? AND body_digest = ? AND event_type = ? AND received_at >= ? ORDER BY id LIMIT 1
-                """, [event.tool, digest, event.eventType, event.receivedAt.addingTimeInterval(-Self.replayWindow)])
-            {
-                return .duplicate(id: Int64(replayed))
-            }
+            // Both unique indexes decide in the insert itself: no look-up first on the acknowledgement path.
             try connection.run(
                 """
                 INSERT INTO events (tool, instance, delivery_id, event_type, received_at, headers, body, body_size, state, body_digest)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received', ?)
-                ON CONFLICT (tool, delivery_id) DO NOTHING
+                ON CONFLICT DO NOTHING
                 """, event.tool, event.instance, event.deliveryID, event.eventType, event.receivedAt, encoded.headers, encoded.compressedBody,
                 encoded.bodySize, event.bodyDigest)
             if connection.changes == 1 { return .stored(id: connection.lastInsertedRowID) }
-            let existing = try connection.scalarInt("SELECT id FROM events WHERE tool = ? AND delivery_id = ?", [event.tool, event.deliveryID])
+            let existing = try connection.scalarInt(
+                "SELECT id FROM events WHERE tool = ? AND (delivery_id = ? OR (body_digest = ? AND event_type = ?)) ORDER BY id LIMIT 1",
+                [event.tool, event.deliveryID, event.bodyDigest, event.eventType])
             return .duplicate(id: Int64(existing ?? 0))
         }
     }

@@ -12,8 +12,8 @@ public struct IncomingEvent: Sendable {
     public var headers: [String: String]
     /// The raw body, byte for byte: signatures are computed over it, so a replay must see exactly this.
     public var body: [UInt8]
-    /// SHA-256 (hex) of the body, for a tool that signs only the body: the same body and event type again within
-    /// the replay window is a replay, whatever its delivery id. Nil where the delivery id is proof enough.
+    /// SHA-256 (hex) of the body, for a tool that signs only the body: the same body and event type again while the
+    /// first is kept is a replay, whatever its delivery id. Nil where the delivery id is proof enough.
     public var bodyDigest: String?
 
     public init(

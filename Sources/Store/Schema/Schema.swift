@@ -193,7 +193,7 @@ public enum Schema {
             UPDATE mappings SET last_event_order = NULL
                 WHERE last_event_order > (CAST(strftime('%s', 'now') AS INTEGER) + 300) * 1000;
             ALTER TABLE events ADD COLUMN body_digest TEXT;
-            CREATE INDEX events_body_digest ON events (tool, body_digest) WHERE body_digest IS NOT NULL;
+            CREATE UNIQUE INDEX events_body_digest ON events (tool, event_type, body_digest) WHERE body_digest IS NOT NULL;
             """),
     ]
 
