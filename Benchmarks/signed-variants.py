@@ -14,7 +14,11 @@ payload, secret, count, out = sys.argv[1], sys.argv[2].encode(), int(sys.argv[3]
 base = json.load(open(payload))
 with open(out, "w") as f:
     for index in range(count):
-        base["issue"]["id"] = 100_000_000 + index  # the bench serve has no mapping: every variant is stored, then ignored
+        # A complete `issues` payload about an issue the bench serve did not create: stored, then ignored.
+        base["issue"].update(
+            id=100_000_000 + index, number=index + 1, state="closed", updated_at="2026-12-01T10:00:00Z",
+            labels=[label if isinstance(label, dict) else {"name": label} for label in base["issue"]["labels"]])
+        base["repository"] = {"full_name": "acme/product"}
         body = json.dumps(base, separators=(",", ":")).encode()
         signature = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
         f.write(signature + "\t" + body.decode() + "\n")
