@@ -54,6 +54,7 @@ public final class Application: Sendable {
             settings.giveUpAfter = configuration.progressGiveUpAfter
             settings.processingLease = configuration.progressProcessingLease
             settings.eventTime = EventTime(allowedSkew: configuration.progressMaxClockSkew)
+            settings.probeWorkspaceID = configuration.syncTargets.first?.id
             settings.rollUpField = configuration.craft.rollUpField
             settings.rollUpDoneValues = Set(configuration.craft.rollUpDoneValues)
             progress = ProgressProcessor(

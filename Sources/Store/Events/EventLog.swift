@@ -98,6 +98,15 @@ public struct EventLog: Sendable {
         }
     }
 
+    /// The oldest event still to be processed (of `tool`, when given), whatever its due time: a probe after an outage.
+    public func oldestWaiting(tool: String? = nil) async throws -> StoredEvent? {
+        try await store.read {
+            try $0.firstRow(
+                "SELECT \(Self.columns) FROM events WHERE state IN ('received', 'failed') AND (? IS NULL OR tool = ?) ORDER BY id LIMIT 1",
+                [tool, tool], Self.decode)
+        }
+    }
+
     /// Takes a due event for one processor until `until`, by moving its next attempt there: false when another
     /// processor (a second replica on this database) took it first. A processor that dies holding it leaves it due
     /// again once `until` has passed.
@@ -109,6 +118,17 @@ public struct EventLog: Sendable {
                 WHERE id = ? AND state IN ('received', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
                 """, until, id, now)
             return connection.changes == 1
+        }
+    }
+
+    /// Makes the events waiting for a retry due now (all, or `tool`'s): what held them (Craft.io, the tool) works
+    /// again, so they need not sit out the rest of their backoff. Returns how many.
+    @discardableResult
+    public func expediteRetries(tool: String? = nil, now: Date) async throws -> Int {
+        try await store.write { connection in
+            try connection.run(
+                "UPDATE events SET next_attempt_at = ? WHERE state = 'failed' AND next_attempt_at > ? AND (? IS NULL OR tool = ?)", now, now, tool, tool)
+            return connection.changes
         }
     }
 

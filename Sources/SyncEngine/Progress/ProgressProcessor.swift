@@ -27,8 +27,16 @@ public actor ProgressProcessor {
         public var retryMaxDelay: Duration = .seconds(300)
         /// Consecutive transient failures (across events) that open the circuit breaker.
         public var breakerThreshold = 3
-        /// The first pause of an open breaker; each failed probe doubles it, up to `retryMaxDelay`.
-        public var breakerPause: Duration = .seconds(15)
+        /// The first pause of an open breaker; each failed probe doubles it, up to `breakerMaxPause`.
+        public var breakerPause: Duration = .seconds(2)
+        /// The longest pause between probes of an open breaker: a recovery is seen within it.
+        public var breakerMaxPause: Duration = .seconds(15)
+        /// A workspace whose key probe (a cheap Craft.io call) tells whether an outage is over; without one the
+        /// oldest held event is the probe.
+        public var probeWorkspaceID: String?
+        /// Lanes (issues) processed at once, and at most this many of one tool's.
+        public var maxConcurrentLanes = 32
+        public var maxConcurrentLanesPerTool = 16
         /// How long a processor holds an event it took: longer than one event's writes normally take. If it dies
         /// meanwhile, the event is due again afterwards (so a crash delays that event by up to this long); if it is
         /// slower than this, another replica may write the same value again, which is harmless.
@@ -87,28 +95,54 @@ public actor ProgressProcessor {
 
     /// Processes what is due now; returns how many events had their outcome recorded (so a store that takes no
     /// writes ends the loop instead of spinning on the same events).
+    ///
+    /// Events run in lanes, one per issue they are about (`Lane`): a lane's events in the order they arrived, lanes
+    /// side by side (at most `maxConcurrentLanes`, and `maxConcurrentLanesPerTool` of one tool), so one slow Craft.io
+    /// write holds back only the events of its own issue.
     @discardableResult
     public func processDue(limit: Int = 100) async -> Int {
         if breakerIsOpen { return 0 }
+        if breakerPause != nil, let workspace = settings.probeWorkspaceID {
+            // Half-open: a cheap call decides whether the outage is over, so held events spend no attempts on it.
+            do {
+                try await store.checkWritable()
+                _ = try await craft.probeKey(workspaceID: workspace)
+                await closeBreaker()
+            } catch {
+                noteTransientFailure(error)
+                return 0
+            }
+        }
         let due: [StoredEvent]
         do {
             let now = clock.now()
             due = try await store.events.due(now: now, limit: limit, excluding: Set(toolPauses.filter { now < $0.value.until }.keys))
+            if due.isEmpty { return await probe() }
         } catch {
             logger.error("cannot read the event log", metadata: ["error": "\(error)"])
             return 0
         }
+        var keyed: [(key: String, event: StoredEvent)] = []
+        for event in due { keyed.append((await laneKey(of: event), event)) }
+        let lanes = Lane.group(keyed)
         var recorded = 0
-        for event in due {
-            // An open breaker stops the batch: the events after a failure wait without spending attempts.
-            if breakerIsOpen { break }
-            // A tool that failed within this batch holds the rest of its events back, unattempted.
-            let now = clock.now()
-            if let paused = toolPauses[event.tool], now < paused.until { continue }
-            // Two replicas on one database read the same due events; only the one that claims an event runs it.
-            guard (try? await store.events.claim(id: event.id, now: now, until: now.addingTimeInterval(settings.processingLease.timeInterval))) == true
-            else { continue }
-            if await process(event) { recorded += 1 }
+        await withTaskGroup(of: (tool: String, recorded: Int).self) { group in
+            var running: [String: Int] = [:]
+            var waiting = lanes[...]
+            while !waiting.isEmpty || !running.isEmpty {
+                // Start every lane the caps allow, in the order their first events arrived.
+                while let index = waiting.firstIndex(where: {
+                    running.values.reduce(0, +) < settings.maxConcurrentLanes && running[$0.tool, default: 0] < settings.maxConcurrentLanesPerTool
+                }) {
+                    let lane = waiting.remove(at: index)
+                    running[lane.tool, default: 0] += 1
+                    group.addTask { await self.process(lane) }
+                }
+                guard let finished = await group.next() else { break }
+                recorded += finished.recorded
+                running[finished.tool, default: 1] -= 1
+                if running[finished.tool] == 0 { running[finished.tool] = nil }
+            }
         }
         if let field = settings.rollUpField, !touchedParents.isEmpty {
             let parents = touchedParents
@@ -116,6 +150,57 @@ public actor ProgressProcessor {
             await RollUp(store: store, craft: craft, field: field, doneValues: settings.rollUpDoneValues, logger: logger).update(parents)
         }
         return recorded
+    }
+
+    /// One lane's events in order; how many had their outcome recorded.
+    private func process(_ lane: Lane) async -> (tool: String, recorded: Int) {
+        var recorded = 0
+        for event in lane.events {
+            // An open breaker stops the batch: the events after a failure wait without spending attempts.
+            if breakerIsOpen { break }
+            // A tool that failed within this batch holds the rest of its events back, unattempted.
+            let now = clock.now()
+            if let paused = toolPauses[event.tool], now < paused.until { break }
+            // Two replicas on one database read the same due events; only the one that claims an event runs it.
+            guard (try? await store.events.claim(id: event.id, now: now, until: now.addingTimeInterval(settings.processingLease.timeInterval))) == true
+            else { continue }
+            if await process(event) { recorded += 1 }
+        }
+        return (lane.tool, recorded)
+    }
+
+    /// The breaker's pause (or a tool's) is over and no event is due, because every held event waits for its own
+    /// retry time: the oldest is tried now, so a recovery is seen within one pause (at most `breakerMaxPause`), not
+    /// one event's backoff (minutes). Its success makes the rest due at once.
+    private func probe() async -> Int {
+        let now = clock.now()
+        let tools: [String?] = breakerPause != nil ? [nil] : toolPauses.filter { now >= $0.value.until }.keys.map { Optional($0) }
+        var recorded = 0
+        for tool in tools {
+            guard let oldest = try? await store.events.oldestWaiting(tool: tool),
+                (try? await store.events.claim(id: oldest.id, now: .distantFuture, until: now.addingTimeInterval(settings.processingLease.timeInterval))) == true
+            else { continue }
+            if await process(oldest) { recorded += 1 }
+        }
+        return recorded
+    }
+
+    /// The issue an event is about (its tool instance and the issue's id), so one issue's events stay in order;
+    /// an event that names no issue has a lane of its own.
+    private func laneKey(of event: StoredEvent) async -> String {
+        let alone = "event \(event.id)"
+        guard let tool = tools[event.tool], let body = try? await store.events.payload(id: event.id) else { return alone }
+        let headers = Dictionary(event.headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        guard let parsed = try? tool.parseWebhook(headers: headers, body: body) else { return alone }
+        let subject: String? = switch parsed {
+        case .issue(let change): change.issueID
+        case .needsRead(let reference, _, _): reference
+        case .linked(let keys, _, _, _, let reference, _): reference ?? keys.joined(separator: ",")
+        case .deleted(let issueID, _): issueID
+        case .moved(let fromIssueID, _): fromIssueID
+        case .ignored: nil
+        }
+        return subject.map { "\(event.tool) \($0)" } ?? alone
     }
 
     /// Runs until cancelled: processes due events whenever woken (a new delivery) or every `pollInterval`.
@@ -163,8 +248,11 @@ public actor ProgressProcessor {
                 await history.record(.init(subject, at: now, kind: .webhook, outcome: decision.outcome, detail: "\(event.eventType): \(decision.detail)", eventID: event.id))
                 if decision.outcome == "applied", let parent = RollUp.parent(of: subject) { touchedParents.insert(parent) }
             }
-            closeBreaker()
-            toolPauses[event.tool] = nil
+            await closeBreaker()
+            if toolPauses.removeValue(forKey: event.tool) != nil {
+                // The tool answers again: its events waiting for a retry go now, not after the rest of their backoff.
+                _ = try? await store.events.expediteRetries(tool: event.tool, now: clock.now())
+            }
             return true
         } catch let error as CraftError where !error.isTransient {
             return await giveUp(event, subject: subject, error: "\(error)")
@@ -196,7 +284,7 @@ public actor ProgressProcessor {
     private func noteTransientFailure(_ error: any Error) {
         consecutiveFailures += 1
         guard consecutiveFailures >= settings.breakerThreshold else { return }
-        let pause = breakerPause.map { min($0 * 2, settings.retryMaxDelay) } ?? settings.breakerPause
+        let pause = breakerPause.map { min($0 * 2, settings.breakerMaxPause) } ?? settings.breakerPause
         breakerPause = pause
         breakerOpenUntil = clock.now().addingTimeInterval(pause.timeInterval)
         logger.warning(
@@ -207,17 +295,20 @@ public actor ProgressProcessor {
     /// Holds `tool`'s events back after a transient failure of its calls: as long as a throttle asks, else for a pause
     /// that doubles per failure.
     private func pause(_ tool: String, for error: DevToolError) {
-        var pause = toolPauses[tool].map { min($0.pause * 2, settings.retryMaxDelay) } ?? settings.breakerPause
+        var pause = toolPauses[tool].map { min($0.pause * 2, settings.breakerMaxPause) } ?? settings.breakerPause
         if case .throttled(_, _, _, let retryAfter?) = error { pause = min(max(pause, retryAfter), settings.retryMaxDelay) }
         toolPauses[tool] = (clock.now().addingTimeInterval(pause.timeInterval), pause)
         logger.warning("\(tool) events paused: its calls fail for now; the other tools' events go on", metadata: ["pause": "\(pause)", "error": "\(error)"])
     }
 
-    private func closeBreaker() {
-        if breakerPause != nil { logger.info("progress resumed: a write succeeded") }
+    private func closeBreaker() async {
         consecutiveFailures = 0
         breakerOpenUntil = nil
+        guard breakerPause != nil else { return }
         breakerPause = nil
+        // Every event held by the outage goes now, not after the rest of its own backoff: healing takes seconds.
+        let expedited = (try? await store.events.expediteRetries(now: clock.now())) ?? 0
+        logger.info("progress resumed: a write succeeded", metadata: ["expedited": "\(expedited)"])
     }
 
     private func giveUp(_ event: StoredEvent, subject: Mapping?, error: String) async -> Bool {

@@ -1,0 +1,121 @@
+import CraftAPI
+import Foundation
+import Store
+import Synchronization
+import Testing
+import TestSupport
+@testable import SyncEngine
+
+/// Events run in lanes, one per issue: different issues' Craft.io writes go side by side, one issue's stay in order.
+@Suite("Progress in lanes")
+struct LaneTests {
+    /// Links `count` seeded items to GitHub issues 9000001..., and answers a close (or other) body for one of them.
+    static func linkIssues(_ fixture: IntakeFixture, count: Int) async throws -> [String] {
+        var issueIDs: [String] = []
+        for item in fixture.seed(count) {
+            let issueID = String(9_000_001 + issueIDs.count)
+            guard case .claimed(let mapping) = try await fixture.store.mappings.claim(
+                workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+            else { throw CancellationError() }
+            _ = try await fixture.store.mappings.linkClaim(
+                id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: issueID, key: "k-\(issueID)", url: nil, contentHash: nil, now: .now)
+            issueIDs.append(issueID)
+        }
+        return issueIDs
+    }
+
+    static func body(issue: String, action: String, at time: String) throws -> [UInt8] {
+        var text = String(decoding: try fixtureBytes("github/issues_closed_completed.json"), as: UTF8.self)
+            .replacingOccurrences(of: "\"id\": 1299020697", with: "\"id\": \(issue)")
+            .replacingOccurrences(of: "\"updated_at\": \"2022-07-08T13:54:56Z\"", with: "\"updated_at\": \"\(time)\"")
+        if action == "reopened" {
+            text = text.replacingOccurrences(of: "\"action\": \"closed\"", with: "\"action\": \"reopened\"")
+                .replacingOccurrences(of: "\"state\": \"closed\"", with: "\"state\": \"open\"")
+        }
+        return Array(text.utf8)
+    }
+
+    @Test("eight issues closed at once: their Craft.io writes are in flight together, not one after another")
+    func differentIssuesSideBySide() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let issues = try await Self.linkIssues(fixture, count: 8)
+        for issue in issues { _ = try await fixture.deliver(body: try Self.body(issue: issue, action: "closed", at: "2026-12-01T10:00:00Z")) }
+        let craft = BarrierCraft(inner: fixture.craft, expected: 8)
+        let processor = ProgressProcessor(
+            store: fixture.store, craft: craft, tools: ["github": fixture.github], settings: .init(), clock: fixture.clock, logger: IntakeFixture.quietLogger)
+        #expect(await processor.processDue() == 8)
+        // Written one after another, each write would have waited for the others (up to its 10 s limit) and seen only itself.
+        #expect(craft.mostInFlight == 8)
+        #expect(fixture.simulators.craft.items.allSatisfy { $0.customFieldValue("dev_status") == "Done" })
+    }
+
+    @Test("one issue closed, reopened and closed again in quick succession: applied in that order, never stale, Done at the end")
+    func oneIssueInOrder() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let issues = try await Self.linkIssues(fixture, count: 5)
+        for (action, time) in [("closed", "2026-12-01T10:00:00Z"), ("reopened", "2026-12-01T10:00:01Z"), ("closed", "2026-12-01T10:00:02Z")] {
+            for issue in issues { _ = try await fixture.deliver(body: try Self.body(issue: issue, action: action, at: time)) }
+        }
+        let processor = fixture.processor()
+        #expect(await processor.processDue() == 15)
+        for item in fixture.simulators.craft.items {
+            #expect(item.customFieldValue("dev_status") == "Done")
+            let outcomes = try await fixture.store.timeline.list(TimelineFilter(craftItemID: item.id)).filter { $0.kind == .webhook }.map(\.outcome)
+            #expect(outcomes == ["applied", "applied", "applied"], "\(item.title): \(outcomes)")
+        }
+    }
+}
+
+/// A Craft.io client whose writes wait until `expected` are in flight at once (or 10 s passed), and which records
+/// the most it saw in flight together.
+final class BarrierCraft: CraftClient {
+    let inner: any CraftClient
+    let expected: Int
+    private let state = Mutex((inFlight: 0, most: 0, waiters: [CheckedContinuation<Void, Never>]()))
+
+    init(inner: any CraftClient, expected: Int) {
+        self.inner = inner
+        self.expected = expected
+    }
+
+    var mostInFlight: Int { state.withLock { $0.most } }
+    var filtersByUpdateTime: Bool { inner.filtersByUpdateTime }
+
+    func listing(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> CraftListing {
+        try await inner.listing(workspaceID: workspaceID, status: status, updatedFrom: updatedFrom)
+    }
+    func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem { try await inner.item(workspaceID: workspaceID, itemID: itemID) }
+    func probeKey(workspaceID: String) async throws(CraftError) -> CraftKeyProbe { try await inner.probeKey(workspaceID: workspaceID) }
+    func fieldDefinitions(workspaceID: String) async throws(CraftError) -> [CraftCustomField]? { try await inner.fieldDefinitions(workspaceID: workspaceID) }
+
+    func setField(workspaceID: String, itemID: String, field: String, value: String) async throws(CraftError) {
+        await arrive()
+        try await inner.setField(workspaceID: workspaceID, itemID: itemID, field: field, value: value)
+        state.withLock { $0.inFlight -= 1 }
+    }
+
+    private func arrive() async {
+        let timeout = Task { [weak self] in
+            try? await Task.sleep(for: .seconds(10))
+            self?.releaseAll()
+        }
+        defer { timeout.cancel() }
+        await withCheckedContinuation { continuation in
+            let release = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.inFlight += 1
+                state.most = max(state.most, state.inFlight)
+                state.waiters.append(continuation)
+                guard state.inFlight >= expected else { return [] }
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in release { waiter.resume() }
+        }
+    }
+
+    private func releaseAll() {
+        for waiter in state.withLock({ state in defer { state.waiters = [] }; return state.waiters }) { waiter.resume() }
+    }
+}
