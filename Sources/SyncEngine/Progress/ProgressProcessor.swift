@@ -35,8 +35,8 @@ public actor ProgressProcessor {
         /// oldest held event is the probe.
         public var probeWorkspaceID: String?
         /// Lanes (issues) processed at once, and at most this many of one tool's.
-        public var maxConcurrentLanes = 32
-        public var maxConcurrentLanesPerTool = 16
+        public var maxConcurrentLanes = 64
+        public var maxConcurrentLanesPerTool = 32
         /// How long a processor holds an event it took: longer than one event's writes normally take. If it dies
         /// meanwhile, the event is due again afterwards (so a crash delays that event by up to this long); if it is
         /// slower than this, another replica may write the same value again, which is harmless.
@@ -100,7 +100,7 @@ public actor ProgressProcessor {
     /// side by side (at most `maxConcurrentLanes`, and `maxConcurrentLanesPerTool` of one tool), so one slow Craft.io
     /// write holds back only the events of its own issue.
     @discardableResult
-    public func processDue(limit: Int = 100) async -> Int {
+    public func processDue(limit: Int = 256) async -> Int {
         if breakerIsOpen { return 0 }
         if breakerPause != nil, let workspace = settings.probeWorkspaceID {
             // Half-open: a cheap call decides whether the outage is over, so held events spend no attempts on it.

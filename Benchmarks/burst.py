@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""A burst of closes: N linked GitHub issues closed at once while the simulated Craft.io answers each call in L ms.
+
+usage: Benchmarks/burst.py N LATENCY_MS LABEL=PATH/TO/craft-sync [LABEL=PATH ...]   (Benchmarks/burst.sh builds them)
+
+For each build: `simulate` (GitHub, webhooks to the service) and `serve` (release), N ready items created by
+intake, then every issue closed at once through the simulator's control API. Prints how long after the last close
+the last one reached Craft.io, the median and 90th percentile of close → Craft.io per issue, and the webhook
+acknowledgement p99 the simulator saw. Polls Craft.io's state every 50 ms (the resolution of the figures). Every loop
+is bounded; it talks to 127.0.0.1 only.
+"""
+import concurrent.futures
+import http.client
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, deadline=30):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def call(port, method, path, body=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(method, path, body=None if body is None else json.dumps(body), headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        data = response.read()
+        return response.status, (json.loads(data) if data and response.getheader("Content-Type", "").startswith("application/json") else None)
+    finally:
+        connection.close()
+
+
+def run(binary, count, latency, work):
+    config = os.path.join(work, "serve.yaml")
+    port = free_port()
+    simulate = subprocess.Popen(
+        [binary, "simulate", "--listen", "127.0.0.1:0", "--empty", "--dev-tool", "github", "--write-config", config,
+         "--webhook-target", f"http://127.0.0.1:{port}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    simulator_port = None
+    for _ in range(200):
+        line = simulate.stdout.readline()
+        match = re.search(r'"url":"http://127\.0\.0\.1:(\d+)"', line)
+        if match:
+            simulator_port = int(match.group(1))
+            break
+    if simulator_port is None:
+        raise RuntimeError("simulate did not say where it listens")
+    workspace = re.search(r"workspace_id: (\S+)", open(config).read()).group(1)
+    for index in range(count):
+        call(simulator_port, "POST", "/_sim/craft/items",
+             {"workspaceId": workspace, "title": f"Burst {index}", "status": "Ready for Development", "type": "Feature"})
+    env = dict(os.environ, CRAFT_SYNC_LISTEN=f"127.0.0.1:{port}", CRAFT_SYNC_DATABASE=os.path.join(work, "burst.sqlite"),
+               CRAFT_SYNC_LOG_LEVEL="error")
+    serve = subprocess.Popen([binary, "serve", "--config", config], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port)
+        end = time.monotonic() + 300
+        while time.monotonic() < end:
+            state = call(simulator_port, "GET", "/_sim/state")[1]
+            if len(state.get("github", [])) >= count:
+                break
+            time.sleep(0.2)
+        time.sleep(3)  # let intake finish linking, and the creation's own webhooks settle
+        state = call(simulator_port, "GET", "/_sim/state")[1]
+        numbers = [issue["number"] for issue in state["github"]]
+        deliveries_before = len(state["webhooks"])
+        updates_before = len(state["craft"]["updates"])
+        call(simulator_port, "POST", "/_sim/faults", {"target": "craft", "latencyMs": latency})
+        closed_at = {}
+
+        def close(number):
+            call(simulator_port, "POST", f"/_sim/github/issues/{number}/close")
+            return number, time.monotonic()
+
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            for number, at in pool.map(close, numbers):
+                closed_at[number] = at
+        last_close = max(closed_at.values())
+        titles = {issue["number"]: issue["title"] for issue in state["github"]}
+        done_at = {}
+        end = time.monotonic() + 600
+        while len(done_at) < len(numbers) and time.monotonic() < end:
+            state = call(simulator_port, "GET", "/_sim/state")[1]
+            now = time.monotonic()
+            items = {item["id"]: item["title"] for item in state["craft"]["items"]}
+            for update in state["craft"]["updates"][updates_before:]:
+                if update["value"] == "Done":
+                    done_at.setdefault(items.get(update["itemId"]), now)
+            time.sleep(0.05)
+        deliveries = state["webhooks"][deliveries_before:]
+        # Where the time went: from the delivery's arrival to its outcome, by the service's own records.
+        import sqlite3
+        rows = sqlite3.connect(os.path.join(work, "burst.sqlite")).execute(
+            "SELECT finished_at - received_at FROM events WHERE event_type = 'issues.closed' AND finished_at IS NOT NULL").fetchall()
+        in_service = sorted(row[0] for row in rows)
+        latencies = [done_at[titles[n]] - closed_at[n] for n in numbers if titles[n] in done_at]
+        return {
+            "reached": len(latencies), "count": len(numbers),
+            "after_last_close": (max(done_at.values()) - last_close) if done_at else float("nan"),
+            "p50": statistics.median(latencies) if latencies else float("nan"),
+            "p90": statistics.quantiles(latencies, n=10)[-1] if len(latencies) > 1 else float("nan"),
+            "acks": sum(1 for d in deliveries if d.get("status") in (200, 202)), "deliveries": len(deliveries),
+            "in_service_p50": statistics.median(in_service) if in_service else float("nan"),
+        }
+    finally:
+        for process in (serve, simulate):
+            process.terminate()
+        for process in (serve, simulate):
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def main():
+    if len(sys.argv) < 4:
+        print(__doc__)
+        return 2
+    count, latency = int(sys.argv[1]), int(sys.argv[2])
+    builds = [argument.split("=", 1) for argument in sys.argv[3:]]
+    print(f"{count} linked GitHub issues closed at once; Craft.io answers each call in {latency} ms")
+    print(f"{'build':<10} {'reached Craft.io':>17} {'last, s after last close':>25} {'p50 s':>7} {'p90 s':>7} {'acks 2xx':>10} {'stored→done p50 s':>18}")
+    for label, binary in builds:
+        with tempfile.TemporaryDirectory() as work:
+            r = run(binary, count, latency, work)
+        print(f"{label:<10} {r['reached']:>8}/{r['count']:<8} {r['after_last_close']:>25.2f} {r['p50']:>7.2f} {r['p90']:>7.2f} {r['acks']:>5}/{r['deliveries']:<4} {r['in_service_p50']:>18.2f}")
+    print("targets (N=300, L=100): every close within 3 s of the last, p50 <= 1 s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
