@@ -286,6 +286,17 @@ public struct MappingRepository: Sendable {
         }
     }
 
+    /// Gives up a pending claim the caller still holds (see `renew`) without failing it: its lease is dated far in the
+    /// past, so the next run takes it over at once (looking for its marker first) instead of waiting out the lease
+    /// as if another run held it. False when it was taken over meanwhile.
+    @discardableResult
+    public func releaseClaim(id: Int64, leaseMark: Date) async throws -> Bool {
+        try await store.write { connection in
+            try connection.run("UPDATE mappings SET updated_at = 0 WHERE id = ? AND state = 'pending' AND updated_at = ?", id, leaseMark)
+            return connection.changes == 1
+        }
+    }
+
     /// Links a pending claim the caller still holds (see `renew`); false when it was taken over meanwhile.
     /// `linkPending` marks the key and URL as still to be written into Craft.io (see `linksToWrite`), in the
     /// same write as the link, so a crash right after it cannot lose the Craft.io write.

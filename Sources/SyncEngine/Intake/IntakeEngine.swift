@@ -375,7 +375,10 @@ public actor IntakeEngine {
                     return try await link(item, mapping: mapping, leaseMark: leaseMark, issue: existing, recovered: true, target: target) ?? lost
                 }
                 try await rateLimiter.acquire()
-                if let postponed = try await waitForBudget(tool, itemID: item.id) { return postponed }
+                if let postponed = try await waitForBudget(tool, itemID: item.id) {
+                    try await store.mappings.releaseClaim(id: mapping.id, leaseMark: leaseMark)
+                    return postponed
+                }
                 // Renewed right before the call, after any wait for the rate limit.
                 let now = clock.now()
                 guard try await store.mappings.renew(id: mapping.id, leaseMark: leaseMark, now: now) else { return lost }
@@ -397,13 +400,14 @@ public actor IntakeEngine {
                 }
                 let wait = error.retryAfter ?? Backoff(base: settings.retryBaseDelay, cap: settings.longestInlineWait).delay(attempt: attempt)
                 guard attempt < settings.createAttempts, wait <= settings.longestInlineWait else {
-                    // Not failed: an outage or a rate limit heals. The claim stays pending; once its lease runs out
-                    // a later cycle takes it over, looks for the marker, and creates only if there is none.
+                    // Not failed: an outage or a rate limit heals. The claim stays pending and is released, so the
+                    // next run or cycle takes it over at once, looks for the marker, and creates only if there is none.
                     logger.info("create postponed to a later cycle", metadata: ["craft.item": "\(item.id)", "error": "\(error)"])
+                    _ = try? await store.mappings.releaseClaim(id: mapping.id, leaseMark: leaseMark)
                     await history.record(.init(
                         mapping, at: clock.now(), kind: .retried, outcome: "postponed",
-                        detail: "create failed \(attempt) times (\(error)); a later cycle looks for the marker and tries again"))
-                    return .skipped(itemID: item.id, reason: "postponed after \(attempt) attempts (\(error)); retried in a later cycle")
+                        detail: "create failed \(attempt) times (\(error)); the next run looks for the marker and tries again"))
+                    return .skipped(itemID: item.id, reason: "postponed after \(attempt) attempts (\(error)); the next run or cycle tries again")
                 }
                 logger.info("create failed; will retry", metadata: ["craft.item": "\(item.id)", "attempt": "\(attempt)", "error": "\(error)"])
                 try? await clock.sleep(for: wait)
