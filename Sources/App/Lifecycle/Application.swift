@@ -95,7 +95,8 @@ public final class Application: Sendable {
         let craftKey = craftKey
         OperationalRoutes(
             configuration: configuration, store: store, metrics: metrics, logger: logger,
-            intakeHalts: { await engine?.haltedTools() ?? [:] }, craftKeyProblem: { craftKey?.readinessProblem }, budgets: world?.budgets ?? [:]
+            intakeHalts: { await engine?.haltedTools() ?? [:] }, craftKeyProblem: { craftKey?.readinessProblem },
+            craftKeyWarning: { craftKey?.readinessWarning }, budgets: world?.budgets ?? [:]
         ).register(in: &router)
         AdminRoutes(
             scheduler: scheduler, store: store, progress: progress, configuration: configuration, startedAt: .now,

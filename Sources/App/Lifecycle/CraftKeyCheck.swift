@@ -3,9 +3,11 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The Craft.io key and fields, checked at start and every few minutes: a key refused or missing a scope, a configured
-/// field that does not exist, or a status value that is none of a select field's options makes `/readyz` 503 with
-/// what to fix (instead of a dead letter per event), and the status endpoint shows what was found. A Craft.io that
+/// The Craft.io key and fields, checked at start and every few minutes: a key refused or missing a scope, or a configured
+/// field that does not exist, makes `/readyz` 503 with what to fix (instead of a dead letter per event), and the status
+/// endpoint shows what was found. A status value that is none of a select field's options degrades that value only:
+/// `/readyz` stays ready and names it (`warnings`), the other values keep being written, and an event that would
+/// write it is a dead letter on its item's timeline, to replay once the option exists. A Craft.io that
 /// cannot be reached is reported but does not make the service unready (outages heal; a wrong setting does not).
 public final class CraftKeyCheck: Sendable {
     public struct Result: Sendable, Encodable, Equatable {
@@ -15,8 +17,10 @@ public final class CraftKeyCheck: Sendable {
         public var missingScopes: [String]
         /// Set when the key is narrowed to other workspaces than the configured one.
         public var workspaceNotAllowed: String?
-        /// Configured fields missing from the workspace, and progress values no option of a select field matches.
+        /// Configured fields missing from the workspace.
         public var fieldProblems: [String]
+        /// Progress values no option of the select progress field matches, with what to do (empty when all match).
+        public var unwritableValues: [String] = []
         public var error: String?
         /// Whether the key itself is the problem (refused, or missing a scope), rather than Craft.io being away.
         public var keyProblem: Bool
@@ -47,6 +51,12 @@ public final class CraftKeyCheck: Sendable {
     /// Nil while nothing is wrong with the key (or it has not been checked yet); otherwise what to fix.
     public var readinessProblem: String? { result.flatMap(Self.problem(of:)) }
 
+    /// What works only in part: progress values the select field has no option for.
+    public var readinessWarning: String? {
+        guard let result, !result.unwritableValues.isEmpty else { return nil }
+        return "unwritable value: " + result.unwritableValues.joined(separator: "; ")
+    }
+
     static func problem(of result: Result) -> String? {
         guard result.keyProblem else { return nil }
         if !result.missingScopes.isEmpty {
@@ -67,7 +77,10 @@ public final class CraftKeyCheck: Sendable {
             result.scopes = probe.scopes
             result.missingScopes = probe.missingScopes
             result.workspaceNotAllowed = probe.allows(workspaceID: workspaceID) ? nil : workspaceID
-            if let fields = try await craft.fieldDefinitions(workspaceID: workspaceID) { result.fieldProblems = problems(in: fields) }
+            if let fields = try await craft.fieldDefinitions(workspaceID: workspaceID) {
+                result.fieldProblems = problems(in: fields)
+                result.unwritableValues = unwritableValues(in: fields)
+            }
             result.keyProblem = !probe.missingScopes.isEmpty || result.workspaceNotAllowed != nil || !result.fieldProblems.isEmpty
         } catch {
             result.error = "\(error)"
@@ -77,6 +90,7 @@ public final class CraftKeyCheck: Sendable {
             }
         }
         if let problem = Self.problem(of: result) { logger.error("Craft.io is not usable as configured", metadata: ["problem": "\(problem)"]) }
+        for value in result.unwritableValues { logger.warning("a progress value cannot be written; the others are", metadata: ["problem": "\(value)"]) }
         latest.withLock { $0 = result }
         return result
     }
@@ -97,19 +111,18 @@ public final class CraftKeyCheck: Sendable {
         if let linkField, find(linkField) == nil {
             problems.append("craft.link_field '\(linkField)' is not a custom field of workspace \(workspaceID) (it has: \(known))")
         }
-        guard let progressField else { return problems }
-        guard let field = find(progressField) else {
+        if let progressField, find(progressField) == nil {
             problems.append("craft.progress_field '\(progressField)' is not a custom field of workspace \(workspaceID) (it has: \(known))")
-            return problems
-        }
-        if field.isSelect {
-            let unmatched = progressValues.filter { field.option(for: $0) == nil }.sorted()
-            if !unmatched.isEmpty {
-                let options = (field.options ?? []).map(\.label).joined(separator: ", ")
-                problems.append(
-                    "progress.status_map writes \(unmatched.joined(separator: ", ")), which the select field '\(field.name)' has no option for (it has: \(options))")
-            }
         }
         return problems
+    }
+
+    /// The progress values a select progress field has no option for, each with what to do.
+    func unwritableValues(in fields: [CraftCustomField]) -> [String] {
+        guard let progressField, let field = fields.first(where: { $0.name == progressField || $0.id == progressField }), field.isSelect else { return [] }
+        let options = (field.options ?? []).map(\.label).joined(separator: ", ")
+        return progressValues.filter { field.option(for: $0) == nil }.sorted().map {
+            "'\($0)' (progress.status_map) is no option of the select field '\(field.name)' (it has: \(options)); add the option or map the status elsewhere"
+        }
     }
 }

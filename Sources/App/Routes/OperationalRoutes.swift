@@ -13,6 +13,8 @@ struct OperationalRoutes {
     var intakeHalts: @Sendable () async -> [String: String] = { [:] }
     /// What is wrong with the Craft.io key, if anything (see `CraftKeyCheck`).
     var craftKeyProblem: @Sendable () -> String? = { nil }
+    /// What works only in part (progress values Craft.io cannot take), shown without making the service unready.
+    var craftKeyWarning: @Sendable () -> String? = { nil }
     /// Each dev-tool token's rate budget, by instance.
     var budgets: [String: RateBudget] = [:]
 
@@ -20,6 +22,8 @@ struct OperationalRoutes {
         var status: String
         var checks: [String: String]
         var missingSettings: [String]
+        /// Degraded but ready: what works only in part.
+        var warnings: [String: String]?
     }
 
     /// `/healthz` says only "ok" and is open to anyone; `/readyz` and `/metrics` name workspaces, fields and
@@ -52,7 +56,8 @@ struct OperationalRoutes {
         for (instance, reason) in await intakeHalts() { checks["intake.\(instance)"] = "stopped: \(reason)" }
         if let problem = craftKeyProblem() { checks["craft.api_key"] = problem }
         let ready = checks.values.allSatisfy { $0 == "ok" }
-        let body = Readiness(status: ready ? "ready" : "not ready", checks: checks, missingSettings: missing)
+        let warnings = craftKeyWarning().map { ["craft.progress_values": $0] }
+        let body = Readiness(status: ready ? "ready" : "not ready", checks: checks, missingSettings: missing, warnings: warnings)
         return try .json(body, status: ready ? .ok : .serviceUnavailable)
     }
 }
