@@ -68,6 +68,28 @@ struct LaneTests {
     }
 }
 
+extension LaneTests {
+    @Test("an applied event costs two durable commits (its claim; its outcome with the push and timeline entries) and one mapping read")
+    func twoCommitsPerAppliedEvent() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let issues = try await Self.linkIssues(fixture, count: 1)
+        // A first event teaches the mapping its key; the one measured is an ordinary close.
+        _ = try await fixture.deliver(body: try Self.body(issue: issues[0], action: "reopened", at: "2026-12-01T09:00:00Z"))
+        let processor = fixture.processor()
+        await processor.processDue()
+        let id = try await fixture.deliver(body: try Self.body(issue: issues[0], action: "closed", at: "2026-12-01T10:00:00Z"))
+        let before = fixture.store.writer.transactionsCommitted
+        #expect(await processor.processDue() == 1)
+        #expect(fixture.store.writer.transactionsCommitted - before == 2)
+        #expect(try await fixture.store.events.event(id: id)?.state == .processed)
+        let item = try #require(fixture.simulators.craft.items.first)
+        #expect(item.customFieldValue("dev_status") == "Done")
+        let outcomes = try await fixture.store.timeline.list(TimelineFilter(craftItemID: item.id)).map { "\($0.kind.rawValue)/\($0.outcome)" }
+        #expect(outcomes.prefix(2) == ["webhook/applied", "craft_write/succeeded"])
+    }
+}
+
 /// A Craft.io client whose writes wait until `expected` are in flight at once (or 10 s passed), and which records
 /// the most it saw in flight together.
 final class BarrierCraft: CraftClient {

@@ -132,6 +132,25 @@ public struct EventLog: Sendable {
         }
     }
 
+    /// How processing an event ended, for `finish(_:in:)` inside the caller's transaction.
+    public enum Outcome: Sendable, Equatable {
+        case processed
+        case ignored(reason: String)
+    }
+
+    /// Records `outcome` for event `id` inside the caller's transaction (a unit of work that also records what the
+    /// event changed).
+    public static func finish(id: Int64, _ outcome: Outcome, now: Date, in connection: Connection) throws {
+        switch outcome {
+        case .processed:
+            try connection.run("UPDATE events SET state = 'processed', last_error = NULL, next_attempt_at = NULL, finished_at = ? WHERE id = ?", now, id)
+        case .ignored(let reason):
+            try connection.run(
+                "UPDATE events SET state = 'ignored', ignored_reason = ?, next_attempt_at = NULL, finished_at = ? WHERE id = ?", reason, now, id)
+        }
+        guard connection.changes == 1 else { throw StoreError.notFound("events row \(id)") }
+    }
+
     public func markProcessed(id: Int64, now: Date) async throws {
         try await update("state = 'processed', last_error = NULL, next_attempt_at = NULL, finished_at = ?", id: id, [now])
     }

@@ -105,17 +105,25 @@ public struct MappingRepository: Sendable {
         id: Int64, status: String, devStatus: String? = nil, eventOrder: Int64?, trustedUpTo ceiling: Int64? = nil, now: Date
     ) async throws -> PushRecord? {
         try await store.write { connection in
-            let previous = try connection.firstRow("SELECT last_pushed_status, last_event_order FROM mappings WHERE id = ?", [id]) { row in
-                PushRecord(status: row.string(0), eventOrder: row.isNull(1) ? nil : row.int64(1))
-            }
-            try connection.run(
-                """
-                UPDATE mappings SET last_pushed_status = ?, last_dev_status = coalesce(?, last_dev_status), last_pushed_at = ?,
-                    last_event_order = coalesce(?, last_event_order), updated_at = ?
-                WHERE id = ? AND (? IS NULL OR last_event_order IS NULL OR last_event_order <= ? OR last_event_order > ?)
-                """, status, devStatus, now, eventOrder, now, id, eventOrder, eventOrder, ceiling ?? Int64.max)
-            return connection.changes == 1 ? previous : nil
+            try Self.recordPushIfNewer(in: connection, id: id, status: status, devStatus: devStatus, eventOrder: eventOrder, trustedUpTo: ceiling, now: now)
         }
+    }
+
+    /// `recordPushIfNewer` inside the caller's transaction (a unit of work that also records the event's outcome).
+    public static func recordPushIfNewer(
+        in connection: Connection, id: Int64, status: String, devStatus: String? = nil, eventOrder: Int64?, trustedUpTo ceiling: Int64? = nil,
+        now: Date
+    ) throws -> PushRecord? {
+        let previous = try connection.firstRow("SELECT last_pushed_status, last_event_order FROM mappings WHERE id = ?", [id]) { row in
+            PushRecord(status: row.string(0), eventOrder: row.isNull(1) ? nil : row.int64(1))
+        }
+        try connection.run(
+            """
+            UPDATE mappings SET last_pushed_status = ?, last_dev_status = coalesce(?, last_dev_status), last_pushed_at = ?,
+                last_event_order = coalesce(?, last_event_order), updated_at = ?
+            WHERE id = ? AND (? IS NULL OR last_event_order IS NULL OR last_event_order <= ? OR last_event_order > ?)
+            """, status, devStatus, now, eventOrder, now, id, eventOrder, eventOrder, ceiling ?? Int64.max)
+        return connection.changes == 1 ? previous : nil
     }
 
     public func mapping(id: Int64) async throws -> Mapping? {

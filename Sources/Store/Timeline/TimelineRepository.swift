@@ -20,9 +20,12 @@ public struct TimelineRepository: Sendable {
         """
 
     public func record(_ entry: NewTimelineEntry) async throws {
-        try await store.write { connection in
-            try connection.statement(Self.insert).run(Self.values(entry))
-        }
+        try await store.write { connection in try Self.record(entry, in: connection) }
+    }
+
+    /// Records `entry` inside the caller's transaction.
+    public static func record(_ entry: NewTimelineEntry, in connection: Connection) throws {
+        try connection.statement(insert).run(values(entry))
     }
 
     /// Records `entry` unless the item's newest entry of the same kind says the same already (drift seen again

@@ -94,7 +94,8 @@ extension ProgressProcessor {
             let change = IssueChange(
                 issueID: issueID, key: key, status: DevIssueStatus(name: linked.status.name, detail: linked.status.detail, labels: current.status.labels),
                 order: linked.order, actor: linked.actor)
-            outcomes.append((try await apply(change, to: mapping, tool: tool, event: event, subject: &itemSubject), itemSubject))
+            let decision = try await apply(change, to: mapping, tool: tool, event: event, subject: &itemSubject)
+            outcomes.append((decision, itemSubject))
         }
         if throttled {
             logger.warning("webhook reads over budget; the rest is left to reconciliation", metadata: ["source": "\(linked.source)", "event": "\(event.id)"])
@@ -104,7 +105,7 @@ extension ProgressProcessor {
         }
         for (index, outcome) in outcomes.enumerated() where index != chosen {
             guard let other = outcome.subject else { continue }
-            await history.record(.init(
+            effects[event.id, default: Effects()].timeline.append(.init(
                 other, at: clock.now(), kind: .webhook, outcome: outcome.decision.outcome, detail: "\(event.eventType): \(outcome.decision.detail)", eventID: event.id))
             if outcome.decision.outcome == "applied", let parent = RollUp.parent(of: other) { touchedParents.insert(parent) }
         }

@@ -70,6 +70,8 @@ public actor ProgressProcessor {
     /// Dev tools (by the name events are stored under) whose calls fail for now, and until when their events wait; the
     /// other tools' go on. A throttle's own wait, else a pause that doubles per failure up to `retryMaxDelay`.
     private var toolPauses: [String: (until: Date, pause: Duration)] = [:]
+    /// What each event being processed leaves to its unit of work, by event id (lanes interleave on the actor).
+    var effects: [Int64: Effects] = [:]
     /// Tool reads charged to each delivery source this minute.
     var readBudget: WebhookReadBudget
     /// Parents whose children changed in the current batch: their roll-up is written once at its end.
@@ -122,8 +124,11 @@ public actor ProgressProcessor {
             logger.error("cannot read the event log", metadata: ["error": "\(error)"])
             return 0
         }
-        var keyed: [(key: String, event: StoredEvent)] = []
-        for event in due { keyed.append((await laneKey(of: event), event)) }
+        var keyed: [(key: String, entry: Lane.Entry)] = []
+        for event in due {
+            let parsed = await parse(event)
+            keyed.append((laneKey(of: event, parsed: try? parsed?.get()), Lane.Entry(event: event, parsed: parsed)))
+        }
         let lanes = Lane.group(keyed)
         var recorded = 0
         await withTaskGroup(of: (tool: String, recorded: Int).self) { group in
@@ -155,7 +160,8 @@ public actor ProgressProcessor {
     /// One lane's events in order; how many had their outcome recorded.
     private func process(_ lane: Lane) async -> (tool: String, recorded: Int) {
         var recorded = 0
-        for event in lane.events {
+        for entry in lane.entries {
+            let event = entry.event
             // An open breaker stops the batch: the events after a failure wait without spending attempts.
             if breakerIsOpen { break }
             // A tool that failed within this batch holds the rest of its events back, unattempted.
@@ -164,7 +170,7 @@ public actor ProgressProcessor {
             // Two replicas on one database read the same due events; only the one that claims an event runs it.
             guard (try? await store.events.claim(id: event.id, now: now, until: now.addingTimeInterval(settings.processingLease.timeInterval))) == true
             else { continue }
-            if await process(event) { recorded += 1 }
+            if await process(event, parsed: entry.parsed) { recorded += 1 }
         }
         return (lane.tool, recorded)
     }
@@ -185,13 +191,24 @@ public actor ProgressProcessor {
         return recorded
     }
 
+    /// The event parsed by its adapter from its stored payload (nil when no adapter is configured for it); read once,
+    /// for its lane and for its decision.
+    func parse(_ event: StoredEvent) async -> Result<WebhookEvent, any Error>? {
+        guard let tool = tools[event.tool] else { return nil }
+        let headers = Dictionary(event.headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        do {
+            let body = try await store.events.payload(id: event.id)
+            return .success(try tool.parseWebhook(headers: headers, body: body))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// The issue an event is about (its tool instance and the issue's id), so one issue's events stay in order;
     /// an event that names no issue has a lane of its own.
-    private func laneKey(of event: StoredEvent) async -> String {
+    private func laneKey(of event: StoredEvent, parsed: WebhookEvent?) -> String {
         let alone = "event \(event.id)"
-        guard let tool = tools[event.tool], let body = try? await store.events.payload(id: event.id) else { return alone }
-        let headers = Dictionary(event.headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
-        guard let parsed = try? tool.parseWebhook(headers: headers, body: body) else { return alone }
+        guard let parsed else { return alone }
         let subject: String? = switch parsed {
         case .issue(let change): change.issueID
         case .needsRead(let reference, _, _): reference
@@ -229,25 +246,50 @@ public actor ProgressProcessor {
     private func signal() { wakeups?.yield() }
 
     var history: ItemHistory { ItemHistory(store: store, logger: logger) }
+    var progressWrite: ProgressWrite {
+        ProgressWrite(store: store, craft: craft, field: settings.progressField, clock: clock, logger: logger, eventTime: settings.eventTime)
+    }
+
+    /// What deciding an event leaves to record in its unit of work: pushes made and timeline entries.
+    struct Effects: Sendable {
+        var pushes: [PendingPush] = []
+        var timeline: [NewTimelineEntry] = []
+    }
 
     /// Handles one event; false when its outcome could not be recorded.
-    func process(_ event: StoredEvent) async -> Bool {
+    func process(_ event: StoredEvent, parsed: Result<WebhookEvent, any Error>? = nil) async -> Bool {
         let now = clock.now()
         // The mapping the event turned out to be about, once known: its item's timeline hears what came of it.
         var subject: Mapping?
         do {
-            let decision = try await decide(event, subject: &subject)
-            switch decision {
-            case .ignore(let reason, _):
-                try await store.events.markIgnored(id: event.id, reason: reason, now: now)
-                observer.eventIgnored(tool: event.tool)
-            case .done:
-                try await store.events.markProcessed(id: event.id, now: now)
-            }
+            effects[event.id] = Effects()
+            defer { effects[event.id] = nil }
+            let decision = try await decide(event, parsed: parsed, subject: &subject)
+            var effects = effects[event.id] ?? Effects()
             if let subject {
-                await history.record(.init(subject, at: now, kind: .webhook, outcome: decision.outcome, detail: "\(event.eventType): \(decision.detail)", eventID: event.id))
+                effects.timeline.append(.init(subject, at: now, kind: .webhook, outcome: decision.outcome, detail: "\(event.eventType): \(decision.detail)", eventID: event.id))
                 if decision.outcome == "applied", let parent = RollUp.parent(of: subject) { touchedParents.insert(parent) }
             }
+            let outcome: EventLog.Outcome = switch decision {
+            case .ignore(let reason, _): .ignored(reason: reason)
+            case .done: .processed
+            }
+            // One unit of work: the event's outcome, the pushes it made and its timeline entries commit together.
+            let writer = progressWrite
+            let (pushes, timeline, logger) = (effects.pushes, effects.timeline, logger)
+            let previous = try await store.write { connection in
+                let previous = try pushes.map { try writer.record($0, in: connection) }
+                for entry in timeline {
+                    // The timeline is an account, never a reason to fail: an entry that cannot be stored is logged.
+                    do { try TimelineRepository.record(entry, in: connection) } catch {
+                        logger.warning("could not record a timeline entry", metadata: ["craft.item": "\(entry.craftItemID)", "error": "\(error)"])
+                    }
+                }
+                try EventLog.finish(id: event.id, outcome, now: now, in: connection)
+                return previous
+            }
+            if case .ignored = outcome { observer.eventIgnored(tool: event.tool) }
+            for (push, recorded) in zip(pushes, previous) { try await writer.settle(push, previous: recorded) }
             await closeBreaker()
             if toolPauses.removeValue(forKey: event.tool) != nil {
                 // The tool answers again: its events waiting for a retry go now, not after the rest of their backoff.
@@ -342,14 +384,15 @@ public actor ProgressProcessor {
     }
 
     /// What to do with `event`; `subject` is set as soon as the mapping it is about is known.
-    func decide(_ event: StoredEvent, subject: inout Mapping?) async throws -> Decision {
+    func decide(_ event: StoredEvent, parsed: Result<WebhookEvent, any Error>? = nil, subject: inout Mapping?) async throws -> Decision {
         guard let tool = tools[event.tool] else { return .ignore("no \(event.tool) adapter is configured") }
-        let body = try await store.events.payload(id: event.id)
-        let headers = Dictionary(event.headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        var parsed = parsed
+        if parsed == nil { parsed = await parse(event) }
+        guard let parsed else { return .ignore("no \(event.tool) adapter is configured") }
         let change: IssueChange
         /// The issue's other id when this event tells it (a board edit's node id, an open issue's with boards read).
         var alternateID: String?
-        switch try tool.parseWebhook(headers: headers, body: body) {
+        switch try parsed.get() {
         case .ignored(let reason): return .ignore(reason)
         case .issue(let issueChange):
             change = issueChange
@@ -414,7 +457,7 @@ public actor ProgressProcessor {
             // Ordered as now, never stored as the item's order: a far-future time would make every later event stale.
             let claimedTime = Date(timeIntervalSince1970: Double(claimed) / 1000)
             logger.warning("event time is ahead of our clock; ordered as now", metadata: ["dev.issue": "\(change.key)", "event": "\(event.id)"])
-            await history.record(.init(
+            effects[event.id, default: Effects()].timeline.append(.init(
                 mapping, at: now, kind: .webhook, outcome: "suspicious",
                 detail: "\(event.eventType) says it happened at \(claimedTime.formatted(.iso8601)), beyond our clock plus \(settings.eventTime.allowedSkew); ordered as now",
                 eventID: event.id))
@@ -448,9 +491,12 @@ public actor ProgressProcessor {
             return .ignore("status '\(change.status.described)' has no Craft value: add it to progress.status_map", outcome: "unmapped")
         }
         if value != mapping.lastPushedStatus {
+            // Written now; recorded with the event's outcome in its unit of work (`process`).
             do {
-                try await ProgressWrite(store: store, craft: craft, field: settings.progressField, clock: clock, logger: logger, eventTime: settings.eventTime)
-                    .push(mapping, value: value, from: change.status, order: change.order, eventID: event.id)
+                let (push, entry) = try await progressWrite.write(
+                    mapping, value: value, devStatus: change.status, order: change.order, seen: mapping.pushRecord, eventID: event.id)
+                effects[event.id, default: Effects()].pushes.append(push)
+                effects[event.id, default: Effects()].timeline.append(entry)
                 observer.craftWrite(succeeded: true)
             } catch {
                 observer.craftWrite(succeeded: false)
@@ -459,10 +505,9 @@ public actor ProgressProcessor {
             logger.info("progress written to Craft.io", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(change.key)", "value": "\(value)"])
             return .done(outcome: "applied", detail: "status '\(change.status.described)' → Craft.io '\(value)'")
         }
-        // Nothing to write; the event's order still advances.
-        _ = try await store.mappings.recordPush(
-            id: mapping.id, status: value, devStatus: change.status.described, eventOrder: change.order, trustedUpTo: settings.eventTime.ceiling(now: now),
-            now: clock.now())
+        // Nothing to write; the event's order still advances (recorded in the event's unit of work).
+        effects[event.id, default: Effects()].pushes.append(PendingPush(
+            mapping: mapping, value: value, devStatus: change.status.described, order: change.order, seen: mapping.pushRecord, written: false))
         return .done(outcome: "no-op", detail: "status '\(change.status.described)' → Craft.io '\(value)', which it has already")
     }
 }
