@@ -44,6 +44,28 @@ struct ReconcilerTests {
         #expect(repaired < 253_402_300_799_000)
     }
 
+    /// Earlier: a full pass read each linked issue (REST), and with boards its card (GraphQL): 2 calls per issue.
+    @Test("a full pass over 250 linked issues lists them (pages of 100, a board read each) and reads only the one deleted since")
+    func fullPassLists() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        fixture.seed(250)
+        _ = await fixture.engine(settings: IntakeSettings(concurrency: 8)).run(fixture.target(fixture.githubWithBoards), trigger: "test")
+        let github = fixture.simulators.github
+        let gone = try #require(github.issues.first { $0.title == "Item 7" }?.number)
+        github.delete(number: gone)
+        let before = fixture.simulators.calls.snapshot.filter { $0.key.hasPrefix("github ") }.values.reduce(0, +)
+        let result = await fixture.reconciler(fixture.githubWithBoards).run()
+        #expect(result.checked == 250 && result.failed == 0)
+        let calls = fixture.simulators.calls.snapshot.filter { $0.key.hasPrefix("github ") }.values.reduce(0, +) - before
+        // Pages of 100 (keyset paging by update time may ask for one or two more), a board read per page, and one
+        // read of the issue the listing no longer has: about a dozen calls, where reading each issue cost 500.
+        let byCall = fixture.simulators.calls.snapshot.filter { $0.key.hasPrefix("github ") }
+        #expect(calls <= 12, "\(calls) GitHub calls: \(byCall)")
+        #expect(fixture.simulators.calls.count("github GET /repos/:owner/:repo/issues/:number") == 1)
+        #expect(try await fixture.store.mappings.countsByState()[.deleted] == 1)
+    }
+
     @Test("after a full pass, a cycle lists the changes once instead of reading each issue, and heals a dropped webhook the same")
     func incrementalHeals() async throws {
         let fixture = try IntakeFixture()
@@ -51,9 +73,10 @@ struct ReconcilerTests {
         fixture.seed(5)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let reconciler = fixture.reconciler()
-        #expect(await reconciler.run() == .init(checked: 5, pushed: 5, failed: 0))  // the first pass reads every issue
+        #expect(await reconciler.run() == .init(checked: 5, pushed: 5, failed: 0))  // the first pass lists every issue
         let reads = fixture.simulators.calls.count("github GET /repos/:owner/:repo/issues/:number")
-        #expect(reads == 5)
+        #expect(reads == 0, "a full pass lists, it does not read one by one")
+        #expect(fixture.simulators.calls.count("github GET /repos/:owner/:repo/issues") == 1)
 
         // A change whose webhook never came, well after the first pass by the tool's clock.
         let number = try #require(fixture.simulators.github.issues.first { $0.title == "Item 3" }?.number)
@@ -84,7 +107,7 @@ struct ReconcilerTests {
         #expect(await reconciler.run() == .init(checked: 2, pushed: 2, failed: 0))
         func value() -> String? { fixture.simulators.craft.items.first { $0.title == "Item 1" }?.customFieldValue("dev_status") }
         #expect(value() == "In Review")
-        #expect(fixture.simulators.calls.count("github POST /graphql") == 2, "one board read per open issue read")
+        #expect(fixture.simulators.calls.count("github POST /graphql") == 1, "one board read per listed page")
         // Someone is assigned later: the listing shows the issue, read with its board value, which still decides.
         await github.assign(number: number, login: "dev-bob", at: .now.addingTimeInterval(120))
         let listed = await reconciler.run()

@@ -128,11 +128,40 @@ public struct Reconciler: Sendable {
         return await fullPass(tool)
     }
 
-    /// Reads every linked issue of `tool`; remembers the newest change seen as the next pass's starting point.
+    /// Checks every linked issue of `tool`; remembers the newest change seen as the next pass's starting point.
+    ///
+    /// A tool that can list its issues is listed whole (100 a page, a GitHub board's cards 100 at a time), and only the
+    /// linked issues the listing did not return (deleted, transferred) are read one by one: the pass costs
+    /// O(issues / 100 + missing) calls, not one or two per linked issue.
     private func fullPass(_ tool: any DevTool) async -> Result {
         let started = clock.now()
         var result = Result()
         var newest: Date?
+        var listed: Set<String> = []
+        if let listing = tool.changeListing {
+            do {
+                // Every issue of the project: "changed since" the beginning of the tool's time.
+                for issue in try await listing.issuesChanged(since: Date(timeIntervalSince1970: 0)) {
+                    listed.insert(issue.id)
+                    newest = Timestamp.later(newest, issue.updatedAt)
+                    do {
+                        guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: issue.id),
+                            mapping.state == .linked
+                        else { continue }
+                        result.checked += 1
+                        if try await reconcile(mapping, issue: issue, tool: tool) { result.recordPush(mapping) }
+                    } catch {
+                        result.failed += 1
+                        logger.warning("reconciliation of one item failed; next cycle retries", metadata: ["dev.issue": "\(issue.key)", "error": "\(error)"])
+                    }
+                }
+            } catch {
+                // A listing the tool refuses (a result cap, a query it will not run) must not stop healing: the pass
+                // reads what it did not list, one by one, as it did before listings.
+                logger.warning(
+                    "reconciliation could not list the issues; reading the rest one by one", metadata: ["dev.instance": "\(tool.instance)", "error": "\(error)"])
+            }
+        }
         var afterID: Int64 = 0
         while !Task.isCancelled {
             let batch: [Mapping]
@@ -146,7 +175,7 @@ public struct Reconciler: Sendable {
             guard let last = batch.last else { break }
             afterID = last.id
             for mapping in batch {
-                guard let issueID = mapping.devIssueID else { continue }
+                guard let issueID = mapping.devIssueID, !listed.contains(issueID) else { continue }
                 result.checked += 1
                 do {
                     guard let issue = try await read(mapping, tool: tool, issueID: issueID) else { continue }
