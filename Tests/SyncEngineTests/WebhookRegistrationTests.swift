@@ -31,6 +31,21 @@ struct WebhookRegistrationTests {
         #expect(try await registrar.registeredWebhook(url: "https://elsewhere.example.com/webhooks/\(kind)") == nil)
     }
 
+    /// Earlier: GitLab hooks asked for `issues_events` only, so confidential issues (`Confidential Issue Hook`, sent
+    /// only with `confidential_issues_events`) never reported progress; GitHub's update sent `name`, which its update
+    /// operation does not take (the simulated GitHub now refuses it, as the idempotent test above shows).
+    @Test("GitLab's hook asks for confidential issues' events too")
+    func gitlabConfidentialIssues() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let registrar = try #require(fixture.adapter("gitlab").webhookRegistration)
+        let url = "https://sync.example.com/webhooks/gitlab"
+        _ = try await registrar.registerWebhook(WebhookTarget(url: url, secret: "s"))
+        #expect(registrar.neededWebhookEvents.contains("confidential_issues_events"))
+        // The simulated GitLab shows `confidential_issues_events: true` only for a hook registered with it.
+        #expect(try await registrar.registeredWebhook(url: url)?.sendsNeededEvents == true)
+    }
+
     @Test("with boards read, GitHub's registration adds an organization hook for projects_v2_item; without it the webhook does not send all that is needed")
     func organizationHookForBoards() async throws {
         let fixture = try IntakeFixture()

@@ -51,7 +51,8 @@ extension GitHubAdapter: WebhookRegistering {
             var secret: String?
             var insecure_ssl = "0"
         }
-        var name = "web"
+        /// Only when creating: `PATCH /repos/{owner}/{repo}/hooks/{hook_id}` has no `name` property (REST description).
+        var name: String? = "web"
         var active = true
         var events: [String]
         var config: Config
@@ -81,8 +82,9 @@ extension GitHubAdapter: WebhookRegistering {
         var ids: [String] = []
         var createdAny = false
         for scope in hookScopes {
-            let body = HookBody(events: scope.events, config: .init(url: target.url, secret: target.secret))
+            var body = HookBody(events: scope.events, config: .init(url: target.url, secret: target.secret))
             if let existing = try await hook(url: target.url, in: scope) {
+                body.name = nil
                 let updated = try await transport.request(
                     "PATCH", transport.url("\(scope.path)/\(existing.id)"), body: body, as: Hook.self,
                     operation: "GitHub: update the webhook of \(scope.name)", idempotent: true)

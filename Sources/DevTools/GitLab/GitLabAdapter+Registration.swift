@@ -5,13 +5,16 @@ import Foundation
 /// disabled after failing deliveries in `alert_status`.
 extension GitLabAdapter: WebhookRegistering {
     public var webhookRegistration: (any WebhookRegistering)? { self }
-    public var neededWebhookEvents: [String] { ["issues_events"] }
+    /// GitLab sends a confidential issue's events (`Confidential Issue Hook`) only to hooks with
+    /// `confidential_issues_events` (project webhooks API): without it those issues never report progress.
+    public var neededWebhookEvents: [String] { ["issues_events", "confidential_issues_events"] }
     public var permissionHint: String { "the token needs the Maintainer role on the project" }
 
     struct Hook: Decodable {
         var id: Int64
         var url: String
         var issues_events: Bool?
+        var confidential_issues_events: Bool?
         /// `executable`, `temporarily_disabled` or `disabled`.
         var alert_status: String?
     }
@@ -20,6 +23,7 @@ extension GitLabAdapter: WebhookRegistering {
         var url: String
         var token: String?
         var issues_events = true
+        var confidential_issues_events = true
         var push_events = false
         var enable_ssl_verification = true
     }
@@ -30,7 +34,7 @@ extension GitLabAdapter: WebhookRegistering {
         let last: RegisteredWebhook.LastDelivery? = status == "executable"
             ? nil : .init(succeeded: false, detail: "GitLab \(status.replacingOccurrences(of: "_", with: " ")) the hook after failed deliveries")
         return RegisteredWebhook(
-            id: String(hook.id), url: url, active: status != "disabled", sendsNeededEvents: hook.issues_events ?? false, lastDelivery: last)
+            id: String(hook.id), url: url, active: status != "disabled", sendsNeededEvents: hook.issues_events == true && hook.confidential_issues_events == true, lastDelivery: last)
     }
 
     public func registerWebhook(_ target: WebhookTarget) async throws(DevToolError) -> WebhookRegistrationOutcome {

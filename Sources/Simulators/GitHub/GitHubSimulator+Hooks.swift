@@ -17,6 +17,7 @@ extension GitHubSimulator {
                 var content_type: String?
                 var secret: String?
             }
+            var name: String?
             var active: Bool?
             var events: [String]?
             var config: Config?
@@ -52,6 +53,8 @@ extension GitHubSimulator {
         router.add(.patch, "\(path)/:id") { [self] request in
             try await serve(request, "PATCH \(path)/:id") {
                 let body = try request.decodeJSON(HookBody.self)
+                // The update operation's body has no `name` (REST description: repos/update-webhook, orgs/update-webhook).
+                guard body.name == nil else { return githubError(.unprocessableContent, "Invalid request. \"name\" is not a permitted key.") }
                 guard let id = request.parameters["id"].flatMap(Int.init), let current = hooks.all.first(where: { $0.id == id }) else {
                     return githubError(.notFound, "Not Found")
                 }

@@ -12,6 +12,10 @@ func withServer<T>(
     _ body: (HTTPServer, Int) async throws -> T
 ) async throws -> T {
     var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+    // A test's own client may wait seconds for a thread on a busy 2-core machine running the whole suite: the idle
+    // and header deadlines are generous here, and the tests about deadlines set theirs.
+    configuration.idleTimeout = .seconds(60)
+    configuration.headerTimeout = .seconds(60)
     configure(&configuration)
     var logger = Logger(label: "test")
     logger.logLevel = .critical
