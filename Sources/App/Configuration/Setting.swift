@@ -254,7 +254,7 @@ extension Setting {
         Setting("progress.reconcile", "Check linked issues' status each intake cycle and push what webhooks missed: true or false (default true)") { config, value throws(SettingError) in
             config.reconcile = try parseBool(value)
         },
-        Setting("progress.reconcile_full_pass_interval", "How often reconciliation reads every linked issue one by one (catching deletions no listing shows); between, it lists only the issues changed since the last pass (default 24h)") {
+        Setting("progress.reconcile_full_pass_interval", "How often reconciliation lists the whole project and reads one by one the linked issues the listing did not return (catching deletions); between, it lists only the issues changed since the last pass (default 24h)") {
             config, value throws(SettingError) in
             config.reconcileFullPassInterval = try parseDuration(value)
         },
