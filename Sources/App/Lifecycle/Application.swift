@@ -26,8 +26,10 @@ public final class Application: Sendable {
     /// What the server's router holds, to check against `routes` (nothing registered around the groups).
     let registeredRoutes: [(method: HTTPMethod, pattern: String)]
     private let logger: Logger
+    private let clock: any SyncClock
 
     public init(configuration: Configuration, logger: Logger, clock: any SyncClock = SystemClock(), outsideWorld: OutsideWorld? = nil) throws {
+        self.clock = clock
         self.configuration = configuration
         self.logger = logger
         store = try Store(path: configuration.databasePath)
@@ -130,12 +132,13 @@ public final class Application: Sendable {
         try start()
         let retention = RetentionService(
             store: store, retention: configuration.eventRetention, interval: .seconds(3600), logger: logger)
-        let maintenance = Task { await retention.run() }
-        let keyCheck = Task { [craftKey] in await craftKey?.run() }
-        let intake = Task { [scheduler] in await scheduler?.run() }
-        let progressing = Task { [progress] in await progress?.run() }
+        var services = BackgroundServices(clock: clock, logger: logger)
+        services.add("retention") { await retention.run() }
+        if let craftKey { services.add("craft-key-check") { await craftKey.run() } }
+        if let scheduler { services.add("intake and reconciliation") { await scheduler.run() } }
+        if let progress { services.add("progress") { await progress.run() } }
         if configuration.registerWebhooksAtStart, let webhookSetup {
-            Task { [logger] in
+            services.add("webhook registration", restarts: false) { [logger] in
                 for registration in await webhookSetup.registerAll() {
                     let metadata: Logger.Metadata = ["dev.instance": "\(registration.instance)", "outcome": "\(registration.outcome)", "detail": "\(registration.detail)"]
                     if registration.outcome == "failed" {
@@ -146,12 +149,10 @@ public final class Application: Sendable {
                 }
             }
         }
-        let signal = await TerminationSignal.wait()
-        logger.info("shutting down", metadata: ["signal": "\(signal)"])
-        maintenance.cancel()
-        keyCheck.cancel()
-        intake.cancel()
-        progressing.cancel()
+        await services.run { [logger] in
+            let signal = await TerminationSignal.wait()
+            logger.info("shutting down", metadata: ["signal": "\(signal)"])
+        }
         await server.shutdown()
     }
 }
