@@ -33,6 +33,28 @@ struct OutsideWorldWiringTests {
         await simulators.shutdown()
     }
 
+    /// Earlier: a Craft.io write waited in line up to 300 s for a Retry-After while its event's lease was 60 s.
+    @Test("a Craft.io Retry-After longer than a third of the processing lease is not waited in line")
+    func craftWaitsWithinTheLease() async throws {
+        let simulators = SimulatorServer()
+        let port = try simulators.start()
+        Simulation.seedWorkspace(simulators)
+        let text = Simulation.configuration(baseURL: "http://127.0.0.1:\(port)", credentials: simulators.credentials, devTool: "github")
+        let configuration = try ConfigurationLoader.load(file: try temporaryFile(text), environment: [:]).configuration
+        let clock = TestClock()
+        let world = try #require(OutsideWorld(configuration: configuration, clock: clock))
+        let item = try #require(simulators.craft.items.first)
+        simulators.faults.set(.init(target: "craft", failNext: 1, status: 429, retryAfter: "120"))
+        await #expect(throws: CraftError.self) {
+            try await world.craft.setField(workspaceID: "ws-demo", itemID: item.id, field: "dev_status", value: "Done")
+        }
+        #expect(clock.sleeps.isEmpty, "waited \(clock.sleeps) in line")
+        simulators.faults.set(.init(target: "craft", failNext: 1, status: 429, retryAfter: "10"))
+        try await world.craft.setField(workspaceID: "ws-demo", itemID: item.id, field: "dev_status", value: "Done")
+        #expect(clock.sleeps == [.seconds(10)])
+        await simulators.shutdown()
+    }
+
     @Test("several workspaces, each with its own dev tool, come from a workspaces list")
     func workspaces() throws {
         let text = Simulation.workspacesConfiguration(

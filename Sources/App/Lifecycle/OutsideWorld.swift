@@ -32,9 +32,13 @@ public struct OutsideWorld: Sendable {
             maxAttempts: outbound.retryAttempts, baseDelay: outbound.retryBaseDelay, maxDelay: outbound.retryMaxDelay, random: random)
         let seconds = outbound.requestTimeout.timeInterval
         let transport = URLSessionHTTPClient(requestTimeout: seconds)
+        // No in-line wait for Craft.io may outlast an event's processing lease (another replica would take the event
+        // meanwhile): a longer Retry-After fails the call, and the event is given back to be tried again.
+        var craftPolicy = policy
+        craftPolicy.maxServerWait = min(policy.maxServerWait, configuration.progressProcessingLease / 3)
         craft = CraftClients.make(
             dialect: configuration.craft.dialect, baseURL: craftURL, apiKey: apiKey.revealed,
-            http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
+            http: RetryingHTTPClient(inner: transport, policy: craftPolicy, clock: clock))
         var targets: [Target] = []
         var built: [String: any DevTool] = [:]
         var budgets: [String: RateBudget] = [:]
