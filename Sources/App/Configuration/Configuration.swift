@@ -26,6 +26,9 @@ public struct Configuration: Sendable {
     public var statusMapping = StatusMapping()
     public var progressGiveUpAfter: Duration = .seconds(24 * 3600)
     public var progressProcessingLease: Duration = .seconds(60)
+    /// Issues processed side by side (one lane each), and at most this many of one tool's.
+    public var progressLanes = 64
+    public var progressLanesPerTool = 32
     /// How far ahead of our clock a tool's event time may be before it is taken as now (and called suspicious).
     public var progressMaxClockSkew: Duration = .seconds(300)
     public var reconcile = true

@@ -272,6 +272,12 @@ extension Setting {
         Setting("progress.processing_lease", "How long a replica holds a webhook event it is processing; after a crash the event waits this long (default 60s)") { config, value throws(SettingError) in
             config.progressProcessingLease = try parseDuration(value)
         },
+        Setting("progress.lanes", "Issues whose webhook events are processed side by side, one lane each (default 64)") { config, value throws(SettingError) in
+            config.progressLanes = try parseInteger(value, in: 1...1024)
+        },
+        Setting("progress.lanes_per_tool", "At most this many of those lanes for one dev-tool instance (default 32)") { config, value throws(SettingError) in
+            config.progressLanesPerTool = try parseInteger(value, in: 1...1024)
+        },
         Setting("progress.max_clock_skew", "How far ahead of this machine's clock an event's own time may be; a later one is ordered as now and marked suspicious on the item's timeline (default 5m)") {
             config, value throws(SettingError) in
             config.progressMaxClockSkew = try parseDuration(value)

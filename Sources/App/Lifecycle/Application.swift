@@ -57,6 +57,8 @@ public final class Application: Sendable {
             settings.processingLease = configuration.progressProcessingLease
             settings.eventTime = EventTime(allowedSkew: configuration.progressMaxClockSkew)
             settings.probeWorkspaceID = configuration.syncTargets.first?.id
+            settings.maxConcurrentLanes = configuration.progressLanes
+            settings.maxConcurrentLanesPerTool = configuration.progressLanesPerTool
             settings.rollUpField = configuration.craft.rollUpField
             settings.rollUpDoneValues = Set(configuration.craft.rollUpDoneValues)
             progress = ProgressProcessor(
