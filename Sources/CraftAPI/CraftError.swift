@@ -39,6 +39,12 @@ public enum CraftError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether trying again later may help.
+    /// How long Craft.io asked every caller to hold off (a 429 or 503 whose `Retry-After` is longer than we wait in line).
+    public var holdOff: Duration? {
+        if case .unreachable(.throttled(_, _, let wait)) = self { return wait }
+        return nil
+    }
+
     public var isTransient: Bool {
         switch self {
         case .serverError, .unreachable: true

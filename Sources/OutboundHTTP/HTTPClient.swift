@@ -52,12 +52,16 @@ public enum OutboundError: Error, Sendable, Equatable, CustomStringConvertible {
     case transport(operation: String, reason: String)
     /// Retries were used up; `last` says how the final attempt ended.
     case exhausted(operation: String, attempts: Int, last: String)
+    /// The server asked (429/503 with `Retry-After`) to wait longer than we wait in line: nothing was done, and the
+    /// caller should hold its calls for `wait`.
+    case throttled(operation: String, status: Int, wait: Duration)
     case cancelled(operation: String)
 
     public var description: String {
         switch self {
         case .transport(let operation, let reason): "\(operation): no response (\(reason))"
         case .exhausted(let operation, let attempts, let last): "\(operation): gave up after \(attempts) attempts; last: \(last)"
+        case .throttled(let operation, let status, let wait): "\(operation): HTTP \(status) asking to wait \(wait), longer than we wait in line"
         case .cancelled(let operation): "\(operation): cancelled"
         }
     }

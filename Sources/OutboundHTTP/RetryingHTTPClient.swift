@@ -55,9 +55,7 @@ public struct RetryingHTTPClient: HTTPClient {
                 case .retryAfter(let serverWait):
                     guard request.isIdempotent else { return response }
                     guard serverWait <= policy.maxServerWait else {
-                        throw .exhausted(
-                            operation: request.operation, attempts: attempt,
-                            last: "HTTP \(response.status) asking to wait \(serverWait), longer than we wait in-line")
+                        throw .throttled(operation: request.operation, status: response.status, wait: serverWait)
                     }
                     wait = serverWait
                 }

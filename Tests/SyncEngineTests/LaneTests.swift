@@ -69,6 +69,26 @@ struct LaneTests {
 }
 
 extension LaneTests {
+    /// Earlier: a 429 asking for more than we wait in line failed that event alone; every other lane kept writing.
+    @Test("Craft.io answering 429 with a long Retry-After holds every lane for that long, then all is written")
+    func craftRetryAfterHoldsEveryone() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let issues = try await Self.linkIssues(fixture, count: 3)
+        let processor = fixture.processor()
+        fixture.simulators.faults.set(.init(target: "craft", failNext: 1, status: 429, retryAfter: "600"))
+        _ = try await fixture.deliver(at: fixture.clock.now(), body: try Self.body(issue: issues[0], action: "closed", at: "2026-12-01T10:00:00Z"))
+        await processor.processDue()
+        #expect(await processor.breakerIsOpen)
+        for issue in issues.dropFirst() {
+            _ = try await fixture.deliver(at: fixture.clock.now(), body: try Self.body(issue: issue, action: "closed", at: "2026-12-01T10:00:00Z"))
+        }
+        #expect(await processor.processDue() == 0, "no lane writes while Craft.io asked to wait")
+        fixture.clock.advance(by: .seconds(301))  // the hold is capped at retryMaxDelay (5 minutes)
+        while await processor.processDue() > 0 {}
+        #expect(fixture.simulators.craft.items.allSatisfy { $0.customFieldValue("dev_status") == "Done" })
+    }
+
     @Test("an applied event costs two durable commits (its claim; its outcome with the push and timeline entries) and one mapping read")
     func twoCommitsPerAppliedEvent() async throws {
         let fixture = try IntakeFixture()

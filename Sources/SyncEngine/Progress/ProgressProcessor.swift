@@ -303,7 +303,14 @@ public actor ProgressProcessor {
         } catch {
             // The breaker is for what fails every event alike (Craft.io, the store); one dev tool's outage or throttle
             // pauses that tool's events only, and the other tools' go on.
-            if let error = error as? DevToolError { pause(event.tool, for: error) } else { noteTransientFailure(error) }
+            if let error = error as? DevToolError {
+                pause(event.tool, for: error)
+            } else if let wait = (error as? CraftError)?.holdOff {
+                // Craft.io asked everyone to wait: every lane holds off, not only this event.
+                holdOff(for: wait, error)
+            } else {
+                noteTransientFailure(error)
+            }
             if now.timeIntervalSince(event.receivedAt) >= settings.giveUpAfter.timeInterval {
                 return await giveUp(event, subject: subject, error: "still failing \(settings.giveUpAfter) after it arrived: \(error)")
             }
@@ -332,6 +339,17 @@ public actor ProgressProcessor {
         logger.warning(
             "progress paused: writes keep failing; events wait without spending attempts",
             metadata: ["pause": "\(pause)", "error": "\(error)"])
+    }
+
+    /// Craft.io's `Retry-After` asked for a pause: the breaker opens for that long (at most `retryMaxDelay`), so no lane
+    /// writes meanwhile; then the key probe (or the next event) tries again.
+    private func holdOff(for wait: Duration, _ error: any Error) {
+        let pause = min(wait, settings.retryMaxDelay)
+        consecutiveFailures = max(consecutiveFailures, settings.breakerThreshold)
+        breakerPause = pause
+        let until = clock.now().addingTimeInterval(pause.timeInterval)
+        if breakerOpenUntil.map({ $0 < until }) ?? true { breakerOpenUntil = until }
+        logger.warning("progress paused: Craft.io asked to wait", metadata: ["pause": "\(pause)", "error": "\(error)"])
     }
 
     /// Holds `tool`'s events back after a transient failure of its calls: as long as a throttle asks, else for a pause
