@@ -24,6 +24,8 @@ import tempfile
 import threading
 import time
 
+from benchnet import free_port, wait_for_port
+
 TOOLS = ["github", "gitlab", "azure-devops", "jira", "linear"]
 ADMIN_TOKEN = "4f1c9a7e2b8d6035e1f4a9c7b2d8e603"
 FLOOD_SECONDS = float(os.environ.get("FLOOD", "5"))
@@ -45,23 +47,6 @@ def bomb():
 
 
 BOMB = bomb()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, deadline=30):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
 
 
 def status(pid):

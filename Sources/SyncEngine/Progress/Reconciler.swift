@@ -144,16 +144,7 @@ public struct Reconciler: Sendable {
                 for issue in try await listing.issuesChanged(since: Date(timeIntervalSince1970: 0)) {
                     listed.insert(issue.id)
                     newest = Timestamp.later(newest, issue.updatedAt)
-                    do {
-                        guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: issue.id),
-                            mapping.state == .linked
-                        else { continue }
-                        result.checked += 1
-                        if try await reconcile(mapping, issue: issue, tool: tool) { result.recordPush(mapping) }
-                    } catch {
-                        result.failed += 1
-                        logger.warning("reconciliation of one item failed; next cycle retries", metadata: ["dev.issue": "\(issue.key)", "error": "\(error)"])
-                    }
+                    result.add(await reconcileListed(issue, tool: tool))
                 }
             } catch {
                 // A listing the tool refuses (a result cap, a query it will not run) must not stop healing: the pass
@@ -210,17 +201,24 @@ public struct Reconciler: Sendable {
         var newest = since
         for issue in changed {
             newest = Timestamp.later(newest, issue.updatedAt) ?? newest
-            do {
-                guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: issue.id), mapping.state == .linked
-                else { continue }
-                result.checked += 1
-                if try await reconcile(mapping, issue: issue, tool: tool) { result.recordPush(mapping) }
-            } catch {
-                result.failed += 1
-                logger.warning("reconciliation of one item failed; next cycle retries", metadata: ["dev.issue": "\(issue.key)", "error": "\(error)"])
-            }
+            result.add(await reconcileListed(issue, tool: tool))
         }
         if result.failed == 0 { await save(Self.sinceCursor(tool.instance), newest) }
+        return result
+    }
+
+    /// Reconciles a listed issue if craft-sync linked it (a listing holds everyone's issues); a failure is counted.
+    private func reconcileListed(_ issue: DevIssue, tool: any DevTool) async -> Result {
+        var result = Result()
+        do {
+            guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: issue.id), mapping.state == .linked
+            else { return result }
+            result.checked += 1
+            if try await reconcile(mapping, issue: issue, tool: tool) { result.recordPush(mapping) }
+        } catch {
+            result.failed += 1
+            logger.warning("reconciliation of one item failed; next cycle retries", metadata: ["dev.issue": "\(issue.key)", "error": "\(error)"])
+        }
         return result
     }
 
