@@ -10,6 +10,8 @@ acknowledgement p99 the simulator saw. Polls Craft.io's state every 50 ms (the r
 is bounded; it talks to 127.0.0.1 only.
 """
 import concurrent.futures
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -19,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from benchnet import free_port, wait_for_port
@@ -33,6 +36,48 @@ def call(port, method, path, body=None):
         return response.status, (json.loads(data) if data and response.getheader("Content-Type", "").startswith("application/json") else None)
     finally:
         connection.close()
+
+
+class AckProbe(threading.Thread):
+    """Signed GitHub deliveries about an issue craft-sync does not know, one every 20 ms on one keep-alive connection:
+    the acknowledgement latency (ms) a tool sees, recorded until stopped."""
+
+    def __init__(self, port, secret):
+        super().__init__(daemon=True)
+        self.port, self.secret = port, secret.encode()
+        self.latencies = []
+        self.stopped = threading.Event()
+
+    def run(self):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        sent = 0
+        while not self.stopped.is_set() and sent < 100_000:
+            sent += 1
+            body = json.dumps({"action": "labeled", "issue": {"id": 990_000_000 + sent, "number": 900_000 + sent, "state": "open",
+                                                             "updated_at": "2026-12-01T10:00:00Z", "labels": []},
+                               "repository": {"full_name": "acme/product"}}).encode()
+            headers = {"Content-Type": "application/json", "X-GitHub-Event": "issues", "X-GitHub-Delivery": f"probe-{time.time_ns()}",
+                       "X-Hub-Signature-256": "sha256=" + hmac.new(self.secret, body, hashlib.sha256).hexdigest()}
+            started = time.perf_counter()
+            try:
+                connection.request("POST", "/webhooks/github", body=body, headers=headers)
+                connection.getresponse().read()
+            except OSError:
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                continue
+            self.latencies.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.02)
+        connection.close()
+
+    def stop(self):
+        self.stopped.set()
+        self.join()
+        return self.latencies
+
+
+def p99(values):
+    return statistics.quantiles(values, n=100)[-1] if len(values) > 1 else float("nan")
 
 
 def run(binary, count, latency, work):
@@ -71,7 +116,14 @@ def run(binary, count, latency, work):
         numbers = [issue["number"] for issue in state["github"]]
         deliveries_before = len(state["webhooks"])
         updates_before = len(state["craft"]["updates"])
+        secret = re.search(r"webhook_secret: (\S+)", open(config).read()).group(1)
+        idle_probe = AckProbe(port, secret)
+        idle_probe.start()
+        time.sleep(2)
+        idle = idle_probe.stop()
         call(simulator_port, "POST", "/_sim/faults", {"target": "craft", "latencyMs": latency})
+        probe = AckProbe(port, secret)
+        probe.start()
         closed_at = {}
 
         def close(number):
@@ -93,6 +145,7 @@ def run(binary, count, latency, work):
                 if update["value"] == "Done":
                     done_at.setdefault(items.get(update["itemId"]), now)
             time.sleep(0.05)
+        during = probe.stop()
         deliveries = state["webhooks"][deliveries_before:]
         # Where the time went: from the delivery's arrival to its outcome, by the service's own records.
         import sqlite3
@@ -107,6 +160,7 @@ def run(binary, count, latency, work):
             "p90": statistics.quantiles(latencies, n=10)[-1] if len(latencies) > 1 else float("nan"),
             "acks": sum(1 for d in deliveries if d.get("status") in (200, 202)), "deliveries": len(deliveries),
             "in_service_p50": statistics.median(in_service) if in_service else float("nan"),
+            "ack_p99_idle": p99(idle), "ack_p99_burst": p99(during),
         }
     finally:
         for process in (serve, simulate):
@@ -125,12 +179,12 @@ def main():
     count, latency = int(sys.argv[1]), int(sys.argv[2])
     builds = [argument.split("=", 1) for argument in sys.argv[3:]]
     print(f"{count} linked GitHub issues closed at once; Craft.io answers each call in {latency} ms")
-    print(f"{'build':<10} {'reached Craft.io':>17} {'last, s after last close':>25} {'p50 s':>7} {'p90 s':>7} {'acks 2xx':>10} {'stored→done p50 s':>18}")
+    print(f"{'build':<10} {'reached Craft.io':>17} {'last, s after last close':>25} {'p50 s':>7} {'p90 s':>7} {'acks 2xx':>10} {'stored→done p50 s':>18} {'ack p99 ms idle / burst':>24}")
     for label, binary in builds:
         with tempfile.TemporaryDirectory() as work:
             r = run(binary, count, latency, work)
-        print(f"{label:<10} {r['reached']:>8}/{r['count']:<8} {r['after_last_close']:>25.2f} {r['p50']:>7.2f} {r['p90']:>7.2f} {r['acks']:>5}/{r['deliveries']:<4} {r['in_service_p50']:>18.2f}")
-    print("targets (N=300, L=100): every close within 3 s of the last, p50 <= 1 s")
+        print(f"{label:<10} {r['reached']:>8}/{r['count']:<8} {r['after_last_close']:>25.2f} {r['p50']:>7.2f} {r['p90']:>7.2f} {r['acks']:>5}/{r['deliveries']:<4} {r['in_service_p50']:>18.2f} {r['ack_p99_idle']:>11.1f} / {r['ack_p99_burst']:<10.1f}")
+    print("targets (N=300, L=100): every close within 3 s of the last, p50 <= 1 s, ack p99 during the burst <= 2x idle")
     return 0
 
 
