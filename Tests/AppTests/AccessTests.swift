@@ -159,4 +159,18 @@ struct AccessTests {
         #expect(status.headers["cache-control"] == "no-store")
         await service.stop()
     }
+
+    @Test("with ops.listen, /readyz and /metrics live only on that address; the main one keeps /healthz")
+    func operationsOnTheirOwnAddress() async throws {
+        let service = try await ServiceFixture.start(adminToken: Self.token, opsListen: true)
+        let ops = try #require(service.app.opsServer?.port)
+        let main = "http://127.0.0.1:\(service.port)"
+        #expect(try await httpExchange(main + "/metrics").status == 404)
+        #expect(try await httpExchange(main + "/readyz").status == 404)
+        #expect(try await httpExchange(main + "/healthz").status == 200)
+        #expect(try await httpExchange("http://127.0.0.1:\(ops)/metrics").status == 200)
+        #expect(try await httpExchange("http://127.0.0.1:\(ops)/readyz").status != 404)
+        #expect(try await httpExchange("http://127.0.0.1:\(ops)/api/v1/status", bearer: Self.token).status == 404)
+        await service.stop()
+    }
 }

@@ -17,7 +17,7 @@ struct ServiceFixture {
 
     static func start(
         devTool: String = "github", previousSecret: String? = nil, adminToken: String? = nil, craftDialect: CraftDialect = .guide,
-        opsToken: String? = nil
+        opsToken: String? = nil, opsListen: Bool = false
     ) async throws -> ServiceFixture {
         let simulators = SimulatorServer()
         let simulatorPort = try simulators.start()
@@ -31,6 +31,7 @@ struct ServiceFixture {
         configuration.devTool.previousWebhookSecret = previousSecret.map(Secret.init)
         configuration.admin.token = adminToken.map(Secret.init)
         configuration.ops.token = opsToken.map(Secret.init)
+        if opsListen { configuration.ops.listen = ListenAddress(host: "127.0.0.1", port: 0) }
         configuration.craft.dialect = craftDialect
         let logs = LogOutput.memory()
         let logger = Logger(label: "test", factory: { LineLogHandler(label: $0, output: logs) })
@@ -39,6 +40,7 @@ struct ServiceFixture {
     }
 
     func stop() async {
+        await app.opsServer?.shutdown()
         await app.server.shutdown()
         await simulators.shutdown()
     }

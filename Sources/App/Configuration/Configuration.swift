@@ -157,6 +157,9 @@ public struct Configuration: Sendable {
     /// How monitoring reaches `/readyz` and `/metrics`.
     public struct OperationsSettings: Sendable {
         public var token: Secret?
+        /// A separate (private) address for `/healthz`, `/readyz` and `/metrics`; the main listener then serves only
+        /// `/healthz` of them.
+        public var listen: ListenAddress?
     }
 
     public struct WorkspaceSettings: Sendable {

@@ -289,6 +289,11 @@ extension Setting {
             config, value throws(SettingError) in
             config.admin.token = try parseAdminToken(value)
         },
+        Setting("ops.listen", "A separate address, HOST:PORT, for /healthz, /readyz and /metrics (a private port); the main address then serves only /healthz of them") {
+            config, value throws(SettingError) in
+            guard let address = ListenAddress(parsing: value) else { throw SettingError("expected HOST:PORT, e.g. 127.0.0.1:9090") }
+            config.ops.listen = address
+        },
         Setting("ops.token", "Bearer token /readyz and /metrics then require (they name workspaces, fields and upstream errors); unset leaves them open", secret: true) {
             config, value throws(SettingError) in
             config.ops.token = try parseSecret(value)

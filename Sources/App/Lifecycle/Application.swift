@@ -13,6 +13,8 @@ public final class Application: Sendable {
     public let store: Store
     public let metrics: ServiceMetrics
     public let server: HTTPServer
+    /// `/healthz`, `/readyz` and `/metrics` on `ops.listen`, when set.
+    public let opsServer: HTTPServer?
     /// Nil until the configuration names Craft.io and a supported dev tool.
     public let scheduler: IntakeScheduler?
     /// Nil until the configuration names Craft.io and a supported dev tool.
@@ -97,11 +99,11 @@ public final class Application: Sendable {
             .register(in: &router)
         let engine = scheduler?.engine
         let craftKey = craftKey
-        OperationalRoutes(
+        let operational = OperationalRoutes(
             configuration: configuration, store: store, metrics: metrics, logger: logger,
             intakeHalts: { await engine?.haltedTools() ?? [:] }, craftKeyProblem: { craftKey?.readinessProblem },
-            craftKeyWarning: { craftKey?.readinessWarning }, budgets: world?.budgets ?? [:]
-        ).register(in: &router)
+            craftKeyWarning: { craftKey?.readinessWarning }, budgets: world?.budgets ?? [:])
+        operational.register(in: &router, withMonitoring: configuration.ops.listen == nil)
         AdminRoutes(
             scheduler: scheduler, store: store, progress: progress, configuration: configuration, startedAt: .now,
             craftKey: craftKey, budgets: world?.budgets ?? [:]
@@ -111,6 +113,16 @@ public final class Application: Sendable {
         server = HTTPServer(
             configuration: configuration.serverConfiguration, responder: router.router, observer: metrics,
             logger: Logger(label: "craft-sync.http"), workers: workers)
+        // Monitoring on its own (private) address, when asked: the same server settings, only the operational routes.
+        opsServer = configuration.ops.listen.map { address in
+            var opsRouter = SecuredRouter(gate: nil, hosts: AllowedHosts(publicURL: nil, listenHost: address.host), operationsToken: configuration.ops.token)
+            operational.register(in: &opsRouter)
+            var settings = configuration.serverConfiguration
+            settings.host = address.host
+            settings.port = address.port
+            settings.maxConnections = 64
+            return HTTPServer(configuration: settings, responder: opsRouter.router, logger: Logger(label: "craft-sync.http.ops"))
+        }
     }
 
     /// Starts serving and returns the bound port. The database was opened and migrated by `init`.
@@ -121,6 +133,13 @@ public final class Application: Sendable {
             logger.warning(
                 "configuration is incomplete; serving health endpoints only until it is set",
                 metadata: ["missing": "\(missing.joined(separator: ", "))"])
+        }
+        if let opsServer, let address = configuration.ops.listen {
+            do {
+                _ = try opsServer.start()
+            } catch {
+                throw StartupError.cannotListen(address: address.description, reason: "\(error)")
+            }
         }
         do {
             return try server.start()
@@ -155,6 +174,7 @@ public final class Application: Sendable {
             let signal = await TerminationSignal.wait()
             logger.info("shutting down", metadata: ["signal": "\(signal)"])
         }
+        await opsServer?.shutdown()
         await server.shutdown()
     }
 }

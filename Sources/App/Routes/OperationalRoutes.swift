@@ -27,9 +27,11 @@ struct OperationalRoutes {
     }
 
     /// `/healthz` says only "ok" and is open to anyone; `/readyz` and `/metrics` name workspaces, fields and
-    /// upstream errors, so they take `ops.token` when it is set (or live on `ops.listen`, a private address).
-    func register(in router: inout SecuredRouter) {
+    /// upstream errors, so they take `ops.token` when it is set, and live only on `ops.listen` (a private address)
+    /// when that is set (`withMonitoring: false` for the main router then).
+    func register(in router: inout SecuredRouter, withMonitoring: Bool = true) {
         router.open(.get, "/healthz") { _ in try .json(["status": "ok"]) }
+        guard withMonitoring else { return }
         router.operations("/readyz") { _ in try await readiness() }
         router.operations("/metrics") { _ in
             if let counts = try? await store.events.countsByState() {
