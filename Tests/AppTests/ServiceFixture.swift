@@ -31,6 +31,8 @@ struct ServiceFixture {
         configuration.devTool.previousWebhookSecret = previousSecret.map(Secret.init)
         configuration.admin.token = adminToken.map(Secret.init)
         configuration.ops.token = opsToken.map(Secret.init)
+        // Locks long enough that a busy machine cannot outlast one between two requests of a test.
+        configuration.admin.signInPolicy.firstLock = .seconds(60)
         if opsListen { configuration.ops.listen = ListenAddress(host: "127.0.0.1", port: 0) }
         configuration.craft.dialect = craftDialect
         let logs = LogOutput.memory()

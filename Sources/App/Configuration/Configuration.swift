@@ -152,6 +152,9 @@ public struct Configuration: Sendable {
 
     public struct AdminSettings: Sendable {
         public var token: Secret?
+        /// How wrong admin tokens are throttled (not a setting: the defaults are the policy; tests lengthen the locks
+        /// so that a busy machine cannot outlast one between two requests).
+        var signInPolicy = SignInThrottle.Policy()
     }
 
     /// How monitoring reaches `/readyz` and `/metrics`.

@@ -83,7 +83,7 @@ public final class Application: Sendable {
         // Every route is registered in the group that authenticates its callers (`SecuredRouter.Access`).
         let metrics = metrics
         let gate = configuration.admin.token.map {
-            AdminGate(token: $0, throttle: SignInThrottle(clock: clock), metrics: metrics, logger: logger)
+            AdminGate(token: $0, throttle: SignInThrottle(policy: configuration.admin.signInPolicy, clock: clock), metrics: metrics, logger: logger)
         }
         var router = SecuredRouter(
             gate: gate, hosts: AllowedHosts(publicURL: configuration.publicURL, listenHost: configuration.listen.host),
