@@ -62,6 +62,9 @@ struct AzureDevOpsTests {
             title: "Checkout", description: "Why\n- a\n- b <c>", labels: ["from-craft"], issueType: "Story", priority: "High",
             marker: adapter.marker(for: "1"), sourceURL: "https://app.craft.io/item/1"))
         let second = try await adapter.create(NewIssue(title: "Other", description: "", marker: adapter.marker(for: "12")))
+        // A Craft type in another case maps all the same (it was sent as `$story`).
+        let lowercase = try await adapter.create(NewIssue(title: "Lower", description: "", issueType: "story", marker: adapter.marker(for: "555")))
+        #expect(fixture.simulators.azureDevOps.issues.first { $0.id == lowercase.id }?.issueType == "User Story")
         let stored = try #require(fixture.simulators.azureDevOps.issues.first { $0.id == first.id })
         #expect(stored.issueType == "User Story" && stored.priority == "2" && stored.labels == ["from-craft", "craft-1"])
         #expect(stored.description == "<p>Why</p><ul><li>a</li><li>b &lt;c&gt;</li></ul>")
