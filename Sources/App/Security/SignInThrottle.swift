@@ -42,8 +42,9 @@ final class SignInThrottle: Sendable {
 
     private struct State {
         var clients: [String: Client] = [:]
-        /// Failure times of the last minute, from every address.
-        var recentFailures: [Date] = []
+        /// Failures from every address in the current minute (a fixed window: O(1) whatever the flood).
+        var windowStart: Date = .distantPast
+        var windowFailures = 0
     }
 
     let policy: Policy
@@ -67,14 +68,14 @@ final class SignInThrottle: Sendable {
     func failed(_ address: String) -> FailureEffect {
         let now = clock.now()
         return state.withLock { state in
-            state.recentFailures.removeAll { now.timeIntervalSince($0) >= 60 }
-            state.recentFailures.append(now)
+            if now.timeIntervalSince(state.windowStart) >= 60 { (state.windowStart, state.windowFailures) = (now, 0) }
+            state.windowFailures += 1
             if state.clients[address] == nil && state.clients.count >= policy.trackedAddresses { forgetOldest(&state, now: now) }
             var client = state.clients[address] ?? Client()
             if now.timeIntervalSince(client.lastFailure) >= policy.memory.timeInterval { client = Client() }
             client.failures += 1
             client.lastFailure = now
-            let underAttack = state.recentFailures.count > policy.globalFailuresPerMinute
+            let underAttack = state.windowFailures > policy.globalFailuresPerMinute
             let beyondFree = client.failures - (underAttack ? 0 : policy.freeFailures)
             defer { state.clients[address] = client }
             guard beyondFree > 0 else { return .counted(failures: client.failures) }
