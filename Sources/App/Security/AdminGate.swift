@@ -47,9 +47,7 @@ struct AdminGate: Sendable {
 
     /// The admin API's check: `Authorization: Bearer <token>`; 401 or 429 otherwise.
     func authorizeBearer(_ request: HTTPRequest) throws(HTTPError) {
-        let header = request.headers[.authorization]
-        let offered = header.flatMap { $0.hasPrefix("Bearer ") ? $0.dropFirst(7) : Substring("") }
-        switch check(offered, from: request, via: "bearer") {
+        switch check(request.bearerToken, from: request, via: "bearer") {
         case .accepted:
             return
         case .refused:
@@ -61,5 +59,12 @@ struct AdminGate: Sendable {
 
     static func tooManyAttempts(_ retryAfter: Int) -> HTTPError {
         HTTPError(.tooManyRequests, "too many wrong admin tokens from this address; retry in \(retryAfter) s", headers: [.retryAfter: String(retryAfter)])
+    }
+}
+
+extension HTTPRequest {
+    /// The token of `Authorization: Bearer <token>` (RFC 6750 §2.1); empty for another scheme, nil without the header.
+    var bearerToken: Substring? {
+        headers[.authorization].map { $0.hasPrefix("Bearer ") ? $0.dropFirst(7) : "" }
     }
 }

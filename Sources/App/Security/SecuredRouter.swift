@@ -54,8 +54,7 @@ struct SecuredRouter {
         let token = operationsToken
         add(.get, pattern, .operations) { request in
             if let token {
-                let header = request.headers[.authorization] ?? ""
-                guard header.hasPrefix("Bearer "), ConstantTime.equals(header.dropFirst(7), token.revealed) else {
+                guard let offered = request.bearerToken, ConstantTime.equals(offered, token.revealed) else {
                     throw HTTPError(.unauthorized, "this endpoint needs the ops.token bearer token", headers: ["WWW-Authenticate": "Bearer"])
                 }
             }
