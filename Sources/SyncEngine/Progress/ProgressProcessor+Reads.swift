@@ -105,7 +105,7 @@ extension ProgressProcessor {
         }
         for (index, outcome) in outcomes.enumerated() where index != chosen {
             guard let other = outcome.subject else { continue }
-            effects[event.id, default: Effects()].timeline.append(.init(
+            pendingEffects[event.id, default: Effects()].timeline.append(.init(
                 other, at: clock.now(), kind: .webhook, outcome: outcome.decision.outcome, detail: "\(event.eventType): \(outcome.decision.detail)", eventID: event.id))
             if outcome.decision.outcome == "applied", let parent = RollUp.parent(of: other) { touchedParents.insert(parent) }
         }

@@ -71,7 +71,7 @@ public actor ProgressProcessor {
     /// other tools' go on. A throttle's own wait, else a pause that doubles per failure up to `retryMaxDelay`.
     private var toolPauses: [String: (until: Date, pause: Duration)] = [:]
     /// What each event being processed leaves to its unit of work, by event id (lanes interleave on the actor).
-    var effects: [Int64: Effects] = [:]
+    var pendingEffects: [Int64: Effects] = [:]
     /// Tool reads charged to each delivery source this minute.
     var readBudget: WebhookReadBudget
     /// Parents whose children changed in the current batch: their roll-up is written once at its end.
@@ -262,10 +262,10 @@ public actor ProgressProcessor {
         // The mapping the event turned out to be about, once known: its item's timeline hears what came of it.
         var subject: Mapping?
         do {
-            effects[event.id] = Effects()
-            defer { effects[event.id] = nil }
+            pendingEffects[event.id] = Effects()
+            defer { pendingEffects[event.id] = nil }
             let decision = try await decide(event, parsed: parsed, subject: &subject)
-            var effects = effects[event.id] ?? Effects()
+            var effects = pendingEffects[event.id] ?? Effects()
             if let subject {
                 effects.timeline.append(.init(subject, at: now, kind: .webhook, outcome: decision.outcome, detail: "\(event.eventType): \(decision.detail)", eventID: event.id))
                 if decision.outcome == "applied", let parent = RollUp.parent(of: subject) { touchedParents.insert(parent) }
@@ -475,7 +475,7 @@ public actor ProgressProcessor {
             // Ordered as now, never stored as the item's order: a far-future time would make every later event stale.
             let claimedTime = Date(timeIntervalSince1970: Double(claimed) / 1000)
             logger.warning("event time is ahead of our clock; ordered as now", metadata: ["dev.issue": "\(change.key)", "event": "\(event.id)"])
-            effects[event.id, default: Effects()].timeline.append(.init(
+            pendingEffects[event.id, default: Effects()].timeline.append(.init(
                 mapping, at: now, kind: .webhook, outcome: "suspicious",
                 detail: "\(event.eventType) says it happened at \(claimedTime.formatted(.iso8601)), beyond our clock plus \(settings.eventTime.allowedSkew); ordered as now",
                 eventID: event.id))
@@ -513,8 +513,8 @@ public actor ProgressProcessor {
             do {
                 let (push, entry) = try await progressWrite.write(
                     mapping, value: value, devStatus: change.status, order: change.order, seen: mapping.pushRecord, eventID: event.id)
-                effects[event.id, default: Effects()].pushes.append(push)
-                effects[event.id, default: Effects()].timeline.append(entry)
+                pendingEffects[event.id, default: Effects()].pushes.append(push)
+                pendingEffects[event.id, default: Effects()].timeline.append(entry)
                 observer.craftWrite(succeeded: true)
             } catch {
                 observer.craftWrite(succeeded: false)
@@ -524,7 +524,7 @@ public actor ProgressProcessor {
             return .done(outcome: "applied", detail: "status '\(change.status.described)' → Craft.io '\(value)'")
         }
         // Nothing to write; the event's order still advances (recorded in the event's unit of work).
-        effects[event.id, default: Effects()].pushes.append(PendingPush(
+        pendingEffects[event.id, default: Effects()].pushes.append(PendingPush(
             mapping: mapping, value: value, devStatus: change.status.described, order: change.order, seen: mapping.pushRecord, written: false))
         return .done(outcome: "no-op", detail: "status '\(change.status.described)' → Craft.io '\(value)', which it has already")
     }
