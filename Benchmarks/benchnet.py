@@ -1,5 +1,7 @@
-"""Loopback helpers shared by the Python benchmarks: a free port, and waiting until something listens."""
+"""Loopback helpers shared by the Python benchmarks: a free port, waiting until something listens, a latency probe."""
+import http.client
 import socket
+import threading
 import time
 
 
@@ -18,3 +20,37 @@ def wait_for_port(port, deadline=30):
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"nothing listens on {port}")
+
+
+class LatencyProbe(threading.Thread):
+    """One request after another on one keep-alive connection, `pause` seconds apart, recording each latency in ms
+    until stopped (at most `limit` requests). `make_request(n)` gives the n-th request as (method, path, body, headers)."""
+
+    def __init__(self, port, make_request, pause, limit=200_000):
+        super().__init__(daemon=True)
+        self.port, self.make_request, self.pause, self.limit = port, make_request, pause, limit
+        self.latencies = []
+        self.stopped = threading.Event()
+
+    def run(self):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        sent = 0
+        while not self.stopped.is_set() and sent < self.limit:
+            sent += 1
+            method, path, body, headers = self.make_request(sent)
+            started = time.perf_counter()
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                connection.getresponse().read()
+            except OSError:
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                continue
+            self.latencies.append((time.perf_counter() - started) * 1000)
+            time.sleep(self.pause)
+        connection.close()
+
+    def stop(self):
+        self.stopped.set()
+        self.join()
+        return self.latencies

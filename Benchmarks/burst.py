@@ -21,10 +21,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-from benchnet import free_port, wait_for_port
+from benchnet import LatencyProbe, free_port, wait_for_port
 
 
 def call(port, method, path, body=None):
@@ -38,42 +37,20 @@ def call(port, method, path, body=None):
         connection.close()
 
 
-class AckProbe(threading.Thread):
-    """Signed GitHub deliveries about an issue craft-sync does not know, one every 20 ms on one keep-alive connection:
-    the acknowledgement latency (ms) a tool sees, recorded until stopped."""
+def ack_probe(port, secret):
+    """Signed GitHub deliveries about an issue craft-sync does not know, one every 20 ms: the acknowledgement latency
+    (ms) a tool sees."""
+    key = secret.encode()
 
-    def __init__(self, port, secret):
-        super().__init__(daemon=True)
-        self.port, self.secret = port, secret.encode()
-        self.latencies = []
-        self.stopped = threading.Event()
+    def delivery(n):
+        body = json.dumps({"action": "labeled", "issue": {"id": 990_000_000 + n, "number": 900_000 + n, "state": "open",
+                                                         "updated_at": "2026-12-01T10:00:00Z", "labels": []},
+                           "repository": {"full_name": "acme/product"}}).encode()
+        headers = {"Content-Type": "application/json", "X-GitHub-Event": "issues", "X-GitHub-Delivery": f"probe-{time.time_ns()}",
+                   "X-Hub-Signature-256": "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()}
+        return "POST", "/webhooks/github", body, headers
 
-    def run(self):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        sent = 0
-        while not self.stopped.is_set() and sent < 100_000:
-            sent += 1
-            body = json.dumps({"action": "labeled", "issue": {"id": 990_000_000 + sent, "number": 900_000 + sent, "state": "open",
-                                                             "updated_at": "2026-12-01T10:00:00Z", "labels": []},
-                               "repository": {"full_name": "acme/product"}}).encode()
-            headers = {"Content-Type": "application/json", "X-GitHub-Event": "issues", "X-GitHub-Delivery": f"probe-{time.time_ns()}",
-                       "X-Hub-Signature-256": "sha256=" + hmac.new(self.secret, body, hashlib.sha256).hexdigest()}
-            started = time.perf_counter()
-            try:
-                connection.request("POST", "/webhooks/github", body=body, headers=headers)
-                connection.getresponse().read()
-            except OSError:
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-                continue
-            self.latencies.append((time.perf_counter() - started) * 1000)
-            time.sleep(0.02)
-        connection.close()
-
-    def stop(self):
-        self.stopped.set()
-        self.join()
-        return self.latencies
+    return LatencyProbe(port, delivery, pause=0.02, limit=100_000)
 
 
 def p99(values):
@@ -117,12 +94,12 @@ def run(binary, count, latency, work):
         deliveries_before = len(state["webhooks"])
         updates_before = len(state["craft"]["updates"])
         secret = re.search(r"webhook_secret: (\S+)", open(config).read()).group(1)
-        idle_probe = AckProbe(port, secret)
+        idle_probe = ack_probe(port, secret)
         idle_probe.start()
         time.sleep(2)
         idle = idle_probe.stop()
         call(simulator_port, "POST", "/_sim/faults", {"target": "craft", "latencyMs": latency})
-        probe = AckProbe(port, secret)
+        probe = ack_probe(port, secret)
         probe.start()
         closed_at = {}
 

@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 
-from benchnet import free_port, wait_for_port
+from benchnet import LatencyProbe, free_port, wait_for_port
 
 TOOLS = ["github", "gitlab", "azure-devops", "jira", "linear"]
 ADMIN_TOKEN = "4f1c9a7e2b8d6035e1f4a9c7b2d8e603"
@@ -78,34 +78,9 @@ def post(port, path, headers, body, timeout=60):
         connection.close()
 
 
-class HealthProbe(threading.Thread):
-    """GET /healthz on one keep-alive connection, back to back, recording each latency in ms, until stopped."""
-
-    def __init__(self, port):
-        super().__init__(daemon=True)
-        self.port = port
-        self.latencies = []
-        self.stopped = threading.Event()
-
-    def run(self):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        while not self.stopped.is_set() and len(self.latencies) < 200_000:
-            started = time.perf_counter()
-            try:
-                connection.request("GET", "/healthz")
-                connection.getresponse().read()
-            except OSError:
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-                continue
-            self.latencies.append((time.perf_counter() - started) * 1000)
-            time.sleep(0.002)
-        connection.close()
-
-    def stop(self):
-        self.stopped.set()
-        self.join()
-        return self.latencies
+def health_probe(port):
+    """GET /healthz on one keep-alive connection, back to back, recording each latency in ms."""
+    return LatencyProbe(port, lambda _: ("GET", "/healthz", None, {}), pause=0.002)
 
 
 def start_service(binary, tool, work):
@@ -139,7 +114,7 @@ def bombs(port, pid, tool):
     """Three rounds of two concurrent bombs: (peak RSS growth in MB, worst /healthz ms, statuses)."""
     baseline = status(pid)["VmRSS"]
     reset_peak(pid)
-    probe = HealthProbe(port)
+    probe = health_probe(port)
     probe.start()
     statuses = []
     for _ in range(3):
@@ -155,7 +130,7 @@ def bombs(port, pid, tool):
 
 def flood(port, tool):
     """Four clients posting bombs for FLOOD_SECONDS: the median /healthz latency meanwhile, and bombs sent."""
-    probe = HealthProbe(port)
+    probe = health_probe(port)
     probe.start()
     end = time.monotonic() + FLOOD_SECONDS
     sent = []
