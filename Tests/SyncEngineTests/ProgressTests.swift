@@ -122,6 +122,21 @@ struct ProgressTests {
         #expect(third.ignoredReason?.contains("used their reads") == true)
     }
 
+    @Test("a Jira timestamp of Int64.max milliseconds is ordered as now and recorded as a number, not formatted as a date")
+    func largestJiraTimestamp() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let (processor, item, _) = try await fixture.linkedProcessor(issueID: "11442", tool: "jira")
+        let original = String(decoding: try fixtureBytes("jira/cloud-anon_issue_updated_status_todo_to_inprogress.json"), as: UTF8.self)
+        let forged = original.replacing(/"timestamp": *"[^"]*"/, with: "\"timestamp\": 9223372036854775807")
+        #expect(forged != original)
+        _ = try await fixture.deliver(tool: "jira", body: Array(forged.utf8))
+        await processor.processDue()
+        #expect(fixture.simulators.craft.items.first { $0.id == item.id }?.customFieldValue("dev_status") == "In Progress")
+        let timeline = try await fixture.store.timeline.list(TimelineFilter(craftItemID: item.id))
+        #expect(timeline.contains { $0.outcome == "suspicious" && $0.detail.contains("9223372036854775807 ms after 1970") })
+    }
+
     @Test("events from craft-sync's own account are ignored")
     func echoes() async throws {
         let fixture = try IntakeFixture()

@@ -473,11 +473,14 @@ public actor ProgressProcessor {
         let (order, clamped) = settings.eventTime.bounded(change.order, now: now)
         if clamped, let claimed = change.order {
             // Ordered as now, never stored as the item's order: a far-future time would make every later event stale.
-            let claimedTime = Date(timeIntervalSince1970: Double(claimed) / 1000)
+            // A tool's number as it came (Jira sends milliseconds as is, up to Int64.max): shown as a date only while
+            // it is one (up to 9999-12-31), as the raw number beyond.
+            let claimedTime = claimed <= 253_402_300_799_999
+                ? Date(timeIntervalSince1970: Double(claimed) / 1000).formatted(.iso8601) : "\(claimed) ms after 1970"
             logger.warning("event time is ahead of our clock; ordered as now", metadata: ["dev.issue": "\(change.key)", "event": "\(event.id)"])
             pendingEffects[event.id, default: Effects()].timeline.append(.init(
                 mapping, at: now, kind: .webhook, outcome: "suspicious",
-                detail: "\(event.eventType) says it happened at \(claimedTime.formatted(.iso8601)), beyond our clock plus \(settings.eventTime.allowedSkew); ordered as now",
+                detail: "\(event.eventType) says it happened at \(claimedTime), beyond our clock plus \(settings.eventTime.allowedSkew); ordered as now",
                 eventID: event.id))
             change.order = order
         }
