@@ -32,6 +32,22 @@ struct EventLogTests {
         #expect(try #require(stored) < json.count / 5)  // JSON compresses
     }
 
+    @Test("a later event of an issue is not claimed, by any processor, while an earlier one of that issue is unfinished")
+    func laneOrderAcrossProcessors() async throws {
+        let store = try makeStore()
+        for delivery in ["first", "second", "other"] { _ = try await store.events.append(event(delivery)) }
+        let until = t0.addingTimeInterval(60)
+        #expect(try await store.events.claim(id: 1, lane: "github 7", now: t0, until: until))
+        // A second replica read "second" as due while the first holds "first": it may not go ahead of it.
+        #expect(try await !store.events.claim(id: 2, lane: "github 7", now: t0, until: until))
+        #expect(try await store.events.claim(id: 3, lane: "github 8", now: t0, until: until), "another issue's lane is free")
+        // Failed and waiting for its retry, the earlier event still holds its lane.
+        try await store.events.markFailed(id: 1, error: "Craft.io 503", retryAt: until)
+        #expect(try await !store.events.claim(id: 2, lane: "github 7", now: t0, until: until))
+        try await store.events.markProcessed(id: 1, now: t0)
+        #expect(try await store.events.claim(id: 2, lane: "github 7", now: t0, until: until))
+    }
+
     @Test("failed events come due again, dead ones wait for an operator, and replay brings them back")
     func lifecycle() async throws {
         let store = try makeStore()

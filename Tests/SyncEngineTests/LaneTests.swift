@@ -1,6 +1,6 @@
 import CraftAPI
 import Foundation
-import Store
+@testable import Store
 import Synchronization
 import Testing
 import TestSupport
@@ -107,6 +107,127 @@ extension LaneTests {
         #expect(item.customFieldValue("dev_status") == "Done")
         let outcomes = try await fixture.store.timeline.list(TimelineFilter(craftItemID: item.id)).map { "\($0.kind.rawValue)/\($0.outcome)" }
         #expect(outcomes.prefix(2) == ["webhook/applied", "craft_write/succeeded"])
+    }
+}
+
+extension LaneTests {
+    @Test("a close that arrives while another issue's Craft.io write hangs is written at once, not after the slow one")
+    func arrivalsJoinTheRunningPass() async throws {
+        let fixture = try IntakeFixture()
+        defer { Task { await fixture.simulators.shutdown() } }
+        let issues = try await Self.linkIssues(fixture, count: 2)
+        let slowItem = try #require(try await fixture.store.mappings.mapping(devToolInstance: "github", devIssueID: issues[0])).craftItemID
+        let craft = GateCraft(inner: fixture.craft, held: slowItem)
+        let processor = ProgressProcessor(
+            store: fixture.store, craft: craft, tools: ["github": fixture.github], settings: .init(), clock: fixture.clock, logger: IntakeFixture.quietLogger)
+        _ = try await fixture.deliver(body: try Self.body(issue: issues[0], action: "closed", at: "2026-12-01T10:00:00Z"))
+        let pass = Task { await processor.processDue() }
+        await craft.heldWriteStarted()
+        _ = try await fixture.deliver(body: try Self.body(issue: issues[1], action: "closed", at: "2026-12-01T10:00:00Z"))
+        processor.wake()
+        let written = await craft.nextWrittenItem()
+        #expect(written != slowItem, "the second issue's close was written while the first one's write still hung")
+        craft.release()
+        #expect(await pass.value == 2, "one pass took both")
+        #expect(fixture.simulators.craft.items.allSatisfy { $0.customFieldValue("dev_status") == "Done" })
+    }
+
+    @Test("the lane schedule starts lanes in arrival order within the caps, never two of one key, and admits an event once")
+    func laneSchedule() throws {
+        func lane(_ key: String, tool: String = "github", ids: [Int64]) -> Lane {
+            Lane(key: key, tool: tool, entries: ids.map { id in
+                Lane.Entry(event: StoredEvent(
+                    id: id, tool: tool, instance: tool, deliveryID: "\(id)", eventType: "issues", receivedAt: .now, headers: [:], bodySize: 0,
+                    state: .received, ignoredReason: nil, attempts: 0, nextAttemptAt: nil, lastError: nil, finishedAt: nil), parsed: nil)
+            })
+        }
+        var schedule = LaneSchedule(maxLanes: 3, maxLanesPerTool: 2)
+        schedule.admit([lane("a", ids: [1, 2]), lane("b", ids: [3]), lane("c", tool: "jira", ids: [4]), lane("d", ids: [5])])
+        #expect(schedule.start()?.key == "a")
+        #expect(schedule.start()?.key == "b")
+        #expect(schedule.start()?.key == "c", "github has its two; jira's lane goes")
+        #expect(schedule.start() == nil, "three lanes run")
+        // Read again while "a" runs: its events already admitted are not taken twice; a new one of key "a" waits for it.
+        schedule.admit([lane("a", ids: [1, 2, 6]), lane("e", ids: [7])])
+        #expect(schedule.waiting.map(\.key) == ["d", "a", "e"])
+        let a = try #require(schedule.waiting.first { $0.key == "a" })
+        #expect(a.entries.map(\.event.id) == [6])
+        schedule.finish(lane("b", ids: []))
+        #expect(schedule.start()?.key == "d")
+        schedule.finish(lane("a", ids: []))
+        schedule.finish(lane("c", tool: "jira", ids: []))
+        #expect(schedule.start()?.key == "a", "a's later event runs once its earlier lane ended")
+        schedule.dropWaiting { $0.key == "e" }
+        #expect(schedule.waiting.isEmpty && !schedule.isIdle)
+    }
+}
+
+/// A Craft.io client whose writes to `held` hang until `release()`; it tells when that write started and which items
+/// were written, in order.
+final class GateCraft: CraftClient {
+    let inner: any CraftClient
+    let held: String
+    private let state = Mutex((started: false, released: false, startWaiter: CheckedContinuation<Void, Never>?.none,
+                               gate: CheckedContinuation<Void, Never>?.none))
+    private let written: AsyncStream<String>
+    private let writtenSink: AsyncStream<String>.Continuation
+
+    init(inner: any CraftClient, held: String) {
+        self.inner = inner
+        self.held = held
+        (written, writtenSink) = AsyncStream.makeStream()
+    }
+
+    var filtersByUpdateTime: Bool { inner.filtersByUpdateTime }
+    func listing(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> CraftListing {
+        try await inner.listing(workspaceID: workspaceID, status: status, updatedFrom: updatedFrom)
+    }
+    func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem { try await inner.item(workspaceID: workspaceID, itemID: itemID) }
+    func probeKey(workspaceID: String) async throws(CraftError) -> CraftKeyProbe { try await inner.probeKey(workspaceID: workspaceID) }
+    func fieldDefinitions(workspaceID: String) async throws(CraftError) -> [CraftCustomField]? { try await inner.fieldDefinitions(workspaceID: workspaceID) }
+
+    func setField(workspaceID: String, itemID: String, field: String, value: String) async throws(CraftError) {
+        if itemID == held {
+            await withCheckedContinuation { (gate: CheckedContinuation<Void, Never>) in
+                let (started, proceed) = state.withLock { state in
+                    state.started = true
+                    defer { state.startWaiter = nil }
+                    if state.released { return (state.startWaiter, true) }
+                    state.gate = gate
+                    return (state.startWaiter, false)
+                }
+                started?.resume()
+                if proceed { gate.resume() }
+            }
+        }
+        try await inner.setField(workspaceID: workspaceID, itemID: itemID, field: field, value: value)
+        writtenSink.yield(itemID)
+    }
+
+    /// Returns once the write to `held` has started.
+    func heldWriteStarted() async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let startedAlready = state.withLock { state in
+                if state.started { return true }
+                state.startWaiter = waiter
+                return false
+            }
+            if startedAlready { waiter.resume() }
+        }
+    }
+
+    func nextWrittenItem() async -> String? {
+        var iterator = written.makeAsyncIterator()
+        return await iterator.next()
+    }
+
+    func release() {
+        let gate = state.withLock { state in
+            state.released = true
+            defer { state.gate = nil }
+            return state.gate
+        }
+        gate?.resume()
     }
 }
 

@@ -198,7 +198,8 @@ struct ProgressTests {
             fixture.clock.advance(by: .seconds(5))
         }
         let waiting = try await ids.asyncMap { try #require(try await fixture.store.events.event(id: $0)) }
-        #expect(waiting.allSatisfy { $0.state == .failed }, "\(waiting.map(\.state))")
+        // The first waits for its retry; the second, about the same issue, waits behind it (its lane keeps order).
+        #expect(waiting.map(\.state) == [.failed, .received])
         // The breaker holds events back and a key probe (not an event) asks whether Craft.io is back: few attempts.
         #expect(waiting.allSatisfy { $0.attempts < 10 }, "\(waiting.map(\.attempts))")
 
@@ -266,11 +267,15 @@ struct ProgressTests {
         defer { Task { await fixture.simulators.shutdown() } }
         var settings = ProgressProcessor.Settings()
         settings.breakerThreshold = 2
-        let (processor, _, _) = try await fixture.linkedProcessor(issueID: "1299020697", settings: settings)
+        // One lane at a time, so the order of attempts is known; five issues, so no event waits behind another's lane.
+        settings.maxConcurrentLanes = 1
+        let issues = try await LaneTests.linkIssues(fixture, count: 5)
+        let processor = fixture.processor(settings: settings)
         fixture.simulators.faults.set(.init(target: "craft", failNext: 100_000, status: 503))
-        let body = try fixtureBytes("github/issues_closed_completed.json")
         var ids: [Int64] = []
-        for _ in 0..<5 { ids.append(try await fixture.deliver(at: fixture.clock.now(), body: body)) }
+        for issue in issues {
+            ids.append(try await fixture.deliver(at: fixture.clock.now(), body: try LaneTests.body(issue: issue, action: "closed", at: "2026-12-01T10:00:00Z")))
+        }
         await processor.processDue()
         #expect(await processor.breakerIsOpen)
         let attempts = try await ids.asyncMap { try await fixture.store.events.event(id: $0)?.attempts ?? -1 }

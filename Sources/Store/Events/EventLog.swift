@@ -108,15 +108,19 @@ public struct EventLog: Sendable {
     }
 
     /// Takes a due event for one processor until `until`, by moving its next attempt there: false when another
-    /// processor (a second replica on this database) took it first. A processor that dies holding it leaves it due
-    /// again once `until` has passed.
-    public func claim(id: Int64, now: Date, until: Date) async throws -> Bool {
+    /// processor (a second replica on this database) took it first, or when an earlier event of the same lane (the
+    /// issue it is about, `lane`) is still to be finished, so one issue's events are applied in the order they came,
+    /// whichever replica holds them. A processor that dies holding it leaves it due again once `until` has passed.
+    public func claim(id: Int64, lane: String? = nil, now: Date, until: Date) async throws -> Bool {
         try await store.write { connection in
             try connection.run(
                 """
-                UPDATE events SET next_attempt_at = ?
+                UPDATE events SET next_attempt_at = ?, lane_key = ?
                 WHERE id = ? AND state IN ('received', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-                """, until, id, now)
+                  AND (? IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM events AS earlier
+                    WHERE earlier.lane_key = ? AND earlier.id < ? AND earlier.state IN ('received', 'failed')))
+                """, until, lane, id, now, lane, lane, id)
             return connection.changes == 1
         }
     }

@@ -195,6 +195,12 @@ public enum Schema {
             ALTER TABLE events ADD COLUMN body_digest TEXT;
             CREATE UNIQUE INDEX events_body_digest ON events (tool, event_type, body_digest) WHERE body_digest IS NOT NULL;
             """),
+        // events.lane_key: the issue an event is about, stored when a processor claims it, so no processor (of any
+        // replica) claims a later event of that issue while an earlier one is still to be finished.
+        Migration(version: 7, name: "lane key on events", sql: """
+            ALTER TABLE events ADD COLUMN lane_key TEXT;
+            CREATE INDEX events_waiting_lane ON events (lane_key, id) WHERE lane_key IS NOT NULL AND state IN ('received', 'failed');
+            """),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

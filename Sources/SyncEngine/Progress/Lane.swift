@@ -14,6 +14,12 @@ struct Lane: Sendable {
         var parsed: Result<WebhookEvent, any Error>?
     }
 
+    /// A key for an event that names no issue: a lane of its own, never stored (nothing can be ordered against it).
+    static func alone(_ event: StoredEvent) -> String { "event \(event.id)" }
+
+    /// The key stored with the event's claim, nil for an event alone.
+    var storedKey: String? { key.hasPrefix("event ") ? nil : key }
+
     /// Events grouped by their lane key, each lane in arrival order, lanes in the order of their first event.
     static func group(_ keyed: [(key: String, entry: Entry)]) -> [Lane] {
         var lanes: [Lane] = []
@@ -27,5 +33,70 @@ struct Lane: Sendable {
             }
         }
         return lanes
+    }
+}
+
+/// Which lanes run now, in one pass of the progress processor. Lanes are admitted as their events are read (the pass
+/// reads more whenever a lane ends, so events arriving mid-pass do not wait for the slowest lane of the batch), start
+/// in the order their first events arrived while the caps allow, and a lane never starts while another of the same
+/// key runs. A value: the processor owns one per pass; tested on its own.
+struct LaneSchedule {
+    let maxLanes: Int
+    let maxLanesPerTool: Int
+    /// Admitted lanes not started yet, in arrival order.
+    private(set) var waiting: [Lane] = []
+    private(set) var runningKeys: Set<String> = []
+    private(set) var runningByTool: [String: Int] = [:]
+    /// Every event admitted in this pass, run or not: never admitted twice (an event whose claim was refused, because an
+    /// earlier one of its issue waits for a retry, is not read again and again within the pass).
+    private(set) var held: Set<Int64> = []
+
+    init(maxLanes: Int, maxLanesPerTool: Int) {
+        self.maxLanes = max(1, maxLanes)
+        self.maxLanesPerTool = max(1, maxLanesPerTool)
+    }
+
+    var running: Int { runningKeys.count }
+    var isIdle: Bool { waiting.isEmpty && runningKeys.isEmpty }
+    /// Few enough events wait that reading more is worth it when a lane ends.
+    var wantsMore: Bool { waiting.reduce(0) { $0 + $1.entries.count } < maxLanes }
+
+    /// Adds what was read, but events already admitted: joins a waiting lane of the same key (one lane a key waits),
+    /// or waits as a new lane.
+    mutating func admit(_ lanes: [Lane]) {
+        for var lane in lanes {
+            lane.entries.removeAll { held.contains($0.event.id) }
+            guard !lane.entries.isEmpty else { continue }
+            held.formUnion(lane.entries.map(\.event.id))
+            if let position = waiting.firstIndex(where: { $0.key == lane.key }) {
+                waiting[position].entries += lane.entries
+            } else {
+                waiting.append(lane)
+            }
+        }
+    }
+
+    /// The first waiting lane the caps allow, whose key is not running and whose tool `allowed` says may go; marked
+    /// running.
+    mutating func start(allowed: (String) -> Bool = { _ in true }) -> Lane? {
+        guard running < maxLanes, let index = waiting.firstIndex(where: {
+            !runningKeys.contains($0.key) && runningByTool[$0.tool, default: 0] < maxLanesPerTool && allowed($0.tool)
+        }) else { return nil }
+        let lane = waiting.remove(at: index)
+        runningKeys.insert(lane.key)
+        runningByTool[lane.tool, default: 0] += 1
+        return lane
+    }
+
+    mutating func finish(_ lane: Lane) {
+        runningKeys.remove(lane.key)
+        runningByTool[lane.tool, default: 1] -= 1
+        if runningByTool[lane.tool] == 0 { runningByTool[lane.tool] = nil }
+    }
+
+    /// Forgets the waiting lanes `drop` says may not start in this pass (an open breaker, a paused tool): their events
+    /// stay due in the log, unclaimed.
+    mutating func dropWaiting(where drop: (Lane) -> Bool) {
+        waiting.removeAll(where: drop)
     }
 }

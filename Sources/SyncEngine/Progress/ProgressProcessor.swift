@@ -74,6 +74,11 @@ public actor ProgressProcessor {
     var pendingEffects: [Int64: Effects] = [:]
     /// Tool reads charged to each delivery source this minute.
     var readBudget: WebhookReadBudget
+    /// A pass is under way; a delivery stored meanwhile wakes it through `arrivalWaiter` (or `arrivedDuringPass` when
+    /// it is not listening at that moment).
+    private var passRunning = false
+    private var arrivalWaiter: CheckedContinuation<Void, Never>?
+    private var arrivedDuringPass = false
     /// Parents whose children changed in the current batch: their roll-up is written once at its end.
     var touchedParents: Set<RollUp.Parent> = []
 
@@ -115,39 +120,40 @@ public actor ProgressProcessor {
                 return 0
             }
         }
-        let due: [StoredEvent]
-        do {
-            let now = clock.now()
-            due = try await store.events.due(now: now, limit: limit, excluding: Set(toolPauses.filter { now < $0.value.until }.keys))
-            if due.isEmpty { return await probe() }
-        } catch {
-            logger.error("cannot read the event log", metadata: ["error": "\(error)"])
-            return 0
-        }
-        var keyed: [(key: String, entry: Lane.Entry)] = []
-        for event in due {
-            let parsed = await parse(event)
-            keyed.append((laneKey(of: event, parsed: try? parsed?.get()), Lane.Entry(event: event, parsed: parsed)))
-        }
-        let lanes = Lane.group(keyed)
+        guard let first = await dueLanes(limit: limit, excluding: []) else { return 0 }
+        if first.isEmpty { return await probe() }
+        var schedule = LaneSchedule(maxLanes: settings.maxConcurrentLanes, maxLanesPerTool: settings.maxConcurrentLanesPerTool)
+        schedule.admit(first)
         var recorded = 0
-        await withTaskGroup(of: (tool: String, recorded: Int).self) { group in
-            var running: [String: Int] = [:]
-            var waiting = lanes[...]
-            while !waiting.isEmpty || !running.isEmpty {
-                // Start every lane the caps allow, in the order their first events arrived.
-                while let index = waiting.firstIndex(where: {
-                    running.values.reduce(0, +) < settings.maxConcurrentLanes && running[$0.tool, default: 0] < settings.maxConcurrentLanesPerTool
-                }) {
-                    let lane = waiting.remove(at: index)
-                    running[lane.tool, default: 0] += 1
-                    group.addTask { await self.process(lane) }
+        passRunning = true
+        await withTaskGroup(of: PassSignal.self) { group in
+            var listening = false
+            while true {
+                // An open breaker or a paused tool: what waits stays due in the log, unclaimed, for a later pass.
+                let now = clock.now()
+                if breakerIsOpen { schedule.dropWaiting { _ in true } }
+                schedule.dropWaiting { lane in toolPauses[lane.tool].map { now < $0.until } ?? false }
+                while let lane = schedule.start() { group.addTask { await self.process(lane) } }
+                if schedule.isIdle { break }
+                if !listening {
+                    listening = true
+                    group.addTask { await self.nextArrival(); return .arrival }
                 }
-                guard let finished = await group.next() else { break }
-                recorded += finished.recorded
-                running[finished.tool, default: 1] -= 1
-                if running[finished.tool] == 0 { running[finished.tool] = nil }
+                guard let signal = await group.next() else { break }
+                switch signal {
+                case .lane(let lane, let count):
+                    recorded += count
+                    schedule.finish(lane)
+                case .arrival:
+                    listening = false
+                }
+                // A lane ended or a delivery came: what is due now joins the pass, so it does not wait for the
+                // slowest lane of the batch it missed.
+                if schedule.wantsMore, !breakerIsOpen, let more = await dueLanes(limit: limit, excluding: schedule.held) {
+                    schedule.admit(more)
+                }
             }
+            endPass()
         }
         if let field = settings.rollUpField, !touchedParents.isEmpty {
             let parents = touchedParents
@@ -157,8 +163,51 @@ public actor ProgressProcessor {
         return recorded
     }
 
-    /// One lane's events in order; how many had their outcome recorded.
-    private func process(_ lane: Lane) async -> (tool: String, recorded: Int) {
+    /// What a pass hears from its tasks: a lane ended (with how many of its events had their outcome recorded), or a
+    /// delivery arrived.
+    private enum PassSignal: Sendable {
+        case lane(Lane, recorded: Int)
+        case arrival
+    }
+
+    /// Returns at the next delivery stored during the pass (or at once when one came since the last call), or when the
+    /// pass ends.
+    private func nextArrival() async {
+        guard passRunning, !arrivedDuringPass else {
+            arrivedDuringPass = false
+            return
+        }
+        await withCheckedContinuation { arrivalWaiter = $0 }
+    }
+
+    private func endPass() {
+        passRunning = false
+        arrivedDuringPass = false
+        arrivalWaiter?.resume()
+        arrivalWaiter = nil
+    }
+
+    /// The events due now but for `held` ones and paused tools', parsed and grouped in lanes; nil when the log
+    /// cannot be read.
+    private func dueLanes(limit: Int, excluding held: Set<Int64>) async -> [Lane]? {
+        let due: [StoredEvent]
+        do {
+            let now = clock.now()
+            due = try await store.events.due(now: now, limit: limit, excluding: Set(toolPauses.filter { now < $0.value.until }.keys))
+        } catch {
+            logger.error("cannot read the event log", metadata: ["error": "\(error)"])
+            return nil
+        }
+        var keyed: [(key: String, entry: Lane.Entry)] = []
+        for event in due where !held.contains(event.id) {
+            let parsed = await parse(event)
+            keyed.append((laneKey(of: event, parsed: try? parsed?.get()), Lane.Entry(event: event, parsed: parsed)))
+        }
+        return Lane.group(keyed)
+    }
+
+    /// One lane's events in order.
+    private func process(_ lane: Lane) async -> PassSignal {
         var recorded = 0
         for entry in lane.entries {
             let event = entry.event
@@ -167,12 +216,13 @@ public actor ProgressProcessor {
             // A tool that failed within this batch holds the rest of its events back, unattempted.
             let now = clock.now()
             if let paused = toolPauses[event.tool], now < paused.until { break }
-            // Two replicas on one database read the same due events; only the one that claims an event runs it.
-            guard (try? await store.events.claim(id: event.id, now: now, until: now.addingTimeInterval(settings.processingLease.timeInterval))) == true
-            else { continue }
+            // Two replicas on one database read the same due events; only the one that claims an event runs it, and
+            // none while an earlier event of the same issue is still to be finished (the lane key is stored with it).
+            let until = now.addingTimeInterval(settings.processingLease.timeInterval)
+            guard (try? await store.events.claim(id: event.id, lane: lane.storedKey, now: now, until: until)) == true else { continue }
             if await process(event, parsed: entry.parsed) { recorded += 1 }
         }
-        return (lane.tool, recorded)
+        return .lane(lane, recorded: recorded)
     }
 
     /// The breaker's pause (or a tool's) is over and no event is due, because every held event waits for its own
@@ -207,7 +257,7 @@ public actor ProgressProcessor {
     /// The issue an event is about (its tool instance and the issue's id), so one issue's events stay in order;
     /// an event that names no issue has a lane of its own.
     private func laneKey(of event: StoredEvent, parsed: WebhookEvent?) -> String {
-        let alone = "event \(event.id)"
+        let alone = Lane.alone(event)
         guard let parsed else { return alone }
         let subject: String? = switch parsed {
         case .issue(let change): change.issueID
@@ -243,7 +293,15 @@ public actor ProgressProcessor {
         Task { await self.signal() }
     }
 
-    private func signal() { wakeups?.yield() }
+    private func signal() {
+        if let waiter = arrivalWaiter {
+            arrivalWaiter = nil
+            waiter.resume()
+        } else if passRunning {
+            arrivedDuringPass = true
+        }
+        wakeups?.yield()
+    }
 
     var history: ItemHistory { ItemHistory(store: store, logger: logger) }
     var progressWrite: ProgressWrite {
