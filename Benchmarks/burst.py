@@ -6,7 +6,8 @@ usage: Benchmarks/burst.py N LATENCY_MS LABEL=PATH/TO/craft-sync [LABEL=PATH ...
 For each build: `simulate` (GitHub, webhooks to the service) and `serve` (release), N ready items created by
 intake, then every issue closed at once through the simulator's control API. Prints how long after the last close
 the last one reached Craft.io, the median and 90th percentile of close → Craft.io per issue, and the webhook
-acknowledgement p99 the simulator saw. Polls Craft.io's state every 50 ms (the resolution of the figures). Every loop
+acknowledgement p99 the simulator saw. Polls Craft.io's new updates every 50 ms (the resolution of the figures). The
+simulators of every run are the last build's, so each build meets the same environment. Every loop
 is bounded; it talks to 127.0.0.1 only.
 """
 import concurrent.futures
@@ -38,7 +39,7 @@ def call(port, method, path, body=None):
 
 
 def ack_probe(port, secret):
-    """Signed GitHub deliveries about an issue craft-sync does not know, one every 20 ms: the acknowledgement latency
+    """Signed GitHub deliveries about an issue craft-sync does not know, one every 5 ms: the acknowledgement latency
     (ms) a tool sees."""
     key = secret.encode()
 
@@ -50,18 +51,24 @@ def ack_probe(port, secret):
                    "X-Hub-Signature-256": "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()}
         return "POST", "/webhooks/github", body, headers
 
-    return LatencyProbe(port, delivery, pause=0.02, limit=100_000)
+    return LatencyProbe(port, delivery, pause=0.005, limit=100_000)
+
+
+def cpu_seconds(pid):
+    """User and system CPU seconds the process has used (/proc/PID/stat, in clock ticks)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def p99(values):
     return statistics.quantiles(values, n=100)[-1] if len(values) > 1 else float("nan")
 
 
-def run(binary, count, latency, work):
+def run(binary, simulator, count, latency, work):
     config = os.path.join(work, "serve.yaml")
     port = free_port()
     simulate = subprocess.Popen(
-        [binary, "simulate", "--listen", "127.0.0.1:0", "--empty", "--dev-tool", "github", "--write-config", config,
+        [simulator, "simulate", "--listen", "127.0.0.1:0", "--empty", "--dev-tool", "github", "--write-config", config,
          "--webhook-target", f"http://127.0.0.1:{port}"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     simulator_port = None
@@ -99,6 +106,7 @@ def run(binary, count, latency, work):
         time.sleep(2)
         idle = idle_probe.stop()
         call(simulator_port, "POST", "/_sim/faults", {"target": "craft", "latencyMs": latency})
+        cpu_before = {name: cpu_seconds(process.pid) for name, process in (("serve", serve), ("simulate", simulate))}
         probe = ack_probe(port, secret)
         probe.start()
         closed_at = {}
@@ -113,16 +121,21 @@ def run(binary, count, latency, work):
         last_close = max(closed_at.values())
         titles = {issue["number"]: issue["title"] for issue in state["github"]}
         done_at = {}
+        items = {item["id"]: item["title"] for item in state["craft"]["items"]}
+        seen = updates_before
         end = time.monotonic() + 600
+        # Only the new updates, so the polling itself takes little of the CPU the service under test shares.
         while len(done_at) < len(numbers) and time.monotonic() < end:
-            state = call(simulator_port, "GET", "/_sim/state")[1]
+            page = call(simulator_port, "GET", f"/_sim/craft/updates?after={seen}")[1]
             now = time.monotonic()
-            items = {item["id"]: item["title"] for item in state["craft"]["items"]}
-            for update in state["craft"]["updates"][updates_before:]:
+            for update in page["updates"]:
                 if update["value"] == "Done":
                     done_at.setdefault(items.get(update["itemId"]), now)
+            seen += len(page["updates"])
             time.sleep(0.05)
         during = probe.stop()
+        cpu = {name: cpu_seconds(process.pid) - cpu_before[name] for name, process in (("serve", serve), ("simulate", simulate))}
+        state = call(simulator_port, "GET", "/_sim/state")[1]
         deliveries = state["webhooks"][deliveries_before:]
         # Where the time went: from the delivery's arrival to its outcome, by the service's own records.
         import sqlite3
@@ -137,7 +150,7 @@ def run(binary, count, latency, work):
             "p90": statistics.quantiles(latencies, n=10)[-1] if len(latencies) > 1 else float("nan"),
             "acks": sum(1 for d in deliveries if d.get("status") in (200, 202)), "deliveries": len(deliveries),
             "in_service_p50": statistics.median(in_service) if in_service else float("nan"),
-            "ack_p99_idle": p99(idle), "ack_p99_burst": p99(during),
+            "ack_p99_idle": p99(idle), "ack_p99_burst": p99(during), "cpu": cpu,
         }
     finally:
         for process in (serve, simulate):
@@ -156,11 +169,11 @@ def main():
     count, latency = int(sys.argv[1]), int(sys.argv[2])
     builds = [argument.split("=", 1) for argument in sys.argv[3:]]
     print(f"{count} linked GitHub issues closed at once; Craft.io answers each call in {latency} ms")
-    print(f"{'build':<10} {'reached Craft.io':>17} {'last, s after last close':>25} {'p50 s':>7} {'p90 s':>7} {'acks 2xx':>10} {'stored→done p50 s':>18} {'ack p99 ms idle / burst':>24}")
+    print(f"{'build':<10} {'reached Craft.io':>17} {'last, s after last close':>25} {'p50 s':>7} {'p90 s':>7} {'acks 2xx':>10} {'stored→done p50 s':>18} {'ack p99 ms idle / burst':>24} {'CPU s serve / sims':>19}")
     for label, binary in builds:
         with tempfile.TemporaryDirectory() as work:
-            r = run(binary, count, latency, work)
-        print(f"{label:<10} {r['reached']:>8}/{r['count']:<8} {r['after_last_close']:>25.2f} {r['p50']:>7.2f} {r['p90']:>7.2f} {r['acks']:>5}/{r['deliveries']:<4} {r['in_service_p50']:>18.2f} {r['ack_p99_idle']:>11.1f} / {r['ack_p99_burst']:<10.1f}")
+            r = run(binary, builds[-1][1], count, latency, work)
+        print(f"{label:<10} {r['reached']:>8}/{r['count']:<8} {r['after_last_close']:>25.2f} {r['p50']:>7.2f} {r['p90']:>7.2f} {r['acks']:>5}/{r['deliveries']:<4} {r['in_service_p50']:>18.2f} {r['ack_p99_idle']:>11.1f} / {r['ack_p99_burst']:<10.1f} {r['cpu']['serve']:>9.2f} / {r['cpu']['simulate']:<6.2f}")
     print("targets (N=300, L=100): every close within 3 s of the last, p50 <= 1 s, ack p99 during the burst <= 2x idle")
     return 0
 

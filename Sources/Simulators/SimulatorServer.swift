@@ -91,6 +91,17 @@ public final class SimulatorServer: Sendable {
         }
         // The call counts alone: what a benchmark reads between cycles without fetching every item.
         router.get("/_sim/calls") { _ in try .json(calls.snapshot) }
+        // Craft.io's updates from the `after`th on, and how many there are: what a benchmark polls many times a second
+        // without making the simulator encode (and compete for the CPU with) every item and delivery each time.
+        router.get("/_sim/craft/updates") { request in
+            struct Page: Encodable {
+                var total: Int
+                var updates: [CraftSimulator.Update]
+            }
+            let updates = craft.updates
+            let after = min(max(0, request.head.queryValue("after").flatMap(Int.init) ?? 0), updates.count)
+            return try .json(Page(total: updates.count, updates: Array(updates[after...])))
+        }
         router.get("/_sim/state") { _ in
             try .json(SimulatorState(
                 craft: .init(items: craft.items, updates: craft.updates),

@@ -32,6 +32,14 @@ struct EventLogTests {
         #expect(try #require(stored) < json.count / 5)  // JSON compresses
     }
 
+    @Test("due events skip the ids a pass holds already, and still come oldest first")
+    func dueSkipping() async throws {
+        let store = try makeStore()
+        for delivery in ["a", "b", "c", "d"] { _ = try await store.events.append(event(delivery)) }
+        #expect(try await store.events.due(now: t0, limit: 10, skipping: [1, 3]).map(\.deliveryID) == ["b", "d"])
+        #expect(try await store.events.due(now: t0, limit: 2, skipping: [1]).map(\.deliveryID) == ["b"], "the limit counts held ones too")
+    }
+
     @Test("a later event of an issue is not claimed, by any processor, while an earlier one of that issue is unfinished")
     func laneOrderAcrossProcessors() async throws {
         let store = try makeStore()

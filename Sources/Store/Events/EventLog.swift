@@ -83,18 +83,25 @@ public struct EventLog: Sendable {
         return try Zlib.decompress(compressed, framing: .zlib)
     }
 
-    /// Events waiting to be processed (new, or failed and due for another attempt), oldest first.
-    /// Events due at `now`, oldest first, but for those of the tools in `excluding` (paused ones).
-    public func due(now: Date, limit: Int, excluding tools: Set<String> = []) async throws -> [StoredEvent] {
+    /// Events due at `now` (new, or failed and due for another attempt), oldest first, but for those of the tools in
+    /// `excluding` (paused ones) and the ids in `skipping` (a processor's pass holds them already).
+    ///
+    /// Ids are read first and only the rows not skipped are decoded: a pass reads the log again each time a lane ends,
+    /// and decoding the events it already holds (their headers are JSON) was a tenth of the service's CPU in a burst.
+    public func due(now: Date, limit: Int, excluding tools: Set<String> = [], skipping held: Set<Int64> = []) async throws -> [StoredEvent] {
         let paused = tools.sorted()
         let filter = paused.isEmpty ? "" : " AND tool NOT IN (\(paused.map { _ in "?" }.joined(separator: ", ")))"
-        return try await store.read {
-            try $0.rows(
+        return try await store.read { connection in
+            let ids = try connection.rows(
                 """
-                SELECT \(Self.columns) FROM events
+                SELECT id FROM events
                 WHERE state IN ('received', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)\(filter)
                 ORDER BY id LIMIT ?
-                """, [now] + paused + [limit], Self.decode)
+                """, [now] + paused + [limit]) { $0.int64(0) }
+            let wanted = ids.filter { !held.contains($0) }
+            guard !wanted.isEmpty else { return [] }
+            let row = try connection.statement("SELECT \(Self.columns) FROM events WHERE id = ?")
+            return try wanted.compactMap { id throws(SQLiteError) in try row.rows([id], Self.decode).first }
         }
     }
 

@@ -193,13 +193,14 @@ public actor ProgressProcessor {
         let due: [StoredEvent]
         do {
             let now = clock.now()
-            due = try await store.events.due(now: now, limit: limit, excluding: Set(toolPauses.filter { now < $0.value.until }.keys))
+            due = try await store.events.due(
+                now: now, limit: limit, excluding: Set(toolPauses.filter { now < $0.value.until }.keys), skipping: held)
         } catch {
             logger.error("cannot read the event log", metadata: ["error": "\(error)"])
             return nil
         }
         var keyed: [(key: String, entry: Lane.Entry)] = []
-        for event in due where !held.contains(event.id) {
+        for event in due {
             let parsed = await parse(event)
             keyed.append((laneKey(of: event, parsed: try? parsed?.get()), Lane.Entry(event: event, parsed: parsed)))
         }
