@@ -34,11 +34,12 @@ struct MappingTests {
         let store = try makeStore()
         guard case .claimed(let mapping) = try await claim(store, "42") else { return }
         #expect(try await store.mappings.linkClaim(id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: "10001", key: "ACME-12", url: "https://x/ACME-12", contentHash: nil, now: t0))
-        try await store.mappings.updateKey(id: mapping.id, key: "CORE-3", url: nil, now: t0)
+        try await store.write { try MappingRepository.learn(MappingFacts(key: "CORE-3", toolNote: .some("n")), id: mapping.id, now: t0, in: $0) }
         let found = try #require(try await store.mappings.mapping(devToolInstance: "github", devIssueID: "10001"))
         #expect(found.state == .linked)
         #expect(found.devIssueKey == "CORE-3")
-        #expect(found.devIssueURL == "https://x/ACME-12")
+        #expect(found.devIssueURL == "https://x/ACME-12", "a fact not given leaves the column")
+        #expect(found.toolNote == "n")
         #expect(found.contentHash == "h-42")
     }
 

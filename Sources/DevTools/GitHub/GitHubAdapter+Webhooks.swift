@@ -146,17 +146,17 @@ extension GitHubAdapter {
             guard pull.draft != true else { return .ignored(reason: "a draft pull request is not in review yet") }
             // An edit (or a push) to a closed pull request does not reopen its review.
             guard pull.state != "closed" else { return .ignored(reason: "pull_request.\(payload.action) of a closed pull request") }
-            detail = "in_review"
+            detail = Self.inReview
         case "synchronize":
             guard pull.draft != true else { return .ignored(reason: "a draft pull request is not in review yet") }
             guard pull.state != "closed" else { return .ignored(reason: "pull_request.\(payload.action) of a closed pull request") }
-            detail = "in_review"
+            detail = Self.inReview
             readsLinks = false
         case "converted_to_draft":
-            detail = "review_closed"
+            detail = Self.reviewClosed
         case "closed":
             guard pull.merged != true else { return .ignored(reason: "merged: the issues' own close events follow") }
-            detail = "review_closed"
+            detail = Self.reviewClosed
         default:
             return .ignored(reason: "pull_request.\(payload.action) does not change the issues' state")
         }

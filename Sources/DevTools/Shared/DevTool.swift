@@ -48,6 +48,11 @@ public protocol DevTool: WebhookSource {
     /// the tool gives no time for: reconciliation then applies the read although its time is older than that state's
     /// (a GitHub card taken off its board). False by default.
     func readEndsUntimedState(_ lastApplied: String, read: DevIssueStatus) -> Bool
+    /// Folds what the adapter remembers of an issue between deliveries (`note`, kept on the mapping for the adapter
+    /// alone; nil for nothing) into a status it reports, and says what to remember next. GitHub holds an open issue in
+    /// review while a pull request that will close it is open, which only pull-request events tell. By default the
+    /// status as reported, and the note as it was.
+    func holding(_ status: DevIssueStatus, note: String?) -> (status: DevIssueStatus, note: String?)
     /// Checks of what this tool's options need beyond reading the project (`doctor`); none by default.
     func setupChecks() async -> [DevToolCheck]
     /// Why a created issue would lack its marker, and what to do, in the tool's terms (for the message that stops intake).
@@ -67,6 +72,7 @@ extension DevTool {
     public func issue(referencedBy reference: String) async throws(DevToolError) -> DevIssue? { nil }
     public func setupChecks() async -> [DevToolCheck] { [] }
     public func readEndsUntimedState(_ lastApplied: String, read: DevIssueStatus) -> Bool { false }
+    public func holding(_ status: DevIssueStatus, note: String?) -> (status: DevIssueStatus, note: String?) { (status, note) }
     public func issueKeys(linkedTo reference: String) async throws(DevToolError) -> [String] { [] }
 
     public var defaultStatusCategories: [String: String] { [:] }

@@ -42,9 +42,9 @@ public struct Mapping: Sendable, Equatable, Codable {
     public var craftParentID: String? = nil
     /// Whether the issue was linked under the parent item's issue in the tool.
     public var parentLinked = false
-    /// A pull request that will close the issue is open: the open issue stays in review whatever else happens to it
-    /// (an assignment, a label), until the review ends or the issue's state changes.
-    public var reviewOpen = false
+    /// What the dev tool's adapter remembers of the issue between deliveries, in its own words (`DevTool.holding`):
+    /// GitHub's `review_open` while a pull request that will close the issue is open.
+    public var toolNote: String? = nil
     /// The routing rule that sent the item to this tool (`type = Bug`); nil when it went to its workspace's default.
     public var routedBy: String? = nil
     /// The tool's status (`DevIssueStatus.described`) behind `lastPushedStatus`, where the writer knew it.

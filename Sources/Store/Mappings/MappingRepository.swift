@@ -7,7 +7,7 @@ public struct MappingRepository: Sendable {
 
     static let columns = """
         id, workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, dev_issue_id, dev_issue_key, dev_issue_url,
-        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title, content_snapshot, craft_parent_id, parent_linked, review_open, routed_by, last_dev_status, dev_issue_alt_id
+        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title, content_snapshot, craft_parent_id, parent_linked, tool_note, routed_by, last_dev_status, dev_issue_alt_id
         """
 
     static func decode(_ row: Row) -> Mapping {
@@ -18,7 +18,7 @@ public struct MappingRepository: Sendable {
             failureReason: row.string(9), contentHash: row.string(10), lastPushedStatus: row.string(11),
             lastPushedAt: row.optionalDate(12), lastEventOrder: row.isNull(13) ? nil : row.int64(13),
             createdAt: row.date(14), updatedAt: row.date(15), craftItemURL: row.string(16), craftTitle: row.string(17), contentSnapshot: row.string(18),
-            craftParentID: row.string(19), parentLinked: row.int(20) != 0, reviewOpen: row.int(21) != 0,
+            craftParentID: row.string(19), parentLinked: row.int(20) != 0, toolNote: row.string(21),
             routedBy: row.string(22), lastDevStatus: row.string(23), devIssueAltID: row.string(24))
     }
 
@@ -72,11 +72,6 @@ public struct MappingRepository: Sendable {
             try connection.statement(TimelineRepository.insert).run(TimelineRepository.values(entry))
             return true
         }
-    }
-
-    /// The issue's key or URL changed (a Jira issue moved projects).
-    public func updateKey(id: Int64, key: String, url: String?, now: Date) async throws {
-        try await update("dev_issue_key = ?, dev_issue_url = coalesce(?, dev_issue_url), updated_at = ?", id: id, [key, url, now])
     }
 
     /// Records a status pushed to Craft.io, unless `eventOrder` is older than the last one applied: out-of-order
@@ -204,9 +199,17 @@ public struct MappingRepository: Sendable {
         }
     }
 
-    /// Whether a pull request that will close the issue is open (see `Mapping.reviewOpen`).
-    public func setReviewOpen(id: Int64, _ open: Bool) async throws {
-        try await store.write { try $0.run("UPDATE mappings SET review_open = ? WHERE id = ?", open, id) }
+    /// Records what an observation of the issue taught (a new key or URL, another id, the adapter's note) inside the
+    /// caller's unit of work.
+    public static func learn(_ facts: MappingFacts, id: Int64, now: Date, in connection: Connection) throws {
+        guard !facts.isEmpty else { return }
+        try connection.run(
+            """
+            UPDATE mappings SET dev_issue_key = coalesce(?, dev_issue_key), dev_issue_url = coalesce(?, dev_issue_url),
+                dev_issue_alt_id = coalesce(?, dev_issue_alt_id), tool_note = CASE WHEN ? THEN ? ELSE tool_note END,
+                updated_at = CASE WHEN ? IS NULL AND ? IS NULL THEN updated_at ELSE ? END
+            WHERE id = ?
+            """, facts.key, facts.url, facts.alternateID, facts.toolNote != nil, facts.toolNote ?? nil, facts.key, facts.url, now, id)
     }
 
     /// 1: linked under its parent's issue; 2: the tool refused for good (not tried again).
@@ -361,11 +364,6 @@ public struct MappingRepository: Sendable {
         }
     }
 
-    /// Records another id the tool names the issue by (learnt from a read).
-    public func setAltID(id: Int64, _ altID: String) async throws {
-        try await store.write { connection in try connection.run("UPDATE mappings SET dev_issue_alt_id = ? WHERE id = ?", altID, id) }
-    }
-
     /// Craft.io took the link.
     public func linkWritten(id: Int64) async throws {
         try await store.write { connection in
@@ -421,4 +419,22 @@ public struct MappingRepository: Sendable {
     static func find(_ connection: Connection, where condition: String, _ values: [any SQLiteBindable]) throws -> Mapping? {
         try connection.firstRow("SELECT \(columns) FROM mappings WHERE \(condition)", values, decode)
     }
+}
+
+/// What an observation of an issue taught about its mapping; nil fields change nothing.
+public struct MappingFacts: Sendable, Equatable {
+    public var key: String?
+    public var url: String?
+    public var alternateID: String?
+    /// The adapter's note becomes this (`.some(nil)` clears it); nil leaves it.
+    public var toolNote: String??
+
+    public init(key: String? = nil, url: String? = nil, alternateID: String? = nil, toolNote: String?? = nil) {
+        self.key = key
+        self.url = url
+        self.alternateID = alternateID
+        self.toolNote = toolNote
+    }
+
+    public var isEmpty: Bool { key == nil && url == nil && alternateID == nil && toolNote == nil }
 }

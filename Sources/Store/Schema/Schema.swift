@@ -201,6 +201,13 @@ public enum Schema {
             ALTER TABLE events ADD COLUMN lane_key TEXT;
             CREATE INDEX events_waiting_lane ON events (lane_key, id) WHERE lane_key IS NOT NULL AND state IN ('received', 'failed');
             """),
+        // mappings.tool_note: what the dev tool's adapter remembers of an issue between deliveries, its own words
+        // (GitHub: `review_open` while a pull request that will close the issue is open). review_open, the one such
+        // memory the engine used to keep itself, becomes the GitHub adapter's note and is no longer read.
+        Migration(version: 8, name: "the adapter's note on a mapping", sql: """
+            ALTER TABLE mappings ADD COLUMN tool_note TEXT;
+            UPDATE mappings SET tool_note = 'review_open' WHERE review_open = 1;
+            """),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

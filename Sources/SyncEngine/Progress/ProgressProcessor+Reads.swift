@@ -81,12 +81,12 @@ extension ProgressProcessor {
             }
             guard takeRead(&readsLeft, source: linked.source) else {
                 throttled = true
-                outcomes.append((.ignore("\(key) was not read: \(linked.source)'s deliveries have used their reads for now; reconciliation applies the current state", outcome: "throttled"), mapping))
+                outcomes.append((.ignore("\(key) was not read: \(linked.source)'s deliveries have used their reads for now; reconciliation applies the current state", outcome: .throttled), mapping))
                 continue
             }
             let current = try await tool.issue(DevIssueReference(id: issueID, key: key))
             guard current.status.name == linked.status.name else {
-                outcomes.append((.ignore("\(key) is \(current.status.described) now; a pull request does not change that", outcome: "stale"), mapping))
+                outcomes.append((.ignore("\(key) is \(current.status.described) now; a pull request does not change that", outcome: .stale), mapping))
                 continue
             }
             var itemSubject: Mapping? = mapping
@@ -100,14 +100,14 @@ extension ProgressProcessor {
         if throttled {
             logger.warning("webhook reads over budget; the rest is left to reconciliation", metadata: ["source": "\(linked.source)", "event": "\(event.id)"])
         }
-        guard let chosen = outcomes.firstIndex(where: { $0.decision.outcome == "applied" }) ?? outcomes.indices.first else {
+        guard let chosen = outcomes.firstIndex(where: { $0.decision.outcome == .applied }) ?? outcomes.indices.first else {
             return .ignore("it names no issue craft-sync created (\(keys.joined(separator: ", ")))")
         }
         for (index, outcome) in outcomes.enumerated() where index != chosen {
             guard let other = outcome.subject else { continue }
             pendingEffects[event.id, default: Effects()].timeline.append(.init(
-                other, at: clock.now(), kind: .webhook, outcome: outcome.decision.outcome, detail: "\(event.eventType): \(outcome.decision.detail)", eventID: event.id))
-            if outcome.decision.outcome == "applied", let parent = RollUp.parent(of: other) { touchedParents.insert(parent) }
+                other, at: clock.now(), kind: .webhook, outcome: outcome.decision.outcome.rawValue, detail: "\(event.eventType): \(outcome.decision.detail)", eventID: event.id))
+            if outcome.decision.outcome == .applied, let parent = RollUp.parent(of: other) { touchedParents.insert(parent) }
         }
         subject = outcomes[chosen].subject
         return outcomes[chosen].decision

@@ -309,8 +309,10 @@ public actor ProgressProcessor {
         ProgressWrite(store: store, craft: craft, field: settings.progressField, clock: clock, logger: logger, eventTime: settings.eventTime)
     }
 
-    /// What deciding an event leaves to record in its unit of work: pushes made and timeline entries.
+    /// What deciding an event leaves to record in its unit of work: what mappings learnt (by mapping id), pushes made
+    /// and timeline entries.
     struct Effects: Sendable {
+        var facts: [Int64: MappingFacts] = [:]
         var pushes: [PendingPush] = []
         var timeline: [NewTimelineEntry] = []
     }
@@ -326,29 +328,17 @@ public actor ProgressProcessor {
             let decision = try await decide(event, parsed: parsed, subject: &subject)
             var effects = pendingEffects[event.id] ?? Effects()
             if let subject {
-                effects.timeline.append(.init(subject, at: now, kind: .webhook, outcome: decision.outcome, detail: "\(event.eventType): \(decision.detail)", eventID: event.id))
-                if decision.outcome == "applied", let parent = RollUp.parent(of: subject) { touchedParents.insert(parent) }
+                effects.timeline.append(.init(
+                    subject, at: now, kind: .webhook, outcome: decision.outcome.rawValue, detail: "\(event.eventType): \(decision.detail)", eventID: event.id))
+                if decision.outcome == .applied, let parent = RollUp.parent(of: subject) { touchedParents.insert(parent) }
             }
-            let outcome: EventLog.Outcome = switch decision {
-            case .ignore(let reason, _): .ignored(reason: reason)
-            case .done: .processed
-            }
-            // One unit of work: the event's outcome, the pushes it made and its timeline entries commit together.
-            let writer = progressWrite
-            let (pushes, timeline, logger) = (effects.pushes, effects.timeline, logger)
-            let previous = try await store.write { connection in
-                let previous = try pushes.map { try writer.record($0, in: connection) }
-                for entry in timeline {
-                    // The timeline is an account, never a reason to fail: an entry that cannot be stored is logged.
-                    do { try TimelineRepository.record(entry, in: connection) } catch {
-                        logger.warning("could not record a timeline entry", metadata: ["craft.item": "\(entry.craftItemID)", "error": "\(error)"])
-                    }
-                }
+            let outcome: EventLog.Outcome = decision.outcome.processesEvent ? .processed : .ignored(reason: decision.detail)
+            // One unit of work: the event's outcome, what the mappings learnt, the pushes it made and its timeline
+            // entries commit together.
+            try await progressWrite.commit(effects.pushes, facts: effects.facts, timeline: effects.timeline) { connection in
                 try EventLog.finish(id: event.id, outcome, now: now, in: connection)
-                return previous
             }
             if case .ignored = outcome { observer.eventIgnored(tool: event.tool) }
-            for (push, recorded) in zip(pushes, previous) { try await writer.settle(push, previous: recorded) }
             await closeBreaker()
             if toolPauses.removeValue(forKey: event.tool) != nil {
                 // The tool answers again: its events waiting for a retry go now, not after the rest of their backoff.
@@ -441,23 +431,12 @@ public actor ProgressProcessor {
         return (try? await store.events.markDead(id: event.id, error: error, now: clock.now())) != nil
     }
 
-    enum Decision: Equatable {
-        /// Recorded in the item's timeline as `outcome` (`applied`, `no-op`, `moved`, `deleted`).
-        case done(outcome: String, detail: String)
-        /// `outcome` says why for the timeline: `stale`, `echo`, `ignored`.
-        case ignore(String, outcome: String = "ignored")
+    /// What came of an event, for its item's timeline and the event log (processed, or ignored with `detail`).
+    struct Decision: Equatable {
+        var outcome: ProgressOutcome
+        var detail: String
 
-        var outcome: String {
-            switch self {
-            case .done(let outcome, _), .ignore(_, let outcome): outcome
-            }
-        }
-
-        var detail: String {
-            switch self {
-            case .done(_, let detail), .ignore(let detail, _): detail
-            }
-        }
+        static func ignore(_ detail: String, outcome: ProgressOutcome = .ignored) -> Decision { Decision(outcome: outcome, detail: detail) }
     }
 
     /// What to do with `event`; `subject` is set as soon as the mapping it is about is known.
@@ -498,7 +477,7 @@ public actor ProgressProcessor {
             subject = mapping
             try await store.mappings.markDeleted(id: mapping.id, now: clock.now())
             logger.info("issue deleted in the dev tool", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(key)"])
-            return .done(outcome: "deleted", detail: "\(key) was deleted in the dev tool; nothing more is synced for it")
+            return Decision(outcome: .deleted, detail: "\(key) was deleted in the dev tool; nothing more is synced for it")
         case .moved(let fromIssueID, let move):
             guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: fromIssueID) else {
                 return .ignore("issue \(move.key) was not created by craft-sync")
@@ -508,86 +487,96 @@ public actor ProgressProcessor {
             moved.devIssueKey = move.key
             subject = moved
             logger.info("issue moved in the dev tool", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(move.key)"])
-            return .done(outcome: "moved", detail: "\(mapping.devIssueKey ?? fromIssueID) became \(move.key)\(move.url.map { " (\($0))" } ?? "")")
+            return Decision(outcome: .moved, detail: "\(mapping.devIssueKey ?? fromIssueID) became \(move.key)\(move.url.map { " (\($0))" } ?? "")")
         }
         guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: change.issueID) else {
             return .ignore("issue \(change.key) was not created by craft-sync")
         }
-        if let alternateID, alternateID != mapping.devIssueAltID { try await store.mappings.setAltID(id: mapping.id, alternateID) }
+        if let alternateID, alternateID != mapping.devIssueAltID { pendingEffects[event.id, default: Effects()].facts[mapping.id, default: MappingFacts()].alternateID = alternateID }
         subject = mapping
         return try await apply(try await completed(change, tool: tool), to: mapping, tool: tool, event: event, subject: &subject)
     }
 
-    /// Applies `change` to the issue of `mapping`: echoes and stale changes are ignored, the status is mapped and
-    /// written when Craft.io does not have it.
+    var applier: ProgressApplier {
+        ProgressApplier(statusMapping: settings.statusMapping, ownAccounts: settings.ownAccounts, eventTime: settings.eventTime)
+    }
+
+    /// Applies `change` to the issue of `mapping` as `ProgressApplier` decides: what the mapping learns, the write and
+    /// the push record go to the event's unit of work; echoes, stale and unmapped changes are ignored.
     func apply(
         _ change: IssueChange, to mapping: Mapping, tool: any DevTool, event: StoredEvent, subject: inout Mapping?
     ) async throws -> Decision {
-        var mapping = mapping
-        var change = change
-        if let actor = change.actor, settings.ownAccounts.contains(actor) {
-            return .ignore("caused by craft-sync's own account \(actor)", outcome: "echo")
-        }
         let now = clock.now()
-        let (order, clamped) = settings.eventTime.bounded(change.order, now: now)
-        if clamped, let claimed = change.order {
+        let plan = applier.decide(.event(change), mapping: mapping, tool: tool, now: now)
+        var effects = Effects()
+        if let claimed = plan.suspiciousTime {
             // Ordered as now, never stored as the item's order: a far-future time would make every later event stale.
             // A tool's number as it came (Jira sends milliseconds as is, up to Int64.max): shown as a date only while
             // it is one (up to 9999-12-31), as the raw number beyond.
             let claimedTime = claimed <= 253_402_300_799_999
                 ? Date(timeIntervalSince1970: Double(claimed) / 1000).formatted(.iso8601) : "\(claimed) ms after 1970"
             logger.warning("event time is ahead of our clock; ordered as now", metadata: ["dev.issue": "\(change.key)", "event": "\(event.id)"])
-            pendingEffects[event.id, default: Effects()].timeline.append(.init(
+            effects.timeline.append(.init(
                 mapping, at: now, kind: .webhook, outcome: "suspicious",
                 detail: "\(event.eventType) says it happened at \(claimedTime), beyond our clock plus \(settings.eventTime.allowedSkew); ordered as now",
                 eventID: event.id))
-            change.order = order
         }
-        if let last = settings.eventTime.stored(mapping.lastEventOrder, now: now) {
-            guard let order = change.order else {
-                // Applying it unconditionally could put an old state over a newer one; reconciliation reads the
-                // issue's current state each cycle and applies that instead.
-                logger.warning("event has no usable timestamp; left to reconciliation", metadata: ["dev.issue": "\(change.key)"])
-                return .ignore(
-                    "no usable timestamp to order it against the last change applied to \(change.key); reconciliation applies the current state",
-                    outcome: "stale")
-            }
-            if order < last { return .ignore("older than the last event applied to \(change.key)", outcome: "stale") }
+        if plan.outcome == .stale, change.order == nil {
+            logger.warning("event has no usable timestamp; left to reconciliation", metadata: ["dev.issue": "\(change.key)"])
         }
-        if mapping.devIssueKey != change.key {
-            try await store.mappings.updateKey(id: mapping.id, key: change.key, url: nil, now: clock.now())
-            await history.record(.init(
-                mapping, at: clock.now(), kind: .keyChanged, outcome: "changed", detail: "\(mapping.devIssueKey ?? "the issue") is now \(change.key)",
-                eventID: event.id))
-            mapping.devIssueKey = change.key
+        var mapping = mapping
+        var facts = MappingFacts(toolNote: plan.toolNote)
+        if let key = plan.newKey {
+            facts.key = key
+            effects.timeline.append(.init(
+                mapping, at: now, kind: .keyChanged, outcome: "changed", detail: "\(mapping.devIssueKey ?? "the issue") is now \(key)", eventID: event.id))
+            mapping.devIssueKey = key
             subject = mapping
         }
-        let review = ReviewHold.resolve(change.status, reviewOpen: mapping.reviewOpen)
-        if review.reviewOpen != mapping.reviewOpen { try await store.mappings.setReviewOpen(id: mapping.id, review.reviewOpen) }
-        change.status = review.status
-        guard let value = settings.statusMapping.craftValue(for: change.status, of: tool) else {
+        if !facts.isEmpty { effects.facts[mapping.id, default: MappingFacts()].merge(facts) }
+        if plan.outcome == .unmapped {
             // Never dropped in silence: the timeline says which status, the counter how often, doctor lists them.
             observer.statusUnmapped(tool: tool.kind)
-            return .ignore("status '\(change.status.described)' has no Craft value: add it to progress.status_map", outcome: "unmapped")
         }
-        if value != mapping.lastPushedStatus {
-            // Written now; recorded with the event's outcome in its unit of work (`process`).
-            do {
-                let (push, entry) = try await progressWrite.write(
-                    mapping, value: value, devStatus: change.status, order: change.order, seen: mapping.pushRecord, eventID: event.id)
-                pendingEffects[event.id, default: Effects()].pushes.append(push)
-                pendingEffects[event.id, default: Effects()].timeline.append(entry)
-                observer.craftWrite(succeeded: true)
-            } catch {
-                observer.craftWrite(succeeded: false)
-                throw error
+        if let value = plan.value, let status = plan.devStatus {
+            if plan.writes {
+                // Written now; recorded with the event's outcome in its unit of work (`process`).
+                do {
+                    let (push, entry) = try await progressWrite.write(
+                        mapping, value: value, devStatus: status, order: plan.order, seen: mapping.pushRecord, eventID: event.id)
+                    effects.pushes.append(push)
+                    effects.timeline.append(entry)
+                    observer.craftWrite(succeeded: true)
+                } catch {
+                    observer.craftWrite(succeeded: false)
+                    throw error
+                }
+                logger.info("progress written to Craft.io", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(change.key)", "value": "\(value)"])
+            } else {
+                // Nothing to write; the event's order still advances (recorded in the event's unit of work).
+                effects.pushes.append(PendingPush(
+                    mapping: mapping, value: value, devStatus: status.described, order: plan.order, seen: mapping.pushRecord, written: false))
             }
-            logger.info("progress written to Craft.io", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(change.key)", "value": "\(value)"])
-            return .done(outcome: "applied", detail: "status '\(change.status.described)' → Craft.io '\(value)'")
         }
-        // Nothing to write; the event's order still advances (recorded in the event's unit of work).
-        pendingEffects[event.id, default: Effects()].pushes.append(PendingPush(
-            mapping: mapping, value: value, devStatus: change.status.described, order: change.order, seen: mapping.pushRecord, written: false))
-        return .done(outcome: "no-op", detail: "status '\(change.status.described)' → Craft.io '\(value)', which it has already")
+        pendingEffects[event.id, default: Effects()].add(effects)
+        return Decision(outcome: plan.outcome, detail: plan.detail)
+    }
+}
+
+extension ProgressProcessor.Effects {
+    mutating func add(_ other: Self) {
+        for (id, learnt) in other.facts { facts[id, default: MappingFacts()].merge(learnt) }
+        pushes += other.pushes
+        timeline += other.timeline
+    }
+}
+
+extension MappingFacts {
+    /// `other`'s facts over these where it has any.
+    mutating func merge(_ other: MappingFacts) {
+        key = other.key ?? key
+        url = other.url ?? url
+        alternateID = other.alternateID ?? alternateID
+        if let note = other.toolNote { toolNote = .some(note) }
     }
 }

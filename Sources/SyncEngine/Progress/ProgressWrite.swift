@@ -26,12 +26,30 @@ struct ProgressWrite: Sendable {
     func push(_ mapping: Mapping, value: String, from devStatus: DevIssueStatus? = nil, order: Int64?, eventID: Int64? = nil) async throws {
         let seen = try await store.mappings.mapping(id: mapping.id).map(\.pushRecord) ?? mapping.pushRecord
         let (push, entry) = try await write(mapping, value: value, devStatus: devStatus, order: order, seen: seen, eventID: eventID)
+        try await commit([push], timeline: [entry])
+    }
+
+    /// One unit of work: what mappings learnt (by mapping id), the pushes' records, the timeline entries and whatever
+    /// `also` adds (the event's outcome); then settles each push (see `settle`). A timeline entry that cannot be stored
+    /// is logged, never a reason to fail.
+    func commit(
+        _ pushes: [PendingPush], facts: [Int64: MappingFacts] = [:], timeline: [NewTimelineEntry],
+        also: @escaping @Sendable (Connection) throws -> Void = { _ in }
+    ) async throws {
+        let now = clock.now()
+        let logger = logger
         let previous = try await store.write { [self] connection in
-            let previous = try record(push, in: connection)
-            try? TimelineRepository.record(entry, in: connection)
+            for (id, learnt) in facts { try MappingRepository.learn(learnt, id: id, now: now, in: connection) }
+            let previous = try pushes.map { try record($0, in: connection) }
+            for entry in timeline {
+                do { try TimelineRepository.record(entry, in: connection) } catch {
+                    logger.warning("could not record a timeline entry", metadata: ["craft.item": "\(entry.craftItemID)", "error": "\(error)"])
+                }
+            }
+            try also(connection)
             return previous
         }
-        try await settle(push, previous: previous)
+        for (push, recorded) in zip(pushes, previous) { try await settle(push, previous: recorded) }
     }
 
     /// Writes `value` to Craft.io; a failure is on the item's timeline at once and thrown. Returns the push to record

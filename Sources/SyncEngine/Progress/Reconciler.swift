@@ -238,52 +238,46 @@ public struct Reconciler: Sendable {
         }
     }
 
-    /// True when Craft.io was behind and got the issue's current value.
+    /// True when Craft.io was behind and got the issue's current value: the read decided by `ProgressApplier` (the
+    /// rules webhooks go by), carried out in one unit of work.
     private func reconcile(_ mapping: Mapping, issue: DevIssue, tool: any DevTool) async throws -> Bool {
         let now = clock.now()
+        let plan = applier.decide(.read(issue), mapping: mapping, tool: tool, now: now)
         var mapping = mapping
-        if issue.key != mapping.devIssueKey {
-            try await store.mappings.updateKey(id: mapping.id, key: issue.key, url: issue.url, now: now)
-            await history.record(.init(mapping, at: now, kind: .keyChanged, outcome: "changed", detail: "\(mapping.devIssueKey ?? "the issue") is now \(issue.key)"))
-            mapping.devIssueKey = issue.key
+        var facts = MappingFacts(toolNote: plan.toolNote)
+        var timeline: [NewTimelineEntry] = []
+        if let key = plan.newKey {
+            facts.key = key
+            facts.url = issue.url
+            timeline.append(.init(mapping, at: now, kind: .keyChanged, outcome: "changed", detail: "\(mapping.devIssueKey ?? "the issue") is now \(key)"))
+            mapping.devIssueKey = key
         }
         // Issues linked before their tool's other id was kept (or moved since) learn it from any read.
-        if let altID = issue.alternateID, altID != mapping.devIssueAltID { try await store.mappings.setAltID(id: mapping.id, altID) }
-        // A read older than the last change applied says less than that change did (a pull request in review leaves
-        // its issue untouched, so the issue's own time is older): only a newer or same-second read may correct it.
-        // Except where the tool says the read ends a state whose end carries no time of its own (a GitHub card taken
-        // off its board): then it is as new as what it ends.
-        // Times are bounded by our clock (`EventTime`): a read from a tool whose clock runs far ahead is taken as now,
-        // and an item whose stored order is in the future (a forged time kept before the bound) can always be repaired.
-        var order = eventTime.stored(issue.order, now: now)
-        if let read = order, let applied = eventTime.stored(mapping.lastEventOrder, now: now), read < applied {
-            guard let last = mapping.lastDevStatus, tool.readEndsUntimedState(last, read: issue.status) else { return false }
-            order = applied
-        }
-        // A review in progress holds the open issue in review (a read of the issue cannot see the pull request).
-        let review = ReviewHold.resolve(issue.status, reviewOpen: mapping.reviewOpen)
-        if review.reviewOpen != mapping.reviewOpen { try await store.mappings.setReviewOpen(id: mapping.id, review.reviewOpen) }
-        guard let value = statusMapping.craftValue(for: review.status, of: tool) else { return false }
-        guard value != mapping.lastPushedStatus else {
-            // Craft.io has the value; the status behind it may have changed (a card taken off, leaving an assignee's
-            // In Progress), which is recorded so the next pass does not take the card for current.
-            if review.status.described != mapping.lastDevStatus {
-                _ = try await store.mappings.recordPush(
-                    id: mapping.id, status: value, devStatus: review.status.described, eventOrder: order, trustedUpTo: eventTime.ceiling(now: now), now: now)
-            }
+        if let altID = issue.alternateID, altID != mapping.devIssueAltID { facts.alternateID = altID }
+        let writer = ProgressWrite(store: store, craft: craft, field: progressField, clock: clock, logger: logger, eventTime: eventTime)
+        guard let value = plan.value, let status = plan.devStatus else {
+            if !facts.isEmpty || !timeline.isEmpty { try await writer.commit([], facts: [mapping.id: facts], timeline: timeline) }
             return false
         }
-        await history.record(.init(
+        guard plan.writes else {
+            // Craft.io has the value; the status behind it changed, which is recorded.
+            let push = PendingPush(mapping: mapping, value: value, devStatus: status.described, order: plan.order, seen: mapping.pushRecord, written: false)
+            try await writer.commit([push], facts: [mapping.id: facts], timeline: timeline)
+            return false
+        }
+        timeline.insert(.init(
             mapping, at: now, kind: .reconciled, outcome: "behind",
-            detail: "Craft.io had '\(mapping.lastPushedStatus ?? "nothing")' while \(issue.key) is '\(issue.status.name)'; pushing '\(value)'"))
+            detail: "Craft.io had '\(mapping.lastPushedStatus ?? "nothing")' while \(issue.key) is '\(issue.status.name)'; pushing '\(value)'"), at: 0)
         // Ordered by the tool's own time of the state read, the clock webhooks carry too: never our clock, which a
         // jump ahead would turn into "every later webhook is stale". An equal time (GitHub has 1 s resolution) does
         // not make a webhook stale, so a same-second change still applies.
-        try await ProgressWrite(store: store, craft: craft, field: progressField, clock: clock, logger: logger, eventTime: eventTime)
-            .push(mapping, value: value, from: review.status, order: order)
+        let (push, written) = try await writer.write(mapping, value: value, devStatus: status, order: plan.order, seen: mapping.pushRecord, eventID: nil)
+        try await writer.commit([push], facts: [mapping.id: facts], timeline: timeline + [written])
         logger.info("reconciliation pushed a missed change", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(issue.key)", "value": "\(value)"])
         return true
     }
+
+    private var applier: ProgressApplier { ProgressApplier(statusMapping: statusMapping, eventTime: eventTime) }
 
     private func date(_ name: String) async -> Date? { (try? await store.cursors.date(name)) ?? nil }
 
