@@ -7,7 +7,7 @@ extension Store {
     public func backup(to destination: String) throws(StoreError) {
         do {
             let target = try Connection(path: destination)
-            try reader.accessNow { source in
+            try readers.first.accessNow { source in
                 guard let backup = sqlite3_backup_init(target.handle, "main", source.handle, "main") else {
                     throw SQLiteError(code: sqlite3_extended_errcode(target.handle), connection: target.handle)
                 }

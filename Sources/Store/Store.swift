@@ -4,11 +4,13 @@ import Foundation
 /// craft-sync's durable state in one SQLite file: mappings, the webhook event log, the job queue, sync runs
 /// and cursors. Knows nothing of HTTP or Craft.io.
 ///
-/// One writer connection with group commit, one reader connection; WAL lets them run at once.
+/// One writer connection with group commit, a few reader connections (`ReaderPool`); WAL lets them run at once.
 public final class Store: Sendable {
     public let path: String
     public let writer: DatabaseWriter
-    let reader: DatabaseQueue
+    let readers: ReaderPool
+    /// Reader connections opened: reads run side by side on them.
+    static let readerConnections = 4
     /// The schema version the file had when opened, before any migration.
     public let openedAtVersion: Int
 
@@ -31,8 +33,7 @@ public final class Store: Sendable {
         }
         writer = DatabaseWriter(connection: connection, label: "craft-sync.store.writer")
         do {
-            reader = try DatabaseQueue(path: path, label: "craft-sync.store.reader")
-            try reader.accessNow { try $0.execute("PRAGMA query_only = ON") }
+            readers = try ReaderPool(path: path, size: Self.readerConnections)
         } catch {
             throw StoreError.cannotOpen(path: path, reason: "\(error)")
         }
@@ -56,9 +57,9 @@ public final class Store: Sendable {
         try connection.execute("PRAGMA foreign_keys = ON")
     }
 
-    /// Runs a read on the reader connection.
+    /// Runs a read on one of the reader connections.
     public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        try await reader.access(body)
+        try await readers.access(body)
     }
 
     /// Runs a write in a group-committed transaction; returns once durable.
