@@ -119,9 +119,9 @@ struct WebhookDeliveryTests {
         // Link the fixture's issue to a Craft item so the event has somewhere to go.
         let item = service.simulators.craft.seed(.init(workspaceId: "ws-demo", title: "x", status: "Ready for Development"))
         guard case .claimed(let mapping) = try await service.app.store.mappings.claim(
-            workspaceID: "ws-demo", craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+            workspaceID: "ws-demo", craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: .now)
         else { Issue.record("no claim"); return }
-        #expect(try await service.app.store.mappings.linkClaim(id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: "1299020697", key: "k", url: nil, contentHash: nil, now: .now))
+        #expect(try await service.app.store.mappings.linkClaim(id: mapping.id, holder: .test, devIssueID: "1299020697", key: "k", url: nil, contentHash: nil, now: .now))
 
         var statuses: [Int] = []
         for _ in 0..<5 {
@@ -174,9 +174,9 @@ struct WebhookDeliveryTests {
         let item = service.simulators.craft.seed(.init(workspaceId: "ws-demo", title: "x", status: "Ready for Development"))
         let issue = try await github.create(NewIssue(title: "x", description: "", marker: github.marker(for: item.id)))
         guard case .claimed(let mapping) = try await service.app.store.mappings.claim(
-            workspaceID: "ws-demo", craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+            workspaceID: "ws-demo", craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: .now)
         else { Issue.record("no claim"); return }
-        #expect(try await service.app.store.mappings.linkClaim(id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: issue.id, key: issue.key, url: nil, contentHash: nil, now: .now))
+        #expect(try await service.app.store.mappings.linkClaim(id: mapping.id, holder: .test, devIssueID: issue.id, key: issue.key, url: nil, contentHash: nil, now: .now))
         service.simulators.webhooks.configure(target: "http://127.0.0.1:\(service.port)", secret: "sim-webhook-secret")
 
         // The close is held back and arrives after the later reopen, and the reopen arrives twice.
@@ -264,4 +264,9 @@ struct WebhookDeliveryTests {
         #expect(result?.fieldProblems.first?.contains("craft.progress_field 'no_such_field'") == true)
         await simulators.shutdown()
     }
+}
+
+extension LeaseHolder {
+    /// The holder of the claims a test makes by hand.
+    static let test = LeaseHolder(host: "test", pid: 0, run: "test")
 }

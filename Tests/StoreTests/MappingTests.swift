@@ -6,7 +6,7 @@ import Testing
 struct MappingTests {
     func claim(_ store: Store, _ item: String, workspace: String = "w1", instance: String = "github") async throws -> MappingRepository.ClaimResult {
         try await store.mappings.claim(
-            workspaceID: workspace, craftItemID: item, devToolKind: "github", devToolInstance: instance, contentHash: "h-\(item)", now: t0)
+            workspaceID: workspace, craftItemID: item, devToolKind: "github", devToolInstance: instance, contentHash: "h-\(item)", holder: .test, now: t0)
     }
 
     @Test("the first claim of an item wins; later ones see the existing mapping")
@@ -33,7 +33,7 @@ struct MappingTests {
     func linkAndFind() async throws {
         let store = try makeStore()
         guard case .claimed(let mapping) = try await claim(store, "42") else { return }
-        #expect(try await store.mappings.linkClaim(id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: "10001", key: "ACME-12", url: "https://x/ACME-12", contentHash: nil, now: t0))
+        #expect(try await store.mappings.linkClaim(id: mapping.id, holder: .test, devIssueID: "10001", key: "ACME-12", url: "https://x/ACME-12", contentHash: nil, now: t0))
         try await store.write { try MappingRepository.learn(MappingFacts(key: "CORE-3", toolNote: .some("n")), id: mapping.id, now: t0, in: $0) }
         let found = try #require(try await store.mappings.mapping(devToolInstance: "github", devIssueID: "10001"))
         #expect(found.state == .linked)
@@ -63,7 +63,7 @@ struct MappingTests {
         #expect(try await store.mappings.mapping(id: mapping.id)?.failureReason == "422: title too long")
         #expect(try await store.mappings.retry(id: mapping.id))
         #expect(try await store.mappings.retry(id: mapping.id) == false)  // only a failed mapping
-        #expect(try await store.mappings.pending(workspaceID: "w1", staleBefore: t0).map(\.id) == [mapping.id])
+        #expect(try await store.mappings.abandonedClaims(workspaceID: "w1", now: t0).map(\.id) == [mapping.id], "nobody holds it: the next poll takes it")
     }
 
     @Test("listing filters, searches and pages newest first")
@@ -74,7 +74,7 @@ struct MappingTests {
         _ = try await claim(store, "9", workspace: "w2")
         let second = try #require(claimed.first { $0.id == 2 })
         #expect(try await store.mappings.linkClaim(
-            id: second.id, leaseMark: second.updatedAt, devIssueID: "i2", key: "#2", url: nil, contentHash: nil, now: t0))
+            id: second.id, holder: .test, devIssueID: "i2", key: "#2", url: nil, contentHash: nil, now: t0))
         let firstPage = try await store.mappings.list(MappingFilter(workspaceID: "w1"), limit: 2)
         #expect(firstPage.map(\.craftItemID) == ["5", "4"])
         let secondPage = try await store.mappings.list(MappingFilter(workspaceID: "w1"), beforeID: firstPage.last?.id, limit: 2)
@@ -92,19 +92,37 @@ struct ClaimLeaseTests {
     @Test("a claim taken over after its lease ran out can no longer be renewed or linked by its first owner")
     func takenOver() async throws {
         let store = try makeStore()
+        let other = LeaseHolder(host: "web-2", pid: 4711, run: "r2")
         guard case .claimed(let mine) = try await store.mappings.claim(
-            workspaceID: "w", craftItemID: "1", devToolKind: "github", devToolInstance: "github", contentHash: nil, now: t0)
+            workspaceID: "w", craftItemID: "1", devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: t0,
+            leaseUntil: t0.addingTimeInterval(300))
         else { Issue.record("no claim"); return }
-        let renewed = t0.addingTimeInterval(10)
-        #expect(try await store.mappings.renew(id: mine.id, leaseMark: mine.updatedAt, now: renewed))
-        let stale = try #require(try await store.mappings.pending(workspaceID: "w", staleBefore: t0.addingTimeInterval(400)).first)
-        #expect(try await store.mappings.takeOver(stale, now: t0.addingTimeInterval(400)))
-        #expect(try await store.mappings.takeOver(stale, now: t0.addingTimeInterval(401)) == false)  // only one taker
-        #expect(try await store.mappings.renew(id: mine.id, leaseMark: renewed, now: t0.addingTimeInterval(402)) == false)
+        #expect(mine.leaseOwner == LeaseHolder.test.description)
+        #expect(try await store.mappings.abandonedClaims(workspaceID: "w", now: t0.addingTimeInterval(10)).isEmpty, "held: nobody else takes it")
+        #expect(try await store.mappings.renew(id: mine.id, holder: .test, until: t0.addingTimeInterval(310)))
+        #expect(try await store.mappings.renew(id: mine.id, holder: other, until: t0.addingTimeInterval(900)) == false, "only its holder renews")
+        #expect(try await store.mappings.takeOver(id: mine.id, holder: other, now: t0.addingTimeInterval(305), until: t0.addingTimeInterval(900)) == false)
+        let abandoned = try #require(try await store.mappings.abandonedClaims(workspaceID: "w", now: t0.addingTimeInterval(400)).first)
+        #expect(try await store.mappings.takeOver(id: abandoned.id, holder: other, now: t0.addingTimeInterval(400), until: t0.addingTimeInterval(700)))
+        #expect(try await store.mappings.takeOver(id: abandoned.id, holder: .test, now: t0.addingTimeInterval(401), until: t0.addingTimeInterval(700)) == false,
+                "only one taker")
+        #expect(try await store.mappings.renew(id: mine.id, holder: .test, until: t0.addingTimeInterval(800)) == false)
         #expect(try await store.mappings.linkClaim(
-            id: mine.id, leaseMark: renewed, devIssueID: "a", key: "#1", url: nil, contentHash: nil, now: t0.addingTimeInterval(403)) == false)
+            id: mine.id, holder: .test, devIssueID: "a", key: "#1", url: nil, contentHash: nil, now: t0.addingTimeInterval(403)) == false)
+        #expect(try await store.mappings.mapping(id: mine.id)?.leaseOwner == "web-2, pid 4711, run r2", "who holds it is said")
         #expect(try await store.mappings.linkClaim(
-            id: mine.id, leaseMark: t0.addingTimeInterval(400), devIssueID: "b", key: "#2", url: nil, contentHash: nil, now: t0.addingTimeInterval(404)))
-        #expect(try await store.mappings.mapping(id: mine.id)?.devIssueID == "b")
+            id: mine.id, holder: other, devIssueID: "b", key: "#2", url: nil, contentHash: nil, now: t0.addingTimeInterval(404)))
+        let linked = try #require(try await store.mappings.mapping(id: mine.id))
+        #expect(linked.devIssueID == "b" && linked.leaseOwner == nil && linked.leaseUntil == nil)
+    }
+
+    @Test("a released claim is abandoned at once: the next run takes it without waiting out a lease")
+    func released() async throws {
+        let store = try makeStore()
+        guard case .claimed(let mine) = try await store.mappings.claim(
+            workspaceID: "w", craftItemID: "1", devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: t0)
+        else { Issue.record("no claim"); return }
+        #expect(try await store.mappings.releaseClaim(id: mine.id, holder: .test))
+        #expect(try await store.mappings.abandonedClaims(workspaceID: "w", now: t0).map(\.id) == [mine.id])
     }
 }

@@ -102,14 +102,14 @@ struct SchemaTests {
     @Test("SQLite errors carry the code, message and SQL but not the bound values")
     func errorsHideValues() async throws {
         let store = try makeStore()
-        let first = try await store.mappings.claim(workspaceID: "w", craftItemID: "1", devToolKind: "github", devToolInstance: "gh", contentHash: nil, now: t0)
-        let second = try await store.mappings.claim(workspaceID: "w", craftItemID: "2", devToolKind: "github", devToolInstance: "gh", contentHash: nil, now: t0)
+        let first = try await store.mappings.claim(workspaceID: "w", craftItemID: "1", devToolKind: "github", devToolInstance: "gh", contentHash: nil, holder: .test, now: t0)
+        let second = try await store.mappings.claim(workspaceID: "w", craftItemID: "2", devToolKind: "github", devToolInstance: "gh", contentHash: nil, holder: .test, now: t0)
         guard case .claimed(let linked) = first, case .claimed(let mapping) = second else { Issue.record("not claimed"); return }
         #expect(try await store.mappings.linkClaim(
-            id: linked.id, leaseMark: linked.updatedAt, devIssueID: "secret-issue-id-1234", key: "#1", url: nil, contentHash: nil, now: t0))
+            id: linked.id, holder: .test, devIssueID: "secret-issue-id-1234", key: "#1", url: nil, contentHash: nil, now: t0))
         let error = await #expect(throws: SQLiteError.self) {
             try await store.mappings.linkClaim(
-                id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: "secret-issue-id-1234", key: "#2", url: nil, contentHash: nil, now: t0)
+                id: mapping.id, holder: .test, devIssueID: "secret-issue-id-1234", key: "#2", url: nil, contentHash: nil, now: t0)
         }
         #expect(error?.isConstraintViolation == true)
         #expect(error?.description.contains("UNIQUE constraint failed") == true)

@@ -14,3 +14,8 @@ extension Store {
         try await read { try $0.firstRow("PRAGMA integrity_check") { $0.string(0) } ?? nil } ?? "no answer"
     }
 }
+
+extension LeaseHolder {
+    /// The holder of the claims a test makes by hand.
+    static let test = LeaseHolder(host: "test", pid: 0, run: "test")
+}

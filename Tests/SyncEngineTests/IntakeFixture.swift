@@ -119,9 +119,9 @@ extension IntakeFixture {
     {
         let item = try #require(seed(1).first)
         guard case .claimed(let mapping) = try await store.mappings.claim(
-            workspaceID: workspace, craftItemID: item.id, devToolKind: tool, devToolInstance: tool, contentHash: nil, now: .now)
+            workspaceID: workspace, craftItemID: item.id, devToolKind: tool, devToolInstance: tool, contentHash: nil, holder: .test, now: .now)
         else { throw CancellationError() }
-        #expect(try await store.mappings.linkClaim(id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: issueID, key: "k", url: nil, contentHash: nil, now: .now))
+        #expect(try await store.mappings.linkClaim(id: mapping.id, holder: .test, devIssueID: issueID, key: "k", url: nil, contentHash: nil, now: .now))
         return (processor(settings: settings), item, mapping)
     }
 
@@ -136,4 +136,9 @@ extension IntakeFixture {
         else { throw CancellationError() }
         return id
     }
+}
+
+extension LeaseHolder {
+    /// The holder of the claims a test makes by hand.
+    static let test = LeaseHolder(host: "test", pid: 0, run: "test")
 }

@@ -78,7 +78,7 @@ struct IntakeTests {
         let item = try #require(fixture.seed(1).first)
         // What the crashed run left: a pending mapping, and the issue already in GitHub with its marker.
         _ = try await fixture.store.mappings.claim(
-            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: .now)
         _ = try await fixture.github.create(NewIssue(title: item.title, description: "", marker: fixture.github.marker(for: item.id)))
 
         let report = await fixture.engine().run(fixture.target(), trigger: "restart")
@@ -94,10 +94,12 @@ struct IntakeTests {
         let item = try #require(fixture.seed(1).first)
         _ = try await fixture.store.mappings.claim(
             workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil,
-            now: fixture.clock.now())
+            holder: .test, now: fixture.clock.now())
         let engine = fixture.engine(settings: IntakeSettings(claimLease: .seconds(300)))
         let early = await engine.run(fixture.target(), trigger: "replica")
         #expect(early.counts.created == 0 && early.counts.skipped == 1)
+        // Said with who holds it: which host, which process, which run.
+        #expect(early.skipped.first?.1.hasPrefix("being created by another run (test, pid 0, run test) until ") == true, "\(early.skipped)")
         #expect(fixture.simulators.github.issues.isEmpty)
 
         try await fixture.clock.sleep(for: .seconds(301))

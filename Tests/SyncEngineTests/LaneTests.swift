@@ -15,10 +15,10 @@ struct LaneTests {
         for item in fixture.seed(count) {
             let issueID = String(9_000_001 + issueIDs.count)
             guard case .claimed(let mapping) = try await fixture.store.mappings.claim(
-                workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+                workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: .now)
             else { throw CancellationError() }
             _ = try await fixture.store.mappings.linkClaim(
-                id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: issueID, key: "k-\(issueID)", url: nil, contentHash: nil, now: .now)
+                id: mapping.id, holder: .test, devIssueID: issueID, key: "k-\(issueID)", url: nil, contentHash: nil, now: .now)
             issueIDs.append(issueID)
         }
         return issueIDs

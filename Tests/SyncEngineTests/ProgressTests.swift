@@ -244,9 +244,9 @@ struct ProgressTests {
         let items = fixture.seed(8)
         for (index, item) in items.enumerated() {
             guard case .claimed(let mapping) = try await fixture.store.mappings.claim(
-                workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+                workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: .now)
             else { throw CancellationError() }
-            #expect(try await fixture.store.mappings.linkClaim(id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: String(5000 + index), key: "k\(index)", url: nil, contentHash: nil, now: .now))
+            #expect(try await fixture.store.mappings.linkClaim(id: mapping.id, holder: .test, devIssueID: String(5000 + index), key: "k\(index)", url: nil, contentHash: nil, now: .now))
             let body = try fixtureBytes("github/issues_closed_completed.json").replacingIssue(from: "1299020697", to: String(5000 + index))
             _ = try await fixture.deliver(at: fixture.clock.now(), body: body)
         }
@@ -293,10 +293,10 @@ extension ProgressTests {
         settings.breakerThreshold = 2
         let item = try #require(fixture.seed(1).first)
         guard case .claimed(let mapping) = try await fixture.store.mappings.claim(
-            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: .now)
         else { Issue.record("not claimed"); return }
         _ = try await fixture.store.mappings.linkClaim(
-            id: mapping.id, leaseMark: mapping.updatedAt, devIssueID: "7", key: "Codertocat/Hello-World#1", url: nil, contentHash: nil, now: .now)
+            id: mapping.id, holder: .test, devIssueID: "7", key: "Codertocat/Hello-World#1", url: nil, contentHash: nil, now: .now)
         let processor = fixture.processor(settings: settings)
         fixture.simulators.faults.set(.init(target: "github", failNext: 100_000, status: 503))
         let body = try fixtureBytes("github/pull_request_opened.json").replacing(

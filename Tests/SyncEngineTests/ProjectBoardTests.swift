@@ -58,10 +58,10 @@ struct ProjectBoardTests {
         let item = try #require(fixture.seed(1).first)
         let issue = try await fixture.github.create(NewIssue(title: item.title, description: "", marker: fixture.github.marker(for: item.id)))
         guard case .claimed(let claim) = try await fixture.store.mappings.claim(
-            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: .now)
         else { Issue.record("not claimed"); return }
         _ = try await fixture.store.mappings.linkClaim(
-            id: claim.id, leaseMark: claim.updatedAt, devIssueID: issue.id, key: issue.key, url: issue.url, contentHash: nil, now: .now)
+            id: claim.id, holder: .test, devIssueID: issue.id, key: issue.key, url: issue.url, contentHash: nil, now: .now)
         #expect(try await fixture.store.mappings.mapping(id: claim.id)?.devIssueAltID == nil)
         _ = await fixture.reconciler().run()
         #expect(try await fixture.store.mappings.mapping(id: claim.id)?.devIssueAltID == issue.alternateID && issue.alternateID != nil)
@@ -75,10 +75,10 @@ struct ProjectBoardTests {
         let issue = try await fixture.github.create(NewIssue(title: item.title, description: "", marker: fixture.github.marker(for: item.id)))
         let node = try #require(issue.alternateID)
         guard case .claimed(let claim) = try await fixture.store.mappings.claim(
-            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: .now)
         else { Issue.record("not claimed"); return }
         _ = try await fixture.store.mappings.linkClaim(
-            id: claim.id, leaseMark: claim.updatedAt, devIssueID: issue.id, key: issue.key, url: issue.url, contentHash: nil, now: .now)
+            id: claim.id, holder: .test, devIssueID: issue.id, key: issue.key, url: issue.url, contentHash: nil, now: .now)
         let number = try #require(fixture.simulators.github.issues.first?.number)
         await fixture.simulators.github.setBoardStatus(number: number, to: "In progress", at: .now.addingTimeInterval(60))
         let body = try fixtureBytes("github/projects_v2_item_edited.json")

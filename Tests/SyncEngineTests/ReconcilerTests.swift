@@ -293,7 +293,7 @@ struct ProgressWriteTests {
         defer { Task { await fixture.simulators.shutdown() } }
         let item = try #require(fixture.seed(1).first)
         guard case .claimed(let mapping) = try await fixture.store.mappings.claim(
-            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, now: .now)
+            workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: .now)
         else { Issue.record("no claim"); return }
         // The other writer already recorded a newer state while ours was on its way.
         #expect(try await fixture.store.mappings.recordPush(id: mapping.id, status: "Done", eventOrder: 2000, now: .now))

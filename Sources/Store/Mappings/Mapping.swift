@@ -51,6 +51,10 @@ public struct Mapping: Sendable, Equatable, Codable {
     public var lastDevStatus: String? = nil
     /// Another id the tool's deliveries name the issue by (GitHub's node id), when known.
     public var devIssueAltID: String? = nil
+    /// Who holds a pending claim (`LeaseHolder`: host, pid, run) and until when; nil when nobody does (the claim was
+    /// released, or the mapping is not pending).
+    public var leaseOwner: String? = nil
+    public var leaseUntil: Date? = nil
 }
 
 /// Which mappings to list.

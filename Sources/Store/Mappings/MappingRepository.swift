@@ -7,72 +7,26 @@ public struct MappingRepository: Sendable {
 
     static let columns = """
         id, workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, dev_issue_id, dev_issue_key, dev_issue_url,
-        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url, craft_title, content_snapshot, craft_parent_id, parent_linked, tool_note, routed_by, last_dev_status, dev_issue_alt_id
+        state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url,
+        craft_title, content_snapshot, craft_parent_id, parent_linked, tool_note, routed_by, last_dev_status, dev_issue_alt_id, lease_owner, lease_until
         """
 
+    /// A row of `columns`, by column name.
     static func decode(_ row: Row) -> Mapping {
         Mapping(
-            id: row.int64(0), workspaceID: row.requiredString(1), craftItemID: row.requiredString(2),
-            devToolKind: row.requiredString(3), devToolInstance: row.requiredString(4), devIssueID: row.string(5),
-            devIssueKey: row.string(6), devIssueURL: row.string(7), state: Mapping.State(rawValue: row.requiredString(8)) ?? .failed,
-            failureReason: row.string(9), contentHash: row.string(10), lastPushedStatus: row.string(11),
-            lastPushedAt: row.optionalDate(12), lastEventOrder: row.isNull(13) ? nil : row.int64(13),
-            createdAt: row.date(14), updatedAt: row.date(15), craftItemURL: row.string(16), craftTitle: row.string(17), contentSnapshot: row.string(18),
-            craftParentID: row.string(19), parentLinked: row.int(20) != 0, toolNote: row.string(21),
-            routedBy: row.string(22), lastDevStatus: row.string(23), devIssueAltID: row.string(24))
+            id: row.int64("id"), workspaceID: row.requiredString("workspace_id"), craftItemID: row.requiredString("craft_item_id"),
+            devToolKind: row.requiredString("dev_tool_kind"), devToolInstance: row.requiredString("dev_tool_instance"),
+            devIssueID: row.string("dev_issue_id"), devIssueKey: row.string("dev_issue_key"), devIssueURL: row.string("dev_issue_url"),
+            state: Mapping.State(rawValue: row.requiredString("state")) ?? .failed, failureReason: row.string("failure_reason"),
+            contentHash: row.string("content_hash"), lastPushedStatus: row.string("last_pushed_status"),
+            lastPushedAt: row.optionalDate("last_pushed_at"), lastEventOrder: row.optionalInt64("last_event_order"),
+            createdAt: row.date("created_at"), updatedAt: row.date("updated_at"), craftItemURL: row.string("craft_item_url"),
+            craftTitle: row.string("craft_title"), contentSnapshot: row.string("content_snapshot"), craftParentID: row.string("craft_parent_id"),
+            parentLinked: row.int("parent_linked") != 0, toolNote: row.string("tool_note"), routedBy: row.string("routed_by"),
+            lastDevStatus: row.string("last_dev_status"), devIssueAltID: row.string("dev_issue_alt_id"), leaseOwner: row.string("lease_owner"),
+            leaseUntil: row.optionalDate("lease_until"))
     }
 
-    public enum ClaimResult: Sendable, Equatable {
-        /// A new pending mapping: this caller owns the create.
-        case claimed(Mapping)
-        /// The item already has a mapping (in any state).
-        case existing(Mapping)
-    }
-
-    /// Records the intent to create `craftItemID` in the dev tool, unless a mapping exists already.
-    public func claim(
-        workspaceID: String, craftItemID: String, devToolKind: String, devToolInstance: String,
-        contentHash: String?, craftItemURL: String? = nil, craftTitle: String? = nil, craftParentID: String? = nil, routedBy: String? = nil,
-        now: Date
-    ) async throws -> ClaimResult {
-        try await store.write { connection in
-            try connection.run(
-                """
-                INSERT INTO mappings (
-                    workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, state, content_hash, craft_item_url, craft_title, craft_parent_id,
-                    routed_by, created_at, updated_at)
-                VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (workspace_id, craft_item_id, dev_tool_instance) DO NOTHING
-                """, workspaceID, craftItemID, devToolKind, devToolInstance, contentHash, craftItemURL, craftTitle, craftParentID, routedBy, now, now)
-            let inserted = connection.changes == 1
-            let mapping = try Self.find(
-                connection, where: "workspace_id = ? AND craft_item_id = ? AND dev_tool_instance = ?",
-                [workspaceID, craftItemID, devToolInstance])
-            guard let mapping else { throw StoreError.notFound("mapping for item \(craftItemID)") }
-            return inserted ? .claimed(mapping) : .existing(mapping)
-        }
-    }
-
-    public func markFailed(id: Int64, reason: String, now: Date) async throws {
-        try await update("state = 'failed', failure_reason = ?, updated_at = ?", id: id, [reason, now])
-    }
-
-    /// Makes a failed mapping an abandoned claim again, so the next intake takes it over, looks for its marker
-    /// (the failed create may have happened after all) and creates the issue only if there is none. Its lease is
-    /// dated far in the past so no run mistakes it for one in progress. False when the mapping is not failed.
-    /// The item's timeline records the request in the same transaction.
-    public func retry(id: Int64, now: Date = .now) async throws -> Bool {
-        try await store.write { connection in
-            try connection.run(
-                "UPDATE mappings SET state = 'pending', failure_reason = NULL, updated_at = 0 WHERE id = ? AND state = 'failed'", id)
-            guard connection.changes == 1, let mapping = try Self.find(connection, where: "id = ?", [id]) else { return false }
-            let entry = NewTimelineEntry(
-                mapping, at: now, kind: .retryRequested, outcome: "queued",
-                detail: "an operator asked to retry; the next poll looks for the marker and creates the issue only if there is none")
-            try connection.statement(TimelineRepository.insert).run(TimelineRepository.values(entry))
-            return true
-        }
-    }
 
     /// Records a status pushed to Craft.io, unless `eventOrder` is older than the last one applied: out-of-order
     /// deliveries lose. Equal orders apply (GitHub's `updated_at` has one-second resolution, so two events of
@@ -265,66 +219,6 @@ public struct MappingRepository: Sendable {
             }
         }
         return found
-    }
-
-    /// Pending mappings last touched before `staleBefore`: creates whose run died (a live run touches its
-    /// claims before every attempt), to recover before anything else.
-    public func pending(workspaceID: String, staleBefore: Date = .distantFuture) async throws -> [Mapping] {
-        try await store.read {
-            try $0.rows(
-                "SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND state = 'pending' AND updated_at < ? ORDER BY id",
-                [workspaceID, staleBefore], Self.decode)
-        }
-    }
-
-    /// Takes over a stale pending mapping: true only for the one caller that saw it unchanged since it was read,
-    /// so two replicas cannot both recover (and create) the same item.
-    public func takeOver(_ mapping: Mapping, now: Date) async throws -> Bool {
-        try await store.write { connection in
-            try connection.run(
-                "UPDATE mappings SET updated_at = ? WHERE id = ? AND state = 'pending' AND updated_at = ?", now, mapping.id, mapping.updatedAt)
-            return connection.changes == 1
-        }
-    }
-
-    /// Renews a pending claim's lease, only if it is still the caller's: `leaseMark` is the `updated_at` the caller
-    /// last wrote. False when another run has taken the claim over (or it is no longer pending).
-    public func renew(id: Int64, leaseMark: Date, now: Date) async throws -> Bool {
-        try await store.write { connection in
-            try connection.run(
-                "UPDATE mappings SET updated_at = ? WHERE id = ? AND state = 'pending' AND updated_at = ?", now, id, leaseMark)
-            return connection.changes == 1
-        }
-    }
-
-    /// Gives up a pending claim the caller still holds (see `renew`) without failing it: its lease is dated far in the
-    /// past, so the next run takes it over at once (looking for its marker first) instead of waiting out the lease
-    /// as if another run held it. False when it was taken over meanwhile.
-    @discardableResult
-    public func releaseClaim(id: Int64, leaseMark: Date) async throws -> Bool {
-        try await store.write { connection in
-            try connection.run("UPDATE mappings SET updated_at = 0 WHERE id = ? AND state = 'pending' AND updated_at = ?", id, leaseMark)
-            return connection.changes == 1
-        }
-    }
-
-    /// Links a pending claim the caller still holds (see `renew`); false when it was taken over meanwhile.
-    /// `linkPending` marks the issue's key and URL as still to be written into Craft.io (see `linksToWrite`), in the
-    /// same write as the link, so a crash right after it cannot lose the Craft.io write.
-    public func linkClaim(
-        id: Int64, leaseMark: Date, devIssueID: String, key: String, url: String?, altID: String? = nil, contentHash: String?,
-        contentSnapshot: String? = nil, linkPending: Bool = false, now: Date
-    ) async throws -> Bool {
-        try await store.write { connection in
-            try connection.run(
-                """
-                UPDATE mappings SET state = 'linked', dev_issue_id = ?, dev_issue_key = ?, dev_issue_url = ?, dev_issue_alt_id = ?,
-                    content_hash = coalesce(?, content_hash), content_snapshot = coalesce(?, content_snapshot), failure_reason = NULL,
-                    link_pending = ?, updated_at = ?
-                WHERE id = ? AND state = 'pending' AND updated_at = ?
-                """, devIssueID, key, url, altID, contentHash, contentSnapshot, linkPending ? 1 : 0, now, id, leaseMark)
-            return connection.changes == 1
-        }
     }
 
     /// Linked mappings whose link into Craft.io has not been written yet.

@@ -10,3 +10,8 @@ extension Row {
 extension Date: SQLiteBindable {
     public var sqliteValue: SQLiteValue { .real(timeIntervalSince1970) }
 }
+
+extension Row {
+    public func date(_ name: String) -> Date { date(statement.column(name)) }
+    public func optionalDate(_ name: String) -> Date? { optionalDate(statement.column(name)) }
+}

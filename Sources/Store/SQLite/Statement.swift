@@ -20,6 +20,21 @@ public final class Statement {
 
     deinit { sqlite3_finalize(handle) }
 
+    /// Result columns by name, read once per statement.
+    private lazy var columnIndexes: [String: Int] = {
+        var indexes: [String: Int] = [:]
+        for column in 0..<Int(sqlite3_column_count(handle)) {
+            if let name = sqlite3_column_name(handle, Int32(column)) { indexes[String(cString: name), default: column] = column }
+        }
+        return indexes
+    }()
+
+    /// The position of result column `name`; a name the statement does not select is a programming error.
+    func column(_ name: String) -> Int {
+        guard let index = columnIndexes[name] else { preconditionFailure("\(sql) selects no column '\(name)'") }
+        return index
+    }
+
     /// Resets the statement and binds `values` to its parameters in order.
     public func bind(_ values: [any SQLiteBindable]) throws(SQLiteError) {
         sqlite3_reset(handle)
@@ -94,4 +109,14 @@ public struct Row {
     }
 
     public func optionalInt(_ column: Int) -> Int? { isNull(column) ? nil : int(column) }
+}
+
+/// Columns by name: a decoder that names what it reads does not break when a column is added to the select list.
+extension Row {
+    public func isNull(_ name: String) -> Bool { isNull(statement.column(name)) }
+    public func int(_ name: String) -> Int { int(statement.column(name)) }
+    public func int64(_ name: String) -> Int64 { int64(statement.column(name)) }
+    public func optionalInt64(_ name: String) -> Int64? { isNull(name) ? nil : int64(name) }
+    public func string(_ name: String) -> String? { string(statement.column(name)) }
+    public func requiredString(_ name: String) -> String { requiredString(statement.column(name)) }
 }

@@ -208,6 +208,15 @@ public enum Schema {
             ALTER TABLE mappings ADD COLUMN tool_note TEXT;
             UPDATE mappings SET tool_note = 'review_open' WHERE review_open = 1;
             """),
+        // A pending claim's lease in columns of its own (it was updated_at, which every write touches): who holds it
+        // (host, pid, run) and until when. A claim from before keeps the lease it had (the default claim lease, 5
+        // minutes from its last touch); one released (updated_at 0) has none.
+        Migration(version: 9, name: "claim leases", sql: """
+            ALTER TABLE mappings ADD COLUMN lease_owner TEXT;
+            ALTER TABLE mappings ADD COLUMN lease_until REAL;
+            UPDATE mappings SET lease_owner = 'a run of an earlier version', lease_until = updated_at + 300
+                WHERE state = 'pending' AND updated_at > 0;
+            """),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

@@ -193,8 +193,7 @@ public actor IntakeEngine {
 
         // Claims abandoned by a run that died come first, whether or not the item is still ready.
         var work: [Work] = []
-        let staleBefore = clock.now().addingTimeInterval(-settings.claimLease.timeInterval)
-        for mapping in try await store.mappings.pending(workspaceID: target.workspaceID, staleBefore: staleBefore) {
+        for mapping in try await store.mappings.abandonedClaims(workspaceID: target.workspaceID, now: clock.now()) {
             // A claim is resumed with the tool it was made for, whatever the rules say now.
             guard let claimed = targets(target).first(where: { $0.devTool.instance == mapping.devToolInstance }) else { continue }
             if let listed = itemsByID[mapping.craftItemID] {
@@ -250,7 +249,7 @@ public actor IntakeEngine {
             case .failed:
                 report.skipped.append((item.id, "failed earlier: \(mapping.failureReason ?? "unknown"); retry it with POST /api/v1/mappings/\(item.id)/retry"))
             case .pending:
-                report.skipped.append((item.id, "being created by another run"))
+                report.skipped.append((item.id, Self.heldElsewhere(mapping)))
             case .deleted:
                 // Deleting the issue was someone's decision in the dev tool; it is not undone by creating it again.
                 report.skipped.append((item.id, "its issue \(mapping.devIssueKey ?? "") was deleted in the dev tool"))
@@ -306,6 +305,8 @@ public actor IntakeEngine {
     /// Creates with at most `settings.concurrency` in flight; one bad item never blocks the others.
     private func createAll(_ work: [Work], target: IntakeTarget, progress: (@Sendable (IntakeProgress) -> Void)?) async -> [Outcome] {
         let started = clock.now()
+        // This run's claims are held under one name: this host and process, and the run.
+        let holder = LeaseHolder.thisProcess()
         return await withTaskGroup(of: Outcome.self) { group in
             var outcomes: [Outcome] = []
             var state = IntakeProgress(workspaceID: target.workspaceID, done: 0, total: work.count, created: 0, failed: 0, elapsed: .zero)
@@ -313,7 +314,7 @@ public actor IntakeEngine {
             live[target.workspaceID] = state
             func startNext() {
                 guard let next = pending.popFirst() else { return }
-                group.addTask { await self.create(next, target: next.target) }
+                group.addTask { await self.create(next, target: next.target, holder: holder) }
             }
             for _ in 0..<max(1, settings.concurrency) { startNext() }
             for await outcome in group {
@@ -330,35 +331,39 @@ public actor IntakeEngine {
         }
     }
 
-    private func create(_ work: Work, target: IntakeTarget) async -> Outcome {
+    /// Why an item is skipped while another run holds its claim: who, and until when.
+    static func heldElsewhere(_ mapping: Mapping) -> String {
+        guard let owner = mapping.leaseOwner, let until = mapping.leaseUntil else { return "being created by another run" }
+        return "being created by another run (\(owner)) until \(until.formatted(.iso8601)) at the latest"
+    }
+
+    /// Claims `work`'s item for `holder` (or takes over its abandoned claim) and drives its `ClaimedCreate` to an
+    /// outcome: the engine carries out each step, the state machine decides the next.
+    private func create(_ work: Work, target: IntakeTarget, holder: LeaseHolder) async -> Outcome {
         let item = work.item
         let tool = target.devTool
-        let marker = tool.marker(for: item.id)
         if let halt = halts[tool.instance] { return .skipped(itemID: item.id, reason: halt) }
+        let lease = settings.claimLease.timeInterval
         let mapping: Mapping
-        // The `updated_at` we last wrote on the claim: renewing and linking succeed only while it is unchanged,
-        // so a run whose claim was taken over (its lease ran out) stops instead of creating a second issue.
-        var leaseMark: Date
-        // An abandoned claim's issue may exist already; a fresh claim's cannot.
-        var outcomeUnknown = work.existing != nil
         do {
             if let existing = work.existing {
                 let now = clock.now()
-                guard try await store.mappings.takeOver(existing, now: now) else {
+                guard try await store.mappings.takeOver(id: existing.id, holder: holder, now: now, until: now.addingTimeInterval(lease)) else {
                     return .skipped(itemID: item.id, reason: "being recovered by another run")
                 }
                 mapping = existing
-                leaseMark = now
             } else {
+                let now = clock.now()
                 let claim = try await store.mappings.claim(
                     workspaceID: target.workspaceID, craftItemID: item.id, devToolKind: tool.kind, devToolInstance: tool.instance,
                     contentHash: ContentHash.of(item), craftItemURL: item.webUrl, craftTitle: item.title, craftParentID: item.parent?.id,
-                    routedBy: work.rule?.reason, now: clock.now())
-                guard case .claimed(let claimed) = claim else { return .skipped(itemID: item.id, reason: "being created by another run") }
-                mapping = claimed
-                leaseMark = claimed.updatedAt
+                    routedBy: work.rule?.reason, holder: holder, now: now, leaseUntil: now.addingTimeInterval(lease))
+                switch claim {
+                case .existing(let other): return .skipped(itemID: item.id, reason: Self.heldElsewhere(other))
+                case .claimed(let claimed): mapping = claimed
+                }
                 await history.record(.init(
-                    claimed, at: leaseMark, kind: .claimed, outcome: "claimed",
+                    mapping, at: now, kind: .claimed, outcome: "claimed",
                     detail: (work.ancestorOf.map { "above ready item \($0) in Craft.io (\"\(item.title)\", intake.sync_ancestors)" }
                         ?? "seen in '\(target.readyStatus)' in Craft.io (\"\(item.title)\")") + "; claimed for creation in \(tool.instance)"
                         + (work.rule.map { " (routed by rule: \($0.reason))" } ?? "")))
@@ -366,51 +371,56 @@ public actor IntakeEngine {
         } catch {
             return .failed(itemID: item.id, reason: "\(error)")
         }
-        let lost = Outcome.skipped(itemID: item.id, reason: "the claim was taken over by another run after its lease ran out")
-        var attempt = 0
+        let policy = ClaimedCreate.Policy(
+            attempts: settings.createAttempts, baseDelay: settings.retryBaseDelay, longestInlineWait: settings.longestInlineWait,
+            findsNewIssuesImmediately: tool.findsNewIssuesImmediately)
+        var machine = ClaimedCreate(policy: policy, resumingAbandonedClaim: work.existing != nil)
+        var step = machine.start()
+        let marker = tool.marker(for: item.id)
         while true {
-            attempt += 1
             do {
-                if outcomeUnknown, let existing = try await tool.find(marker: marker) {
-                    return try await link(item, mapping: mapping, leaseMark: leaseMark, issue: existing, recovered: true, target: target) ?? lost
-                }
-                try await rateLimiter.acquire()
-                if let postponed = try await waitForBudget(tool, itemID: item.id) {
-                    try await store.mappings.releaseClaim(id: mapping.id, leaseMark: leaseMark)
-                    return postponed
-                }
-                // Renewed right before the call, after any wait for the rate limit.
-                let now = clock.now()
-                guard try await store.mappings.renew(id: mapping.id, leaseMark: leaseMark, now: now) else { return lost }
-                leaseMark = now
-                let issue = try await tool.create(newIssue(item, for: target, rule: work.rule))
-                if !tool.carries(marker: marker, issue) { halt(tool, issue: issue) }
-                // Linked even without its marker: the issue exists, and the link is what keeps it from being made again.
-                return try await link(item, mapping: mapping, leaseMark: leaseMark, issue: issue, recovered: false, target: target) ?? lost
-            } catch let error as DevToolError {
-                // After a reset or a 5xx the create may have happened: look for the marker before trying again.
-                // (A 429 means the tool did not act, but looking costs one read and guards against tools that lie.)
-                outcomeUnknown = true
-                guard error.isTransient else { return await fail(item, mapping: mapping, reason: "\(error)") }
-                if error.outcomeUnknown && !tool.findsNewIssuesImmediately {
-                    // A lookup now could miss an issue the tool has not indexed yet; leave the claim pending and
-                    // look for the marker once its lease has run out.
-                    return .skipped(
-                        itemID: item.id, reason: "the create's outcome is unknown (\(error)); the marker is looked for again after the claim lease")
-                }
-                let wait = error.retryAfter ?? Backoff(base: settings.retryBaseDelay, cap: settings.longestInlineWait).delay(attempt: attempt)
-                guard attempt < settings.createAttempts, wait <= settings.longestInlineWait else {
-                    // Not failed: an outage or a rate limit heals. The claim stays pending and is released, so the
-                    // next run or cycle takes it over at once, looks for the marker, and creates only if there is none.
-                    logger.info("create postponed to a later cycle", metadata: ["craft.item": "\(item.id)", "error": "\(error)"])
-                    _ = try? await store.mappings.releaseClaim(id: mapping.id, leaseMark: leaseMark)
+                switch step {
+                case .findByMarker:
+                    step = machine.found(try await tool.find(marker: marker))
+                case .waitForCapacity:
+                    try await rateLimiter.acquire()
+                    if let postponed = try await waitForBudget(tool, itemID: item.id) {
+                        try await store.mappings.releaseClaim(id: mapping.id, holder: holder)
+                        return postponed
+                    }
+                    step = machine.readyToCreate()
+                case .renewLease:
+                    step = machine.renewed(try await store.mappings.renew(id: mapping.id, holder: holder, until: clock.now().addingTimeInterval(lease)))
+                case .create:
+                    let issue = try await tool.create(newIssue(item, for: target, rule: work.rule))
+                    if !tool.carries(marker: marker, issue) { halt(tool, issue: issue) }
+                    // Linked even without its marker: the issue exists, and the link is what keeps it from being made again.
+                    step = machine.created(issue)
+                case .link(let issue, let recovered):
+                    return try await link(item, mapping: mapping, holder: holder, issue: issue, recovered: recovered, target: target)
+                        ?? .skipped(itemID: item.id, reason: "the claim was taken over by another run after its lease ran out")
+                case .retry(let wait):
+                    logger.info("create failed; will retry", metadata: ["craft.item": "\(item.id)", "attempt": "\(machine.attempt)"])
+                    try? await clock.sleep(for: wait)
+                    step = machine.waited()
+                case .postpone(let reason):
+                    // The claim is released, so the next run or cycle takes it over at once, looks for the marker, and
+                    // creates only if there is none.
+                    logger.info("create postponed to a later cycle", metadata: ["craft.item": "\(item.id)", "reason": "\(reason)"])
+                    _ = try? await store.mappings.releaseClaim(id: mapping.id, holder: holder)
                     await history.record(.init(
                         mapping, at: clock.now(), kind: .retried, outcome: "postponed",
-                        detail: "create failed \(attempt) times (\(error)); the next run looks for the marker and tries again"))
-                    return .skipped(itemID: item.id, reason: "postponed after \(attempt) attempts (\(error)); the next run or cycle tries again")
+                        detail: "create failed \(machine.attempt) times; the next run looks for the marker and tries again (\(reason))"))
+                    return .skipped(itemID: item.id, reason: reason)
+                case .leaveToLease(let reason):
+                    return .skipped(itemID: item.id, reason: reason)
+                case .fail(let reason):
+                    return await fail(item, mapping: mapping, reason: reason)
+                case .lost:
+                    return .skipped(itemID: item.id, reason: "the claim was taken over by another run after its lease ran out")
                 }
-                logger.info("create failed; will retry", metadata: ["craft.item": "\(item.id)", "attempt": "\(attempt)", "error": "\(error)"])
-                try? await clock.sleep(for: wait)
+            } catch let error as DevToolError {
+                step = machine.failed(error)
             } catch {
                 // The store could not record the link: the claim stays pending and a later run recovers it.
                 return .failed(itemID: item.id, reason: "\(error)")
@@ -441,10 +451,10 @@ public actor IntakeEngine {
     /// Links the claim to `issue`; nil when the claim was taken over meanwhile (the other run finds the issue by
     /// its marker).
     private func link(
-        _ item: CraftItem, mapping: Mapping, leaseMark: Date, issue: DevIssue, recovered: Bool, target: IntakeTarget
+        _ item: CraftItem, mapping: Mapping, holder: LeaseHolder, issue: DevIssue, recovered: Bool, target: IntakeTarget
     ) async throws -> Outcome? {
         guard try await store.mappings.linkClaim(
-            id: mapping.id, leaseMark: leaseMark, devIssueID: issue.id, key: issue.key, url: issue.url, altID: issue.alternateID,
+            id: mapping.id, holder: holder, devIssueID: issue.id, key: issue.key, url: issue.url, altID: issue.alternateID,
             contentHash: ContentHash.of(item),
             contentSnapshot: SyncedContent(item).json, linkPending: target.linkField != nil, now: clock.now())
         else { return nil }
