@@ -8,7 +8,7 @@ public struct RetryPolicy: Sendable {
     public var maxAttempts: Int
     public var baseDelay: Duration
     public var maxDelay: Duration
-    /// A longer `Retry-After` than this is not waited for in-line: the call fails and the job queue retries later.
+    /// A longer `Retry-After` than this is not waited for in-line: the call fails and its caller retries later (the event log, the next cycle).
     public var maxServerWait: Duration
     /// Returns a number in 0..<1; injectable so tests know the waits.
     public var random: @Sendable () -> Double

@@ -1,7 +1,7 @@
 import CSQLite
 import Foundation
 
-/// craft-sync's durable state in one SQLite file: mappings, the webhook event log, the job queue, sync runs
+/// craft-sync's durable state in one SQLite file: mappings, the webhook event log (also the queue of work to process), sync runs
 /// and cursors. Knows nothing of HTTP or Craft.io.
 ///
 /// One writer connection with group commit, a few reader connections (`ReaderPool`); WAL lets them run at once.

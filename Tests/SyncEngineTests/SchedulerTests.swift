@@ -11,7 +11,7 @@ struct SchedulerTests {
         defer { Task { await fixture.simulators.shutdown() } }
         fixture.seed(2)
         let cycles = Mutex(0)
-        let scheduler = IntakeScheduler(
+        let scheduler = SyncCycleScheduler(
             engine: fixture.engine(), targets: [fixture.target()], interval: .seconds(3600), jitter: .seconds(60), clock: fixture.clock,
             random: { 0.75 }, afterCycle: { cycles.withLock { $0 += 1 } })
         #expect(scheduler.nextWait() == .seconds(3630))

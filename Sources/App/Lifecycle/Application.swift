@@ -16,7 +16,7 @@ public final class Application: Sendable {
     /// `/healthz`, `/readyz` and `/metrics` on `ops.listen`, when set.
     public let opsServer: HTTPServer?
     /// Nil until the configuration names Craft.io and a supported dev tool.
-    public let scheduler: IntakeScheduler?
+    public let scheduler: SyncCycleScheduler?
     /// Nil until the configuration names Craft.io and a supported dev tool.
     public let progress: ProgressProcessor?
     /// Nil until the configuration names Craft.io.
@@ -48,7 +48,7 @@ public final class Application: Sendable {
                 fullPassInterval: configuration.reconcileFullPassInterval, overlap: configuration.reconcileOverlap, budgets: world.budgets,
                 budgetReserve: configuration.reconcileBudgetReserve, rollUp: Self.rollUp(configuration, store: store, world: world),
                 eventTime: EventTime(allowedSkew: configuration.progressMaxClockSkew))
-            scheduler = IntakeScheduler(
+            scheduler = SyncCycleScheduler(
                 engine: engine, targets: targets, interval: intake.interval, jitter: intake.jitter, clock: clock,
                 reconciler: configuration.reconcile ? reconciler : nil, afterCycle: Memory.releaseFree)
             var settings = ProgressProcessor.Settings()

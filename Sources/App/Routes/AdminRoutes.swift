@@ -8,7 +8,7 @@ import Support
 /// The admin API under `/api/v1`, in the router's admin group (a bearer token, checked by `AdminGate`), and the
 /// status page. With no token configured none of it is registered, so every admin path answers 404.
 struct AdminRoutes {
-    let scheduler: IntakeScheduler?
+    let scheduler: SyncCycleScheduler?
     let store: Store
     let progress: ProgressProcessor?
     let configuration: Configuration

@@ -10,7 +10,7 @@ import SyncEngine
 /// page is registered, so `/ui/` is 404.
 struct StatusPageRoutes {
     let page: StatusPage
-    let scheduler: IntakeScheduler?
+    let scheduler: SyncCycleScheduler?
     let progress: ProgressProcessor?
 
     func register(in router: inout SecuredRouter) {

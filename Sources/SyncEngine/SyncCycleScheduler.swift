@@ -2,10 +2,10 @@ import Foundation
 import Logging
 import Support
 
-/// Polls every target (and reconciles linked items) once at start and then every `interval`, give or take `jitter` (so replicas and
-/// restarts do not hit Craft.io in step). "Sync now" calls the engine directly; its single flight per
-/// workspace keeps a manual run and a scheduled one from overlapping.
-public struct IntakeScheduler: Sendable {
+/// Runs the sync cycle — intake of every target, then reconciliation of linked items — once at start and then every
+/// `interval`, give or take `jitter` (so replicas and restarts do not hit Craft.io in step). "Sync now" calls the
+/// engine directly; its single flight per workspace keeps a manual run and a scheduled one from overlapping.
+public struct SyncCycleScheduler: Sendable {
     public let engine: IntakeEngine
     let targets: [IntakeTarget]
     let interval: Duration
