@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(name: "StoreCrashWriter", dependencies: ["Store"]),
 
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreCrashWriter", "TestSupport"]),
-        .testTarget(name: "OutboundHTTPTests", dependencies: ["OutboundHTTP", "HTTPServer", "Support", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "OutboundHTTPTests", dependencies: ["OutboundHTTP", "HTTPServer", "Support", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CraftAPITests", dependencies: ["CraftAPI", "OutboundHTTP", "Simulators", "Support", "TestSupport"]),
         .testTarget(name: "DevToolsTests", dependencies: ["DevTools", "OutboundHTTP", "Simulators", "TestSupport"]),
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "CraftAPI", "DevTools", "Simulators", "Store", "OutboundHTTP", "Support", "TestSupport", .product(name: "Logging", package: "swift-log")]),

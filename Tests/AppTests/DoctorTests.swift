@@ -8,7 +8,7 @@ import TestSupport
 
 /// `craft-sync doctor` against the simulators: everything passes as `simulate --write-config` sets it up, and each
 /// broken setting fails its own check, naming the fix.
-@Suite("craft-sync doctor")
+@Suite("craft-sync doctor", .awaitsTeardown)
 struct DoctorTests {
     func configuration(_ simulators: SimulatorServer, devTool: String, dialect: String = "guide", _ environment: [String: String] = [:]) throws -> Configuration {
         var configuration = try ConfigurationLoader.load(
@@ -24,7 +24,7 @@ struct DoctorTests {
     func passes(_ devTool: String) async throws {
         let simulators = SimulatorServer()
         try simulators.start()
-        defer { Task { await simulators.shutdown() } }
+        Teardown.later { await simulators.shutdown() }
         Simulation.seedWorkspace(simulators)
         let configuration = try configuration(simulators, devTool: devTool, dialect: "openapi", ["CRAFT_SYNC_PUBLIC_URL": "https://sync.example.com/"])
         let before = await Doctor.run(configuration).filter { !$0.passed }
@@ -52,7 +52,7 @@ struct DoctorTests {
     func webhookFailures() async throws {
         let simulators = SimulatorServer()
         try simulators.start()
-        defer { Task { await simulators.shutdown() } }
+        Teardown.later { await simulators.shutdown() }
         Simulation.seedWorkspace(simulators)
         let unset = await Doctor.run(try configuration(simulators, devTool: "github", dialect: "openapi")).filter { !$0.passed }
         #expect(unset.map(\.name) == ["webhook github 'github'"] && unset.first?.fix?.contains("public_url") == true)
@@ -74,7 +74,7 @@ struct DoctorTests {
     func failures() async throws {
         let simulators = SimulatorServer()
         try simulators.start()
-        defer { Task { await simulators.shutdown() } }
+        Teardown.later { await simulators.shutdown() }
         func failed(_ environment: [String: String], dialect: String = "openapi") async throws -> [Doctor.Check] {
             // The webhook checks have their own test (webhookFailures).
             await Doctor.run(try configuration(simulators, devTool: "github", dialect: dialect, environment)).filter { !$0.passed && !$0.name.hasPrefix("webhook") }
@@ -108,7 +108,7 @@ struct DoctorTests {
     @Test("a status the mapping has no Craft value for is on the item's timeline as unmapped, counted, and listed by doctor with the fix")
     func unmappedStatuses() async throws {
         let service = try await ServiceFixture.start(devTool: "azure-devops")
-        defer { Task { await service.app.server.shutdown(); await service.simulators.shutdown() } }
+        Teardown.later { await service.app.server.shutdown(); await service.simulators.shutdown() }
         let simulators = service.simulators
         let processing = service.processWebhooks()
         defer { processing.cancel() }

@@ -7,7 +7,7 @@ import Testing
 @testable import SimulatorCommands
 import TestSupport
 
-@Suite("The status page: sign-in, sessions, CSRF, escaping")
+@Suite("The status page: sign-in, sessions, CSRF, escaping", .awaitsTeardown)
 struct StatusPageTests {
     static let token = "page-admin-token"
 
@@ -39,7 +39,7 @@ struct StatusPageTests {
     @Test("a browser signs in once with the token and gets an HttpOnly SameSite=Strict cookie (Secure behind TLS); a wrong token is refused")
     func signInAndCookie() async throws {
         let service = try await ServiceFixture.start(adminToken: Self.token)
-        defer { Task { await service.app.server.shutdown(); await service.simulators.shutdown() } }
+        Teardown.later { await service.app.server.shutdown(); await service.simulators.shutdown() }
         let port = service.port
         let unsigned = try await get(port, "/ui/")
         #expect(unsigned.status == 303 && unsigned.headers["location"] == "/ui/login")
@@ -64,7 +64,7 @@ struct StatusPageTests {
     @Test("every state change needs the session's CSRF token; signing out ends the session")
     func csrf() async throws {
         let service = try await ServiceFixture.start(adminToken: Self.token)
-        defer { Task { await service.app.server.shutdown(); await service.simulators.shutdown() } }
+        Teardown.later { await service.app.server.shutdown(); await service.simulators.shutdown() }
         let port = service.port
         let (cookie, csrf) = try await signIn(port)
         _ = try await service.app.store.events.append(IncomingEvent(tool: "github", deliveryID: "d1", eventType: "issues", receivedAt: .now, body: Array("{}".utf8)))
@@ -90,7 +90,7 @@ struct StatusPageTests {
     @Test("pages render Craft titles as text, and search finds items by title")
     func escaping() async throws {
         let service = try await ServiceFixture.start(adminToken: Self.token)
-        defer { Task { await service.app.server.shutdown(); await service.simulators.shutdown() } }
+        Teardown.later { await service.app.server.shutdown(); await service.simulators.shutdown() }
         service.simulators.craft.seed(.init(
             workspaceId: service.simulators.credentials.craftWorkspaceID, title: #"<img src=x onerror="alert(1)"> & <script>x</script>"#,
             status: "Ready for Development", type: "Feature"))
@@ -108,7 +108,7 @@ struct StatusPageTests {
     @Test("the overview shows a running poll's progress and reloads itself while it runs")
     func runningPoll() async throws {
         let service = try await ServiceFixture.start(adminToken: Self.token)
-        defer { Task { await service.app.server.shutdown(); await service.simulators.shutdown() } }
+        Teardown.later { await service.app.server.shutdown(); await service.simulators.shutdown() }
         Simulation.seedWorkspace(service.simulators)
         let (cookie, _) = try await signIn(service.port)
         #expect(!(try await get(service.port, "/ui/", cookie: cookie).text.contains("Poll running")))
@@ -127,7 +127,7 @@ struct StatusPageTests {
     @Test("without an admin token the page does not exist")
     func absentWithoutToken() async throws {
         let service = try await ServiceFixture.start()
-        defer { Task { await service.app.server.shutdown(); await service.simulators.shutdown() } }
+        Teardown.later { await service.app.server.shutdown(); await service.simulators.shutdown() }
         for path in ["/ui/", "/ui/login", "/ui/style.css", "/ui/mappings"] {
             #expect(try await get(service.port, path).status == 404)
         }

@@ -7,7 +7,7 @@ import SyncEngine
 import Testing
 @testable import App
 
-@Suite("craft-sync sync shows its progress")
+@Suite("craft-sync sync shows its progress", .awaitsTeardown)
 struct SyncProgressTests {
     static func progress(done: Int, total: Int = 5, seconds: Int64 = 2) -> IntakeProgress {
         IntakeProgress(workspaceID: "ws-demo", done: done, total: total, created: done, failed: 0, elapsed: .seconds(seconds))
@@ -36,13 +36,13 @@ struct SyncProgressTests {
     }
 }
 
-@Suite("craft-sync sync --dry-run")
+@Suite("craft-sync sync --dry-run", .awaitsTeardown)
 struct DryRunOutputTests {
     @Test("prints each item it would create, and for linked items edited in Craft.io a diff per changed field; writes nothing")
     func driftDiff() async throws {
         let simulators = SimulatorServer()
         try simulators.start()
-        defer { Task { await simulators.shutdown() } }
+        Teardown.later { await simulators.shutdown() }
         Simulation.seedWorkspace(simulators)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dry-run-\(UUID().uuidString).yaml").path
         try Simulation.configuration(baseURL: simulators.baseURL.absoluteString, credentials: simulators.credentials, devTool: "github")

@@ -5,12 +5,12 @@ import Simulators
 import Testing
 import TestSupport
 
-@Suite("The Craft.io client against the simulator")
+@Suite("The Craft.io client against the simulator", .awaitsTeardown)
 struct CraftClientTests {
     @Test("both forms list the items in a status and read one", arguments: CraftDialect.allCases)
     func listAndGet(_ dialect: CraftDialect) async throws {
         let fixture = try CraftFixture(dialect: dialect)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let ready = fixture.seed("Onboarding checklist")
         fixture.seed("Still refining", status: "In Refinement")
         fixture.seed("Dark mode")
@@ -28,7 +28,7 @@ struct CraftClientTests {
     @Test("both forms set the progress field; the openapi form resolves the name to its id once", arguments: CraftDialect.allCases)
     func setField(_ dialect: CraftDialect) async throws {
         let fixture = try CraftFixture(dialect: dialect)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let item = fixture.seed("Onboarding checklist")
         try await fixture.client.setField(workspaceID: CraftFixture.workspace, itemID: item.id, field: "dev_status", value: "In Progress")
         try await fixture.client.setField(workspaceID: CraftFixture.workspace, itemID: item.id, field: "dev_status", value: "Done")
@@ -43,7 +43,7 @@ struct CraftClientTests {
     @Test("the openapi form reads every page")
     func paging() async throws {
         let fixture = try CraftFixture(dialect: .openapi)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         for index in 0..<120 { fixture.seed("Item \(index)") }
         let items = try await fixture.client.items(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
         #expect(items.count == 120)
@@ -54,7 +54,7 @@ struct CraftClientTests {
     @Test("an unknown field name says which fields exist")
     func unknownField() async throws {
         let fixture = try CraftFixture(dialect: .openapi)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let item = fixture.seed("x")
         let error = await #expect(throws: CraftError.self) {
             try await fixture.client.setField(workspaceID: CraftFixture.workspace, itemID: item.id, field: "progress", value: "Done")
@@ -64,12 +64,12 @@ struct CraftClientTests {
     }
 }
 
-@Suite("Craft.io faults: retries, waits and errors")
+@Suite("Craft.io faults: retries, waits and errors", .awaitsTeardown)
 struct CraftFaultTests {
     @Test("5xx is retried with full-jitter backoff until it succeeds")
     func serverErrorsRetried() async throws {
         let fixture = try CraftFixture(dialect: .guide)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed("x")
         fixture.simulators.faults.set(.init(target: "craft", failNext: 3, status: 502))
         let items = try await fixture.client.items(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
@@ -82,7 +82,7 @@ struct CraftFaultTests {
     @Test("429 and 503 wait as long as Retry-After says, in seconds or as an HTTP date")
     func retryAfter() async throws {
         let fixture = try CraftFixture(dialect: .openapi)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed("x")
         fixture.simulators.faults.set(.init(target: "craft", failNext: 1, status: 429, retryAfter: "7"))
         _ = try await fixture.client.items(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
@@ -101,7 +101,7 @@ struct CraftFaultTests {
     @Test("retries stop after the configured attempts and the error says so")
     func exhausted() async throws {
         let fixture = try CraftFixture(dialect: .guide, maxAttempts: 3)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.simulators.faults.set(.init(target: "craft", failNext: 10, status: 500))
         let error = await #expect(throws: CraftError.self) {
             _ = try await fixture.client.items(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
@@ -114,7 +114,7 @@ struct CraftFaultTests {
     @Test("401, 403 and 404 are not retried and say what to fix", arguments: [(401, "craft.api_key"), (403, "write:items:craft"), (404, "craft.workspace_id")])
     func clientErrors(_ status: Int, _ hint: String) async throws {
         let fixture = try CraftFixture(dialect: .openapi)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.simulators.faults.set(.init(target: "craft", failNext: 1, status: status))
         let error = await #expect(throws: CraftError.self) {
             _ = try await fixture.client.items(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
@@ -128,7 +128,7 @@ struct CraftFaultTests {
     @Test("a wrong key is refused by the simulator, and the key never appears in the error")
     func wrongKey() async throws {
         let fixture = try CraftFixture(dialect: .guide, apiKey: "ck_live_very_secret_value")
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let error = await #expect(throws: CraftError.self) {
             _ = try await fixture.client.items(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
         }
@@ -141,7 +141,7 @@ struct CraftFaultTests {
     func latency() async throws {
         let simulators = SimulatorServer()
         try simulators.start()
-        defer { Task { await simulators.shutdown() } }
+        Teardown.later { await simulators.shutdown() }
         // libcurl counts timeouts in whole seconds, so the smallest honest timeout here is one second.
         simulators.faults.set(.init(target: "craft", latencyMs: 1500))
         let clock = TestClock()
@@ -174,12 +174,12 @@ struct CraftFaultTests {
     }
 }
 
-@Suite("The Craft.io key is probed before real work")
+@Suite("The Craft.io key is probed before real work", .awaitsTeardown)
 struct CraftKeyProbeTests {
     @Test("the published form reads the key's scopes and names the ones missing")
     func openapiScopes() async throws {
         let fixture = try CraftFixture(dialect: .openapi)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         #expect(try await fixture.client.probeKey(workspaceID: CraftFixture.workspace).missingScopes.isEmpty)
         fixture.simulators.craft.setScopes(["read:items:craft"])
         let probe = try await fixture.client.probeKey(workspaceID: CraftFixture.workspace)
@@ -194,22 +194,22 @@ struct CraftKeyProbeTests {
     @Test("the guide's form proves the key with a cheap list call; a wrong key is refused", arguments: [CraftDialect.guide, .openapi])
     func wrongKey(_ dialect: CraftDialect) async throws {
         let good = try CraftFixture(dialect: dialect)
-        defer { Task { await good.simulators.shutdown() } }
+        Teardown.later { await good.simulators.shutdown() }
         #expect(try await good.client.probeKey(workspaceID: CraftFixture.workspace).missingScopes.isEmpty)
         let bad = try CraftFixture(dialect: dialect, apiKey: "wrong-key")
-        defer { Task { await bad.simulators.shutdown() } }
+        Teardown.later { await bad.simulators.shutdown() }
         let error = await #expect(throws: CraftError.self) { _ = try await bad.client.probeKey(workspaceID: CraftFixture.workspace) }
         guard case .unauthorized = error else { Issue.record("got \(String(describing: error))"); return }
     }
 }
 
-@Suite("Writes are typed by the field")
+@Suite("Writes are typed by the field", .awaitsTeardown)
 struct TypedFieldWriteTests {
     /// Today: a progress value was written as raw text into a select field, which Craft.io refuses.
     @Test("progress into a select field lands as its option, in both forms", arguments: [CraftDialect.guide, .openapi])
     func selectField(_ dialect: CraftDialect) async throws {
         let fixture = try CraftFixture(dialect: dialect)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let item = fixture.seed("Checkout")
         fixture.simulators.craft.makeSelect(field: "dev_status", options: ["To Do", "In Progress", "Done"])
         try await fixture.client.setField(workspaceID: CraftFixture.workspace, itemID: item.id, field: "dev_status", value: "done")
@@ -220,7 +220,7 @@ struct TypedFieldWriteTests {
     @Test("a value that is none of a select field's options is refused before it is sent, naming the options")
     func notAnOption() async throws {
         let fixture = try CraftFixture(dialect: .openapi)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let item = fixture.seed("Checkout")
         fixture.simulators.craft.makeSelect(field: "dev_status", options: ["To Do", "Done"])
         let error = await #expect(throws: CraftError.self) {
@@ -232,7 +232,7 @@ struct TypedFieldWriteTests {
     }
 }
 
-@Suite("The guide's list is followed wherever it pages")
+@Suite("The guide's list is followed wherever it pages", .awaitsTeardown)
 struct GuidePagingTests {
     /// Today: the guide's list was read once; items past a first page were never seen, and nothing said so.
     @Test("Link next-page hints and published-style metadata are followed to the last page", arguments: [
@@ -240,7 +240,7 @@ struct GuidePagingTests {
     ])
     func followsPages(_ paging: CraftSimulator.GuidePaging) async throws {
         let fixture = try CraftFixture(dialect: .guide)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         for index in 0..<10 { fixture.seed("Item \(index)") }
         fixture.simulators.craft.setGuidePaging(paging)
         let listing = try await fixture.client.listing(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)
@@ -252,7 +252,7 @@ struct GuidePagingTests {
     @Test("a page exactly a common page size long, with no hint of more, is flagged as possibly cut short")
     func silentPaging() async throws {
         let fixture = try CraftFixture(dialect: .guide)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         for index in 0..<60 { fixture.seed("Item \(index)") }
         fixture.simulators.craft.setGuidePaging(.silent(pageSize: 50))
         let listing = try await fixture.client.listing(workspaceID: CraftFixture.workspace, status: "Ready for Development", updatedFrom: nil)

@@ -9,7 +9,7 @@ import Testing
 /// The Craft.io simulator and client were written together; this holds both to Craft.io's published document
 /// (Tests/Fixtures/craft-io, validated by Scripts/craft-shapes.py): every answer the simulator gives, in both forms,
 /// successes and errors, and every body the client sends.
-@Suite("The Craft.io simulator and client agree with the published document", .timeLimit(.minutes(2)))
+@Suite("The Craft.io simulator and client agree with the published document", .timeLimit(.minutes(2)), .awaitsTeardown)
 struct CraftShapeTests {
     struct Exchange: Encodable, Sendable {
         var form: String
@@ -73,7 +73,7 @@ struct CraftShapeTests {
     func shapes() async throws {
         let simulators = SimulatorServer()
         try simulators.start()
-        defer { Task { await simulators.shutdown() } }
+        Teardown.later { await simulators.shutdown() }
         let item = simulators.craft.seed(.init(workspaceId: "ws-1", title: "Checkout", status: "Ready for Development", description: "Why", type: "Feature"))
         var exchanges: [Exchange] = []
         for dialect in [CraftDialect.guide, .openapi] {

@@ -8,12 +8,12 @@ import Simulators
 import Testing
 import TestSupport
 
-@Suite("GitHub and Jira adapters against the simulators")
+@Suite("GitHub and Jira adapters against the simulators", .awaitsTeardown)
 struct DevToolAdapterTests {
     @Test("GitHub: an issue is created with the marker label and found again by it")
     func githubCreateAndFind() async throws {
         let fixture = try DevToolFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let created = try await fixture.github.create(fixture.newIssue(fixture.github))
         #expect(created.key == "acme/product#1")
         #expect(created.url == "https://github.com/acme/product/issues/1")
@@ -31,7 +31,7 @@ struct DevToolAdapterTests {
     @Test("Jira: the description is an ADF document, the issue is found by label and read by its stable id")
     func jiraCreateAndFind() async throws {
         let fixture = try DevToolFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let created = try await fixture.jira.create(fixture.newIssue(fixture.jira))
         #expect(created.key == "ACME-1")
         #expect(created.url.hasSuffix("/browse/ACME-1"))
@@ -54,7 +54,7 @@ struct DevToolAdapterTests {
     @Test("a create whose answer is lost to a reset is not retried blindly, and the marker finds it", arguments: ["github", "jira"])
     func resetAfterCreate(_ tool: String) async throws {
         let fixture = try DevToolFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let adapter: any DevTool = tool == "github" ? fixture.github : fixture.jira
         fixture.simulators.faults.set(.init(target: tool, resetAfterCreate: 1))
         let error = await #expect(throws: DevToolError.self) { _ = try await adapter.create(fixture.newIssue(adapter)) }
@@ -67,7 +67,7 @@ struct DevToolAdapterTests {
     @Test("GitHub's primary rate limit waits until x-ratelimit-reset")
     func githubPrimaryLimit() async throws {
         let fixture = try DevToolFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let reset = Int(fixture.clock.now().timeIntervalSince1970) + 42
         fixture.simulators.faults.set(.init(
             target: "github", failNext: 1, status: 403, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset)]))
@@ -78,7 +78,7 @@ struct DevToolAdapterTests {
     @Test("GitHub's secondary limits on reads honour retry-after, else wait 60 s; a plain 403 is not retried")
     func githubSecondaryLimit() async throws {
         let fixture = try DevToolFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.simulators.faults.set(.init(target: "github", failNext: 1, status: 429, retryAfter: "9"))
         _ = try await fixture.github.find(marker: "craft:1")
         fixture.simulators.faults.set(.init(target: "github", failNext: 1, status: 429))
@@ -96,7 +96,7 @@ struct DevToolAdapterTests {
     @Test("a rate-limited create is not retried in the HTTP layer; the error carries the wait", arguments: ["github", "jira"])
     func throttledCreateReturned(_ tool: String) async throws {
         let fixture = try DevToolFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.simulators.faults.set(.init(target: tool, failNext: 1, status: 429, retryAfter: "7"))
         let adapter: any DevTool = tool == "github" ? fixture.github : fixture.jira
         let error = await #expect(throws: DevToolError.self) { _ = try await adapter.create(fixture.newIssue(adapter, item: "1")) }
@@ -110,7 +110,7 @@ struct DevToolAdapterTests {
     @Test("Jira's 429 on a read waits for Retry-After; its 5xx on a read backs off")
     func jiraLimits() async throws {
         let fixture = try DevToolFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.simulators.faults.set(.init(target: "jira", failNext: 1, status: 429, retryAfter: "5"))
         _ = try await fixture.jira.find(marker: "craft-41")
         fixture.simulators.faults.set(.init(target: "jira", failNext: 2, status: 500))
@@ -121,7 +121,7 @@ struct DevToolAdapterTests {
     @Test("a 5xx answer to a create is returned, not retried: its outcome is unknown")
     func createNotRetriedOn5xx() async throws {
         let fixture = try DevToolFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.simulators.faults.set(.init(target: "jira", failNext: 1, status: 502))
         let error = await #expect(throws: DevToolError.self) { _ = try await fixture.jira.create(fixture.newIssue(fixture.jira)) }
         #expect(error?.isTransient == true)
@@ -133,7 +133,7 @@ struct DevToolAdapterTests {
     @Test("the Jira adapter's description is an Atlassian Document to the simulator; a plain string is refused")
     func jiraDescriptionIsADocument() async throws {
         let fixture = try DevToolFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let created = try await fixture.jira.create(fixture.newIssue(fixture.jira))
         let stored = try #require(fixture.simulators.jira.issues.first { $0.id == created.id })
         let document = try #require(try JSONSerialization.jsonObject(with: Data(stored.description.utf8)) as? [String: Any])
@@ -152,7 +152,7 @@ struct DevToolAdapterTests {
     @Test("wrong tokens are refused and never appear in the errors")
     func wrongTokens() async throws {
         let fixture = try DevToolFixture(githubToken: "ghp_secret_token_1", jiraToken: "jira_secret_token_2")
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let githubError = await #expect(throws: DevToolError.self) { _ = try await fixture.github.find(marker: "craft:1") }
         let jiraError = await #expect(throws: DevToolError.self) { _ = try await fixture.jira.find(marker: "craft-1") }
         for error in [githubError, jiraError] {
@@ -167,7 +167,7 @@ struct DevToolAdapterTests {
     }
 }
 
-@Suite("Webhook signatures")
+@Suite("Webhook signatures", .awaitsTeardown)
 struct WebhookSignatureTests {
     @Test("HMAC-SHA256 matches RFC 4231 test case 2 and GitHub's documented example")
     func knownVectors() {

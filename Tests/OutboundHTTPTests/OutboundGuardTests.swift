@@ -4,10 +4,11 @@ import Logging
 import OutboundHTTP
 import Synchronization
 import Testing
+import TestSupport
 
 /// What a remote server cannot make the outbound client do: buffer without bound, carry credentials to another
 /// host, or send them in clear.
-@Suite("Outbound calls are guarded against what a remote server answers")
+@Suite("Outbound calls are guarded against what a remote server answers", .awaitsTeardown)
 struct OutboundGuardTests {
     final class Recorder: Sendable {
         let values = Mutex<[String]>([])
@@ -43,7 +44,7 @@ struct OutboundGuardTests {
     @Test("a response body over the cap is refused, not buffered")
     func bodyCap() async throws {
         let remote = try Remote()
-        defer { Task { await remote.server.shutdown() } }
+        Teardown.later { await remote.server.shutdown() }
         let client = URLSessionHTTPClient(requestTimeout: 15, maxResponseBytes: 1 << 20)
         await #expect(throws: OutboundError.self) {
             try await client.send(OutboundRequest(url: remote.url("/big"), operation: "get big"))
@@ -60,7 +61,7 @@ struct OutboundGuardTests {
                 HTTPResponse(status: HTTPStatus(302, "Found"), headers: [.init("Location"): "http://localhost:\(target.port)/seen"])
             }
         }
-        defer { Task { await source.server.shutdown(); await target.server.shutdown() } }
+        Teardown.later { await source.server.shutdown(); await target.server.shutdown() }
         let client = URLSessionHTTPClient(requestTimeout: 15)
         let response = try await client.send(OutboundRequest(
             url: source.url("/moved"), headers: ["Authorization": "Bearer secret-token"], operation: "follow"))
@@ -73,7 +74,7 @@ struct OutboundGuardTests {
         let remote = try Remote { router in
             router.get("/moved") { _ in HTTPResponse(status: HTTPStatus(302, "Found"), headers: [.init("Location"): "/small"]) }
         }
-        defer { Task { await remote.server.shutdown() } }
+        Teardown.later { await remote.server.shutdown() }
         let response = try await URLSessionHTTPClient(requestTimeout: 15).send(OutboundRequest(url: remote.url("/moved"), operation: "follow"))
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self) == "ok")

@@ -1,16 +1,17 @@
 import CraftAPI
 import Foundation
 import Testing
+import TestSupport
 @testable import SyncEngine
 
 /// Craft.io as its published document allows it to answer: one odd item must not stop a workspace's sync.
-@Suite("Reading Craft.io never fails whole")
+@Suite("Reading Craft.io never fails whole", .awaitsTeardown)
 struct AwkwardCraftTests {
     /// Today: one item with a null id (or no title) made the whole poll fail, so nothing in the workspace synced.
     @Test("a poll over a workspace with an unreadable item syncs all the others and reports the one", arguments: [CraftDialect.guide, .openapi])
     func unreadableItemSkipped(_ dialect: CraftDialect) async throws {
         let fixture = try IntakeFixture(craftDialect: dialect)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(3)
         // An item whose title is empty is listed without a `title` key.
         fixture.simulators.craft.seed(.init(workspaceId: fixture.workspace, title: "", status: "Ready for Development"))

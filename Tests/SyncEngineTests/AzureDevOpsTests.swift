@@ -8,7 +8,7 @@ import TestSupport
 
 /// Azure DevOps Boards on Microsoft's published service hook samples (byte for byte, BOM included) and on its
 /// simulator: the same guarantees as GitHub's.
-@Suite("Azure DevOps")
+@Suite("Azure DevOps", .awaitsTeardown)
 struct AzureDevOpsTests {
     static func basic(_ password: String) -> String { "Basic " + Data("anyone:\(password)".utf8).base64EncodedString() }
 
@@ -21,7 +21,7 @@ struct AzureDevOpsTests {
     ])
     func publishedPayloads(_ file: String, _ expected: String) throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let adapter = fixture.azureDevOps
         let body = try fixtureBytes(file)
         let outcome: String = switch try adapter.parseWebhook(headers: [:], body: body) {
@@ -41,7 +41,7 @@ struct AzureDevOpsTests {
     @Test("the secret is checked as the Basic password or the custom header, with either of two secrets; nothing else passes")
     func secret() throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let adapter = fixture.azureDevOps
         let body = try fixtureBytes("azure-devops/vsts_workitem.updated.json")
         #expect(adapter.verifyWebhook(headers: ["authorization": Self.basic("new")], body: body, secrets: ["old", "new"]))
@@ -56,7 +56,7 @@ struct AzureDevOpsTests {
     @Test("create is JSON Patch with the marker tag, type and priority; WIQL finds exactly that tag; a read returns it")
     func adapter() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let adapter = fixture.azureDevOps
         let first = try await adapter.create(NewIssue(
             title: "Checkout", description: "Why\n- a\n- b <c>", labels: ["from-craft"], issueType: "Story", priority: "High",
@@ -90,7 +90,7 @@ struct AzureDevOpsTests {
     ])
     func exactlyOnce(_ fault: FaultInjector.Fault) async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(5)
         fixture.simulators.faults.set(fault)
         let report = await fixture.engine(settings: IntakeSettings(concurrency: 2, createAttempts: 5)).run(fixture.target(fixture.azureDevOps), trigger: "test")
@@ -102,7 +102,7 @@ struct AzureDevOpsTests {
     @Test("a state change reaches Craft.io by service hook, and a missed one by reconciliation")
     func progress() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let items = fixture.seed(2)
         _ = await fixture.engine().run(fixture.target(fixture.azureDevOps), trigger: "test")
         let movedAt = Date.now.addingTimeInterval(5)

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 @testable import SyncEngine
 
-@Suite("Each tool lists its changed issues, and reconciliation heals from that list")
+@Suite("Each tool lists its changed issues, and reconciliation heals from that list", .awaitsTeardown)
 struct ChangeListingTests {
     /// Closes the simulated issue `key` as a developer would (its webhook goes nowhere: the fixture has no target).
     func close(_ simulators: SimulatorServer, _ kind: String, _ issue: DevIssue) async {
@@ -22,7 +22,7 @@ struct ChangeListingTests {
     @Test("the listing holds every issue changed since a time; after a full pass, a dropped webhook is healed from it", arguments: SimulatorServer.simulatedKinds)
     func healsFromListing(_ kind: String) async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let tool = fixture.adapter(kind)
         let listing = try #require(tool.changeListing)
         fixture.seed(3)
@@ -43,7 +43,7 @@ struct ChangeListingTests {
     @Test("a listing longer than a page (100 issues) is read to its end", arguments: SimulatorServer.simulatedKinds)
     func paging(_ kind: String) async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let tool = fixture.adapter(kind)
         fixture.seed(130)
         let report = await fixture.engine(settings: IntakeSettings(concurrency: 8)).run(fixture.target(tool), trigger: "test")

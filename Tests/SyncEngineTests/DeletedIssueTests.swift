@@ -7,12 +7,12 @@ import TestSupport
 @testable import SyncEngine
 
 /// Issues deleted or transferred in the dev tool: the mapping says so, and nothing keeps failing on them.
-@Suite("Deleted and transferred issues")
+@Suite("Deleted and transferred issues", .awaitsTeardown)
 struct DeletedIssueTests {
     @Test("GitHub's published deleted and transferred payloads parse as such")
     func parsing() throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let headers = ["x-github-event": "issues"]
         #expect(try fixture.github.parseWebhook(headers: headers, body: try fixtureBytes("github/issues_deleted.json"))
             == .deleted(issueID: "444500041", key: "Codertocat/Hello-World#1"))
@@ -26,7 +26,7 @@ struct DeletedIssueTests {
     @Test("a deleted-issue webhook marks the mapping deleted, and reconciliation leaves it alone")
     func deletedByWebhook() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let (processor, _, mapping) = try await fixture.linkedProcessor(issueID: "444500041")
         let id = try await fixture.deliver(at: fixture.clock.now(), body: try fixtureBytes("github/issues_deleted.json"))
         await processor.processDue()
@@ -38,7 +38,7 @@ struct DeletedIssueTests {
     @Test("an issue that GitHub answers 410 Gone for is marked deleted once, and stops costing a request each cycle")
     func deletedFoundByReconciler() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(2)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let deleted = try #require(fixture.simulators.github.issues.first)
@@ -58,7 +58,7 @@ struct DeletedIssueTests {
     @Test("a transfer moves the mapping to the new issue, which is read where it now lives")
     func transferred() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let (processor, _, mapping) = try await fixture.linkedProcessor(issueID: "512748900")
         _ = try await fixture.deliver(at: fixture.clock.now(), body: try fixtureBytes("github/issues_opened_with_transfer.json"))
         await processor.processDue()

@@ -7,7 +7,7 @@ import TestSupport
 @testable import SyncEngine
 
 /// GitLab on the published payloads (byte for byte) and on its simulator: the same guarantees as GitHub's.
-@Suite("GitLab")
+@Suite("GitLab", .awaitsTeardown)
 struct GitLabTests {
     static let headers = ["x-gitlab-event": "Issue Hook"]
 
@@ -19,7 +19,7 @@ struct GitLabTests {
     ])
     func publishedPayloads(_ file: String, _ state: String, _ key: String) throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         guard case .issue(let change) = try fixture.gitlab.parseWebhook(headers: Self.headers, body: try fixtureBytes(file)) else {
             Issue.record("not an issue change")
             return
@@ -33,7 +33,7 @@ struct GitLabTests {
     @Test("a comment, a push and other hooks are ignored (GitLab disables a hook that gets a 4xx), never an error")
     func ignored() throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let note = try fixture.gitlab.parseWebhook(headers: ["x-gitlab-event": "Note Hook"], body: try fixtureBytes("gitlab/note_hook_issue_comment.json"))
         guard case .ignored = note else { Issue.record("got \(note)"); return }
         let push = try fixture.gitlab.parseWebhook(headers: ["x-gitlab-event": "Push Hook"], body: try fixtureBytes("gitlab/go-gitlab_push.json"))
@@ -43,7 +43,7 @@ struct GitLabTests {
     @Test("X-Gitlab-Token is compared with either secret; a wrong or missing token is refused; the token is never kept")
     func token() throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let body = try fixtureBytes("gitlab/issue_hook_closed.json")
         #expect(fixture.gitlab.verifyWebhook(headers: ["x-gitlab-token": "new"], body: body, secrets: ["new", "old"]))
         #expect(fixture.gitlab.verifyWebhook(headers: ["x-gitlab-token": "old"], body: body, secrets: ["new", "old"]))
@@ -57,7 +57,7 @@ struct GitLabTests {
     @Test("create carries the marker label, find sees it at once, and a read returns it, with the project as group/path")
     func adapter() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let marker = fixture.gitlab.marker(for: "1001")
         let created = try await fixture.gitlab.create(NewIssue(
             title: "Checkout", description: "Why", labels: ["type:feature", "a,b"], marker: marker))
@@ -76,7 +76,7 @@ struct GitLabTests {
     ])
     func exactlyOnce(_ fault: FaultInjector.Fault) async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(5)
         fixture.simulators.faults.set(fault)
         let report = await fixture.engine(settings: IntakeSettings(concurrency: 2, createAttempts: 5)).run(fixture.target(fixture.gitlab), trigger: "test")
@@ -88,7 +88,7 @@ struct GitLabTests {
     @Test("a close in GitLab reaches Craft.io by webhook, and a missed one by reconciliation")
     func progress() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let items = fixture.seed(2)
         _ = await fixture.engine().run(fixture.target(fixture.gitlab), trigger: "test")
         // The webhook: the simulator sends the Issue Hook to nowhere; store what it would have sent instead.

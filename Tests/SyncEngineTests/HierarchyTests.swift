@@ -8,7 +8,7 @@ import TestSupport
 
 /// Craft's hierarchy in the tool: a story goes under its epic's issue (GitHub sub-issues, Jira parent), whichever of
 /// the two is created first.
-@Suite("Hierarchy: stories under their epic")
+@Suite("Hierarchy: stories under their epic", .awaitsTeardown)
 struct HierarchyTests {
     func seedEpic(_ fixture: IntakeFixture, epicStatus: String = "Ready for Development") -> (epic: SimulatedCraftItem, stories: [SimulatedCraftItem]) {
         let craft = fixture.simulators.craft
@@ -24,7 +24,7 @@ struct HierarchyTests {
     @Test("GitHub: both ready in one poll — the stories become sub-issues of the epic's issue, once")
     func githubTogether() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let (epic, stories) = seedEpic(fixture)
         let engine = fixture.engine()
         _ = await engine.run(fixture.target(), trigger: "test")
@@ -41,7 +41,7 @@ struct HierarchyTests {
     @Test("GitHub: the stories are ready before their epic; they go under it when it arrives")
     func githubChildrenFirst() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let (epic, stories) = seedEpic(fixture, epicStatus: "In Refinement")
         let engine = fixture.engine()
         let first = await engine.run(fixture.target(), trigger: "test")
@@ -55,7 +55,7 @@ struct HierarchyTests {
     @Test("with intake.sync_ancestors, a ready story brings its epic (still in refinement) across, and goes under it; the dry run says why")
     func ancestorsBroughtAcross() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let (epic, stories) = seedEpic(fixture, epicStatus: "In Refinement")
         let engine = fixture.engine(settings: IntakeSettings(syncAncestors: true))
         let plan = try await engine.plan(fixture.target())
@@ -75,7 +75,7 @@ struct HierarchyTests {
     @Test("intake.sync_ancestors leaves a parent Craft.io's own integration linked, and does not read it again each poll")
     func ancestorsLinkedByCraft() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let craft = fixture.simulators.craft
         let epic = craft.seed(.init(workspaceId: fixture.workspace, title: "Native epic", status: "In Refinement", type: "Epic", devToolKey: ["jira": "NAT-1"]))
         craft.seed(.init(workspaceId: fixture.workspace, title: "Its story", status: "Ready for Development", type: "Story", parentId: epic.id))
@@ -91,7 +91,7 @@ struct HierarchyTests {
     @Test("intake.sync_ancestors turned on after the stories were synced brings their epic across on the next poll")
     func ancestorsOfEarlierItems() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let (epic, stories) = seedEpic(fixture, epicStatus: "In Refinement")
         #expect(await fixture.engine().run(fixture.target(), trigger: "test").counts.created == 2)
         let engine = fixture.engine(settings: IntakeSettings(syncAncestors: true))
@@ -104,7 +104,7 @@ struct HierarchyTests {
     @Test("each story is under the epic's issue in the tool: GitHub sub-issue, Jira parent field, Linear parent, Azure DevOps parent link", arguments: ["github", "jira", "linear", "azure-devops"])
     func parentInTool(_ kind: String) async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let (epic, stories) = seedEpic(fixture)
         let engine = fixture.engine()
         _ = await engine.run(fixture.target(fixture.adapter(kind)), trigger: "test")
@@ -123,7 +123,7 @@ struct HierarchyTests {
     @Test("Azure DevOps: the work item's relations are read first: the same parent again is done, another is refused naming the one it has")
     func azureDevOpsOneParent() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(3)
         _ = await fixture.engine().run(fixture.target(fixture.azureDevOps), trigger: "test")
         let items = fixture.simulators.azureDevOps.issues.map { DevIssueReference(id: $0.id, key: $0.key) }
@@ -139,7 +139,7 @@ struct HierarchyTests {
     @Test("the epic's roll-up: written when its stories are created, and when one is done by webhook or by reconciliation")
     func rollUp() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let (epic, stories) = seedEpic(fixture)
         let rollUp = RollUp(store: fixture.store, craft: fixture.craft, field: "dev_rollup", logger: IntakeFixture.quietLogger)
         let engine = IntakeEngine(

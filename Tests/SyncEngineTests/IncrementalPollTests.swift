@@ -8,7 +8,7 @@ import TestSupport
 
 /// Where Craft.io filters by update time (the published form's `updated_from`), a poll lists only what changed since
 /// the newest update it saw. The cursor must never skip an item.
-@Suite("Incremental polls")
+@Suite("Incremental polls", .awaitsTeardown)
 struct IncrementalPollTests {
     let base = Date(timeIntervalSince1970: 1_900_000_000)
 
@@ -19,7 +19,7 @@ struct IncrementalPollTests {
     @Test("after a full listing, a poll lists only items updated since; the guide's form always lists all")
     func listsOnlyChanges() async throws {
         let fixture = try IntakeFixture(craftDialect: .openapi)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         for index in 0..<3 { _ = seed(fixture, "Old \(index)", at: base.addingTimeInterval(Double(index - 2) * 3600)) }
         let engine = fixture.engine()
         let first = await engine.run(fixture.target(), trigger: "test")
@@ -31,7 +31,7 @@ struct IncrementalPollTests {
         #expect(second.counts.seen == 2 && second.created.map(\.title) == ["New"])
 
         let guide = try IntakeFixture(craftDialect: .guide)
-        defer { Task { await guide.simulators.shutdown() } }
+        Teardown.later { await guide.simulators.shutdown() }
         guide.seed(2)
         let guideEngine = guide.engine()
         _ = await guideEngine.run(guide.target(), trigger: "test")
@@ -41,7 +41,7 @@ struct IncrementalPollTests {
     @Test("an item whose update time is older than the newest seen, within the overlap, is still listed (an update during the poll, clock skew)")
     func overlapCatchesLateTimes() async throws {
         let fixture = try IntakeFixture(craftDialect: .openapi)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         _ = seed(fixture, "First", at: base)
         let engine = fixture.engine()
         _ = await engine.run(fixture.target(), trigger: "test")
@@ -54,7 +54,7 @@ struct IncrementalPollTests {
     @Test("the host clock far ahead of Craft.io's changes nothing: the cursor is Craft.io's own time")
     func hostClockAhead() async throws {
         let fixture = try IntakeFixture(craftDialect: .openapi)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         // The host runs six hours ahead of every time Craft.io writes: a cursor taken from the host's clock would skip "Second".
         fixture.clock.advance(by: .seconds(base.timeIntervalSince(fixture.clock.now()) + 6 * 3600))
         _ = seed(fixture, "First", at: base)
@@ -68,7 +68,7 @@ struct IncrementalPollTests {
     @Test("a failed poll leaves the cursor where it was; a full listing comes back after fullPollInterval")
     func failuresDoNotAdvance() async throws {
         let fixture = try IntakeFixture(craftDialect: .openapi)
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         _ = seed(fixture, "First", at: base)
         let engine = fixture.engine(settings: IntakeSettings(fullPollInterval: .seconds(3600)))
         _ = await engine.run(fixture.target(), trigger: "test")

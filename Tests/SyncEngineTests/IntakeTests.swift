@@ -6,14 +6,15 @@ import Simulators
 import Store
 import Synchronization
 import Testing
+import TestSupport
 @testable import SyncEngine
 
-@Suite("Intake: ready items become issues exactly once")
+@Suite("Intake: ready items become issues exactly once", .awaitsTeardown)
 struct IntakeTests {
     @Test("a run reports its progress after each item: done counts up to the total, with what was created")
     func reportsProgress() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(5)
         let heard = Mutex<[IntakeProgress]>([])
         _ = await fixture.engine(settings: IntakeSettings(concurrency: 2)).run(fixture.target(fixture.github), trigger: "test") { progress in
@@ -28,7 +29,7 @@ struct IntakeTests {
     @Test("N ready items become N issues; a second poll creates nothing; other statuses are untouched")
     func createsOnce() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let ready = fixture.seed(5)
         fixture.seed(2, status: "In Refinement", prefix: "Draft")
         let engine = fixture.engine()
@@ -60,7 +61,7 @@ struct IntakeTests {
     ])
     func faults(_ fault: FaultInjector.Fault) async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(6)
         fixture.simulators.faults.set(fault)
         let engine = fixture.engine(settings: IntakeSettings(concurrency: 3, createAttempts: 5))
@@ -74,7 +75,7 @@ struct IntakeTests {
     @Test("a crash after the dev tool created the issue but before the link was stored is healed without a duplicate")
     func crashBetweenCreateAndCommit() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let item = try #require(fixture.seed(1).first)
         // What the crashed run left: a pending mapping, and the issue already in GitHub with its marker.
         _ = try await fixture.store.mappings.claim(
@@ -90,7 +91,7 @@ struct IntakeTests {
     @Test("a fresh pending claim belongs to a live run elsewhere and is left alone until its lease runs out")
     func liveClaimRespected() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let item = try #require(fixture.seed(1).first)
         _ = try await fixture.store.mappings.claim(
             workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil,
@@ -111,7 +112,7 @@ struct IntakeTests {
     @Test("overlapping polls of one workspace run one at a time, and two engines on one database create once")
     func overlapping() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(8)
         fixture.simulators.faults.set(.init(target: "github", latencyMs: 20))
         let engine = fixture.engine()
@@ -128,7 +129,7 @@ struct IntakeTests {
     @Test("items Craft.io's own integration linked are skipped and reported")
     func linkedByCraft() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(1)
         fixture.simulators.craft.seed(.init(workspaceId: fixture.workspace, title: "Linked", status: "Ready for Development", devToolKey: ["jira": "OPS-9"]))
         let report = await fixture.engine().run(fixture.target(), trigger: "test")
@@ -139,7 +140,7 @@ struct IntakeTests {
     @Test("a create that cannot succeed marks its item failed and the others go on")
     func failingItem() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(3)
         fixture.simulators.faults.set(.init(target: "github", failNext: 1, status: 422))
         let report = await fixture.engine(settings: IntakeSettings(concurrency: 1)).run(fixture.target(), trigger: "test")
@@ -162,7 +163,7 @@ struct IntakeTests {
     @Test("Craft.io being down fails the run cleanly; the next run picks up")
     func craftDown() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(2)
         fixture.simulators.faults.set(.init(target: "craft", failNext: 10, status: 500))
         let failed = await fixture.engine().run(fixture.target(), trigger: "test")
@@ -177,7 +178,7 @@ struct IntakeTests {
     @Test("a dry run plans the mapped issues and writes nothing anywhere")
     func dryRun() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(2)
         let planned = try await fixture.engine().plan(fixture.target(fixture.jira)).creates
         #expect(planned.map(\.issue.title) == ["Item 0", "Item 1"])
@@ -190,7 +191,7 @@ struct IntakeTests {
     @Test("Jira works the same, writes the link back to Craft, and edits after sync are reported as drift")
     func jiraLinkBackAndDrift() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let item = try #require(fixture.seed(1).first)
         let engine = fixture.engine()
         let report = await engine.run(fixture.target(fixture.jira, linkField: "dev_link"), trigger: "test")
@@ -207,7 +208,7 @@ struct IntakeTests {
     @Test("a dry run shows, field by field, what changed in Craft.io for linked items since their issue was created")
     func dryRunDrift() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let items = fixture.seed(2)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         fixture.simulators.craft.rename(itemID: items[0].id, title: "Item 0, renamed")
@@ -221,7 +222,7 @@ struct IntakeTests {
     @Test("a spent rate budget: a create waits for a reset that is near, and leaves its claim pending when it is far; never a failure")
     func spentBudget() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(1)
         let budget = RateBudget()
         func spend(resetIn seconds: Double) {
@@ -249,7 +250,7 @@ struct IntakeTests {
     @Test("the per-minute cap spaces creates out on the clock")
     func perMinuteCap() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(5)
         let started = fixture.clock.now()
         let report = await fixture.engine(settings: IntakeSettings(concurrency: 1, perMinuteCap: 2)).run(fixture.target(), trigger: "test")
@@ -260,7 +261,7 @@ struct IntakeTests {
     @Test("a first sync under GitHub's content limits (80 a minute, 500 an hour) fails nothing and ends within 5 % of the ideal time")
     func firstSyncUnderContentLimits() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(1000)
         let started = fixture.clock.now()
         // One create at a time: the test clock adds up the waits of concurrent sleepers, which would overstate the time.
@@ -279,12 +280,12 @@ struct IntakeTests {
     }
 }
 
-@Suite("Intake with a dev tool whose search lags")
+@Suite("Intake with a dev tool whose search lags", .awaitsTeardown)
 struct LaggingSearchTests {
     @Test("Jira: a create lost to a reset is not retried at once; after the lease the marker finds it")
     func jiraResetWaitsForLease() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(1)
         fixture.simulators.faults.set(.init(target: "jira", resetAfterCreate: 1))
         let engine = fixture.engine(settings: IntakeSettings(claimLease: .seconds(300)))

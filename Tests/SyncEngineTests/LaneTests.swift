@@ -7,7 +7,7 @@ import TestSupport
 @testable import SyncEngine
 
 /// Events run in lanes, one per issue: different issues' Craft.io writes go side by side, one issue's stay in order.
-@Suite("Progress in lanes")
+@Suite("Progress in lanes", .awaitsTeardown)
 struct LaneTests {
     /// Links `count` seeded items to GitHub issues 9000001..., and answers a close (or other) body for one of them.
     static func linkIssues(_ fixture: IntakeFixture, count: Int) async throws -> [String] {
@@ -38,7 +38,7 @@ struct LaneTests {
     @Test("eight issues closed at once: their Craft.io writes are in flight together, not one after another")
     func differentIssuesSideBySide() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let issues = try await Self.linkIssues(fixture, count: 8)
         for issue in issues { _ = try await fixture.deliver(body: try Self.body(issue: issue, action: "closed", at: "2026-12-01T10:00:00Z")) }
         let craft = BarrierCraft(inner: fixture.craft, expected: 8)
@@ -53,7 +53,7 @@ struct LaneTests {
     @Test("one issue closed, reopened and closed again in quick succession: applied in that order, never stale, Done at the end")
     func oneIssueInOrder() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let issues = try await Self.linkIssues(fixture, count: 5)
         for (action, time) in [("closed", "2026-12-01T10:00:00Z"), ("reopened", "2026-12-01T10:00:01Z"), ("closed", "2026-12-01T10:00:02Z")] {
             for issue in issues { _ = try await fixture.deliver(body: try Self.body(issue: issue, action: action, at: time)) }
@@ -73,7 +73,7 @@ extension LaneTests {
     @Test("Craft.io answering 429 with a long Retry-After holds every lane for that long, then all is written")
     func craftRetryAfterHoldsEveryone() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let issues = try await Self.linkIssues(fixture, count: 3)
         let processor = fixture.processor()
         fixture.simulators.faults.set(.init(target: "craft", failNext: 1, status: 429, retryAfter: "600"))
@@ -92,7 +92,7 @@ extension LaneTests {
     @Test("an applied event costs two durable commits (its claim; its outcome with the push and timeline entries) and one mapping read")
     func twoCommitsPerAppliedEvent() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let issues = try await Self.linkIssues(fixture, count: 1)
         // A first event teaches the mapping its key; the one measured is an ordinary close.
         _ = try await fixture.deliver(body: try Self.body(issue: issues[0], action: "reopened", at: "2026-12-01T09:00:00Z"))
@@ -114,7 +114,7 @@ extension LaneTests {
     @Test("a close that arrives while another issue's Craft.io write hangs is written at once, not after the slow one")
     func arrivalsJoinTheRunningPass() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let issues = try await Self.linkIssues(fixture, count: 2)
         let slowItem = try #require(try await fixture.store.mappings.mapping(devToolInstance: "github", devIssueID: issues[0])).craftItemID
         let craft = GateCraft(inner: fixture.craft, held: slowItem)

@@ -30,14 +30,14 @@ final class InterruptedClock: SyncClock {
     }
 }
 
-@Suite("Claims hold through long waits")
+@Suite("Claims hold through long waits", .awaitsTeardown)
 struct LeaseTests {
     /// Today's failure: the HTTP layer waited out GitHub's Retry-After and sent the create again without renewing
     /// the claim; another run had taken the claim over and created the issue meanwhile: two issues.
     @Test("a create throttled with Retry-After while another run takes the claim over creates one issue, not two")
     func throttledCreateDuringTakeover() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let item = try #require(fixture.seed(1).first)
         let settings = IntakeSettings(concurrency: 1, createAttempts: 5, claimLease: .seconds(60))
         var logger = Logger(label: "lease-test")
@@ -71,7 +71,7 @@ struct LeaseTests {
     }
 }
 
-@Suite("Outages postpone intake; they do not fail items")
+@Suite("Outages postpone intake; they do not fail items", .awaitsTeardown)
 struct PostponedIntakeTests {
     /// Earlier failures: after three attempts within seconds the item was marked failed until an operator retried it;
     /// then the postponed claims kept their lease, so the next `sync` right after the recovery skipped them all as
@@ -79,7 +79,7 @@ struct PostponedIntakeTests {
     @Test("a dev tool failing through a whole run leaves the claim pending and released; the very next run creates the issue once")
     func outageThenRecovery() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(2)
         let settings = IntakeSettings(concurrency: 1, createAttempts: 3, claimLease: .seconds(60))
         fixture.simulators.faults.set(.init(target: "github", failNext: 100, status: 503))
@@ -100,7 +100,7 @@ struct PostponedIntakeTests {
     @Test("a Retry-After longer than a third of the lease is not waited in line; the item comes back next cycle")
     func longRetryAfterPostpones() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(1)
         let settings = IntakeSettings(concurrency: 1, createAttempts: 5, claimLease: .seconds(60))
         fixture.simulators.faults.set(.init(target: "github", failNext: 1, status: 429, retryAfter: "3600"))
@@ -111,14 +111,14 @@ struct PostponedIntakeTests {
     }
 }
 
-@Suite("A create without its marker stops intake for that tool")
+@Suite("A create without its marker stops intake for that tool", .awaitsTeardown)
 struct MarkerKeptTests {
     /// Today: GitHub dropped the marker label (no push access), the issue was linked, and intake went on creating
     /// issues that a lost answer could never be matched with again.
     @Test("GitHub dropping labels on create: the issue is linked, intake for the tool stops, and says why")
     func labelsDropped() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(3)
         fixture.simulators.github.setPushAccess(false)
         let engine = fixture.engine(settings: IntakeSettings(concurrency: 1))
@@ -166,13 +166,13 @@ struct AfterCreate: DevTool {
     func carries(marker: String, _ issue: DevIssue) -> Bool { inner.carries(marker: marker, issue) }
 }
 
-@Suite("The link into Craft.io is written durably")
+@Suite("The link into Craft.io is written durably", .awaitsTeardown)
 struct LinkFieldTests {
     /// Today: a failed write of the link field was logged and forgotten.
     @Test("Craft.io down right after the create: the link is written by the next run, once")
     func linkRetried() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let item = try #require(fixture.seed(1).first)
         let simulators = fixture.simulators
         let tool = AfterCreate(inner: fixture.github) { simulators.faults.set(.init(target: "craft", failNext: 1000, status: 503)) }
@@ -190,13 +190,13 @@ struct LinkFieldTests {
     }
 }
 
-@Suite("A new issue's status reaches Craft.io at create time")
+@Suite("A new issue's status reaches Craft.io at create time", .awaitsTeardown)
 struct InitialProgressTests {
     /// Today: Craft.io showed nothing until the first webhook or the end of the cycle's reconciliation.
     @Test("the progress field gets the new issue's mapped status as it is created")
     func initialProgress() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let item = try #require(fixture.seed(1).first)
         let target = IntakeTarget(
             workspaceID: fixture.workspace, devTool: fixture.github, progress: .init(field: "dev_status", statusMapping: StatusMapping()))

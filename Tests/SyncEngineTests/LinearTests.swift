@@ -10,7 +10,7 @@ import TestSupport
 
 /// Linear on the published payloads (byte for byte) and on its simulator: the same guarantees as GitHub's, with
 /// exactly-once from our own issue ids instead of a marker search.
-@Suite("Linear")
+@Suite("Linear", .awaitsTeardown)
 struct LinearTests {
     /// The published payloads' `webhookTimestamp` (2023): a clock set near it, so the replay check can be exercised.
     static func clock(atWebhookTimestampOf file: String, plus seconds: Double = 0) throws -> TestClock {
@@ -70,7 +70,7 @@ struct LinearTests {
     @Test("our id is the marker: the same item always names the same UUID, create uses it, find and read see it")
     func adapter() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let marker = fixture.linear.marker(for: "1001")
         #expect(marker == fixture.linear.marker(for: "1001") && marker != fixture.linear.marker(for: "1002"))
         #expect(UUID(uuidString: marker) != nil)
@@ -94,7 +94,7 @@ struct LinearTests {
     ])
     func exactlyOnce(_ fault: FaultInjector.Fault) async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let items = fixture.seed(5)
         fixture.simulators.faults.set(fault)
         let report = await fixture.engine(settings: IntakeSettings(concurrency: 2, createAttempts: 5)).run(fixture.target(fixture.linear), trigger: "test")
@@ -106,7 +106,7 @@ struct LinearTests {
     @Test("a state change in Linear reaches Craft.io by webhook, and a missed one by reconciliation")
     func progress() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let items = fixture.seed(2)
         _ = await fixture.engine().run(fixture.target(fixture.linear), trigger: "test")
         let movedAt = Date.now.addingTimeInterval(5)
@@ -135,7 +135,7 @@ struct LinearTests {
     @Test("labels go by id: a name the team lacks is created once, one it has (in any case) is reused, two creates racing for one label agree")
     func labelsByID() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let craft = fixture.simulators.craft
         craft.seed(.init(workspaceId: fixture.workspace, title: "Offline mode", status: "Ready for Development", type: "Feature", labels: ["mobile", "beta"]))
         craft.seed(.init(workspaceId: fixture.workspace, title: "Push settings", status: "Ready for Development", type: "Feature", labels: ["Mobile"]))
@@ -151,7 +151,7 @@ struct LinearTests {
     @Test("a remembered label deleted in Linear since: the create looks the name up again once and goes through")
     func deletedLabel() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let craft = fixture.simulators.craft
         craft.seed(.init(workspaceId: fixture.workspace, title: "Offline mode", status: "Ready for Development", type: "Feature", labels: ["mobile"]))
         #expect(await fixture.engine().run(fixture.target(fixture.linear), trigger: "test").counts.created == 1)

@@ -8,12 +8,12 @@ import Testing
 import TestSupport
 @testable import SyncEngine
 
-@Suite("Progress: webhook events become Craft.io progress")
+@Suite("Progress: webhook events become Craft.io progress", .awaitsTeardown)
 struct ProgressTests {
     @Test("GitHub 'closed as completed' sets the item's progress to Done and records the key change")
     func githubClosed() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let (processor, item, mapping) = try await fixture.linkedProcessor(issueID: "1299020697")
         let id = try await fixture.deliver(body: try fixtureBytes("github/issues_closed_completed.json"))
         await processor.processDue()
@@ -27,7 +27,7 @@ struct ProgressTests {
     @Test("Jira's status category maps when the status name is not listed")
     func jiraCategory() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let (processor, item, _) = try await fixture.linkedProcessor(issueID: "11442", tool: "jira")
         _ = try await fixture.deliver(tool: "jira", body: try fixtureBytes("jira/cloud-anon_issue_updated_status_todo_to_inprogress.json"))
         await processor.processDue()
@@ -37,7 +37,7 @@ struct ProgressTests {
     @Test("pings, comments and issues craft-sync did not create are stored as ignored with the reason")
     func ignored() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let (processor, _, _) = try await fixture.linkedProcessor(issueID: "1")
         let ping = try await fixture.deliver(event: "ping", body: try fixtureBytes("github/ping.json"))
         let comment = try await fixture.deliver(event: "issue_comment", body: try fixtureBytes("github/issue_comment_created.json"))
@@ -55,7 +55,7 @@ struct ProgressTests {
     @Test("an older event arriving late changes nothing; a repeat of the same status writes nothing")
     func ordering() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let (processor, item, _) = try await fixture.linkedProcessor(issueID: "444500041")
         // The reopened event (2021) is newer than the opened one (2019) of the same issue.
         _ = try await fixture.deliver(body: try fixtureBytes("github/issues_reopened.json"))
@@ -74,7 +74,7 @@ struct ProgressTests {
     @Test("a signed event dated 9999 applies as now, is marked suspicious, and does not freeze the item: a later reopen applies")
     func farFutureTimestamp() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let (processor, item, mapping) = try await fixture.linkedProcessor(issueID: "1299020697")
         let closed = String(decoding: try fixtureBytes("github/issues_closed_completed.json"), as: UTF8.self)
         let forged = closed.replacingOccurrences(of: "\"updated_at\": \"2022-07-08T13:54:56Z\"", with: "\"updated_at\": \"9999-12-31T23:59:59Z\"")
@@ -100,7 +100,7 @@ struct ProgressTests {
     @Test("a pull request naming 60 issues costs reads for ours only, and a source's reads a minute are capped")
     func strangersReadBudget() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(1)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let ours = try #require(try await fixture.store.mappings.list(MappingFilter(), beforeID: nil, limit: 1).first?.devIssueKey)
@@ -125,7 +125,7 @@ struct ProgressTests {
     @Test("a Jira timestamp of Int64.max milliseconds is ordered as now and recorded as a number, not formatted as a date")
     func largestJiraTimestamp() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let (processor, item, _) = try await fixture.linkedProcessor(issueID: "11442", tool: "jira")
         let original = String(decoding: try fixtureBytes("jira/cloud-anon_issue_updated_status_todo_to_inprogress.json"), as: UTF8.self)
         let forged = original.replacing(/"timestamp": *"[^"]*"/, with: "\"timestamp\": 9223372036854775807")
@@ -140,7 +140,7 @@ struct ProgressTests {
     @Test("events from craft-sync's own account are ignored")
     func echoes() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         var settings = ProgressProcessor.Settings()
         settings.ownAccounts = ["harshraj8843"]
         let (processor, _, _) = try await fixture.linkedProcessor(issueID: "1299020697", settings: settings)
@@ -152,7 +152,7 @@ struct ProgressTests {
     @Test("Craft.io failing: the event retries with backoff, dies of old age, and a replay delivers it; the timeline records each step")
     func retriesAndDeadLetters() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         var settings = ProgressProcessor.Settings()
         settings.giveUpAfter = .seconds(1800)
         let (processor, item, _) = try await fixture.linkedProcessor(issueID: "1299020697", settings: settings)
@@ -184,7 +184,7 @@ struct ProgressTests {
     @Test("Craft.io down for six hours: no event dies, a key probe keeps attempts few, and all apply within 30 s of its return")
     func longOutageHeals() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         var settings = ProgressProcessor.Settings()
         settings.probeWorkspaceID = fixture.workspace
         let (processor, item, _) = try await fixture.linkedProcessor(issueID: "1299020697", settings: settings)
@@ -223,7 +223,7 @@ struct ProgressTests {
     @Test("an event without a usable timestamp is not applied over a known order; reconciliation takes over")
     func unparsableTimestamp() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let (processor, item, mapping) = try await fixture.linkedProcessor(issueID: "1299020697")
         _ = try await fixture.store.mappings.recordPush(id: mapping.id, status: "In Progress", eventOrder: 1_799_999_000_000, now: .now)
         let body = Array(String(decoding: try fixtureBytes("github/issues_closed_completed.json"), as: UTF8.self)
@@ -240,7 +240,7 @@ struct ProgressTests {
     @Test("two processors on one database never both process one event")
     func twoReplicas() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let items = fixture.seed(8)
         for (index, item) in items.enumerated() {
             guard case .claimed(let mapping) = try await fixture.store.mappings.claim(
@@ -264,7 +264,7 @@ struct ProgressTests {
     @Test("while the breaker is open, due events are not attempted at all")
     func breakerHoldsEvents() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         var settings = ProgressProcessor.Settings()
         settings.breakerThreshold = 2
         // One lane at a time, so the order of attempts is known; five issues, so no event waits behind another's lane.
@@ -288,7 +288,7 @@ extension ProgressTests {
     @Test("a dev tool failing (GitHub answering 503 to the reads a pull request needs) pauses its own events, not the breaker: Jira's go on")
     func devToolFailuresPauseOnlyThatTool() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         var settings = ProgressProcessor.Settings()
         settings.breakerThreshold = 2
         let item = try #require(fixture.seed(1).first)

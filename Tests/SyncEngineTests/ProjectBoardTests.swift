@@ -8,12 +8,12 @@ import TestSupport
 @testable import SyncEngine
 
 /// GitHub project boards as a source of status: what doctor checks before relying on them.
-@Suite("GitHub project boards")
+@Suite("GitHub project boards", .awaitsTeardown)
 struct ProjectBoardTests {
     @Test("doctor's board check: passes for an organization whose boards the token reads; a user-owned repository fails with the fix; boards off, no check")
     func setupCheck() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let passing = await fixture.githubWithBoards.setupChecks()
         #expect(passing.map(\.passed) == [true] && passing.first?.detail.contains("'Status' option is its status") == true, "\(passing)")
         #expect(await fixture.github.setupChecks().isEmpty)
@@ -28,7 +28,7 @@ struct ProjectBoardTests {
     @Test("a board edit about an issue craft-sync did not create is ignored without asking GitHub; one about ours is read and applied")
     func boardEditsByNodeID() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(1)
         _ = await fixture.engine().run(fixture.target(fixture.githubWithBoards), trigger: "test")
         let mapping = try #require(try await fixture.store.mappings.list(MappingFilter(), limit: 1).first)
@@ -54,7 +54,7 @@ struct ProjectBoardTests {
     @Test("a mapping linked before its node id was kept learns it from the next reconciliation read")
     func nodeIDBackfilled() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let item = try #require(fixture.seed(1).first)
         let issue = try await fixture.github.create(NewIssue(title: item.title, description: "", marker: fixture.github.marker(for: item.id)))
         guard case .claimed(let claim) = try await fixture.store.mappings.claim(
@@ -70,7 +70,7 @@ struct ProjectBoardTests {
     @Test("a board edit about an issue linked before node ids were kept is still read and applied, and teaches the mapping its id")
     func boardEditBeforeNodeIDKnown() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let item = try #require(fixture.seed(1).first)
         let issue = try await fixture.github.create(NewIssue(title: item.title, description: "", marker: fixture.github.marker(for: item.id)))
         let node = try #require(issue.alternateID)

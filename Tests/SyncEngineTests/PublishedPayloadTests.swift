@@ -9,7 +9,7 @@ import TestSupport
 
 /// Every published payload in Tests/Fixtures for the tools with adapters, byte for byte, and what craft-sync makes
 /// of it: the issue's state and Craft value, or why it is ignored, deleted or moved.
-@Suite("Every published payload, as the adapters read it")
+@Suite("Every published payload, as the adapters read it", .awaitsTeardown)
 struct PublishedPayloadTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var tool: String
@@ -77,7 +77,7 @@ struct PublishedPayloadTests {
     @Test("parses to the expected outcome", arguments: cases)
     func outcome(_ testCase: Case) throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let tool: any DevTool = switch testCase.tool {
         case "github": fixture.github
         case "gitlab": fixture.gitlab
@@ -116,7 +116,7 @@ struct PublishedPayloadTests {
     @Test("a published pull_request payload whose text closes an issue puts it in review; closed unmerged, back to In Progress; merged, nothing")
     func pullRequests() throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         func parse(_ file: String, closing: String) throws -> WebhookEvent {
             let original = try fixtureBytes("github/\(file)")
             let marker = Array(#""body": "This is a pretty simple change that we need to pull into master.""#.utf8)
@@ -156,7 +156,7 @@ struct PublishedPayloadTests {
     @Test("a published projects_v2_item.edited about an issue is read over GraphQL; a draft, another field type, or boards off: ignored")
     func boardEdits() throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let headers = ["x-github-event": "projects_v2_item"]
         let published = try fixtureBytes("github/projects_v2_item_edited.json")
         let draft = try fixture.githubWithBoards.parseWebhook(headers: headers, body: published)
@@ -174,7 +174,7 @@ struct PublishedPayloadTests {
     @Test("label rules: the published issues.labeled (label 'bug', open) maps by the first matching rule; a closed issue stays done")
     func labelRules() throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         var mapping = StatusMapping()
         mapping.byLabel = [.init(label: "status: blocked", value: "Blocked"), .init(label: "BUG", value: "Triage"), .init(label: "bug", value: "Never")]
         let body = try fixtureBytes("github/issues_labeled.json")

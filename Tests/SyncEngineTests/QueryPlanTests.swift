@@ -8,7 +8,7 @@ import TestSupport
 /// Every query the sync paths run must find its rows through an index: at 100,000 mappings and 1,000,000 events a
 /// full scan on a hot path is a stall. The test runs the paths (intake, drift, webhooks, reconciliation, retention,
 /// the timeline), collects the SQL each connection prepared, and asks SQLite for each one's plan.
-@Suite("Query plans")
+@Suite("Query plans", .awaitsTeardown)
 struct QueryPlanTests {
     /// Tables that grow with use; a scan of the small ones (sync_runs per poll, cursors) is fine.
     static let largeTables = ["mappings", "events", "timeline"]
@@ -16,7 +16,7 @@ struct QueryPlanTests {
     @Test("no query on the sync paths scans a large table")
     func noFullScans() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(3)
         let engine = fixture.engine()
         _ = await engine.run(fixture.target(linkField: "dev_link"), trigger: "test")

@@ -7,12 +7,12 @@ import Testing
 import TestSupport
 @testable import SyncEngine
 
-@Suite("Reconciliation")
+@Suite("Reconciliation", .awaitsTeardown)
 struct ReconcilerTests {
     @Test("a change whose webhook never came is pushed within one cycle, and only once")
     func healsMissedWebhook() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(3)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         // No webhook target is configured: these changes reach nobody.
@@ -31,7 +31,7 @@ struct ReconcilerTests {
     @Test("an item whose stored order lies in the future (a forged time kept before times were bounded) is repaired by a read")
     func futureOrderRepaired() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(1)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let mapping = try #require(try await fixture.store.mappings.list(MappingFilter(), beforeID: nil, limit: 10).first)
@@ -48,7 +48,7 @@ struct ReconcilerTests {
     @Test("a full pass over 250 linked issues lists them (pages of 100, a board read each) and reads only the one deleted since")
     func fullPassLists() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(250)
         _ = await fixture.engine(settings: IntakeSettings(concurrency: 8)).run(fixture.target(fixture.githubWithBoards), trigger: "test")
         let github = fixture.simulators.github
@@ -69,7 +69,7 @@ struct ReconcilerTests {
     @Test("after a full pass, a cycle lists the changes once instead of reading each issue, and heals a dropped webhook the same")
     func incrementalHeals() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(5)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let reconciler = fixture.reconciler()
@@ -96,7 +96,7 @@ struct ReconcilerTests {
     @Test("a board move whose webhook never came is healed by a full pass; a later edit of the issue does not step back from the board")
     func healsMissedBoardMove() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(2)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let github = fixture.simulators.github
@@ -123,7 +123,7 @@ struct ReconcilerTests {
     @Test("a card taken off the board whose delivery was lost: the next full pass puts the issue back to what it says itself")
     func healsMissedCardRemoval() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(1)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let github = fixture.simulators.github
@@ -154,7 +154,7 @@ struct ReconcilerTests {
     @Test("a failed listing does not move the cursor: the change is healed by the next cycle")
     func failedListingKeepsCursor() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(2)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let reconciler = fixture.reconciler()
@@ -172,7 +172,7 @@ struct ReconcilerTests {
     @Test("a full pass comes back after fullPassInterval")
     func fullPassAgain() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(2)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let reconciler = fixture.reconciler(fullPassInterval: .seconds(3600))
@@ -185,7 +185,7 @@ struct ReconcilerTests {
     @Test("while the token's budget is low, reconciliation waits (no call) and loses nothing; after the reset it heals")
     func waitsForBudget() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(2)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let budget = RateBudget()
@@ -207,7 +207,7 @@ struct ReconcilerTests {
     @Test("orders come from the tool's clock: a reconcile on a host clock far ahead leaves later webhooks applicable")
     func toolClockOrdersReads() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(1)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         fixture.clock.advance(by: .seconds(365 * 24 * 3600))  // the host clock jumps a year ahead
@@ -232,7 +232,7 @@ struct ReconcilerTests {
     @Test("a same-second change after a reconcile still applies (GitHub times have one-second resolution)")
     func sameSecondApplies() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(1)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let reconciler = fixture.reconciler()
@@ -250,7 +250,7 @@ struct ReconcilerTests {
     }
 }
 
-@Suite("Concurrent progress writers")
+@Suite("Concurrent progress writers", .awaitsTeardown)
 struct ProgressWriteTests {
     /// The processor (a webhook) and the reconciler (a read) write one item at the same time, many times, in both
     /// orders of age: Craft.io and the store end at the newer dev-tool state.
@@ -258,7 +258,7 @@ struct ProgressWriteTests {
     func racingWriters(webhookIsNewer: Bool) async throws {
         for round in 0..<10 {
             let fixture = try IntakeFixture()
-            defer { Task { await fixture.simulators.shutdown() } }
+            Teardown.later { await fixture.simulators.shutdown() }
             fixture.seed(1)
             _ = await fixture.engine().run(fixture.target(), trigger: "test")
             let issue = try #require(fixture.simulators.github.issues.first)
@@ -290,7 +290,7 @@ struct ProgressWriteTests {
     @Test("an older write that lands in Craft.io after a newer one is undone")
     func olderWriteLosesInCraft() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let item = try #require(fixture.seed(1).first)
         guard case .claimed(let mapping) = try await fixture.store.mappings.claim(
             workspaceID: fixture.workspace, craftItemID: item.id, devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: .now)

@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 @testable import SyncEngine
 
-@Suite("Routing rules: which tool an item goes to")
+@Suite("Routing rules: which tool an item goes to", .awaitsTeardown)
 struct RoutingTests {
     func engine(_ fixture: IntakeFixture, _ rules: [RoutingRule]) -> IntakeEngine {
         IntakeEngine(
@@ -17,7 +17,7 @@ struct RoutingTests {
     @Test("a bug goes to Jira as a Bug by the first matching rule, the rest to the workspace's GitHub; the claim says why; nothing twice")
     func routesByType() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let craft = fixture.simulators.craft
         let bug = craft.seed(.init(workspaceId: fixture.workspace, title: "Crash on save", status: "Ready for Development", type: "Bug"))
         craft.seed(.init(workspaceId: fixture.workspace, title: "Dark mode", status: "Ready for Development", type: "Feature"))
@@ -53,7 +53,7 @@ struct RoutingTests {
     @Test("a claim whose create was cut off is resumed with the tool it was claimed for")
     func resumesRoutedClaim() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.simulators.craft.seed(.init(workspaceId: fixture.workspace, title: "Crash on save", status: "Ready for Development", type: "Bug"))
         let routing = engine(fixture, [RoutingRule(type: "Bug", instance: "jira")])
         fixture.simulators.faults.set(.init(target: "jira", failNext: 100, status: 503))
@@ -69,7 +69,7 @@ struct RoutingTests {
     @Test("a rule over a custom field routes by the item's value (by field name, case-insensitive); an item without it goes by default")
     func routesByCustomField() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let craft = fixture.simulators.craft
         let widget = craft.seed(.init(workspaceId: fixture.workspace, title: "Home screen widget", status: "Ready for Development", type: "Feature"))
         craft.seed(.init(workspaceId: fixture.workspace, title: "Web dashboard", status: "Ready for Development", type: "Feature"))

@@ -1,14 +1,15 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import SyncEngine
 
-@Suite("The intake scheduler")
+@Suite("The intake scheduler", .awaitsTeardown)
 struct SchedulerTests {
     @Test("polls at start, then every interval give or take the jitter, on the injected clock")
     func schedule() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(2)
         let cycles = Mutex(0)
         let scheduler = SyncCycleScheduler(

@@ -3,12 +3,12 @@ import Simulators
 import Testing
 import TestSupport
 
-@Suite("The simulators' page numbers")
+@Suite("The simulators' page numbers", .awaitsTeardown)
 struct SimulatorPagingTests {
     @Test("a page or size near Int.max is an empty page or the largest one, never a crash")
     func hugeNumbers() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(3)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let base = fixture.simulators.baseURL.absoluteString

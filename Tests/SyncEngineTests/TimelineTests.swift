@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 @testable import SyncEngine
 
-@Suite("The item timeline: every crossing is recorded against its Craft item")
+@Suite("The item timeline: every crossing is recorded against its Craft item", .awaitsTeardown)
 struct TimelineTests {
     /// The item's entries, oldest first, as `kind/outcome`.
     func story(_ fixture: IntakeFixture, _ itemID: String) async throws -> [String] {
@@ -15,7 +15,7 @@ struct TimelineTests {
     @Test("intake: claimed, created with key and URL, link written; drift is recorded once however many polls see it")
     func intake() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let item = try #require(fixture.seed(1).first)
         let engine = fixture.engine()
         let report = await engine.run(fixture.target(fixture.jira, linkField: "dev_link"), trigger: "test")
@@ -39,7 +39,7 @@ struct TimelineTests {
     @Test("webhooks: applied with the Craft write, then no-op, stale and echo, each against its delivery")
     func webhookOutcomes() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         var settings = ProgressProcessor.Settings()
         settings.ownAccounts = ["craft-sync-bot"]
         let (processor, item, _) = try await fixture.linkedProcessor(issueID: "444500041", settings: settings)
@@ -65,7 +65,7 @@ struct TimelineTests {
     @Test("reconciliation's push is recorded with what Craft.io had and what the tool has")
     func reconciliation() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let item = try #require(fixture.seed(1).first)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         let number = try #require(fixture.simulators.github.issues.first?.number)

@@ -4,12 +4,12 @@ import Simulators
 import Testing
 import TestSupport
 
-@Suite("Webhook registration through each tool's API")
+@Suite("Webhook registration through each tool's API", .awaitsTeardown)
 struct WebhookRegistrationTests {
     @Test("registering twice creates one webhook and then updates it; it reports active with the needed events", arguments: SimulatorServer.simulatedKinds)
     func idempotent(_ kind: String) async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let registrar = try #require(fixture.adapter(kind).webhookRegistration)
         let simulated = try #require(fixture.simulators.devTools.first { $0.kind == kind })
         let url = "https://sync.example.com/webhooks/\(kind)"
@@ -37,7 +37,7 @@ struct WebhookRegistrationTests {
     @Test("GitLab's hook asks for confidential issues' events too")
     func gitlabConfidentialIssues() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let registrar = try #require(fixture.adapter("gitlab").webhookRegistration)
         let url = "https://sync.example.com/webhooks/gitlab"
         _ = try await registrar.registerWebhook(WebhookTarget(url: url, secret: "s"))
@@ -49,7 +49,7 @@ struct WebhookRegistrationTests {
     @Test("with boards read, GitHub's registration adds an organization hook for projects_v2_item; without it the webhook does not send all that is needed")
     func organizationHookForBoards() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         let url = "https://sync.example.com/webhooks/github"
         // A repository hook alone (as registered before boards were read) lacks the board events.
         _ = try await fixture.github.registerWebhook(WebhookTarget(url: url, secret: "s"))
@@ -68,7 +68,7 @@ struct WebhookRegistrationTests {
     @Test("a registered simulated tool delivers to the registered URL, and GitHub's hook reports how the last delivery went")
     func deliversWhereRegistered() async throws {
         let fixture = try IntakeFixture()
-        defer { Task { await fixture.simulators.shutdown() } }
+        Teardown.later { await fixture.simulators.shutdown() }
         fixture.seed(1)
         _ = await fixture.engine().run(fixture.target(), trigger: "test")
         // The simulators' own server has no /hook route: the delivery is answered 404, and GitHub reports that.
