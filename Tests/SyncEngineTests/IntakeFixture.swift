@@ -11,12 +11,8 @@ import TestSupport
 @testable import SyncEngine
 import Support
 
-/// Simulators, a store, and an intake engine for GitHub (or Jira) wired together.
-struct IntakeFixture {
-    let simulators: SimulatorServer
-    let store: Store
-    let clock = TestClock()
-    let craft: any CraftClient
+/// The six adapters the tests use, pointed at `baseURL` (the simulators, or nothing at all for tests that only parse).
+struct FixtureAdapters {
     let github: GitHubAdapter
     /// The same repository with its project board's `Status` read (`dev_tool.project_status_field`).
     let githubWithBoards: GitHubAdapter
@@ -24,42 +20,37 @@ struct IntakeFixture {
     let gitlab: GitLabAdapter
     let linear: LinearAdapter
     let azureDevOps: AzureDevOpsAdapter
-    let workspace = "ws-1"
 
-    init(craftDialect: CraftDialect = .guide) throws {
-        simulators = SimulatorServer()
-        try simulators.start()
-        store = try Store(path: temporaryDatabasePath("intake"))
+    init(baseURL: URL, clock: TestClock) {
         let policy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(100), random: { 0.5 })
         // Generous: no test here waits on a timeout, and a loaded CI machine (every suite in parallel on two cores)
         // once took over 2 s to answer a loopback create.
         let transport = URLSessionHTTPClient(requestTimeout: 15)
-        let credentials = simulators.credentials
-        craft = CraftClients.make(
-            dialect: craftDialect, baseURL: simulators.baseURL, apiKey: credentials.craftAPIKey,
-            http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         github = GitHubAdapter(
-            baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository, token: GitHubSimulator.Account.token,
+            baseURL: baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository, token: GitHubSimulator.Account.token,
             transport: transport, policy: policy, clock: clock)
         githubWithBoards = GitHubAdapter(
-            baseURL: simulators.baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository, token: GitHubSimulator.Account.token,
+            baseURL: baseURL, owner: GitHubSimulator.Account.owner, repository: GitHubSimulator.Account.repository, token: GitHubSimulator.Account.token,
             projectStatusField: GitHubSimulator.boardStatusField, transport: transport, policy: policy, clock: clock)
         gitlab = GitLabAdapter(
-            baseURL: simulators.baseURL, project: GitLabSimulator.Account.project, token: GitLabSimulator.Account.token,
+            baseURL: baseURL, project: GitLabSimulator.Account.project, token: GitLabSimulator.Account.token,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         linear = LinearAdapter(
-            baseURL: simulators.baseURL.appendingPathComponent(LinearSimulator.pathPrefix), teamID: LinearSimulator.Account.teamID, apiKey: LinearSimulator.Account.apiKey, clock: clock,
+            baseURL: baseURL.appendingPathComponent(LinearSimulator.pathPrefix), teamID: LinearSimulator.Account.teamID, apiKey: LinearSimulator.Account.apiKey, clock: clock,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         azureDevOps = AzureDevOpsAdapter(
-            organizationURL: simulators.baseURL.appendingPathComponent(AzureDevOpsSimulator.Account.organization),
+            organizationURL: baseURL.appendingPathComponent(AzureDevOpsSimulator.Account.organization),
             project: AzureDevOpsSimulator.Account.project, token: AzureDevOpsSimulator.Account.token,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
         jira = JiraAdapter(
-            siteURL: simulators.baseURL, projectKey: JiraSimulator.Account.projectKey, email: JiraSimulator.Account.email, apiToken: JiraSimulator.Account.apiToken,
+            siteURL: baseURL, projectKey: JiraSimulator.Account.projectKey, email: JiraSimulator.Account.email, apiToken: JiraSimulator.Account.apiToken,
             http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
     }
 
-    /// The fixture's adapter for a simulated tool kind.
+    /// Adapters for tests that only parse payloads: no server is started, and none is reachable at their address.
+    static var offline: FixtureAdapters { FixtureAdapters(baseURL: URL(string: "http://127.0.0.1:9")!, clock: TestClock()) }
+
+    /// The adapter for a simulated tool kind.
     func adapter(_ kind: String) -> any DevTool {
         switch kind {
         case "github": github
@@ -69,6 +60,38 @@ struct IntakeFixture {
         default: azureDevOps
         }
     }
+}
+
+/// Simulators, a store, and an intake engine for GitHub (or Jira) wired together.
+struct IntakeFixture {
+    let simulators: SimulatorServer
+    let store: Store
+    let clock = TestClock()
+    let craft: any CraftClient
+    let adapters: FixtureAdapters
+    let workspace = "ws-1"
+
+    var github: GitHubAdapter { adapters.github }
+    var githubWithBoards: GitHubAdapter { adapters.githubWithBoards }
+    var jira: JiraAdapter { adapters.jira }
+    var gitlab: GitLabAdapter { adapters.gitlab }
+    var linear: LinearAdapter { adapters.linear }
+    var azureDevOps: AzureDevOpsAdapter { adapters.azureDevOps }
+
+    init(craftDialect: CraftDialect = .guide) throws {
+        simulators = SimulatorServer()
+        try simulators.start()
+        store = try Store(path: temporaryDatabasePath("intake"))
+        let policy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(100), random: { 0.5 })
+        let transport = URLSessionHTTPClient(requestTimeout: 15)
+        craft = CraftClients.make(
+            dialect: craftDialect, baseURL: simulators.baseURL, apiKey: simulators.credentials.craftAPIKey,
+            http: RetryingHTTPClient(inner: transport, policy: policy, clock: clock))
+        adapters = FixtureAdapters(baseURL: simulators.baseURL, clock: clock)
+    }
+
+    /// The fixture's adapter for a simulated tool kind.
+    func adapter(_ kind: String) -> any DevTool { adapters.adapter(kind) }
 
     func engine(settings: IntakeSettings = IntakeSettings()) -> IntakeEngine {
         var logger = Logger(label: "intake-test")

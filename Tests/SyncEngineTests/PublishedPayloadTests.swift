@@ -76,8 +76,8 @@ struct PublishedPayloadTests {
 
     @Test("parses to the expected outcome", arguments: cases)
     func outcome(_ testCase: Case) throws {
-        let fixture = try IntakeFixture()
-        Teardown.later { await fixture.simulators.shutdown() }
+        // Parsing only: adapters without a server.
+        let fixture = FixtureAdapters.offline
         let tool: any DevTool = switch testCase.tool {
         case "github": fixture.github
         case "gitlab": fixture.gitlab
@@ -115,8 +115,8 @@ struct PublishedPayloadTests {
 
     @Test("a published pull_request payload whose text closes an issue puts it in review; closed unmerged, back to In Progress; merged, nothing")
     func pullRequests() throws {
-        let fixture = try IntakeFixture()
-        Teardown.later { await fixture.simulators.shutdown() }
+        // Parsing only: adapters without a server.
+        let fixture = FixtureAdapters.offline
         func parse(_ file: String, closing: String) throws -> WebhookEvent {
             let original = try fixtureBytes("github/\(file)")
             let marker = Array(#""body": "This is a pretty simple change that we need to pull into master.""#.utf8)
@@ -155,8 +155,8 @@ struct PublishedPayloadTests {
 
     @Test("a published projects_v2_item.edited about an issue is read over GraphQL; a draft, another field type, or boards off: ignored")
     func boardEdits() throws {
-        let fixture = try IntakeFixture()
-        Teardown.later { await fixture.simulators.shutdown() }
+        // Parsing only: adapters without a server.
+        let fixture = FixtureAdapters.offline
         let headers = ["x-github-event": "projects_v2_item"]
         let published = try fixtureBytes("github/projects_v2_item_edited.json")
         let draft = try fixture.githubWithBoards.parseWebhook(headers: headers, body: published)
@@ -173,8 +173,8 @@ struct PublishedPayloadTests {
 
     @Test("label rules: the published issues.labeled (label 'bug', open) maps by the first matching rule; a closed issue stays done")
     func labelRules() throws {
-        let fixture = try IntakeFixture()
-        Teardown.later { await fixture.simulators.shutdown() }
+        // Parsing only: adapters without a server.
+        let fixture = FixtureAdapters.offline
         var mapping = StatusMapping()
         mapping.byLabel = [.init(label: "status: blocked", value: "Blocked"), .init(label: "BUG", value: "Triage"), .init(label: "bug", value: "Never")]
         let body = try fixtureBytes("github/issues_labeled.json")
