@@ -22,50 +22,16 @@ struct CraftShapeTests {
         var query: [String] = []
     }
 
-    /// Any JSON, re-encoded as it came.
-    indirect enum AnyJSON: Codable, Sendable {
-        case null, bool(Bool), number(Double), string(String), array([AnyJSON]), object([String: AnyJSON])
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() { self = .null }
-            else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-            else if let value = try? container.decode(Double.self) { self = .number(value) }
-            else if let value = try? container.decode(String.self) { self = .string(value) }
-            else if let value = try? container.decode([AnyJSON].self) { self = .array(value) }
-            else { self = .object(try container.decode([String: AnyJSON].self)) }
-        }
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .null: try container.encodeNil()
-            case .bool(let value): try container.encode(value)
-            case .number(let value): try container.encode(value)
-            case .string(let value): try container.encode(value)
-            case .array(let value): try container.encode(value)
-            case .object(let value): try container.encode(value)
+    /// Each recorded exchange as the validator reads it: the request, then the answer when it was JSON.
+    static func entries(_ recorded: [RecordedExchange]) -> [Exchange] {
+        recorded.flatMap { exchange -> [Exchange] in
+            var entries = [Exchange(
+                form: exchange.tool, kind: "request", method: exchange.method, path: exchange.path, status: 0, body: exchange.body ?? .null,
+                query: exchange.query.map { $0[0] })]
+            if let response = exchange.response {
+                entries.append(Exchange(form: exchange.tool, kind: "response", method: exchange.method, path: exchange.path, status: exchange.status, body: response))
             }
-        }
-    }
-
-    /// Forwards to a real client and records each request body and each answer.
-    final class Recorder: HTTPClient {
-        let inner = URLSessionHTTPClient(requestTimeout: 15)
-        let form: String
-        let exchanges = Mutex<[Exchange]>([])
-        init(form: String) { self.form = form }
-
-        func send(_ request: OutboundRequest) async throws(OutboundError) -> OutboundResponse {
-            let path = request.url.path
-            let query = URLComponents(url: request.url, resolvingAgainstBaseURL: false)?.queryItems?.map(\.name) ?? []
-            let body = request.body.flatMap { try? JSONDecoder().decode(AnyJSON.self, from: $0) } ?? .null
-            let exchange = Exchange(form: form, kind: "request", method: request.method, path: path, status: 0, body: body, query: query)
-            exchanges.withLock { $0.append(exchange) }
-            let response = try await inner.send(request)
-            if let json = try? JSONDecoder().decode(AnyJSON.self, from: response.body) {
-                let exchange = Exchange(form: form, kind: "response", method: request.method, path: path, status: response.status, body: json)
-                exchanges.withLock { $0.append(exchange) }
-            }
-            return response
+            return entries
         }
     }
 
@@ -77,7 +43,7 @@ struct CraftShapeTests {
         let item = simulators.craft.seed(.init(workspaceId: "ws-1", title: "Checkout", status: "Ready for Development", description: "Why", type: "Feature"))
         var exchanges: [Exchange] = []
         for dialect in [CraftDialect.guide, .openapi] {
-            let recorder = Recorder(form: dialect.rawValue)
+            let recorder = RecordingHTTPClient(tool: dialect.rawValue)
             let client = CraftClients.make(dialect: dialect, baseURL: simulators.baseURL, apiKey: simulators.credentials.craftAPIKey, http: recorder)
             _ = try await client.listing(workspaceID: "ws-1", status: "Ready for Development", updatedFrom: nil)
             _ = try await client.item(workspaceID: "ws-1", itemID: item.id)
@@ -87,7 +53,7 @@ struct CraftShapeTests {
             _ = try await client.probeKey(workspaceID: "ws-1")
             let wrong = CraftClients.make(dialect: dialect, baseURL: simulators.baseURL, apiKey: "wrong", http: recorder)
             _ = try? await wrong.listing(workspaceID: "ws-1", status: "Ready for Development", updatedFrom: nil)
-            exchanges += recorder.exchanges.withLock { $0 }
+            exchanges += Self.entries(recorder.exchanges)
         }
         #expect(exchanges.contains { $0.status == 401 } && exchanges.contains { $0.status == 404 } && exchanges.contains { $0.kind == "request" && $0.method == "PUT" })
 

@@ -26,7 +26,7 @@ extension JiraAdapter: WebhookRegistering {
         var events: [String]
         var filters: [String: String]
         var excludeBody = false
-        var enabled = true
+        // No `enabled`: the documented body has none (a webhook registered is enabled; the answer says so).
         var secret: String?
     }
 

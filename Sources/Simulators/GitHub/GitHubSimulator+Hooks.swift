@@ -22,9 +22,21 @@ extension GitHubSimulator {
             var events: [String]?
             var config: Config?
         }
+        /// A hook as GitHub's description has it (`hook`, `org-hook`): every required property.
         struct RenderedHook: Encodable {
             struct Config: Encodable { var url: String; var content_type = "json"; var insecure_ssl = "0" }
-            struct LastResponse: Encodable { var code: Int?; var status: String; var message: String? }
+            struct LastResponse: Encodable {
+                var code: Int?
+                var status: String
+                var message: String?
+                func encode(to encoder: any Encoder) throws {
+                    enum Key: String, CodingKey { case code, status, message }
+                    var container = encoder.container(keyedBy: Key.self)
+                    try container.encode(code, forKey: .code)
+                    try container.encode(status, forKey: .status)
+                    try container.encode(message, forKey: .message)
+                }
+            }
             var type: String
             var id: Int
             var name = "web"
@@ -32,22 +44,31 @@ extension GitHubSimulator {
             var events: [String]
             var config: Config
             var last_response: LastResponse
+            var url: String
+            var ping_url: String
+            var test_url: String?
+            var deliveries_url: String
+            var created_at = "2026-01-05T09:00:00Z"
+            var updated_at = "2026-01-05T09:00:00Z"
         }
-        let render: @Sendable (HookBook.Hook) -> RenderedHook = { hook in
+        let render: @Sendable (HookBook.Hook, HTTPRequest) -> RenderedHook = { hook, request in
             let code = hooks.lastDeliveryStatus
+            let owner = request.parameters["org"].map { "orgs/\($0)" } ?? "repos/\(request.parameters["owner"] ?? "")/\(request.parameters["repo"] ?? "")"
+            let api = "https://api.github.com/\(owner)/hooks/\(hook.id)"
             return RenderedHook(
                 type: type, id: hook.id, active: hook.active, events: hook.events, config: .init(url: hook.url),
-                last_response: .init(code: code, status: code == nil ? "unused" : ((200..<300).contains(code!) ? "active" : "failed"), message: code.map { "HTTP \($0)" }))
+                last_response: .init(code: code, status: code == nil ? "unused" : ((200..<300).contains(code!) ? "active" : "failed"), message: code.map { "HTTP \($0)" }),
+                url: api, ping_url: "\(api)/pings", test_url: type == "Repository" ? "\(api)/test" : nil, deliveries_url: "\(api)/deliveries")
         }
         router.get(path) { [self] request in
-            try await serve(request, "GET \(path)") { try .json(hooks.all.map(render)) }
+            try await serve(request, "GET \(path)") { try .json(hooks.all.map { render($0, request) }) }
         }
         router.post(path) { [self] request in
             try await serve(request, "POST \(path)") {
                 let body = try request.decodeJSON(HookBody.self)
                 guard let url = body.config?.url, !url.isEmpty else { return githubError(.unprocessableContent, "Validation Failed: config.url") }
                 let hook = hooks.create(url: url, events: body.events ?? ["push"], secret: body.config?.secret, active: body.active ?? true)
-                return try .json(render(hook), status: .created)
+                return try .json(render(hook, request), status: .created)
             }
         }
         router.add(.patch, "\(path)/:id") { [self] request in
@@ -61,7 +82,7 @@ extension GitHubSimulator {
                 let hook = hooks.update(
                     id: id, url: body.config?.url ?? current.url, events: body.events ?? current.events, secret: body.config?.secret,
                     active: body.active ?? current.active)
-                return try .json(hook.map(render))
+                return try .json(hook.map { render($0, request) })
             }
         }
     }

@@ -238,20 +238,116 @@ public final class GitHubSimulator: Sendable {
         }
     }
 
+    /// An issue as GitHub's REST description has it (components/schemas/issue): every property it requires, `null`
+    /// where GitHub answers null (no assignee, no milestone, open), so the adapter parses what GitHub really sends.
     struct RenderedIssue: Encodable {
-        struct Label: Encodable { var name: String }
+        struct Label: Encodable {
+            var id: Int64
+            var node_id: String
+            var url: String
+            var name: String
+            var color = "ededed"
+            var `default` = false
+            var description: String? = nil
+        }
         var id: Int64
         var node_id: String
-        var number: Int
-        var title: String
-        var body: String
+        var url: String
+        var repository_url: String
+        var labels_url: String
+        var comments_url: String
+        var events_url: String
         var html_url: String
+        var number: Int
         var state: String
         var state_reason: String?
+        var title: String
+        var body: String
+        var user: SimpleUser
         var labels: [Label]
+        var assignee: SimpleUser?
+        var assignees: [SimpleUser]
+        var milestone: String?
+        var locked = false
+        var comments = 0
+        var closed_at: String?
+        var created_at: String
         var updated_at: String
-        struct Login: Encodable { var login: String }
-        var assignees: [Login]
+        var author_association = "MEMBER"
+
+        func encode(to encoder: any Encoder) throws {
+            // Nulls spelled out: GitHub sends `"assignee": null`, and the description requires the property.
+            enum Key: String, CodingKey {
+                case id, node_id, url, repository_url, labels_url, comments_url, events_url, html_url, number, state, state_reason, title, body,
+                    user, labels, assignee, assignees, milestone, locked, comments, closed_at, created_at, updated_at, author_association
+            }
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(node_id, forKey: .node_id)
+            try container.encode(url, forKey: .url)
+            try container.encode(repository_url, forKey: .repository_url)
+            try container.encode(labels_url, forKey: .labels_url)
+            try container.encode(comments_url, forKey: .comments_url)
+            try container.encode(events_url, forKey: .events_url)
+            try container.encode(html_url, forKey: .html_url)
+            try container.encode(number, forKey: .number)
+            try container.encode(state, forKey: .state)
+            try container.encode(state_reason, forKey: .state_reason)
+            try container.encode(title, forKey: .title)
+            try container.encode(body, forKey: .body)
+            try container.encode(user, forKey: .user)
+            try container.encode(labels, forKey: .labels)
+            try container.encode(assignee, forKey: .assignee)
+            try container.encode(assignees, forKey: .assignees)
+            try container.encode(milestone, forKey: .milestone)
+            try container.encode(locked, forKey: .locked)
+            try container.encode(comments, forKey: .comments)
+            try container.encode(closed_at, forKey: .closed_at)
+            try container.encode(created_at, forKey: .created_at)
+            try container.encode(updated_at, forKey: .updated_at)
+            try container.encode(author_association, forKey: .author_association)
+        }
+    }
+
+    /// GitHub's `simple-user`, with every property its description requires.
+    struct SimpleUser: Encodable {
+        var login: String
+        var id: Int64
+        var node_id: String
+        var avatar_url: String
+        var gravatar_id = ""
+        var url: String
+        var html_url: String
+        var followers_url: String
+        var following_url: String
+        var gists_url: String
+        var starred_url: String
+        var subscriptions_url: String
+        var organizations_url: String
+        var repos_url: String
+        var events_url: String
+        var received_events_url: String
+        var type = "User"
+        var site_admin = false
+
+        init(login: String) {
+            let api = "https://api.github.com/users/\(login)"
+            self.login = login
+            id = Int64(abs(login.hashValue % 1_000_000)) + 1
+            node_id = "U_sim\(login)"
+            avatar_url = "https://avatars.githubusercontent.com/u/\(id)"
+            url = api
+            html_url = "https://github.com/\(login)"
+            followers_url = "\(api)/followers"
+            following_url = "\(api)/following{/other_user}"
+            gists_url = "\(api)/gists{/gist_id}"
+            starred_url = "\(api)/starred{/owner}{/repo}"
+            subscriptions_url = "\(api)/subscriptions"
+            organizations_url = "\(api)/orgs"
+            repos_url = "\(api)/repos"
+            events_url = "\(api)/events{/privacy}"
+            received_events_url = "\(api)/received_events"
+        }
     }
 
     static func render(_ issue: SimulatedIssue, _ request: HTTPRequest) -> RenderedIssue {
@@ -259,11 +355,21 @@ public final class GitHubSimulator: Sendable {
     }
 
     static func render(_ issue: SimulatedIssue, owner: String, repository repo: String) -> RenderedIssue {
-        RenderedIssue(
-            id: Int64(issue.id) ?? 0, node_id: Self.nodeID(of: issue), number: issue.number, title: issue.title, body: issue.description,
-            html_url: "https://github.com/\(owner)/\(repo)/issues/\(issue.number)", state: issue.state, state_reason: issue.stateDetail,
-            labels: issue.labels.map { .init(name: $0) }, updated_at: issue.updatedAt.formatted(.iso8601),
-            assignees: (issue.assignees ?? []).map { .init(login: $0) })
+        let repository = "https://api.github.com/repos/\(owner)/\(repo)"
+        let api = "\(repository)/issues/\(issue.number)"
+        let updated = issue.updatedAt.formatted(.iso8601)
+        let assignees = (issue.assignees ?? []).map(SimpleUser.init(login:))
+        return RenderedIssue(
+            id: Int64(issue.id) ?? 0, node_id: Self.nodeID(of: issue), url: api, repository_url: repository, labels_url: "\(api)/labels{/name}",
+            comments_url: "\(api)/comments", events_url: "\(api)/events", html_url: "https://github.com/\(owner)/\(repo)/issues/\(issue.number)",
+            number: issue.number, state: issue.state, state_reason: issue.stateDetail, title: issue.title, body: issue.description,
+            user: SimpleUser(login: "craft-sync-bot"),
+            labels: issue.labels.enumerated().map { index, name in
+                .init(id: Int64(index + 1), node_id: "LA_sim\(index + 1)", url: "\(repository)/labels/\(name)", name: name)
+            },
+            assignee: assignees.first, assignees: assignees, milestone: nil,
+            // The simulator keeps one time per issue: its last change, which for a closed issue is its close.
+            closed_at: issue.state == "closed" ? updated : nil, created_at: updated, updated_at: updated)
     }
 }
 
