@@ -1,5 +1,6 @@
-import DevTools
+@testable import DevTools
 import Foundation
+import OutboundHTTP
 import Simulators
 import Store
 import Testing
@@ -80,6 +81,40 @@ struct AzureDevOpsTests {
         #expect(try await adapter.find(marker: "craft-99") == nil)
         let read = try await adapter.issue(DevIssueReference(id: first.id, key: first.key))
         #expect(read.status.name == "New" && read.updatedAt != nil)
+    }
+
+    @Test("Craft types map to the work item types each process template has, in any case; a type none has maps to nothing")
+    func typesOfEachProcess() {
+        let story = AzureDevOpsSimulator.Process.allCases.map { AzureDevOpsAdapter.workItemType(for: "story", among: $0.workItemTypes) }
+        #expect(story == ["User Story", "Product Backlog Item", "Issue", "Requirement"])
+        #expect(AzureDevOpsAdapter.workItemType(for: "Bug", among: AzureDevOpsSimulator.Process.basic.workItemTypes) == "Issue")
+        #expect(AzureDevOpsAdapter.workItemType(for: "impediment", among: AzureDevOpsSimulator.Process.scrum.workItemTypes) == "Impediment")
+        #expect(AzureDevOpsAdapter.workItemType(for: "Spike", among: AzureDevOpsSimulator.Process.agile.workItemTypes) == nil)
+    }
+
+    /// Earlier: the type was sent as Craft named it, or as Agile's "User Story": a Scrum or Basic project refused every create.
+    @Test("a Basic process project gets its own types; a type it lacks is refused for good, naming those it has, and doctor says so")
+    func basicProcessProject() async throws {
+        let fixture = try IntakeFixture()
+        Teardown.later { await fixture.simulators.shutdown() }
+        fixture.simulators.azureDevOps.setProcess(.basic)
+        let adapter = fixture.azureDevOps
+        let story = try await adapter.create(NewIssue(title: "Checkout", description: "", issueType: "Story", marker: adapter.marker(for: "1")))
+        #expect(fixture.simulators.azureDevOps.issues.first { $0.id == story.id }?.issueType == "Issue")
+        do {
+            _ = try await adapter.create(NewIssue(title: "Spike", description: "", issueType: "Spike", marker: adapter.marker(for: "2")))
+            Issue.record("a type the project lacks was sent")
+        } catch {
+            #expect(!error.isTransient && "\(error)".contains("it has Epic, Issue, Task"), "\(error)")
+        }
+        #expect(fixture.simulators.azureDevOps.issues.count == 1)
+        let checks = await AzureDevOpsAdapter(
+            organizationURL: fixture.simulators.baseURL.appendingPathComponent(AzureDevOpsSimulator.Account.organization),
+            project: AzureDevOpsSimulator.Account.project, defaultWorkItemType: "Spike", token: AzureDevOpsSimulator.Account.token,
+            http: URLSessionHTTPClient()
+        ).setupChecks()
+        #expect(checks.map(\.passed) == [false] && checks.first?.fix?.contains("Epic, Issue, Task") == true, "\(checks)")
+        #expect(await adapter.setupChecks().first?.detail.contains("Story → Issue") == true)
     }
 
     @Test("every simulated fault still ends with exactly one work item per item", arguments: [

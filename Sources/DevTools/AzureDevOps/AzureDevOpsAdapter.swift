@@ -11,6 +11,7 @@ public struct AzureDevOpsAdapter: DevTool {
     let project: String
     let defaultWorkItemType: String
     let transport: JSONTransport
+    let knownWorkItemTypes = KnownWorkItemTypes()
 
     public init(instance: String = "azure-devops", organizationURL: URL, project: String, defaultWorkItemType: String = "Task", token: String, http: any HTTPClient) {
         self.instance = instance
@@ -43,14 +44,6 @@ public struct AzureDevOpsAdapter: DevTool {
     /// How many of WIQL's substring matches `find` reads looking for the exact tag.
     static let findCandidates = 50
 
-    /// Craft's names for a work item type, in the names the common process templates use.
-    static let workItemTypes = ["Story": "User Story", "Feature": "Feature", "Epic": "Epic", "Bug": "Bug", "Task": "Task"]
-
-    /// The work item type for a Craft type, matched in any case (a Craft type `story` was sent as `$story`, which
-    /// no process has); an unknown type is sent as it is, for the project to accept or refuse.
-    static func workItemType(for craftType: String) -> String {
-        workItemTypes.first { $0.key.caseInsensitiveCompare(craftType) == .orderedSame }?.value ?? craftType
-    }
     /// Jira-style priority names (the field mapping's defaults) to `Microsoft.VSTS.Common.Priority` (1 highest).
     static let priorities = ["Highest": 1, "Critical": 1, "High": 2, "Medium": 3, "Low": 4, "Lowest": 4]
 
@@ -110,7 +103,7 @@ public struct AzureDevOpsAdapter: DevTool {
                 }
             }
         }
-        let type = issue.issueType.map(Self.workItemType(for:)) ?? defaultWorkItemType
+        let type = try await workItemTypeToCreate(for: issue.issueType ?? defaultWorkItemType)
         // Tags are `; `-separated: a semicolon inside a label would split it.
         let tags = uniqued((issue.labels + [issue.marker]).map { $0.replacingOccurrences(of: ";", with: " ") }).joined(separator: "; ")
         var operations = [

@@ -32,6 +32,23 @@ public final class AzureDevOpsSimulator: Sendable {
     /// Service hook subscriptions created through the API (one per event type).
     let hooks: HookBook
 
+    /// The process templates' work item types (https://learn.microsoft.com/azure/devops/boards/work-items/guidance/choose-process).
+    public enum Process: String, Sendable, CaseIterable {
+        case agile, scrum, basic, cmmi
+
+        public var workItemTypes: [String] {
+            switch self {
+            case .agile: ["Epic", "Feature", "User Story", "Task", "Bug", "Issue"]
+            case .scrum: ["Epic", "Feature", "Product Backlog Item", "Task", "Bug", "Impediment"]
+            case .basic: ["Epic", "Issue", "Task"]
+            case .cmmi: ["Epic", "Feature", "Requirement", "Task", "Bug", "Change Request", "Issue", "Review", "Risk"]
+            }
+        }
+    }
+    private let process = Mutex(Process.agile)
+    /// The project's process, and so its work item types (Agile unless set).
+    public func setProcess(_ newProcess: Process) { process.withLock { $0 = newProcess } }
+
     public var issues: [SimulatedIssue] { book.issues }
 
     /// The REST shape of a work item.
@@ -110,6 +127,11 @@ public final class AzureDevOpsSimulator: Sendable {
                     return Self.error(HTTPStatus(400, "Bad Request"), "TF401320: Rule Error for field Title. Error code: Required.")
                 }
                 let type = String((request.parameters["type"] ?? "").dropFirst())  // `$Task`
+                // A type the project's process lacks is refused, as Azure DevOps does.
+                let types = process.withLock { $0.workItemTypes }
+                guard types.contains(type.removingPercentEncoding ?? type) else {
+                    return Self.error(HTTPStatus(404, "Not Found"), "VS402323: Work item type \(type.removingPercentEncoding ?? type) does not exist in project \(Account.project).")
+                }
                 let tags = (fields["System.Tags"] as? String ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 let issue = book.create { number in
                     SimulatedIssue(
@@ -147,6 +169,16 @@ public final class AzureDevOpsSimulator: Sendable {
                     if let refusal { return Self.error(HTTPStatus(400, "Bad Request"), refusal) }
                 }
                 return try Self.json(render(child))
+            }
+        }
+        router.get(base + "/workitemtypes") { [self] request in
+            try await serve(request, "GET /_apis/wit/workitemtypes") {
+                let types = process.withLock { $0.workItemTypes }
+                let value: [[String: Any]] = types.map { name in
+                    ["name": name, "referenceName": "Microsoft.VSTS.WorkItemTypes.\(name.replacingOccurrences(of: " ", with: ""))", "description": "",
+                     "isDisabled": false, "url": "https://dev.azure.com/\(Account.organization)/\(Account.project)/_apis/wit/workItemTypes/\(name)"]
+                }
+                return try Self.json(["count": value.count, "value": value])
             }
         }
         router.post(base + "/wiql") { [self] request in
