@@ -17,8 +17,11 @@ Each exchange: {"tool", "method", "path", "query": [[name, value], ...], "header
   its type).
 - GitLab, which publishes no machine-readable description of its issues API, and the operations outside a document
   (Jira's admin webhooks): the table `UNDOCUMENTED_IN_MACHINE_FORM` below, each entry citing its documentation.
+- Deliveries the simulators built (method `WEBHOOK`, path the event): GitHub's against octokit's webhook payload
+  schemas (github/webhook-payload-schemas/<event>/<action>.schema.json). The other tools publish no payload schema.
 Prints, per tool, the requests and responses checked; exits 1 on the first problems found (all listed).
 """
+import glob
 import json
 import os
 import re
@@ -28,7 +31,7 @@ import jsonschema
 from graphql import build_ast_schema, execute, get_operation_ast, parse, validate
 from graphql.execution.values import get_variable_values
 from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
+from referencing.jsonschema import DRAFT4, DRAFT7
 
 REST_DOCUMENTS = {
     "github": ["github/rest-subset.json"],
@@ -362,6 +365,36 @@ def check_graphql(exchange, schema, counts):
     return problems
 
 
+class PayloadSchemas:
+    """octokit's webhook payload schemas, each registered under its file's URI so their relative $refs resolve."""
+
+    def __init__(self, root):
+        self.root = os.path.abspath(root)
+        # A $ref names a file relative to its own folder or to the schemas' root (`common/issue.schema.json` from
+        # `issues/closed.schema.json`): a reference that is not a file below its folder is looked for below the root.
+        def retrieve(uri):
+            path = uri.removeprefix("file://")
+            if not os.path.exists(path):
+                relative = os.path.relpath(path, self.root).split(os.sep)
+                path = os.path.join(self.root, *relative[1:])
+            document = json.load(open(path))
+            document["$id"] = uri
+            return Resource(contents=document, specification=DRAFT7)
+
+        self.registry = Registry(retrieve=retrieve)
+
+    def check(self, exchange, counts):
+        event, body = exchange["path"], exchange.get("body") or {}
+        action = body.get("action") if isinstance(body, dict) else None
+        path = os.path.join(self.root, event, f"{action}.schema.json")
+        if not os.path.exists(path):
+            return [f"delivery {event}.{action}: no published payload schema"]
+        validator = jsonschema.Draft7Validator({"$ref": "file://" + path}, registry=self.registry)
+        counts["deliveries"] = counts.get("deliveries", 0) + 1
+        return [f"delivery {event}.{action} {'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message[:300]}"
+                for error in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))[:8]]
+
+
 def strip_extra(answer, shape):
     """`answer` without what the query did not ask for (a fake may say more, as long as what was asked is right)."""
     if isinstance(shape, dict) and isinstance(answer, dict):
@@ -384,11 +417,15 @@ def main():
             for tool, paths in REST_DOCUMENTS.items() if tool in tools}
     graphql = {tool: build_ast_schema(parse(open(os.path.join(root, path)).read()), assume_valid_sdl=True)
                for tool, path in GRAPHQL_SCHEMAS.items() if tool in graphql_tools}
+    payloads = PayloadSchemas(os.path.join(root, "github", "webhook-payload-schemas")) \
+        if any(e["method"] == "WEBHOOK" for e in exchanges) else None
     counts, problems = {}, []
     for exchange in exchanges:
         tool = exchange["tool"]
         tally = counts.setdefault(tool, {"requests": 0, "responses": 0})
-        if exchange["method"] == "POST" and exchange["path"].endswith("/graphql") and tool in graphql:
+        if exchange["method"] == "WEBHOOK":
+            found = payloads.check(exchange, tally) if tool == "github" else []
+        elif exchange["method"] == "POST" and exchange["path"].endswith("/graphql") and tool in graphql:
             found = check_graphql(exchange, graphql[tool], tally)
         else:
             found = check_table(exchange, tally)
@@ -396,7 +433,8 @@ def main():
                 found = check_rest(exchange, rest[tool], tally) if tool in rest else [f"{exchange['method']} {exchange['path']}: no documented operation"]
         problems += [f"{tool}: {problem}" for problem in found]
     for tool, tally in sorted(counts.items()):
-        print(f"{tool}: {tally['requests']} requests checked, {tally['responses']} responses checked")
+        deliveries = f", {tally['deliveries']} deliveries checked" if "deliveries" in tally else ""
+        print(f"{tool}: {tally['requests']} requests checked, {tally['responses']} responses checked{deliveries}")
     seen = []
     for problem in problems:
         if problem not in seen:

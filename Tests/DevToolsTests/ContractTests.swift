@@ -19,6 +19,9 @@ struct ContractTests {
         let simulators = SimulatorServer()
         try simulators.start()
         Teardown.later { await simulators.shutdown() }
+        // Deliveries go nowhere (nothing listens there); their bodies are kept and held to the payload schemas.
+        simulators.webhooks.configure(target: "http://127.0.0.1:9", secret: "contract-secret")
+        simulators.webhooks.recordBodies()
         let base = simulators.baseURL
         let recorders = Dictionary(uniqueKeysWithValues: ["github", "jira", "gitlab", "linear", "azure-devops"].map { ($0, RecordingHTTPClient(tool: $0)) })
         let tools: [any DevTool] = [
@@ -61,7 +64,15 @@ struct ContractTests {
         _ = try await github.issueKeys(linkedTo: "PR_sim\(pull.number)")
         _ = await simulators.github.setBoardStatus(number: number, to: "In Progress")
         _ = try await github.issue(referencedBy: "PVTI_sim\(number)")
-        return recorders.values.flatMap(\.exchanges)
+        // The deliveries of a day's work: assigned, closed, reopened, a pull request opened and merged, a board move.
+        _ = await simulators.github.assign(number: number, login: "dev-alice")
+        await simulators.github.setState(number: number, state: "closed", reason: "completed")
+        await simulators.github.setState(number: number, state: "open", reason: "reopened")
+        _ = await simulators.github.mergePullRequest(pull.number)
+        let deliveries = simulators.webhooks.recordedBodies.map { recorded in
+            RecordedExchange(tool: recorded.tool, method: "WEBHOOK", path: recorded.event, body: AnyJSON(data: Data(recorded.body)))
+        }
+        return recorders.values.flatMap(\.exchanges) + deliveries
     }
 
     /// Runs Scripts/check-contracts.py on `exchanges`: its exit status and what it printed.

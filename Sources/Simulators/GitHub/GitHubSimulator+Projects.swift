@@ -33,25 +33,29 @@ extension GitHubSimulator {
                 var content_type = "Issue"
                 var created_at: String
                 var updated_at: String
-                var archived_at: String? = nil
             }
             struct FieldValue: Encodable { var field_node_id = "PVTSSF_simStatus"; var field_type = "single_select" }
             struct Changes: Encodable { var field_value = FieldValue() }
-            struct Organization: Encodable { var login: String }
-            struct Sender: Encodable { var login: String; var type = "User" }
             var action: String
             var projects_v2_item: Item
             var changes: Changes?
-            var organization: Organization
-            var sender: Sender
         }
         let stamp = time.formatted(.iso8601)
-        let payload = Payload(
+        let typed = Payload(
             action: action,
             projects_v2_item: .init(
                 id: issue.number, node_id: "PVTI_sim\(issue.number)", content_node_id: Self.nodeID(of: issue), created_at: stamp, updated_at: stamp),
-            changes: action == "edited" ? Payload.Changes() : nil, organization: .init(login: Account.owner), sender: .init(login: actor))
-        return await sendWebhook(event: "projects_v2_item", payload: payload)
+            changes: action == "edited" ? Payload.Changes() : nil)
+        var payload = (Self.jsonObject(typed) as? [String: Any]) ?? [:]
+        // Required by the payload schema, null or not: who made the card, and its archiving.
+        if var item = payload["projects_v2_item"] as? [String: Any] {
+            item["creator"] = Self.jsonObject(SimpleUser(login: actor))
+            item["archived_at"] = NSNull()
+            payload["projects_v2_item"] = item
+        }
+        payload["organization"] = Self.organizationObject(login: Account.owner)
+        payload["sender"] = Self.jsonObject(SimpleUser(login: actor))
+        return await sendWebhook(event: "projects_v2_item", object: payload)
     }
 
     static func nodeID(of issue: SimulatedIssue) -> String { "I_sim\(issue.id)" }

@@ -41,37 +41,17 @@ extension GitHubSimulator {
     private func sendPullRequestEvent(
         action: String, number: Int, closing: [Int], merged: Bool, author: String, at time: Date
     ) async -> WebhookDeliverer.Delivery? {
-        struct Payload: Encodable {
-            struct PullRequest: Encodable {
-                var node_id: String
-                var number: Int
-                var title: String
-                var body: String
-                var state: String
-                var draft = false
-                var merged: Bool
-                var updated_at: String
-                var html_url: String
-            }
-            struct Repository: Encodable { var full_name: String; var name: String }
-            struct Sender: Encodable { var login: String; var type = "User" }
-            var action: String
-            var number: Int
-            var pull_request: PullRequest
-            var repository: Repository
-            var sender: Sender
-        }
         let owner = Account.owner, repo = Account.repository
         let panel = pullRequests.withLock { $0.linkedInPanel.contains(number) }
         let body = panel ? "Work on the onboarding flow" : closing.map { "Closes #\($0)" }.joined(separator: "\n")
-        let payload = Payload(
-            action: action, number: number,
-            pull_request: .init(
-                node_id: "PR_sim\(number)", number: number, title: "Work on \(closing.map { "#\($0)" }.joined(separator: ", "))", body: body,
-                state: action == "closed" ? "closed" : "open", merged: merged, updated_at: time.formatted(.iso8601),
-                html_url: "https://github.com/\(owner)/\(repo)/pull/\(number)"),
-            repository: .init(full_name: "\(owner)/\(repo)", name: repo), sender: .init(login: author))
-        return await sendWebhook(event: "pull_request", payload: payload)
+        let pull = Self.pullRequestObject(
+            owner: owner, repository: repo, number: number, title: "Work on \(closing.map { "#\($0)" }.joined(separator: ", "))", body: body,
+            state: action == "closed" ? "closed" : "open", merged: merged, author: author, at: time)
+        let payload: [String: Any] = [
+            "action": action, "number": number, "pull_request": pull, "repository": Self.repositoryObject(owner: owner, repository: repo),
+            "sender": Self.jsonObject(SimpleUser(login: author)),
+        ]
+        return await sendWebhook(event: "pull_request", object: payload)
     }
 
     /// `POST /_sim/github/issues/{number}/assign` (`{"login"}`), `POST /_sim/github/issues/{number}/board`

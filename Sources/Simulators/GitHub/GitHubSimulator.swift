@@ -85,28 +85,13 @@ public final class GitHubSimulator: Sendable {
 
     /// Sends the `issues` webhook GitHub sends for `action` on `issue`.
     func sendIssuesEvent(action: String, issue: SimulatedIssue, actor: String) async -> WebhookDeliverer.Delivery? {
-        struct Payload: Encodable {
-            struct Repository: Encodable { var full_name: String; var name: String }
-            struct Sender: Encodable { var login: String; var type = "User" }
-            var action: String
-            var issue: RenderedIssue
-            var repository: Repository
-            var sender: Sender
-        }
         let owner = Account.owner, repo = Account.repository
-        let payload = Payload(
-            action: action, issue: Self.render(issue, owner: owner, repository: repo), repository: .init(full_name: "\(owner)/\(repo)", name: repo),
-            sender: .init(login: actor))
-        return await sendWebhook(event: "issues", payload: payload)
-    }
-
-    /// Sends `payload` as GitHub's `event` delivery, keys sorted so that `action` comes first, as GitHub sends it (the
-    /// service reads the event type from the first bytes).
-    func sendWebhook(event: String, payload: some Encodable) async -> WebhookDeliverer.Delivery? {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        guard let body = try? encoder.encode(payload) else { return nil }
-        return await sendWebhook(event: event, body: Array(body))
+        var payload: [String: Any] = [
+            "action": action, "issue": Self.jsonObject(Self.render(issue, owner: owner, repository: repo)),
+            "repository": Self.repositoryObject(owner: owner, repository: repo), "sender": Self.jsonObject(SimpleUser(login: actor)),
+        ]
+        if action == "assigned", let login = issue.assignees?.last { payload["assignee"] = Self.jsonObject(SimpleUser(login: login)) }
+        return await sendWebhook(event: "issues", object: payload)
     }
 
     func sendWebhook(event: String, body: [UInt8]) async -> WebhookDeliverer.Delivery? {
@@ -249,6 +234,18 @@ public final class GitHubSimulator: Sendable {
             var color = "ededed"
             var `default` = false
             var description: String? = nil
+
+            func encode(to encoder: any Encoder) throws {
+                enum Key: String, CodingKey { case id, node_id, url, name, color, `default`, description }
+                var container = encoder.container(keyedBy: Key.self)
+                try container.encode(id, forKey: .id)
+                try container.encode(node_id, forKey: .node_id)
+                try container.encode(url, forKey: .url)
+                try container.encode(name, forKey: .name)
+                try container.encode(color, forKey: .color)
+                try container.encode(`default`, forKey: .default)
+                try container.encode(description, forKey: .description)  // null, as GitHub sends it
+            }
         }
         var id: Int64
         var node_id: String
@@ -274,12 +271,25 @@ public final class GitHubSimulator: Sendable {
         var created_at: String
         var updated_at: String
         var author_association = "MEMBER"
+        var active_lock_reason: String? = nil
+        var reactions = Reactions()
+
+        /// No one reacts in the simulator; the counts are there as GitHub sends them.
+        struct Reactions: Encodable {
+            var url = "https://api.github.com/reactions"
+            var total_count = 0
+            var plus = 0, minus = 0, laugh = 0, hooray = 0, confused = 0, heart = 0, rocket = 0, eyes = 0
+            enum CodingKeys: String, CodingKey {
+                case url, total_count, plus = "+1", minus = "-1", laugh, hooray, confused, heart, rocket, eyes
+            }
+        }
 
         func encode(to encoder: any Encoder) throws {
             // Nulls spelled out: GitHub sends `"assignee": null`, and the description requires the property.
             enum Key: String, CodingKey {
                 case id, node_id, url, repository_url, labels_url, comments_url, events_url, html_url, number, state, state_reason, title, body,
-                    user, labels, assignee, assignees, milestone, locked, comments, closed_at, created_at, updated_at, author_association
+                    user, labels, assignee, assignees, milestone, locked, comments, closed_at, created_at, updated_at, author_association,
+                active_lock_reason, reactions
             }
             var container = encoder.container(keyedBy: Key.self)
             try container.encode(id, forKey: .id)
@@ -306,6 +316,8 @@ public final class GitHubSimulator: Sendable {
             try container.encode(created_at, forKey: .created_at)
             try container.encode(updated_at, forKey: .updated_at)
             try container.encode(author_association, forKey: .author_association)
+            try container.encode(active_lock_reason, forKey: .active_lock_reason)
+            try container.encode(reactions, forKey: .reactions)
         }
     }
 

@@ -83,6 +83,18 @@ public final class WebhookDeliverer: Sendable {
         case basicPassword
     }
 
+    /// A delivery's body as built, kept while `recordBodies()` is on: tests hold them to the tools' payload schemas.
+    public struct RecordedBody: Sendable {
+        public var tool: String
+        public var event: String
+        public var body: [UInt8]
+    }
+    private let recording = Mutex<(on: Bool, bodies: [RecordedBody])>((false, []))
+
+    /// From now on every body built is kept (`recordedBodies`), sent or not.
+    public func recordBodies() { recording.withLock { $0.on = true } }
+    public var recordedBodies: [RecordedBody] { recording.withLock { $0.bodies } }
+
     /// Posts `body` for `tool`, authenticated as the tool does, with a fresh delivery id in `deliveryIDHeader` (when
     /// the tool sends one in a header);
     /// returns the delivery as it went (nothing is sent without a target).
@@ -90,6 +102,7 @@ public final class WebhookDeliverer: Sendable {
     func deliver(
         tool: String, event: String, headers: [String: String], authentication: Authentication, deliveryIDHeader: String?, body: [UInt8]
     ) async -> Delivery? {
+        recording.withLock { if $0.on { $0.bodies.append(RecordedBody(tool: tool, event: event, body: body)) } }
         let destination = state.withLock { state -> (url: String, secret: String)? in
             if let registered = state.registered[tool] { return registered }
             return state.target.map { ($0 + "/webhooks/\(tool)", state.secret) }
