@@ -33,6 +33,8 @@ from graphql.execution.values import get_variable_values
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT7
 
+from openapi_schema import convert
+
 REST_DOCUMENTS = {
     "github": ["github/rest-subset.json"],
     "jira": ["jira/platform-subset.json"],
@@ -94,47 +96,6 @@ KNOWN_DEVIATIONS = {
     # "Wiql - Query By Wiql" page documents {team} as optional ("Team ID or team name").
     ("azure-devops", "wiql without team"): "the {team} segment is optional",
 }
-
-
-def convert(node, strict=False, urn="", microsoft=False):
-    """OpenAPI/Swagger schema objects to JSON Schema: `nullable: true` becomes a null alternative, local $refs become
-    absolute (`urn`), `x-nullable` too. With `strict`, an inline object schema that declares properties allows no
-    others (a request's misspelled field must fail).
-
-    `microsoft`: Microsoft's specs are generated from .NET types, where `{"type": "object"}` alone stands for
-    System.Object (any value: a work item field's value, a patch operation's value), and a type deriving from a list
-    (JsonPatchDocument: List<JsonPatchOperation>) is an object whose allOf is that array: both read as they are meant."""
-    if isinstance(node, list):
-        return [convert(item, strict, urn, microsoft) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if microsoft:
-        if node.get("type") == "object" and not node.get("properties") and "additionalProperties" not in node and "allOf" not in node \
-                and "$ref" not in node:
-            return {}
-        arrays = [branch for branch in node.get("allOf", []) if isinstance(branch, dict) and branch.get("type") == "array"]
-        if node.get("type") == "object" and len(arrays) == 1 and not node.get("properties"):
-            return convert(arrays[0], strict, urn, microsoft)
-    result = {}
-    for key, value in node.items():
-        if key == "$ref" and isinstance(value, str) and value.startswith("#"):
-            result[key] = urn + value
-        elif key in ("properties", "patternProperties", "definitions") and isinstance(value, dict):
-            result[key] = {name: convert(schema, strict, urn, microsoft) for name, schema in value.items()}
-        elif key == "example" or key == "examples" or key.startswith("x-") and key != "x-nullable":
-            continue
-        else:
-            result[key] = convert(value, strict, urn, microsoft)
-    if strict and "properties" in result and "additionalProperties" not in result and "allOf" not in result:
-        result["additionalProperties"] = False
-    if result.pop("nullable", False) or result.pop("x-nullable", False):
-        if "type" in result:
-            result["type"] = [result["type"], "null"] if isinstance(result["type"], str) else result["type"] + ["null"]
-            if "enum" in result:
-                result["enum"] = result["enum"] + [None]
-        else:
-            result = {"anyOf": [result, {"type": "null"}]}
-    return result
 
 
 class RestContract:

@@ -16,22 +16,7 @@ import sys
 import jsonschema
 import yaml
 
-
-def convert(node):
-    """OpenAPI 3.0 schema objects to JSON Schema: `nullable: true` becomes a null alternative."""
-    if isinstance(node, list):
-        return [convert(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    node = {key: convert(value) for key, value in node.items()}
-    if node.pop("nullable", False):
-        if "type" in node:
-            node["type"] = [node["type"], "null"] if isinstance(node["type"], str) else node["type"] + ["null"]
-            if "enum" in node:
-                node["enum"] = node["enum"] + [None]
-        else:
-            node = {"anyOf": [node, {"type": "null"}]}
-    return node
+from openapi_schema import convert
 
 
 document = yaml.safe_load(open(sys.argv[1]))

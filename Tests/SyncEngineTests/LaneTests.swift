@@ -164,7 +164,7 @@ extension LaneTests {
 
 /// A Craft.io client whose writes to `held` hang until `release()`; it tells when that write started and which items
 /// were written, in order.
-final class GateCraft: CraftClient {
+final class GateCraft: ForwardingCraft {
     let inner: any CraftClient
     let held: String
     private let state = Mutex((started: false, released: false, startWaiter: CheckedContinuation<Void, Never>?.none,
@@ -178,13 +178,6 @@ final class GateCraft: CraftClient {
         (written, writtenSink) = AsyncStream.makeStream()
     }
 
-    var filtersByUpdateTime: Bool { inner.filtersByUpdateTime }
-    func listing(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> CraftListing {
-        try await inner.listing(workspaceID: workspaceID, status: status, updatedFrom: updatedFrom)
-    }
-    func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem { try await inner.item(workspaceID: workspaceID, itemID: itemID) }
-    func probeKey(workspaceID: String) async throws(CraftError) -> CraftKeyProbe { try await inner.probeKey(workspaceID: workspaceID) }
-    func fieldDefinitions(workspaceID: String) async throws(CraftError) -> [CraftCustomField]? { try await inner.fieldDefinitions(workspaceID: workspaceID) }
 
     func setField(workspaceID: String, itemID: String, field: String, value: String) async throws(CraftError) {
         if itemID == held {
@@ -233,7 +226,7 @@ final class GateCraft: CraftClient {
 
 /// A Craft.io client whose writes wait until `expected` are in flight at once (or 10 s passed), and which records
 /// the most it saw in flight together.
-final class BarrierCraft: CraftClient {
+final class BarrierCraft: ForwardingCraft {
     let inner: any CraftClient
     let expected: Int
     private let state = Mutex((inFlight: 0, most: 0, waiters: [CheckedContinuation<Void, Never>]()))
@@ -244,14 +237,6 @@ final class BarrierCraft: CraftClient {
     }
 
     var mostInFlight: Int { state.withLock { $0.most } }
-    var filtersByUpdateTime: Bool { inner.filtersByUpdateTime }
-
-    func listing(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> CraftListing {
-        try await inner.listing(workspaceID: workspaceID, status: status, updatedFrom: updatedFrom)
-    }
-    func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem { try await inner.item(workspaceID: workspaceID, itemID: itemID) }
-    func probeKey(workspaceID: String) async throws(CraftError) -> CraftKeyProbe { try await inner.probeKey(workspaceID: workspaceID) }
-    func fieldDefinitions(workspaceID: String) async throws(CraftError) -> [CraftCustomField]? { try await inner.fieldDefinitions(workspaceID: workspaceID) }
 
     func setField(workspaceID: String, itemID: String, field: String, value: String) async throws(CraftError) {
         await arrive()
@@ -281,4 +266,19 @@ final class BarrierCraft: CraftClient {
     private func releaseAll() {
         for waiter in state.withLock({ state in defer { state.waiters = [] }; return state.waiters }) { waiter.resume() }
     }
+}
+
+/// A Craft.io client that hands every call but the writes to `inner`: test doubles that only change how writes go.
+protocol ForwardingCraft: CraftClient {
+    var inner: any CraftClient { get }
+}
+
+extension ForwardingCraft {
+    var filtersByUpdateTime: Bool { inner.filtersByUpdateTime }
+    func listing(workspaceID: String, status: String, updatedFrom: Date?) async throws(CraftError) -> CraftListing {
+        try await inner.listing(workspaceID: workspaceID, status: status, updatedFrom: updatedFrom)
+    }
+    func item(workspaceID: String, itemID: String) async throws(CraftError) -> CraftItem { try await inner.item(workspaceID: workspaceID, itemID: itemID) }
+    func probeKey(workspaceID: String) async throws(CraftError) -> CraftKeyProbe { try await inner.probeKey(workspaceID: workspaceID) }
+    func fieldDefinitions(workspaceID: String) async throws(CraftError) -> [CraftCustomField]? { try await inner.fieldDefinitions(workspaceID: workspaceID) }
 }
