@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What GitHub's deliveries carry besides the issue, as octokit's published examples have them, so a delivery from
 /// the simulator validates against GitHub's webhook payload schemas (Tests/Fixtures/contracts/github/webhook-payload-schemas).
@@ -6,23 +7,37 @@ extension GitHubSimulator {
     /// The `repository` of a delivery: the one in octokit's `issues.opened` example (Tests/Fixtures/github/issues_opened.json),
     /// renamed to the simulated repository.
     static func repositoryObject(owner: String, repository: String) -> Any {
+        // Built once per repository: a delivery in a burst should cost the simulator little.
+        if let built = builtRepositories.withLock({ $0["\(owner)/\(repository)"] }) { return built.value }
         let text = repositoryTemplate
             .replacingOccurrences(of: "Codertocat/Hello-World", with: "\(owner)/\(repository)")
             .replacingOccurrences(of: "Hello-World", with: repository)
             .replacingOccurrences(of: "Codertocat", with: owner)
-        return (try? JSONSerialization.jsonObject(with: Data(text.utf8))) ?? [:]
+        let object = JSONValue((try? JSONSerialization.jsonObject(with: Data(text.utf8))) ?? [:])
+        builtRepositories.withLock { $0["\(owner)/\(repository)"] = object }
+        return object.value
     }
+
+    private static let builtRepositories = Mutex<[String: JSONValue]>([:])
 
     /// `value` as a JSON object (a rendered issue, a user) to put in a delivery built with JSONSerialization.
     static func jsonObject(_ value: some Encodable) -> Any {
         (try? JSONEncoder().encode(value)).flatMap { try? JSONSerialization.jsonObject(with: $0) } ?? [:]
     }
 
-    /// Sends `payload` as GitHub's `event` delivery, keys sorted so that `action` comes first, as GitHub sends it (the
-    /// service reads the event type from the first bytes).
+    /// Sends `payload` as GitHub's `event` delivery, `action` first, as GitHub sends it (the service reads the event
+    /// type from the first bytes). The rest unsorted: JSONSerialization's sorted keys compare by locale on Linux, which
+    /// made a burst of deliveries cost the simulator seconds of CPU.
     func sendWebhook(event: String, object payload: [String: Any]) async -> WebhookDeliverer.Delivery? {
-        guard let body = try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]) else { return nil }
-        return await sendWebhook(event: event, body: Array(body))
+        var rest = payload
+        let action = rest.removeValue(forKey: "action") as? String
+        guard let encoded = try? JSONSerialization.data(withJSONObject: rest) else { return nil }
+        var body = Array(encoded)
+        if let action, let quoted = try? JSONEncoder().encode(action), body.first == UInt8(ascii: "{") {
+            let separator: [UInt8] = body.count > 2 ? [UInt8(ascii: ",")] : []
+            body = Array("{\"action\":".utf8) + Array(quoted) + separator + body.dropFirst()
+        }
+        return await sendWebhook(event: event, body: body)
     }
 
     /// The `pull_request` of a delivery: octokit's `pull_request.opened` example (Tests/Fixtures/github/pull_request_opened.json)
@@ -60,4 +75,11 @@ extension GitHubSimulator {
     private static let organizationTemplate = #"{"avatar_url": "https://avatars1.githubusercontent.com/u/38302899?v=4", "description": "", "events_url": "https://api.github.com/orgs/Octocoders/events", "hooks_url": "https://api.github.com/orgs/Octocoders/hooks", "id": 38302899, "issues_url": "https://api.github.com/orgs/Octocoders/issues", "login": "Octocoders", "members_url": "https://api.github.com/orgs/Octocoders/members{/member}", "node_id": "MDEyOk9yZ2FuaXphdGlvbjM4MzAyODk5", "public_members_url": "https://api.github.com/orgs/Octocoders/public_members{/member}", "repos_url": "https://api.github.com/orgs/Octocoders/repos", "url": "https://api.github.com/orgs/Octocoders"}"#
 
     private static let repositoryTemplate = #"{"archive_url": "https://api.github.com/repos/Codertocat/Hello-World/{archive_format}{/ref}", "archived": false, "assignees_url": "https://api.github.com/repos/Codertocat/Hello-World/assignees{/user}", "blobs_url": "https://api.github.com/repos/Codertocat/Hello-World/git/blobs{/sha}", "branches_url": "https://api.github.com/repos/Codertocat/Hello-World/branches{/branch}", "clone_url": "https://github.com/Codertocat/Hello-World.git", "collaborators_url": "https://api.github.com/repos/Codertocat/Hello-World/collaborators{/collaborator}", "comments_url": "https://api.github.com/repos/Codertocat/Hello-World/comments{/number}", "commits_url": "https://api.github.com/repos/Codertocat/Hello-World/commits{/sha}", "compare_url": "https://api.github.com/repos/Codertocat/Hello-World/compare/{base}...{head}", "contents_url": "https://api.github.com/repos/Codertocat/Hello-World/contents/{+path}", "contributors_url": "https://api.github.com/repos/Codertocat/Hello-World/contributors", "created_at": "2019-05-15T15:19:25Z", "custom_properties": {}, "default_branch": "master", "deployments_url": "https://api.github.com/repos/Codertocat/Hello-World/deployments", "description": null, "disabled": false, "downloads_url": "https://api.github.com/repos/Codertocat/Hello-World/downloads", "events_url": "https://api.github.com/repos/Codertocat/Hello-World/events", "fork": false, "forks": 0, "forks_count": 0, "forks_url": "https://api.github.com/repos/Codertocat/Hello-World/forks", "full_name": "Codertocat/Hello-World", "git_commits_url": "https://api.github.com/repos/Codertocat/Hello-World/git/commits{/sha}", "git_refs_url": "https://api.github.com/repos/Codertocat/Hello-World/git/refs{/sha}", "git_tags_url": "https://api.github.com/repos/Codertocat/Hello-World/git/tags{/sha}", "git_url": "git://github.com/Codertocat/Hello-World.git", "has_downloads": true, "has_issues": true, "has_pages": true, "has_projects": true, "has_wiki": true, "homepage": null, "hooks_url": "https://api.github.com/repos/Codertocat/Hello-World/hooks", "html_url": "https://github.com/Codertocat/Hello-World", "id": 186853002, "is_template": false, "issue_comment_url": "https://api.github.com/repos/Codertocat/Hello-World/issues/comments{/number}", "issue_events_url": "https://api.github.com/repos/Codertocat/Hello-World/issues/events{/number}", "issues_url": "https://api.github.com/repos/Codertocat/Hello-World/issues{/number}", "keys_url": "https://api.github.com/repos/Codertocat/Hello-World/keys{/key_id}", "labels_url": "https://api.github.com/repos/Codertocat/Hello-World/labels{/name}", "language": null, "languages_url": "https://api.github.com/repos/Codertocat/Hello-World/languages", "license": null, "merges_url": "https://api.github.com/repos/Codertocat/Hello-World/merges", "milestones_url": "https://api.github.com/repos/Codertocat/Hello-World/milestones{/number}", "mirror_url": null, "name": "Hello-World", "node_id": "MDEwOlJlcG9zaXRvcnkxODY4NTMwMDI=", "notifications_url": "https://api.github.com/repos/Codertocat/Hello-World/notifications{?since,all,participating}", "open_issues": 1, "open_issues_count": 1, "owner": {"avatar_url": "https://avatars1.githubusercontent.com/u/21031067?v=4", "events_url": "https://api.github.com/users/Codertocat/events{/privacy}", "followers_url": "https://api.github.com/users/Codertocat/followers", "following_url": "https://api.github.com/users/Codertocat/following{/other_user}", "gists_url": "https://api.github.com/users/Codertocat/gists{/gist_id}", "gravatar_id": "", "html_url": "https://github.com/Codertocat", "id": 21031067, "login": "Codertocat", "node_id": "MDQ6VXNlcjIxMDMxMDY3", "organizations_url": "https://api.github.com/users/Codertocat/orgs", "received_events_url": "https://api.github.com/users/Codertocat/received_events", "repos_url": "https://api.github.com/users/Codertocat/repos", "site_admin": false, "starred_url": "https://api.github.com/users/Codertocat/starred{/owner}{/repo}", "subscriptions_url": "https://api.github.com/users/Codertocat/subscriptions", "type": "User", "url": "https://api.github.com/users/Codertocat"}, "private": false, "pulls_url": "https://api.github.com/repos/Codertocat/Hello-World/pulls{/number}", "pushed_at": "2019-05-15T15:20:13Z", "releases_url": "https://api.github.com/repos/Codertocat/Hello-World/releases{/id}", "size": 0, "ssh_url": "git@github.com:Codertocat/Hello-World.git", "stargazers_count": 0, "stargazers_url": "https://api.github.com/repos/Codertocat/Hello-World/stargazers", "statuses_url": "https://api.github.com/repos/Codertocat/Hello-World/statuses/{sha}", "subscribers_url": "https://api.github.com/repos/Codertocat/Hello-World/subscribers", "subscription_url": "https://api.github.com/repos/Codertocat/Hello-World/subscription", "svn_url": "https://github.com/Codertocat/Hello-World", "tags_url": "https://api.github.com/repos/Codertocat/Hello-World/tags", "teams_url": "https://api.github.com/repos/Codertocat/Hello-World/teams", "topics": [], "trees_url": "https://api.github.com/repos/Codertocat/Hello-World/git/trees{/sha}", "updated_at": "2019-05-15T15:19:27Z", "url": "https://api.github.com/repos/Codertocat/Hello-World", "visibility": "public", "watchers": 0, "watchers_count": 0, "web_commit_signoff_required": false}"#
+}
+
+/// A parsed JSON value (what JSONSerialization returns) kept across threads. `@unchecked Sendable`: it is only read
+/// after it is built (Foundation's property-list types are immutable once parsed here, and never mutated).
+struct JSONValue: @unchecked Sendable {
+    let value: Any
+    init(_ value: Any) { self.value = value }
 }
