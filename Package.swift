@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+        // PostgreSQL's client library, for the shared store (libpq: a system library like SQLite, nothing to build).
+        .systemLibrary(name: "CLibPQ", providers: [.apt(["libpq-dev"])]),
 
         // What several layers need and none owns: the clock, Duration conversions, one backoff, digests and
         // constant-time comparison (OpenSSL's libcrypto).
@@ -35,7 +37,7 @@ let package = Package(
             "Compression", "CLinux", "Support",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Store", dependencies: ["Compression", "CSQLite", "Support"]),
+        .target(name: "Store", dependencies: ["Compression", "CSQLite", "CLibPQ", "Support"]),
         .target(name: "OutboundHTTP", dependencies: ["Support"]),
         .target(name: "CraftAPI", dependencies: ["OutboundHTTP"]),
         .target(name: "DevTools", dependencies: ["Compression", "OutboundHTTP", "Support"]),
