@@ -7,7 +7,7 @@ import TestSupport
 @testable import SyncEngine
 
 /// Events run in lanes, one per issue: different issues' Craft.io writes go side by side, one issue's stay in order.
-@Suite("Progress in lanes", .awaitsTeardown)
+@Suite("Progress in lanes", .timeLimit(.minutes(1)), .awaitsTeardown)
 struct LaneTests {
     /// Links `count` seeded items to GitHub issues 9000001..., and answers a close (or other) body for one of them.
     static func linkIssues(_ fixture: IntakeFixture, count: Int) async throws -> [String] {
