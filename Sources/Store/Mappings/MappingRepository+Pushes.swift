@@ -50,36 +50,25 @@ extension MappingRepository {
         return connection.changes == 1 ? previous : nil
     }
 
-    /// Records what an observation of the issue taught (a new key or URL, another id, the adapter's note) inside the
-    /// caller's unit of work.
+    /// Records what an observation of the issue taught (a new key or URL, another id, the adapter's note, a move to
+    /// another id, its deletion) inside the caller's unit of work.
     public static func learn(_ facts: MappingFacts, id: Int64, now: Date, in connection: Connection) throws {
         guard !facts.isEmpty else { return }
+        // A move gives the issue a new stable id; the other id it had named the old issue, so it is replaced (by the
+        // one given, or none). A deletion ends a linked mapping only.
+        let moved = facts.issueID != nil
+        let touched = facts.key != nil || facts.url != nil || moved || facts.deleted
         try connection.run(
             """
-            UPDATE mappings SET dev_issue_key = coalesce(?, dev_issue_key), dev_issue_url = coalesce(?, dev_issue_url),
-                dev_issue_alt_id = coalesce(?, dev_issue_alt_id), tool_note = CASE WHEN ? THEN ? ELSE tool_note END,
-                updated_at = CASE WHEN ? IS NULL AND ? IS NULL THEN updated_at ELSE ? END
+            UPDATE mappings SET dev_issue_id = coalesce(?, dev_issue_id), dev_issue_key = coalesce(?, dev_issue_key),
+                dev_issue_url = coalesce(?, dev_issue_url),
+                dev_issue_alt_id = CASE WHEN ? THEN ? ELSE coalesce(?, dev_issue_alt_id) END,
+                tool_note = CASE WHEN ? THEN ? ELSE tool_note END,
+                state = CASE WHEN ? AND state = 'linked' THEN 'deleted' ELSE state END,
+                updated_at = CASE WHEN ? THEN ? ELSE updated_at END
             WHERE id = ?
-            """, facts.key, facts.url, facts.alternateID, facts.toolNote != nil, facts.toolNote ?? nil, facts.key, facts.url, now, id)
-    }
-
-    /// The issue was deleted in the dev tool: reconciliation stops reading it, and its state says why.
-    public func markDeleted(id: Int64, now: Date) async throws {
-        try await store.write { connection in
-            try connection.run("UPDATE mappings SET state = 'deleted', updated_at = ? WHERE id = ? AND state = 'linked'", now, id)
-        }
-    }
-
-    /// The issue lives on under another id, key and URL (a GitHub transfer to another repository).
-    public func move(id: Int64, devIssueID: String, key: String, url: String?, now: Date) async throws {
-        try await store.write { connection in
-            try connection.run(
-                """
-                UPDATE mappings SET dev_issue_id = ?, dev_issue_key = ?, dev_issue_url = coalesce(?, dev_issue_url), dev_issue_alt_id = NULL,
-                    updated_at = ?
-                WHERE id = ?
-                """, devIssueID, key, url, now, id)
-        }
+            """, facts.issueID, facts.key, facts.url, moved, facts.alternateID, facts.alternateID, facts.toolNote != nil, facts.toolNote ?? nil,
+            facts.deleted, touched, now, id)
     }
 
     /// Whether a linked mapping of `devToolInstance` has not learnt its issue's other id yet.
@@ -94,18 +83,26 @@ extension MappingRepository {
 
 /// What an observation of an issue taught about its mapping; nil fields change nothing.
 public struct MappingFacts: Sendable, Equatable {
+    /// The issue lives on under this stable id (a GitHub transfer to another repository).
+    public var issueID: String?
     public var key: String?
     public var url: String?
     public var alternateID: String?
     /// The adapter's note becomes this (`.some(nil)` clears it); nil leaves it.
     public var toolNote: String??
+    /// The issue was deleted in the dev tool: nothing more is read or written for it.
+    public var deleted = false
 
-    public init(key: String? = nil, url: String? = nil, alternateID: String? = nil, toolNote: String?? = nil) {
+    public init(
+        issueID: String? = nil, key: String? = nil, url: String? = nil, alternateID: String? = nil, toolNote: String?? = nil, deleted: Bool = false
+    ) {
+        self.issueID = issueID
         self.key = key
         self.url = url
         self.alternateID = alternateID
         self.toolNote = toolNote
+        self.deleted = deleted
     }
 
-    public var isEmpty: Bool { key == nil && url == nil && alternateID == nil && toolNote == nil }
+    public var isEmpty: Bool { issueID == nil && key == nil && url == nil && alternateID == nil && toolNote == nil && !deleted }
 }

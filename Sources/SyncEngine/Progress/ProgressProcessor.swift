@@ -475,14 +475,16 @@ public actor ProgressProcessor {
                 return .ignore("issue \(key) was not created by craft-sync")
             }
             subject = mapping
-            try await store.mappings.markDeleted(id: mapping.id, now: clock.now())
+            // Recorded with the event's outcome, in its unit of work.
+            pendingEffects[event.id, default: Effects()].facts[mapping.id, default: MappingFacts()].merge(MappingFacts(deleted: true))
             logger.info("issue deleted in the dev tool", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(key)"])
             return Decision(outcome: .deleted, detail: "\(key) was deleted in the dev tool; nothing more is synced for it")
         case .moved(let fromIssueID, let move):
             guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: fromIssueID) else {
                 return .ignore("issue \(move.key) was not created by craft-sync")
             }
-            try await store.mappings.move(id: mapping.id, devIssueID: move.issueID, key: move.key, url: move.url, now: clock.now())
+            pendingEffects[event.id, default: Effects()].facts[mapping.id, default: MappingFacts()]
+                .merge(MappingFacts(issueID: move.issueID, key: move.key, url: move.url))
             var moved = mapping
             moved.devIssueKey = move.key
             subject = moved
@@ -574,6 +576,8 @@ extension ProgressProcessor.Effects {
 extension MappingFacts {
     /// `other`'s facts over these where it has any.
     mutating func merge(_ other: MappingFacts) {
+        issueID = other.issueID ?? issueID
+        deleted = deleted || other.deleted
         key = other.key ?? key
         url = other.url ?? url
         alternateID = other.alternateID ?? alternateID

@@ -95,7 +95,6 @@ public struct Reconciler: Sendable {
         }
     }
 
-    private var history: ItemHistory { ItemHistory(store: store, logger: logger) }
 
     public func run() async -> Result {
         var result = Result()
@@ -228,12 +227,12 @@ public struct Reconciler: Sendable {
             return try await tool.issue(DevIssueReference(id: issueID, key: mapping.devIssueKey ?? ""))
         } catch {
             guard error.isGone else { throw error }
-            // Deleted in the tool (GitHub answers 410 Gone).
-            try await store.mappings.markDeleted(id: mapping.id, now: clock.now())
-            logger.info("issue deleted in the dev tool", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(mapping.devIssueKey ?? issueID)"])
-            await history.record(.init(
+            // Deleted in the tool (GitHub answers 410 Gone): the mapping's state and its timeline entry in one unit of work.
+            let entry = NewTimelineEntry(
                 mapping, at: clock.now(), kind: .deleted, outcome: "deleted",
-                detail: "reconciliation found \(mapping.devIssueKey ?? issueID) gone from the dev tool; nothing more is synced for it"))
+                detail: "reconciliation found \(mapping.devIssueKey ?? issueID) gone from the dev tool; nothing more is synced for it")
+            try await writer.commit([], facts: [mapping.id: MappingFacts(deleted: true)], timeline: [entry])
+            logger.info("issue deleted in the dev tool", metadata: ["craft.item": "\(mapping.craftItemID)", "dev.issue": "\(mapping.devIssueKey ?? issueID)"])
             return nil
         }
     }
@@ -254,7 +253,6 @@ public struct Reconciler: Sendable {
         }
         // Issues linked before their tool's other id was kept (or moved since) learn it from any read.
         if let altID = issue.alternateID, altID != mapping.devIssueAltID { facts.alternateID = altID }
-        let writer = ProgressWrite(store: store, craft: craft, field: progressField, clock: clock, logger: logger, eventTime: eventTime)
         guard let value = plan.value, let status = plan.devStatus else {
             if !facts.isEmpty || !timeline.isEmpty { try await writer.commit([], facts: [mapping.id: facts], timeline: timeline) }
             return false
@@ -278,6 +276,9 @@ public struct Reconciler: Sendable {
     }
 
     private var applier: ProgressApplier { ProgressApplier(statusMapping: statusMapping, eventTime: eventTime) }
+    private var writer: ProgressWrite {
+        ProgressWrite(store: store, craft: craft, field: progressField, clock: clock, logger: logger, eventTime: eventTime)
+    }
 
     private func date(_ name: String) async -> Date? { (try? await store.cursors.date(name)) ?? nil }
 
