@@ -116,6 +116,22 @@ struct ClaimLeaseTests {
         #expect(linked.devIssueID == "b" && linked.leaseOwner == nil && linked.leaseUntil == nil)
     }
 
+    @Test("a claim and its link each commit once, their timeline entries with them")
+    func claimAndLinkWithTheirEntries() async throws {
+        let store = try makeStore()
+        let before = store.writer.transactionsCommitted
+        guard case .claimed(let mine) = try await store.mappings.claim(
+            workspaceID: "w", craftItemID: "1", devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: t0,
+            recording: { NewTimelineEntry($0, at: t0, kind: .claimed, outcome: "claimed", detail: "claimed") })
+        else { Issue.record("no claim"); return }
+        #expect(try await store.mappings.linkClaim(
+            id: mine.id, holder: .test, devIssueID: "9", key: "#9", url: nil, contentHash: nil, now: t0,
+            recording: NewTimelineEntry(mine, at: t0, kind: .created, outcome: "succeeded", detail: "created #9")))
+        #expect(store.writer.transactionsCommitted - before == 2)
+        let kinds = try await store.timeline.list(TimelineFilter(craftItemID: "1")).map(\.kind)
+        #expect(Set(kinds) == [.claimed, .created])
+    }
+
     @Test("a released claim is abandoned at once: the next run takes it without waiting out a lease")
     func released() async throws {
         let store = try makeStore()

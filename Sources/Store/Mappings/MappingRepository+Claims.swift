@@ -33,11 +33,12 @@ extension MappingRepository {
     }
 
     /// Records the intent to create `craftItemID` in the dev tool, unless a mapping exists already: held by `holder`
-    /// until `leaseUntil` (default: 5 minutes from now).
+    /// until `leaseUntil` (default: 5 minutes from now). `recording` gives the new claim's timeline entry, stored in the
+    /// same transaction.
     public func claim(
         workspaceID: String, craftItemID: String, devToolKind: String, devToolInstance: String,
         contentHash: String?, craftItemURL: String? = nil, craftTitle: String? = nil, craftParentID: String? = nil, routedBy: String? = nil,
-        holder: LeaseHolder, now: Date, leaseUntil: Date? = nil
+        holder: LeaseHolder, now: Date, leaseUntil: Date? = nil, recording entry: (@Sendable (Mapping) -> NewTimelineEntry)? = nil
     ) async throws -> ClaimResult {
         let until = leaseUntil ?? now.addingTimeInterval(300)
         return try await store.write { connection in
@@ -55,7 +56,9 @@ extension MappingRepository {
                 connection, where: "workspace_id = ? AND craft_item_id = ? AND dev_tool_instance = ?",
                 [workspaceID, craftItemID, devToolInstance])
             guard let mapping else { throw StoreError.notFound("mapping for item \(craftItemID)") }
-            return inserted ? .claimed(mapping) : .existing(mapping)
+            guard inserted else { return .existing(mapping) }
+            if let entry { try TimelineRepository.record(entry(mapping), in: connection) }
+            return .claimed(mapping)
         }
     }
 
@@ -106,10 +109,10 @@ extension MappingRepository {
 
     /// Links a claim the caller holds; false when it was taken over meanwhile. `linkPending` marks the issue's key and
     /// URL as still to be written into Craft.io (see `linksToWrite`), in the same write as the link, so a crash right
-    /// after it cannot lose the Craft.io write.
+    /// after it cannot lose the Craft.io write; `recording`, the link's timeline entry, is stored in it too.
     public func linkClaim(
         id: Int64, holder: LeaseHolder, devIssueID: String, key: String, url: String?, altID: String? = nil, contentHash: String?,
-        contentSnapshot: String? = nil, linkPending: Bool = false, now: Date
+        contentSnapshot: String? = nil, linkPending: Bool = false, now: Date, recording entry: NewTimelineEntry? = nil
     ) async throws -> Bool {
         try await store.write { connection in
             try connection.run(
@@ -119,7 +122,9 @@ extension MappingRepository {
                     link_pending = ?, updated_at = ?, lease_owner = NULL, lease_until = NULL
                 WHERE id = ? AND state = 'pending' AND lease_owner = ?
                 """, devIssueID, key, url, altID, contentHash, contentSnapshot, linkPending ? 1 : 0, now, id, holder.description)
-            return connection.changes == 1
+            guard connection.changes == 1 else { return false }
+            if let entry { try TimelineRepository.record(entry, in: connection) }
+            return true
         }
     }
 
@@ -137,12 +142,18 @@ extension MappingRepository {
             let entry = NewTimelineEntry(
                 mapping, at: now, kind: .retryRequested, outcome: "queued",
                 detail: "an operator asked to retry; the next poll looks for the marker and creates the issue only if there is none")
-            try connection.statement(TimelineRepository.insert).run(TimelineRepository.values(entry))
+            try TimelineRepository.record(entry, in: connection)
             return true
         }
     }
 
-    public func markFailed(id: Int64, reason: String, now: Date) async throws {
-        try await store.updateRow("mappings", "state = 'failed', failure_reason = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?", id: id, [reason, now])
+    /// Fails the item for good (an operator may `retry` it); `recording`, its timeline entry, in the same transaction.
+    public func markFailed(id: Int64, reason: String, now: Date, recording entry: NewTimelineEntry? = nil) async throws {
+        try await store.write { connection in
+            try connection.run(
+                "UPDATE mappings SET state = 'failed', failure_reason = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+                reason, now, id)
+            if let entry { try TimelineRepository.record(entry, in: connection) }
+        }
     }
 }

@@ -77,19 +77,19 @@ extension IntakeEngine {
                 mapping = existing
             } else {
                 let now = clock.now()
+                let detail = (work.ancestorOf.map { "above ready item \($0) in Craft.io (\"\(item.title)\", intake.sync_ancestors)" }
+                    ?? "seen in '\(target.readyStatus)' in Craft.io (\"\(item.title)\")") + "; claimed for creation in \(tool.instance)"
+                    + (work.rule.map { " (routed by rule: \($0.reason))" } ?? "")
+                // The claim and its timeline entry in one transaction.
                 let claim = try await store.mappings.claim(
                     workspaceID: target.workspaceID, craftItemID: item.id, devToolKind: tool.kind, devToolInstance: tool.instance,
                     contentHash: ContentHash.of(item), craftItemURL: item.webUrl, craftTitle: item.title, craftParentID: item.parent?.id,
-                    routedBy: work.rule?.reason, holder: holder, now: now, leaseUntil: now.addingTimeInterval(lease))
+                    routedBy: work.rule?.reason, holder: holder, now: now, leaseUntil: now.addingTimeInterval(lease),
+                    recording: { NewTimelineEntry($0, at: now, kind: .claimed, outcome: "claimed", detail: detail) })
                 switch claim {
                 case .existing(let other): return .skipped(itemID: item.id, reason: Self.heldElsewhere(other))
                 case .claimed(let claimed): mapping = claimed
                 }
-                await history.record(.init(
-                    mapping, at: now, kind: .claimed, outcome: "claimed",
-                    detail: (work.ancestorOf.map { "above ready item \($0) in Craft.io (\"\(item.title)\", intake.sync_ancestors)" }
-                        ?? "seen in '\(target.readyStatus)' in Craft.io (\"\(item.title)\")") + "; claimed for creation in \(tool.instance)"
-                        + (work.rule.map { " (routed by rule: \($0.reason))" } ?? "")))
             }
         } catch {
             return .failed(itemID: item.id, reason: "\(error)")
@@ -176,17 +176,19 @@ extension IntakeEngine {
     func link(
         _ item: CraftItem, mapping: Mapping, holder: LeaseHolder, issue: DevIssue, recovered: Bool, target: IntakeTarget
     ) async throws -> Outcome? {
-        guard try await store.mappings.linkClaim(
-            id: mapping.id, holder: holder, devIssueID: issue.id, key: issue.key, url: issue.url, altID: issue.alternateID,
-            contentHash: ContentHash.of(item),
-            contentSnapshot: SyncedContent(item).json, linkPending: target.linkField != nil, now: clock.now())
-        else { return nil }
         var linked = mapping
         linked.devIssueKey = issue.key
         linked.devIssueURL = issue.url
-        await history.record(.init(
-            linked, at: clock.now(), kind: .created, outcome: recovered ? "recovered" : "succeeded",
-            detail: recovered ? "found \(issue.key) by its marker (created by an attempt whose answer was lost): \(issue.url)" : "created \(issue.key): \(issue.url)"))
+        let now = clock.now()
+        // The link and its timeline entry in one transaction.
+        let entry = NewTimelineEntry(
+            linked, at: now, kind: .created, outcome: recovered ? "recovered" : "succeeded",
+            detail: recovered ? "found \(issue.key) by its marker (created by an attempt whose answer was lost): \(issue.url)" : "created \(issue.key): \(issue.url)")
+        guard try await store.mappings.linkClaim(
+            id: mapping.id, holder: holder, devIssueID: issue.id, key: issue.key, url: issue.url, altID: issue.alternateID,
+            contentHash: ContentHash.of(item),
+            contentSnapshot: SyncedContent(item).json, linkPending: target.linkField != nil, now: now, recording: entry)
+        else { return nil }
         logger.info(
             recovered ? "linked an issue created earlier" : "created issue",
             metadata: ["craft.item": "\(item.id)", "dev.issue": "\(issue.key)", "dev.url": "\(issue.url)"])
@@ -259,8 +261,14 @@ extension IntakeEngine {
 
     func fail(_ item: CraftItem, mapping: Mapping, reason: String) async -> Outcome {
         logger.error("create failed; item marked failed", metadata: ["craft.item": "\(item.id)", "error": "\(reason)"])
-        try? await store.mappings.markFailed(id: mapping.id, reason: reason, now: clock.now())
-        await history.record(.init(mapping, at: clock.now(), kind: .failed, outcome: "error", detail: reason))
+        let now = clock.now()
+        do {
+            try await store.mappings.markFailed(
+                id: mapping.id, reason: reason, now: now, recording: NewTimelineEntry(mapping, at: now, kind: .failed, outcome: "error", detail: reason))
+        } catch {
+            // The claim stays pending; a later run takes it over and looks for the marker.
+            logger.error("could not mark the item failed", metadata: ["craft.item": "\(item.id)", "error": "\(error)"])
+        }
         return .failed(itemID: item.id, reason: reason)
     }
 }
