@@ -3,7 +3,8 @@ import Foundation
 import Testing
 @testable import Store
 
-@Suite("Reads side by side")
+/// With one connection the second read would wait for the first forever: the time limit makes that a failure.
+@Suite("Reads side by side", .timeLimit(.minutes(1)))
 struct ReaderPoolTests {
     @Test("a read held up on one connection does not hold up the next: it goes to another reader")
     func readsDoNotQueueBehindOne() async throws {

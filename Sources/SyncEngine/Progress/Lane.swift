@@ -7,6 +7,9 @@ struct Lane: Sendable {
     var key: String
     var tool: String
     var entries: [Entry]
+    /// The key stored with each event's claim, so no replica runs an issue's events out of order; nil for an event that
+    /// names no issue (nothing is ordered against it).
+    var storedKey: String? = nil
 
     /// An event and what its adapter parsed from its payload (read once, for its lane and its decision).
     struct Entry: Sendable {
@@ -14,22 +17,18 @@ struct Lane: Sendable {
         var parsed: Result<WebhookEvent, any Error>?
     }
 
-    /// A key for an event that names no issue: a lane of its own, never stored (nothing can be ordered against it).
-    static func alone(_ event: StoredEvent) -> String { "event \(event.id)" }
-
-    /// The key stored with the event's claim, nil for an event alone.
-    var storedKey: String? { key.hasPrefix("event ") ? nil : key }
-
-    /// Events grouped by their lane key, each lane in arrival order, lanes in the order of their first event.
-    static func group(_ keyed: [(key: String, entry: Entry)]) -> [Lane] {
+    /// Events grouped by the issue they are about (`subject`, nil for none: a lane of its own), each lane in arrival
+    /// order, lanes in the order of their first event.
+    static func group(_ keyed: [(subject: String?, entry: Entry)]) -> [Lane] {
         var lanes: [Lane] = []
         var index: [String: Int] = [:]
-        for (key, entry) in keyed {
+        for (subject, entry) in keyed {
+            let key = subject ?? "event \(entry.event.id)"
             if let position = index[key] {
                 lanes[position].entries.append(entry)
             } else {
                 index[key] = lanes.count
-                lanes.append(Lane(key: key, tool: entry.event.tool, entries: [entry]))
+                lanes.append(Lane(key: key, tool: entry.event.tool, entries: [entry], storedKey: subject))
             }
         }
         return lanes

@@ -72,9 +72,6 @@ struct ProgressApplier: Sendable {
         /// The observation claimed this time (milliseconds since 1970), beyond our clock plus the allowed skew: it was
         /// ordered as now.
         var suspiciousTime: Int64?
-
-        /// Something is recorded on the mapping: a push, a new key or the adapter's note.
-        var recordsPush: Bool { value != nil }
     }
 
     func decide(_ observation: Observation, mapping: Mapping, tool: any DevTool, now: Date) -> Plan {

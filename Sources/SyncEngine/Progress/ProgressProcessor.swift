@@ -199,10 +199,10 @@ public actor ProgressProcessor {
             logger.error("cannot read the event log", metadata: ["error": "\(error)"])
             return nil
         }
-        var keyed: [(key: String, entry: Lane.Entry)] = []
+        var keyed: [(subject: String?, entry: Lane.Entry)] = []
         for event in due {
             let parsed = await parse(event)
-            keyed.append((laneKey(of: event, parsed: try? parsed?.get()), Lane.Entry(event: event, parsed: parsed)))
+            keyed.append((laneSubject(of: event, parsed: try? parsed?.get()), Lane.Entry(event: event, parsed: parsed)))
         }
         return Lane.group(keyed)
     }
@@ -256,10 +256,9 @@ public actor ProgressProcessor {
     }
 
     /// The issue an event is about (its tool instance and the issue's id), so one issue's events stay in order;
-    /// an event that names no issue has a lane of its own.
-    private func laneKey(of event: StoredEvent, parsed: WebhookEvent?) -> String {
-        let alone = Lane.alone(event)
-        guard let parsed else { return alone }
+    /// nil for an event that names no issue (a lane of its own).
+    private func laneSubject(of event: StoredEvent, parsed: WebhookEvent?) -> String? {
+        guard let parsed else { return nil }
         let subject: String? = switch parsed {
         case .issue(let change): change.issueID
         case .needsRead(let reference, _, _): reference
@@ -268,7 +267,7 @@ public actor ProgressProcessor {
         case .moved(let fromIssueID, _): fromIssueID
         case .ignored: nil
         }
-        return subject.map { "\(event.tool) \($0)" } ?? alone
+        return subject.map { "\(event.tool) \($0)" }
     }
 
     /// Runs until cancelled: processes due events whenever woken (a new delivery) or every `pollInterval`.
