@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(name: "FuzzHTTPParser", dependencies: ["HTTPServer"]),
 
         // Signals and bounded waits shared by the test targets (no sleeps where a signal exists).
-        .target(name: "TestSupport", dependencies: ["Support", "OutboundHTTP"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Support", "OutboundHTTP", "CLibPQ"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Compression", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         // Writes events and acknowledges each after commit; the store's crash test SIGKILLs it.

@@ -89,7 +89,7 @@ public enum Demo {
                 workspaces: [(credentials.craftWorkspaceID, "github"), (jiraWorkspace, "jira"), (gitlabWorkspace, "gitlab"), (linearWorkspace, "linear"), (azureWorkspace, "azure-devops")]),
             source: "demo", to: &configuration)
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.databasePath = directory.appendingPathComponent("craft-sync.sqlite").path
+        configuration.database = directory.appendingPathComponent("craft-sync.sqlite").path
         configuration.craft.linkField = "dev_link"
         configuration.craft.rollUpField = "dev_rollup"
         // Bugs go to Jira, as Bugs, whichever workspace they come from.

@@ -4,10 +4,12 @@ extension Store {
     /// Writes a consistent copy of the database to `destination` while the service keeps running, with
     /// SQLite's online backup API (https://sqlite.org/backup.html). It reads through the reader connection in
     /// one step, inside one read transaction: WAL keeps that snapshot consistent while writes go on beside it.
+    /// PostgreSQL is backed up with its own tools (`pg_dump`): this refuses.
     public func backup(to destination: String) throws(StoreError) {
+        guard let sqlite = database as? SQLiteDatabase else { throw StoreError.backupByServerTools }
         do {
-            let target = try Connection(path: destination)
-            try readers.first.accessNow { source in
+            let target = try SQLiteConnection(path: destination)
+            try sqlite.readers.first.accessNow { source in
                 guard let backup = sqlite3_backup_init(target.handle, "main", source.handle, "main") else {
                     throw SQLiteError(code: sqlite3_extended_errcode(target.handle), connection: target.handle)
                 }

@@ -7,6 +7,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     case notFound(String)
     case backupFailed(destination: String, reason: String)
+    /// `backup` on PostgreSQL: the server's own tools do it better (consistent, online, restorable with theirs).
+    case backupByServerTools
 
     public var description: String {
         switch self {
@@ -20,6 +22,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             "\(what) was not found"
         case .backupFailed(let destination, let reason):
             "backup to \(destination) failed: \(reason)"
+        case .backupByServerTools:
+            "the database is PostgreSQL: back it up with pg_dump (pg_dump --format=custom --file=craft-sync.dump DATABASE_URL) and restore with pg_restore; craft-sync backup copies SQLite files only"
         }
     }
 }

@@ -10,7 +10,7 @@ struct ConfigurationTests {
     func defaults() throws {
         let configuration = try ConfigurationLoader.load(file: nil, environment: [:]).configuration
         #expect(configuration.listen == ListenAddress(host: "0.0.0.0", port: 8080))
-        #expect(configuration.databasePath == "./craft-sync.sqlite")
+        #expect(configuration.database == "./craft-sync.sqlite")
         #expect(configuration.http.limits.body == 26 * 1024 * 1024)
         #expect(configuration.missingSettings == ["craft.api_key", "craft.workspace_id", "dev_tool.kind", "dev_tool.token", "dev_tool.webhook_secret"])
     }
@@ -40,7 +40,7 @@ struct ConfigurationTests {
         let configuration = loaded.configuration
         #expect(configuration.listen == ListenAddress(host: "::1", port: 9100))
         #expect(configuration.craft.apiKey?.revealed == "from-env")
-        #expect(configuration.databasePath == "/tmp/flag.sqlite")
+        #expect(configuration.database == "/tmp/flag.sqlite")
         #expect(configuration.http.headerTimeout == .seconds(2))
         #expect(configuration.http.limits.body == 1 << 20)
         #expect(configuration.devTool.kind == "github")

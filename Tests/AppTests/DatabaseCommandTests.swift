@@ -8,7 +8,7 @@ import TestSupport
 struct DatabaseCommandTests {
     func configuration(database: String) -> Configuration {
         var configuration = Configuration()
-        configuration.databasePath = database
+        configuration.database = database
         return configuration
     }
 

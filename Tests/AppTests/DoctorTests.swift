@@ -15,7 +15,7 @@ struct DoctorTests {
             file: try temporaryFile(Simulation.configuration(baseURL: simulators.baseURL.absoluteString, credentials: simulators.credentials, devTool: devTool)),
             environment: environment.merging(["CRAFT_SYNC_CRAFT_DIALECT": dialect]) { $1 }
         ).configuration
-        configuration.databasePath = temporaryDatabasePath("doctor")
+        configuration.database = temporaryDatabasePath("doctor")
         return configuration
     }
 
@@ -97,11 +97,11 @@ struct DoctorTests {
 
     @Test("a database at an older schema version passes with the fix (serve migrates it); an absent one passes")
     func database() throws {
-        #expect(Doctor.database(at: temporaryDatabasePath("absent")).passed)
+        #expect(Doctor.database(at: .sqlite(path: temporaryDatabasePath("absent"))).passed)
         let path = temporaryDatabasePath("old")
-        let connection = try Connection(path: path)
+        let connection = try SQLiteConnection(path: path)
         _ = try Migrator.migrate(connection, migrations: Array(Schema.migrations.prefix(1)))
-        let check = Doctor.database(at: path)
+        let check = Doctor.database(at: .sqlite(path: path))
         #expect(check.passed && check.fix?.contains("craft-sync migrate") == true, "\(check)")
     }
 
@@ -115,14 +115,14 @@ struct DoctorTests {
         Simulation.seedWorkspace(simulators)
         _ = await service.app.scheduler?.runAll(trigger: "test")
         let issue = try #require(simulators.azureDevOps.issues.first)
-        #expect(Doctor.unmappedStatuses(at: service.app.configuration.databasePath)?.passed == true)
+        #expect(Doctor.unmappedStatuses(at: service.app.configuration.databaseLocation)?.passed == true)
 
         // A state of the team's own process that no mapping names.
         await simulators.azureDevOps.setState(id: issue.number, state: "Blocked")
         try await waitUntil("the delivery to be recorded as unmapped", within: .seconds(10)) {
             (try? await service.app.store.timeline.list(.init(), limit: 100))?.contains { $0.outcome == "unmapped" } == true
         }
-        let check = try #require(Doctor.unmappedStatuses(at: service.app.configuration.databasePath))
+        let check = try #require(Doctor.unmappedStatuses(at: service.app.configuration.databaseLocation))
         #expect(!check.passed && check.detail.contains("azure-devops 'Blocked' (1×)") && check.fix?.contains("progress.status_map") == true, "\(check)")
         let metrics = try await httpExchange("http://127.0.0.1:\(service.port)/metrics").text
         #expect(metrics.contains(#"progress_unmapped_statuses_total{tool="azure-devops"} 1"#))

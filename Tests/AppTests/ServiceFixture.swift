@@ -27,7 +27,7 @@ struct ServiceFixture {
             environment: [:]
         ).configuration
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.databasePath = temporaryDatabasePath("wh")
+        configuration.database = temporaryDatabasePath("wh")
         configuration.devTool.previousWebhookSecret = previousSecret.map(Secret.init)
         configuration.admin.token = adminToken.map(Secret.init)
         configuration.ops.token = opsToken.map(Secret.init)

@@ -14,7 +14,7 @@ struct ServiceTests {
     func makeApplication(_ configure: (inout Configuration) -> Void = { _ in }) throws -> Application {
         var configuration = Configuration()
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.databasePath = temporaryDatabasePath("craft-sync")
+        configuration.database = temporaryDatabasePath("craft-sync")
         configure(&configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
@@ -68,7 +68,7 @@ struct ServiceTests {
     @Test("/readyz is 503 when the database file is read-only")
     func readyzReadOnlyDatabase() async throws {
         let app = try makeApplication()
-        let path = app.configuration.databasePath
+        let path = app.configuration.database
         // Tests run as root, which ignores file modes; make the connection refuse writes as a read-only file would.
         try await app.store.write { try $0.execute("PRAGMA query_only = ON") }
         let port = try app.start()
@@ -107,7 +107,7 @@ struct ServiceTests {
     func notADatabase() throws {
         let path = try temporaryFile(String(repeating: "this is not a database\n", count: 200), suffix: ".sqlite")
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        let error = try #require(throws: StoreError.self) { try makeApplication { $0.databasePath = path } }
+        let error = try #require(throws: StoreError.self) { try makeApplication { $0.database = path } }
         #expect("\(error)".contains("\(path) is not a craft-sync database"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }

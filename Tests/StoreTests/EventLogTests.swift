@@ -8,18 +8,18 @@ struct EventLogTests {
         IncomingEvent(tool: tool, deliveryID: delivery, eventType: "issues", receivedAt: time, headers: ["X-GitHub-Event": "issues"], body: body)
     }
 
-    @Test("a delivery is stored once; the same delivery id again is a duplicate that changes nothing")
-    func duplicates() async throws {
-        let store = try makeStore()
+    @Test("a delivery is stored once; the same delivery id again is a duplicate that changes nothing", arguments: Backend.allCases)
+    func duplicates(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         guard case .stored(let id) = try await store.events.append(event("d-1")) else { Issue.record("not stored"); return }
         #expect(try await store.events.append(event("d-1", body: Array("other".utf8))) == .duplicate(id: id))
         #expect(try await store.events.payload(id: id) == Array("{}".utf8))
         guard case .stored = try await store.events.append(event("d-1", tool: "jira")) else { Issue.record("ids are per tool"); return }
     }
 
-    @Test("the payload round-trips byte for byte, whatever the bytes")
-    func payloadRoundTrip() async throws {
-        let store = try makeStore()
+    @Test("the payload round-trips byte for byte, whatever the bytes", arguments: Backend.allCases)
+    func payloadRoundTrip(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         var generator = SystemRandomNumberGenerator()
         let random = (0..<25_000).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let json = Array(String(repeating: #"{"issue":{"title":"Ünïcode ✓","labels":["a","b"]}}"#, count: 300).utf8)
@@ -32,17 +32,17 @@ struct EventLogTests {
         #expect(try #require(stored) < json.count / 5)  // JSON compresses
     }
 
-    @Test("due events skip the ids a pass holds already, and still come oldest first")
-    func dueSkipping() async throws {
-        let store = try makeStore()
+    @Test("due events skip the ids a pass holds already, and still come oldest first", arguments: Backend.allCases)
+    func dueSkipping(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         for delivery in ["a", "b", "c", "d"] { _ = try await store.events.append(event(delivery)) }
         #expect(try await store.events.due(now: t0, limit: 10, skipping: [1, 3]).map(\.deliveryID) == ["b", "d"])
         #expect(try await store.events.due(now: t0, limit: 2, skipping: [1]).map(\.deliveryID) == ["b"], "the limit counts held ones too")
     }
 
-    @Test("a later event of an issue is not claimed, by any processor, while an earlier one of that issue is unfinished")
-    func laneOrderAcrossProcessors() async throws {
-        let store = try makeStore()
+    @Test("a later event of an issue is not claimed, by any processor, while an earlier one of that issue is unfinished", arguments: Backend.allCases)
+    func laneOrderAcrossProcessors(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         for delivery in ["first", "second", "other"] { _ = try await store.events.append(event(delivery)) }
         let until = t0.addingTimeInterval(60)
         #expect(try await store.events.claim(id: 1, lane: "github 7", now: t0, until: until))
@@ -56,9 +56,9 @@ struct EventLogTests {
         #expect(try await store.events.claim(id: 2, lane: "github 7", now: t0, until: until))
     }
 
-    @Test("failed events come due again, dead ones wait for an operator, and replay brings them back")
-    func lifecycle() async throws {
-        let store = try makeStore()
+    @Test("failed events come due again, dead ones wait for an operator, and replay brings them back", arguments: Backend.allCases)
+    func lifecycle(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         for delivery in ["a", "b", "c"] { _ = try await store.events.append(event(delivery)) }
         #expect(try await store.events.due(now: t0, limit: 10).map(\.deliveryID) == ["a", "b", "c"])
         try await store.events.markProcessed(id: 1, now: t0)
@@ -74,9 +74,9 @@ struct EventLogTests {
         #expect(try await store.events.replay(id: 99) == false)
     }
 
-    @Test("pruning removes old processed and ignored events in batches and keeps dead and recent ones")
-    func pruning() async throws {
-        let store = try makeStore()
+    @Test("pruning removes old processed and ignored events in batches and keeps dead and recent ones", arguments: Backend.allCases)
+    func pruning(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         for index in 0..<12 { _ = try await store.events.append(event("old-\(index)")) }
         for id in Int64(1)...10 { try await store.events.markProcessed(id: id, now: t0) }
         try await store.events.markIgnored(id: 11, reason: "ping", now: t0)
@@ -88,9 +88,9 @@ struct EventLogTests {
         #expect(try await store.events.list(EventFilter()).map(\.deliveryID) == ["recent", "old-11"])
     }
 
-    @Test("listing filters by tool and state and pages newest first")
-    func listing() async throws {
-        let store = try makeStore()
+    @Test("listing filters by tool and state and pages newest first", arguments: Backend.allCases)
+    func listing(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         for index in 0..<4 { _ = try await store.events.append(event("g\(index)", at: t0.addingTimeInterval(Double(index)))) }
         _ = try await store.events.append(event("j0", tool: "jira"))
         #expect(try await store.events.list(EventFilter(tool: "jira")).map(\.deliveryID) == ["j0"])

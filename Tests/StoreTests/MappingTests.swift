@@ -9,9 +9,9 @@ struct MappingTests {
             workspaceID: workspace, craftItemID: item, devToolKind: "github", devToolInstance: instance, contentHash: "h-\(item)", holder: .test, now: t0)
     }
 
-    @Test("the first claim of an item wins; later ones see the existing mapping")
-    func claimOnce() async throws {
-        let store = try makeStore()
+    @Test("the first claim of an item wins; later ones see the existing mapping", arguments: Backend.allCases)
+    func claimOnce(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         guard case .claimed(let mapping) = try await claim(store, "42") else { Issue.record("not claimed"); return }
         #expect(mapping.state == .pending)
         #expect(mapping.contentHash == "h-42")
@@ -19,9 +19,9 @@ struct MappingTests {
         guard case .claimed = try await claim(store, "42", instance: "jira") else { Issue.record("another instance is separate"); return }
     }
 
-    @Test("concurrent claims of one item produce exactly one owner")
-    func racingClaims() async throws {
-        let store = try makeStore()
+    @Test("concurrent claims of one item produce exactly one owner", arguments: Backend.allCases)
+    func racingClaims(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         let results = try await withThrowingTaskGroup(of: MappingRepository.ClaimResult.self) { group in
             for _ in 0..<32 { group.addTask { try await claim(store, "7") } }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -29,9 +29,9 @@ struct MappingTests {
         #expect(results.filter { if case .claimed = $0 { true } else { false } }.count == 1)
     }
 
-    @Test("a linked mapping is found by the dev issue's stable id, and its key can change")
-    func linkAndFind() async throws {
-        let store = try makeStore()
+    @Test("a linked mapping is found by the dev issue's stable id, and its key can change", arguments: Backend.allCases)
+    func linkAndFind(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         guard case .claimed(let mapping) = try await claim(store, "42") else { return }
         #expect(try await store.mappings.linkClaim(id: mapping.id, holder: .test, devIssueID: "10001", key: "ACME-12", url: "https://x/ACME-12", contentHash: nil, now: t0))
         try await store.write { try MappingRepository.learn(MappingFacts(key: "CORE-3", toolNote: .some("n")), id: mapping.id, now: t0, in: $0) }
@@ -43,9 +43,9 @@ struct MappingTests {
         #expect(found.contentHash == "h-42")
     }
 
-    @Test("an older event never overwrites a newer one's status")
-    func outOfOrderPushes() async throws {
-        let store = try makeStore()
+    @Test("an older event never overwrites a newer one's status", arguments: Backend.allCases)
+    func outOfOrderPushes(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         guard case .claimed(let mapping) = try await claim(store, "42") else { return }
         #expect(try await store.mappings.recordPush(id: mapping.id, status: "Done", eventOrder: 200, now: t0))
         #expect(try await store.mappings.recordPush(id: mapping.id, status: "In Progress", eventOrder: 100, now: t0) == false)
@@ -55,9 +55,9 @@ struct MappingTests {
         #expect(current.lastEventOrder == 200)
     }
 
-    @Test("failed mappings keep their reason and can be retried")
-    func failAndRetry() async throws {
-        let store = try makeStore()
+    @Test("failed mappings keep their reason and can be retried", arguments: Backend.allCases)
+    func failAndRetry(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         guard case .claimed(let mapping) = try await claim(store, "42") else { return }
         try await store.mappings.markFailed(id: mapping.id, reason: "422: title too long", now: t0)
         #expect(try await store.mappings.mapping(id: mapping.id)?.failureReason == "422: title too long")
@@ -66,9 +66,9 @@ struct MappingTests {
         #expect(try await store.mappings.abandonedClaims(workspaceID: "w1", now: t0).map(\.id) == [mapping.id], "nobody holds it: the next poll takes it")
     }
 
-    @Test("listing filters, searches and pages newest first")
-    func listing() async throws {
-        let store = try makeStore()
+    @Test("listing filters, searches and pages newest first", arguments: Backend.allCases)
+    func listing(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         var claimed: [Mapping] = []
         for item in 1...5 { if case .claimed(let mapping) = try await claim(store, "\(item)") { claimed.append(mapping) } }
         _ = try await claim(store, "9", workspace: "w2")
@@ -89,9 +89,9 @@ struct MappingTests {
 
 @Suite("Claim leases")
 struct ClaimLeaseTests {
-    @Test("a claim taken over after its lease ran out can no longer be renewed or linked by its first owner")
-    func takenOver() async throws {
-        let store = try makeStore()
+    @Test("a claim taken over after its lease ran out can no longer be renewed or linked by its first owner", arguments: Backend.allCases)
+    func takenOver(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         let other = LeaseHolder(host: "web-2", pid: 4711, run: "r2")
         guard case .claimed(let mine) = try await store.mappings.claim(
             workspaceID: "w", craftItemID: "1", devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: t0,
@@ -116,10 +116,10 @@ struct ClaimLeaseTests {
         #expect(linked.devIssueID == "b" && linked.leaseOwner == nil && linked.leaseUntil == nil)
     }
 
-    @Test("a claim and its link each commit once, their timeline entries with them")
-    func claimAndLinkWithTheirEntries() async throws {
-        let store = try makeStore()
-        let before = store.writer.transactionsCommitted
+    @Test("a claim and its link each commit once, their timeline entries with them", arguments: Backend.allCases)
+    func claimAndLinkWithTheirEntries(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
+        let before = store.transactionsCommitted
         guard case .claimed(let mine) = try await store.mappings.claim(
             workspaceID: "w", craftItemID: "1", devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: t0,
             recording: { NewTimelineEntry($0, at: t0, kind: .claimed, outcome: "claimed", detail: "claimed") })
@@ -127,14 +127,14 @@ struct ClaimLeaseTests {
         #expect(try await store.mappings.linkClaim(
             id: mine.id, holder: .test, devIssueID: "9", key: "#9", url: nil, contentHash: nil, now: t0,
             recording: NewTimelineEntry(mine, at: t0, kind: .created, outcome: "succeeded", detail: "created #9")))
-        #expect(store.writer.transactionsCommitted - before == 2)
+        #expect(store.transactionsCommitted - before == 2)
         let kinds = try await store.timeline.list(TimelineFilter(craftItemID: "1")).map(\.kind)
         #expect(Set(kinds) == [.claimed, .created])
     }
 
-    @Test("a released claim is abandoned at once: the next run takes it without waiting out a lease")
-    func released() async throws {
-        let store = try makeStore()
+    @Test("a released claim is abandoned at once: the next run takes it without waiting out a lease", arguments: Backend.allCases)
+    func released(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         guard case .claimed(let mine) = try await store.mappings.claim(
             workspaceID: "w", craftItemID: "1", devToolKind: "github", devToolInstance: "github", contentHash: nil, holder: .test, now: t0)
         else { Issue.record("no claim"); return }

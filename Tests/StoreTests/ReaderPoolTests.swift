@@ -8,7 +8,7 @@ import Testing
 struct ReaderPoolTests {
     @Test("a read held up on one connection does not hold up the next: it goes to another reader")
     func readsDoNotQueueBehindOne() async throws {
-        let store = try makeStore()
+        let store = try await makeStore()
         _ = try await store.events.append(IncomingEvent(tool: "github", deliveryID: "d", eventType: "issues", receivedAt: t0, headers: [:], body: []))
         let release = DispatchSemaphore(value: 0)
         let started = DispatchSemaphore(value: 0)

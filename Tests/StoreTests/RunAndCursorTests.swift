@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Sync runs and cursors")
 struct RunAndCursorTests {
-    @Test("a run records its counts; the last successful one is found per workspace")
-    func runs() async throws {
-        let store = try makeStore()
+    @Test("a run records its counts; the last successful one is found per workspace", arguments: Backend.allCases)
+    func runs(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         let ok = try await store.runs.start(workspaceID: "w", trigger: "schedule", now: t0)
         try await store.runs.finish(id: ok, counts: .init(seen: 5, created: 3, skipped: 1, failed: 1), error: nil, now: t0.addingTimeInterval(2))
         let broken = try await store.runs.start(workspaceID: "w", trigger: "manual", now: t0.addingTimeInterval(10))
@@ -21,9 +21,9 @@ struct RunAndCursorTests {
         #expect(try await store.runs.list(workspaceID: "w").map(\.trigger) == ["cli", "manual", "schedule"])
     }
 
-    @Test("a cursor keeps its latest value")
-    func cursors() async throws {
-        let store = try makeStore()
+    @Test("a cursor keeps its latest value", arguments: Backend.allCases)
+    func cursors(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
         #expect(try await store.cursors.value("updated_from:w") == nil)
         try await store.cursors.set("updated_from:w", to: "2026-11-01", now: t0)
         try await store.cursors.set("updated_from:w", to: "2026-11-29", now: t0)

@@ -7,7 +7,7 @@ import Testing
 struct SchemaTests {
     @Test("a new database is migrated to the latest version with WAL, full sync and foreign keys")
     func freshDatabase() async throws {
-        let store = try makeStore()
+        let store = try await makeStore()
         #expect(store.openedAtVersion == 0)
         let settings = try await store.write { connection in
             (
@@ -26,7 +26,7 @@ struct SchemaTests {
     @Test("a version-1 database with mappings is upgraded in place: rows kept, link writes not pending")
     func upgradeFromVersionOne() async throws {
         let path = temporaryDatabasePath()
-        let connection = try Connection(path: path)
+        let connection = try SQLiteConnection(path: path)
         try Migrator.migrate(connection, migrations: Array(Schema.migrations.prefix(1)))
         try connection.run(
             "INSERT INTO mappings (workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, state, created_at, updated_at) VALUES ('w', 'i', 'github', 'github', 'linked', 0, 0)")
@@ -41,7 +41,7 @@ struct SchemaTests {
     @Test("version 6 forgets event orders far in the future (a forged time would make every later event stale) and keeps the others")
     func futureOrdersForgotten() async throws {
         let path = temporaryDatabasePath()
-        let connection = try Connection(path: path)
+        let connection = try SQLiteConnection(path: path)
         try Migrator.migrate(connection, migrations: Array(Schema.migrations.prefix(5)))
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         for (item, order) in [("forged", Int64(253_402_300_799_000)), ("recent", now - 60_000), ("slightly-ahead", now + 60_000)] {
@@ -65,7 +65,7 @@ struct SchemaTests {
         _ = try Store(path: path)
         let reopened = try Store(path: path)
         #expect(reopened.openedAtVersion == Schema.latestVersion)
-        let result = try Migrator.migrate(Connection(path: path))
+        let result = try Migrator.migrate(SQLiteConnection(path: path))
         #expect(result.from == Schema.latestVersion && result.to == Schema.latestVersion)
     }
 
@@ -73,7 +73,7 @@ struct SchemaTests {
     func newerSchema() throws {
         let path = temporaryDatabasePath()
         do {
-            let connection = try Connection(path: path)
+            let connection = try SQLiteConnection(path: path)
             try connection.execute("CREATE TABLE future (x); PRAGMA user_version = 99")
         }
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -101,7 +101,7 @@ struct SchemaTests {
 
     @Test("SQLite errors carry the code, message and SQL but not the bound values")
     func errorsHideValues() async throws {
-        let store = try makeStore()
+        let store = try await makeStore()
         let first = try await store.mappings.claim(workspaceID: "w", craftItemID: "1", devToolKind: "github", devToolInstance: "gh", contentHash: nil, holder: .test, now: t0)
         let second = try await store.mappings.claim(workspaceID: "w", craftItemID: "2", devToolKind: "github", devToolInstance: "gh", contentHash: nil, holder: .test, now: t0)
         guard case .claimed(let linked) = first, case .claimed(let mapping) = second else { Issue.record("not claimed"); return }

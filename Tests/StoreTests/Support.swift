@@ -1,10 +1,26 @@
 import Foundation
+import Testing
 import TestSupport
 @testable import Store
 
-/// A fresh database file in the temporary directory.
-func makeStore() throws -> Store {
-    try Store(path: temporaryDatabasePath())
+/// The backends every store test runs against.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+}
+
+/// A fresh database of `backend`: a file in the temporary directory, or a new database on the test run's PostgreSQL
+/// server. Where PostgreSQL is not installed, a PostgreSQL case is cancelled (reported as skipped) with the reason.
+func makeStore(_ backend: Backend = .sqlite) async throws -> Store {
+    switch backend {
+    case .sqlite:
+        return try Store(path: temporaryDatabasePath())
+    case .postgres:
+        if let reason = SharedPostgres.missingReason { try Test.cancel(Comment(rawValue: reason)) }
+        return Store(database: try PostgresDatabase(url: try await SharedPostgres.shared.freshDatabase()))
+    }
 }
 
 let t0 = Date(timeIntervalSince1970: 1_800_000_000)

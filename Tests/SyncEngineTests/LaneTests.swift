@@ -99,9 +99,9 @@ extension LaneTests {
         let processor = fixture.processor()
         await processor.processDue()
         let id = try await fixture.deliver(body: try Self.body(issue: issues[0], action: "closed", at: "2026-12-01T10:00:00Z"))
-        let before = fixture.store.writer.transactionsCommitted
+        let before = fixture.store.transactionsCommitted
         #expect(await processor.processDue() == 1)
-        #expect(fixture.store.writer.transactionsCommitted - before == 2)
+        #expect(fixture.store.transactionsCommitted - before == 2)
         #expect(try await fixture.store.events.event(id: id)?.state == .processed)
         let item = try #require(fixture.simulators.craft.items.first)
         #expect(item.customFieldValue("dev_status") == "Done")

@@ -34,7 +34,7 @@ struct QueryPlanTests {
         _ = try await fixture.store.mappings.mappings(craftItemID: "1001")
 
         let store = fixture.store
-        let prepared = Set(try await store.read { $0.preparedSQL } + (try await store.write { $0.preparedSQL }))
+        let prepared = Set(try await store.read { ($0 as! SQLiteConnection).preparedSQL } + (try await store.write { ($0 as! SQLiteConnection).preparedSQL }))
         var scans: [String] = []
         for sql in prepared where !sql.hasPrefix("PRAGMA") {
             let plan = try await store.read { connection in

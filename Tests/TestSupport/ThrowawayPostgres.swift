@@ -1,3 +1,4 @@
+import CLibPQ
 import Foundation
 import Synchronization
 
@@ -33,7 +34,38 @@ public final class ThrowawayPostgres: Sendable {
     }
 
     /// The URL a client connects with.
-    public var url: String { "postgresql://\(user)@/postgres?host=\(directory.path)" }
+    public var url: String { url(database: "postgres") }
+
+    public func url(database: String) -> String { "postgresql://\(user)@/\(database)?host=\(directory.path)" }
+
+    /// Creates an empty database (`name` is the caller's own identifier, letters, digits and underscores).
+    public func createDatabase(_ name: String) throws {
+        precondition(name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" })
+        guard let connection = PQconnectdb(url) else { throw ThrowawayPostgresError("out of memory") }
+        defer { PQfinish(connection) }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            throw ThrowawayPostgresError("cannot connect: \(String(cString: PQerrorMessage(connection)))")
+        }
+        let result = PQexec(connection, "CREATE DATABASE \(name)")
+        defer { PQclear(result) }
+        guard PQresultStatus(result) == PGRES_COMMAND_OK else {
+            throw ThrowawayPostgresError("CREATE DATABASE failed: \(String(cString: PQresultErrorMessage(result)))")
+        }
+    }
+
+    /// The server is asked to shut down when this process exits (a test run has no hook after its last test).
+    func stopWhenTheProcessExits() {
+        guard let pid = server.withLock({ $0?.processIdentifier }) else { return }
+        exitingServer.withLock { $0 = (pid, directory.path) }
+        atexit {
+            guard let (pid, directory) = exitingServer.withLock({ $0 }) else { return }
+            kill(pid, SIGINT)
+            // A fast shutdown takes well under a second (the server removes postmaster.pid last); give it up to five
+            // before the directory goes.
+            for _ in 0..<500 where FileManager.default.fileExists(atPath: directory + "/data/postmaster.pid") { usleep(10_000) }
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
 
     public func start() async throws {
         let data = directory.appendingPathComponent("data").path
@@ -69,7 +101,42 @@ public final class ThrowawayPostgres: Sendable {
     }
 }
 
+/// The shared server's process and directory, for the exit handler (which can capture nothing).
+private let exitingServer = Mutex<(pid: Int32, directory: String)?>(nil)
+
 public struct ThrowawayPostgresError: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// One throwaway server for a whole test run, started by the first test that asks, stopped when the test process
+/// exits; each test gets a database of its own on it (`CREATE DATABASE` takes a fraction of a second, `initdb` seconds).
+public actor SharedPostgres {
+    public static let shared = SharedPostgres()
+    private var starting: Task<ThrowawayPostgres, any Error>?
+
+    /// Whether Debian's PostgreSQL is installed here; tests that need it are cancelled with this reason when not.
+    public static var missingReason: String? {
+        (try? ThrowawayPostgres.binaries()) == nil ? "PostgreSQL is not installed here (apt-get install postgresql; .ci/run does)" : nil
+    }
+
+    /// The URL of a new, empty database.
+    public func freshDatabase() async throws -> String {
+        let server = try await running()
+        let name = "test_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
+        try server.createDatabase(name)
+        return server.url(database: name)
+    }
+
+    private func running() async throws -> ThrowawayPostgres {
+        if let starting { return try await starting.value }
+        let task = Task {
+            let server = try ThrowawayPostgres()
+            try await server.start()
+            server.stopWhenTheProcessExits()
+            return server
+        }
+        starting = task
+        return try await task.value
+    }
 }

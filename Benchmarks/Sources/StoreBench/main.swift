@@ -30,7 +30,7 @@ func measure(writers: Int) async throws -> (perSecond: Double, transactions: Int
     }
     let elapsed = ContinuousClock.now - start
     let elapsedSeconds = elapsed.timeInterval
-    return (Double(inserts) / elapsedSeconds, store.writer.transactionsCommitted, inserts)
+    return (Double(inserts) / elapsedSeconds, store.transactionsCommitted, inserts)
 }
 
 print("durable event inserts (\(body.count)-byte bodies, synchronous=FULL), \(seconds)s per round")

@@ -2,13 +2,18 @@ import CraftAPI
 import DevTools
 import Foundation
 import HTTPServer
+import Store
 import SyncEngine
 
 /// Everything craft-sync can be told, with the defaults it runs on. Built by `ConfigurationLoader` from
 /// defaults, then a YAML file, then environment variables, then command-line flags (each wins over the last).
 public struct Configuration: Sendable {
     public var listen = ListenAddress(host: "0.0.0.0", port: 8080)
-    public var databasePath = "./craft-sync.sqlite"
+    /// An SQLite file's path, or a `postgres://` URL (`DatabaseLocation`).
+    public var database = "./craft-sync.sqlite"
+    /// PostgreSQL's password apart from the URL (so the URL may sit in a config file and the password in a secret).
+    public var databasePassword: String?
+    public var databaseLocation: DatabaseLocation { DatabaseLocation(database, password: databasePassword) }
     /// Processed and ignored events older than this are pruned; dead ones are kept for an operator.
     public var eventRetention: Duration = .seconds(30 * 86_400)
     public var log = LogSettings()

@@ -1,5 +1,6 @@
 import DevTools
 import Foundation
+import Store
 import SyncEngine
 
 /// One configurable value: where it lives in the YAML file, its environment variable, and how it is parsed.
@@ -67,9 +68,15 @@ extension Setting {
             guard let address = ListenAddress(parsing: value) else { throw SettingError("expected HOST:PORT, e.g. 0.0.0.0:8080 or [::1]:8080") }
             config.listen = address
         },
-        Setting("database", "Path of the SQLite database file (default ./craft-sync.sqlite)") { config, value throws(SettingError) in
-            guard !value.isEmpty else { throw SettingError("expected a file path") }
-            config.databasePath = value
+        Setting("database", "Path of the SQLite database file (default ./craft-sync.sqlite), or postgres://USER@HOST:PORT/DB for PostgreSQL shared by replicas") { config, value throws(SettingError) in
+            guard !value.isEmpty else { throw SettingError("expected a file path or a postgres:// URL") }
+            if case .postgres(let url, _) = DatabaseLocation(value), URLComponents(string: url) == nil {
+                throw SettingError("expected a URL such as postgres://craft_sync@db.internal:5432/craft_sync")
+            }
+            config.database = value
+        },
+        Setting("database_password", "PostgreSQL password, kept out of the database URL", secret: true) { config, value throws(SettingError) in
+            config.databasePassword = try parseNonEmpty(value)
         },
         Setting("log.level", "trace, debug, info, notice, warning, error or critical (default info)") { config, value throws(SettingError) in
             config.log.level = try parseLogLevel(value)

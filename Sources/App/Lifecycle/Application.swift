@@ -34,7 +34,7 @@ public final class Application: Sendable {
         self.clock = clock
         self.configuration = configuration
         self.logger = logger
-        store = try Store(path: configuration.databasePath)
+        store = try Store(configuration.databaseLocation)
         metrics = ServiceMetrics()
         let world = outsideWorld ?? OutsideWorld(configuration: configuration, clock: clock)
         let tools = world?.devTools ?? [:]

@@ -23,8 +23,8 @@ public enum Doctor {
         checks.append(missing.isEmpty
             ? Check(name: "configuration", passed: true, detail: "complete")
             : Check(name: "configuration", passed: false, detail: "incomplete", fix: "set \(missing.joined(separator: ", "))"))
-        checks.append(database(at: configuration.databasePath))
-        if let unmapped = unmappedStatuses(at: configuration.databasePath) { checks.append(unmapped) }
+        checks.append(database(at: configuration.databaseLocation))
+        if let unmapped = unmappedStatuses(at: configuration.databaseLocation) { checks.append(unmapped) }
         guard missing.isEmpty, let world = OutsideWorld(configuration: configuration) else { return checks }
 
         for target in world.targets {
@@ -60,9 +60,9 @@ public enum Doctor {
 
     /// Statuses the tools sent in the last 30 days that the status mapping has no Craft value for (each recorded on
     /// its item's timeline); nil when there is no database at the current schema to ask.
-    static func unmappedStatuses(at path: String, now: Date = .now) -> Check? {
-        guard FileManager.default.fileExists(atPath: path), let connection = try? Connection(path: path, mode: .readOnly),
-            (try? Migrator.version(of: connection)) == Schema.latestVersion,
+    static func unmappedStatuses(at location: DatabaseLocation, now: Date = .now) -> Check? {
+        guard location.exists, let connection = try? location.inspect(),
+            (try? Migrator.version(of: connection)) == Schema.latestVersion(for: connection.dialect),
             let unmapped = try? TimelineRepository.unmappedStatuses(in: connection, since: now.addingTimeInterval(-30 * 86_400))
         else { return nil }
         guard !unmapped.isEmpty else { return Check(name: "status mapping", passed: true, detail: "every status seen in the last 30 days has a Craft value") }
@@ -72,22 +72,40 @@ public enum Doctor {
             fix: "map them in progress.status_map (or progress.category_map); until then their changes do not reach Craft.io")
     }
 
-    /// The database: absent (created on first start), or present, readable and at the current schema version.
-    static func database(at path: String) -> Check {
-        guard FileManager.default.fileExists(atPath: path) else {
-            return Check(name: "database", passed: true, detail: "\(path) does not exist yet; serve or migrate creates it")
+    /// The database: absent (created on first start), or present, readable and at the current schema version; for
+    /// PostgreSQL also reachable, and a server version craft-sync runs on.
+    static func database(at location: DatabaseLocation) -> Check {
+        guard location.exists else {
+            return Check(name: "database", passed: true, detail: "\(location) does not exist yet; serve or migrate creates it")
         }
         do {
-            let version = try Migrator.version(of: Connection(path: path, mode: .readOnly))
-            guard version == Schema.latestVersion else {
+            let connection = try location.inspect()
+            let version = try Migrator.version(of: connection)
+            let latest = Schema.latestVersion(for: connection.dialect)
+            guard version == latest else {
                 return Check(
-                    name: "database", passed: version < Schema.latestVersion, detail: "\(path) is at schema version \(version) of \(Schema.latestVersion)",
-                    fix: version < Schema.latestVersion ? "run craft-sync migrate (serve also does it at start)" : "run the newer craft-sync that wrote it")
+                    name: "database", passed: version < latest, detail: "\(location) is at schema version \(version) of \(latest)",
+                    fix: version < latest ? "run craft-sync migrate (serve also does it at start)" : "run the newer craft-sync that wrote it")
             }
-            return Check(name: "database", passed: FileManager.default.isWritableFile(atPath: path), detail: "\(path) at schema version \(version)",
-                fix: FileManager.default.isWritableFile(atPath: path) ? nil : "make \(path) writable by this user")
+            switch location {
+            case .sqlite(let path):
+                return Check(name: "database", passed: FileManager.default.isWritableFile(atPath: path), detail: "\(path) at schema version \(version)",
+                    fix: FileManager.default.isWritableFile(atPath: path) ? nil : "make \(path) writable by this user")
+            case .postgres:
+                let server = (connection as? PostgresConnection)?.serverVersion ?? 0
+                let supported = server >= PostgresDatabase.oldestServer
+                return Check(
+                    name: "database", passed: supported,
+                    detail: "\(location) at schema version \(version), server \(server / 10_000).\(server % 10_000)",
+                    fix: supported ? nil : "craft-sync needs PostgreSQL \(PostgresDatabase.oldestServer / 10_000) or newer")
+            }
         } catch {
-            return Check(name: "database", passed: false, detail: "\(path) cannot be read: \(error)", fix: "point --database at a craft-sync database")
+            let fix = if case .postgres = location {
+                "check the URL, the password (database_password) and that the server takes connections from here"
+            } else {
+                "point --database at a craft-sync database"
+            }
+            return Check(name: "database", passed: false, detail: "\(location) cannot be read: \(error)", fix: fix)
         }
     }
 

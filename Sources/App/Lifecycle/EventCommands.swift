@@ -10,10 +10,9 @@ public struct CommandError: Error, CustomStringConvertible {
 /// `craft-sync events replay`: queue events for processing again; a running service picks them up within a second.
 public enum EventCommands {
     public static func replay(_ configuration: Configuration, id: Int64?, allDead: Bool) async throws -> String {
-        guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
-            throw CommandError("there is no database at \(configuration.databasePath)")
-        }
-        let store = try Store(path: configuration.databasePath)
+        let location = configuration.databaseLocation
+        guard location.exists else { throw CommandError("there is no database at \(location)") }
+        let store = try Store(location)
         if allDead {
             let count = try await store.events.replayDead()
             return "\(count) dead event(s) queued for processing again"

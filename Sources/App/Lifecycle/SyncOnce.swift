@@ -14,7 +14,7 @@ public enum SyncOnce {
             throw CommandError("the configuration is incomplete: \(missing.joined(separator: ", "))")
         }
         if dryRun { return try await plan(configuration, world: world) }
-        let store = try Store(path: configuration.databasePath)
+        let store = try Store(configuration.databaseLocation)
         let (engine, targets) = Application.makeIntake(configuration: configuration, store: store, world: world, clock: SystemClock())
         var lines: [String] = []
         var errors: [String] = []
@@ -35,12 +35,13 @@ public enum SyncOnce {
     /// Plans against the existing database if there is one, else against an empty one in a temporary file that
     /// is removed afterwards: a dry run leaves nothing behind.
     static func plan(_ configuration: Configuration, world: OutsideWorld) async throws -> String {
-        let exists = FileManager.default.fileExists(atPath: configuration.databasePath)
-        let path = exists ? configuration.databasePath : NSTemporaryDirectory() + "craft-sync-dry-run-\(UUID().uuidString).sqlite"
+        let location = configuration.databaseLocation
+        let exists = location.exists
+        let path = NSTemporaryDirectory() + "craft-sync-dry-run-\(UUID().uuidString).sqlite"
         defer {
             if !exists { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         }
-        let store = try Store(path: path)
+        let store = try exists ? Store(location) : Store(path: path)
         let (engine, targets) = Application.makeIntake(configuration: configuration, store: store, world: world, clock: SystemClock())
         var lines: [String] = []
         for target in targets {

@@ -51,7 +51,7 @@ struct OperationalRoutes {
             checks["database"] = "ok"
         } catch {
             checks["database"] = "not writable: \(error)"
-            logger.warning("database is not writable", metadata: ["database": "\(store.path)", "error": "\(error)"])
+            logger.warning("database is not writable", metadata: ["database": "\(store.location)", "error": "\(error)"])
         }
         let missing = configuration.missingSettings
         checks["configuration"] = missing.isEmpty ? "ok" : "incomplete"

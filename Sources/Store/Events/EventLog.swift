@@ -55,14 +55,14 @@ public struct EventLog: Sendable {
         let event = encoded.event
         return try await store.write { connection in
             // Both unique indexes decide in the insert itself: no look-up first on the acknowledgement path.
-            try connection.run(
+            let inserted = try connection.firstRow(
                 """
                 INSERT INTO events (tool, instance, delivery_id, event_type, received_at, headers, body, body_size, state, body_digest)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received', ?)
-                ON CONFLICT DO NOTHING
-                """, event.tool, event.instance, event.deliveryID, event.eventType, event.receivedAt, encoded.headers, encoded.compressedBody,
-                encoded.bodySize, event.bodyDigest)
-            if connection.changes == 1 { return .stored(id: connection.lastInsertedRowID) }
+                ON CONFLICT DO NOTHING RETURNING id
+                """, [event.tool, event.instance, event.deliveryID, event.eventType, event.receivedAt, encoded.headers, encoded.compressedBody,
+                encoded.bodySize, event.bodyDigest]) { $0.int64(0) }
+            if let inserted { return .stored(id: inserted) }
             let existing = try connection.scalarInt(
                 "SELECT id FROM events WHERE tool = ? AND (delivery_id = ? OR (body_digest = ? AND event_type = ?)) ORDER BY id LIMIT 1",
                 [event.tool, event.deliveryID, event.bodyDigest, event.eventType])
@@ -100,8 +100,7 @@ public struct EventLog: Sendable {
                 """, [now] + paused + [limit]) { $0.int64(0) }
             let wanted = ids.filter { !held.contains($0) }
             guard !wanted.isEmpty else { return [] }
-            let row = try connection.statement("SELECT \(Self.columns) FROM events WHERE id = ?")
-            return try wanted.compactMap { id throws(SQLiteError) in try row.rows([id], Self.decode).first }
+            return try wanted.compactMap { id in try connection.firstRow("SELECT \(Self.columns) FROM events WHERE id = ?", [id], Self.decode) }
         }
     }
 
@@ -109,7 +108,7 @@ public struct EventLog: Sendable {
     public func oldestWaiting(tool: String? = nil) async throws -> StoredEvent? {
         try await store.read {
             try $0.firstRow(
-                "SELECT \(Self.columns) FROM events WHERE state IN ('received', 'failed') AND (? IS NULL OR tool = ?) ORDER BY id LIMIT 1",
+                "SELECT \(Self.columns) FROM events WHERE state IN ('received', 'failed') AND (CAST(? AS TEXT) IS NULL OR tool = ?) ORDER BY id LIMIT 1",
                 [tool, tool], Self.decode)
         }
     }
@@ -124,7 +123,7 @@ public struct EventLog: Sendable {
                 """
                 UPDATE events SET next_attempt_at = ?, lane_key = ?
                 WHERE id = ? AND state IN ('received', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-                  AND (? IS NULL OR NOT EXISTS (
+                  AND (CAST(? AS TEXT) IS NULL OR NOT EXISTS (
                     SELECT 1 FROM events AS earlier
                     WHERE earlier.lane_key = ? AND earlier.id < ? AND earlier.state IN ('received', 'failed')))
                 """, until, lane, id, now, lane, lane, id)
@@ -138,7 +137,7 @@ public struct EventLog: Sendable {
     public func expediteRetries(tool: String? = nil, now: Date) async throws -> Int {
         try await store.write { connection in
             try connection.run(
-                "UPDATE events SET next_attempt_at = ? WHERE state = 'failed' AND next_attempt_at > ? AND (? IS NULL OR tool = ?)", now, now, tool, tool)
+                "UPDATE events SET next_attempt_at = ? WHERE state = 'failed' AND next_attempt_at > ? AND (CAST(? AS TEXT) IS NULL OR tool = ?)", now, now, tool, tool)
             return connection.changes
         }
     }
@@ -151,7 +150,7 @@ public struct EventLog: Sendable {
 
     /// Records `outcome` for event `id` inside the caller's transaction (a unit of work that also records what the
     /// event changed).
-    public static func finish(id: Int64, _ outcome: Outcome, now: Date, in connection: Connection) throws {
+    public static func finish(id: Int64, _ outcome: Outcome, now: Date, in connection: any Connection) throws {
         switch outcome {
         case .processed:
             try connection.run("UPDATE events SET state = 'processed', last_error = NULL, next_attempt_at = NULL, finished_at = ? WHERE id = ?", now, id)
@@ -235,7 +234,7 @@ public struct EventLog: Sendable {
         return try await query.run(on: store, table: "events", columns: Self.columns, beforeID: beforeID, limit: limit, Self.decode)
     }
 
-    private func update(_ assignments: String, id: Int64, _ values: [any SQLiteBindable]) async throws {
+    private func update(_ assignments: String, id: Int64, _ values: [any SQLBindable]) async throws {
         try await store.updateRow("events", assignments, id: id, values)
     }
 }

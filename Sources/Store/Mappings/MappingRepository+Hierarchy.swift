@@ -37,7 +37,7 @@ extension MappingRepository {
         let childNotSibling = excluded.isEmpty ? "" : " AND child.dev_tool_instance NOT IN (\(siblingList))"
         let parentNotSibling = excluded.isEmpty ? "" : " AND parent.dev_tool_instance NOT IN (\(siblingList))"
         let notSkipped = skipped.isEmpty ? "" : " AND child.craft_parent_id NOT IN (\(skipped.map { _ in "?" }.joined(separator: ", ")))"
-        let bindings: [any SQLiteBindable] = [workspaceID] + excluded + skipped + excluded
+        let bindings: [any SQLBindable] = [workspaceID] + excluded + skipped + excluded
         return try await store.read { connection in
             try connection.rows(
                 """

@@ -35,7 +35,7 @@ extension MappingRepository {
 
     /// `recordPushIfNewer` inside the caller's transaction (a unit of work that also records the event's outcome).
     public static func recordPushIfNewer(
-        in connection: Connection, id: Int64, status: String, devStatus: String? = nil, eventOrder: Int64?, trustedUpTo ceiling: Int64? = nil,
+        in connection: any Connection, id: Int64, status: String, devStatus: String? = nil, eventOrder: Int64?, trustedUpTo ceiling: Int64? = nil,
         now: Date
     ) throws -> PushRecord? {
         let previous = try connection.firstRow("SELECT last_pushed_status, last_event_order FROM mappings WHERE id = ?", [id]) { row in
@@ -45,14 +45,14 @@ extension MappingRepository {
             """
             UPDATE mappings SET last_pushed_status = ?, last_dev_status = coalesce(?, last_dev_status), last_pushed_at = ?,
                 last_event_order = coalesce(?, last_event_order), updated_at = ?
-            WHERE id = ? AND (? IS NULL OR last_event_order IS NULL OR last_event_order <= ? OR last_event_order > ?)
+            WHERE id = ? AND (CAST(? AS BIGINT) IS NULL OR last_event_order IS NULL OR last_event_order <= ? OR last_event_order > ?)
             """, status, devStatus, now, eventOrder, now, id, eventOrder, eventOrder, ceiling ?? Int64.max)
         return connection.changes == 1 ? previous : nil
     }
 
     /// Records what an observation of the issue taught (a new key or URL, another id, the adapter's note, a move to
     /// another id, its deletion) inside the caller's unit of work.
-    public static func learn(_ facts: MappingFacts, id: Int64, now: Date, in connection: Connection) throws {
+    public static func learn(_ facts: MappingFacts, id: Int64, now: Date, in connection: any Connection) throws {
         guard !facts.isEmpty else { return }
         // A move gives the issue a new stable id; the other id it had named the old issue, so it is replaced (by the
         // one given, or none). A deletion ends a linked mapping only.
@@ -62,10 +62,10 @@ extension MappingRepository {
             """
             UPDATE mappings SET dev_issue_id = coalesce(?, dev_issue_id), dev_issue_key = coalesce(?, dev_issue_key),
                 dev_issue_url = coalesce(?, dev_issue_url),
-                dev_issue_alt_id = CASE WHEN ? THEN ? ELSE coalesce(?, dev_issue_alt_id) END,
-                tool_note = CASE WHEN ? THEN ? ELSE tool_note END,
-                state = CASE WHEN ? AND state = 'linked' THEN 'deleted' ELSE state END,
-                updated_at = CASE WHEN ? THEN ? ELSE updated_at END
+                dev_issue_alt_id = CASE WHEN ? = 1 THEN ? ELSE coalesce(?, dev_issue_alt_id) END,
+                tool_note = CASE WHEN ? = 1 THEN ? ELSE tool_note END,
+                state = CASE WHEN ? = 1 AND state = 'linked' THEN 'deleted' ELSE state END,
+                updated_at = CASE WHEN ? = 1 THEN ? ELSE updated_at END
             WHERE id = ?
             """, facts.issueID, facts.key, facts.url, moved, facts.alternateID, facts.alternateID, facts.toolNote != nil, facts.toolNote ?? nil,
             facts.deleted, touched, now, id)

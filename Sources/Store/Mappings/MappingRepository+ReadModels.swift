@@ -9,9 +9,10 @@ extension MappingRepository {
         query.filter("workspace_id = ?", filter.workspaceID)
         query.filter("state = ?", filter.state?.rawValue)
         query.filter("dev_tool_kind = ?", filter.devToolKind)
-        // The title matches anywhere, case-insensitively for ASCII; `%`, `_` and `\` in the search are literal.
+        // The title matches anywhere, case-insensitively (at least for ASCII: SQLite's lower() knows no more); `%`, `_`
+        // and `\` in the search are literal. lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
         let pattern = filter.search.map { "%" + $0.replacing("\\", with: "\\\\").replacing("%", with: "\\%").replacing("_", with: "\\_") + "%" }
-        query.filter("(craft_item_id = ? OR dev_issue_key = ? OR craft_title LIKE ? ESCAPE '\\')", filter.search, filter.search, pattern)
+        query.filter("(craft_item_id = ? OR dev_issue_key = ? OR lower(craft_title) LIKE lower(?) ESCAPE '\\')", filter.search, filter.search, pattern)
         return try await query.run(on: store, table: "mappings", columns: Self.columns, beforeID: beforeID, limit: limit, Self.decode)
     }
 

@@ -52,7 +52,7 @@ public struct MappingRepository: Sendable {
         try await store.read { try Self.find($0, where: "dev_tool_instance = ? AND dev_issue_key = ?", [devToolInstance, devIssueKey]) }
     }
 
-    static func find(_ connection: Connection, where condition: String, _ values: [any SQLiteBindable]) throws -> Mapping? {
+    static func find(_ connection: any Connection, where condition: String, _ values: [any SQLBindable]) throws -> Mapping? {
         try connection.firstRow("SELECT \(columns) FROM mappings WHERE \(condition)", values, decode)
     }
 }

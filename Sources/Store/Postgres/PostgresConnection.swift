@@ -11,17 +11,44 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public var context: String
 
     public var description: String { "\(context): \(message)\(sqlState.map { " (SQLSTATE \($0))" } ?? "")" }
+
+    /// The connection or the server went away (not an error in the statement): worth another try on a new connection.
+    /// A unique or other integrity constraint refused the write (class 23).
+    public var isConstraintViolation: Bool { sqlState?.hasPrefix("23") == true }
+
+    public var isConnectionLost: Bool {
+        guard let sqlState else { return true }
+        // Class 08 (connection exception), 57P01-57P03 (admin shutdown, crash shutdown, cannot connect now).
+        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
+    }
 }
 
 /// One connection to a PostgreSQL server through libpq (https://www.postgresql.org/docs/current/libpq.html): blocking
 /// calls, so it is used on one serial queue (as SQLite's connections are), never on the HTTP event loop or Swift's
-/// cooperative threads. Parameters travel separately from the SQL (`PQexecParams`), as text, never spliced into it.
-public final class PostgresConnection {
+/// cooperative threads. Parameters travel separately from the SQL (`PQexecParams`), never spliced into it.
+public final class PostgresConnection: Connection {
     private let handle: OpaquePointer
+    /// `?` placeholders rewritten as `$1`, `$2`, … once per SQL text.
+    private var translated: [String: String] = [:]
+    public private(set) var changes = 0
 
-    /// Connects to `url` (`postgresql://user@host/db`, or `?host=/socket/dir` for a Unix socket).
-    public init(url: String) throws(PostgresError) {
-        guard let handle = PQconnectdb(url) else {
+    public var dialect: SQLDialect { .postgres }
+
+    /// Connects to `url` (`postgresql://user@host/db`, or `?host=/socket/dir` for a Unix socket), with `password`, when
+    /// given, over any in the URL (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PQCONNECTDBPARAMS:
+    /// with `expand_dbname` the URL is read as `dbname`, and a later keyword wins).
+    public init(url: String, password: String? = nil) throws(PostgresError) {
+        let keywords = ["dbname"] + (password == nil ? [] : ["password"])
+        let values = [url] + (password.map { [$0] } ?? [])
+        let connect = { () -> OpaquePointer? in
+            let keywordCopies = keywords.map { strdup($0) } + [nil]
+            let valueCopies = values.map { strdup($0) } + [nil]
+            defer { (keywordCopies + valueCopies).forEach { free($0) } }
+            let keywordPointers = keywordCopies.map { $0.map { UnsafePointer($0) } }
+            let valuePointers = valueCopies.map { $0.map { UnsafePointer($0) } }
+            return PQconnectdbParams(keywordPointers, valuePointers, 1)
+        }
+        guard let handle = connect() else {
             throw PostgresError(sqlState: nil, message: "out of memory", context: "connecting to PostgreSQL")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
@@ -38,46 +65,117 @@ public final class PostgresConnection {
     /// The server's version as a number (`150018` for 15.18).
     public var serverVersion: Int { Int(PQserverVersion(handle)) }
 
-    /// Runs `sql` with `$1`, `$2`, … bound to `parameters` (nil is NULL); the rows, each a list of text values.
-    @discardableResult
-    public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> [[String?]] {
-        let result = try run(sql, parameters)
-        defer { PQclear(result) }
-        let (rows, columns) = (PQntuples(result), PQnfields(result))
-        return (0..<rows).map { row in
-            (0..<columns).map { column in
-                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+    /// `host/database` as libpq resolved them (a socket directory for a Unix socket): never the user or password.
+    public var location: String {
+        let host = PQhost(handle).map { String(cString: $0) } ?? "localhost"
+        let database = PQdb(handle).map { String(cString: $0) } ?? ""
+        return "PostgreSQL \(host)/\(database)"
+    }
+
+    /// False once the server or the network dropped the connection: the pool opens a new one.
+    public var isOpen: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    public var isInTransaction: Bool { PQtransactionStatus(handle) != PQTRANS_IDLE }
+
+    public func execute(_ sql: String) throws {
+        guard let result = PQexec(handle, sql) else { throw lostError(sql) }
+        try check(result, sql)
+        PQclear(result)
+    }
+
+    public func run(_ sql: String, bindings: [any SQLBindable]) throws {
+        let result = try exec(sql, bindings)
+        PQclear(result)
+    }
+
+    public func rows<T>(_ sql: String, _ bindings: [any SQLBindable], _ transform: (Row) throws -> T) throws -> [T] {
+        let result = PostgresResult(try exec(sql, bindings))
+        return try (0..<result.rowCount).map { try transform(Row(.postgres(result, row: $0))) }
+    }
+
+    public func firstRow<T>(_ sql: String, _ bindings: [any SQLBindable], _ transform: (Row) throws -> T) throws -> T? {
+        let result = PostgresResult(try exec(sql, bindings))
+        return try result.rowCount > 0 ? transform(Row(.postgres(result, row: 0))) : nil
+    }
+
+    /// Runs one statement with its parameters: integers as `int8`, reals as `float8`, text as `text`, all in text
+    /// form; blobs as `bytea` in binary form; NULL with no type, for the server to infer from where it stands.
+    private func exec(_ sql: String, _ bindings: [any SQLBindable]) throws -> OpaquePointer {
+        let text = placeholders(sql)
+        var types: [Oid] = []
+        var lengths: [Int32] = []
+        var formats: [Int32] = []
+        var buffers: [UnsafeMutablePointer<CChar>?] = []
+        defer { buffers.forEach { free($0) } }
+        for binding in bindings {
+            switch binding.sqlValue {
+            case .null: types.append(0); buffers.append(nil); lengths.append(0); formats.append(0)
+            case .integer(let value): types.append(20); buffers.append(strdup(String(value))); lengths.append(0); formats.append(0)
+            case .real(let value): types.append(701); buffers.append(strdup(Self.float8(value))); lengths.append(0); formats.append(0)
+            case .text(let value): types.append(25); buffers.append(strdup(value)); lengths.append(0); formats.append(0)
+            case .blob(let bytes):
+                let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(bytes.count, 1))
+                bytes.withUnsafeBytes { UnsafeMutableRawPointer(buffer).copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+                types.append(17); buffers.append(buffer); lengths.append(Int32(bytes.count)); formats.append(1)
             }
         }
+        let values: [UnsafePointer<CChar>?] = buffers.map { $0.map { UnsafePointer($0) } }
+        let result = PQexecParams(handle, text, Int32(bindings.count), types, values, lengths, formats, 0)
+        guard let result else { throw lostError(sql) }
+        try check(result, sql)
+        changes = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return result
     }
 
-    /// Runs a statement that returns no rows; how many rows it changed.
-    @discardableResult
-    public func execute(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> Int {
-        let result = try run(sql, parameters)
-        defer { PQclear(result) }
-        return Int(String(cString: PQcmdTuples(result))) ?? 0
-    }
-
-    private func run(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> OpaquePointer {
-        let copies: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
-        defer { copies.forEach { free($0) } }
-        let values: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
-        let result = values.withUnsafeBufferPointer { buffer in
-            PQexecParams(handle, sql, Int32(parameters.count), nil, buffer.baseAddress, nil, nil, 0)
-        }
-        guard let result else {
-            throw PostgresError(sqlState: nil, message: Self.trimmed(PQerrorMessage(handle)), context: Self.context(of: sql))
-        }
+    /// Throws (and frees the result) unless it is a success.
+    private func check(_ result: OpaquePointer, _ sql: String) throws {
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
-            return result
+            return
         default:
+            // The primary message alone: the full one's DETAIL line quotes row values ("Key (id)=(…) already exists").
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            let message = Self.trimmed(PQresultErrorMessage(result))
+            let constraint = PQresultErrorField(result, Int32(UInt8(ascii: "n"))).map { " (constraint \(String(cString: $0)))" } ?? ""
+            let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+            let message = (primary ?? Self.trimmed(PQresultErrorMessage(result))) + constraint
             PQclear(result)
-            throw PostgresError(sqlState: state, message: message, context: Self.context(of: sql))
+            throw PostgresError(sqlState: isOpen ? state : state ?? "08006", message: message, context: Self.context(of: sql))
         }
+    }
+
+    private func lostError(_ sql: String) -> PostgresError {
+        PostgresError(sqlState: "08006", message: Self.trimmed(PQerrorMessage(handle)), context: Self.context(of: sql))
+    }
+
+    /// The SQL with each `?` outside quotes as `$1`, `$2`, …: repositories write SQL once for both backends.
+    private func placeholders(_ sql: String) -> String {
+        if let known = translated[sql] { return known }
+        var output = ""
+        var number = 0
+        var quote: Character?
+        for character in sql {
+            if let open = quote {
+                if character == open { quote = nil }
+                output.append(character)
+            } else if character == "'" || character == "\"" {
+                quote = character
+                output.append(character)
+            } else if character == "?" {
+                number += 1
+                output += "$\(number)"
+            } else {
+                output.append(character)
+            }
+        }
+        translated[sql] = output
+        return output
+    }
+
+    /// A Double as PostgreSQL's float8 input reads it back exactly (Swift prints the shortest exact form).
+    private static func float8(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "Infinity" : "-Infinity" }
+        return "\(value)"
     }
 
     /// The statement's first words, for an error: enough to say which, never its parameters.
@@ -86,7 +184,67 @@ public final class PostgresConnection {
         return "running \(words)…"
     }
 
-    private static func trimmed(_ text: UnsafePointer<CChar>?) -> String {
+    static func trimmed(_ text: UnsafePointer<CChar>?) -> String {
         text.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+    }
+}
+
+/// A result's rows, read in place (text form): `Row` reads a column of one of them.
+final class PostgresResult {
+    let handle: OpaquePointer
+    let rowCount: Int32
+    let columnCount: Int32
+
+    init(_ handle: OpaquePointer) {
+        self.handle = handle
+        rowCount = PQntuples(handle)
+        columnCount = PQnfields(handle)
+    }
+
+    deinit { PQclear(handle) }
+
+    func column(_ name: String) -> Int32 {
+        let index = PQfnumber(handle, name)
+        precondition(index >= 0, "the statement selects no column '\(name)'")
+        return index
+    }
+
+    func isNull(_ row: Int32, _ column: Int32) -> Bool { PQgetisnull(handle, row, column) == 1 }
+
+    func string(_ row: Int32, _ column: Int32) -> String? {
+        isNull(row, column) ? nil : String(cString: PQgetvalue(handle, row, column))
+    }
+
+    /// Integers, and booleans (`t`/`f`) as 1 and 0, as SQLite gives a comparison's value.
+    func int64(_ row: Int32, _ column: Int32) -> Int64 {
+        guard !isNull(row, column), let text = PQgetvalue(handle, row, column) else { return 0 }
+        switch text.pointee {
+        case CChar(UInt8(ascii: "t")): return 1
+        case CChar(UInt8(ascii: "f")): return 0
+        default: return strtoll(text, nil, 10)
+        }
+    }
+
+    func double(_ row: Int32, _ column: Int32) -> Double {
+        guard !isNull(row, column), let text = PQgetvalue(handle, row, column) else { return 0 }
+        return strtod(text, nil)
+    }
+
+    /// A `bytea` column in text form is hex: `\x` then two digits a byte
+    /// (https://www.postgresql.org/docs/current/datatype-binary.html#DATATYPE-BINARY-BYTEA-HEX-FORMAT).
+    func bytes(_ row: Int32, _ column: Int32) -> [UInt8] {
+        guard !isNull(row, column), let text = PQgetvalue(handle, row, column) else { return [] }
+        let length = Int(PQgetlength(handle, row, column))
+        let raw = UnsafeRawBufferPointer(start: text, count: length)
+        guard length >= 2, raw[0] == UInt8(ascii: "\\"), raw[1] == UInt8(ascii: "x") else { return Array(raw) }
+        func nibble(_ digit: UInt8) -> UInt8 { digit <= UInt8(ascii: "9") ? digit &- 48 : (digit | 0x20) &- 87 }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity((length - 2) / 2)
+        var index = 2
+        while index + 1 < length {
+            bytes.append(nibble(raw[index]) << 4 | nibble(raw[index + 1]))
+            index += 2
+        }
+        return bytes
     }
 }

@@ -16,9 +16,9 @@ public struct SyncRunRepository: Sendable {
 
     public func start(workspaceID: String, trigger: String, dryRun: Bool = false, now: Date) async throws -> Int64 {
         try await store.write { connection in
-            try connection.run(
-                "INSERT INTO sync_runs (workspace_id, trigger, dry_run, started_at) VALUES (?, ?, ?, ?)", workspaceID, trigger, dryRun, now)
-            return connection.lastInsertedRowID
+            try connection.firstRow(
+                "INSERT INTO sync_runs (workspace_id, trigger, dry_run, started_at) VALUES (?, ?, ?, ?) RETURNING id",
+                [workspaceID, trigger, dryRun, now]) { $0.int64(0) } ?? 0
         }
     }
 

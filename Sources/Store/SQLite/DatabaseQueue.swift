@@ -6,18 +6,18 @@ import Dispatch
 /// `@unchecked Sendable`: the connection is only touched inside `queue.async` blocks, which the serial
 /// queue runs one at a time.
 public final class DatabaseQueue: @unchecked Sendable {
-    private let connection: Connection
+    private let connection: SQLiteConnection
     private let queue: DispatchQueue
     public let path: String
 
-    public init(path: String, mode: Connection.Mode = .readWrite, label: String = "craft-sync.database") throws(SQLiteError) {
-        connection = try Connection(path: path, mode: mode)
+    public init(path: String, mode: SQLiteConnection.Mode = .readWrite, label: String = "craft-sync.database") throws(SQLiteError) {
+        connection = try SQLiteConnection(path: path, mode: mode)
         queue = DispatchQueue(label: label)
         self.path = path
     }
 
     /// Runs `body` with exclusive use of the connection.
-    public func access<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    public func access<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result { try body(self.connection) })
@@ -26,7 +26,7 @@ public final class DatabaseQueue: @unchecked Sendable {
     }
 
     /// Same as `access`, for callers that are not async (command-line tools, start-up).
-    public func accessNow<T>(_ body: (Connection) throws -> T) throws -> T {
+    public func accessNow<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         try queue.sync { try body(connection) }
     }
 }

@@ -13,11 +13,11 @@ import Synchronization
 /// guarded by a `Mutex`.
 public final class DatabaseWriter: @unchecked Sendable {
     private struct PendingWrite: Sendable {
-        let run: @Sendable (Connection) throws -> Void
+        let run: @Sendable (SQLiteConnection) throws -> Void
         let complete: @Sendable ((any Error)?) -> Void
     }
 
-    private let connection: Connection
+    private let connection: SQLiteConnection
     private let queue: DispatchQueue
     private let pending = Mutex<(writes: [PendingWrite], drainScheduled: Bool)>(([], false))
     /// Most writes in one transaction, so one batch cannot hold every caller for long.
@@ -27,13 +27,13 @@ public final class DatabaseWriter: @unchecked Sendable {
     /// Transactions committed so far: with group commit, fewer than the writes they carried.
     public var transactionsCommitted: Int { commits.load(ordering: .relaxed) }
 
-    init(connection: Connection, label: String) {
+    init(connection: SQLiteConnection, label: String) {
         self.connection = connection
         self.queue = DispatchQueue(label: label)
     }
 
     /// Runs `body` in a write transaction and returns once it is durably committed.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let result = ResultSlot<T>()
             enqueue(

@@ -20,7 +20,7 @@ final class ReaderPool: Sendable {
         queued = Mutex(Array(repeating: 0, count: connections.count))
     }
 
-    func access<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    func access<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         let index = queued.withLock { counts in
             let index = counts.indices.min { counts[$0] < counts[$1] } ?? 0
             counts[index] += 1

@@ -5,9 +5,9 @@ import CSQLite
 public final class Statement {
     let handle: OpaquePointer
     public let sql: String
-    private unowned let connection: Connection
+    private unowned let connection: SQLiteConnection
 
-    init(connection: Connection, sql: String) throws(SQLiteError) {
+    init(connection: SQLiteConnection, sql: String) throws(SQLiteError) {
         var handle: OpaquePointer?
         let code = sqlite3_prepare_v3(connection.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
         guard code == SQLITE_OK, let handle else {
@@ -30,19 +30,19 @@ public final class Statement {
     }()
 
     /// The position of result column `name`; a name the statement does not select is a programming error.
-    func column(_ name: String) -> Int {
+    func column(_ name: String) -> Int32 {
         guard let index = columnIndexes[name] else { preconditionFailure("\(sql) selects no column '\(name)'") }
-        return index
+        return Int32(index)
     }
 
     /// Resets the statement and binds `values` to its parameters in order.
-    public func bind(_ values: [any SQLiteBindable]) throws(SQLiteError) {
+    public func bind(_ values: [any SQLBindable]) throws(SQLiteError) {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
             let code: Int32
-            switch value.sqliteValue {
+            switch value.sqlValue {
             case .null: code = sqlite3_bind_null(handle, index)
             case .integer(let integer): code = sqlite3_bind_int64(handle, index, integer)
             case .real(let real): code = sqlite3_bind_double(handle, index, real)
@@ -59,20 +59,20 @@ public final class Statement {
     /// Steps once: a row, or nil when the statement is done.
     public func step() throws(SQLiteError) -> Row? {
         switch sqlite3_step(handle) {
-        case SQLITE_ROW: return Row(statement: self)
+        case SQLITE_ROW: return Row(.sqlite(self))
         case SQLITE_DONE: return nil
         case let code: throw error(code)
         }
     }
 
     /// Runs the statement to completion, ignoring rows.
-    public func run(_ values: [any SQLiteBindable] = []) throws(SQLiteError) {
+    public func run(_ values: [any SQLBindable] = []) throws(SQLiteError) {
         try bind(values)
         while try step() != nil {}
     }
 
     /// Runs the statement and maps each row.
-    public func rows<T>(_ values: [any SQLiteBindable] = [], _ transform: (Row) throws(SQLiteError) -> T) throws(SQLiteError) -> [T] {
+    public func rows<T>(_ values: [any SQLBindable] = [], _ transform: (Row) throws -> T) throws -> [T] {
         try bind(values)
         var results: [T] = []
         while let row = try step() { results.append(try transform(row)) }
@@ -82,41 +82,4 @@ public final class Statement {
     private func error(_ code: Int32) -> SQLiteError {
         SQLiteError(code: sqlite3_extended_errcode(connection.handle), connection: connection.handle, sql: sql)
     }
-}
-
-/// The current row of a statement; valid until the next step.
-public struct Row {
-    let statement: Statement
-
-    public var columnCount: Int { Int(sqlite3_column_count(statement.handle)) }
-
-    public func isNull(_ column: Int) -> Bool { sqlite3_column_type(statement.handle, Int32(column)) == SQLITE_NULL }
-
-    public func int(_ column: Int) -> Int { Int(sqlite3_column_int64(statement.handle, Int32(column))) }
-    public func int64(_ column: Int) -> Int64 { sqlite3_column_int64(statement.handle, Int32(column)) }
-    public func double(_ column: Int) -> Double { sqlite3_column_double(statement.handle, Int32(column)) }
-
-    public func string(_ column: Int) -> String? {
-        guard let text = sqlite3_column_text(statement.handle, Int32(column)) else { return nil }
-        return String(cString: text)
-    }
-
-    public func blob(_ column: Int) -> [UInt8]? {
-        guard !isNull(column) else { return nil }
-        let count = Int(sqlite3_column_bytes(statement.handle, Int32(column)))
-        guard count > 0, let bytes = sqlite3_column_blob(statement.handle, Int32(column)) else { return [] }
-        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
-    }
-
-    public func optionalInt(_ column: Int) -> Int? { isNull(column) ? nil : int(column) }
-}
-
-/// Columns by name: a decoder that names what it reads does not break when a column is added to the select list.
-extension Row {
-    public func isNull(_ name: String) -> Bool { isNull(statement.column(name)) }
-    public func int(_ name: String) -> Int { int(statement.column(name)) }
-    public func int64(_ name: String) -> Int64 { int64(statement.column(name)) }
-    public func optionalInt64(_ name: String) -> Int64? { isNull(name) ? nil : int64(name) }
-    public func string(_ name: String) -> String? { string(statement.column(name)) }
-    public func requiredString(_ name: String) -> String { requiredString(statement.column(name)) }
 }

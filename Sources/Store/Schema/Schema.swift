@@ -1,5 +1,15 @@
-/// The schema, as the list of steps that build it. Never edit a released step: add a new one.
+/// The schema, as the lists of steps that build it, one per backend. Never edit a released step: add a new one.
 public enum Schema {
+    public static func migrations(for dialect: SQLDialect) -> [Migration] {
+        switch dialect {
+        case .sqlite: migrations
+        case .postgres: postgresMigrations
+        }
+    }
+
+    public static func latestVersion(for dialect: SQLDialect) -> Int { migrations(for: dialect).last?.version ?? 0 }
+
+    /// SQLite's steps.
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "initial", sql: """
             CREATE TABLE mappings (

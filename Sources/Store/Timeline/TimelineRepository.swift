@@ -24,8 +24,8 @@ public struct TimelineRepository: Sendable {
     }
 
     /// Records `entry` inside the caller's transaction.
-    public static func record(_ entry: NewTimelineEntry, in connection: Connection) throws {
-        try connection.statement(insert).run(values(entry))
+    public static func record(_ entry: NewTimelineEntry, in connection: any Connection) throws {
+        try connection.run(insert, bindings: values(entry))
     }
 
     /// Records `entry` unless the item's newest entry of the same kind says the same already (drift seen again
@@ -36,11 +36,11 @@ public struct TimelineRepository: Sendable {
                 "SELECT detail FROM timeline WHERE craft_item_id = ? AND dev_tool_instance = ? AND kind = ? ORDER BY id DESC LIMIT 1",
                 [entry.craftItemID, entry.devToolInstance, entry.kind.rawValue]) { $0.string(0) }
             guard last != .some(entry.detail) else { return }
-            try connection.statement(Self.insert).run(Self.values(entry))
+            try connection.run(Self.insert, bindings: Self.values(entry))
         }
     }
 
-    static func values(_ entry: NewTimelineEntry) -> [any SQLiteBindable] {
+    static func values(_ entry: NewTimelineEntry) -> [any SQLBindable] {
         [entry.at, entry.craftItemID, entry.workspaceID, entry.devToolInstance, entry.devIssueKey, entry.kind.rawValue, entry.outcome, entry.detail, entry.eventID]
     }
 
@@ -58,7 +58,7 @@ public struct TimelineRepository: Sendable {
     /// The statuses the status mapping had no Craft value for since `since`, by dev-tool instance, with how often:
     /// read from the `unmapped` webhook entries (whose detail names the status), on any connection (doctor's is
     /// read-only).
-    public static func unmappedStatuses(in connection: Connection, since: Date) throws -> [(instance: String, status: String, count: Int)] {
+    public static func unmappedStatuses(in connection: any Connection, since: Date) throws -> [(instance: String, status: String, count: Int)] {
         let rows = try connection.rows(
             "SELECT dev_tool_instance, detail FROM timeline WHERE at >= ? AND kind = 'webhook' AND outcome = 'unmapped'", [since]
         ) { ($0.requiredString(0), $0.requiredString(1)) }
@@ -79,7 +79,7 @@ public struct TimelineRepository: Sendable {
         let rows = try await store.read { connection in
             try connection.rows(
                 "SELECT DISTINCT event_id, craft_item_id, dev_issue_key FROM timeline WHERE event_id IN (\(placeholders)) ORDER BY event_id, craft_item_id",
-                eventIDs.map { $0 as any SQLiteBindable }) { ($0.int64(0), $0.requiredString(1), $0.string(2)) }
+                eventIDs.map { $0 as any SQLBindable }) { ($0.int64(0), $0.requiredString(1), $0.string(2)) }
         }
         var items: [Int64: [(craftItemID: String, devIssueKey: String?)]] = [:]
         for (event, item, key) in rows where !(items[event]?.contains { $0.craftItemID == item } ?? false) {
@@ -94,14 +94,13 @@ public struct TimelineRepository: Sendable {
     }
 
     /// Within a write: one `replayed` entry for each item an earlier entry of event `eventID` was about.
-    static func recordReplay(of eventIDs: String, _ values: [any SQLiteBindable], at now: Date, in connection: Connection) throws {
-        try connection.statement(
+    static func recordReplay(of eventIDs: String, _ values: [any SQLBindable], at now: Date, in connection: any Connection) throws {
+        try connection.run(
             """
             INSERT INTO timeline (at, craft_item_id, workspace_id, dev_tool_instance, dev_issue_key, kind, outcome, detail, event_id)
             SELECT ?, craft_item_id, workspace_id, dev_tool_instance, dev_issue_key, 'replayed', 'queued',
                    'delivery ' || event_id || ' queued again by an operator', event_id
             FROM timeline WHERE id IN (SELECT max(id) FROM timeline WHERE event_id IN (\(eventIDs)) GROUP BY event_id, craft_item_id)
-            """
-        ).run([now] + values)
+            """, bindings: [now] + values)
     }
 }

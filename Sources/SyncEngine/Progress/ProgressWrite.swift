@@ -34,7 +34,7 @@ struct ProgressWrite: Sendable {
     /// is logged, never a reason to fail.
     func commit(
         _ pushes: [PendingPush], facts: [Int64: MappingFacts] = [:], timeline: [NewTimelineEntry],
-        also: @escaping @Sendable (Connection) throws -> Void = { _ in }
+        also: @escaping @Sendable (any Connection) throws -> Void = { _ in }
     ) async throws {
         let now = clock.now()
         let logger = logger
@@ -70,7 +70,7 @@ struct ProgressWrite: Sendable {
     }
 
     /// Records `push` inside the caller's transaction: what was recorded before, or nil when a newer state was.
-    func record(_ push: PendingPush, in connection: Connection) throws -> MappingRepository.PushRecord? {
+    func record(_ push: PendingPush, in connection: any Connection) throws -> MappingRepository.PushRecord? {
         let now = clock.now()
         return try MappingRepository.recordPushIfNewer(
             in: connection, id: push.mapping.id, status: push.value, devStatus: push.devStatus, eventOrder: push.order,

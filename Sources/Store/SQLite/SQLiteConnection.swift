@@ -3,7 +3,8 @@ import Support
 
 /// One SQLite connection. Not thread-safe by design (opened `SQLITE_OPEN_NOMUTEX`): a connection belongs to
 /// one serial queue, which `DatabaseQueue` enforces.
-public final class Connection {
+public final class SQLiteConnection: Connection {
+    public var dialect: SQLDialect { .sqlite }
     let handle: OpaquePointer
     public let path: String
     private var statements: [String: Statement] = [:]
@@ -64,23 +65,19 @@ public final class Connection {
     /// query the code really runs.
     public var preparedSQL: [String] { Array(statements.keys) }
 
-    public func run(_ sql: String, _ values: any SQLiteBindable...) throws(SQLiteError) {
-        try statement(sql).run(values)
+    public func run(_ sql: String, bindings: [any SQLBindable]) throws {
+        try statement(sql).run(bindings)
     }
 
-    public func rows<T>(_ sql: String, _ values: [any SQLiteBindable] = [], _ transform: (Row) throws(SQLiteError) -> T) throws(SQLiteError) -> [T] {
-        try statement(sql).rows(values, transform)
+    public func rows<T>(_ sql: String, _ bindings: [any SQLBindable], _ transform: (Row) throws -> T) throws -> [T] {
+        try statement(sql).rows(bindings, transform)
     }
 
-    public func firstRow<T>(_ sql: String, _ values: [any SQLiteBindable] = [], _ transform: (Row) throws(SQLiteError) -> T) throws(SQLiteError) -> T? {
+    public func firstRow<T>(_ sql: String, _ bindings: [any SQLBindable], _ transform: (Row) throws -> T) throws -> T? {
         let statement = try statement(sql)
-        try statement.bind(values)
+        try statement.bind(bindings)
         defer { sqlite3_reset(statement.handle) }
         return try statement.step().map(transform)
-    }
-
-    public func scalarInt(_ sql: String, _ values: [any SQLiteBindable] = []) throws(SQLiteError) -> Int? {
-        try firstRow(sql, values) { $0.optionalInt(0) } ?? nil
     }
 
     public var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }

@@ -7,11 +7,11 @@ extension Row {
     public func requiredString(_ column: Int) -> String { string(column) ?? "" }
 }
 
-extension Date: SQLiteBindable {
-    public var sqliteValue: SQLiteValue { .real(timeIntervalSince1970) }
+extension Date: SQLBindable {
+    public var sqlValue: SQLValue { .real(timeIntervalSince1970) }
 }
 
 extension Row {
-    public func date(_ name: String) -> Date { date(statement.column(name)) }
-    public func optionalDate(_ name: String) -> Date? { optionalDate(statement.column(name)) }
+    public func date(_ name: String) -> Date { date(index(name)) }
+    public func optionalDate(_ name: String) -> Date? { optionalDate(index(name)) }
 }

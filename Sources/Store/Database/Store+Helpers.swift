@@ -1,24 +1,24 @@
 /// Building blocks the repositories share.
 extension Store {
     /// Updates the row `id` of `table`; throws `notFound` when there is none.
-    func updateRow(_ table: String, _ assignments: String, id: Int64, _ values: [any SQLiteBindable]) async throws {
+    func updateRow(_ table: String, _ assignments: String, id: Int64, _ values: [any SQLBindable]) async throws {
         let sql = "UPDATE \(table) SET \(assignments) WHERE id = ?"
         let bound = values + [id]
         try await write { connection in
-            try connection.statement(sql).run(bound)
+            try connection.run(sql, bindings: bound)
             guard connection.changes == 1 else { throw StoreError.notFound("\(table) row \(id)") }
         }
     }
 
     /// Deletes matching rows `batchSize` at a time, one transaction each, so the writer is never held long.
     /// Returns how many were deleted.
-    func deleteInBatches(from table: String, where condition: String, _ values: [any SQLiteBindable], batchSize: Int) async throws -> Int {
+    func deleteInBatches(from table: String, where condition: String, _ values: [any SQLBindable], batchSize: Int) async throws -> Int {
         let sql = "DELETE FROM \(table) WHERE id IN (SELECT id FROM \(table) WHERE \(condition) LIMIT ?)"
         let bound = values + [batchSize]
         var total = 0
         while true {
             let deleted = try await write { connection in
-                try connection.statement(sql).run(bound)
+                try connection.run(sql, bindings: bound)
                 return connection.changes
             }
             total += deleted
@@ -40,9 +40,9 @@ extension Store {
 /// newest first, continuing below the last id the client saw.
 struct PageQuery {
     private var conditions: [String] = []
-    private var values: [any SQLiteBindable] = []
+    private var values: [any SQLBindable] = []
 
-    mutating func filter(_ condition: String, _ bound: (any SQLiteBindable)?...) {
+    mutating func filter(_ condition: String, _ bound: (any SQLBindable)?...) {
         guard bound.allSatisfy({ $0 != nil }) else { return }
         conditions.append(condition)
         values += bound.compactMap { $0 }
