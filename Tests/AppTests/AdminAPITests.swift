@@ -80,7 +80,7 @@ struct AdminAPITests {
     func disabledWithoutToken() async throws {
         var configuration = Configuration()
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.database = temporaryDatabasePath("noadmin")
+        configuration.database = temporaryDatabase("noadmin")
         var logger = Logger(label: "t")
         logger.logLevel = .critical
         let app = try Application(configuration: configuration, logger: logger)

@@ -15,7 +15,7 @@ struct DoctorTests {
             file: try temporaryFile(Simulation.configuration(baseURL: simulators.baseURL.absoluteString, credentials: simulators.credentials, devTool: devTool)),
             environment: environment.merging(["CRAFT_SYNC_CRAFT_DIALECT": dialect]) { $1 }
         ).configuration
-        configuration.database = temporaryDatabasePath("doctor")
+        configuration.database = temporaryDatabase("doctor")
         return configuration
     }
 

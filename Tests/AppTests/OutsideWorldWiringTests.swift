@@ -92,7 +92,7 @@ struct OutsideWorldWiringTests {
         let output = LogOutput.memory()
         var configuration = Configuration()
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.database = temporaryDatabasePath("cs")
+        configuration.database = temporaryDatabase("cs")
         configuration.craft.apiKey = Secret("ck_live_abcdef_secret")
         configuration.devTool.kind = "jira"
         configuration.devTool.token = Secret("jira_token_secret_987")

@@ -17,7 +17,7 @@ struct ServiceFixture {
 
     static func start(
         devTool: String = "github", previousSecret: String? = nil, adminToken: String? = nil, craftDialect: CraftDialect = .guide,
-        opsToken: String? = nil, opsListen: Bool = false
+        opsToken: String? = nil, opsListen: Bool = false, database: String? = nil
     ) async throws -> ServiceFixture {
         let simulators = SimulatorServer()
         let simulatorPort = try simulators.start()
@@ -27,7 +27,7 @@ struct ServiceFixture {
             environment: [:]
         ).configuration
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.database = temporaryDatabasePath("wh")
+        configuration.database = database ?? temporaryDatabase("wh")
         configuration.devTool.previousWebhookSecret = previousSecret.map(Secret.init)
         configuration.admin.token = adminToken.map(Secret.init)
         configuration.ops.token = opsToken.map(Secret.init)
@@ -52,6 +52,11 @@ struct ServiceFixture {
     func processWebhooks() -> Task<Void, Never> {
         simulators.webhooks.configure(target: "http://127.0.0.1:\(port)", secret: simulators.credentials.webhookSecret)
         return Task { [app] in await app.progress?.run(pollInterval: .milliseconds(20)) }
+    }
+
+    func get(_ path: String) async throws -> (status: Int, body: String) {
+        let response = try await httpExchange("http://127.0.0.1:\(port)\(path)")
+        return (response.status, response.text)
     }
 
     /// Posts a GitHub `issues` delivery, signed with `secret` (unsigned when nil); answers the status and body.

@@ -14,7 +14,7 @@ struct ServiceTests {
     func makeApplication(_ configure: (inout Configuration) -> Void = { _ in }) throws -> Application {
         var configuration = Configuration()
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.database = temporaryDatabasePath("craft-sync")
+        configuration.database = temporaryDatabase("craft-sync")
         configure(&configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .critical

@@ -48,7 +48,7 @@ struct DryRunOutputTests {
         try Simulation.configuration(baseURL: simulators.baseURL.absoluteString, credentials: simulators.credentials, devTool: "github")
             .write(toFile: path, atomically: true, encoding: .utf8)
         var configuration = try ConfigurationLoader.load(file: path, environment: [:]).configuration
-        configuration.database = temporaryDatabasePath("dry-run")
+        configuration.database = temporaryDatabase("dry-run")
 
         let first = try await SyncOnce.run(configuration, dryRun: true)
         #expect(first.contains("dry run: 3 item(s)") && first.contains("- item 1001 \"Onboarding checklist\""))

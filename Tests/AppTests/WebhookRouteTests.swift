@@ -254,7 +254,7 @@ struct WebhookDeliveryTests {
 
         var configuration = service.app.configuration
         configuration.craft.progressField = "no_such_field"
-        configuration.database = temporaryDatabasePath("f")
+        configuration.database = temporaryDatabase("f")
         let simulators = SimulatorServer()
         let port = try simulators.start()
         configuration.craft.baseURL = "http://127.0.0.1:\(port)"

@@ -81,7 +81,7 @@ struct IntakeFixture {
     init(craftDialect: CraftDialect = .guide) throws {
         simulators = SimulatorServer()
         try simulators.start()
-        store = try Store(path: temporaryDatabasePath("intake"))
+        store = try Store(DatabaseLocation(temporaryDatabase("intake")))
         let policy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(100), random: { 0.5 })
         let transport = URLSessionHTTPClient(requestTimeout: 15)
         craft = CraftClients.make(

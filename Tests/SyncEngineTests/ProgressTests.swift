@@ -258,7 +258,9 @@ struct ProgressTests {
         let processed = await first + second
         #expect(processed == 8)
         #expect(fixture.simulators.craft.updates.count == 8)
-        #expect(try await fixture.store.events.countsByState() == [.processed: 8])
+        let counts = try await fixture.store.events.countsByState()
+        let states = try await fixture.store.events.list(EventFilter()).map { "\($0.id) \($0.state) \($0.lastError ?? "")" }
+        #expect(counts == [.processed: 8], "\(states)")
     }
 
     @Test("while the breaker is open, due events are not attempted at all")

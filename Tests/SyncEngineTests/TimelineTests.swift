@@ -78,7 +78,7 @@ struct TimelineTests {
 
     @Test("entries older than the retention are pruned, dead letters are kept")
     func pruning() async throws {
-        let store = try Store(path: temporaryDatabasePath("timeline"))
+        let store = try Store(DatabaseLocation(temporaryDatabase("timeline")))
         let old = Date(timeIntervalSince1970: 1_800_000_000)
         for kind in [TimelineEntry.Kind.webhook, .dead] {
             try await store.timeline.record(.init(

@@ -69,10 +69,13 @@ public final class ThrowawayPostgres: Sendable {
 
     public func start() async throws {
         let data = directory.appendingPathComponent("data").path
-        let initdb = try process("initdb", ["-D", data, "-U", user, "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"])
-        guard await initdb.waitForExit(within: .seconds(90)), initdb.terminationStatus == 0 else {
-            await initdb.stop()
-            throw ThrowawayPostgresError("initdb failed: \(initdb.outputTail(lines: 15))")
+        // Started again after `stopServer()`: the data directory is there already.
+        if !FileManager.default.fileExists(atPath: data) {
+            let initdb = try process("initdb", ["-D", data, "-U", user, "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"])
+            guard await initdb.waitForExit(within: .seconds(90)), initdb.terminationStatus == 0 else {
+                await initdb.stop()
+                throw ThrowawayPostgresError("initdb failed: \(initdb.outputTail(lines: 15))")
+            }
         }
         let postgres = try process("postgres", [
             "-D", data, "-k", directory.path, "-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
@@ -84,12 +87,18 @@ public final class ThrowawayPostgres: Sendable {
     }
 
     public func stop() async {
+        await stopServer()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Stops the server and keeps its data: `start()` brings it back (a database outage, in a test).
+    public func stopServer() async {
         if let postgres = server.withLock({ $0 }) {
             // SIGINT is PostgreSQL's fast shutdown: sessions are ended, the server exits.
             kill(postgres.processIdentifier, SIGINT)
             if !(await postgres.waitForExit(within: .seconds(30))) { await postgres.stop() }
         }
-        try? FileManager.default.removeItem(at: directory)
+        server.withLock { $0 = nil }
     }
 
     /// One of PostgreSQL's programs, as `postgres` when we are root.
@@ -139,4 +148,22 @@ public actor SharedPostgres {
         starting = task
         return try await task.value
     }
+}
+
+/// A new database for a test of the engine or the service: an SQLite file, or, when `CRAFT_SYNC_TEST_POSTGRES` names a
+/// running server (`postgresql://USER@/postgres?host=/socket/dir`), a new database on it, so the whole suite can be run
+/// on PostgreSQL by hand: `CRAFT_SYNC_TEST_POSTGRES=… swift test --filter SyncEngineTests`.
+public func temporaryDatabase(_ prefix: String = "craft-sync-test") -> String {
+    guard let server = ProcessInfo.processInfo.environment["CRAFT_SYNC_TEST_POSTGRES"], !server.isEmpty else {
+        return temporaryDatabasePath(prefix)
+    }
+    let name = "\(prefix.filter { $0.isLetter || $0.isNumber })_\(UUID().uuidString.prefix(8).lowercased())"
+    guard let connection = PQconnectdb(server) else { fatalError("out of memory") }
+    defer { PQfinish(connection) }
+    let result = PQexec(connection, "CREATE DATABASE \(name)")
+    defer { PQclear(result) }
+    precondition(PQresultStatus(result) == PGRES_COMMAND_OK, "CREATE DATABASE on CRAFT_SYNC_TEST_POSTGRES failed: \(String(cString: PQerrorMessage(connection)))")
+    var components = URLComponents(string: server)!
+    components.path = "/\(name)"
+    return components.string!
 }

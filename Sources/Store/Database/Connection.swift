@@ -37,7 +37,35 @@ extension Connection {
         try firstRow(sql, [], transform)
     }
 
+    /// Runs `body` so that its failure undoes only its own statements and the unit of work can go on (a timeline entry
+    /// that cannot be stored must not lose the event's outcome). SQLite undoes a failed statement alone already; in
+    /// PostgreSQL a failed statement fails the whole transaction unless it ran inside a savepoint
+    /// (https://www.postgresql.org/docs/current/sql-savepoint.html).
+    public func optionally(_ body: () throws -> Void) -> (any Error)? {
+        guard dialect == .postgres else { return Result { try body() }.failure }
+        do {
+            try execute("SAVEPOINT optional")
+        } catch {
+            return error
+        }
+        do {
+            try body()
+            try execute("RELEASE optional")
+            return nil
+        } catch {
+            try? execute("ROLLBACK TO optional; RELEASE optional")
+            return error
+        }
+    }
+
     public func scalarInt(_ sql: String, _ bindings: [any SQLBindable] = []) throws -> Int? {
         try firstRow(sql, bindings) { $0.optionalInt(0) } ?? nil
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
     }
 }

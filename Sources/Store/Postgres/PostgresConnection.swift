@@ -9,6 +9,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public var message: String
     /// What was being done: "connecting to PostgreSQL on HOST", or the statement's first words.
     public var context: String
+    /// No statement reached the server (there was no connection): running the work elsewhere cannot do it twice.
+    public var nothingSent = false
 
     public var description: String { "\(context): \(message)\(sqlState.map { " (SQLSTATE \($0))" } ?? "")" }
 
@@ -31,6 +33,9 @@ public final class PostgresConnection: Connection {
     /// `?` placeholders rewritten as `$1`, `$2`, … once per SQL text.
     private var translated: [String: String] = [:]
     public private(set) var changes = 0
+    /// The first error inside the current transaction: PostgreSQL ignores every later statement until it ends, so a
+    /// unit of work that caught that error and went on must still fail, with it (`PostgresDatabase.transaction`).
+    private(set) var transactionFailure: PostgresError?
 
     public var dialect: SQLDialect { .postgres }
 
@@ -38,8 +43,10 @@ public final class PostgresConnection: Connection {
     /// given, over any in the URL (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PQCONNECTDBPARAMS:
     /// with `expand_dbname` the URL is read as `dbname`, and a later keyword wins).
     public init(url: String, password: String? = nil) throws(PostgresError) {
-        let keywords = ["dbname"] + (password == nil ? [] : ["password"])
-        let values = [url] + (password.map { [$0] } ?? [])
+        // A connect to a host that does not answer gives up after 5 s unless the URL says otherwise (it comes after, so
+        // it wins); libpq's default is to wait for ever.
+        let keywords = ["connect_timeout", "dbname"] + (password == nil ? [] : ["password"])
+        let values = ["5", url] + (password.map { [$0] } ?? [])
         let connect = { () -> OpaquePointer? in
             let keywordCopies = keywords.map { strdup($0) } + [nil]
             let valueCopies = values.map { strdup($0) } + [nil]
@@ -76,11 +83,21 @@ public final class PostgresConnection: Connection {
     public var isOpen: Bool { PQstatus(handle) == CONNECTION_OK }
 
     public var isInTransaction: Bool { PQtransactionStatus(handle) != PQTRANS_IDLE }
+    /// A statement failed in the current transaction: it can only be rolled back.
+    public var isTransactionFailed: Bool { PQtransactionStatus(handle) == PQTRANS_INERROR }
+
+    /// Starts a transaction and forgets the failure of the one before.
+    func begin(_ sql: String) throws {
+        transactionFailure = nil
+        try execute(sql)
+    }
 
     public func execute(_ sql: String) throws {
         guard let result = PQexec(handle, sql) else { throw lostError(sql) }
         try check(result, sql)
         PQclear(result)
+        // Back at a savepoint, the transaction is whole again: what failed after it no longer fails the transaction.
+        if sql.hasPrefix("ROLLBACK TO") { transactionFailure = nil }
     }
 
     public func run(_ sql: String, bindings: [any SQLBindable]) throws {
@@ -139,7 +156,9 @@ public final class PostgresConnection: Connection {
             let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
             let message = (primary ?? Self.trimmed(PQresultErrorMessage(result))) + constraint
             PQclear(result)
-            throw PostgresError(sqlState: isOpen ? state : state ?? "08006", message: message, context: Self.context(of: sql))
+            let error = PostgresError(sqlState: isOpen ? state : state ?? "08006", message: message, context: Self.context(of: sql))
+            if transactionFailure == nil && isInTransaction { transactionFailure = error }
+            throw error
         }
     }
 

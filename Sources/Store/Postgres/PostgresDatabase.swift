@@ -57,11 +57,30 @@ public final class PostgresDatabase: Database {
         return "PostgreSQL \(components.host.flatMap { $0.isEmpty ? nil : $0 } ?? socket ?? "localhost")\(components.path)"
     }
 
+    /// A read that finds its connection dropped (the server restarted) runs once more, on a new one.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
-        try await withSession { session in try await session.access(body) }
+        do {
+            return try await withSession { session in try await session.access(body) }
+        } catch let error as PostgresError where error.isConnectionLost {
+            return try await withSession { session in try await session.access(body) }
+        }
     }
 
+    /// A write that could not start (no connection, or one the server dropped while it sat in the pool: its BEGIN
+    /// fails) runs again on another session, up to once per session: after a server restart every pooled connection
+    /// is dead, and each is found out by its first use.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
+        var attempts = 1
+        while true {
+            do {
+                return try await attemptWrite(body)
+            } catch let error as PostgresError where error.nothingSent && attempts <= sessions.count {
+                attempts += 1
+            }
+        }
+    }
+
+    private func attemptWrite<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
         try await withSession { session in
             var attempt = 1
             while true {
@@ -78,20 +97,34 @@ public final class PostgresDatabase: Database {
     }
 
     private static func transaction<T>(_ connection: PostgresConnection, _ body: (any Connection) throws -> T) throws -> T {
-        try connection.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        do {
+            try connection.begin("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        } catch var error as PostgresError {
+            error.nothingSent = true
+            throw error
+        }
         do {
             let result = try body(connection)
+            // COMMIT of a failed transaction answers ROLLBACK, not an error: the failure must not pass for success.
+            if connection.isTransactionFailed, let failure = connection.transactionFailure { throw failure }
             try connection.execute("COMMIT")
             return result
         } catch {
+            let failure = connection.transactionFailure
             if connection.isOpen && connection.isInTransaction { try? connection.execute("ROLLBACK") }
+            // The first failure says why (a serialization failure is retried); what the body threw after it may
+            // only be "current transaction is aborted".
+            if let failure, failure.isSerializationFailure || error is PostgresError { throw failure }
             throw error
         }
     }
 
     private func withSession<T>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+        // The least busy of the sessions that have a connection; of all, when none has (one of them reconnects).
+        let healthy = sessions.indices.filter { sessions[$0].isHealthy }
+        let candidates = healthy.isEmpty ? Array(sessions.indices) : healthy
         let index = busy.withLock { counts in
-            let index = counts.indices.min { counts[$0] < counts[$1] } ?? 0
+            let index = candidates.min { counts[$0] < counts[$1] } ?? 0
             counts[index] += 1
             return index
         }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Support
+import Synchronization
 
 /// One pooled PostgreSQL session: a connection opened when first needed, used on its own serial queue (libpq blocks),
 /// and opened again after the server or the network dropped it, no sooner than a backoff allows: while the server is
@@ -17,6 +18,10 @@ final class PostgresSession: @unchecked Sendable {
     private var retryAfter = ContinuousClock.now
     private var lastFailure: PostgresError?
     private let backoff = Backoff(base: .milliseconds(100), cap: .seconds(5))
+    private let healthy = Atomic<Bool>(true)
+
+    /// False from a lost connection until the next connect succeeds: the pool sends work to the sessions that have one.
+    var isHealthy: Bool { healthy.load(ordering: .relaxed) }
 
     init(url: String, password: String?, label: String, connection: PostgresConnection? = nil) {
         self.url = url
@@ -47,22 +52,29 @@ final class PostgresSession: @unchecked Sendable {
     private func connected() throws(PostgresError) -> PostgresConnection {
         if let connection, connection.isOpen { return connection }
         connection = nil
-        if let lastFailure, ContinuousClock.now < retryAfter { throw lastFailure }
+        if var lastFailure, ContinuousClock.now < retryAfter {
+            lastFailure.nothingSent = true
+            throw lastFailure
+        }
         do {
             let opened = try PostgresConnection(url: url, password: password)
             try? PostgresDatabase.configure(opened)
             connection = opened
+            healthy.store(true, ordering: .relaxed)
             failures = 0
             lastFailure = nil
             return opened
         } catch {
             drop(error)
+            var error = error
+            error.nothingSent = true
             throw error
         }
     }
 
     private func drop(_ error: PostgresError) {
         connection = nil
+        healthy.store(false, ordering: .relaxed)
         failures += 1
         lastFailure = error
         retryAfter = ContinuousClock.now + backoff.ceiling(attempt: failures)

@@ -42,7 +42,7 @@ struct ProgressWrite: Sendable {
             for (id, learnt) in facts { try MappingRepository.learn(learnt, id: id, now: now, in: connection) }
             let previous = try pushes.map { try record($0, in: connection) }
             for entry in timeline {
-                do { try TimelineRepository.record(entry, in: connection) } catch {
+                if let error = connection.optionally({ try TimelineRepository.record(entry, in: connection) }) {
                     logger.warning("could not record a timeline entry", metadata: ["craft.item": "\(entry.craftItemID)", "error": "\(error)"])
                 }
             }
