@@ -44,7 +44,8 @@ public final class URLSessionHTTPClient: HTTPClient {
         urlRequest.httpBody = request.body
         urlRequest.setValue(userAgent, forHTTPHeaderField: "User-Agent")
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
-        let outcome = await tasks.run(session.dataTask(with: urlRequest))
+        let prepared = urlRequest
+        let outcome = await tasks.run { [session] in session.dataTask(with: prepared) }
         switch outcome {
         case .response(let http, let body):
             var headers: [String: String] = [:]
@@ -103,19 +104,32 @@ private final class TaskRegistry: NSObject, URLSessionDataDelegate, @unchecked S
 
     private let maxResponseBytes: Int
     private let state = Mutex<[Int: Pending]>([:])
+    private let submitter = DispatchQueue(label: "craft-sync.outbound.submit")
 
     init(maxResponseBytes: Int) {
         self.maxResponseBytes = maxResponseBytes
     }
 
-    func run(_ task: URLSessionDataTask) async -> Outcome {
-        await withTaskCancellationHandler {
+    /// Creates and resumes the task on `submitter`, never on the caller's thread: Foundation's URLSession does both
+    /// with a `sync` onto a work queue all sessions share, and a Swift task calling it blocks a thread of the
+    /// cooperative pool (two on two cores) until that queue is free. With both blocked so, the queue's own work waited
+    /// for a thread of that same pool: every outbound call stalled until its timeout (seen in the test suite, found
+    /// with gdb).
+    func run(_ makeTask: @escaping @Sendable () -> URLSessionDataTask) async -> Outcome {
+        let submitted = SubmittedTask()
+        return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                state.withLock { $0[task.taskIdentifier] = Pending(continuation: continuation) }
-                task.resume()
+                submitter.async { [self] in
+                    guard !submitted.isCancelled else { return continuation.resume(returning: .cancelled) }
+                    let task = makeTask()
+                    state.withLock { $0[task.taskIdentifier] = Pending(continuation: continuation) }
+                    submitted.task = task
+                    task.resume()
+                }
             }
         } onCancel: {
-            task.cancel()
+            submitted.isCancelled = true
+            submitter.async { submitted.task?.cancel() }
         }
     }
 
@@ -175,5 +189,16 @@ private final class TaskRegistry: NSObject, URLSessionDataDelegate, @unchecked S
             outcome = .failed(URLError(.badServerResponse))
         }
         entry.continuation.resume(returning: outcome)
+    }
+}
+
+/// A task between its submission and its end, for cancellation. `@unchecked Sendable`: `task` is written and read only
+/// on the registry's serial `submitter` queue; `isCancelled` is atomic.
+private final class SubmittedTask: @unchecked Sendable {
+    var task: URLSessionDataTask?
+    private let cancelled = Atomic<Bool>(false)
+    var isCancelled: Bool {
+        get { cancelled.load(ordering: .acquiring) }
+        set { cancelled.store(newValue, ordering: .releasing) }
     }
 }
