@@ -12,3 +12,18 @@ public struct SystemClock: SyncClock {
     public func now() -> Date { Date() }
     public func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration) }
 }
+
+/// Another clock's time, read through this host's: `base` plus an offset measured against it (a database server's
+/// clock, which replicas on several hosts share), so leases and due times mean the same on every host.
+public struct OffsetClock: SyncClock {
+    let base: any SyncClock
+    let offset: @Sendable () -> TimeInterval
+
+    public init(base: any SyncClock, offset: @escaping @Sendable () -> TimeInterval) {
+        self.base = base
+        self.offset = offset
+    }
+
+    public func now() -> Date { base.now().addingTimeInterval(offset()) }
+    public func sleep(for duration: Duration) async throws { try await base.sleep(for: duration) }
+}

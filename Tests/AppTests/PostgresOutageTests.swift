@@ -11,11 +11,9 @@ struct PostgresOutageTests {
     @Test("while PostgreSQL is down /readyz and webhooks answer 503; once it is back both recover and nothing acknowledged is lost")
     func outage() async throws {
         if let reason = SharedPostgres.missingReason { try Test.cancel(Comment(rawValue: reason)) }
-        let server = try ThrowawayPostgres()
-        Teardown.later { await server.stop() }
-        try await server.start()
-        try server.createDatabase("craft")
-        let fixture = try await ServiceFixture.start(database: server.url(database: "craft"))
+        // The test run's server goes on serving other tests; only this test's database goes away and comes back.
+        let database = try await SharedPostgres.shared.freshSeparateDatabase()
+        let fixture = try await ServiceFixture.start(database: database)
         Teardown.later { await fixture.stop() }
         let secret = fixture.simulators.credentials.webhookSecret
         let body = try fixtureBytes("github/issues_closed_completed.json")
@@ -25,13 +23,13 @@ struct PostgresOutageTests {
         #expect(try await fixture.get("/readyz").status == 200)
         #expect(try await fixture.postWebhook(body: body, secret: secret, delivery: "before").0 == 202)
 
-        await server.stopServer()
+        try await SharedPostgres.shared.refuseConnections(true, to: database)
         let down = try await fixture.get("/readyz")
         #expect(down.status == 503 && down.body.contains("not writable"), "\(down)")
         let refused = try await fixture.postWebhook(body: other, secret: secret, delivery: "during")
         #expect(refused.0 == 503, "\(refused)")
 
-        try await server.start()
+        try await SharedPostgres.shared.refuseConnections(false, to: database)
         // Each pooled session reconnects on its next use once its backoff (at most 5 s) has passed.
         let deadline = ContinuousClock.now + .seconds(30)
         while try await fixture.get("/readyz").status != 200 {

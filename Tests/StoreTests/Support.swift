@@ -19,7 +19,8 @@ func makeStore(_ backend: Backend = .sqlite) async throws -> Store {
         return try Store(path: temporaryDatabasePath())
     case .postgres:
         if let reason = SharedPostgres.missingReason { try Test.cancel(Comment(rawValue: reason)) }
-        return Store(database: try PostgresDatabase(url: try await SharedPostgres.shared.freshDatabase()))
+        let url = try await SharedPostgres.shared.freshDatabase()
+        return Store(database: try await offThePool { try PostgresDatabase(url: url) })
     }
 }
 

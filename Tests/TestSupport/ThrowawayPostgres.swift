@@ -41,15 +41,20 @@ public final class ThrowawayPostgres: Sendable {
     /// Creates an empty database (`name` is the caller's own identifier, letters, digits and underscores).
     public func createDatabase(_ name: String) throws {
         precondition(name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" })
+        try run("CREATE DATABASE \(name)")
+    }
+
+    /// Runs one statement of the test's own making as the server's superuser.
+    func run(_ sql: String) throws {
         guard let connection = PQconnectdb(url) else { throw ThrowawayPostgresError("out of memory") }
         defer { PQfinish(connection) }
         guard PQstatus(connection) == CONNECTION_OK else {
             throw ThrowawayPostgresError("cannot connect: \(String(cString: PQerrorMessage(connection)))")
         }
-        let result = PQexec(connection, "CREATE DATABASE \(name)")
+        let result = PQexec(connection, sql)
         defer { PQclear(result) }
-        guard PQresultStatus(result) == PGRES_COMMAND_OK else {
-            throw ThrowawayPostgresError("CREATE DATABASE failed: \(String(cString: PQresultErrorMessage(result)))")
+        guard [PGRES_COMMAND_OK, PGRES_TUPLES_OK].contains(PQresultStatus(result)) else {
+            throw ThrowawayPostgresError("\(sql) failed: \(String(cString: PQresultErrorMessage(result)))")
         }
     }
 
@@ -129,12 +134,35 @@ public actor SharedPostgres {
         (try? ThrowawayPostgres.binaries()) == nil ? "PostgreSQL is not installed here (apt-get install postgresql; .ci/run does)" : nil
     }
 
-    /// The URL of a new, empty database.
+    /// The URL of a new, empty database: a schema of its own in the server's one database, made the connection's
+    /// search path by the URL (a schema costs nothing; `CREATE DATABASE` copies a template, and a few dozen of them at
+    /// once loaded this two-core machine enough to time out other tests' requests).
     public func freshDatabase() async throws -> String {
         let server = try await running()
         let name = "test_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
-        try server.createDatabase(name)
+        try await offThePool { try server.run("CREATE SCHEMA \(name)") }
+        return server.url(database: "postgres") + "&options=-csearch_path%3D\(name)"
+    }
+
+    /// A database of its own (not a schema): one a test may cut off and bring back (`refuseConnections`).
+    public func freshSeparateDatabase() async throws -> String {
+        let server = try await running()
+        let name = "test_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
+        try await offThePool { try server.createDatabase(name) }
         return server.url(database: name)
+    }
+
+    /// An outage of one database, while the server goes on serving the other tests: with `true`, every session on it is
+    /// ended and new ones are refused ("not currently accepting connections"); with `false`, it takes them again.
+    public func refuseConnections(_ refuse: Bool, to url: String) async throws {
+        let server = try await running()
+        guard let name = URLComponents(string: url)?.path.dropFirst(), name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            throw ThrowawayPostgresError("not a test database: \(url)")
+        }
+        try await offThePool {
+            try server.run("ALTER DATABASE \(name) ALLOW_CONNECTIONS \(refuse ? "false" : "true")")
+            if refuse { try server.run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)'") }
+        }
     }
 
     private func running() async throws -> ThrowawayPostgres {
@@ -166,4 +194,12 @@ public func temporaryDatabase(_ prefix: String = "craft-sync-test") -> String {
     var components = URLComponents(string: server)!
     components.path = "/\(name)"
     return components.string!
+}
+
+/// Runs blocking work (libpq, `CREATE DATABASE`) on a Dispatch thread: on Swift's cooperative pool (two threads on two
+/// cores) it would stall every other test's async work, simulators included, until it returned.
+public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
 }

@@ -31,10 +31,13 @@ public final class Application: Sendable {
     private let clock: any SyncClock
 
     public init(configuration: Configuration, logger: Logger, clock: any SyncClock = SystemClock(), outsideWorld: OutsideWorld? = nil) throws {
-        self.clock = clock
         self.configuration = configuration
         self.logger = logger
-        store = try Store(configuration.databaseLocation)
+        let store = try Store(configuration.databaseLocation)
+        self.store = store
+        // Replicas on several hosts compare leases and due times: on a shared database, time is the server's.
+        let clock = store.database.dialect == .postgres ? OffsetClock(base: clock) { store.database.clockOffset } : clock
+        self.clock = clock
         metrics = ServiceMetrics()
         let world = outsideWorld ?? OutsideWorld(configuration: configuration, clock: clock)
         let tools = world?.devTools ?? [:]
@@ -155,6 +158,15 @@ public final class Application: Sendable {
             store: store, retention: configuration.eventRetention, interval: .seconds(3600), logger: logger)
         var services = BackgroundServices(clock: clock, logger: logger)
         services.add("retention") { await retention.run() }
+        let heartbeat = ReplicaHeartbeat(store: store, clock: clock, logger: logger, startedAt: clock.now())
+        services.add("replica heartbeat") { await heartbeat.run() }
+        // On a shared database, a delivery another replica stored wakes this one's processors too.
+        if let progress, store.database.dialect == .postgres {
+            services.add("event notifications") { [store] in
+                guard let notifications = store.database.newEventNotifications() else { return }
+                for await _ in notifications { progress.wake() }
+            }
+        }
         if let craftKey { services.add("craft-key-check") { await craftKey.run() } }
         if let scheduler { services.add("intake and reconciliation") { await scheduler.run() } }
         if let progress { services.add("progress") { await progress.run() } }

@@ -122,6 +122,15 @@ struct AdminQueryRoutes {
         var craftKey: CraftKeyCheck.Result?
         /// Each dev-tool token's rate budget as the tool last reported it, by instance.
         var rateBudgets: [String: RateBudget.Snapshot]
+        /// The database's backend (`sqlite` or `postgres`) and where it is, never a password.
+        var database: Database
+        /// Every `serve` sharing the database, by its heartbeat: a replica not seen for a minute is likely gone.
+        var replicas: [Replica]
+
+        struct Database: Encodable {
+            var backend: String
+            var location: String
+        }
     }
 
     func status() async throws -> Status {
@@ -137,7 +146,8 @@ struct AdminQueryRoutes {
             mappings: Dictionary(uniqueKeysWithValues: try await store.mappings.countsByState().map { ($0.key.rawValue, $0.value) }),
             events: Dictionary(uniqueKeysWithValues: events.map { ($0.key.rawValue, $0.value) }), deadEvents: events[.dead] ?? 0,
             missingSettings: configuration.missingSettings, intakeStopped: await intakeHalts(),
-            craftKey: craftKey(), rateBudgets: budgets.compactMapValues(\.snapshot))
+            craftKey: craftKey(), rateBudgets: budgets.compactMapValues(\.snapshot),
+            database: .init(backend: store.database.dialect.rawValue, location: store.location), replicas: try await store.replicas.list())
     }
 
     private func paging(_ request: HTTPRequest) throws -> (cursor: Int64?, limit: Int) {

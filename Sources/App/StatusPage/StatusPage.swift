@@ -61,10 +61,26 @@ struct StatusPage: Sendable {
             <table><thead><tr><th>Outcome</th><th>Deliveries</th></tr></thead><tbody>\(deliveries)</tbody></table>
             <p>Dead letters waiting: \(status.deadEvents > 0 ? Layout.badge("\(status.deadEvents) dead", .bad) : Layout.badge("none", .ok)) · <a href="/ui/problems">Dead letters &amp; failures</a></p>
             </section>
+            \(replicasCard(status, now: now))
             </div>
             <p class="muted">craft-sync \(status.version) · up \(Layout.relative(now.addingTimeInterval(-Double(status.uptimeSeconds)), now: now).replacing(" ago", with: ""))</p>
             """
         return Layout.page("Overview", section: .overview, csrf: csrf, refreshSeconds: running.isEmpty ? nil : 3, content)
+    }
+
+    /// The replicas sharing the database, by heartbeat: one not seen for a minute has most likely stopped or died.
+    private func replicasCard(_ status: AdminQueryRoutes.Status, now: Date) -> HTML {
+        let rows = HTML.join(status.replicas.map { replica in
+            let fresh = now.timeIntervalSince(replica.lastSeen) < 60
+            return "<tr><td>\(replica.host)</td><td>\(replica.pid)</td><td>\(replica.version)</td><td>\(Layout.time(replica.startedAt, now: now))</td><td>\(fresh ? Layout.badge("seen \(Layout.relative(replica.lastSeen, now: now))", .ok) : Layout.badge("silent since \(Layout.relative(replica.lastSeen, now: now))", .bad))</td></tr>"
+        })
+        return """
+            <section class="card" aria-label="Replicas">
+            <h2>Replicas</h2>
+            <p class="muted">Database: \(status.database.backend == "postgres" ? "PostgreSQL" : "SQLite") · \(status.database.location)</p>
+            <table><thead><tr><th>Host</th><th>PID</th><th>Version</th><th>Started</th><th>Heartbeat</th></tr></thead><tbody>\(rows)</tbody></table>
+            </section>
+            """
     }
 
     private func progressBlock(_ progress: IntakeProgress) -> HTML {

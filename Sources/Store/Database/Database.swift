@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where craft-sync keeps its state: units of work over connections of one backend. The repositories are written
 /// against this and `Connection`, so the engine and the app do not know which backend they run on.
 public protocol Database: Sendable {
@@ -12,4 +14,25 @@ public protocol Database: Sendable {
     var openedAtVersion: Int { get }
     /// Where it is, for an operator: a file's path, or a server's host and database (never a password).
     var displayName: String { get }
+}
+
+/// What replicas sharing a database coordinate through it. SQLite lives on one host, where the claims in its rows
+/// already keep two processes from doing one thing twice: its answers are the trivial ones.
+extension Database {
+    /// Runs `body` while holding `lock` across every replica on this database; nil, without running it, when another
+    /// replica holds it.
+    public func whileHolding<T: Sendable>(_ lock: AdvisoryLock, _ body: @Sendable () async throws -> T) async throws -> T? {
+        if let postgres = self as? PostgresDatabase { return try await postgres.holding(lock, body) }
+        return try await body()
+    }
+
+    /// A signal each time any replica stores a delivery (PostgreSQL's LISTEN/NOTIFY), so a replica's processors wake
+    /// for a webhook another replica acknowledged; nil where there is no such signal (polling finds the work then).
+    public func newEventNotifications() -> AsyncStream<Void>? {
+        (self as? PostgresDatabase)?.listen(channel: PostgresDatabase.eventsChannel)
+    }
+
+    /// What to add to this host's clock to read the database's: replicas on several hosts compare leases and due
+    /// times against one clock, the server's. Zero for SQLite (one host, one clock).
+    public var clockOffset: TimeInterval { (self as? PostgresDatabase)?.serverClockOffset ?? 0 }
 }

@@ -62,7 +62,11 @@ public struct EventLog: Sendable {
                 ON CONFLICT DO NOTHING RETURNING id
                 """, [event.tool, event.instance, event.deliveryID, event.eventType, event.receivedAt, encoded.headers, encoded.compressedBody,
                 encoded.bodySize, event.bodyDigest]) { $0.int64(0) }
-            if let inserted { return .stored(id: inserted) }
+            if let inserted {
+                // Delivered to every listening replica when this commits, not before (https://www.postgresql.org/docs/current/sql-notify.html).
+                if connection.dialect == .postgres { try connection.run("SELECT pg_notify(?, '')", PostgresDatabase.eventsChannel) }
+                return .stored(id: inserted)
+            }
             let existing = try connection.scalarInt(
                 "SELECT id FROM events WHERE tool = ? AND (delivery_id = ? OR (body_digest = ? AND event_type = ?)) ORDER BY id LIMIT 1",
                 [event.tool, event.deliveryID, event.bodyDigest, event.eventType])

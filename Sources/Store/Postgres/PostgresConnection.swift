@@ -79,6 +79,22 @@ public final class PostgresConnection: Connection {
         return "PostgreSQL \(host)/\(database)"
     }
 
+    /// Waits up to `timeoutMilliseconds` for notifications on the channels this connection listens to; true when any
+    /// arrived (each consumed). Throws when the connection is lost.
+    func waitForNotifications(timeoutMilliseconds: Int32) throws -> Bool {
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        guard descriptor.fd >= 0 else { throw lostError("LISTEN") }
+        let ready = poll(&descriptor, 1, timeoutMilliseconds)
+        if ready < 0 && errno != EINTR { throw lostError("LISTEN") }
+        guard PQconsumeInput(handle) == 1 else { throw lostError("LISTEN") }
+        var any = false
+        while let notification = PQnotifies(handle) {
+            PQfreemem(notification)
+            any = true
+        }
+        return any
+    }
+
     /// False once the server or the network dropped the connection: the pool opens a new one.
     public var isOpen: Bool { PQstatus(handle) == CONNECTION_OK }
 

@@ -11,7 +11,14 @@ public final class PostgresDatabase: Database {
     public let displayName: String
     /// The server's version (`150018` for 15.18), when opened.
     public let serverVersion: Int
+    let url: String
+    let password: String?
     private let sessions: [PostgresSession]
+    /// A session of its own for advisory locks, so a lock is not taken and released on different connections.
+    let lockSession: PostgresSession
+    let offsetBits = Atomic<UInt64>(0)
+    /// Seconds to add to this host's clock to read the server's (`measureClockOffset`).
+    public var serverClockOffset: TimeInterval { Double(bitPattern: offsetBits.load(ordering: .relaxed)) }
     private let busy: Mutex<[Int]>
     private let commits = Atomic<Int>(0)
     /// How many times a write runs when PostgreSQL aborts it for a serialization failure or a deadlock.
@@ -36,6 +43,9 @@ public final class PostgresDatabase: Database {
         } catch {
             throw StoreError.cannotOpen(path: Self.describe(url), reason: "\(error)")
         }
+        self.url = url
+        self.password = password
+        lockSession = PostgresSession(url: url, password: password, label: "craft-sync.store.postgres.locks")
         displayName = first.location
         serverVersion = first.serverVersion
         sessions = (0..<max(1, count)).map { index in

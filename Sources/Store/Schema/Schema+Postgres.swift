@@ -121,5 +121,6 @@ extension Schema {
             CREATE INDEX timeline_at ON timeline (at);
             CREATE INDEX timeline_event ON timeline (event_id) WHERE event_id IS NOT NULL;
             """),
+        Migration(version: 2, name: "replica heartbeats", sql: Schema.replicasTable),
     ]
 }

@@ -227,7 +227,23 @@ public enum Schema {
             UPDATE mappings SET lease_owner = 'a run of an earlier version', lease_until = updated_at + 300
                 WHERE state = 'pending' AND updated_at > 0;
             """),
+        // replicas: one row per running `serve` (a heartbeat), so the status page and API can say which replicas share
+        // this database and when each was last seen.
+        Migration(version: 10, name: "replica heartbeats", sql: Schema.replicasTable),
     ]
+
+    /// The same in both backends' types: text, and times as seconds since 1970.
+    static let replicasTable = """
+        CREATE TABLE replicas (
+            id TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            version TEXT NOT NULL,
+            started_at DOUBLE PRECISION NOT NULL,
+            last_seen DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX replicas_last_seen ON replicas (last_seen);
+        """
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 }

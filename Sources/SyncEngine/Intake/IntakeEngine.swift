@@ -93,8 +93,24 @@ public actor IntakeEngine {
         }
         let started = ContinuousClock.now
         do {
-            report.runID = try await store.runs.start(workspaceID: target.workspaceID, trigger: trigger, now: clock.now())
-            try await poll(target, into: &report, progress: progress)
+            // One poll of a workspace at a time across replicas sharing the database (PostgreSQL's advisory lock).
+            let initial = report
+            let polled = try await store.database.whileHolding(.intake(workspace: target.workspaceID)) { [self] in
+                var report = initial
+                report.runID = try await store.runs.start(workspaceID: target.workspaceID, trigger: trigger, now: clock.now())
+                do {
+                    try await poll(target, into: &report, progress: progress)
+                } catch {
+                    report.error = "\(error)"
+                }
+                return report
+            }
+            if let polled {
+                report = polled
+            } else {
+                report.error = "another replica is polling workspace \(target.workspaceID)"
+                logger.info("intake skipped: another replica is polling", metadata: ["workspace": "\(target.workspaceID)", "trigger": "\(trigger)"])
+            }
         } catch {
             report.error = "\(error)"
         }
