@@ -52,8 +52,12 @@ struct MigrateCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigurationOptions
 
+    @Option(name: .long, help: "Copy an SQLite database into the configured (empty) one first: sqlite:PATH.")
+    var from: String?
+
     func run() async throws {
         try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
+            if let from { print(try await DatabaseCommands.copy(configuration, from: from)) }
             print(try DatabaseCommands.migrate(configuration))
         }
     }

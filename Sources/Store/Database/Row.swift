@@ -67,6 +67,30 @@ public struct Row {
 
     public func optionalInt(_ column: Int) -> Int? { isNull(column) ? nil : int(column) }
 
+    /// The name the statement gives result column `column`.
+    public func columnName(_ column: Int) -> String {
+        switch source {
+        case .sqlite(let statement): sqlite3_column_name(statement.handle, Int32(column)).map { String(cString: $0) } ?? ""
+        case .postgres(let result, row: _): PQfname(result.handle, Int32(column)).map { String(cString: $0) } ?? ""
+        }
+    }
+
+    /// Column `column` as the value it holds, of its own type (SQLite's storage class; PostgreSQL's text form).
+    public func value(_ column: Int) -> SQLValue {
+        guard !isNull(column) else { return .null }
+        switch source {
+        case .sqlite(let statement):
+            switch sqlite3_column_type(statement.handle, Int32(column)) {
+            case SQLITE_INTEGER: return .integer(int64(column))
+            case SQLITE_FLOAT: return .real(double(column))
+            case SQLITE_BLOB: return .blob(blob(column) ?? [])
+            default: return .text(string(column) ?? "")
+            }
+        case .postgres:
+            return .text(string(column) ?? "")
+        }
+    }
+
     func index(_ name: String) -> Int {
         switch source {
         case .sqlite(let statement): Int(statement.column(name))
