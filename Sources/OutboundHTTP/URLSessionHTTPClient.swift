@@ -33,7 +33,8 @@ public final class URLSessionHTTPClient: HTTPClient {
         self.userAgent = userAgent
     }
 
-    deinit { session.invalidateAndCancel() }
+    // Not on the releasing thread: invalidation is a sync onto URLSession's shared work queue (see TaskRegistry.run).
+    deinit { DispatchQueue.global().async { [session] in session.invalidateAndCancel() } }
 
     public func send(_ request: OutboundRequest) async throws(OutboundError) -> OutboundResponse {
         if let refusal = OutboundURLPolicy.refusal(for: request.url) {

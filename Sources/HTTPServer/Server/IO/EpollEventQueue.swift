@@ -4,7 +4,7 @@ import Dispatch
 import Glibc
 import Synchronization
 
-/// An event queue on one `epoll` instance (level-triggered), looping on a thread it takes from Dispatch. Per
+/// An event queue on one `epoll` instance (level-triggered), looping on a thread of its own. Per
 /// request it costs the reads and writes themselves and a share of one `epoll_wait`: no locks handed between
 /// threads, no `epoll_ctl` unless interest changes, no `FIONREAD`. Handler tasks run on the loop as their
 /// preferred executor; work from other threads goes through an inbox and wakes the loop with an eventfd only
@@ -36,8 +36,8 @@ final class EpollEventQueue: EventQueue, @unchecked Sendable {
         wake = cepoll_eventfd()
         precondition(epoll >= 0 && wake >= 0, "epoll_create1/eventfd failed: errno \(errno)")
         _ = cepoll_control(epoll, EPOLL_CTL_ADD, wake, EPOLLIN.rawValue)
-        // A queue of its own, so the loop's thread is Dispatch's (it blocks in epoll_wait between events).
-        DispatchQueue(label: "craft-sync.http.epoll-\(index)", qos: .userInitiated).async { [self] in loop() }
+        // A thread of its own, not Dispatch's: the loop blocks in epoll_wait between events (see `LoopThread`).
+        LoopThread.start { [self] in loop() }
     }
 
     // MARK: EventQueue
