@@ -2,6 +2,8 @@
 """A burst of closes: N linked GitHub issues closed at once while the simulated Craft.io answers each call in L ms.
 
 usage: Benchmarks/burst.py N LATENCY_MS LABEL=PATH/TO/craft-sync [LABEL=PATH ...]   (Benchmarks/burst.sh builds them)
+       BURST_BACKENDS=sqlite,postgres-2 ...   each build on SQLite, then on PostgreSQL with 2 replicas behind a
+       round-robin balancer (postgres-N: N replicas; the default is sqlite alone)
 
 For each build: `simulate` (GitHub, webhooks to the service) and `serve` (release), N ready items created by
 intake, then every issue closed at once through the simulator's control API. Prints how long after the last close
@@ -25,6 +27,63 @@ import tempfile
 import time
 
 from benchnet import LatencyProbe, free_port, wait_for_port
+import pgserver
+
+
+class Balancer:
+    """A round-robin TCP balancer on a loopback port in front of several replicas, as a load balancer stands in front
+    of them in production: each connection goes to the next replica."""
+
+    def __init__(self, ports):
+        import threading
+        self.ports, self.next = ports, 0
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(256)
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        import threading
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            port = self.ports[self.next % len(self.ports)]
+            self.next += 1
+            threading.Thread(target=self.serve, args=(client, port), daemon=True).start()
+
+    def serve(self, client, port):
+        import threading
+        try:
+            upstream = socket.create_connection(("127.0.0.1", port))
+        except OSError:
+            client.close()
+            return
+
+        def pump(source, destination):
+            try:
+                while data := source.recv(65536):
+                    destination.sendall(data)
+            except OSError:
+                pass
+            finally:
+                try:
+                    destination.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+
+        back = threading.Thread(target=pump, args=(upstream, client), daemon=True)
+        back.start()
+        pump(client, upstream)
+        back.join()
+        client.close()
+        upstream.close()
+
+    def close(self):
+        self.listener.close()
 
 
 def call(port, method, path, body=None):
@@ -64,9 +123,17 @@ def p99(values):
     return statistics.quantiles(values, n=100)[-1] if len(values) > 1 else float("nan")
 
 
-def run(binary, simulator, count, latency, work):
+def run(binary, simulator, count, latency, work, backend="sqlite"):
     config = os.path.join(work, "serve.yaml")
-    port = free_port()
+    replicas = int(backend.split("-")[1]) if backend.startswith("postgres-") else 1
+    if backend.startswith("postgres"):
+        database = pgserver.url(os.path.join(work, "pg"))
+        pgserver.start_quietly(os.path.join(work, "pg"))
+    else:
+        database = os.path.join(work, "burst.sqlite")
+    serve_ports = [free_port() for _ in range(replicas)]
+    balancer = Balancer(serve_ports) if replicas > 1 else None
+    port = balancer.port if balancer else serve_ports[0]
     simulate = subprocess.Popen(
         [simulator, "simulate", "--listen", "127.0.0.1:0", "--empty", "--dev-tool", "github", "--write-config", config,
          "--webhook-target", f"http://127.0.0.1:{port}"],
@@ -84,11 +151,13 @@ def run(binary, simulator, count, latency, work):
     for index in range(count):
         call(simulator_port, "POST", "/_sim/craft/items",
              {"workspaceId": workspace, "title": f"Burst {index}", "status": "Ready for Development", "type": "Feature"})
-    env = dict(os.environ, CRAFT_SYNC_LISTEN=f"127.0.0.1:{port}", CRAFT_SYNC_DATABASE=os.path.join(work, "burst.sqlite"),
-               CRAFT_SYNC_LOG_LEVEL="error")
-    serve = subprocess.Popen([binary, "serve", "--config", config], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    serves = [subprocess.Popen(
+        [binary, "serve", "--config", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=dict(os.environ, CRAFT_SYNC_LISTEN=f"127.0.0.1:{serve_port}", CRAFT_SYNC_DATABASE=database, CRAFT_SYNC_LOG_LEVEL="error"))
+        for serve_port in serve_ports]
     try:
-        wait_for_port(port)
+        for serve_port in serve_ports:
+            wait_for_port(serve_port)
         end = time.monotonic() + 300
         while time.monotonic() < end:
             state = call(simulator_port, "GET", "/_sim/state")[1]
@@ -106,7 +175,7 @@ def run(binary, simulator, count, latency, work):
         time.sleep(2)
         idle = idle_probe.stop()
         call(simulator_port, "POST", "/_sim/faults", {"target": "craft", "latencyMs": latency})
-        cpu_before = {name: cpu_seconds(process.pid) for name, process in (("serve", serve), ("simulate", simulate))}
+        cpu_before = {"serve": sum(cpu_seconds(serve.pid) for serve in serves), "simulate": cpu_seconds(simulate.pid)}
         probe = ack_probe(port, secret)
         probe.start()
         closed_at = {}
@@ -134,14 +203,17 @@ def run(binary, simulator, count, latency, work):
             seen += len(page["updates"])
             time.sleep(0.05)
         during = probe.stop()
-        cpu = {name: cpu_seconds(process.pid) - cpu_before[name] for name, process in (("serve", serve), ("simulate", simulate))}
+        cpu = {"serve": sum(cpu_seconds(serve.pid) for serve in serves) - cpu_before["serve"],
+               "simulate": cpu_seconds(simulate.pid) - cpu_before["simulate"]}
         state = call(simulator_port, "GET", "/_sim/state")[1]
         deliveries = state["webhooks"][deliveries_before:]
         # Where the time went: from the delivery's arrival to its outcome, by the service's own records.
-        import sqlite3
-        rows = sqlite3.connect(os.path.join(work, "burst.sqlite")).execute(
-            "SELECT finished_at - received_at FROM events WHERE event_type = 'issues.closed' AND finished_at IS NOT NULL").fetchall()
-        in_service = sorted(row[0] for row in rows)
+        query = "SELECT finished_at - received_at FROM events WHERE event_type = 'issues.closed' AND finished_at IS NOT NULL"
+        if backend.startswith("postgres"):
+            in_service = sorted(float(value) for value in pgserver.query(os.path.join(work, "pg"), query) if value)
+        else:
+            import sqlite3
+            in_service = sorted(row[0] for row in sqlite3.connect(database).execute(query).fetchall())
         latencies = [done_at[titles[n]] - closed_at[n] for n in numbers if titles[n] in done_at]
         return {
             "reached": len(latencies), "count": len(numbers),
@@ -153,13 +225,17 @@ def run(binary, simulator, count, latency, work):
             "ack_p99_idle": p99(idle), "ack_p99_burst": p99(during), "cpu": cpu,
         }
     finally:
-        for process in (serve, simulate):
+        for process in serves + [simulate]:
             process.terminate()
-        for process in (serve, simulate):
+        for process in serves + [simulate]:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if balancer:
+            balancer.close()
+        if backend.startswith("postgres"):
+            pgserver.stop(os.path.join(work, "pg"))
 
 
 def main():
@@ -170,10 +246,13 @@ def main():
     builds = [argument.split("=", 1) for argument in sys.argv[3:]]
     print(f"{count} linked GitHub issues closed at once; Craft.io answers each call in {latency} ms")
     print(f"{'build':<10} {'reached Craft.io':>17} {'last, s after last close':>25} {'p50 s':>7} {'p90 s':>7} {'acks 2xx':>10} {'stored→done p50 s':>18} {'ack p99 ms idle / burst':>24} {'CPU s serve / sims':>19}")
+    backends = os.environ.get("BURST_BACKENDS", "sqlite").split(",")
     for label, binary in builds:
-        with tempfile.TemporaryDirectory() as work:
-            r = run(binary, builds[-1][1], count, latency, work)
-        print(f"{label:<10} {r['reached']:>8}/{r['count']:<8} {r['after_last_close']:>25.2f} {r['p50']:>7.2f} {r['p90']:>7.2f} {r['acks']:>5}/{r['deliveries']:<4} {r['in_service_p50']:>18.2f} {r['ack_p99_idle']:>11.1f} / {r['ack_p99_burst']:<10.1f} {r['cpu']['serve']:>9.2f} / {r['cpu']['simulate']:<6.2f}")
+        for backend in backends:
+            with tempfile.TemporaryDirectory() as work:
+                r = run(binary, builds[-1][1], count, latency, work, backend)
+            name = label if len(backends) == 1 else f"{label} {backend}"
+            print(f"{name:<10} {r['reached']:>8}/{r['count']:<8} {r['after_last_close']:>25.2f} {r['p50']:>7.2f} {r['p90']:>7.2f} {r['acks']:>5}/{r['deliveries']:<4} {r['in_service_p50']:>18.2f} {r['ack_p99_idle']:>11.1f} / {r['ack_p99_burst']:<10.1f} {r['cpu']['serve']:>9.2f} / {r['cpu']['simulate']:<6.2f}")
     print("targets (N=300, L=100): every close within 3 s of the last, p50 <= 1 s, ack p99 during the burst <= 2x idle")
     return 0
 

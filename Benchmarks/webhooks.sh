@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Webhook benchmark: signed 2 KB GitHub deliveries acknowledged by `craft-sync serve` (signature check and
-# durable group-committed write included), beside its GET /healthz, and the Hummingbird 2 peer that merely
-# decodes the same JSON and answers 202. Usage: Benchmarks/webhooks.sh  (DURATION, CONNECTIONS, THREADS as in http.sh)
+# durable write included) on SQLite (group-committed, synchronous=FULL) and on PostgreSQL (a local server, fsync and
+# synchronous_commit on), beside its GET /healthz, and the Hummingbird 2 peer that merely decodes the same JSON and
+# answers 202. Usage: Benchmarks/webhooks.sh  (DURATION, CONNECTIONS, THREADS as in http.sh)
 source "$(dirname "$0")/common.sh"
 craft_sync="$(build_serve)"
 build --package-path Benchmarks/peers/hummingbird-peer --product HummingbirdPeer
@@ -44,11 +45,23 @@ VARIANTS="$work/variants.tsv" wrk -t"$threads" -c"$connections" -d"$duration" --
 stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from events').fetchone()[0])" "$work/bench.sqlite")
 kill -TERM "$serve"; wait "$serve" 2>/dev/null || true
 
+# The same service and load on PostgreSQL: a new, empty database, so the same bodies are new there too.
+pg_url="$(python3 Benchmarks/pgserver.py start "$work/pg")"
+trap 'python3 Benchmarks/pgserver.py stop "$work/pg"' EXIT
+CRAFT_SYNC_DATABASE="$pg_url" "$craft_sync" serve --config "$work/serve.yaml" >/dev/null 2>&1 &
+serve=$!
+wait_for_port 8093
+printf '%-44s ' "craft-sync POST /webhooks/github (PostgreSQL)"
+VARIANTS="$work/variants.tsv" wrk -t"$threads" -c"$connections" -d"$duration" --latency -s Benchmarks/webhook.lua http://127.0.0.1:8093 | summary
+stored_pg=$(python3 Benchmarks/pgserver.py count "$work/pg" "select count(*) from events")
+kill -TERM "$serve"; wait "$serve" 2>/dev/null || true
+
 "$peer" 8094 >/dev/null 2>&1 &
 hb=$!
 wait_for_port 8094
 printf '%-44s ' "hummingbird POST /ingest (decode, 202)"
 VARIANTS="$work/variants.tsv" WEBHOOK_PATH=/ingest wrk -t"$threads" -c"$connections" -d"$duration" --latency -s Benchmarks/webhook.lua http://127.0.0.1:8094 | summary
 kill -TERM "$hb"; wait "$hb" 2>/dev/null || true
-echo "events durably stored by craft-sync during its run: $stored"
+echo "events durably stored by craft-sync during its runs: $stored on SQLite, $stored_pg on PostgreSQL"
+python3 Benchmarks/pgserver.py stop "$work/pg"; trap - EXIT
 rm -rf "$work"

@@ -32,6 +32,12 @@ extension Database {
         (self as? PostgresDatabase)?.listen(channel: PostgresDatabase.eventsChannel)
     }
 
+    /// Tells the other replicas' processors that a delivery was stored (once committed). Coalesced: a burst of
+    /// deliveries is one notification every few milliseconds, not one each.
+    public func announceNewEvent() {
+        (self as? PostgresDatabase)?.announcer.announce()
+    }
+
     /// What to add to this host's clock to read the database's: replicas on several hosts compare leases and due
     /// times against one clock, the server's. Zero for SQLite (one host, one clock).
     public var clockOffset: TimeInterval { (self as? PostgresDatabase)?.serverClockOffset ?? 0 }

@@ -52,6 +52,12 @@ public struct EventLog: Sendable {
     /// Stores a delivery durably unless its delivery id, or (where kept) its body digest with its event type, was
     /// stored before and is still kept (`prune`). Returns once committed.
     public func append(_ encoded: EncodedEvent) async throws -> AppendResult {
+        let result = try await insert(encoded)
+        if case .stored = result { store.database.announceNewEvent() }
+        return result
+    }
+
+    private func insert(_ encoded: EncodedEvent) async throws -> AppendResult {
         let event = encoded.event
         return try await store.write { connection in
             // Both unique indexes decide in the insert itself: no look-up first on the acknowledgement path.
@@ -62,11 +68,7 @@ public struct EventLog: Sendable {
                 ON CONFLICT DO NOTHING RETURNING id
                 """, [event.tool, event.instance, event.deliveryID, event.eventType, event.receivedAt, encoded.headers, encoded.compressedBody,
                 encoded.bodySize, event.bodyDigest]) { $0.int64(0) }
-            if let inserted {
-                // Delivered to every listening replica when this commits, not before (https://www.postgresql.org/docs/current/sql-notify.html).
-                if connection.dialect == .postgres { try connection.run("SELECT pg_notify(?, '')", PostgresDatabase.eventsChannel) }
-                return .stored(id: inserted)
-            }
+            if let inserted { return .stored(id: inserted) }
             let existing = try connection.scalarInt(
                 "SELECT id FROM events WHERE tool = ? AND (delivery_id = ? OR (body_digest = ? AND event_type = ?)) ORDER BY id LIMIT 1",
                 [event.tool, event.deliveryID, event.bodyDigest, event.eventType])

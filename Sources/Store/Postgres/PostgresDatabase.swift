@@ -16,11 +16,14 @@ public final class PostgresDatabase: Database {
     private let sessions: [PostgresSession]
     /// A session of its own for advisory locks, so a lock is not taken and released on different connections.
     let lockSession: PostgresSession
+    /// Announces stored deliveries to the other replicas (`EventAnnouncer`), on a session of its own.
+    let announcer: EventAnnouncer
     let offsetBits = Atomic<UInt64>(0)
     /// Seconds to add to this host's clock to read the server's (`measureClockOffset`).
     public var serverClockOffset: TimeInterval { Double(bitPattern: offsetBits.load(ordering: .relaxed)) }
     private let busy: Mutex<[Int]>
-    private let commits = Atomic<Int>(0)
+    /// Writes, batched (`PostgresGroupCommit`), on a session of their own; on a read session when it has no connection.
+    private let groupCommit: PostgresGroupCommit
     /// How many times a write runs when PostgreSQL aborts it for a serialization failure or a deadlock.
     static let writeAttempts = 20
     /// The oldest server craft-sync runs on: 12 has every feature it uses (identity columns, SKIP LOCKED, `ON CONFLICT`)
@@ -28,7 +31,7 @@ public final class PostgresDatabase: Database {
     public static let oldestServer = 120_000
 
     public var dialect: SQLDialect { .postgres }
-    public var transactionsCommitted: Int { commits.load(ordering: .relaxed) }
+    public var transactionsCommitted: Int { groupCommit.transactionsCommitted }
 
     /// Connects to `url` (`postgres://user@host:port/db`; the password in the URL or in PGPASSWORD, never logged) and
     /// brings the schema up to date, under an advisory lock so replicas starting together migrate once.
@@ -46,12 +49,16 @@ public final class PostgresDatabase: Database {
         self.url = url
         self.password = password
         lockSession = PostgresSession(url: url, password: password, label: "craft-sync.store.postgres.locks")
+        announcer = EventAnnouncer(
+            session: PostgresSession(url: url, password: password, label: "craft-sync.store.postgres.notify"), channel: Self.eventsChannel)
         displayName = first.location
         serverVersion = first.serverVersion
         sessions = (0..<max(1, count)).map { index in
             PostgresSession(url: url, password: password, label: "craft-sync.store.postgres.\(index)", connection: index == 0 ? first : nil)
         }
         busy = Mutex(Array(repeating: 0, count: sessions.count))
+        let writers = [PostgresSession(url: url, password: password, label: "craft-sync.store.postgres.writer")] + sessions
+        groupCommit = PostgresGroupCommit { writers.first(where: \.isHealthy) ?? writers[0] }
     }
 
     /// Session settings: a commit returns once it is durable on the server (`synchronous_commit`, whatever the
@@ -91,41 +98,14 @@ public final class PostgresDatabase: Database {
     }
 
     private func attemptWrite<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
-        try await withSession { session in
-            var attempt = 1
-            while true {
-                do {
-                    let result = try await session.access { connection in try Self.transaction(connection, body) }
-                    commits.add(1, ordering: .relaxed)
-                    return result
-                } catch let error as PostgresError where error.isSerializationFailure && attempt < Self.writeAttempts {
-                    attempt += 1
-                    try await Task.sleep(for: .milliseconds(Int.random(in: 1...(2 * attempt))))
-                }
+        var attempt = 1
+        while true {
+            do {
+                return try await groupCommit.submit(body)
+            } catch let error as PostgresError where error.isSerializationFailure && attempt < Self.writeAttempts {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(2 * attempt))))
             }
-        }
-    }
-
-    private static func transaction<T>(_ connection: PostgresConnection, _ body: (any Connection) throws -> T) throws -> T {
-        do {
-            try connection.begin("BEGIN ISOLATION LEVEL SERIALIZABLE")
-        } catch var error as PostgresError {
-            error.nothingSent = true
-            throw error
-        }
-        do {
-            let result = try body(connection)
-            // COMMIT of a failed transaction answers ROLLBACK, not an error: the failure must not pass for success.
-            if connection.isTransactionFailed, let failure = connection.transactionFailure { throw failure }
-            try connection.execute("COMMIT")
-            return result
-        } catch {
-            let failure = connection.transactionFailure
-            if connection.isOpen && connection.isInTransaction { try? connection.execute("ROLLBACK") }
-            // The first failure says why (a serialization failure is retried); what the body threw after it may
-            // only be "current transaction is aborted".
-            if let failure, failure.isSerializationFailure || error is PostgresError { throw failure }
-            throw error
         }
     }
 
