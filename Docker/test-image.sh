@@ -6,35 +6,12 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-step() { printf '\n== %s\n' "$*"; }
 
-step "tools"
-command -v podman >/dev/null && command -v runc >/dev/null && command -v debootstrap >/dev/null \
-    || { apt-get update -qq && apt-get install -y -qq podman runc debootstrap >/dev/null; }
-if ! grep -q 'runtime = "runc"' /etc/containers/containers.conf 2>/dev/null; then
-    mkdir -p /etc/containers
-    cat > /etc/containers/containers.conf <<'CONF'
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=30000:30000"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-CONF
-fi
-mirror="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || echo http://deb.debian.org/debian)"
+source "$root/Docker/podman-common.sh"
+podman_tools
 work="$(mktemp -d /var/tmp/craft-sync-image.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-
-runtime_image=localhost/debian:bookworm-slim
-if ! podman image exists "$runtime_image"; then
-    step "runtime base: debootstrap minbase bookworm → $runtime_image"
-    debootstrap --variant=minbase bookworm "$work/runtime" "$mirror" >/dev/null
-    # Trim it the way Debian's -slim images are trimmed: no documentation, manuals or locales.
-    rm -rf "$work/runtime/var/lib/apt/lists/"* "$work/runtime/usr/share/doc/"* "$work/runtime/usr/share/man/"* \
-        "$work/runtime/usr/share/info/"* "$work/runtime/usr/share/locale/"* "$work/runtime/var/cache/apt/"*
-    tar -C "$work/runtime" -c . | podman import - "$runtime_image" >/dev/null
-fi
+runtime_base "$work"
 
 swift_image=localhost/swift:6.3-bookworm
 if ! podman image exists "$swift_image"; then

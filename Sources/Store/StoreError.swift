@@ -5,6 +5,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// The file at the path is not an SQLite database (or is damaged); it was left untouched.
     case notADatabase(path: String, reason: String)
     case cannotOpen(path: String, reason: String)
+    /// PostgreSQL could not be reached or refused the login.
+    case cannotConnect(location: String, reason: String)
     case notFound(String)
     case backupFailed(destination: String, reason: String)
     /// `backup` on PostgreSQL: the server's own tools do it better (consistent, online, restorable with theirs).
@@ -18,6 +20,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             "\(path) is not a craft-sync database (\(reason)). It was left untouched; point --database elsewhere or restore a backup."
         case .cannotOpen(let path, let reason):
             "cannot open the database at \(path): \(reason). Check that the directory exists and this user may write it."
+        case .cannotConnect(let location, let reason):
+            "cannot open the database at \(location): \(reason). Check the URL, the password (database_password) and that the server takes connections from here."
         case .notFound(let what):
             "\(what) was not found"
         case .backupFailed(let destination, let reason):

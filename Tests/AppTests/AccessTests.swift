@@ -134,11 +134,13 @@ struct AccessTests {
             "CRAFT_SYNC_ADMIN_TOKEN_FILE": try file("admin", Self.token + "\n"),
             "CRAFT_SYNC_DEV_TOOL_WEBHOOK_SECRET_FILE": try file("webhook", "hook-secret\n"),
             "CRAFT_SYNC_CRAFT_API_KEY_FILE": try file("craft", "craft-key"),
+            "CRAFT_SYNC_DATABASE_PASSWORD_FILE": try file("database", "pg-secret\r\n"),
         ]
         let configuration = try ConfigurationLoader.load(file: nil, environment: environment).configuration
         #expect(configuration.admin.token?.revealed == Self.token)
         #expect(configuration.devTool.webhookSecret?.revealed == "hook-secret")
         #expect(configuration.craft.apiKey?.revealed == "craft-key")
+        #expect(configuration.databasePassword == "pg-secret", "a secret file's final newline is not part of the secret")
         #expect(throws: ConfigurationError.self) {
             try ConfigurationLoader.load(file: nil, environment: ["CRAFT_SYNC_OPS_TOKEN_FILE": directory.appendingPathComponent("missing").path])
         }

@@ -33,7 +33,10 @@ public enum ConfigurationLoader {
                 guard let contents = try? String(contentsOfFile: value, encoding: .utf8) else {
                     throw ConfigurationError(source: source, line: nil, message: "cannot read the secret file \(value)")
                 }
-                try apply(setting, contents, to: &configuration, source: source + " (\(value))", line: nil)
+                // A file written by `echo` or an editor ends with a newline that is not part of the secret.
+                var secret = Substring(contents)
+                while let last = secret.last, last.isNewline { secret = secret.dropLast() }
+                try apply(setting, String(secret), to: &configuration, source: source + " (\(value))", line: nil)
                 continue
             }
             guard let setting = Setting.all.first(where: { $0.environmentVariable == name }) else {

@@ -44,7 +44,7 @@ public final class PostgresDatabase: Database {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError.cannotOpen(path: Self.describe(url), reason: "\(error)")
+            throw StoreError.cannotConnect(location: Self.describe(url), reason: "\(error)")
         }
         self.url = url
         self.password = password
