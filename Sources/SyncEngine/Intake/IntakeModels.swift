@@ -120,6 +120,10 @@ public struct IntakeReport: Sendable {
         public var recovered: Bool
     }
 
+    public init(workspaceID: String) {
+        self.workspaceID = workspaceID
+    }
+
     public var workspaceID: String
     public var runID: Int64?
     public var counts = SyncRun.Counts()
