@@ -31,10 +31,9 @@ struct MonitoringFilesTests {
         metrics.setRateBudgets(["github": budget])
         let text = String(decoding: metrics.exposition(), as: UTF8.self)
         var names = Set<String>()
+        // Each sample's series name (a histogram's are NAME_bucket, NAME_sum and NAME_count, as PromQL names them).
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            let name = line.prefix { $0 != "{" && $0 != " " }
-            names.insert(String(name))
-            // A histogram's series are NAME_bucket, NAME_sum and NAME_count: PromQL names the family by those.
+            names.insert(String(line.prefix { $0 != "{" && $0 != " " }))
         }
         return names
     }

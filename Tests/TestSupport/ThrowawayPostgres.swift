@@ -45,18 +45,7 @@ public final class ThrowawayPostgres: Sendable {
     }
 
     /// Runs one statement of the test's own making as the server's superuser.
-    func run(_ sql: String) throws {
-        guard let connection = PQconnectdb(url) else { throw ThrowawayPostgresError("out of memory") }
-        defer { PQfinish(connection) }
-        guard PQstatus(connection) == CONNECTION_OK else {
-            throw ThrowawayPostgresError("cannot connect: \(String(cString: PQerrorMessage(connection)))")
-        }
-        let result = PQexec(connection, sql)
-        defer { PQclear(result) }
-        guard [PGRES_COMMAND_OK, PGRES_TUPLES_OK].contains(PQresultStatus(result)) else {
-            throw ThrowawayPostgresError("\(sql) failed: \(String(cString: PQresultErrorMessage(result)))")
-        }
-    }
+    func run(_ sql: String) throws { try runStatement(sql, at: url) }
 
     /// The server is asked to shut down when this process exits (a test run has no hook after its last test).
     func stopWhenTheProcessExits() {
@@ -124,7 +113,7 @@ public struct ThrowawayPostgresError: Error, CustomStringConvertible {
 }
 
 /// One throwaway server for a whole test run, started by the first test that asks, stopped when the test process
-/// exits; each test gets a database of its own on it (`CREATE DATABASE` takes a fraction of a second, `initdb` seconds).
+/// exits; each test gets a schema of its own on it (`freshDatabase`), or a database when it must cut it off.
 public actor SharedPostgres {
     public static let shared = SharedPostgres()
     private var starting: Task<ThrowawayPostgres, any Error>?
@@ -139,7 +128,7 @@ public actor SharedPostgres {
     /// once loaded this two-core machine enough to time out other tests' requests).
     public func freshDatabase() async throws -> String {
         let server = try await running()
-        let name = "test_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
+        let name = uniqueDatabaseName()
         try await offThePool { try server.run("CREATE SCHEMA \(name)") }
         return server.url(database: "postgres") + "&options=-csearch_path%3D\(name)"
     }
@@ -147,7 +136,7 @@ public actor SharedPostgres {
     /// A database of its own (not a schema): one a test may cut off and bring back (`refuseConnections`).
     public func freshSeparateDatabase() async throws -> String {
         let server = try await running()
-        let name = "test_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
+        let name = uniqueDatabaseName()
         try await offThePool { try server.createDatabase(name) }
         return server.url(database: name)
     }
@@ -185,15 +174,35 @@ public func temporaryDatabase(_ prefix: String = "craft-sync-test") -> String {
     guard let server = ProcessInfo.processInfo.environment["CRAFT_SYNC_TEST_POSTGRES"], !server.isEmpty else {
         return temporaryDatabasePath(prefix)
     }
-    let name = "\(prefix.filter { $0.isLetter || $0.isNumber })_\(UUID().uuidString.prefix(8).lowercased())"
-    guard let connection = PQconnectdb(server) else { fatalError("out of memory") }
-    defer { PQfinish(connection) }
-    let result = PQexec(connection, "CREATE DATABASE \(name)")
-    defer { PQclear(result) }
-    precondition(PQresultStatus(result) == PGRES_COMMAND_OK, "CREATE DATABASE on CRAFT_SYNC_TEST_POSTGRES failed: \(String(cString: PQerrorMessage(connection)))")
+    let name = uniqueDatabaseName(prefix.filter { $0.isLetter || $0.isNumber })
+    do {
+        try runStatement("CREATE DATABASE \(name)", at: server)
+    } catch {
+        preconditionFailure("CRAFT_SYNC_TEST_POSTGRES: \(error)")
+    }
     var components = URLComponents(string: server)!
     components.path = "/\(name)"
     return components.string!
+}
+
+/// Runs one statement of a test's own making on a connection of its own to `url` (no parameters: the tests' own
+/// identifiers only).
+func runStatement(_ sql: String, at url: String) throws {
+    guard let connection = PQconnectdb(url) else { throw ThrowawayPostgresError("out of memory") }
+    defer { PQfinish(connection) }
+    guard PQstatus(connection) == CONNECTION_OK else {
+        throw ThrowawayPostgresError("cannot connect: \(String(cString: PQerrorMessage(connection)))")
+    }
+    let result = PQexec(connection, sql)
+    defer { PQclear(result) }
+    guard [PGRES_COMMAND_OK, PGRES_TUPLES_OK].contains(PQresultStatus(result)) else {
+        throw ThrowawayPostgresError("\(sql) failed: \(String(cString: PQresultErrorMessage(result)))")
+    }
+}
+
+/// A database or schema name no other test uses: `prefix_` and twelve hex digits.
+func uniqueDatabaseName(_ prefix: String = "test") -> String {
+    "\(prefix)_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased())"
 }
 
 /// Runs blocking work (libpq, `CREATE DATABASE`) on a Dispatch thread: on Swift's cooperative pool (two threads on two

@@ -32,13 +32,11 @@ struct ReplicaHeartbeat: Sendable {
     }
 
     func beat() async {
-        if let postgres = store.database as? PostgresDatabase {
-            do {
-                let offset = try await postgres.measureClockOffset()
-                if abs(offset) > 1 { logger.notice("this host's clock is off the database server's; using the server's", metadata: ["offset_s": "\(offset)"]) }
-            } catch {
-                logger.warning("could not read the database server's clock", metadata: ["error": "\(error)"])
-            }
+        do {
+            let offset = try await store.database.measureClockOffset()
+            if abs(offset) > 1 { logger.notice("this host's clock is off the database server's; using the server's", metadata: ["offset_s": "\(offset)"]) }
+        } catch {
+            logger.warning("could not read the database server's clock", metadata: ["error": "\(error)"])
         }
         var seen = replica
         seen.lastSeen = clock.now()

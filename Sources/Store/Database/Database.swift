@@ -14,31 +14,34 @@ public protocol Database: Sendable {
     var openedAtVersion: Int { get }
     /// Where it is, for an operator: a file's path, or a server's host and database (never a password).
     var displayName: String { get }
-}
 
-/// What replicas sharing a database coordinate through it. SQLite lives on one host, where the claims in its rows
-/// already keep two processes from doing one thing twice: its answers are the trivial ones.
-extension Database {
+    // What replicas sharing a database coordinate through it. SQLite lives on one host, where the claims in its rows
+    // already keep two processes from doing one thing twice: its answers are the trivial ones (the defaults below).
+
     /// Runs `body` while holding `lock` across every replica on this database; nil, without running it, when another
     /// replica holds it.
-    public func whileHolding<T: Sendable>(_ lock: AdvisoryLock, _ body: @Sendable () async throws -> T) async throws -> T? {
-        if let postgres = self as? PostgresDatabase { return try await postgres.holding(lock, body) }
-        return try await body()
-    }
-
-    /// A signal each time any replica stores a delivery (PostgreSQL's LISTEN/NOTIFY), so a replica's processors wake
-    /// for a webhook another replica acknowledged; nil where there is no such signal (polling finds the work then).
-    public func newEventNotifications() -> AsyncStream<Void>? {
-        (self as? PostgresDatabase)?.listen(channel: PostgresDatabase.eventsChannel)
-    }
-
-    /// Tells the other replicas' processors that a delivery was stored (once committed). Coalesced: a burst of
-    /// deliveries is one notification every few milliseconds, not one each.
-    public func announceNewEvent() {
-        (self as? PostgresDatabase)?.announcer.announce()
-    }
-
+    func whileHolding<T: Sendable>(_ lock: AdvisoryLock, _ body: @Sendable () async throws -> T) async throws -> T?
+    /// A signal each time any replica stores a delivery, so a replica's processors wake for a webhook another replica
+    /// acknowledged; nil where there is no such signal (polling finds the work then).
+    func newEventNotifications() -> AsyncStream<Void>?
+    /// Tells the other replicas' processors that a delivery was stored (once committed).
+    func announceNewEvent()
     /// What to add to this host's clock to read the database's: replicas on several hosts compare leases and due
-    /// times against one clock, the server's. Zero for SQLite (one host, one clock).
-    public var clockOffset: TimeInterval { (self as? PostgresDatabase)?.serverClockOffset ?? 0 }
+    /// times against one clock, the server's.
+    var clockOffset: TimeInterval { get }
+    /// Measures `clockOffset` again and returns it.
+    func measureClockOffset() async throws -> TimeInterval
 }
+
+extension Database {
+    public func whileHolding<T: Sendable>(_ lock: AdvisoryLock, _ body: @Sendable () async throws -> T) async throws -> T? {
+        try await body()
+    }
+
+    public func newEventNotifications() -> AsyncStream<Void>? { nil }
+    public func announceNewEvent() {}
+    /// One host, one clock.
+    public var clockOffset: TimeInterval { 0 }
+    public func measureClockOffset() async throws -> TimeInterval { 0 }
+}
+

@@ -20,7 +20,7 @@ public final class PostgresDatabase: Database {
     let announcer: EventAnnouncer
     let offsetBits = Atomic<UInt64>(0)
     /// Seconds to add to this host's clock to read the server's (`measureClockOffset`).
-    public var serverClockOffset: TimeInterval { Double(bitPattern: offsetBits.load(ordering: .relaxed)) }
+    public var clockOffset: TimeInterval { Double(bitPattern: offsetBits.load(ordering: .relaxed)) }
     private let busy: Mutex<[Int]>
     /// Writes, batched (`PostgresGroupCommit`), on a session of their own; on a read session when it has no connection.
     private let groupCommit: PostgresGroupCommit
