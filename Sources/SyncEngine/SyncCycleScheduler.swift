@@ -7,7 +7,7 @@ import Support
 /// engine directly; its single flight per workspace keeps a manual run and a scheduled one from overlapping.
 public struct SyncCycleScheduler: Sendable {
     public let engine: IntakeEngine
-    let targets: [IntakeTarget]
+    public let targets: [IntakeTarget]
     let interval: Duration
     let jitter: Duration
     let clock: any SyncClock

@@ -9,7 +9,7 @@ struct CraftSyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "craft-sync",
         abstract: "Keeps Craft.io and your development tool in step.",
-        subcommands: [DemoCommand.self, ServeCommand.self, SyncCommand.self, SimulateCommand.self, EventsCommand.self, MigrateCommand.self, BackupCommand.self, HealthCheckCommand.self, DoctorCommand.self],
+        subcommands: [DemoCommand.self, ServeCommand.self, SyncCommand.self, LinkCommand.self, UnlinkCommand.self, RelinkCommand.self, SimulateCommand.self, EventsCommand.self, MigrateCommand.self, BackupCommand.self, HealthCheckCommand.self, DoctorCommand.self],
         defaultSubcommand: nil)
 }
 
@@ -135,11 +135,82 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print what would be created, with the mapped fields, and write nothing anywhere.")
     var dryRun = false
 
+    @Option(
+        name: .customLong("status"),
+        help: "Once, take the items in this Craft.io status instead of the ready one (repeat for several): a backfill of work already under way.")
+    var statuses: [String] = []
+
     @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
         try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
-            print(try await SyncOnce.run(configuration, dryRun: dryRun, progress: .standardError()))
+            print(try await SyncOnce.run(configuration, dryRun: dryRun, statuses: statuses, progress: .standardError()))
+        }
+    }
+}
+
+struct LinkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "link", abstract: "Link an issue that exists already to a Craft.io item; progress then flows as for issues craft-sync created.")
+
+    @Argument(help: "The Craft.io item id.")
+    var item: String
+
+    @Argument(help: "The issue as the tool shows it: owner/repo#12, #12, ACME-4, ENG-7, or its URL.")
+    var issue: String
+
+    @Option(name: .long, help: "The Craft.io workspace (needed when several are configured).")
+    var workspace: String?
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
+            print(try await LinkCommands.link(configuration, item: item, issue: issue, workspace: workspace))
+        }
+    }
+}
+
+struct UnlinkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unlink",
+        abstract: "End an item's link: the issue stays, nothing more is synced, and intake does not create the item's issue again.")
+
+    @Argument(help: "The Craft.io item id.")
+    var item: String
+
+    @Flag(name: .long, help: "Also take craft-sync's marker off the issue.")
+    var removeMarker = false
+
+    @Flag(name: .long, help: "Also empty the item's link field in Craft.io.")
+    var clearLinkField = false
+
+    @Option(name: .long, help: "The Craft.io workspace (needed when several are configured).")
+    var workspace: String?
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
+            print(try await LinkCommands.unlink(configuration, item: item, workspace: workspace, removeMarker: removeMarker, clearLinkField: clearLinkField))
+        }
+    }
+}
+
+struct RelinkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "relink", abstract: "Link an unlinked item to its issue again.")
+
+    @Argument(help: "The Craft.io item id.")
+    var item: String
+
+    @Option(name: .long, help: "The Craft.io workspace (needed when several are configured).")
+    var workspace: String?
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
+            print(try await LinkCommands.relink(configuration, item: item, workspace: workspace))
         }
     }
 }

@@ -150,6 +150,7 @@ struct AfterCreate: DevTool {
     }
     func find(marker: String) async throws(DevToolError) -> DevIssue? { try await inner.find(marker: marker) }
     func issue(_ reference: DevIssueReference) async throws(DevToolError) -> DevIssue { try await inner.issue(reference) }
+    func reference(naming text: String) -> DevIssueReference? { inner.reference(naming: text) }
     var webhookAuthentication: WebhookAuthentication { inner.webhookAuthentication }
     func verifyWebhook(headers: [String: String], body: [UInt8], secrets: [String]) -> Bool {
         inner.verifyWebhook(headers: headers, body: body, secrets: secrets)

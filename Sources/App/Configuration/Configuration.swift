@@ -62,6 +62,8 @@ public struct Configuration: Sendable {
         public var pollOverlap: Duration = .seconds(300)
         /// Whether a ready item's parents outside the ready status are created too.
         public var syncAncestors = false
+        /// What becomes of a ready item Craft.io's own integration linked already.
+        public var nativeLinks = IntakeSettings.NativeLinks.skip
     }
 
     /// How calls to Craft.io and the dev tool are timed out and retried.

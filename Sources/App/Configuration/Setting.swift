@@ -203,6 +203,12 @@ extension Setting {
             config, value throws(SettingError) in
             config.intake.syncAncestors = try parseBool(value)
         },
+        Setting(
+            "intake.native_links",
+            "A ready item Craft.io's own integration linked already (devToolKey): skip leaves it alone, adopt links it to the issue its key names in a configured tool (default skip)"
+        ) { config, value throws(SettingError) in
+            config.intake.nativeLinks = try parseChoice(value)
+        },
         Setting("intake.claim_lease", "After this long an unfinished create is taken to be abandoned and recovered (default 5m)") { config, value throws(SettingError) in
             config.intake.claimLease = try parseDuration(value)
         },

@@ -206,11 +206,12 @@ extension Application {
         configuration: Configuration, store: Store, world: OutsideWorld, clock: any SyncClock, observer: any SyncObserver = NoSyncObserver()
     ) -> (IntakeEngine, [IntakeTarget]) {
         let intake = configuration.intake
+        var settings = IntakeSettings(
+            concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, perHourCap: intake.perHourCap, claimLease: intake.claimLease,
+            fullPollInterval: intake.fullPollInterval, pollOverlap: intake.pollOverlap, syncAncestors: intake.syncAncestors)
+        settings.nativeLinks = intake.nativeLinks
         let engine = IntakeEngine(
-            craft: world.craft, store: store, mapping: configuration.mapping, clock: clock,
-            settings: IntakeSettings(
-                concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, perHourCap: intake.perHourCap, claimLease: intake.claimLease,
-                fullPollInterval: intake.fullPollInterval, pollOverlap: intake.pollOverlap, syncAncestors: intake.syncAncestors),
+            craft: world.craft, store: store, mapping: configuration.mapping, clock: clock, settings: settings,
             logger: Logger(label: "craft-sync.intake"), observer: observer, budgets: world.budgets,
             rollUp: rollUp(configuration, store: store, world: world), routing: configuration.routing, tools: world.devTools)
         let targets = world.targets.map { target in

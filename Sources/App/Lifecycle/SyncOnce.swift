@@ -8,14 +8,19 @@ import Support
 public enum SyncOnce {
     /// Returns the text to print; throws when the run failed as a whole. `progress` hears how far each workspace's
     /// creates have got while they run.
-    public static func run(_ configuration: Configuration, dryRun: Bool, progress: SyncProgressReporter? = nil) async throws -> String {
+    /// `statuses`: list items in these statuses instead of each workspace's ready status, once (a backfill of items
+    /// already in development when craft-sync arrives); empty for the ready status.
+    public static func run(
+        _ configuration: Configuration, dryRun: Bool, statuses: [String] = [], progress: SyncProgressReporter? = nil
+    ) async throws -> String {
         let missing = configuration.missingSettings
         guard missing.isEmpty, let world = OutsideWorld(configuration: configuration) else {
             throw CommandError("the configuration is incomplete: \(missing.joined(separator: ", "))")
         }
-        if dryRun { return try await plan(configuration, world: world) }
+        if dryRun { return try await plan(configuration, world: world, statuses: statuses) }
         let store = try Store(configuration.databaseLocation)
-        let (engine, targets) = Application.makeIntake(configuration: configuration, store: store, world: world, clock: SystemClock())
+        let (engine, configured) = Application.makeIntake(configuration: configuration, store: store, world: world, clock: SystemClock())
+        let targets = backfilling(configured, statuses: statuses)
         var lines: [String] = []
         var errors: [String] = []
         for target in targets {
@@ -23,8 +28,10 @@ public enum SyncOnce {
             if let progress { hear = { progress.report($0) } }
             let report = await engine.run(target, trigger: "cli", progress: hear)
             if let error = report.error { errors.append("\(target.workspaceID): \(error)") }
-            lines.append("workspace \(report.workspaceID): seen \(report.counts.seen), created \(report.counts.created), skipped \(report.counts.skipped), failed \(report.counts.failed), drifted \(report.counts.drifted)")
+            let listed = target.isBackfill ? " (items in '\(target.readyStatus)')" : ""
+            lines.append("workspace \(report.workspaceID)\(listed): seen \(report.counts.seen), created \(report.counts.created), skipped \(report.counts.skipped), failed \(report.counts.failed), drifted \(report.counts.drifted)")
             lines += report.created.map { "  created \($0.issue.key) for item \($0.craftItemID) \"\($0.title)\" \($0.issue.url)" }
+            lines += report.adopted.map { "  adopted \($0.issue.key) for item \($0.craftItemID) (linked by Craft.io's own integration) \($0.issue.url)" }
             lines += report.skipped.map { "  skipped item \($0.craftItemID): \($0.reason)" }
             lines += report.failed.map { "  FAILED item \($0.craftItemID): \($0.reason)" }
         }
@@ -34,7 +41,7 @@ public enum SyncOnce {
 
     /// Plans against the existing database if there is one, else against an empty one in a temporary file that
     /// is removed afterwards: a dry run leaves nothing behind.
-    static func plan(_ configuration: Configuration, world: OutsideWorld) async throws -> String {
+    static func plan(_ configuration: Configuration, world: OutsideWorld, statuses: [String] = []) async throws -> String {
         let location = configuration.databaseLocation
         let exists = location.exists
         let path = NSTemporaryDirectory() + "craft-sync-dry-run-\(UUID().uuidString).sqlite"
@@ -42,9 +49,9 @@ public enum SyncOnce {
             if !exists { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         }
         let store = try exists ? Store(location) : Store(path: path)
-        let (engine, targets) = Application.makeIntake(configuration: configuration, store: store, world: world, clock: SystemClock())
+        let (engine, configured) = Application.makeIntake(configuration: configuration, store: store, world: world, clock: SystemClock())
         var lines: [String] = []
-        for target in targets {
+        for target in backfilling(configured, statuses: statuses) {
             let intakePlan = try await engine.plan(target)
             let planned = intakePlan.creates
             lines.append("dry run: \(planned.count) item(s) of workspace \(target.workspaceID) in '\(target.readyStatus)' would be created in \(target.devTool.instance) (nothing was written)")
@@ -78,6 +85,19 @@ public enum SyncOnce {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Each target once per status in `statuses`, as a backfill; the targets as they are when there are none.
+    static func backfilling(_ targets: [IntakeTarget], statuses: [String]) -> [IntakeTarget] {
+        guard !statuses.isEmpty else { return targets }
+        return targets.flatMap { target in
+            statuses.map { status in
+                var backfill = target
+                backfill.readyStatus = status
+                backfill.isBackfill = true
+                return backfill
+            }
+        }
     }
 
     /// A value on one line of a diff: newlines shown as ⏎, long text cut with its length.

@@ -80,6 +80,7 @@ enum Layout {
         case "linked", "processed", "applied", "succeeded", "created", "recovered", "found", "queued", "claimed": badge(state, .ok)
         case "pending", "received", "retrying", "postponed", "behind", "no-op", "stale", "echo", "changed", "moved": badge(state, .warn)
         case "failed", "dead", "error", "deleted": badge(state, .bad)
+        case "unlinked": badge(state, .idle)
         default: badge(state, .idle)
         }
     }

@@ -39,12 +39,43 @@ extension StatusPage {
             <label>Workspace\(select("workspace", [""] + workspaces, selected: query.workspace))</label>
             <button>Filter</button> <a href="/ui/mappings">Clear</a>
             </form>
+            \(linkForm(csrf: csrf, itemID: nil, returnTo: "/ui/mappings"))
             \(mappings.isEmpty ? "<p class=\"notice\">No items match.</p>" as HTML : "")
             <table><thead><tr><th>Craft item</th><th>Tool</th><th>Issue</th><th>State</th><th>Progress in Craft.io</th><th>Updated</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             \(pager(path: "/ui/mappings", query: query.pairs, next: mappings.count == limit ? mappings.last?.id : nil))
             """
         return Layout.page("Items", section: .mappings, csrf: csrf, content)
+    }
+
+    /// Links an existing issue: the item's id (asked for unless the page is the item's) and the issue as the tool shows it.
+    private func linkForm(csrf: String, itemID: String?, returnTo: String) -> HTML {
+        let item: HTML = itemID.map { "<input type=\"hidden\" name=\"item\" value=\"\($0)\">" }
+            ?? "<label>Craft item id<input name=\"item\" required autocomplete=\"off\"></label>"
+        return """
+            <details class="card link-form"\(itemID == nil ? "" : " open" as HTML)><summary>Link an existing issue</summary>
+            <form class="filters" method="post" action="/ui/links" aria-label="Link an existing issue">
+            <input type="hidden" name="csrf" value="\(csrf)"><input type="hidden" name="return" value="\(returnTo)">
+            \(item)
+            <label>Issue<input name="issue" required autocomplete="off" placeholder="owner/repo#12, ACME-4 or its URL"></label>
+            <button>Link</button>
+            </form>
+            <p class="muted">Both must exist and neither be linked already. The issue gets craft-sync's marker, Craft.io its link and current status.</p>
+            </details>
+            """
+    }
+
+    /// Ends a link; the issue stays and intake does not create the item's issue again.
+    private func unlinkForm(_ mapping: Mapping, csrf: String, returnTo: String) -> HTML {
+        """
+        <form class="inline unlink" method="post" action="\(returnTo)/unlink" aria-label="Unlink">
+        <input type="hidden" name="csrf" value="\(csrf)"><input type="hidden" name="return" value="\(returnTo)">
+        <input type="hidden" name="workspace" value="\(mapping.workspaceID)">
+        <label><input type="checkbox" name="remove_marker"> remove the marker</label>
+        <label><input type="checkbox" name="clear_link_field"> empty the link field</label>
+        <button>Unlink</button>
+        </form>
+        """
     }
 
     private func select(_ name: String, _ options: [String], selected: String?) -> HTML {
@@ -65,6 +96,11 @@ extension StatusPage {
         let returnTo = "/ui/items/\(Layout.percentEncoded(itemID))"
         let cards = HTML.join(mappings.map { mapping in
             let retry: HTML = mapping.state == .failed ? Layout.button("Retry", action: "\(returnTo)/retry", csrf: csrf, returnTo: returnTo) : ""
+            let linkActions: HTML = switch mapping.state {
+            case .linked: unlinkForm(mapping, csrf: csrf, returnTo: returnTo)
+            case .unlinked: Layout.button("Relink to \(mapping.devIssueKey ?? "its issue")", action: "\(returnTo)/relink", csrf: csrf, returnTo: returnTo)
+            case .pending, .failed, .deleted: ""
+            }
             return """
                 <section class="card" aria-label="In \(mapping.devToolInstance)">
                 <h2>In \(mapping.devToolInstance)</h2>
@@ -77,6 +113,7 @@ extension StatusPage {
                 <dt>Progress sent</dt><dd>\(mapping.lastPushedStatus ?? "nothing yet") \(mapping.lastPushedAt.map { Layout.time($0, now: now) } ?? "")</dd>
                 <dt>Created</dt><dd>\(Layout.time(mapping.createdAt, now: now))</dd>
                 </dl>
+                \(linkActions)
                 </section>
                 """
         })
@@ -92,10 +129,13 @@ extension StatusPage {
                 """
         })
         let title = mappings.compactMap(\.craftTitle).first ?? "Item \(itemID)"
+        // An item with no live link or claim can be linked to an issue that exists.
+        let linkable = !mappings.contains { $0.state == .linked || $0.state == .pending }
         let content: HTML = """
             <p><a href="/ui/mappings">← Items</a></p>
             <h1>\(title)</h1>
             <div class="cards">\(cards)</div>
+            \(linkable ? linkForm(csrf: csrf, itemID: itemID, returnTo: returnTo) : "")
             <h2>Timeline <span class="muted">newest first</span></h2>
             \(entries.isEmpty ? "<p class=\"notice\">Nothing recorded yet.</p>" as HTML : "<ol class=\"timeline\">\(items)</ol>")
             \(pager(path: returnTo, query: [], next: entries.count == limit ? entries.last?.id : nil))

@@ -12,6 +12,7 @@ struct StatusPageRoutes {
     let page: StatusPage
     let scheduler: SyncCycleScheduler?
     let progress: ProgressProcessor?
+    let links: LinkRoutes
 
     func register(in router: inout SecuredRouter) {
         guard router.gate != nil else { return }
@@ -94,6 +95,26 @@ struct StatusPageRoutes {
         change("/ui/items/:craftItemId/retry") { request in
             let item = request.parameters["craftItemId"] ?? ""
             for mapping in try await page.store.mappings.mappings(craftItemID: item) { _ = try await page.store.mappings.retry(id: mapping.id) }
+        }
+        // Linking from the page: the same rules and answers as the admin API's.
+        change("/ui/links") { request in
+            let fields = request.formFields() ?? [:]
+            let item = (fields["item"] ?? "").trimmingCharacters(in: .whitespaces), issue = (fields["issue"] ?? "").trimmingCharacters(in: .whitespaces)
+            guard !item.isEmpty, !issue.isEmpty else { throw HTTPError(.badRequest, "give the Craft item id and the issue") }
+            _ = try await LinkRoutes.answering { try await links.linker().link(item: item, issue: issue, workspace: fields["workspace"].flatMap { $0.isEmpty ? nil : $0 }, by: "the status page") }
+        }
+        change("/ui/items/:craftItemId/unlink") { request in
+            let fields = request.formFields() ?? [:]
+            let item = request.parameters["craftItemId"] ?? ""
+            _ = try await LinkRoutes.answering {
+                try await links.linker().unlink(
+                    item: item, workspace: fields["workspace"], removeMarker: fields["remove_marker"] == "on", clearLinkField: fields["clear_link_field"] == "on",
+                    by: "the status page")
+            }
+        }
+        change("/ui/items/:craftItemId/relink") { request in
+            let item = request.parameters["craftItemId"] ?? ""
+            _ = try await LinkRoutes.answering { try await links.linker().relink(item: item, workspace: request.formFields()?["workspace"], by: "the status page") }
         }
         change("/ui/sync") { _ in
             guard let scheduler else { throw HTTPError(.serviceUnavailable, "intake is not configured; see /readyz for the missing settings") }

@@ -63,6 +63,15 @@ public protocol DevTool: WebhookSource {
     var changeListing: (any ChangeListing)? { get }
     /// How to put an issue under another (the Craft item's parent); nil when the adapter cannot (doctor says so).
     var parentLinking: (any ParentLinking)? { get }
+    /// The issue `text` names as people write it in this tool (a key, `#12`, the issue's address); nil when it names
+    /// no issue of this instance's project. Read with `issue(_:)` (see `lookUp`).
+    func reference(naming text: String) -> DevIssueReference?
+    /// Puts `marker` on an issue created elsewhere (one linked by hand); false when the tool's marker is nothing that
+    /// can be added (Linear's is the issue's id). The default adds nothing.
+    func addMarker(_ marker: String, to issue: DevIssue) async throws(DevToolError) -> Bool
+    /// Takes `marker` off an issue (an unlink that asks for it); false when there is none to take off. The default
+    /// takes nothing off.
+    func removeMarker(_ marker: String, from issue: DevIssue) async throws(DevToolError) -> Bool
 }
 
 extension DevTool {
@@ -74,6 +83,8 @@ extension DevTool {
     public func readEndsUntimedState(_ lastApplied: String, read: DevIssueStatus) -> Bool { false }
     public func holding(_ status: DevIssueStatus, note: String?) -> (status: DevIssueStatus, note: String?) { (status, note) }
     public func issueKeys(linkedTo reference: String) async throws(DevToolError) -> [String] { [] }
+    public func addMarker(_ marker: String, to issue: DevIssue) async throws(DevToolError) -> Bool { false }
+    public func removeMarker(_ marker: String, from issue: DevIssue) async throws(DevToolError) -> Bool { false }
 
     public var defaultStatusCategories: [String: String] { [:] }
     public var openStatusNames: Set<String> { [] }

@@ -157,6 +157,12 @@ public final class AzureDevOpsSimulator: Sendable {
                 guard let child = request.parameters["id"].flatMap(Int.init).flatMap({ book.issue(.number($0)) }) else {
                     return Self.error(.notFound, "TF401232: Work item \(request.parameters["id"] ?? "") does not exist.")
                 }
+                // Tags: the one field edit the simulator takes, `; `-separated as Azure DevOps keeps them.
+                for operation in operations where operation["path"] as? String == "/fields/System.Tags" {
+                    let tags = ((operation["value"] as? String) ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+                        .filter { !$0.isEmpty }
+                    _ = book.update(.number(child.number), at: .now) { $0.labels = tags }
+                }
                 for operation in operations where operation["path"] as? String == "/relations/-" {
                     guard let relation = operation["value"] as? [String: Any], relation["rel"] as? String == "System.LinkTypes.Hierarchy-Reverse",
                         let target = (relation["url"] as? String)?.split(separator: "/").last.flatMap({ Int($0) }), let parent = book.issue(.number(target))
@@ -168,7 +174,7 @@ public final class AzureDevOpsSimulator: Sendable {
                     }
                     if let refusal { return Self.error(HTTPStatus(400, "Bad Request"), refusal) }
                 }
-                return try Self.json(render(child))
+                return try Self.json(render(book.issue(.number(child.number)) ?? child))
             }
         }
         router.get(base + "/workitemtypes") { [self] request in

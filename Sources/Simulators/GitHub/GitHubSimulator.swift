@@ -51,6 +51,7 @@ public final class GitHubSimulator: Sendable {
     private let pushAccess = Mutex(true)
 
     public func setPushAccess(_ granted: Bool) { pushAccess.withLock { $0 = granted } }
+    var hasPushAccess: Bool { pushAccess.withLock { $0 } }
 
     /// Deletes an issue, as a repository admin can: reads of it answer 410 Gone, as GitHub's do ("Get an issue").
     public func delete(number: Int) {
@@ -171,6 +172,7 @@ public final class GitHubSimulator: Sendable {
         }
         registerHooks(in: &router)
         registerGraphQL(in: &router)
+        registerLabels(in: &router)
         // https://docs.github.com/en/rest/issues/sub-issues#add-sub-issue: the child by its numeric id; an issue has
         // one parent at most.
         router.post("/repos/:owner/:repo/issues/:number/sub_issues") { [self] request in

@@ -87,6 +87,16 @@ public final class GitLabSimulator: Sendable {
             authentication: .token(header: "X-Gitlab-Token"), deliveryIDHeader: "X-Gitlab-Event-UUID", body: Array(body))
     }
 
+    /// An issue opened by a person in the project (no marker).
+    @discardableResult
+    public func openIssueByHand(title: String, at time: Date = .now) -> SimulatedIssue {
+        book.create { iid in
+            SimulatedIssue(
+                id: String(500_000 + iid), key: "\(projectPath)#\(iid)", number: iid, title: title, description: "", labels: [], state: "opened",
+                stateDetail: nil, updatedAt: time)
+        }
+    }
+
     public func register(in router: inout Router) {
         router.post("/api/v4/projects/:project/issues") { [self] request in
             try await serve(request, "POST /api/v4/projects/:project/issues") {
@@ -129,6 +139,24 @@ public final class GitLabSimulator: Sendable {
             }
         }
         registerHooks(in: &router)
+        // "Edit an issue": `add_labels` and `remove_labels` (comma-separated), the edits the simulator takes.
+        router.add(.put, "/api/v4/projects/:project/issues/:iid") { [self] request in
+            try await serve(request, "PUT /api/v4/projects/:project/issues/:iid") {
+                struct Body: Decodable {
+                    var add_labels: String?
+                    var remove_labels: String?
+                }
+                let body = try request.decodeJSON(Body.self)
+                func names(_ text: String?) -> [String] {
+                    (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                }
+                guard let iid = request.parameters["iid"].flatMap(Int.init), let (issue, _) = book.update(.number(iid), at: .now, { issue in
+                    for label in names(body.add_labels) where !issue.labels.contains(label) { issue.labels.append(label) }
+                    issue.labels.removeAll(where: names(body.remove_labels).contains)
+                }) else { return gitlabError(.notFound, "404 Not found") }
+                return try .json(render(issue))
+            }
+        }
         router.get("/api/v4/projects/:project/issues/:iid") { [self] request in
             try await serve(request, "GET /api/v4/projects/:project/issues/:iid") {
                 guard let issue = request.parameters["iid"].flatMap(Int.init).flatMap({ book.issue(.number($0)) }) else {

@@ -31,6 +31,16 @@ public final class JiraSimulator: Sendable {
 
     public var issues: [SimulatedIssue] { book.issues }
 
+    /// An issue created by a person in the project (no marker).
+    @discardableResult
+    public func createByHand(summary: String, at time: Date = .now) -> SimulatedIssue {
+        book.create { number in
+            SimulatedIssue(
+                id: String(10_000 + number), key: "\(projectKey)-\(number)", number: number, title: summary, description: "", labels: [],
+                state: "To Do", stateDetail: "new", updatedAt: time)
+        }
+    }
+
     /// Moves an issue through the workflow, as a developer would, and sends the `jira:issue_updated` webhook.
     @discardableResult
     public func setStatus(id: String, name: String, category: String, actor: String = "dev-alice-account") async -> WebhookDeliverer.Delivery? {
@@ -158,7 +168,8 @@ public final class JiraSimulator: Sendable {
             jiraError(.gone, messages: ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."])
         }
         registerHooks(in: &router)
-        // An edit of the issue's parent (the only field the simulator edits): 204, as Jira answers an edit.
+        // An edit of the issue's parent, or labels added by `update` (the edits the simulator takes): 204, as Jira
+        // answers an edit.
         router.add(.put, "/rest/api/3/issue/:id") { [self] request in
             try await serve(request, "PUT /rest/api/3/issue/:id") {
                 struct Body: Decodable {
@@ -166,11 +177,26 @@ public final class JiraSimulator: Sendable {
                         struct Parent: Decodable { var key: String?; var id: String? }
                         var parent: Parent?
                     }
-                    var fields: Fields
+                    struct Operation: Decodable { var add: String?; var remove: String? }
+                    var fields: Fields?
+                    var update: [String: [Operation]]?
                 }
                 let body = try request.decodeJSON(Body.self)
                 guard let child = book.issue(.idOrKey(request.parameters["id"] ?? "")) else { return jiraError(.notFound, messages: ["Issue does not exist"]) }
-                guard let reference = body.fields.parent?.key ?? body.fields.parent?.id, let parent = book.issue(.idOrKey(reference)) else {
+                if let labels = body.update?["labels"] {
+                    // Jira refuses a label with a space ("The label 'a b' contains spaces which is invalid").
+                    if let spaced = labels.compactMap(\.add).first(where: { $0.contains(" ") }) {
+                        return jiraError(.badRequest, errors: ["labels": "The label '\(spaced)' contains spaces which is invalid."])
+                    }
+                    _ = book.update(.idOrKey(child.id), at: .now) { issue in
+                        for operation in labels {
+                            if let added = operation.add, !issue.labels.contains(added) { issue.labels.append(added) }
+                            if let removed = operation.remove { issue.labels.removeAll { $0 == removed } }
+                        }
+                    }
+                    if body.fields?.parent == nil { return HTTPResponse(status: .noContent) }
+                }
+                guard let reference = body.fields?.parent?.key ?? body.fields?.parent?.id, let parent = book.issue(.idOrKey(reference)) else {
                     return jiraError(.badRequest, errors: ["parent": "Given parent work item does not belong to appropriate hierarchy."])
                 }
                 _ = book.setParent(of: child.key, to: parent.key)

@@ -9,6 +9,9 @@ public struct Mapping: Sendable, Equatable, Codable {
         case failed
         /// The issue was deleted in the dev tool: nothing is read or written for it any more.
         case deleted
+        /// A person ended the link (`craft-sync unlink`): the issue stays, nothing is synced, and the row is the
+        /// tombstone that keeps intake from creating the item's issue again. `link` or `relink` ends it.
+        case unlinked
     }
 
     public var id: Int64

@@ -49,7 +49,10 @@ public struct MappingRepository: Sendable {
 
     /// The mapping of the issue now called `devIssueKey` (a pull request names the issues it closes by number).
     public func mapping(devToolInstance: String, devIssueKey: String) async throws -> Mapping? {
-        try await store.read { try Self.find($0, where: "dev_tool_instance = ? AND dev_issue_key = ?", [devToolInstance, devIssueKey]) }
+        // A tombstone may keep the key of an issue since linked to another item: the live link wins.
+        try await store.read {
+            try Self.find($0, where: "dev_tool_instance = ? AND dev_issue_key = ? ORDER BY state = 'linked' DESC, id DESC", [devToolInstance, devIssueKey])
+        }
     }
 
     static func find(_ connection: any Connection, where condition: String, _ values: [any SQLBindable]) throws -> Mapping? {

@@ -230,7 +230,68 @@ public enum Schema {
         // replicas: one row per running `serve` (a heartbeat), so the status page and API can say which replicas share
         // this database and when each was last seen.
         Migration(version: 10, name: "replica heartbeats", sql: Schema.replicasTable),
+        // Rebuilt (a CHECK cannot change in place) for state 'unlinked': a person ended the link (`craft-sync unlink`);
+        // the issue stays in the tool, nothing more is synced, and the row is the tombstone that keeps intake from
+        // creating the item's issue again. review_open (unread since step 8) is left behind.
+        Migration(version: 11, name: "unlinked mappings", sql: """
+            CREATE TABLE mappings_v11 (
+                id INTEGER PRIMARY KEY,
+                workspace_id TEXT NOT NULL,
+                craft_item_id TEXT NOT NULL,
+                dev_tool_kind TEXT NOT NULL,
+                dev_tool_instance TEXT NOT NULL,
+                dev_issue_id TEXT,
+                dev_issue_key TEXT,
+                dev_issue_url TEXT,
+                dev_issue_alt_id TEXT,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'linked', 'failed', 'deleted', 'unlinked')),
+                failure_reason TEXT,
+                content_hash TEXT,
+                content_snapshot TEXT,
+                last_pushed_status TEXT,
+                last_pushed_at REAL,
+                last_dev_status TEXT,
+                last_event_order INTEGER,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                link_pending INTEGER NOT NULL DEFAULT 0,
+                craft_item_url TEXT,
+                craft_title TEXT,
+                craft_parent_id TEXT,
+                parent_linked INTEGER NOT NULL DEFAULT 0,
+                routed_by TEXT,
+                tool_note TEXT,
+                lease_owner TEXT,
+                lease_until REAL,
+                UNIQUE (workspace_id, craft_item_id, dev_tool_instance),
+                UNIQUE (dev_tool_instance, dev_issue_id)
+            );
+            INSERT INTO mappings_v11 (\(mappingColumnsV11))
+            SELECT \(mappingColumnsV11) FROM mappings;
+            DROP TABLE mappings;
+            ALTER TABLE mappings_v11 RENAME TO mappings;
+            \(mappingIndexes)
+            """),
     ]
+
+    static let mappingColumnsV11 = """
+        id, workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, dev_issue_id, dev_issue_key, dev_issue_url, dev_issue_alt_id,
+        state, failure_reason, content_hash, content_snapshot, last_pushed_status, last_pushed_at, last_dev_status, last_event_order,
+        created_at, updated_at, link_pending, craft_item_url, craft_title, craft_parent_id, parent_linked, routed_by, tool_note,
+        lease_owner, lease_until
+        """
+
+    /// The mappings table's indexes, as both backends have them.
+    static let mappingIndexes = """
+        CREATE INDEX mappings_state ON mappings (state, id);
+        CREATE INDEX mappings_link_pending ON mappings (workspace_id, dev_tool_instance) WHERE link_pending = 1;
+        CREATE INDEX mappings_item ON mappings (craft_item_id, id);
+        CREATE INDEX mappings_issue_key ON mappings (dev_tool_instance, dev_issue_key);
+        CREATE INDEX mappings_parent ON mappings (dev_tool_instance, craft_parent_id) WHERE craft_parent_id IS NOT NULL;
+        CREATE INDEX mappings_children ON mappings (workspace_id, craft_parent_id) WHERE craft_parent_id IS NOT NULL;
+        CREATE INDEX mappings_alt_id ON mappings (dev_tool_instance, dev_issue_alt_id) WHERE dev_issue_alt_id IS NOT NULL;
+        CREATE INDEX mappings_without_alt_id ON mappings (dev_tool_instance) WHERE dev_issue_alt_id IS NULL AND state = 'linked';
+        """
 
     /// The same in both backends' types: text, and times as seconds since 1970.
     static let replicasTable = """

@@ -34,6 +34,11 @@ public struct TimelineEntry: Sendable, Equatable, Codable {
         case keyChanged = "key_changed"
         case moved
         case deleted
+        /// A person linked an existing issue to the item (`craft-sync link`), or intake adopted the issue Craft.io's own
+        /// integration linked.
+        case linked
+        /// A person ended the item's link (`craft-sync unlink`).
+        case unlinked
     }
 
     public var id: Int64

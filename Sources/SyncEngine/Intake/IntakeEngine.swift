@@ -164,9 +164,14 @@ public actor IntakeEngine {
             ? try await store.mappings.all(workspaceID: target.workspaceID, devToolInstance: nil, excluding: target.siblingInstances)
             : try await store.mappings.mappings(
                 workspaceID: target.workspaceID, devToolInstance: nil, craftItemIDs: items.map(\.id), excluding: target.siblingInstances)
+        var adopting: [CraftItem] = []
         for item in items where !recovering.contains(item.id) {
-            if item.isLinkedByCraft {
-                report.skipped.append((item.id, "already linked by Craft.io's own integration (\(item.devToolKey ?? [:]))"))
+            if item.isLinkedByCraft, known[item.id] == nil {
+                if settings.nativeLinks == .adopt {
+                    adopting.append(item)
+                } else {
+                    report.skipped.append((item.id, "already linked by Craft.io's own integration (\(item.devToolKey ?? [:])); intake.native_links: adopt links it instead"))
+                }
                 continue
             }
             guard let mapping = known[item.id] else {
@@ -200,6 +205,9 @@ public actor IntakeEngine {
             case .deleted:
                 // Deleting the issue was someone's decision in the dev tool; it is not undone by creating it again.
                 report.skipped.append((item.id, "its issue \(mapping.devIssueKey ?? "") was deleted in the dev tool"))
+            case .unlinked:
+                // So was ending the link: the row is its tombstone.
+                report.skipped.append((item.id, "unlinked from \(mapping.devIssueKey ?? "its issue"); link or relink it to sync it again"))
             }
         }
 
@@ -208,6 +216,12 @@ public actor IntakeEngine {
             itemsByID[ancestor.item.id] = ancestor.item
         }
 
+        for item in adopting {
+            switch await adopt(item, target: target) {
+            case .success(let outcome): report.adopted.append((item.id, outcome.issue))
+            case .failure(let refusal): report.skipped.append((item.id, refusal.description))
+            }
+        }
         let outcomes = await createAll(work, target: target, progress: progress)
         if let rollUp {
             // A new child changes its parent's count (and its first status may be done already).

@@ -18,6 +18,9 @@ public struct IntakeTarget: Sendable {
     /// their mappings are theirs. Any other instance's mapping of an item means the item is synced (a routing rule
     /// sent it there, even if that rule is gone now).
     public var siblingInstances: Set<String> = []
+    /// A one-shot listing of other statuses than the ready one (`sync --status`, a backfill): always a full listing,
+    /// and the ready status's poll cursors are left alone.
+    public var isBackfill = false
 
     public struct Progress: Sendable {
         public var field: String
@@ -64,6 +67,15 @@ public struct IntakeSettings: Sendable {
     public var pollOverlap: Duration = .seconds(300)
     /// Whether a ready item's parents outside the ready status are created too (IntakeEngine+Ancestors).
     public var syncAncestors = false
+    /// What becomes of a ready item Craft.io's own integration linked already (`devToolKey`).
+    public var nativeLinks = NativeLinks.skip
+
+    public enum NativeLinks: String, Sendable, CaseIterable {
+        /// Left alone, said in the run's skipped items.
+        case skip
+        /// Linked to the issue its `devToolKey` names in a configured tool, as `craft-sync link` would.
+        case adopt
+    }
 
     public init(
         concurrency: Int = 4, perMinuteCap: Int? = nil, perHourCap: Int? = nil, createAttempts: Int = 3, claimLease: Duration = .seconds(300),
@@ -131,6 +143,8 @@ public struct IntakeReport: Sendable {
     public var skipped: [(craftItemID: String, reason: String)] = []
     public var failed: [(craftItemID: String, reason: String)] = []
     public var drifted: [String] = []
+    /// Items Craft.io's own integration had linked, now linked by craft-sync too (`intake.native_links: adopt`).
+    public var adopted: [(craftItemID: String, issue: DevIssue)] = []
     /// Items Craft.io listed that could not be read; the rest of the poll went on, and the next one tries again.
     public var unreadable: [UnreadableItem] = []
     /// Set when the run failed as a whole (Craft.io unreachable); items were not looked at.

@@ -43,7 +43,7 @@ struct IntakePoller: Sendable {
     /// Where an incremental poll starts: the newest update time seen (Craft.io's clock) less the overlap; nil for a
     /// full listing (the form cannot filter, there is no cursor yet, or the last full listing is too old).
     private func incrementalStart(_ target: IntakeTarget) async -> Date? {
-        guard craft.filtersByUpdateTime,
+        guard craft.filtersByUpdateTime, !target.isBackfill,
             let since = await storedDate(IntakeEngine.updatedSinceCursor(target)), let lastFull = await storedDate(IntakeEngine.fullPollCursor(target)),
             clock.now().timeIntervalSince(lastFull) < settings.fullPollInterval.timeInterval
         else { return nil }
@@ -54,7 +54,7 @@ struct IntakePoller: Sendable {
     /// (an unreadable item, a listing that may be cut short, a stopped tool): those must be listed again.
     func advanceCursors(_ target: IntakeTarget, after polled: Polled, halted: Bool) async {
         let listing = polled.listing
-        guard craft.filtersByUpdateTime, listing.unreadable.isEmpty, listing.possiblyTruncated == nil, !halted else { return }
+        guard craft.filtersByUpdateTime, !target.isBackfill, listing.unreadable.isEmpty, listing.possiblyTruncated == nil, !halted else { return }
         let newest = listing.items.compactMap { $0.updateTime.flatMap(Timestamp.parse) }.max()
         let previous = await storedDate(IntakeEngine.updatedSinceCursor(target))
         if let latest = [newest, previous].compactMap({ $0 }).max() { await save(IntakeEngine.updatedSinceCursor(target), latest) }

@@ -507,6 +507,9 @@ public actor ProgressProcessor {
     func apply(
         _ change: IssueChange, to mapping: Mapping, tool: any DevTool, event: StoredEvent, subject: inout Mapping?
     ) async throws -> Decision {
+        if mapping.state == .unlinked {
+            return .ignore("\(mapping.devIssueKey ?? change.key) was unlinked from item \(mapping.craftItemID); nothing is synced for it")
+        }
         let now = clock.now()
         let plan = applier.decide(.event(change), mapping: mapping, tool: tool, now: now)
         var effects = Effects()

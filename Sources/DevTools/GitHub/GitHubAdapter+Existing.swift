@@ -1,0 +1,42 @@
+import Foundation
+
+/// Naming and marking an issue of the configured repository that craft-sync did not create.
+extension GitHubAdapter {
+    /// `https://github.com/OWNER/REPO/issues/12` (or GitHub Enterprise's host), `OWNER/REPO#12`, `#12` or `12`, in the
+    /// configured repository only: its webhook is the one that reports the issue's progress.
+    public func reference(naming text: String) -> DevIssueReference? {
+        let fullName = "\(owner)/\(repository)"
+        if let path = IssueNaming.pathComponents(text) {
+            guard let at = path.lastIndex(of: "issues"), at >= 2, at + 1 < path.count, let number = Int(path[at + 1]),
+                "\(path[at - 2])/\(path[at - 1])".lowercased() == fullName.lowercased()
+            else { return nil }
+            return DevIssueReference(id: "", key: "\(fullName)#\(number)")
+        }
+        guard let (scope, number) = IssueNaming.numbered(text), scope.map({ $0.lowercased() == fullName.lowercased() }) ?? true else { return nil }
+        return DevIssueReference(id: "", key: "\(fullName)#\(number)")
+    }
+
+    /// "Add labels to an issue" (https://docs.github.com/en/rest/issues/labels#add-labels-to-an-issue): adds, keeping
+    /// the labels it has.
+    public func addMarker(_ marker: String, to issue: DevIssue) async throws(DevToolError) -> Bool {
+        struct Body: Encodable { var labels: [String] }
+        struct Label: Decodable { var name: String }
+        guard let number = issue.key.split(separator: "#").last.flatMap({ Int($0) }) else { return false }
+        let labels = try await transport.request(
+            "POST", transport.url("repos/\(owner)/\(repository)/issues/\(number)/labels"), body: Body(labels: [marker]), as: [Label].self,
+            operation: "GitHub: label issue \(owner)/\(repository)#\(number)")
+        return labels.contains { $0.name == marker }
+    }
+
+    /// "Remove a label from an issue" (https://docs.github.com/en/rest/issues/labels#remove-a-label-from-an-issue).
+    public func removeMarker(_ marker: String, from issue: DevIssue) async throws(DevToolError) -> Bool {
+        struct Label: Decodable { var name: String }
+        guard let number = issue.key.split(separator: "#").last.flatMap({ Int($0) }),
+            let name = marker.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/:")))
+        else { return false }
+        let labels = try await transport.request(
+            "DELETE", transport.url("repos/\(owner)/\(repository)/issues/\(number)/labels").appendingPathComponent(name, isDirectory: false),
+            as: [Label].self, operation: "GitHub: unlabel issue \(owner)/\(repository)#\(number)")
+        return !labels.contains { $0.name == marker }
+    }
+}
