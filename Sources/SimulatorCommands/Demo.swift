@@ -44,6 +44,15 @@ public enum Demo {
         throw Failure(description: "no delivery became a dead letter after Craft.io refused the write")
     }
 
+    /// The first Slack message the simulators received.
+    static func waitForAlert(_ simulators: SimulatorServer) async throws -> String {
+        for _ in 0..<250 {
+            if let message = simulators.alerts.messages.first { return message.text }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw Failure(description: "no Slack message came after the dead letter")
+    }
+
     public static func run(keepRunning: Bool, print emit: @escaping @Sendable (String) -> Void, logger: Logger) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("craft-sync-demo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -98,6 +107,9 @@ public enum Demo {
         // person at the terminal signs in with it.
         let adminToken = "demo-" + UUID().uuidString.lowercased()
         configuration.admin.token = Secret(adminToken)
+        // Alerts go to the simulators' Slack-compatible webhook, looked for every 200 ms.
+        configuration.notify.slackURL = Secret(simulatorURL + AlertReceiver.slackPath)
+        configuration.notify.checkInterval = .milliseconds(200)
         guard let world = OutsideWorld(configuration: configuration) else {
             throw Failure(description: "the demo configuration is incomplete: \(configuration.missingSettings)")
         }
@@ -105,6 +117,8 @@ public enum Demo {
         let servicePort = try application.start()
         let progress = Task { [application] in await application.progress?.run(pollInterval: Duration.milliseconds(200)) }
         defer { progress.cancel() }
+        let alerts = Task { [application] in await application.runAlerts() }
+        defer { alerts.cancel() }
         // Each simulated tool is asked to send its webhooks here, through its own API, as `doctor --register-webhooks`
         // does with a real one.
         var registering = configuration
@@ -166,6 +180,15 @@ public enum Demo {
         guard issues == expected, linkedBack == expected else {
             throw Failure(description: "the dev tools hold \(issues) issues and \(linkedBack) items are linked back, expected \(expected)")
         }
+
+        // An issue someone opened by hand before craft-sync came, linked to its item as `craft-sync link` does.
+        guard let dark = simulators.craft.items.first(where: { $0.title == "Dark mode" }) else { throw Failure(description: "no item \"Dark mode\"") }
+        let handMade = simulators.github.openIssueByHand(title: "Dark mode (opened by hand)")
+        let links = Links(engine: engine, targets: targets)
+        let linked = try await links.link(item: dark.id, issue: "https://github.com/acme/product/issues/\(handMade.number)", workspace: credentials.craftWorkspaceID, by: "the demo")
+        let darkStatus = simulators.craft.items.first { $0.id == dark.id }?.customFieldValue("dev_status")
+        guard linked.markerAdded, darkStatus == "To Do" else { throw Failure(description: "linking \"Dark mode\" left dev_status '\(darkStatus ?? "nothing")'") }
+        emit("   ✓ link: \(dark.id) \"Dark mode\" (In Refinement) ↔ \(linked.issue.key), opened by hand: marker added, dev_status = \(darkStatus ?? "")")
 
         emit("\(targets.count + 2). Developers move issues; the tools send signed webhooks; Craft.io's dev_status follows")
         // GitHub's issue numbers follow the order of concurrent creates: the demo names issues by their titles.
@@ -251,6 +274,8 @@ public enum Demo {
         let dead = try await waitForDeadLetter(application.store)
         simulators.faults.clear()
         emit("   · ACME-2 moved to Done; Craft.io answered 403; delivery \(dead.id) is dead: \(dead.lastError ?? "")")
+        let told = try await waitForAlert(simulators)
+        emit("   ✓ told Slack (notify.slack_url): \(told.split(separator: "\n").dropFirst().first.map(String.init) ?? told)")
         if !keepRunning {
             _ = try await application.store.events.replay(id: dead.id)
             application.progress?.wake()
@@ -265,8 +290,9 @@ public enum Demo {
             emit("   \(entry.at.formatted(.iso8601.time(includingFractionalSeconds: true)))  \(entry.kind.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(entry.outcome.padding(toLength: 10, withPad: " ", startingAt: 0)) \(entry.detail)")
         }
         emit("")
-        emit("Result: \(expected) issues created, 0 duplicates, 0 failures; \(day.count + 1 + moves.count) progress updates by webhook, 1 healed by reconciliation"
-            + (keepRunning ? "; 1 dead letter waiting for its replay on the status page." : "; 1 dead letter replayed."))
+        emit("Result: \(expected) issues created, 0 duplicates, 0 failures; 1 existing issue linked; \(day.count + 1 + moves.count) progress updates by webhook, "
+            + "1 healed by reconciliation; 1 dead letter told to Slack"
+            + (keepRunning ? ", waiting for its replay on the status page." : " and replayed."))
 
         if keepRunning {
             emit("")

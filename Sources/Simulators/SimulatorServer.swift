@@ -17,6 +17,8 @@ public final class SimulatorServer: Sendable {
     public let faults: FaultInjector
     public let calls: CallCounter
     public let webhooks: WebhookDeliverer
+    /// Where `notify` sends alerts in the simulations.
+    public let alerts: AlertReceiver
     public let server: HTTPServer
 
     /// The Craft.io key and workspace the simulators accept, and the webhook secret they sign with (`simulate
@@ -38,6 +40,8 @@ public final class SimulatorServer: Sendable {
         let devTools = Self.simulatedTools.map { $0.init(context: context) }
         var router = Router()
         craft.register(in: &router)
+        let alerts = AlertReceiver(context: context)
+        alerts.register(in: &router)
         for tool in devTools {
             tool.register(in: &router)
             tool.registerControl(in: &router)
@@ -51,6 +55,7 @@ public final class SimulatorServer: Sendable {
         self.faults = faults
         self.calls = calls
         self.webhooks = webhooks
+        self.alerts = alerts
         server = HTTPServer(configuration: configuration, responder: router, logger: logger)
     }
 

@@ -25,6 +25,7 @@ public struct Configuration: Sendable {
     public var mapping = FieldMapping()
     public var outbound = OutboundSettings()
     public var intake = IntakeSchedule()
+    public var notify = NotifySettings()
     /// Several workspaces, each with its own dev-tool target (YAML `workspaces:` list). Empty: the single
     /// `craft.workspace_id` with `dev_tool`.
     public var workspaces: [WorkspaceSettings] = []
@@ -64,6 +65,22 @@ public struct Configuration: Sendable {
         public var syncAncestors = false
         /// What becomes of a ready item Craft.io's own integration linked already.
         public var nativeLinks = IntakeSettings.NativeLinks.skip
+    }
+
+    /// Where operators are told of problems (`notify`), and how often at most.
+    public struct NotifySettings: Sendable {
+        /// A Slack (or Slack-compatible) incoming webhook URL: a credential, so a secret.
+        public var slackURL: Secret?
+        /// A JSON webhook, signed with `webhookSecret`.
+        public var webhookURL: String?
+        public var webhookSecret: Secret?
+        public var minInterval: Duration = .seconds(300)
+        public var checkInterval: Duration = .seconds(30)
+        /// Craft.io or a dev tool failing every call this long is told.
+        public var downAfter: Duration = .seconds(600)
+
+        /// Whether any target is configured.
+        public var isEnabled: Bool { slackURL != nil || webhookURL != nil }
     }
 
     /// How calls to Craft.io and the dev tool are timed out and retried.

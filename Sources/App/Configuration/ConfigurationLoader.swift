@@ -58,6 +58,11 @@ public enum ConfigurationLoader {
                 source: file ?? environment[configFileVariable] ?? "configuration", line: nil,
                 message: "routing sends items to '\(stray.instance)', which no workspace configures (dev-tool instances: \(instances.sorted().joined(separator: ", ")))")
         }
+        if configuration.notify.webhookURL != nil && configuration.notify.webhookSecret == nil {
+            throw ConfigurationError(
+                source: file ?? environment[configFileVariable] ?? "configuration", line: nil,
+                message: "notify.webhook_url needs notify.webhook_secret: its deliveries are signed so the receiver can tell they are craft-sync's")
+        }
         if configuration.registerWebhooksAtStart && configuration.publicURL == nil {
             throw ConfigurationError(
                 source: file ?? environment[configFileVariable] ?? "configuration", line: nil,

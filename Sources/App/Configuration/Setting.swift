@@ -212,6 +212,28 @@ extension Setting {
         Setting("intake.claim_lease", "After this long an unfinished create is taken to be abandoned and recovered (default 5m)") { config, value throws(SettingError) in
             config.intake.claimLease = try parseDuration(value)
         },
+        Setting("notify.slack_url", "A Slack (or Slack-compatible) incoming webhook URL that is told of dead letters, failed items, stopped intake, an unusable Craft.io key and outages, summarised", secret: true) {
+            config, value throws(SettingError) in
+            config.notify.slackURL = Secret(try parseURL(value))
+        },
+        Setting("notify.webhook_url", "A URL that is sent the same alerts as JSON, signed with notify.webhook_secret (X-Craft-Sync-Signature-256)") {
+            config, value throws(SettingError) in
+            config.notify.webhookURL = try parseURL(value)
+        },
+        Setting("notify.webhook_secret", "The HMAC-SHA256 key notify.webhook_url's deliveries are signed with", secret: true) { config, value throws(SettingError) in
+            config.notify.webhookSecret = try parseSecret(value)
+        },
+        Setting("notify.min_interval", "The least time between two messages to one target; what comes meanwhile is summarised in the next (default 5m)") {
+            config, value throws(SettingError) in
+            config.notify.minInterval = try parseDuration(value)
+        },
+        Setting("notify.check_interval", "How often craft-sync looks for something to tell (default 30s)") { config, value throws(SettingError) in
+            config.notify.checkInterval = try parseDuration(value)
+        },
+        Setting("notify.down_after", "Craft.io or a dev tool failing every call this long is told, and again when it answers (default 10m)") {
+            config, value throws(SettingError) in
+            config.notify.downAfter = try parseDuration(value)
+        },
         Setting("outbound.request_timeout", "Timeout of one call to Craft.io or the dev tool (default 30s)") { config, value throws(SettingError) in
             config.outbound.requestTimeout = try parseDuration(value)
         },

@@ -21,6 +21,8 @@ public final class Application: Sendable {
     public let progress: ProgressProcessor?
     /// Nil until the configuration names Craft.io.
     public let craftKey: CraftKeyCheck?
+    /// Tells operators of problems (`notify`); nil when no target is configured.
+    let notifier: Notifier?
     /// Each dev tool's webhook registration; nil until the configuration names the tools.
     public let webhookSetup: WebhookSetup?
     /// Every route served, with the group that authenticates its callers.
@@ -82,6 +84,11 @@ public final class Application: Sendable {
             scheduler = nil
             progress = nil
             craftKey = nil
+        }
+        notifier = world.flatMap { [scheduler, progress, craftKey] world in
+            Self.makeNotifier(configuration, store: store, http: world.outbound, clock: clock, sources: AlertWatch.Sources(
+                intakeHalts: { await scheduler?.engine.haltedTools() ?? [:] }, craftProblem: { craftKey?.readinessProblem },
+                outages: { await progress?.outages() ?? [:] }))
         }
         // Every route is registered in the group that authenticates its callers (`SecuredRouter.Access`).
         let metrics = metrics
@@ -151,6 +158,10 @@ public final class Application: Sendable {
         }
     }
 
+    /// Tells operators of problems until cancelled (`notify`); returns at once when no target is configured. `run`
+    /// runs it; the demo runs it beside its own steps.
+    public func runAlerts() async { await notifier?.run() }
+
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
     public func run() async throws {
         try start()
@@ -170,6 +181,7 @@ public final class Application: Sendable {
         if let craftKey { services.add("craft-key-check") { await craftKey.run() } }
         if let scheduler { services.add("intake and reconciliation") { await scheduler.run() } }
         if let progress { services.add("progress") { await progress.run() } }
+        if let notifier { services.add("alerts") { await notifier.run() } }
         if configuration.registerWebhooksAtStart, let webhookSetup {
             services.add("webhook registration", restarts: false) { [logger] in
                 for registration in await webhookSetup.registerAll() {
@@ -192,6 +204,23 @@ public final class Application: Sendable {
 }
 
 extension Application {
+    /// The notifier over the configured `notify` targets; nil when there are none.
+    static func makeNotifier(
+        _ configuration: Configuration, store: Store, http: any HTTPClient, clock: any SyncClock, sources: AlertWatch.Sources
+    ) -> Notifier? {
+        let notify = configuration.notify
+        var targets: [NotifyTarget] = []
+        if let slack = notify.slackURL, let url = URL(string: slack.revealed) { targets.append(NotifyTarget(name: "slack", url: url, format: .slack)) }
+        if let webhook = notify.webhookURL, let url = URL(string: webhook), let secret = notify.webhookSecret {
+            targets.append(NotifyTarget(name: "webhook", url: url, format: .signedJSON(secret: secret)))
+        }
+        guard !targets.isEmpty else { return nil }
+        return Notifier(
+            targets: targets, watch: AlertWatch(store: store, sources: sources, downAfter: notify.downAfter), http: http, store: store, clock: clock,
+            settings: .init(checkInterval: notify.checkInterval, minInterval: notify.minInterval),
+            statusPage: configuration.publicURL.map { "\($0)/ui/problems" }, logger: Logger(label: "craft-sync.notify"))
+    }
+
     /// The roll-up writer for parent items, when `craft.rollup_field` is set.
     static func rollUp(_ configuration: Configuration, store: Store, world: OutsideWorld) -> RollUp? {
         configuration.craft.rollUpField.map {

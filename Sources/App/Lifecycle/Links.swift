@@ -5,9 +5,14 @@ import Support
 
 /// Linking existing issues and ending links, the same from the command line (`link`, `unlink`, `relink`), the admin
 /// API and the status page: which configured workspace is meant, then the engine's link rules.
-struct Links: Sendable {
+public struct Links: Sendable {
     let engine: IntakeEngine
     let targets: [IntakeTarget]
+
+    public init(engine: IntakeEngine, targets: [IntakeTarget]) {
+        self.engine = engine
+        self.targets = targets
+    }
 
     /// A workspace's targets: the named one's, or the only configured workspace's when none is named.
     func targets(workspace: String?) throws(LinkRequestError) -> [IntakeTarget] {
@@ -21,7 +26,7 @@ struct Links: Sendable {
     }
 
     /// Links in the first of the workspace's targets (one per tool it syncs to) whose tools have the issue.
-    func link(item: String, issue: String, workspace: String?, by actor: String) async throws -> LinkOutcome {
+    public func link(item: String, issue: String, workspace: String?, by actor: String) async throws -> LinkOutcome {
         var searched: [String] = []
         for target in try targets(workspace: workspace) {
             do {
@@ -35,13 +40,13 @@ struct Links: Sendable {
     }
 
     /// Ends the item's live link, in whichever of the workspace's tools it is.
-    func unlink(item: String, workspace: String?, removeMarker: Bool, clearLinkField: Bool, by actor: String) async throws -> Mapping {
+    public func unlink(item: String, workspace: String?, removeMarker: Bool, clearLinkField: Bool, by actor: String) async throws -> Mapping {
         let target = try targets(workspace: workspace)[0]
         return try await engine.unlink(itemID: item, in: target, removeMarker: removeMarker, clearLinkField: clearLinkField, by: actor)
     }
 
     /// Links an unlinked item again, through the target of the tool its tombstone names.
-    func relink(item: String, workspace: String?, by actor: String) async throws -> LinkOutcome {
+    public func relink(item: String, workspace: String?, by actor: String) async throws -> LinkOutcome {
         for target in try targets(workspace: workspace) {
             do {
                 return try await engine.relink(itemID: item, in: target, by: actor)

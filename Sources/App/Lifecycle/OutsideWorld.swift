@@ -17,6 +17,8 @@ public struct OutsideWorld: Sendable {
     /// Each dev-tool token's rate budget as the tool last reported it, by instance: intake, progress and
     /// reconciliation spend from one, and reconciliation waits while it runs low.
     public let budgets: [String: RateBudget]
+    /// The shared transport with the configured retries, for calls that are neither Craft.io's nor a tool's (alerts).
+    public let outbound: any HTTPClient
 
     /// Each adapter once, by instance name.
     public var devTools: [String: any DevTool] {
@@ -32,6 +34,7 @@ public struct OutsideWorld: Sendable {
             maxAttempts: outbound.retryAttempts, baseDelay: outbound.retryBaseDelay, maxDelay: outbound.retryMaxDelay, random: random)
         let seconds = outbound.requestTimeout.timeInterval
         let transport = URLSessionHTTPClient(requestTimeout: seconds)
+        self.outbound = RetryingHTTPClient(inner: transport, policy: policy, clock: clock)
         // No in-line wait for Craft.io may outlast an event's processing lease (another replica would take the event
         // meanwhile): a longer Retry-After fails the call, and the event is given back to be tried again.
         var craftPolicy = policy

@@ -87,11 +87,14 @@ public enum AdvisoryLock: Sendable {
     case migration
     /// One workspace's intake poll, across replicas.
     case intake(workspace: String)
+    /// Telling operators of problems (`notify`): one replica at a time reads what to tell, so it is told once.
+    case alerts
 
     public var key: Int64 {
         let base: Int64 = 0x6372_6166_7400_0000  // "craft\0\0\0"
         switch self {
         case .migration: return base | 1
+        case .alerts: return base | 2
         case .intake(let workspace):
             // FNV-1a of the workspace id, folded into the low 24 bits.
             var hash: UInt32 = 2_166_136_261

@@ -39,6 +39,8 @@ public struct TimelineEntry: Sendable, Equatable, Codable {
         case linked
         /// A person ended the item's link (`craft-sync unlink`).
         case unlinked
+        /// Operators were told of a problem with the item (`notify`): a dead letter, a failed create.
+        case notified
     }
 
     public var id: Int64

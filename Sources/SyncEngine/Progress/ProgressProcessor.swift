@@ -82,6 +82,14 @@ public actor ProgressProcessor {
     /// Parents whose children changed in the current batch: their roll-up is written once at its end.
     var touchedParents: Set<RollUp.Parent> = []
 
+    /// Since when Craft.io (`ProgressProcessor.craftOutage`) or a dev tool (by the name its events are stored under) has
+    /// failed every call, while it does: what `notify` tells operators of once it lasts.
+    private var downSince: [String: Date] = [:]
+    public static let craftOutage = "Craft.io"
+
+    /// What is down now, and since when.
+    public func outages() -> [String: Date] { downSince }
+
     /// True while the circuit breaker holds events back.
     public var breakerIsOpen: Bool { breakerOpenUntil.map { clock.now() < $0 } ?? false }
 
@@ -339,6 +347,7 @@ public actor ProgressProcessor {
             }
             if case .ignored = outcome { observer.eventIgnored(tool: event.tool) }
             await closeBreaker()
+            downSince[event.tool] = nil
             if toolPauses.removeValue(forKey: event.tool) != nil {
                 // The tool answers again: its events waiting for a retry go now, not after the rest of their backoff.
                 _ = try? await store.events.expediteRetries(tool: event.tool, now: clock.now())
@@ -384,6 +393,7 @@ public actor ProgressProcessor {
         let pause = breakerPause.map { min($0 * 2, settings.breakerMaxPause) } ?? settings.breakerPause
         breakerPause = pause
         breakerOpenUntil = clock.now().addingTimeInterval(pause.timeInterval)
+        if downSince[Self.craftOutage] == nil { downSince[Self.craftOutage] = clock.now() }
         logger.warning(
             "progress paused: writes keep failing; events wait without spending attempts",
             metadata: ["pause": "\(pause)", "error": "\(error)"])
@@ -406,12 +416,14 @@ public actor ProgressProcessor {
         var pause = toolPauses[tool].map { min($0.pause * 2, settings.breakerMaxPause) } ?? settings.breakerPause
         if case .throttled(_, _, _, let retryAfter?) = error { pause = min(max(pause, retryAfter), settings.retryMaxDelay) }
         toolPauses[tool] = (clock.now().addingTimeInterval(pause.timeInterval), pause)
+        if downSince[tool] == nil { downSince[tool] = clock.now() }
         logger.warning("\(tool) events paused: its calls fail for now; the other tools' events go on", metadata: ["pause": "\(pause)", "error": "\(error)"])
     }
 
     private func closeBreaker() async {
         consecutiveFailures = 0
         breakerOpenUntil = nil
+        downSince[Self.craftOutage] = nil
         guard breakerPause != nil else { return }
         breakerPause = nil
         // Every event held by the outage goes now, not after the rest of its own backoff: healing takes seconds.

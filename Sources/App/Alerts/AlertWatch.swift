@@ -1,0 +1,95 @@
+import Foundation
+import Store
+import SyncEngine
+
+/// Finds what to tell operators since it last looked: dead letters and items failed for good (read from the
+/// timeline after a cursor kept in the store, so a restart neither repeats nor loses them), and lasting conditions —
+/// intake stopped, the Craft.io key or fields unusable, Craft.io or a dev tool down longer than `downAfter` — said
+/// when they begin and when they end.
+actor AlertWatch {
+    struct Sources: Sendable {
+        var intakeHalts: @Sendable () async -> [String: String] = { [:] }
+        var craftProblem: @Sendable () -> String? = { nil }
+        var outages: @Sendable () async -> [String: Date] = { [:] }
+    }
+
+    static let cursorName = "notify.timeline_after_id"
+    /// How many one-off alerts one look reads at most; the rest wait for the next (a storm is summarised anyway).
+    static let batch = 500
+
+    let store: Store
+    let sources: Sources
+    let downAfter: Duration
+    /// The lasting conditions told as firing, by subject.
+    private var firing: [String: Alert] = [:]
+
+    init(store: Store, sources: Sources, downAfter: Duration) {
+        self.store = store
+        self.sources = sources
+        self.downAfter = downAfter
+    }
+
+    /// What began or ended since the last look.
+    func changes(now: Date) async throws -> [Alert] {
+        try await oneOffs(now: now) + lastingChanges(now: now)
+    }
+
+    /// Dead letters and failed items recorded since the cursor. The first look ever starts from now: what was dead
+    /// before `notify` was configured is on the status page already.
+    private func oneOffs(now: Date) async throws -> [Alert] {
+        guard let stored = try await store.cursors.value(Self.cursorName), let after = Int64(stored) else {
+            try await store.cursors.set(Self.cursorName, to: String(try await store.timeline.newestID()), now: now)
+            return []
+        }
+        // PostgreSQL may commit a lower id after a higher one was read: its entries are read once a few seconds old.
+        // SQLite's one writer commits in id order.
+        let settle: TimeInterval = store.database.dialect == .postgres ? 5 : 0
+        let entries = try await store.timeline.entries(
+            after: after, kinds: [.dead, .failed], settledBefore: now.addingTimeInterval(-settle), limit: Self.batch)
+        guard let last = entries.last else { return [] }
+        try await store.cursors.set(Self.cursorName, to: String(last.id), now: now)
+        return entries.map { entry in
+            let item = Alert.Item(
+                craftItemID: entry.craftItemID, workspaceID: entry.workspaceID, devToolInstance: entry.devToolInstance, devIssueKey: entry.devIssueKey)
+            let about = "item \(entry.craftItemID)\(entry.devIssueKey.map { " (\($0))" } ?? "")"
+            return entry.kind == .dead
+                ? Alert(kind: .deadLetter, subject: "event:\(entry.eventID.map(String.init) ?? "timeline-\(entry.id)")", summary: "\(about): \(entry.detail)", item: item)
+                : Alert(kind: .itemFailed, subject: "item:\(entry.craftItemID):\(entry.devToolInstance)", summary: "\(about): \(entry.detail)", item: item)
+        }
+    }
+
+    /// Lasting conditions now, against those told: new ones fire, gone ones resolve.
+    private func lastingChanges(now: Date) async -> [Alert] {
+        var current: [String: Alert] = [:]
+        for (instance, reason) in await sources.intakeHalts() {
+            current["intake:\(instance)"] = Alert(kind: .intakeHalted, subject: "intake:\(instance)", summary: "intake for \(instance) is stopped: \(reason)")
+        }
+        if let problem = sources.craftProblem() {
+            current["craft"] = Alert(kind: .craftUnusable, subject: "craft", summary: problem)
+        }
+        for (service, since) in await sources.outages() where now.timeIntervalSince(since) >= downAfter.timeInterval {
+            let minutes = Int(now.timeIntervalSince(since) / 60)
+            current["outage:\(service)"] = Alert(
+                kind: .outage, subject: "outage:\(service)",
+                summary: "\(service) has failed every call for \(minutes) min (since \(since.formatted(.iso8601))); events wait and nothing is lost")
+        }
+        var changes = current.filter { firing[$0.key] == nil }.values.sorted { $0.subject < $1.subject }
+        for (subject, told) in firing where current[subject] == nil {
+            var resolved = told
+            resolved.state = .resolved
+            resolved.summary = "\(told.title.lowercased()) is over: \(Self.subjectName(told))"
+            changes.append(resolved)
+        }
+        firing = current
+        return changes
+    }
+
+    static func subjectName(_ alert: Alert) -> String {
+        switch alert.kind {
+        case .intakeHalted: "intake for \(alert.subject.dropFirst("intake:".count)) runs again"
+        case .craftUnusable: "the Craft.io key and fields are usable again"
+        case .outage: "\(alert.subject.dropFirst("outage:".count)) answers again"
+        case .deadLetter, .itemFailed: alert.subject
+        }
+    }
+}
