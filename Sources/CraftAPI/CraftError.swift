@@ -12,6 +12,8 @@ public enum CraftError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownCustomField(name: String, known: [String])
     /// A select field was given a value that is none of its options.
     case notAnOption(field: String, value: String, options: [String])
+    /// A number or date field was given a value that is not one.
+    case notOfKind(field: String, value: String, kind: String)
 
     public var description: String {
         switch self {
@@ -33,6 +35,8 @@ public enum CraftError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(operation): unexpected response from Craft.io (\(detail))."
         case .notAnOption(let field, let value, let options):
             "Craft.io's field '\(field)' is a select field and '\(value)' is none of its options (\(options.joined(separator: ", "))). Map the dev status to one of them in progress.status_map."
+        case .notOfKind(let field, let value, let kind):
+            "Craft.io's field '\(field)' holds a \(kind) and '\(value)' is not one. Point that setting at a field of the value's kind (a text field takes anything)."
         case .unknownCustomField(let name, let known):
             "Craft.io has no custom field named '\(name)' in this workspace (it has: \(known.joined(separator: ", "))). Check the progress field setting."
         }

@@ -141,6 +141,28 @@ public struct CraftCustomField: Sendable, Equatable, Decodable {
         self.options = options
     }
 
+    /// `value` as a field of this kind holds it: a number field a number (`5`, `2.5`), a date field a day
+    /// (`2026-05-01`, from a day or a time); any other kind as is. Empty clears any kind.
+    public func typed(_ value: String) throws(CraftError) -> String {
+        guard !value.isEmpty else { return value }
+        switch type.lowercased() {
+        case "number", "numeric":
+            guard let number = Double(value.trimmingCharacters(in: .whitespaces)), number.isFinite else {
+                throw .notOfKind(field: name, value: value, kind: "number")
+            }
+            return number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case "date":
+            let day = value.prefix(10)
+            let parts = day.split(separator: "-")
+            guard day.count == 10, parts.count == 3, parts[0].count == 4, parts.allSatisfy({ Int($0) != nil }) else {
+                throw .notOfKind(field: name, value: value, kind: "date")
+            }
+            return String(day)
+        default:
+            return value
+        }
+    }
+
     /// Whether values are chosen from `options` (Craft.io's `select`/`dropdown`/`multi select` kinds).
     public var isSelect: Bool { type.lowercased().contains("select") || type.lowercased().contains("dropdown") || options?.isEmpty == false }
 

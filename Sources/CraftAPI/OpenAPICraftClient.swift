@@ -80,7 +80,7 @@ final class OpenAPICraftClient: CraftClient {
         // Typed by the field: a select field is written by its option (matched by id or label), anything else as text.
         var fieldValue: CraftItem.CustomFieldValue
         if let definition = try await definition(of: field, workspaceID: workspaceID) {
-            fieldValue = .init(id: definition.id, value: value)
+            fieldValue = .init(id: definition.id, value: try definition.typed(value))
             if definition.isSelect {
                 guard let option = definition.option(for: value) else {
                     throw .notAnOption(field: definition.name, value: value, options: (definition.options ?? []).map(\.label))

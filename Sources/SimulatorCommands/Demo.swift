@@ -101,6 +101,9 @@ public enum Demo {
         configuration.database = directory.appendingPathComponent("craft-sync.sqlite").path
         configuration.craft.linkField = "dev_link"
         configuration.craft.rollUpField = "dev_rollup"
+        // Who works on an issue, besides its status, into a field of its own.
+        configuration.signalFields = [.assignee: "dev_assignee"]
+        simulators.craft.addTextField(named: "dev_assignee")
         // Bugs go to Jira, as Bugs, whichever workspace they come from.
         configuration.routing = [RoutingRule(type: "Bug", instance: "jira", issueType: "Bug")]
         // A one-off admin token for the status page and the admin API; printed only with --keep-running, where the
@@ -217,6 +220,11 @@ public enum Demo {
                 throw Failure(description: "after \(step.label), Craft item \(dayItem) shows '\(value ?? "nothing")', expected '\(step.expected)'")
             }
             emit("   ✓ \(step.label) → webhook 202 → Craft item \(dayItem) dev_status = \(step.expected)")
+            if step.expected == "In Progress" {
+                let assignee = simulators.craft.items.first { $0.id == dayItem }?.customFieldValue("dev_assignee")
+                guard assignee == "dev-alice" else { throw Failure(description: "the assignment left dev_assignee '\(assignee ?? "nothing")'") }
+                emit("     and its dev_assignee = dev-alice (progress.fields: assignee)")
+            }
         }
         // One of the epic's stories is done: the epic's roll-up follows.
         let story = try number("Welcome tour")

@@ -26,6 +26,7 @@ struct DemoTests {
         #expect(output.contains(
             "Result: 13 issues created, 0 duplicates, 0 failures; 1 existing issue linked; 10 progress updates by webhook, 1 healed by reconciliation; "
                 + "1 dead letter told to Slack and replayed."))
+        #expect(output.contains("and its dev_assignee = dev-alice (progress.fields: assignee)"))
         #expect(output.contains("✓ link: ") && output.contains("opened by hand: marker added, dev_status = To Do"))
         #expect(output.contains("✓ told Slack (notify.slack_url): • 🔴 *Dead letter*: item "))
         // The dead letter, its replay, and one item's timeline from lost webhook to reconciliation.

@@ -17,7 +17,7 @@ struct ServiceFixture {
 
     static func start(
         devTool: String = "github", previousSecret: String? = nil, adminToken: String? = nil, craftDialect: CraftDialect = .guide,
-        opsToken: String? = nil, opsListen: Bool = false, database: String? = nil
+        opsToken: String? = nil, opsListen: Bool = false, database: String? = nil, configure: (inout Configuration) -> Void = { _ in }
     ) async throws -> ServiceFixture {
         let simulators = SimulatorServer()
         let simulatorPort = try simulators.start()
@@ -35,6 +35,7 @@ struct ServiceFixture {
         configuration.admin.signInPolicy.firstLock = .seconds(60)
         if opsListen { configuration.ops.listen = ListenAddress(host: "127.0.0.1", port: 0) }
         configuration.craft.dialect = craftDialect
+        configure(&configuration)
         let logs = LogOutput.memory()
         let logger = Logger(label: "test", factory: { LineLogHandler(label: $0, output: logs) })
         let app = try Application(configuration: configuration, logger: logger)

@@ -26,6 +26,8 @@ public struct Configuration: Sendable {
     public var outbound = OutboundSettings()
     public var intake = IntakeSchedule()
     public var notify = NotifySettings()
+    /// What developers did besides the status, and the Craft.io field each goes to (`progress.fields`).
+    public var signalFields: [DevSignal: String] = [:]
     /// Several workspaces, each with its own dev-tool target (YAML `workspaces:` list). Empty: the single
     /// `craft.workspace_id` with `dev_tool`.
     public var workspaces: [WorkspaceSettings] = []
@@ -219,6 +221,19 @@ public struct Configuration: Sendable {
             }
         }
         return nil
+    }
+
+    /// Why `progress.fields` cannot be honoured: a signal no configured tool reads, with what each reads; nil when all
+    /// are read by at least one (a workspace whose tool lacks one leaves that field alone).
+    public var unreadSignals: String? {
+        let tools = workspaces.isEmpty ? [devTool] : workspaces.map(\.devTool)
+        let kinds = Set(tools.compactMap(\.kind)).sorted().compactMap(DevToolKinds.named)
+        guard !signalFields.isEmpty, !kinds.isEmpty else { return nil }
+        let read = kinds.reduce(into: Set<DevSignal>()) { $0.formUnion($1.signals) }
+        let unread = signalFields.keys.filter { !read.contains($0) }.sorted()
+        guard !unread.isEmpty else { return nil }
+        let offered = kinds.map { "\($0.name): \($0.signals.isEmpty ? "none" : $0.signals.sorted().map(\.rawValue).joined(separator: ", "))" }
+        return "progress.fields names \(unread.map(\.rawValue).joined(separator: ", ")), which no configured tool reads (\(offered.joined(separator: "; ")))"
     }
 
     /// The workspaces to sync and where each one's items go.

@@ -58,6 +58,9 @@ public enum ConfigurationLoader {
                 source: file ?? environment[configFileVariable] ?? "configuration", line: nil,
                 message: "routing sends items to '\(stray.instance)', which no workspace configures (dev-tool instances: \(instances.sorted().joined(separator: ", ")))")
         }
+        if let refusal = configuration.unreadSignals {
+            throw ConfigurationError(source: file ?? environment[configFileVariable] ?? "configuration", line: nil, message: refusal)
+        }
         if configuration.notify.webhookURL != nil && configuration.notify.webhookSecret == nil {
             throw ConfigurationError(
                 source: file ?? environment[configFileVariable] ?? "configuration", line: nil,

@@ -286,6 +286,20 @@ extension Setting {
         Setting("progress.category_map", "Status category (Jira status category, Linear state type) to Craft value; each tool brings defaults (Jira new=To Do,indeterminate=In Progress,done=Done)", table: true) { config, value throws(SettingError) in
             config.statusMapping.byCategory.merge(try parseTable(value)) { $1 }
         },
+        Setting(
+            "progress.fields",
+            "Craft.io fields for what developers did besides the status, e.g. assignee=Developer,sprint=Sprint,points=Estimate,release=Release,due_date=Due (each tool says which it reads)",
+            table: true
+        ) { config, value throws(SettingError) in
+            var fields: [DevSignal: String] = [:]
+            for (name, field) in try parseTable(value) {
+                guard let signal = DevSignal(rawValue: name) else {
+                    throw SettingError("'\(name)' is no signal craft-sync reads; known: \(DevSignal.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                fields[signal] = field
+            }
+            config.signalFields = fields
+        },
         Setting("progress.reconcile", "Check linked issues' status each intake cycle and push what webhooks missed: true or false (default true)") { config, value throws(SettingError) in
             config.reconcile = try parseBool(value)
         },

@@ -52,7 +52,7 @@ public final class Application: Sendable {
                 progressField: configuration.craft.progressField, clock: clock, logger: Logger(label: "craft-sync.reconcile"),
                 fullPassInterval: configuration.reconcileFullPassInterval, overlap: configuration.reconcileOverlap, budgets: world.budgets,
                 budgetReserve: configuration.reconcileBudgetReserve, rollUp: Self.rollUp(configuration, store: store, world: world),
-                eventTime: EventTime(allowedSkew: configuration.progressMaxClockSkew))
+                eventTime: EventTime(allowedSkew: configuration.progressMaxClockSkew), signalFields: configuration.signalFields)
             scheduler = SyncCycleScheduler(
                 engine: engine, targets: targets, interval: intake.interval, jitter: intake.jitter, clock: clock,
                 reconciler: configuration.reconcile ? reconciler : nil, afterCycle: Memory.releaseFree)
@@ -68,6 +68,7 @@ public final class Application: Sendable {
             settings.maxConcurrentLanesPerTool = configuration.progressLanesPerTool
             settings.rollUpField = configuration.craft.rollUpField
             settings.rollUpDoneValues = Set(configuration.craft.rollUpDoneValues)
+            settings.signalFields = configuration.signalFields
             progress = ProgressProcessor(
                 store: store, craft: world.craft, tools: tools, settings: settings, clock: clock, logger: Logger(label: "craft-sync.progress"),
                 observer: metrics)
@@ -77,7 +78,7 @@ public final class Application: Sendable {
                     progressValues: tools.values.reduce(into: configuration.statusMapping.craftValues()) {
                         $0.formUnion(configuration.statusMapping.craftValues(of: $1))
                     },
-                    linkField: configuration.craft.linkField,
+                    linkField: configuration.craft.linkField, signalFields: configuration.signalFields,
                     logger: Logger(label: "craft-sync.craft-key"))
             }
         } else {

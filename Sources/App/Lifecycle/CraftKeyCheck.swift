@@ -1,3 +1,4 @@
+import DevTools
 import CraftAPI
 import Foundation
 import Logging
@@ -31,13 +32,16 @@ public final class CraftKeyCheck: Sendable {
     private let progressField: String?
     private let progressValues: Set<String>
     private let linkField: String?
+    /// The `progress.fields` fields, by signal.
+    private let signalFields: [DevSignal: String]
     private let logger: Logger
     private let latest = Mutex<Result?>(nil)
 
     public init(
         craft: any CraftClient, workspaceID: String, progressField: String? = nil, progressValues: Set<String> = [], linkField: String? = nil,
-        logger: Logger
+        signalFields: [DevSignal: String] = [:], logger: Logger
     ) {
+        self.signalFields = signalFields
         self.craft = craft
         self.workspaceID = workspaceID
         self.progressField = progressField
@@ -113,6 +117,9 @@ public final class CraftKeyCheck: Sendable {
         }
         if let progressField, find(progressField) == nil {
             problems.append("craft.progress_field '\(progressField)' is not a custom field of workspace \(workspaceID) (it has: \(known))")
+        }
+        for (signal, field) in signalFields.sorted(by: { $0.key < $1.key }) where find(field) == nil {
+            problems.append("progress.fields \(signal.rawValue) '\(field)' is not a custom field of workspace \(workspaceID) (it has: \(known))")
         }
         return problems
     }

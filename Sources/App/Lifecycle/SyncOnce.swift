@@ -1,3 +1,4 @@
+import DevTools
 import Foundation
 import OutboundHTTP
 import Store
@@ -51,6 +52,15 @@ public enum SyncOnce {
         let store = try exists ? Store(location) : Store(path: path)
         let (engine, configured) = Application.makeIntake(configuration: configuration, store: store, world: world, clock: SystemClock())
         var lines: [String] = []
+        if !configuration.signalFields.isEmpty {
+            lines.append("progress.fields: " + configuration.signalFields.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) → \($0.value)" }.joined(separator: ", "))
+            for tool in Set(configured.map(\.devTool.kind)).sorted() {
+                let read = DevToolKinds.named(tool)?.signals ?? []
+                let unread = configuration.signalFields.keys.filter { !read.contains($0) }.sorted()
+                lines.append("  \(tool) writes \(configuration.signalFields.keys.filter(read.contains).sorted().map(\.rawValue).joined(separator: ", "))"
+                    + (unread.isEmpty ? "" : "; leaves \(unread.map(\.rawValue).joined(separator: ", ")) alone (it does not read them)"))
+            }
+        }
         for target in backfilling(configured, statuses: statuses) {
             let intakePlan = try await engine.plan(target)
             let planned = intakePlan.creates

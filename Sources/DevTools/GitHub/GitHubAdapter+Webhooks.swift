@@ -29,6 +29,7 @@ extension GitHubAdapter {
             var html_url: String?
             var assignees: [Login]?
             var labels: [Label]?
+            var milestone: GitHubAdapter.Milestone?
         }
         struct Login: Decodable { var login: String }
         struct Label: Decodable { var name: String }
@@ -90,7 +91,8 @@ extension GitHubAdapter {
             actor: payload.sender?.login,
             // An open issue may be on a board, which its own events do not show: it is read with its card, as
             // reconciliation reads it, so the two agree.
-            reread: projectStatusField != nil && state == "open" ? payload.issue.node_id : nil))
+            reread: projectStatusField != nil && state == "open" ? payload.issue.node_id : nil,
+            signals: Self.signals(assignees: payload.issue.assignees?.map(\.login), milestone: payload.issue.milestone)))
     }
 
     /// GitHub issues are only open or closed. An open issue on a board says where it is there

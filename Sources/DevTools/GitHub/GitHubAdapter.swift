@@ -57,6 +57,7 @@ public struct GitHubAdapter: DevTool {
         var updated_at: String?
         struct Login: Decodable { var login: String }
         var assignees: [Login]?
+        var milestone: GitHubAdapter.Milestone?
 
         /// `board`: the issue's value on a project board, when boards are read (GitHubAdapter+Projects).
         func devIssue(repository: String, board: GitHubAdapter.IssueNode.BoardValue? = nil) -> DevIssue {
@@ -65,11 +66,26 @@ public struct GitHubAdapter: DevTool {
                 status: GitHubAdapter.status(
                     state: state, reason: state_reason, assigned: !(assignees ?? []).isEmpty, labels: labels.map(\.name), board: board?.name),
                 labels: labels.map(\.name),
-                updatedAt: Timestamp.later(updated_at.flatMap(Timestamp.parse), board?.updatedAt.flatMap(Timestamp.parse)), alternateID: node_id)
+                updatedAt: Timestamp.later(updated_at.flatMap(Timestamp.parse), board?.updatedAt.flatMap(Timestamp.parse)), alternateID: node_id,
+                signals: GitHubAdapter.signals(assignees: assignees?.map(\.login), milestone: milestone))
         }
     }
 
     private var fullName: String { "\(owner)/\(repository)" }
+
+    /// An issue's milestone (components/schemas/milestone): its title is the release, its `due_on` the due date.
+    struct Milestone: Decodable {
+        var title: String
+        var due_on: String?
+    }
+
+    /// What an issue object says besides its state, the same in deliveries and reads: its assignees' logins, its
+    /// milestone as the release and the milestone's due date. Nil parts (a payload without assignees) stay unknown.
+    static func signals(assignees: [String]?, milestone: Milestone?) -> DevSignals {
+        var signals: DevSignals = [.release: milestone?.title ?? "", .dueDate: DevSignals.day(milestone?.due_on) ?? ""]
+        if let assignees { signals[.assignee] = assignees.joined(separator: ", ") }
+        return signals
+    }
 
     public func marker(for craftItemID: String) -> String { "craft:\(craftItemID)" }
 

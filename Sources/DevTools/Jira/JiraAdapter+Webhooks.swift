@@ -52,6 +52,6 @@ extension JiraAdapter {
         }
         return .issue(IssueChange(
             issueID: issue.id, key: issue.key, status: DevIssueStatus(name: status.name, detail: status.statusCategory?.key),
-            order: payload.timestamp, actor: payload.user?.accountId))
+            order: payload.timestamp, actor: payload.user?.accountId, signals: signals(in: body)))
     }
 }

@@ -12,11 +12,16 @@ public struct JiraAdapter: DevTool {
     let defaultIssueType: String
     let siteURL: URL
     let transport: JSONTransport
+    /// The custom fields of the sprint and the estimate (ids differ per site).
+    let sprintField: String
+    let pointsField: String
 
     public init(
         instance: String = "jira", siteURL: URL, projectKey: String, defaultIssueType: String = "Task", email: String, apiToken: String,
-        http: any HTTPClient
+        sprintField: String = "customfield_10020", pointsField: String = "customfield_10016", http: any HTTPClient
     ) {
+        self.sprintField = sprintField
+        self.pointsField = pointsField
         self.instance = instance
         self.projectKey = projectKey
         self.defaultIssueType = defaultIssueType
@@ -122,9 +127,20 @@ public struct JiraAdapter: DevTool {
     }
 
     public func issue(_ reference: DevIssueReference) async throws(DevToolError) -> DevIssue {
-        try devIssue(await transport.request(
-            "GET", transport.url("rest/api/3/issue/\(reference.id)", query: [("fields", "status,labels,updated")]), as: IssueBody.self,
-            operation: "Jira: read issue \(reference.key)"))
+        // Read as JSON once, decoded twice: the adapter's own fields, and the signals (custom field ids are settings).
+        let operation = "Jira: read issue \(reference.key)"
+        let data = try await transport.data(
+            "GET", transport.url("rest/api/3/issue/\(reference.id)", query: [("fields", (["status", "labels", "updated"] + signalFieldNames).joined(separator: ","))]),
+            operation: operation)
+        let body: IssueBody
+        do {
+            body = try JSONDecoder().decode(IssueBody.self, from: data)
+        } catch {
+            throw .malformedResponse(tool: "Jira", operation: operation, detail: "\(error)")
+        }
+        var issue = devIssue(body)
+        issue.signals = signals(in: Array(data))
+        return issue
     }
 
     /// Admin webhooks registered with a secret carry `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body>`.

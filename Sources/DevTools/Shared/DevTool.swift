@@ -166,10 +166,14 @@ public struct DevIssue: Sendable, Equatable {
     public var updatedAt: Date?
     /// Another id some deliveries name the issue by (GitHub's GraphQL node id, all a `projects_v2_item` gives).
     public var alternateID: String?
+    /// What else the read says (assignee, sprint, ...), where the adapter reads it.
+    public var signals: DevSignals = [:]
 
     public init(
-        id: String, key: String, url: String, status: DevIssueStatus, labels: [String] = [], updatedAt: Date? = nil, alternateID: String? = nil
+        id: String, key: String, url: String, status: DevIssueStatus, labels: [String] = [], updatedAt: Date? = nil, alternateID: String? = nil,
+        signals: DevSignals = [:]
     ) {
+        self.signals = signals
         self.id = id
         self.key = key
         self.url = url

@@ -13,6 +13,8 @@ public protocol DevToolKind: Sendable {
     var settings: [DevToolSettingSpec] { get }
     /// The API base URL when `dev_tool.base_url` is not set; nil when it must be (a Jira site).
     var defaultBaseURL: URL? { get }
+    /// What its adapter reads besides the status, from deliveries and reads (`progress.fields` may name these).
+    var signals: Set<DevSignal> { get }
     /// The adapter for these settings, calling out through `transport` with the project's retries (`policy`, `clock`).
     func makeAdapter(_ settings: DevToolSettingValues, transport: any HTTPClient, policy: RetryPolicy, clock: any SyncClock) -> any DevTool
 }
@@ -53,6 +55,8 @@ public struct DevToolSettingValues: Sendable {
 }
 
 extension DevToolKind {
+    public var signals: Set<DevSignal> { [] }
+
     /// The tool-specific settings that are required and absent.
     public func missing(in values: [String: String]) -> [String] {
         settings.filter { $0.required && values[$0.key] == nil }.map(\.key)

@@ -32,6 +32,21 @@ struct JSONTransport: Sendable {
         _ method: String, _ url: URL, body: (any Encodable & Sendable)? = nil, contentType: String = "application/json", as type: T.Type,
         operation: String, idempotent: Bool? = nil
     ) async throws(DevToolError) -> T {
+        let data = try await data(method, url, body: body, contentType: contentType, operation: operation, idempotent: idempotent)
+        // A 204 (Jira's answer to an edit) has nothing to decode.
+        if data.isEmpty, let nothing = NoContent() as? T { return nothing }
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch {
+            throw .malformedResponse(tool: tool, operation: operation, detail: "\(error)")
+        }
+    }
+
+    /// The answer's body as it came, for callers that read it more than one way.
+    func data(
+        _ method: String, _ url: URL, body: (any Encodable & Sendable)? = nil, contentType: String = "application/json", operation: String,
+        idempotent: Bool? = nil
+    ) async throws(DevToolError) -> Data {
         var headers = headers
         var data: Data?
         if let body {
@@ -65,12 +80,6 @@ struct JSONTransport: Sendable {
             default: throw .rejected(tool: tool, operation: operation, status: response.status, message: message)
             }
         }
-        // A 204 (Jira's answer to an edit) has nothing to decode.
-        if response.body.isEmpty, let nothing = NoContent() as? T { return nothing }
-        do {
-            return try JSONDecoder().decode(type, from: response.body)
-        } catch {
-            throw .malformedResponse(tool: tool, operation: operation, detail: "\(error)")
-        }
+        return response.body
     }
 }

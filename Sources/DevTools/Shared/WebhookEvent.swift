@@ -45,8 +45,13 @@ public struct IssueChange: Sendable, Equatable {
     /// reads it, once the issue is known to be one craft-sync follows. If the tool refuses the read for good, the
     /// payload's state stands.
     public var reread: String?
+    /// What else the delivery says of the issue (assignee, sprint, ...), where the adapter reads it.
+    public var signals: DevSignals = [:]
 
-    public init(issueID: String, key: String, status: DevIssueStatus, order: Int64?, actor: String?, reread: String? = nil) {
+    public init(
+        issueID: String, key: String, status: DevIssueStatus, order: Int64?, actor: String?, reread: String? = nil, signals: DevSignals = [:]
+    ) {
+        self.signals = signals
         self.issueID = issueID
         self.key = key
         self.status = status

@@ -53,10 +53,13 @@ public final class CraftSimulator: Sendable {
     }
 
     /// Adds a text custom field to the workspace's definitions (id `field-<name>`), such as one routing rules read.
-    public func addTextField(named name: String) {
+    public func addTextField(named name: String) { addField(named: name, type: "text") }
+
+    /// Adds a custom field of kind `type` (`text`, `number`, `date`; `makeSelect` turns one into a select).
+    public func addField(named name: String, type: String) {
         state.withLock { state in
             guard !state.customFields.contains(where: { $0.name == name }) else { return }
-            state.customFields.append(SimulatedFieldDefinition(id: "field-\(name)", name: name, type: "text"))
+            state.customFields.append(SimulatedFieldDefinition(id: "field-\(name)", name: name, type: type))
         }
     }
 
@@ -378,6 +381,13 @@ public final class CraftSimulator: Sendable {
                 throw HTTPError(.badRequest, "Unknown custom field \(field)")
             }
             var stored = SimulatedCraftItem.FieldValue(id: definition.id, name: definition.name, value: value)
+            // A number or date field takes only a number or a day (`YYYY-MM-DD`), or nothing to clear it.
+            if definition.type == "number", !value.isEmpty, Double(value) == nil {
+                throw ValidationFailure(field: "customFields.\(definition.id).value", detail: "'\(value)' is not a number")
+            }
+            if definition.type == "date", !value.isEmpty, (value.count != 10 || value.split(separator: "-").count != 3) {
+                throw ValidationFailure(field: "customFields.\(definition.id).value", detail: "'\(value)' is not a date (YYYY-MM-DD)")
+            }
             if definition.options != nil {
                 guard let option = definition.option(for: value, byLabel: dialect == .guide) else {
                     throw ValidationFailure(field: "customFields.\(definition.id).value", detail: "'\(value)' is not an option of \(definition.name)")

@@ -14,6 +14,17 @@ extension GitHubSimulator {
         return await sendIssuesEvent(action: "assigned", issue: issue, actor: login)
     }
 
+    /// Puts issue `number` in the milestone `title` (due `dueOn`, `YYYY-MM-DD`), as `issues.milestoned` says; nil takes
+    /// it out (`issues.demilestoned`).
+    @discardableResult
+    public func setMilestone(number: Int, title: String?, dueOn: String? = nil, actor: String = "dev-alice", at time: Date = .now) async -> WebhookDeliverer.Delivery? {
+        guard let issue = book.update(.number(number), at: time, { issue in
+            issue.release = title
+            issue.dueDate = title == nil ? nil : dueOn
+        })?.issue else { return nil }
+        return await sendIssuesEvent(action: title == nil ? "demilestoned" : "milestoned", issue: issue, actor: actor)
+    }
+
     /// Opens a ready pull request that closes issue `number` (`pull_request.opened`): by `Closes #N` in its
     /// description, or, with `linkedInPanel`, by a link in its Development panel that the payload does not show. Its number.
     public func openPullRequest(

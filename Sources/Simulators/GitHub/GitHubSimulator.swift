@@ -92,6 +92,8 @@ public final class GitHubSimulator: Sendable {
             "repository": Self.repositoryObject(owner: owner, repository: repo), "sender": Self.jsonObject(SimpleUser(login: actor)),
         ]
         if action == "assigned", let login = issue.assignees?.last { payload["assignee"] = Self.jsonObject(SimpleUser(login: login)) }
+        // `issues.milestoned` names the milestone beside the issue (webhook-payload-schemas/issues/milestoned).
+        if action == "milestoned", let milestone = (payload["issue"] as? [String: Any])?["milestone"] { payload["milestone"] = milestone }
         return await sendWebhook(event: "issues", object: payload)
     }
 
@@ -266,7 +268,7 @@ public final class GitHubSimulator: Sendable {
         var labels: [Label]
         var assignee: SimpleUser?
         var assignees: [SimpleUser]
-        var milestone: String?
+        var milestone: Milestone?
         var locked = false
         var comments = 0
         var closed_at: String?
@@ -320,6 +322,66 @@ public final class GitHubSimulator: Sendable {
             try container.encode(author_association, forKey: .author_association)
             try container.encode(active_lock_reason, forKey: .active_lock_reason)
             try container.encode(reactions, forKey: .reactions)
+        }
+    }
+
+    /// GitHub's `milestone`, with every property its description requires (one milestone per title in the simulator).
+    struct Milestone: Encodable {
+        var url: String
+        var html_url: String
+        var labels_url: String
+        var id: Int64
+        var node_id: String
+        var number: Int
+        var state = "open"
+        var title: String
+        var description: String? = nil
+        var creator: SimpleUser
+        var open_issues = 1
+        var closed_issues = 0
+        var created_at: String
+        var updated_at: String
+        var closed_at: String? = nil
+        var due_on: String?
+
+        init(title: String, dueOn: String?, repository: String, owner: String, repo: String, at time: String) {
+            let number = Int(title.unicodeScalars.reduce(UInt32(7)) { ($0 &* 31) &+ $1.value } % 1000) + 1
+            url = "\(repository)/milestones/\(number)"
+            html_url = "https://github.com/\(owner)/\(repo)/milestone/\(number)"
+            labels_url = "\(url)/labels"
+            id = Int64(3_000_000 + number)
+            node_id = "MI_sim\(number)"
+            self.number = number
+            self.title = title
+            creator = SimpleUser(login: "craft-sync-bot")
+            created_at = time
+            updated_at = time
+            due_on = dueOn.map { "\($0)T07:00:00Z" }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            // Nulls spelled out: GitHub sends `"description": null` and `"closed_at": null`.
+            enum Key: String, CodingKey {
+                case url, html_url, labels_url, id, node_id, number, state, title, description, creator, open_issues, closed_issues, created_at,
+                    updated_at, closed_at, due_on
+            }
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(url, forKey: .url)
+            try container.encode(html_url, forKey: .html_url)
+            try container.encode(labels_url, forKey: .labels_url)
+            try container.encode(id, forKey: .id)
+            try container.encode(node_id, forKey: .node_id)
+            try container.encode(number, forKey: .number)
+            try container.encode(state, forKey: .state)
+            try container.encode(title, forKey: .title)
+            try container.encode(description, forKey: .description)
+            try container.encode(creator, forKey: .creator)
+            try container.encode(open_issues, forKey: .open_issues)
+            try container.encode(closed_issues, forKey: .closed_issues)
+            try container.encode(created_at, forKey: .created_at)
+            try container.encode(updated_at, forKey: .updated_at)
+            try container.encode(closed_at, forKey: .closed_at)
+            try container.encode(due_on, forKey: .due_on)
         }
     }
 
@@ -381,7 +443,8 @@ public final class GitHubSimulator: Sendable {
             labels: issue.labels.enumerated().map { index, name in
                 .init(id: Int64(index + 1), node_id: "LA_sim\(index + 1)", url: "\(repository)/labels/\(name)", name: name)
             },
-            assignee: assignees.first, assignees: assignees, milestone: nil,
+            assignee: assignees.first, assignees: assignees,
+            milestone: issue.release.map { Milestone(title: $0, dueOn: issue.dueDate, repository: repository, owner: owner, repo: repo, at: updated) },
             // The simulator keeps one time per issue: its last change, which for a closed issue is its close.
             closed_at: issue.state == "closed" ? updated : nil, created_at: updated, updated_at: updated)
     }

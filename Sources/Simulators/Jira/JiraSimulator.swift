@@ -51,6 +51,54 @@ public final class JiraSimulator: Sendable {
             }
             return issue.state
         }) else { return nil }
+        return await sendUpdated(issue, changes: [("status", previous, name)], actor: actor)
+    }
+
+    /// What a developer edits besides the status; nil leaves a field as it is, "" (0 for points) clears it.
+    public struct Edit: Sendable {
+        public var assignee: String?
+        public var sprint: String?
+        public var points: Double?
+        public var release: String?
+        public var dueDate: String?
+        public init(assignee: String? = nil, sprint: String? = nil, points: Double? = nil, release: String? = nil, dueDate: String? = nil) {
+            self.assignee = assignee
+            self.sprint = sprint
+            self.points = points
+            self.release = release
+            self.dueDate = dueDate
+        }
+    }
+
+    /// Edits an issue's assignee, sprint, estimate, fix version or due date, as a developer would, and sends the
+    /// `jira:issue_updated` webhook with a changelog item per field changed.
+    @discardableResult
+    public func edit(id: String, _ edit: Edit, actor: String = "dev-alice-account", at time: Date = .now) async -> WebhookDeliverer.Delivery? {
+        guard let (issue, changes) = book.update(.idOrKey(id), at: time, { issue -> [(String, String, String)] in
+            var changes: [(String, String, String)] = []
+            func set(_ field: String, _ value: String?, _ keyPath: WritableKeyPath<SimulatedIssue, String?>) {
+                guard let value else { return }
+                changes.append((field, issue[keyPath: keyPath] ?? "", value))
+                issue[keyPath: keyPath] = value.isEmpty ? nil : value
+            }
+            if let assignee = edit.assignee {
+                changes.append(("assignee", issue.assignees?.first ?? "", assignee))
+                issue.assignees = assignee.isEmpty ? nil : [assignee]
+            }
+            set("Sprint", edit.sprint, \.sprint)
+            set("Fix Version", edit.release, \.release)
+            set("duedate", edit.dueDate, \.dueDate)
+            if let points = edit.points {
+                changes.append(("Story point estimate", issue.points.map { "\($0)" } ?? "", "\(points)"))
+                issue.points = points == 0 ? nil : points
+            }
+            return changes
+        }) else { return nil }
+        return await sendUpdated(issue, changes: changes, actor: actor)
+    }
+
+    /// The `jira:issue_updated` webhook for `issue`, its changelog listing `changes` (field, from, to).
+    private func sendUpdated(_ issue: SimulatedIssue, changes: [(String, String, String)], actor: String) async -> WebhookDeliverer.Delivery? {
         struct Payload: Encodable {
             struct User: Encodable { var accountId: String }
             struct Changelog: Encodable {
@@ -67,7 +115,9 @@ public final class JiraSimulator: Sendable {
         }
         let payload = Payload(
             timestamp: Int64(issue.updatedAt.timeIntervalSince1970 * 1000), user: .init(accountId: actor), issue: Self.render(issue),
-            changelog: .init(id: String(Int(issue.updatedAt.timeIntervalSince1970 * 1000) % 1_000_000), items: [.init(field: "status", fromString: previous, toString: name)]))
+            changelog: .init(
+                id: String(Int(issue.updatedAt.timeIntervalSince1970 * 1000) % 1_000_000),
+                items: changes.map { .init(field: $0.0, fromString: $0.1, toString: $0.2) }))
         guard let body = try? JSONEncoder().encode(payload) else { return nil }
         return await context.webhooks.deliver(
             tool: "jira", event: "jira:issue_updated", headers: [:], authentication: .hmacSHA256(header: "X-Hub-Signature"),
@@ -241,10 +291,38 @@ public final class JiraSimulator: Sendable {
                 var name: String
                 var statusCategory: Category
             }
+            struct User: Encodable { var accountId: String; var displayName: String }
+            struct Name: Encodable { var name: String }
+            /// Jira Software's sprint, as its field lists it.
+            struct Sprint: Encodable { var id: Int; var name: String; var state: String }
             var summary: String
             var status: Status
             var labels: [String]
             var updated: String
+            var assignee: User?
+            var fixVersions: [Name]
+            var duedate: String?
+            /// Sprint (`customfield_10020`) and Story point estimate (`customfield_10016`), Jira Cloud's ids.
+            var sprints: [Sprint]?
+            var points: Double?
+
+            enum CodingKeys: String, CodingKey {
+                case summary, status, labels, updated, assignee, fixVersions, duedate, sprints = "customfield_10020", points = "customfield_10016"
+            }
+
+            /// Nulls spelled out, as Jira sends them.
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(summary, forKey: .summary)
+                try container.encode(status, forKey: .status)
+                try container.encode(labels, forKey: .labels)
+                try container.encode(updated, forKey: .updated)
+                try container.encode(assignee, forKey: .assignee)
+                try container.encode(fixVersions, forKey: .fixVersions)
+                try container.encode(duedate, forKey: .duedate)
+                try container.encode(sprints, forKey: .sprints)
+                try container.encode(points, forKey: .points)
+            }
         }
         var id: String
         var key: String
@@ -256,7 +334,10 @@ public final class JiraSimulator: Sendable {
             id: issue.id, key: issue.key,
             fields: .init(
                 summary: issue.title, status: .init(name: issue.state, statusCategory: .init(key: issue.stateDetail ?? "new")), labels: issue.labels,
-                updated: Self.timestamp(issue.updatedAt)))
+                updated: Self.timestamp(issue.updatedAt),
+                assignee: issue.assignees?.first.map { .init(accountId: "acct-\($0.lowercased().replacingOccurrences(of: " ", with: "-"))", displayName: $0) },
+                fixVersions: issue.release.map { [.init(name: $0)] } ?? [], duedate: issue.dueDate,
+                sprints: issue.sprint.map { [.init(id: 1, name: $0, state: "active")] }, points: issue.points))
     }
 
     /// Jira's timestamp form: `2024-01-15T10:30:00.000+0000`.

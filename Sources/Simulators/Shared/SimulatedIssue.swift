@@ -19,6 +19,14 @@ public struct SimulatedIssue: Sendable, Codable, Equatable {
     public var updatedAt: Date
     /// Links to elsewhere the tool keeps apart from the text (Azure DevOps hyperlink relations).
     public var links: [String]? = nil
-    /// Who works on it (GitHub logins).
+    /// Who works on it (GitHub logins, Jira display names).
     public var assignees: [String]? = nil
+    /// The sprint it is planned in (Jira's Sprint field).
+    public var sprint: String? = nil
+    /// Its estimate (Jira's Story point estimate).
+    public var points: Double? = nil
+    /// The release it ships in (Jira's fix version; GitHub's milestone).
+    public var release: String? = nil
+    /// When it is due, `YYYY-MM-DD` (Jira's due date; GitHub's milestone's).
+    public var dueDate: String? = nil
 }

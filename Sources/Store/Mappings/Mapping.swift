@@ -58,6 +58,8 @@ public struct Mapping: Sendable, Equatable, Codable {
     /// released, or the mapping is not pending).
     public var leaseOwner: String? = nil
     public var leaseUntil: Date? = nil
+    /// What craft-sync last wrote to each `progress.fields` field: JSON, signal name to value.
+    public var signalValues: String? = nil
 }
 
 /// Which mappings to list.

@@ -97,7 +97,7 @@ extension MappingRepository {
                     content_snapshot = excluded.content_snapshot, craft_item_url = coalesce(excluded.craft_item_url, mappings.craft_item_url),
                     craft_title = coalesce(excluded.craft_title, mappings.craft_title), craft_parent_id = excluded.craft_parent_id,
                     link_pending = excluded.link_pending, failure_reason = NULL, lease_owner = NULL, lease_until = NULL,
-                    last_pushed_status = NULL, last_pushed_at = NULL, last_dev_status = NULL, last_event_order = NULL, tool_note = NULL,
+                    last_pushed_status = NULL, last_pushed_at = NULL, last_dev_status = NULL, last_event_order = NULL, tool_note = NULL, signal_values = NULL,
                     parent_linked = 0, updated_at = excluded.updated_at
                 """, link.workspaceID, link.craftItemID, link.devToolKind, link.devToolInstance, link.devIssueID, link.devIssueKey,
                 link.devIssueURL, link.devIssueAltID, link.contentHash, link.contentSnapshot, link.craftItemURL, link.craftTitle, link.craftParentID,

@@ -64,11 +64,12 @@ extension MappingRepository {
                 dev_issue_url = coalesce(?, dev_issue_url),
                 dev_issue_alt_id = CASE WHEN ? = 1 THEN ? ELSE coalesce(?, dev_issue_alt_id) END,
                 tool_note = CASE WHEN ? = 1 THEN ? ELSE tool_note END,
+                signal_values = coalesce(?, signal_values),
                 state = CASE WHEN ? = 1 AND state = 'linked' THEN 'deleted' ELSE state END,
                 updated_at = CASE WHEN ? = 1 THEN ? ELSE updated_at END
             WHERE id = ?
             """, facts.issueID, facts.key, facts.url, moved, facts.alternateID, facts.alternateID, facts.toolNote != nil, facts.toolNote ?? nil,
-            facts.deleted, touched, now, id)
+            facts.signalValues, facts.deleted, touched, now, id)
     }
 
     /// Whether a linked mapping of `devToolInstance` has not learnt its issue's other id yet.
@@ -92,6 +93,8 @@ public struct MappingFacts: Sendable, Equatable {
     public var toolNote: String??
     /// The issue was deleted in the dev tool: nothing more is read or written for it.
     public var deleted = false
+    /// What was written to the `progress.fields` fields, all of them (JSON); nil leaves them.
+    public var signalValues: String?
 
     public init(
         issueID: String? = nil, key: String? = nil, url: String? = nil, alternateID: String? = nil, toolNote: String?? = nil, deleted: Bool = false
@@ -104,5 +107,5 @@ public struct MappingFacts: Sendable, Equatable {
         self.deleted = deleted
     }
 
-    public var isEmpty: Bool { issueID == nil && key == nil && url == nil && alternateID == nil && toolNote == nil && !deleted }
+    public var isEmpty: Bool { issueID == nil && key == nil && url == nil && alternateID == nil && toolNote == nil && !deleted && signalValues == nil }
 }

@@ -8,7 +8,8 @@ public struct MappingRepository: Sendable {
     static let columns = """
         id, workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, dev_issue_id, dev_issue_key, dev_issue_url,
         state, failure_reason, content_hash, last_pushed_status, last_pushed_at, last_event_order, created_at, updated_at, craft_item_url,
-        craft_title, content_snapshot, craft_parent_id, parent_linked, tool_note, routed_by, last_dev_status, dev_issue_alt_id, lease_owner, lease_until
+        craft_title, content_snapshot, craft_parent_id, parent_linked, tool_note, routed_by, last_dev_status, dev_issue_alt_id, lease_owner, lease_until,
+        signal_values
         """
 
     /// A row of `columns`, by column name.
@@ -24,7 +25,7 @@ public struct MappingRepository: Sendable {
             craftTitle: row.string("craft_title"), contentSnapshot: row.string("content_snapshot"), craftParentID: row.string("craft_parent_id"),
             parentLinked: row.int("parent_linked") != 0, toolNote: row.string("tool_note"), routedBy: row.string("routed_by"),
             lastDevStatus: row.string("last_dev_status"), devIssueAltID: row.string("dev_issue_alt_id"), leaseOwner: row.string("lease_owner"),
-            leaseUntil: row.optionalDate("lease_until"))
+            leaseUntil: row.optionalDate("lease_until"), signalValues: row.string("signal_values"))
     }
 
     public func mapping(id: Int64) async throws -> Mapping? {

@@ -119,5 +119,7 @@ extension Schema {
             ALTER TABLE mappings DROP CONSTRAINT mappings_state_check;
             ALTER TABLE mappings ADD CONSTRAINT mappings_state_check CHECK (state IN ('pending', 'linked', 'failed', 'deleted', 'unlinked'));
             """),
+        // See SQLite's step 12.
+        Migration(version: 4, name: "signal values", sql: "ALTER TABLE mappings ADD COLUMN signal_values text;"),
     ]
 }

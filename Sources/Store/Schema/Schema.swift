@@ -272,6 +272,9 @@ public enum Schema {
             ALTER TABLE mappings_v11 RENAME TO mappings;
             \(mappingIndexes)
             """),
+        // signal_values: what craft-sync last wrote to each `progress.fields` field (JSON, signal to value), so an
+        // unchanged assignee or sprint is not written again.
+        Migration(version: 12, name: "signal values", sql: "ALTER TABLE mappings ADD COLUMN signal_values TEXT;"),
     ]
 
     static let mappingColumnsV11 = """

@@ -47,6 +47,8 @@ public actor ProgressProcessor {
         public var rollUpDoneValues: Set<String> = ["Done"]
         /// How far ahead of our clock an event's own time may be before it is taken as now and called suspicious.
         public var eventTime = EventTime()
+        /// What developers did besides the status, and the Craft.io field each goes to (`progress.fields`).
+        public var signalFields: [DevSignal: String] = [:]
         /// The tool reads a delivery may cause (a pull request naming issues), per delivery and per source a minute.
         var webhookReads = WebhookReadBudget.Limits()
         public init() {}
@@ -510,6 +512,8 @@ public actor ProgressProcessor {
         return try await apply(try await completed(change, tool: tool), to: mapping, tool: tool, event: event, subject: &subject)
     }
 
+    var signalWriter: SignalWriter { SignalWriter(craft: craft, fields: settings.signalFields, clock: clock, logger: logger) }
+
     var applier: ProgressApplier {
         ProgressApplier(statusMapping: settings.statusMapping, ownAccounts: settings.ownAccounts, eventTime: settings.eventTime)
     }
@@ -548,6 +552,11 @@ public actor ProgressProcessor {
                 mapping, at: now, kind: .keyChanged, outcome: "changed", detail: "\(mapping.devIssueKey ?? "the issue") is now \(key)", eventID: event.id))
             mapping.devIssueKey = key
             subject = mapping
+        }
+        if plan.outcome != .stale, plan.outcome != .echo, !settings.signalFields.isEmpty {
+            let signals = try await signalWriter.write(change.signals, to: mapping, eventID: event.id)
+            facts.signalValues = signals.signalValues
+            effects.timeline += signals.timeline
         }
         if !facts.isEmpty { effects.facts[mapping.id, default: MappingFacts()].merge(facts) }
         if plan.outcome == .unmapped {
@@ -596,5 +605,6 @@ extension MappingFacts {
         url = other.url ?? url
         alternateID = other.alternateID ?? alternateID
         if let note = other.toolNote { toolNote = .some(note) }
+        signalValues = other.signalValues ?? signalValues
     }
 }

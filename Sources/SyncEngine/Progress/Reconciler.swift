@@ -34,12 +34,15 @@ public struct Reconciler: Sendable {
 
     /// Bounds the tool's times by our clock (see `EventTime`).
     let eventTime: EventTime
+    /// What developers did besides the status, and the Craft.io field each goes to (`progress.fields`).
+    let signalFields: [DevSignal: String]
     public init(
         store: Store, craft: any CraftClient, tools: [any DevTool], statusMapping: StatusMapping, progressField: String,
         clock: any SyncClock, logger: Logger, batchSize: Int = 50, fullPassInterval: Duration = .seconds(24 * 3600),
         overlap: Duration = .seconds(300), budgets: [String: RateBudget] = [:], budgetReserve: Double = 0.2, rollUp: RollUp? = nil,
-        eventTime: EventTime = EventTime()
+        eventTime: EventTime = EventTime(), signalFields: [DevSignal: String] = [:]
     ) {
+        self.signalFields = signalFields
         self.eventTime = eventTime
         self.rollUp = rollUp
         self.budgets = budgets
@@ -253,6 +256,12 @@ public struct Reconciler: Sendable {
         }
         // Issues linked before their tool's other id was kept (or moved since) learn it from any read.
         if let altID = issue.alternateID, altID != mapping.devIssueAltID { facts.alternateID = altID }
+        // What a missed delivery would have said besides the status (an assignee), by the same rules.
+        if plan.outcome != .stale, !signalFields.isEmpty {
+            let signals = try await SignalWriter(craft: craft, fields: signalFields, clock: clock, logger: logger).write(issue.signals, to: mapping, eventID: nil)
+            facts.signalValues = signals.signalValues
+            timeline += signals.timeline
+        }
         guard let value = plan.value, let status = plan.devStatus else {
             if !facts.isEmpty || !timeline.isEmpty { try await writer.commit([], facts: [mapping.id: facts], timeline: timeline) }
             return false

@@ -1,0 +1,40 @@
+/// What developers did besides moving an issue's status, that craft-sync can write to a Craft.io field of its own
+/// (`progress.fields`): each adapter says which it reads (`DevToolKind.signals`), from its deliveries and its reads.
+public enum DevSignal: String, Sendable, CaseIterable, Codable, Comparable {
+    /// Who works on it: logins or display names, comma-separated.
+    case assignee
+    /// The sprint, iteration or cycle it is planned in.
+    case sprint
+    /// Its estimate: story points, weight.
+    case points
+    /// The release it ships in: fix version, milestone.
+    case release
+    /// When it is due, as `YYYY-MM-DD`.
+    case dueDate = "due_date"
+
+    public static func < (lhs: DevSignal, rhs: DevSignal) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// `due_date` → "due date".
+    public var words: String { rawValue.replacingOccurrences(of: "_", with: " ") }
+}
+
+/// Signal values as a tool reported them: a signal absent from the dictionary was not reported (unknown); an empty
+/// value was reported as none (unassigned, no sprint).
+public typealias DevSignals = [DevSignal: String]
+
+extension DevSignals {
+    /// `2026-05-01T10:00:00Z` or `2026-05-01` as `2026-05-01`; nil for anything else.
+    public static func day(_ text: String?) -> String? {
+        guard let text, text.count >= 10 else { return nil }
+        let day = String(text.prefix(10))
+        let parts = day.split(separator: "-")
+        guard parts.count == 3, parts[0].count == 4, parts.allSatisfy({ Int($0) != nil }) else { return nil }
+        return day
+    }
+
+    /// A number as people write it: `5`, `2.5` (never `5.0`); nil for none.
+    public static func number(_ value: Double?) -> String? {
+        guard let value, value.isFinite else { return nil }
+        return value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}
