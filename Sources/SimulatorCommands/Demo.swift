@@ -104,6 +104,8 @@ public enum Demo {
         // Who works on an issue, besides its status, into a field of its own.
         configuration.signalFields = [.assignee: "dev_assignee"]
         simulators.craft.addTextField(named: "dev_assignee")
+        // Craft.io edits after the hand-over go to the issue; edits on both sides wait on the Conflicts page.
+        configuration.drift = .pushAll
         // Bugs go to Jira, as Bugs, whichever workspace they come from.
         configuration.routing = [RoutingRule(type: "Bug", instance: "jira", issueType: "Bug")]
         // A one-off admin token for the status page and the admin API; printed only with --keep-running, where the
@@ -292,6 +294,29 @@ public enum Demo {
             emit("   ✓ replayed (as the status page's Replay button does): Craft item \(deadItem) dev_status = Done")
         }
 
+        emit("\(targets.count + 5). Product edits items after the hand-over (drift.policy: push)")
+        guard let checklist = simulators.craft.items.first(where: { $0.title == "Onboarding checklist" }),
+            let csv = simulators.craft.items.first(where: { $0.title == "Export reports as CSV" })
+        else { throw Failure(description: "the demo's items are not where they were") }
+        simulators.craft.rename(itemID: checklist.id, title: "Onboarding checklist for teams")
+        simulators.craft.rename(itemID: csv.id, title: "Export reports (CSV, XLSX)")
+        _ = await simulators.github.editByHand(number: notPlanned, title: "CSV export (won't do for now)")
+        let drift = await engine.run(targets[0], trigger: "demo")
+        guard drift.driftPushed == [checklist.id], drift.conflicted == [csv.id], let conflict = try await application.store.conflicts.open().first,
+            simulators.github.issues.first(where: { $0.number == dayNumber })?.title == "Onboarding checklist for teams"
+        else { throw Failure(description: "drift: pushed \(drift.driftPushed), conflicts \(drift.conflicted)") }
+        emit("   ✓ \(checklist.id) renamed in Craft.io → acme/product#\(dayNumber) title = \"Onboarding checklist for teams\" (the issue still held what craft-sync wrote)")
+        emit("   · \(csv.id) renamed in Craft.io while a developer renamed acme/product#\(notPlanned): a conflict, nothing overwritten")
+        if !keepRunning {
+            try await engine.resolve(conflict: conflict.id, as: .takeCraft, by: "the demo", in: targets[0])
+            let title = simulators.github.issues.first { $0.number == notPlanned }?.title ?? ""
+            emit("   ✓ resolved as the Conflicts page's 'Take Craft.io's' does: acme/product#\(notPlanned) title = \"\(title)\"")
+        }
+        // An item and an issue that exist apart, for linking on the status page.
+        let roadmap = simulators.craft.seed(.init(
+            workspaceId: credentials.craftWorkspaceID, title: "Roadmap export", status: "In Refinement", type: "Feature"))
+        let roadmapIssue = simulators.github.openIssueByHand(title: "Roadmap export (opened by hand)")
+
         emit("")
         emit("Timeline of Craft item \(lostItem) (GET /api/v1/mappings/\(lostItem)/timeline, or its page under /ui/):")
         for entry in try await application.store.timeline.list(TimelineFilter(craftItemID: lostItem), limit: 100).reversed() {
@@ -300,11 +325,13 @@ public enum Demo {
         emit("")
         emit("Result: \(expected) issues created, 0 duplicates, 0 failures; 1 existing issue linked; \(day.count + 1 + moves.count) progress updates by webhook, "
             + "1 healed by reconciliation; 1 dead letter told to Slack"
-            + (keepRunning ? ", waiting for its replay on the status page." : " and replayed."))
+            + (keepRunning ? ", waiting for its replay on the status page" : " and replayed") + "; 1 edit pushed, 1 conflict "
+            + (keepRunning ? "waiting on the Conflicts page." : "resolved."))
 
         if keepRunning {
             emit("")
             emit("Still running; explore, then press Ctrl-C:")
+            emit("  link on the status page: item \(roadmap.id) and acme/product#\(roadmapIssue.number), both made apart")
             emit("  status page http://127.0.0.1:\(servicePort)/ui/  (sign in with this run's admin token: \(adminToken))")
             emit("  curl http://127.0.0.1:\(servicePort)/readyz")
             emit("  curl http://127.0.0.1:\(servicePort)/metrics")

@@ -45,4 +45,5 @@ public final class Store: Sendable {
     public var runs: SyncRunRepository { SyncRunRepository(store: self) }
     public var cursors: CursorRepository { CursorRepository(store: self) }
     public var timeline: TimelineRepository { TimelineRepository(store: self) }
+    public var conflicts: ConflictRepository { ConflictRepository(store: self) }
 }

@@ -159,7 +159,7 @@ struct LinkCommand: AsyncParsableCommand {
     @Argument(help: "The issue as the tool shows it: owner/repo#12, #12, ACME-4, ENG-7, or its URL.")
     var issue: String
 
-    @Option(name: .long, help: "The Craft.io workspace (needed when several are configured).")
+    @Option(name: .long, help: "The Craft.io workspace (by default, whichever configured one has the item).")
     var workspace: String?
 
     @OptionGroup var options: ConfigurationOptions
@@ -185,7 +185,7 @@ struct UnlinkCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also empty the item's link field in Craft.io.")
     var clearLinkField = false
 
-    @Option(name: .long, help: "The Craft.io workspace (needed when several are configured).")
+    @Option(name: .long, help: "The Craft.io workspace (by default, whichever configured one has the item).")
     var workspace: String?
 
     @OptionGroup var options: ConfigurationOptions
@@ -203,7 +203,7 @@ struct RelinkCommand: AsyncParsableCommand {
     @Argument(help: "The Craft.io item id.")
     var item: String
 
-    @Option(name: .long, help: "The Craft.io workspace (needed when several are configured).")
+    @Option(name: .long, help: "The Craft.io workspace (by default, whichever configured one has the item).")
     var workspace: String?
 
     @OptionGroup var options: ConfigurationOptions

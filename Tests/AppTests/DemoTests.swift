@@ -25,7 +25,10 @@ struct DemoTests {
         #expect(output.contains("→ acme/mobile#"))
         #expect(output.contains(
             "Result: 13 issues created, 0 duplicates, 0 failures; 1 existing issue linked; 10 progress updates by webhook, 1 healed by reconciliation; "
-                + "1 dead letter told to Slack and replayed."))
+                + "1 dead letter told to Slack and replayed; 1 edit pushed, 1 conflict resolved."))
+        #expect(output.contains("title = \"Onboarding checklist for teams\" (the issue still held what craft-sync wrote)"))
+        #expect(output.contains("a conflict, nothing overwritten"))
+        #expect(output.contains("✓ resolved as the Conflicts page's 'Take Craft.io's' does: acme/product#"))
         #expect(output.contains("and its dev_assignee = dev-alice (progress.fields: assignee)"))
         #expect(output.contains("✓ link: ") && output.contains("opened by hand: marker added, dev_status = To Do"))
         #expect(output.contains("✓ told Slack (notify.slack_url): • 🔴 *Dead letter*: item "))

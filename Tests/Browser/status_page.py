@@ -2,10 +2,11 @@
 """The status page in a real browser: headless Chromium (Debian's `chromium`) driven by Playwright, with
 JavaScript switched off, against a running `craft-sync demo --keep-running`.
 
-    status_page.py BASE_URL ADMIN_TOKEN SCREENSHOT_DIR
+    status_page.py BASE_URL ADMIN_TOKEN SCREENSHOT_DIR ITEM ISSUE
 
-Signs in, finds an item, opens its timeline, replays the dead letter the demo left and sees it applied, checks
-that a Craft title containing <script> renders as text, and that the admin token is in no page, URL or cookie.
+Signs in, finds an item, opens its timeline, replays the dead letter the demo left and sees it applied, resolves
+the demo's conflict on the Conflicts page, links ITEM to ISSUE with the form and unlinks it again, checks that a
+Craft title containing <script> renders as text, and that the admin token is in no page, URL or cookie.
 Writes a screenshot of each page into SCREENSHOT_DIR. Exits non-zero, saying what failed, on the first failure.
 """
 import os
@@ -18,7 +19,7 @@ from playwright.sync_api import expect, sync_playwright
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
-def main(base, token, shots):
+def main(base, token, shots, item, issue):
     os.makedirs(shots, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
@@ -110,6 +111,36 @@ def main(base, token, shots):
         expect(page.locator("tbody tr").first).to_be_visible()
         snap("08-runs")
 
+        # The conflict the demo left: both values side by side; taking Craft.io's resolves it.
+        page.click("header >> text=Conflicts")
+        conflicts = page.locator("tbody tr")
+        expect(conflicts).to_have_count(1)
+        expect(conflicts.first).to_contain_text("Export reports (CSV, XLSX)")
+        expect(conflicts.first).to_contain_text("CSV export (won't do for now)")
+        snap("09-conflicts")
+        conflicts.first.locator("button:has-text('Take Craft.io')").click()
+        expect(page).to_have_url(re.compile(r"/ui/conflicts$"))
+        expect(page.locator("p.notice.ok")).to_contain_text("No open conflicts")
+
+        # Link an item to an issue that both exist apart, from the Items page; then unlink it from its own page.
+        page.click("header >> text=Items")
+        page.click("summary:has-text('Link an existing issue')")
+        form = page.locator("form[aria-label='Link an existing issue']")
+        form.locator("input[name=item]").fill(item)
+        form.locator("input[name=issue]").fill(issue)
+        snap("10-link-form")
+        form.locator("button:has-text('Link')").click()
+        expect(page).to_have_url(re.compile(r"/ui/mappings$"))
+        page.goto(base + "/ui/items/" + item)
+        expect(page.locator("ol.timeline")).to_contain_text("linked by the status page to " + issue)
+        expect(page.locator("dl.facts").first).to_contain_text(issue)
+        snap("11-linked-item")
+        page.check("form[aria-label='Unlink'] input[name=remove_marker]")
+        page.click("form[aria-label='Unlink'] button:has-text('Unlink')")
+        expect(page.locator("dl.facts").first).to_contain_text("unlinked")
+        expect(page.locator("button:has-text('Relink')")).to_be_visible()
+        expect(page.locator("ol.timeline")).to_contain_text("unlinked from " + issue + " by the status page")
+
         # A state change without the CSRF token is refused.
         response = page.request.post(base + "/ui/events/replay-dead", form={"return": "/ui/"}, max_redirects=0)
         assert response.status == 403, f"a POST without the CSRF token answered {response.status}"
@@ -128,6 +159,6 @@ def main(base, token, shots):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
+    if len(sys.argv) != 6:
         sys.exit(__doc__)
-    main(sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3])
+    main(sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])

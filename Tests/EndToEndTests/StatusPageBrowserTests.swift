@@ -25,12 +25,15 @@ struct StatusPageBrowserTests {
     }()
 
     @Test(
-        "sign in, find an item, open its timeline, replay a dead letter and see it applied; a <script> title is text; the token is nowhere",
+        "sign in, find an item, open its timeline, replay a dead letter, resolve a conflict, link and unlink an issue; a <script> title is text; the token is nowhere",
         .enabled(if: available, "needs Debian's chromium and Playwright for Python (.ci/run installs both)"))
     func browser() async throws {
         let binary = IntakeCrashTests.binary
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build craft-sync first")
         let demo = try ChildProcess(binary, ["demo", "--keep-running"], environment: ["CRAFT_SYNC_LOG_LEVEL": "warning"])
+        let linkable = try await demo.waitForLine(containing: "link on the status page: item", within: .seconds(90)).split(separator: " ").map(String.init)
+        let item = try #require(linkable.firstIndex(of: "item").map { linkable[$0 + 1] })
+        let issue = try #require(linkable.first { $0.hasPrefix("acme/product#") }?.trimmingCharacters(in: CharacterSet(charactersIn: ",")))
         let line = try await demo.waitForLine(containing: "status page http", within: .seconds(90))
         let words = line.split(separator: " ").map(String.init)
         let page = try #require(words.first { $0.hasPrefix("http://") })
@@ -40,7 +43,7 @@ struct StatusPageBrowserTests {
         let shots = ProcessInfo.processInfo.environment["CRAFT_SYNC_SCREENSHOTS"]
             ?? packageRoot().appendingPathComponent(".build/status-page-screenshots").path
         let script = packageRoot().appendingPathComponent("Tests/Browser/status_page.py").path
-        let browser = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script, base, token, shots])
+        let browser = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script, base, token, shots, item, issue])
         let finished = await browser.waitForExit(within: .seconds(120))
         #expect(finished, "the browser test did not finish in 120 s: \(browser.outputTail(lines: 40))")
         #expect(browser.terminationStatus == 0, "\(browser.outputTail(lines: 40))")

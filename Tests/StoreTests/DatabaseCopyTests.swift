@@ -27,9 +27,16 @@ struct DatabaseCopyTests {
         try await source.timeline.record(NewTimelineEntry(
             at: t0, craftItemID: "1001", workspaceID: "w", devToolInstance: "gh", devIssueKey: "acme/app#1", kind: .webhook, outcome: "applied",
             detail: "closed → Done", eventID: eventID))
+        let (conflict, _) = try await source.conflicts.record(
+            NewConflict(
+                mappingID: mapping.id, workspaceID: "w", craftItemID: "1001", devToolInstance: "gh", devIssueKey: "acme/app#1", field: "title",
+                baseValue: "a", craftValue: "b", devValue: "c"),
+            now: t0, recording: NewTimelineEntry(
+                at: t0, craftItemID: "1001", workspaceID: "w", devToolInstance: "gh", devIssueKey: nil, kind: .drift, outcome: "conflict", detail: "c"))
 
         let copied = try await DatabaseCopy.copy(from: source, to: target)
-        #expect(copied == ["mappings": 1, "events": 1, "sync_runs": 1, "cursors": 1, "timeline": 1])
+        #expect(copied == ["mappings": 1, "events": 1, "sync_runs": 1, "cursors": 1, "timeline": 2, "conflicts": 1])
+        #expect(try await target.conflicts.conflict(id: conflict.id) == conflict)
 
         let moved = try #require(try await target.mappings.mapping(id: mapping.id))
         #expect(moved == (try await source.mappings.mapping(id: mapping.id)))
@@ -37,7 +44,7 @@ struct DatabaseCopyTests {
         #expect(try await target.events.event(id: eventID) == (try await source.events.event(id: eventID)))
         #expect(try await target.runs.lastSuccessful(workspaceID: "w")?.counts.created == 1)
         #expect(try await target.cursors.value("intake.w") == "1800000000.5")
-        #expect(try await target.timeline.list(TimelineFilter(craftItemID: "1001")).map(\.detail) == ["closed → Done"])
+        #expect(try await target.timeline.list(TimelineFilter(craftItemID: "1001")).map(\.detail) == ["c", "closed → Done"])
 
         // The next delivery gets an id after the copied ones, not a collision.
         guard case .stored(let next) = try await target.events.append(

@@ -28,6 +28,8 @@ public struct Configuration: Sendable {
     public var notify = NotifySettings()
     /// What developers did besides the status, and the Craft.io field each goes to (`progress.fields`).
     public var signalFields: [DevSignal: String] = [:]
+    /// Which Craft.io edits after the create go to the issue (`drift.policy`).
+    public var drift = DriftPolicy.report
     /// Several workspaces, each with its own dev-tool target (YAML `workspaces:` list). Empty: the single
     /// `craft.workspace_id` with `dev_tool`.
     public var workspaces: [WorkspaceSettings] = []

@@ -300,6 +300,13 @@ extension Setting {
             }
             config.signalFields = fields
         },
+        Setting(
+            "drift.policy",
+            "Craft.io edits after the create: report (default) or push to the issue when it still holds what craft-sync wrote (a conflict otherwise), for all fields or per field, e.g. title=push,labels=push (title, description, type, priority, labels)",
+            table: true
+        ) { config, value throws(SettingError) in
+            config.drift = try parseDriftPolicy(value)
+        },
         Setting("progress.reconcile", "Check linked issues' status each intake cycle and push what webhooks missed: true or false (default true)") { config, value throws(SettingError) in
             config.reconcile = try parseBool(value)
         },

@@ -1,3 +1,4 @@
+import SyncEngine
 import Foundation
 import OutboundHTTP
 
@@ -101,6 +102,25 @@ extension Setting {
             pairs.append((parts[0], parts[1]))
         }
         return pairs
+    }
+
+    /// `report`, `push`, or per field `title=push,labels=report` (fields not named are reported).
+    static func parseDriftPolicy(_ text: String) throws(SettingError) -> DriftPolicy {
+        let word = text.trimmingCharacters(in: .whitespaces)
+        if word == "report" { return .report }
+        if word == "push" { return .pushAll }
+        var policy = DriftPolicy()
+        for (name, choice) in try parsePairs(text) {
+            guard let field = DriftPolicy.Field(rawValue: name) else {
+                throw SettingError("'\(name)' is no synced field; known: \(DriftPolicy.Field.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            switch choice {
+            case "push": policy.pushed.insert(field)
+            case "report": policy.pushed.remove(field)
+            default: throw SettingError("\(name): expected push or report, not '\(choice)'")
+            }
+        }
+        return policy
     }
 
     static func parseSecret(_ text: String) throws(SettingError) -> Secret {

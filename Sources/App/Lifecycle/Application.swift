@@ -240,6 +240,7 @@ extension Application {
             concurrency: intake.concurrency, perMinuteCap: intake.perMinuteCap, perHourCap: intake.perHourCap, claimLease: intake.claimLease,
             fullPollInterval: intake.fullPollInterval, pollOverlap: intake.pollOverlap, syncAncestors: intake.syncAncestors)
         settings.nativeLinks = intake.nativeLinks
+        settings.drift = configuration.drift
         let engine = IntakeEngine(
             craft: world.craft, store: store, mapping: configuration.mapping, clock: clock, settings: settings,
             logger: Logger(label: "craft-sync.intake"), observer: observer, budgets: world.budgets,

@@ -14,35 +14,44 @@ public struct Links: Sendable {
         self.targets = targets
     }
 
-    /// A workspace's targets: the named one's, or the only configured workspace's when none is named.
+    /// The named workspace's targets (one per tool it syncs to), or every target when none is named: the item's
+    /// workspace is then the one that has it.
     func targets(workspace: String?) throws(LinkRequestError) -> [IntakeTarget] {
-        let workspaces = Array(Set(targets.map(\.workspaceID))).sorted()
-        guard let workspace = workspace ?? (workspaces.count == 1 ? workspaces.first : nil) else {
-            throw .workspaceNeeded(workspaces)
-        }
+        guard let workspace else { return targets }
         let matching = targets.filter { $0.workspaceID == workspace }
-        guard !matching.isEmpty else { throw .unknownWorkspace(workspace, workspaces) }
+        guard !matching.isEmpty else { throw .unknownWorkspace(workspace, Array(Set(targets.map(\.workspaceID))).sorted()) }
         return matching
     }
 
-    /// Links in the first of the workspace's targets (one per tool it syncs to) whose tools have the issue.
+    /// Links in the first target whose workspace has the item and whose tools have the issue.
     public func link(item: String, issue: String, workspace: String?, by actor: String) async throws -> LinkOutcome {
         var searched: [String] = []
+        var missingItem: LinkError?
         for target in try targets(workspace: workspace) {
             do {
                 return try await engine.link(itemID: item, issue: issue, in: target, by: actor)
             } catch {
-                guard case .noSuchIssue(_, let tools) = error else { throw error }
-                searched += tools
+                switch error {
+                case .noSuchIssue(_, let tools): searched += tools.filter { !searched.contains($0) }
+                case .noSuchItem: missingItem = missingItem ?? error
+                default: throw error
+                }
             }
         }
+        if searched.isEmpty, let missingItem { throw missingItem }
         throw LinkError.noSuchIssue(text: issue, tools: searched)
     }
 
-    /// Ends the item's live link, in whichever of the workspace's tools it is.
+    /// Ends the item's live link, in whichever workspace and tool it is.
     public func unlink(item: String, workspace: String?, removeMarker: Bool, clearLinkField: Bool, by actor: String) async throws -> Mapping {
-        let target = try targets(workspace: workspace)[0]
-        return try await engine.unlink(itemID: item, in: target, removeMarker: removeMarker, clearLinkField: clearLinkField, by: actor)
+        for target in try unique(targets(workspace: workspace)) {
+            do {
+                return try await engine.unlink(itemID: item, in: target, removeMarker: removeMarker, clearLinkField: clearLinkField, by: actor)
+            } catch {
+                guard case .notLinked = error else { throw error }
+            }
+        }
+        throw LinkError.notLinked(itemID: item)
     }
 
     /// Links an unlinked item again, through the target of the tool its tombstone names.
@@ -57,6 +66,12 @@ public struct Links: Sendable {
         throw LinkError.nothingToRelink(itemID: item)
     }
 
+    /// One target per workspace (the engine looks across a workspace's tools itself).
+    private func unique(_ targets: [IntakeTarget]) -> [IntakeTarget] {
+        var seen: Set<String> = []
+        return targets.filter { seen.insert($0.workspaceID).inserted }
+    }
+
     /// What a link did, in lines for a person.
     static func describe(_ outcome: LinkOutcome) -> String {
         let mapping = outcome.mapping
@@ -67,14 +82,12 @@ public struct Links: Sendable {
     }
 }
 
-/// A link request that names no usable workspace.
+/// A link request that names a workspace that is not configured.
 enum LinkRequestError: Error, Sendable, CustomStringConvertible {
-    case workspaceNeeded([String])
     case unknownWorkspace(String, [String])
 
     var description: String {
         switch self {
-        case .workspaceNeeded(let known): "several workspaces are configured (\(known.joined(separator: ", "))): name one with --workspace"
         case .unknownWorkspace(let name, let known): "workspace \(name) is not configured (configured: \(known.joined(separator: ", ")))"
         }
     }

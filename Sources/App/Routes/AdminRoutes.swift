@@ -20,11 +20,14 @@ struct AdminRoutes {
         let engine = scheduler?.engine
         let queries = AdminQueryRoutes(store: store, configuration: configuration, startedAt: startedAt, intakeHalts: { await engine?.haltedTools() ?? [:] }, craftKey: { [craftKey] in craftKey?.result }, budgets: budgets)
         queries.register(in: &router)
-        let links = scheduler.map { Links(engine: $0.engine, targets: $0.targets) }
-        LinkRoutes(links: links).register(in: &router)
+        let links = LinkRoutes(
+            links: scheduler.map { Links(engine: $0.engine, targets: $0.targets) },
+            conflicts: scheduler.map { ConflictResolver(engine: $0.engine, targets: $0.targets, store: store) })
+        links.register(in: &router)
+        links.registerConflicts(in: &router, store: store)
         StatusPageRoutes(
             page: StatusPage(store: store, configuration: configuration, engine: engine, status: { try await queries.status() }),
-            scheduler: scheduler, progress: progress, links: LinkRoutes(links: links)
+            scheduler: scheduler, progress: progress, links: links
         ).register(in: &router)
         router.admin(.post, "/api/v1/sync") { request in
             guard let scheduler else {

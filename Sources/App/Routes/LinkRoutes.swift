@@ -7,6 +7,7 @@ import SyncEngine
 /// group; the status page's forms post to the same `Links` (StatusPageRoutes).
 struct LinkRoutes {
     let links: Links?
+    let conflicts: ConflictResolver?
 
     struct LinkRequest: Decodable {
         var item: String
@@ -51,6 +52,38 @@ struct LinkRoutes {
             let item = request.parameters["craftItemId"] ?? ""
             let workspace = request.body.isEmpty ? nil : try Self.decode(UnlinkRequest.self, request, example: #"{"workspace": "W1"}"#).workspace
             return try .json(Linked(try await Self.answering { try await linker().relink(item: item, workspace: workspace, by: "the admin API") }))
+        }
+    }
+
+    /// `GET /api/v1/conflicts` (the open ones), `POST /api/v1/conflicts/{id}/resolve` (`{"keep": "dev_tool" | "craft"}`).
+    func registerConflicts(in router: inout SecuredRouter, store: Store) {
+        router.admin(.get, "/api/v1/conflicts") { _ in try .json(try await store.conflicts.open()) }
+        router.admin(.post, "/api/v1/conflicts/:id/resolve") { request in
+            struct Body: Decodable { var keep: String }
+            guard let id = request.parameters["id"].flatMap({ Int64($0) }) else { throw HTTPError(.badRequest, "the conflict id must be a number") }
+            let body = try Self.decode(Body.self, request, example: #"{"keep": "dev_tool"}"#)
+            let resolution: Conflict.Resolution
+            switch body.keep {
+            case "dev_tool": resolution = .keepDevTool
+            case "craft": resolution = .takeCraft
+            default: throw HTTPError(.badRequest, "keep must be dev_tool or craft")
+            }
+            try await resolve(id, as: resolution, by: "the admin API")
+            return try .json(try await store.conflicts.conflict(id: id))
+        }
+    }
+
+    /// Resolves, answering a refusal with the status that says why.
+    func resolve(_ id: Int64, as resolution: Conflict.Resolution, by who: String) async throws {
+        guard let conflicts else { throw HTTPError(.serviceUnavailable, "intake is not configured; see /readyz for the missing settings") }
+        do {
+            try await conflicts.resolve(id, as: resolution, by: who)
+        } catch let error as ConflictResolutionError {
+            switch error {
+            case .noSuchConflict: throw HTTPError(.notFound, error.description)
+            case .alreadyResolved: throw HTTPError(.conflict, error.description)
+            case .failed: throw HTTPError(HTTPStatus(502, "Bad Gateway"), error.description)
+            }
         }
     }
 

@@ -4,13 +4,14 @@ import HTTPServer
 /// The frame every status page shares, and the small pieces pages are built from.
 enum Layout {
     enum Section: String, CaseIterable {
-        case overview, mappings, problems, runs
+        case overview, mappings, problems, conflicts, runs
 
         var title: String {
             switch self {
             case .overview: "Overview"
             case .mappings: "Items"
             case .problems: "Dead letters & failures"
+            case .conflicts: "Conflicts"
             case .runs: "Runs"
             }
         }
@@ -81,6 +82,8 @@ enum Layout {
         case "pending", "received", "retrying", "postponed", "behind", "no-op", "stale", "echo", "changed", "moved": badge(state, .warn)
         case "failed", "dead", "error", "deleted": badge(state, .bad)
         case "unlinked": badge(state, .idle)
+        case "conflict": badge(state, .bad)
+        case "pushed", "resolved", "marked", "sent": badge(state, .ok)
         default: badge(state, .idle)
         }
     }

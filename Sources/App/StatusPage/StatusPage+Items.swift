@@ -68,7 +68,7 @@ extension StatusPage {
     /// Ends a link; the issue stays and intake does not create the item's issue again.
     private func unlinkForm(_ mapping: Mapping, csrf: String, returnTo: String) -> HTML {
         """
-        <form class="inline unlink" method="post" action="\(returnTo)/unlink" aria-label="Unlink">
+        <form class="unlink" method="post" action="\(returnTo)/unlink" aria-label="Unlink">
         <input type="hidden" name="csrf" value="\(csrf)"><input type="hidden" name="return" value="\(returnTo)">
         <input type="hidden" name="workspace" value="\(mapping.workspaceID)">
         <label><input type="checkbox" name="remove_marker"> remove the marker</label>

@@ -116,6 +116,13 @@ struct StatusPageRoutes {
             let item = request.parameters["craftItemId"] ?? ""
             _ = try await LinkRoutes.answering { try await links.linker().relink(item: item, workspace: request.formFields()?["workspace"], by: "the status page") }
         }
+        get("/ui/conflicts") { _, csrf in try await page.conflicts(csrf: csrf) }
+        for (path, resolution) in [("keep-dev-tool", Conflict.Resolution.keepDevTool), ("take-craft", .takeCraft)] {
+            change("/ui/conflicts/:id/\(path)") { request in
+                guard let id = request.parameters["id"].flatMap({ Int64($0) }) else { throw HTTPError(.badRequest, "the conflict id must be a number") }
+                try await links.resolve(id, as: resolution, by: "the status page")
+            }
+        }
         change("/ui/sync") { _ in
             guard let scheduler else { throw HTTPError(.serviceUnavailable, "intake is not configured; see /readyz for the missing settings") }
             // Answered at once: the overview shows the poll's progress while it runs.

@@ -22,6 +22,9 @@ enum Stylesheet {
         dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem .9rem; margin: 0; }
         dl.facts dt { color: var(--muted); }
         dl.facts dd { margin: 0; }
+        form.unlink { display: flex; flex-wrap: wrap; gap: .4em 1em; align-items: center; margin-top: .8em; padding-top: .8em; border-top: 1px solid var(--line); }
+        form.unlink label { display: inline-flex; gap: .3em; align-items: center; white-space: nowrap; }
+        pre.value { white-space: pre-wrap; word-break: break-word; max-width: 26em; max-height: 10em; overflow: auto; margin: 0; font-size: .85em; }
         table { width: 100%; border-collapse: collapse; background: var(--card); border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
         th, td { text-align: left; padding: .5rem .7rem; border-bottom: 1px solid var(--line); vertical-align: top; }
         th { background: #eef1f5; font-weight: 600; font-size: .85rem; color: var(--muted); }

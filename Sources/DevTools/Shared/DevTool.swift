@@ -63,6 +63,9 @@ public protocol DevTool: WebhookSource {
     var changeListing: (any ChangeListing)? { get }
     /// How to put an issue under another (the Craft item's parent); nil when the adapter cannot (doctor says so).
     var parentLinking: (any ParentLinking)? { get }
+    /// How to read and change an issue's title, description and labels after its create (`drift.policy: push`); nil
+    /// when the adapter cannot (drift is then reported only).
+    var issueEditing: (any IssueEditing)? { get }
     /// The issue `text` names as people write it in this tool (a key, `#12`, the issue's address); nil when it names
     /// no issue of this instance's project. Read with `issue(_:)` (see `lookUp`).
     func reference(naming text: String) -> DevIssueReference?
@@ -78,6 +81,7 @@ extension DevTool {
     public var webhookRegistration: (any WebhookRegistering)? { nil }
     public var changeListing: (any ChangeListing)? { nil }
     public var parentLinking: (any ParentLinking)? { nil }
+    public var issueEditing: (any IssueEditing)? { nil }
     public func issue(referencedBy reference: String) async throws(DevToolError) -> DevIssue? { nil }
     public func setupChecks() async -> [DevToolCheck] { [] }
     public func readEndsUntimedState(_ lastApplied: String, read: DevIssueStatus) -> Bool { false }

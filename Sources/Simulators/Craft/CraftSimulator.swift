@@ -165,6 +165,15 @@ public final class CraftSimulator: Sendable {
         }
     }
 
+    /// Replaces an item's labels (a product manager at work after the sync).
+    public func setLabels(itemID: String, labels: [String], now: Date = .now) {
+        state.withLock { state in
+            guard let index = state.positions[itemID] else { return }
+            state.items[index].labels = labels
+            state.items[index].updateTime = now.formatted(.iso8601)
+        }
+    }
+
     /// Moves an item to another status (a product manager at work).
     public func setStatus(itemID: String, status: String, now: Date = .now) {
         state.withLock { state in

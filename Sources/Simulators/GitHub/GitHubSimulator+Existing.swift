@@ -13,6 +13,43 @@ extension GitHubSimulator {
         }
     }
 
+    /// A developer's edit of an issue's title or body (`issues.edited`); nil leaves a part as it is.
+    @discardableResult
+    public func editByHand(number: Int, title: String? = nil, body: String? = nil, actor: String = "dev-alice", at time: Date = .now) async
+        -> WebhookDeliverer.Delivery?
+    {
+        guard let issue = book.update(.number(number), at: time, { issue in
+            if let title { issue.title = title }
+            if let body { issue.description = body }
+        })?.issue else { return nil }
+        return await sendIssuesEvent(action: "edited", issue: issue, actor: actor)
+    }
+
+    /// "Update an issue" (https://docs.github.com/en/rest/issues/issues#update-an-issue): `title`, `body` and `labels`
+    /// (the whole set) as given, the rest kept; labels only with push access, as on GitHub. `issues.edited` follows,
+    /// caused by the token's account.
+    func registerUpdate(in router: inout Router) {
+        router.add(.patch, "/repos/:owner/:repo/issues/:number") { [self] request in
+            try await serve(request, "PATCH /repos/:owner/:repo/issues/:number") {
+                struct Body: Decodable {
+                    var title: String?
+                    var body: String?
+                    var labels: [String]?
+                }
+                let body = try request.decodeJSON(Body.self)
+                if body.title?.isEmpty == true { return githubError(.unprocessableContent, "Validation Failed") }
+                let labels = hasPushAccess ? body.labels : nil
+                guard let number = request.parameters["number"].flatMap(Int.init), let (issue, _) = book.update(.number(number), at: .now, { issue in
+                    if let title = body.title { issue.title = title }
+                    if let text = body.body { issue.description = text }
+                    if let labels { issue.labels = labels }
+                }) else { return githubError(.notFound, "Not Found") }
+                _ = await sendIssuesEvent(action: "edited", issue: issue, actor: "craft-sync-bot")
+                return try .json(Self.render(issue, request))
+            }
+        }
+    }
+
     /// "Add labels to an issue" (https://docs.github.com/en/rest/issues/labels#add-labels-to-an-issue): `{"labels": [...]}`
     /// added to those it has; the answer is the issue's labels. Only with push access, as on GitHub (403 without).
     func registerLabels(in router: inout Router) {

@@ -175,6 +175,7 @@ public final class GitHubSimulator: Sendable {
         registerHooks(in: &router)
         registerGraphQL(in: &router)
         registerLabels(in: &router)
+        registerUpdate(in: &router)
         // https://docs.github.com/en/rest/issues/sub-issues#add-sub-issue: the child by its numeric id; an issue has
         // one parent at most.
         router.post("/repos/:owner/:repo/issues/:number/sub_issues") { [self] request in

@@ -3,7 +3,7 @@
 public enum DatabaseCopy {
     /// What is copied, in an order that keeps references whole. Replicas' heartbeats are not: they belong to the
     /// processes that wrote them.
-    public static let tables = ["mappings", "events", "sync_runs", "cursors", "timeline"]
+    public static let tables = ["mappings", "events", "sync_runs", "cursors", "timeline", "conflicts"]
     static let batch = 500
 
     public enum Failure: Error, CustomStringConvertible {

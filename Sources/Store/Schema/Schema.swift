@@ -275,7 +275,35 @@ public enum Schema {
         // signal_values: what craft-sync last wrote to each `progress.fields` field (JSON, signal to value), so an
         // unchanged assignee or sprint is not written again.
         Migration(version: 12, name: "signal values", sql: "ALTER TABLE mappings ADD COLUMN signal_values TEXT;"),
+        // conflicts: a field edited on both sides since craft-sync last wrote it (`drift.policy: push`), for a person to
+        // resolve; at most one open per mapping and field.
+        Migration(version: 13, name: "conflicts", sql: Schema.conflictsTable),
     ]
+
+    /// The same in both backends' types (an identity on PostgreSQL, a rowid alias on SQLite; see `conflictsID`).
+    static func conflictsTable(id: String) -> String {
+        """
+        CREATE TABLE conflicts (
+            id \(id),
+            mapping_id BIGINT NOT NULL,
+            workspace_id TEXT NOT NULL,
+            craft_item_id TEXT NOT NULL,
+            dev_tool_instance TEXT NOT NULL,
+            dev_issue_key TEXT,
+            field TEXT NOT NULL,
+            base_value TEXT NOT NULL,
+            craft_value TEXT NOT NULL,
+            dev_value TEXT NOT NULL,
+            detected_at DOUBLE PRECISION NOT NULL,
+            resolved_at DOUBLE PRECISION,
+            resolution TEXT,
+            resolved_by TEXT
+        );
+        CREATE UNIQUE INDEX conflicts_open ON conflicts (mapping_id, field) WHERE resolved_at IS NULL;
+        CREATE INDEX conflicts_item ON conflicts (craft_item_id, id);
+        """
+    }
+    static let conflictsTable = conflictsTable(id: "INTEGER PRIMARY KEY")
 
     static let mappingColumnsV11 = """
         id, workspace_id, craft_item_id, dev_tool_kind, dev_tool_instance, dev_issue_id, dev_issue_key, dev_issue_url, dev_issue_alt_id,

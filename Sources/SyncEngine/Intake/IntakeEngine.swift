@@ -194,6 +194,11 @@ public actor IntakeEngine {
                 let hash = ContentHash.of(item)
                 if let created = mapping.contentHash, created != hash {
                     report.drifted.append(item.id)
+                    if !settings.drift.pushed.isEmpty, let pushed = await pushDrift(item, mapping: mapping, target: target) {
+                        if !pushed.pushed.isEmpty { report.driftPushed.append(item.id) }
+                        if !pushed.conflicts.isEmpty { report.conflicted.append(item.id) }
+                        continue
+                    }
                     await history.recordOnce(.init(
                         mapping, at: clock.now(), kind: .drift, outcome: "found",
                         detail: "edited in Craft.io after \(mapping.devIssueKey ?? "its issue") was created; the issue was not changed (content \(hash.prefix(12)))"))
@@ -257,10 +262,16 @@ public actor IntakeEngine {
             metadata["error"] = "\(error)"
             logger.error("intake run failed", metadata: metadata)
         } else {
-            if !report.drifted.isEmpty {
+            let reportedOnly = report.drifted.filter { !report.driftPushed.contains($0) && !report.conflicted.contains($0) }
+            if !reportedOnly.isEmpty {
                 logger.warning(
                     "items edited in Craft.io after their issue was created; the issues were not changed",
-                    metadata: ["craft.items": "\(report.drifted.joined(separator: ", "))"])
+                    metadata: ["craft.items": "\(reportedOnly.joined(separator: ", "))"])
+            }
+            if !report.conflicted.isEmpty {
+                logger.warning(
+                    "items edited in Craft.io and in their issue; nothing was overwritten: resolve them on the Conflicts page",
+                    metadata: ["craft.items": "\(report.conflicted.joined(separator: ", "))"])
             }
             logger.info("intake run finished", metadata: metadata)
         }

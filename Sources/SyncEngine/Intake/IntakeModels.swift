@@ -69,6 +69,8 @@ public struct IntakeSettings: Sendable {
     public var syncAncestors = false
     /// What becomes of a ready item Craft.io's own integration linked already (`devToolKey`).
     public var nativeLinks = NativeLinks.skip
+    /// Which Craft.io edits after the create go to the issue (the rest are reported).
+    public var drift = DriftPolicy.report
 
     public enum NativeLinks: String, Sendable, CaseIterable {
         /// Left alone, said in the run's skipped items.
@@ -143,6 +145,9 @@ public struct IntakeReport: Sendable {
     public var skipped: [(craftItemID: String, reason: String)] = []
     public var failed: [(craftItemID: String, reason: String)] = []
     public var drifted: [String] = []
+    /// Drifted items whose edits went to their issue (`drift.policy: push`), and those with a conflict.
+    public var driftPushed: [String] = []
+    public var conflicted: [String] = []
     /// Items Craft.io's own integration had linked, now linked by craft-sync too (`intake.native_links: adopt`).
     public var adopted: [(craftItemID: String, issue: DevIssue)] = []
     /// Items Craft.io listed that could not be read; the rest of the poll went on, and the next one tries again.
