@@ -24,6 +24,22 @@ struct SignalTests {
         else { Issue.record("not an issue change"); return }
         #expect(jiraAssigned.signals[.assignee] == "Иванов Иван Иванович")
         #expect(jiraAssigned.signals[.sprint] == "" && jiraAssigned.signals[.points] == "" && jiraAssigned.signals[.release] == "")
+
+        let gitlab = GitLabAdapter(baseURL: URL(string: "http://127.0.0.1:9")!, project: "g/p", token: "t", http: NoHTTP())
+        guard case .issue(let gitlabAssigned) = try gitlab.parseWebhook(
+            headers: ["x-gitlab-event": "Issue Hook"], body: try fixtureBytes("gitlab/issue_hook_new-assign.json"))
+        else { Issue.record("not an issue change"); return }
+        #expect(gitlabAssigned.signals == [.assignee: "ff_fedorov", .dueDate: "", .points: ""])
+
+        let linear = LinearAdapter(baseURL: URL(string: "http://127.0.0.1:9")!, teamID: "t", apiKey: "k", http: NoHTTP())
+        guard case .issue(let linearUpdate) = try linear.parseWebhook(headers: ["linear-event": "Issue"], body: try fixtureBytes("linear/issue_update_title.json"))
+        else { Issue.record("not an issue change"); return }
+        #expect(linearUpdate.signals[.assignee] == "Satyam Bansal" && linearUpdate.signals[.sprint] == "Cycle 1")
+
+        let azure = AzureDevOpsAdapter(organizationURL: URL(string: "http://127.0.0.1:9/org")!, project: "GoodCompanyCloud", token: "t", http: NoHTTP())
+        guard case .issue(let azureUpdate) = try azure.parseWebhook(headers: [:], body: try fixtureBytes("azure-devops/vsts_workitem.updated.json"))
+        else { Issue.record("not an issue change"); return }
+        #expect(azureUpdate.signals[.assignee] == "Jamal Hartnet" && azureUpdate.signals[.sprint] == "Sprint 1")
     }
 
     @Test("an assignee, a sprint and an estimate edited in Jira reach a text, a select and a number field; a redelivery writes nothing")

@@ -52,14 +52,46 @@ extension AzureDevOpsAdapter {
             guard let state = current("System.State") else { return .ignored(reason: "the event names no state") }
             let order = current("System.ChangedDate").flatMap(Timestamp.parse)?.eventOrder
             let actor = ((resource["revisedBy"] as? [String: Any])?["uniqueName"] as? String) ?? current("System.ChangedBy")
+            // The whole field set is known where the event carries it (a revision, a created item): a field absent there is
+            // unset. An update without its revision names the changed fields only.
+            let whole = !revisionFields.isEmpty || eventType != "workitem.updated"
+            func value(_ name: String) -> Any?? {
+                // A change record (`{oldValue, newValue}`); an identity is a dictionary too, without those keys.
+                if let change = fields[name] as? [String: Any], change.keys.contains("newValue") || change.keys.contains("oldValue") {
+                    return .some(change["newValue"])
+                }
+                if let value = fields[name] ?? revisionFields[name] { return .some(value) }
+                return whole ? .some(nil) : nil
+            }
             return .issue(IssueChange(
-                issueID: String(id), key: "\(project)#\(id)", status: DevIssueStatus(name: state), order: order, actor: actor))
+                issueID: String(id), key: "\(project)#\(id)", status: DevIssueStatus(name: state), order: order, actor: actor,
+                signals: Self.signals(value)))
         case "workitem.deleted":
             guard let id = resource["id"] as? Int else { return .ignored(reason: "the event names no work item") }
             return .deleted(issueID: String(id), key: "\(project)#\(id)")
         default:
             return .ignored(reason: "'\(eventType)' events do not change a work item's state")
         }
+    }
+
+    /// What a work item's fields say besides its state (`value` gives a field's value, `.some(nil)` for unset, nil for
+    /// unknown): who it is assigned to (an identity's display name, or the `Name <email>` text older events carry), the
+    /// iteration (the last part of its path) as the sprint, the story points, and the due date.
+    static func signals(_ value: (String) -> Any??) -> DevSignals {
+        var signals: DevSignals = [:]
+        if let assigned = value("System.AssignedTo") {
+            let name = (assigned as? [String: Any])?["displayName"] as? String
+                ?? (assigned as? String).map { text in text.split(separator: "<").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? text }
+            signals[.assignee] = name ?? ""
+        }
+        if let path = value("System.IterationPath") {
+            signals[.sprint] = (path as? String)?.split(separator: "\\").last.map(String.init) ?? ""
+        }
+        if let points = value("Microsoft.VSTS.Scheduling.StoryPoints") {
+            signals[.points] = DevSignals.number((points as? NSNumber)?.doubleValue) ?? ""
+        }
+        if let due = value("Microsoft.VSTS.Scheduling.DueDate") { signals[.dueDate] = DevSignals.day(due as? String) ?? "" }
+        return signals
     }
 
     /// The body as a JSON object; a leading UTF-8 byte order mark (as in Microsoft's published samples) is skipped.

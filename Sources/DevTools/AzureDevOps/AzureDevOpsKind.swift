@@ -15,6 +15,8 @@ public struct AzureDevOpsKind: DevToolKind {
     }
     /// Every organization has its own address.
     public var defaultBaseURL: URL? { nil }
+    /// From the work item's fields in deliveries: assigned to, the iteration, story points and the due date.
+    public var signals: Set<DevSignal> { [.assignee, .sprint, .points, .dueDate] }
 
     public func makeAdapter(_ settings: DevToolSettingValues, transport: any HTTPClient, policy: RetryPolicy, clock: any SyncClock) -> any DevTool {
         AzureDevOpsAdapter(

@@ -37,6 +37,8 @@ extension GitLabAdapter {
             var state: String?
             var updated_at: String?
             var url: String?
+            var due_date: String?
+            var weight: Double?
         }
         struct Project: Decodable { var path_with_namespace: String? }
         struct User: Decodable { var username: String? }
@@ -44,6 +46,8 @@ extension GitLabAdapter {
         var object_attributes: Attributes
         var project: Project?
         var user: User?
+        /// Who it is assigned to (`[{"name", "username"}]`); absent when nobody is.
+        var assignees: [User]?
     }
 
     public func parseWebhook(headers: [String: String], body: [UInt8]) throws(DevToolError) -> WebhookEvent {
@@ -74,6 +78,15 @@ extension GitLabAdapter {
         let order = attributes.updated_at.flatMap(GitLabAdapter.parseTime)?.eventOrder
         return .issue(IssueChange(
             issueID: String(attributes.id), key: "\(project)#\(attributes.iid)", status: DevIssueStatus(name: state, detail: nil),
-            order: order, actor: payload.user?.username))
+            order: order, actor: payload.user?.username,
+            signals: Self.signals(assignees: (payload.assignees ?? []).compactMap(\.username), dueDate: attributes.due_date, weight: attributes.weight)))
+    }
+
+    /// What an issue says besides its state, the same in deliveries and reads: the assignees' usernames, the due date,
+    /// and the weight as the estimate. (A delivery names the milestone by id only, so the release is not read.)
+    static func signals(assignees: [String]?, dueDate: String?, weight: Double?) -> DevSignals {
+        var signals: DevSignals = [.dueDate: DevSignals.day(dueDate) ?? "", .points: DevSignals.number(weight) ?? ""]
+        if let assignees { signals[.assignee] = assignees.joined(separator: ", ") }
+        return signals
     }
 }

@@ -55,6 +55,10 @@ public struct GitLabAdapter: DevTool {
         var labels: [String]?
         var updated_at: String?
         var references: References?
+        struct User: Decodable { var username: String }
+        var assignees: [User]?
+        var due_date: String?
+        var weight: Double?
 
         struct References: Decodable { var full: String? }
 
@@ -63,7 +67,8 @@ public struct GitLabAdapter: DevTool {
             let key = references?.full ?? "\(project)#\(iid)"
             return DevIssue(
                 id: String(id), key: key, url: web_url ?? "", status: DevIssueStatus(name: state, detail: nil), labels: labels ?? [],
-                updatedAt: updated_at.flatMap(GitLabAdapter.parseTime))
+                updatedAt: updated_at.flatMap(GitLabAdapter.parseTime),
+                signals: GitLabAdapter.signals(assignees: assignees?.map(\.username), dueDate: due_date, weight: weight))
         }
     }
 

@@ -66,6 +66,25 @@ extension LinearAdapter {
         guard let state = issue.state else { return .ignored(reason: "the payload names no workflow state") }
         let order = issue.updatedAt.flatMap(Timestamp.parse)?.eventOrder
         return .issue(IssueChange(
-            issueID: issue.id, key: key, status: DevIssueStatus(name: state.name, detail: state.type), order: order, actor: payload.actor?.id))
+            issueID: issue.id, key: key, status: DevIssueStatus(name: state.name, detail: state.type), order: order, actor: payload.actor?.id,
+            signals: Self.signals(in: body)))
+    }
+
+    /// What the delivery's `data` says besides the state, for the keys it carries (a key left out is unknown, a null
+    /// is none): the assignee's name, the cycle (its name, else "Cycle N"), the estimate and the due date. Reads do not
+    /// ask for these: only deliveries bring them.
+    static func signals(in body: [UInt8]) -> DevSignals {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let data = object["data"] as? [String: Any] else {
+            return [:]
+        }
+        var signals: DevSignals = [:]
+        if data.keys.contains("assignee") { signals[.assignee] = (data["assignee"] as? [String: Any])?["name"] as? String ?? "" }
+        if data.keys.contains("cycle") {
+            let cycle = data["cycle"] as? [String: Any]
+            signals[.sprint] = (cycle?["name"] as? String) ?? ((cycle?["number"] as? NSNumber).map { "Cycle \($0)" }) ?? ""
+        }
+        if data.keys.contains("estimate") { signals[.points] = DevSignals.number((data["estimate"] as? NSNumber)?.doubleValue) ?? "" }
+        if data.keys.contains("dueDate") { signals[.dueDate] = DevSignals.day(data["dueDate"] as? String) ?? "" }
+        return signals
     }
 }

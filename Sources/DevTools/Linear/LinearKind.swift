@@ -15,6 +15,8 @@ public struct LinearKind: DevToolKind {
         ]
     }
     public var defaultBaseURL: URL? { URL(string: "https://api.linear.app") }
+    /// From deliveries' `data`: the assignee, the cycle, the estimate and the due date.
+    public var signals: Set<DevSignal> { [.assignee, .sprint, .points, .dueDate] }
 
     public func makeAdapter(_ settings: DevToolSettingValues, transport: any HTTPClient, policy: RetryPolicy, clock: any SyncClock) -> any DevTool {
         LinearAdapter(
