@@ -149,6 +149,12 @@ struct SyncCommand: AsyncParsableCommand {
     }
 }
 
+/// `--workspace`, for the commands about one item.
+struct WorkspaceOption: ParsableArguments {
+    @Option(name: .customLong("workspace"), help: "The Craft.io workspace (by default, whichever configured one has the item).")
+    var name: String?
+}
+
 struct LinkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "link", abstract: "Link an issue that exists already to a Craft.io item; progress then flows as for issues craft-sync created.")
@@ -159,14 +165,13 @@ struct LinkCommand: AsyncParsableCommand {
     @Argument(help: "The issue as the tool shows it: owner/repo#12, #12, ACME-4, ENG-7, or its URL.")
     var issue: String
 
-    @Option(name: .long, help: "The Craft.io workspace (by default, whichever configured one has the item).")
-    var workspace: String?
+    @OptionGroup var workspace: WorkspaceOption
 
     @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
         try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
-            print(try await LinkCommands.link(configuration, item: item, issue: issue, workspace: workspace))
+            print(try await LinkCommands.link(configuration, item: item, issue: issue, workspace: workspace.name))
         }
     }
 }
@@ -185,14 +190,13 @@ struct UnlinkCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also empty the item's link field in Craft.io.")
     var clearLinkField = false
 
-    @Option(name: .long, help: "The Craft.io workspace (by default, whichever configured one has the item).")
-    var workspace: String?
+    @OptionGroup var workspace: WorkspaceOption
 
     @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
         try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
-            print(try await LinkCommands.unlink(configuration, item: item, workspace: workspace, removeMarker: removeMarker, clearLinkField: clearLinkField))
+            print(try await LinkCommands.unlink(configuration, item: item, workspace: workspace.name, removeMarker: removeMarker, clearLinkField: clearLinkField))
         }
     }
 }
@@ -203,14 +207,13 @@ struct RelinkCommand: AsyncParsableCommand {
     @Argument(help: "The Craft.io item id.")
     var item: String
 
-    @Option(name: .long, help: "The Craft.io workspace (by default, whichever configured one has the item).")
-    var workspace: String?
+    @OptionGroup var workspace: WorkspaceOption
 
     @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
         try await Launcher.run(loading: { try options.load() }, logs: .standardError) { configuration, _ in
-            print(try await LinkCommands.relink(configuration, item: item, workspace: workspace))
+            print(try await LinkCommands.relink(configuration, item: item, workspace: workspace.name))
         }
     }
 }
