@@ -87,6 +87,40 @@ struct StatusPageTests {
         #expect(try await get(port, "/ui/", cookie: cookie).status == 303)
     }
 
+    @Test("the link form and the conflict buttons need the CSRF token; a conflict shows on the overview until one is chosen")
+    func linkAndConflictForms() async throws {
+        let service = try await ServiceFixture.start(adminToken: Self.token) { $0.drift = .pushAll }
+        Teardown.later { await service.app.server.shutdown(); await service.simulators.shutdown() }
+        let (port, simulators) = (service.port, service.simulators)
+        let (cookie, csrf) = try await signIn(port)
+        let item = simulators.craft.seed(.init(workspaceId: simulators.credentials.craftWorkspaceID, title: "Audit", status: "Backlog", type: "Feature"))
+        let issue = simulators.github.openIssueByHand(title: "Audit (by hand)")
+        let fields = ["item": item.id, "issue": "#\(issue.number)", "return": "/ui/mappings"]
+        #expect(try await post(port, "/ui/links", fields, cookie: cookie).status == 403)
+        #expect(try await service.app.store.mappings.mappings(craftItemID: item.id).isEmpty)
+        let linked = try await post(port, "/ui/links", fields.merging(["csrf": csrf]) { $1 }, cookie: cookie)
+        #expect(linked.status == 303 && linked.headers["location"] == "/ui/mappings")
+        #expect(try await service.app.store.mappings.mappings(craftItemID: item.id).first?.state == .linked)
+        // Linking it again is refused on a page that says why.
+        let again = try await post(port, "/ui/links", fields.merging(["csrf": csrf]) { $1 }, cookie: cookie)
+        #expect(again.status == 409 && again.text.contains("is already linked to acme/product#\(issue.number)"))
+
+        // A both-sides edit: the overview points at it, the Conflicts page offers both ways, Keep resolves it.
+        simulators.craft.setStatus(itemID: item.id, status: "Ready for Development")
+        simulators.craft.rename(itemID: item.id, title: "Audit log")
+        await simulators.github.editByHand(number: issue.number, title: "Audit trail")
+        _ = await service.app.scheduler?.runAll(trigger: "test")
+        let conflict = try #require(try await service.app.store.conflicts.open().first)
+        #expect(try await get(port, "/ui/", cookie: cookie).text.contains("1 conflict</a>"))
+        let page = try await get(port, "/ui/conflicts", cookie: cookie).text
+        #expect(page.contains("Audit log") && page.contains("Audit trail") && page.contains("/ui/conflicts/\(conflict.id)/take-craft"))
+        #expect(try await post(port, "/ui/conflicts/\(conflict.id)/keep-dev-tool", [:], cookie: cookie).status == 403)
+        #expect(try await post(port, "/ui/conflicts/\(conflict.id)/keep-dev-tool", ["csrf": csrf], cookie: cookie).status == 303)
+        #expect(try await service.app.store.conflicts.openCount() == 0)
+        #expect(simulators.github.issues.first { $0.number == issue.number }?.title == "Audit trail")
+        #expect(!(try await get(port, "/ui/", cookie: cookie).text.contains("conflict</a>")))
+    }
+
     @Test("pages render Craft titles as text, and search finds items by title")
     func escaping() async throws {
         let service = try await ServiceFixture.start(adminToken: Self.token)

@@ -23,6 +23,10 @@ struct StatusPage: Sendable {
         var problems: [HTML] = status.missingSettings.map { "<li>Setting <code>\($0)</code> is missing: intake waits for it.</li>" }
         problems += status.intakeStopped.sorted(by: { $0.key < $1.key }).map { "<li>Intake for <b>\($0.key)</b> is stopped: \($0.value)</li>" }
         if let craftKey = status.craftKey, let problem = CraftKeyCheck.problem(of: craftKey) { problems.append("<li>Craft.io key: \(problem)</li>") }
+        let conflicts = try await store.conflicts.openCount()
+        if conflicts > 0 {
+            problems.append("<li><a href=\"/ui/conflicts\">\(conflicts) conflict\(conflicts == 1 ? "" : "s")</a>: edited in Craft.io and in the dev tool; choose which side wins.</li>")
+        }
 
         var cards: [HTML] = []
         for workspace in status.workspaces {
