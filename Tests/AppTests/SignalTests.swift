@@ -136,6 +136,30 @@ struct SignalTests {
         await service.stop()
     }
 
+    @Test("pull requests that will close a GitHub issue are listed in a text field, and one closed unmerged leaves it")
+    func pullRequests() async throws {
+        let service = try await ServiceFixture.start(adminToken: "admin-token") { configuration in
+            configuration.signalFields = [.pullRequests: "Pull requests"]
+        }
+        let simulators = service.simulators
+        simulators.craft.addField(named: "Pull requests", type: "text")
+        let processing = service.processWebhooks()
+        defer { processing.cancel() }
+        Simulation.seedWorkspace(simulators)
+        _ = await service.app.scheduler?.runAll(trigger: "test")
+        let issue = try #require(simulators.github.issues.first)
+        let item = try #require(simulators.craft.items.first { $0.title == issue.title })
+        func listed() -> String? { simulators.craft.items.first { $0.id == item.id }?.customFieldValue("Pull requests") }
+        let base = Date.now.addingTimeInterval(5)
+        let first = await simulators.github.openPullRequest(closing: issue.number, at: base)
+        try await waitUntil("the first pull request to be listed", within: .seconds(10)) { listed() == "#\(first.number)" }
+        let second = await simulators.github.openPullRequest(closing: issue.number, at: base.addingTimeInterval(5))
+        try await waitUntil("both to be listed", within: .seconds(10)) { listed() == "#\(first.number), #\(second.number)" }
+        _ = await simulators.github.closePullRequest(first.number, at: base.addingTimeInterval(10))
+        try await waitUntil("the closed one to leave", within: .seconds(10)) { listed() == "#\(second.number)" }
+        await service.stop()
+    }
+
     @Test("a signal no configured tool reads is refused at start, with what each reads")
     func unreadSignal() throws {
         do {
@@ -144,7 +168,7 @@ struct SignalTests {
             ])
             Issue.record("points from GitHub was accepted")
         } catch {
-            #expect("\(error)".contains("progress.fields names points, which no configured tool reads (github: assignee, due_date, release)"))
+            #expect("\(error)".contains("progress.fields names points, which no configured tool reads (github: assignee, due_date, pull_requests, release)"))
         }
         #expect(throws: ConfigurationError.self) {
             try ConfigurationLoader.load(file: nil, environment: ["CRAFT_SYNC_PROGRESS_FIELDS": "velocity=V"])

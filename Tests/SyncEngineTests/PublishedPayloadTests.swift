@@ -93,7 +93,7 @@ struct PublishedPayloadTests {
         case .deleted: "deleted"
         case .moved: "moved"
         case .needsRead: "read"
-        case .linked(_, let status, _, _, _, _): "linked \(status.name) → \(StatusMapping().craftValue(for: status, of: tool) ?? "nothing")"
+        case .linked(_, let status, _, _, _, _, _): "linked \(status.name) → \(StatusMapping().craftValue(for: status, of: tool) ?? "nothing")"
         case .issue(let change): "\(change.status.name) → \(StatusMapping().craftValue(for: change.status, of: tool) ?? "nothing")"
         }
         #expect(outcome == testCase.expected)
@@ -124,13 +124,13 @@ struct PublishedPayloadTests {
             #expect(replaced != original, "the fixture's body text moved")
             return try fixture.github.parseWebhook(headers: ["x-github-event": "pull_request"], body: replaced)
         }
-        guard case .linked(let keys, let status, let order, let actor, _, _) = try parse("pull_request_opened.json", closing: "Closes #1, fixes Codertocat/Other#7") else {
+        guard case .linked(let keys, let status, let order, let actor, _, _, _) = try parse("pull_request_opened.json", closing: "Closes #1, fixes Codertocat/Other#7") else {
             Issue.record("not linked")
             return
         }
         #expect(keys == ["Codertocat/Hello-World#1", "Codertocat/Other#7"] && actor == "Codertocat" && order != nil)
         #expect(StatusMapping().craftValue(for: status, of: fixture.github) == "In Review")
-        guard case .linked(_, let closed, _, _, _, _) = try parse("pull_request_closed.json", closing: "Resolves #1") else { Issue.record("closed"); return }
+        guard case .linked(_, let closed, _, _, _, _, _) = try parse("pull_request_closed.json", closing: "Resolves #1") else { Issue.record("closed"); return }
         #expect(StatusMapping().craftValue(for: closed, of: fixture.github) == "In Progress")  // closed without a merge
         // Editing it once closed does not put its issues back in review.
         let editedClosed = try fixtureBytes("github/pull_request_closed.json")
@@ -144,7 +144,7 @@ struct PublishedPayloadTests {
         // GitHub reads the keywords in the description, not the title.
         let titled = try fixtureBytes("github/pull_request_opened.json")
             .replacing(Array(#""title": "Update the README with new information.""#.utf8), with: Array(#""title": "Fixes #1""#.utf8))
-        guard case .linked(let titledKeys, _, _, _, let reference, _) = try fixture.github.parseWebhook(headers: ["x-github-event": "pull_request"], body: titled)
+        guard case .linked(let titledKeys, _, _, _, let reference, _, _) = try fixture.github.parseWebhook(headers: ["x-github-event": "pull_request"], body: titled)
         else { Issue.record("not linked"); return }
         #expect(titledKeys.isEmpty && reference == "MDExOlB1bGxSZXF1ZXN0Mjc5MTQ3NDM3", "only the Development panel can say; it is read")
         // A push keeps to the description: nothing is read for it.

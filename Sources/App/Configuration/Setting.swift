@@ -288,7 +288,7 @@ extension Setting {
         },
         Setting(
             "progress.fields",
-            "Craft.io fields for what developers did besides the status, e.g. assignee=Developer,sprint=Sprint,points=Estimate,release=Release,due_date=Due (each tool says which it reads)",
+            "Craft.io fields for what developers did besides the status, e.g. assignee=Developer,sprint=Sprint,points=Estimate,release=Release,due_date=Due,pull_requests=PRs (each tool says which it reads)",
             table: true
         ) { config, value throws(SettingError) in
             var fields: [DevSignal: String] = [:]

@@ -118,6 +118,7 @@ extension GitHubAdapter {
         struct Repository: Decodable { var full_name: String }
         struct Sender: Decodable { var login: String }
         var action: String
+        var number: Int?
         var pull_request: PullRequest
         var repository: Repository?
         var sender: Sender?
@@ -164,9 +165,12 @@ extension GitHubAdapter {
         }
         let reference = readsLinks ? pull.node_id : nil
         guard !keys.isEmpty || reference != nil else { return .ignored(reason: "the pull request closes no issue") }
+        let ours = repository.lowercased() == "\(owner)/\(self.repository)".lowercased()
+        let name = payload.number.map { ours ? "#\($0)" : "\(repository)#\($0)" }
         return .linked(
             keys: keys, status: DevIssueStatus(name: "open", detail: detail), order: pull.updated_at.flatMap(Timestamp.parse)?.eventOrder,
-            actor: payload.sender?.login, reference: reference, source: repository)
+            actor: payload.sender?.login, reference: reference, source: repository,
+            pullRequest: name.map { PullRequestLink(name: $0, linked: detail == Self.inReview) })
     }
 
     /// The most issues one pull request is taken to close: each costs a read and a write, and a description is

@@ -17,8 +17,8 @@ public struct GitHubKind: DevToolKind {
     }
     public var defaultBaseURL: URL? { URL(string: "https://api.github.com") }
     /// From the issue object every `issues` delivery and read carries: assignees, and the milestone (its title as the
-    /// release, its due date).
-    public var signals: Set<DevSignal> { [.assignee, .release, .dueDate] }
+    /// release, its due date); and from `pull_request` deliveries, the pull requests that will close it.
+    public var signals: Set<DevSignal> { [.assignee, .release, .dueDate, .pullRequests] }
 
     public func makeAdapter(_ settings: DevToolSettingValues, transport: any HTTPClient, policy: RetryPolicy, clock: any SyncClock) -> any DevTool {
         GitHubAdapter(

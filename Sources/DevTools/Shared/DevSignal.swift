@@ -11,6 +11,8 @@ public enum DevSignal: String, Sendable, CaseIterable, Codable, Comparable {
     case release
     /// When it is due, as `YYYY-MM-DD`.
     case dueDate = "due_date"
+    /// The pull requests linked to it (`#12, #15`): added when one opens, removed when one closes unmerged.
+    case pullRequests = "pull_requests"
 
     public static func < (lhs: DevSignal, rhs: DevSignal) -> Bool { lhs.rawValue < rhs.rawValue }
 

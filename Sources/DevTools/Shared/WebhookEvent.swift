@@ -10,12 +10,27 @@ public enum WebhookEvent: Sendable, Equatable {
     /// `reference` names the change's subject where the tool links more issues than the payload says
     /// (`DevTool.issueKeys(linkedTo:)`: a GitHub pull request's Development panel). `source` is where the change
     /// comes from (a GitHub repository): the reads it causes are charged to it.
-    case linked(keys: [String], status: DevIssueStatus, order: Int64?, actor: String?, reference: String? = nil, source: String? = nil)
+    /// `pullRequest` names the change itself where it is one (`#12`, or `owner/repo#12` from another repository), and
+    /// whether it is linked now (opened, ready, edited) or no longer (closed unmerged): the `pull_requests` signal.
+    case linked(
+        keys: [String], status: DevIssueStatus, order: Int64?, actor: String?, reference: String? = nil, source: String? = nil,
+        pullRequest: PullRequestLink? = nil)
     /// A change the payload does not spell out (a GitHub project board edit names neither the issue's number nor the
     /// value): `DevTool.issue(referencedBy:)` reads which issue it is and its state now.
     case needsRead(reference: String, order: Int64?, actor: String?)
     /// Accepted but of no interest (a ping, a comment, a deleted issue), with why.
     case ignored(reason: String)
+}
+
+/// A pull request that links issues, and whether the link holds now.
+public struct PullRequestLink: Sendable, Equatable {
+    public var name: String
+    public var linked: Bool
+
+    public init(name: String, linked: Bool) {
+        self.name = name
+        self.linked = linked
+    }
 }
 
 public struct IssueMove: Sendable, Equatable {

@@ -39,6 +39,13 @@ extension GitHubSimulator {
         return (pull, await sendPullRequestEvent(action: "opened", number: pull, closing: [number], merged: false, author: author, at: time))
     }
 
+    /// Closes pull request `pull` without merging it (`pull_request.closed`, not merged): its issues stay open.
+    @discardableResult
+    public func closePullRequest(_ pull: Int, author: String = "dev-alice", at time: Date = .now) async -> WebhookDeliverer.Delivery? {
+        guard let closing = pullRequests.withLock({ $0.closing[pull] }) else { return nil }
+        return await sendPullRequestEvent(action: "closed", number: pull, closing: closing, merged: false, author: author, at: time)
+    }
+
     /// Merges pull request `pull`: `pull_request.closed` (merged), then each issue it closes is closed as completed.
     @discardableResult
     public func mergePullRequest(_ pull: Int, author: String = "dev-alice", at time: Date = .now) async -> WebhookDeliverer.Delivery? {

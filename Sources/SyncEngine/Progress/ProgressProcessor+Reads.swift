@@ -24,6 +24,16 @@ extension ProgressProcessor {
         return completed
     }
 
+    /// The issue's linked pull requests once `link` is counted: added when linked, taken out when no longer; the rest
+    /// are what was last written (`#12, #15`, in number order).
+    static func pullRequests(after link: PullRequestLink, written: String?) -> String {
+        let before = SignalWriter.decode(written)[DevSignal.pullRequests.rawValue] ?? ""
+        var names = Set(before.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        if link.linked { names.insert(link.name) } else { names.remove(link.name) }
+        func number(_ name: String) -> Int { Int(name.split(separator: "#").last ?? "") ?? 0 }
+        return names.sorted { (number($0), $0) < (number($1), $1) }.joined(separator: ", ")
+    }
+
     /// One read from the delivery's `left` and its source's minute; false (nothing taken) when either is spent.
     private func takeRead(_ left: inout Int, source: String) -> Bool {
         guard left > 0, readBudget.take(for: source, now: clock.now()) else { return false }
@@ -39,6 +49,7 @@ extension ProgressProcessor {
         var status: DevIssueStatus
         var order: Int64?
         var actor: String?
+        var pullRequest: PullRequestLink?
     }
 
     /// `keys` and the issues the tool links to `reference` beyond them. A refusal to say (a token without the
@@ -91,9 +102,12 @@ extension ProgressProcessor {
             }
             var itemSubject: Mapping? = mapping
             // The pull request does not carry the issue's labels; the read does (for label rules).
-            let change = IssueChange(
+            var change = IssueChange(
                 issueID: issueID, key: key, status: DevIssueStatus(name: linked.status.name, detail: linked.status.detail, labels: current.status.labels),
                 order: linked.order, actor: linked.actor)
+            if let pullRequest = linked.pullRequest, settings.signalFields[.pullRequests] != nil {
+                change.signals[.pullRequests] = Self.pullRequests(after: pullRequest, written: mapping.signalValues)
+            }
             let decision = try await apply(change, to: mapping, tool: tool, event: event, subject: &itemSubject)
             outcomes.append((decision, itemSubject))
         }

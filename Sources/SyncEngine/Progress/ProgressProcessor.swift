@@ -272,7 +272,7 @@ public actor ProgressProcessor {
         let subject: String? = switch parsed {
         case .issue(let change): change.issueID
         case .needsRead(let reference, _, _): reference
-        case .linked(let keys, _, _, _, let reference, _): reference ?? keys.joined(separator: ",")
+        case .linked(let keys, _, _, _, let reference, _, _): reference ?? keys.joined(separator: ",")
         case .deleted(let issueID, _): issueID
         case .moved(let fromIssueID, _): fromIssueID
         case .ignored: nil
@@ -480,8 +480,9 @@ public actor ProgressProcessor {
             // The read is the state now: as new as the event, and newer if the issue changed since.
             let orders = [order, issue.order].compactMap { $0 }
             change = IssueChange(issueID: issue.id, key: issue.key, status: issue.status, order: orders.max(), actor: actor)
-        case .linked(let keys, let status, let order, let actor, let reference, let source):
-            let linked = LinkedChange(keys: keys, reference: reference, source: source ?? tool.instance, status: status, order: order, actor: actor)
+        case .linked(let keys, let status, let order, let actor, let reference, let source, let pullRequest):
+            let linked = LinkedChange(
+                keys: keys, reference: reference, source: source ?? tool.instance, status: status, order: order, actor: actor, pullRequest: pullRequest)
             return try await applyLinked(linked, tool: tool, event: event, subject: &subject)
         case .deleted(let issueID, let key):
             guard let mapping = try await store.mappings.mapping(devToolInstance: tool.instance, devIssueID: issueID) else {
