@@ -157,6 +157,12 @@ struct SignalTests {
         try await waitUntil("both to be listed", within: .seconds(10)) { listed() == "#\(first.number), #\(second.number)" }
         _ = await simulators.github.closePullRequest(first.number, at: base.addingTimeInterval(10))
         try await waitUntil("the closed one to leave", within: .seconds(10)) { listed() == "#\(second.number)" }
+        // Two at once (their lanes run side by side): neither overwrites the other.
+        async let third = simulators.github.openPullRequest(closing: issue.number, at: base.addingTimeInterval(15))
+        async let fourth = simulators.github.openPullRequest(closing: issue.number, at: base.addingTimeInterval(15))
+        let (a, b) = await (third.number, fourth.number)
+        let expected = [second.number, a, b].sorted().map { "#\($0)" }.joined(separator: ", ")
+        try await waitUntil("both new ones to be listed", within: .seconds(10)) { listed() == expected }
         await service.stop()
     }
 

@@ -37,6 +37,20 @@ struct LinkTests {
         #expect(try await store.timeline.list(TimelineFilter(craftItemID: "A"), limit: 10).map(\.kind) == [.linked, .unlinked, .linked])
     }
 
+    @Test("an item's failed row in another tool becomes a tombstone when it is linked, and its live row is the one intake sees", arguments: Backend.allCases)
+    func failedElsewhere(_ backend: Backend) async throws {
+        let store = try await makeStore(backend)
+        guard case .claimed(let claim) = try await store.mappings.claim(
+            workspaceID: "w1", craftItemID: "A", devToolKind: "jira", devToolInstance: "jira", contentHash: nil, holder: .test, now: t0)
+        else { Issue.record("not claimed"); return }
+        try await store.mappings.markFailed(id: claim.id, reason: "refused", now: t0)
+        let linked = try await store.mappings.link(request(item: "A", issue: "1"), now: t0, recording: entry)
+        #expect(try await store.mappings.mapping(id: claim.id)?.state == .unlinked)
+        #expect(try await store.mappings.retry(id: claim.id) == false)
+        #expect(try await store.mappings.all(workspaceID: "w1", devToolInstance: nil)["A"]?.id == linked.id)
+        #expect(try await store.mappings.mappings(workspaceID: "w1", devToolInstance: nil, craftItemIDs: ["A"])["A"]?.id == linked.id)
+    }
+
     @Test("two racing links of one item: exactly one wins", arguments: Backend.allCases)
     func racingLinks(_ backend: Backend) async throws {
         let store = try await makeStore(backend)

@@ -93,6 +93,54 @@ struct DriftPushTests {
         #expect(resolved.map(\.detail).contains { $0.contains("acme/product#\(number)'s value kept") })
     }
 
+    @Test("with only the title pushed, a title edit goes across and a description edit is reported, without reading the issue again")
+    func perField() async throws {
+        let fixture = try IntakeFixture()
+        Teardown.later { await fixture.simulators.shutdown() }
+        let item = fixture.simulators.craft.seed(.init(
+            workspaceId: fixture.workspace, title: "Billing", status: "Ready for Development", description: "<p>Old</p>", type: "Feature"))
+        var settings = IntakeSettings()
+        settings.drift = DriftPolicy(pushed: [.title])
+        let engine = fixture.engine(settings: settings)
+        _ = await engine.run(fixture.target(), trigger: "test")
+        fixture.simulators.craft.rename(itemID: item.id, title: "Billing v2")
+        _ = await engine.run(fixture.target(), trigger: "test")
+        #expect(fixture.simulators.github.issues.first?.title == "Billing v2")
+        fixture.simulators.craft.setDescription(itemID: item.id, description: "<p>New</p>")
+        let reads = fixture.simulators.calls.count("github GET /repos/:owner/:repo/issues/:number")
+        let report = await engine.run(fixture.target(), trigger: "test")
+        #expect(report.drifted == [item.id] && report.driftPushed.isEmpty)
+        #expect(fixture.simulators.calls.count("github GET /repos/:owner/:repo/issues/:number") == reads)
+        let found = try await fixture.store.timeline.list(TimelineFilter(craftItemID: item.id), limit: 20).filter { $0.outcome == "found" }
+        #expect(found.first?.detail.contains("was created (description); the issue was not changed") == true)
+    }
+
+    @Test("unlinking closes the item's open conflicts, and a conflict of an earlier link cannot be resolved onto a new one")
+    func conflictsFollowTheLink() async throws {
+        let fixture = try IntakeFixture()
+        Teardown.later { await fixture.simulators.shutdown() }
+        let item = fixture.simulators.craft.seed(.init(workspaceId: fixture.workspace, title: "Export", status: "Ready for Development", type: "Feature"))
+        let engine = pushing(fixture)
+        _ = await engine.run(fixture.target(), trigger: "test")
+        let number = try #require(fixture.simulators.github.issues.first?.number)
+        fixture.simulators.craft.rename(itemID: item.id, title: "Export v2")
+        await fixture.simulators.github.editByHand(number: number, title: "Export (dev)")
+        _ = await engine.run(fixture.target(), trigger: "test")
+        let conflict = try #require(try await fixture.store.conflicts.open().first)
+        _ = try await engine.unlink(itemID: item.id, in: fixture.target(), removeMarker: false, clearLinkField: false, by: "a test")
+        #expect(try await fixture.store.conflicts.openCount() == 0)
+        #expect(try await fixture.store.conflicts.conflict(id: conflict.id)?.resolvedBy == "the link ended")
+        let other = fixture.simulators.github.openIssueByHand(title: "Other")
+        _ = try await engine.link(itemID: item.id, issue: "#\(other.number)", in: fixture.target(), by: "a test")
+        do {
+            try await engine.resolve(conflict: conflict.id, as: .takeCraft, by: "a test", in: fixture.target())
+            Issue.record("a closed conflict was resolved")
+        } catch {
+            #expect(error == .alreadyResolved(conflict.id))
+        }
+        #expect(fixture.simulators.github.issues.first { $0.number == other.number }?.title == "Other")
+    }
+
     @Test("with drift.policy report, an edit is reported and the issue is left alone")
     func reported() async throws {
         let fixture = try IntakeFixture()

@@ -3,7 +3,7 @@ import Store
 import SyncEngine
 
 /// Finds what to tell operators since it last looked: dead letters and items failed for good (read from the
-/// timeline after a cursor kept in the store, so a restart neither repeats nor loses them), and lasting conditions —
+/// timeline after a cursor kept in the store, so a restart does not repeat them), and lasting conditions —
 /// intake stopped, the Craft.io key or fields unusable, Craft.io or a dev tool down longer than `downAfter` — said
 /// when they begin and when they end.
 actor AlertWatch {
@@ -44,8 +44,10 @@ actor AlertWatch {
         // PostgreSQL may commit a lower id after a higher one was read: its entries are read once a few seconds old.
         // SQLite's one writer commits in id order.
         let settle: TimeInterval = store.database.dialect == .postgres ? 5 : 0
-        let entries = try await store.timeline.entries(
-            after: after, kinds: [.dead, .failed], settledBefore: now.addingTimeInterval(-settle), limit: Self.batch)
+        // Read by id, and cut at the first entry too young to be sure of: the cursor never passes one left for later.
+        let read = try await store.timeline.entries(after: after, kinds: [.dead, .failed], limit: Self.batch)
+        let cutoff = now.addingTimeInterval(-settle)
+        let entries = Array(read.prefix { $0.at <= cutoff })
         guard let last = entries.last else { return [] }
         try await store.cursors.set(Self.cursorName, to: String(last.id), now: now)
         return entries.map { entry in

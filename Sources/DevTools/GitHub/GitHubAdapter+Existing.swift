@@ -16,6 +16,26 @@ extension GitHubAdapter {
         return DevIssueReference(id: "", key: "\(fullName)#\(number)")
     }
 
+    /// The issue `text` names; nil for a pull request, which the issues endpoint also answers for its number (it would
+    /// never send the `issues` deliveries that move an item).
+    public func lookUp(_ text: String) async throws(DevToolError) -> DevIssue? {
+        guard let reference = reference(naming: text.trimmingCharacters(in: .whitespacesAndNewlines)),
+            let number = reference.key.split(separator: "#").last.flatMap({ Int($0) })
+        else { return nil }
+        let read: IssueBody
+        do {
+            read = try await transport.request(
+                "GET", transport.url("repos/\(owner)/\(repository)/issues/\(number)"), as: IssueBody.self,
+                operation: "GitHub: read issue \(owner)/\(repository)#\(number)")
+        } catch {
+            if case .notFound = error { return nil }
+            if error.isGone { return nil }
+            throw error
+        }
+        guard read.pull_request == nil else { return nil }
+        return try await withBoardStatus([read], repository: "\(owner)/\(repository)")[0]
+    }
+
     /// "Add labels to an issue" (https://docs.github.com/en/rest/issues/labels#add-labels-to-an-issue): adds, keeping
     /// the labels it has.
     public func addMarker(_ marker: String, to issue: DevIssue) async throws(DevToolError) -> Bool {

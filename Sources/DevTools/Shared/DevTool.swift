@@ -69,6 +69,9 @@ public protocol DevTool: WebhookSource {
     /// The issue `text` names as people write it in this tool (a key, `#12`, the issue's address); nil when it names
     /// no issue of this instance's project. Read with `issue(_:)` (see `lookUp`).
     func reference(naming text: String) -> DevIssueReference?
+    /// The issue `text` names, as it is now; nil when it names none of this instance's (see the default in
+    /// ExistingIssues.swift; an adapter refuses what its tool would answer but is no issue, such as a pull request).
+    func lookUp(_ text: String) async throws(DevToolError) -> DevIssue?
     /// Puts `marker` on an issue created elsewhere (one linked by hand); false when the tool's marker is nothing that
     /// can be added (Linear's is the issue's id). The default adds nothing.
     func addMarker(_ marker: String, to issue: DevIssue) async throws(DevToolError) -> Bool

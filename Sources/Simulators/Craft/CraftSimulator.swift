@@ -165,6 +165,15 @@ public final class CraftSimulator: Sendable {
         }
     }
 
+    /// Replaces an item's description (HTML, as Craft.io keeps it).
+    public func setDescription(itemID: String, description: String, now: Date = .now) {
+        state.withLock { state in
+            guard let index = state.positions[itemID] else { return }
+            state.items[index].description = description
+            state.items[index].updateTime = now.formatted(.iso8601)
+        }
+    }
+
     /// Replaces an item's labels (a product manager at work after the sync).
     public func setLabels(itemID: String, labels: [String], now: Date = .now) {
         state.withLock { state in

@@ -71,6 +71,14 @@ public struct ConflictRepository: Sendable {
         try await store.read { try $0.scalarInt("SELECT count(*) FROM conflicts WHERE resolved_at IS NULL") ?? 0 }
     }
 
+    /// Closes the open conflicts of an item's link in the caller's unit of work, without a choice (`resolved_by`
+    /// says why): the link they were about ended, or another took its place.
+    static func close(craftItemID: String, workspaceID: String, devToolInstance: String, now: Date, in connection: any Connection) throws {
+        try connection.run(
+            "UPDATE conflicts SET resolved_at = ?, resolved_by = 'the link ended' WHERE craft_item_id = ? AND workspace_id = ? AND dev_tool_instance = ? AND resolved_at IS NULL",
+            now, craftItemID, workspaceID, devToolInstance)
+    }
+
     /// Resolves an open conflict; false when it was resolved already (by someone else, a moment ago). `also` runs in
     /// the same unit of work (the mapping's new snapshot, the timeline entry).
     public func resolve(

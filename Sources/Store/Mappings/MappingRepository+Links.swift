@@ -78,6 +78,10 @@ extension MappingRepository {
                 [link.workspaceID, link.craftItemID], Self.decode)
             if let pending = live.first(where: { $0.state == .pending }) { throw LinkConflict.itemBeingCreated(pending) }
             if let linked = live.first { throw LinkConflict.itemLinked(linked) }
+            // A failed row of the item in another tool would be retried into a second issue: linked now, it is a tombstone.
+            try connection.run(
+                "UPDATE mappings SET state = 'unlinked', updated_at = ? WHERE workspace_id = ? AND craft_item_id = ? AND dev_tool_instance <> ? AND state = 'failed'",
+                now, link.workspaceID, link.craftItemID, link.devToolInstance)
             if let holder = try Self.find(connection, where: "dev_tool_instance = ? AND dev_issue_id = ?", [link.devToolInstance, link.devIssueID]),
                 holder.craftItemID != link.craftItemID || holder.workspaceID != link.workspaceID
             {
@@ -102,6 +106,7 @@ extension MappingRepository {
                 """, link.workspaceID, link.craftItemID, link.devToolKind, link.devToolInstance, link.devIssueID, link.devIssueKey,
                 link.devIssueURL, link.devIssueAltID, link.contentHash, link.contentSnapshot, link.craftItemURL, link.craftTitle, link.craftParentID,
                 link.linkPending ? 1 : 0, now, now)
+            try ConflictRepository.close(craftItemID: link.craftItemID, workspaceID: link.workspaceID, devToolInstance: link.devToolInstance, now: now, in: connection)
             guard let linked = try Self.find(
                 connection, where: "workspace_id = ? AND craft_item_id = ? AND dev_tool_instance = ?",
                 [link.workspaceID, link.craftItemID, link.devToolInstance])
@@ -119,6 +124,7 @@ extension MappingRepository {
             try connection.run(
                 "UPDATE mappings SET state = 'unlinked', link_pending = 0, updated_at = ? WHERE id = ? AND state = 'linked'", now, id)
             guard connection.changes == 1, let mapping = try Self.find(connection, where: "id = ?", [id]) else { return nil }
+            try ConflictRepository.close(craftItemID: mapping.craftItemID, workspaceID: mapping.workspaceID, devToolInstance: mapping.devToolInstance, now: now, in: connection)
             try TimelineRepository.record(entry(mapping), in: connection)
             return mapping
         }

@@ -64,12 +64,25 @@ extension MappingRepository {
                 dev_issue_url = coalesce(?, dev_issue_url),
                 dev_issue_alt_id = CASE WHEN ? = 1 THEN ? ELSE coalesce(?, dev_issue_alt_id) END,
                 tool_note = CASE WHEN ? = 1 THEN ? ELSE tool_note END,
-                signal_values = coalesce(?, signal_values),
+
                 state = CASE WHEN ? = 1 AND state = 'linked' THEN 'deleted' ELSE state END,
                 updated_at = CASE WHEN ? = 1 THEN ? ELSE updated_at END
             WHERE id = ?
             """, facts.issueID, facts.key, facts.url, moved, facts.alternateID, facts.alternateID, facts.toolNote != nil, facts.toolNote ?? nil,
-            facts.signalValues, facts.deleted, touched, now, id)
+            facts.deleted, touched, now, id)
+        if !facts.signalChanges.isEmpty { try mergeSignalValues(facts.signalChanges, id: id, in: connection) }
+    }
+
+    /// Merges `changes` into the mapping's `signal_values` inside the caller's transaction, read there: two units of work
+    /// that wrote different fields (an assignee, a pull request) both keep theirs.
+    static func mergeSignalValues(_ changes: [String: String], id: Int64, in connection: any Connection) throws {
+        let current = try connection.firstRow("SELECT signal_values FROM mappings WHERE id = ?", [id]) { $0.string(0) } ?? nil
+        var values = current.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+        values.merge(changes) { $1 }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = (try? encoder.encode(values)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        try connection.run("UPDATE mappings SET signal_values = ? WHERE id = ?", json, id)
     }
 
     /// Whether a linked mapping of `devToolInstance` has not learnt its issue's other id yet.
@@ -93,8 +106,8 @@ public struct MappingFacts: Sendable, Equatable {
     public var toolNote: String??
     /// The issue was deleted in the dev tool: nothing more is read or written for it.
     public var deleted = false
-    /// What was written to the `progress.fields` fields, all of them (JSON); nil leaves them.
-    public var signalValues: String?
+    /// What was just written to `progress.fields` fields, by signal name: merged into what the mapping keeps.
+    public var signalChanges: [String: String] = [:]
 
     public init(
         issueID: String? = nil, key: String? = nil, url: String? = nil, alternateID: String? = nil, toolNote: String?? = nil, deleted: Bool = false
@@ -107,5 +120,5 @@ public struct MappingFacts: Sendable, Equatable {
         self.deleted = deleted
     }
 
-    public var isEmpty: Bool { issueID == nil && key == nil && url == nil && alternateID == nil && toolNote == nil && !deleted && signalValues == nil }
+    public var isEmpty: Bool { issueID == nil && key == nil && url == nil && alternateID == nil && toolNote == nil && !deleted && signalChanges.isEmpty }
 }

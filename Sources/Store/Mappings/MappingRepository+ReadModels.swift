@@ -56,8 +56,16 @@ extension MappingRepository {
                     "SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND dev_tool_instance = ?", [workspaceID, $0], Self.decode)
             } ?? connection.rows("SELECT \(Self.columns) FROM mappings WHERE workspace_id = ?", [workspaceID], Self.decode)
                 .filter { !excluding.contains($0.devToolInstance) }
-            return Dictionary(mappings.map { ($0.craftItemID, $0) }, uniquingKeysWith: { first, _ in first })
+            return Dictionary(mappings.map { ($0.craftItemID, $0) }, uniquingKeysWith: Self.live)
         }
+    }
+
+    /// Of two rows of one item (in two tools: a tombstone in one, the link it got later in another), the one that
+    /// says what the item is now: a link or a claim over a tombstone, else the newer.
+    static func live(_ one: Mapping, _ other: Mapping) -> Mapping {
+        func rank(_ mapping: Mapping) -> Int { mapping.state == .linked || mapping.state == .pending ? 1 : 0 }
+        if rank(one) != rank(other) { return rank(one) > rank(other) ? one : other }
+        return one.id > other.id ? one : other
     }
 
     /// Mappings by Craft item id, in any workspace or instance.
@@ -83,8 +91,8 @@ extension MappingRepository {
                 return try connection.rows(
                     "SELECT \(Self.columns) FROM mappings WHERE workspace_id = ? AND craft_item_id IN (\(placeholders))", [workspaceID] + chunk, Self.decode)
             }
-            for mapping in rows where found[mapping.craftItemID] == nil && !excluding.contains(mapping.devToolInstance) {
-                found[mapping.craftItemID] = mapping
+            for mapping in rows where !excluding.contains(mapping.devToolInstance) {
+                found[mapping.craftItemID] = found[mapping.craftItemID].map { Self.live($0, mapping) } ?? mapping
             }
         }
         return found

@@ -44,16 +44,14 @@ public struct TimelineRepository: Sendable {
         [entry.at, entry.craftItemID, entry.workspaceID, entry.devToolInstance, entry.devIssueKey, entry.kind.rawValue, entry.outcome, entry.detail, entry.eventID]
     }
 
-    /// Entries of `kinds` after `afterID`, oldest first, recorded before `settledBefore`: on PostgreSQL an id is taken
-    /// at insert and a transaction holding a lower one may commit after a higher one is read, so entries younger than
-    /// a few seconds are left for the next read rather than passed over.
-    public func entries(after afterID: Int64, kinds: [TimelineEntry.Kind], settledBefore: Date, limit: Int) async throws -> [TimelineEntry] {
+    /// Entries of `kinds` after `afterID`, oldest first.
+    public func entries(after afterID: Int64, kinds: [TimelineEntry.Kind], limit: Int) async throws -> [TimelineEntry] {
         guard !kinds.isEmpty else { return [] }
         let placeholders = kinds.map { _ in "?" }.joined(separator: ", ")
         return try await store.read {
             try $0.rows(
-                "SELECT \(Self.columns) FROM timeline WHERE id > ? AND at <= ? AND kind IN (\(placeholders)) ORDER BY id LIMIT ?",
-                [afterID, settledBefore] + kinds.map(\.rawValue) + [limit], Self.decode)
+                "SELECT \(Self.columns) FROM timeline WHERE id > ? AND kind IN (\(placeholders)) ORDER BY id LIMIT ?",
+                [afterID] + kinds.map(\.rawValue) + [limit], Self.decode)
         }
     }
 

@@ -149,7 +149,8 @@ extension IntakeEngine {
         do {
             guard let found = try await store.conflicts.conflict(id: id) else { throw ConflictResolutionError.noSuchConflict(id) }
             guard found.resolvedAt == nil else { throw ConflictResolutionError.alreadyResolved(id) }
-            guard let linked = try await store.mappings.mapping(id: found.mappingID) else { throw ConflictResolutionError.failed("its mapping is gone") }
+            guard let linked = try await store.mappings.mapping(id: found.mappingID), linked.state == .linked, linked.devIssueKey == found.devIssueKey
+            else { throw ConflictResolutionError.failed("the item is no longer linked to \(found.devIssueKey ?? "that issue")") }
             (conflict, mapping) = (found, linked)
             item = try await craft.item(workspaceID: mapping.workspaceID, itemID: mapping.craftItemID)
         } catch let error as ConflictResolutionError {

@@ -194,14 +194,20 @@ public actor IntakeEngine {
                 let hash = ContentHash.of(item)
                 if let created = mapping.contentHash, created != hash {
                     report.drifted.append(item.id)
-                    if !settings.drift.pushed.isEmpty, let pushed = await pushDrift(item, mapping: mapping, target: target) {
+                    // The fields edited since craft-sync last wrote the issue; those the policy pushes go across (or conflict),
+                    // the rest are reported.
+                    let changed = SyncedContent(json: mapping.contentSnapshot).map { Set(SyncedContent(item).changes(since: $0).compactMap { DriftPolicy.Field(rawValue: $0.field) }) }
+                    var reported = changed ?? []
+                    if let changed, !changed.isDisjoint(with: settings.drift.pushed), let pushed = await pushDrift(item, mapping: mapping, target: target) {
                         if !pushed.pushed.isEmpty { report.driftPushed.append(item.id) }
                         if !pushed.conflicts.isEmpty { report.conflicted.append(item.id) }
-                        continue
+                        reported = changed.subtracting(settings.drift.pushed)
+                        if reported.isEmpty { continue }
                     }
+                    let fields = reported.isEmpty ? "" : " (\(reported.sorted().map(\.rawValue).joined(separator: ", ")))"
                     await history.recordOnce(.init(
                         mapping, at: clock.now(), kind: .drift, outcome: "found",
-                        detail: "edited in Craft.io after \(mapping.devIssueKey ?? "its issue") was created; the issue was not changed (content \(hash.prefix(12)))"))
+                        detail: "edited in Craft.io after \(mapping.devIssueKey ?? "its issue") was created\(fields); the issue was not changed (content \(hash.prefix(12)))"))
                 }
             case .failed:
                 report.skipped.append((item.id, "failed earlier: \(mapping.failureReason ?? "unknown"); retry it with POST /api/v1/mappings/\(item.id)/retry"))

@@ -24,6 +24,43 @@ extension ProgressProcessor {
         return completed
     }
 
+    /// Adds or takes out `link` in the issue's `pull_requests` field. Two pull requests of one issue run in lanes side by
+    /// side: one at a time per mapping here, each from the list as stored now, recorded at once (a unit of its own).
+    func listPullRequest(_ link: PullRequestLink, field: String, mapping: Mapping, eventID: Int64) async throws {
+        await enterPullRequestList(mapping.id)
+        defer { leavePullRequestList(mapping.id) }
+        let current = try await store.mappings.mapping(id: mapping.id) ?? mapping
+        let value = Self.pullRequests(after: link, written: current.signalValues)
+        let written = try await SignalWriter(craft: craft, fields: [.pullRequests: field], clock: clock, logger: logger)
+            .write([.pullRequests: value], to: current, eventID: eventID)
+        guard !written.changes.isEmpty || !written.timeline.isEmpty else { return }
+        var learnt = MappingFacts()
+        learnt.signalChanges = written.changes
+        let (facts, now) = (learnt, clock.now())
+        try await store.write { connection in
+            try MappingRepository.learn(facts, id: mapping.id, now: now, in: connection)
+            for entry in written.timeline { try TimelineRepository.record(entry, in: connection) }
+        }
+    }
+
+    private func enterPullRequestList(_ id: Int64) async {
+        guard pullRequestLists[id] != nil else {
+            pullRequestLists[id] = []
+            return
+        }
+        await withCheckedContinuation { pullRequestLists[id, default: []].append($0) }
+    }
+
+    private func leavePullRequestList(_ id: Int64) {
+        guard var waiting = pullRequestLists[id], !waiting.isEmpty else {
+            pullRequestLists[id] = nil
+            return
+        }
+        let next = waiting.removeFirst()
+        pullRequestLists[id] = waiting
+        next.resume()
+    }
+
     /// The issue's linked pull requests once `link` is counted: added when linked, taken out when no longer; the rest
     /// are what was last written (`#12, #15`, in number order).
     static func pullRequests(after link: PullRequestLink, written: String?) -> String {
@@ -102,11 +139,11 @@ extension ProgressProcessor {
             }
             var itemSubject: Mapping? = mapping
             // The pull request does not carry the issue's labels; the read does (for label rules).
-            var change = IssueChange(
+            let change = IssueChange(
                 issueID: issueID, key: key, status: DevIssueStatus(name: linked.status.name, detail: linked.status.detail, labels: current.status.labels),
                 order: linked.order, actor: linked.actor)
-            if let pullRequest = linked.pullRequest, settings.signalFields[.pullRequests] != nil {
-                change.signals[.pullRequests] = Self.pullRequests(after: pullRequest, written: mapping.signalValues)
+            if let pullRequest = linked.pullRequest, let field = settings.signalFields[.pullRequests] {
+                try await listPullRequest(pullRequest, field: field, mapping: mapping, eventID: event.id)
             }
             let decision = try await apply(change, to: mapping, tool: tool, event: event, subject: &itemSubject)
             outcomes.append((decision, itemSubject))

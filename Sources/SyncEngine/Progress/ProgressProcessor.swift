@@ -81,6 +81,8 @@ public actor ProgressProcessor {
     private var passRunning = false
     private var arrivalWaiter: CheckedContinuation<Void, Never>?
     private var arrivedDuringPass = false
+    /// Mappings whose `pull_requests` field is being written, with who waits for it (`listPullRequest`).
+    var pullRequestLists: [Int64: [CheckedContinuation<Void, Never>]] = [:]
     /// Parents whose children changed in the current batch: their roll-up is written once at its end.
     var touchedParents: Set<RollUp.Parent> = []
 
@@ -556,7 +558,7 @@ public actor ProgressProcessor {
         }
         if plan.outcome != .stale, plan.outcome != .echo, !settings.signalFields.isEmpty {
             let signals = try await signalWriter.write(change.signals, to: mapping, eventID: event.id)
-            facts.signalValues = signals.signalValues
+            facts.signalChanges = signals.changes
             effects.timeline += signals.timeline
         }
         if !facts.isEmpty { effects.facts[mapping.id, default: MappingFacts()].merge(facts) }
@@ -606,6 +608,6 @@ extension MappingFacts {
         url = other.url ?? url
         alternateID = other.alternateID ?? alternateID
         if let note = other.toolNote { toolNote = .some(note) }
-        signalValues = other.signalValues ?? signalValues
+        signalChanges.merge(other.signalChanges) { $1 }
     }
 }

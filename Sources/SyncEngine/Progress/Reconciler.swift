@@ -259,7 +259,7 @@ public struct Reconciler: Sendable {
         // What a missed delivery would have said besides the status (an assignee), by the same rules.
         if plan.outcome != .stale, !signalFields.isEmpty {
             let signals = try await SignalWriter(craft: craft, fields: signalFields, clock: clock, logger: logger).write(issue.signals, to: mapping, eventID: nil)
-            facts.signalValues = signals.signalValues
+            facts.signalChanges = signals.changes
             timeline += signals.timeline
         }
         guard let value = plan.value, let status = plan.devStatus else {

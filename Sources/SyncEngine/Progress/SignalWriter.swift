@@ -17,10 +17,10 @@ struct SignalWriter: Sendable {
     let clock: any SyncClock
     let logger: Logger
 
-    /// What the writes leave to the caller's unit of work: the values now written (JSON, nil when none changed) and a
-    /// timeline entry per write.
+    /// What the writes leave to the caller's unit of work: the values written and a timeline entry per write.
     struct Outcome: Sendable {
-        var signalValues: String?
+        /// The values written, by signal name (for `MappingFacts.signalChanges`).
+        var changes: [String: String] = [:]
         var timeline: [NewTimelineEntry] = []
     }
 
@@ -47,15 +47,14 @@ struct SignalWriter: Sendable {
     /// Writes them. A transient failure is thrown (the caller retries the observation); a value Craft.io refuses
     /// (not an option of a select field, not a number) is said on the timeline and the rest go on.
     func write(_ reported: DevSignals, to mapping: Mapping, eventID: Int64?) async throws -> Outcome {
-        var written = Self.decode(mapping.signalValues)
-        let planned = Self.planned(reported, fields: fields, written: written)
+        let planned = Self.planned(reported, fields: fields, written: Self.decode(mapping.signalValues))
         guard !planned.isEmpty else { return Outcome() }
         var outcome = Outcome()
         for write in planned {
             let (signal, field, value) = (write.signal, write.field, write.value)
             do {
                 try await craft.setField(workspaceID: mapping.workspaceID, itemID: mapping.craftItemID, field: field, value: value)
-                written[signal.rawValue] = value
+                outcome.changes[signal.rawValue] = value
                 outcome.timeline.append(.init(
                     mapping, at: clock.now(), kind: .craftWrite, outcome: "succeeded",
                     detail: "\(signal.words) → \(field) set to '\(value)'", eventID: eventID))
@@ -67,18 +66,11 @@ struct SignalWriter: Sendable {
                     eventID: eventID))
             }
         }
-        outcome.signalValues = Self.encode(written)
         return outcome
     }
 
     static func decode(_ json: String?) -> [String: String] {
         guard let json, let values = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) else { return [:] }
         return values
-    }
-
-    static func encode(_ values: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(values)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
