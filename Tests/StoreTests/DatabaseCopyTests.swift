@@ -27,12 +27,12 @@ struct DatabaseCopyTests {
         try await source.timeline.record(NewTimelineEntry(
             at: t0, craftItemID: "1001", workspaceID: "w", devToolInstance: "gh", devIssueKey: "acme/app#1", kind: .webhook, outcome: "applied",
             detail: "closed → Done", eventID: eventID))
-        let (conflict, _) = try await source.conflicts.record(
+        let (conflict, _) = try #require(try await source.conflicts.record(
             NewConflict(
                 mappingID: mapping.id, workspaceID: "w", craftItemID: "1001", devToolInstance: "gh", devIssueKey: "acme/app#1", field: "title",
                 baseValue: "a", craftValue: "b", devValue: "c"),
             now: t0, recording: NewTimelineEntry(
-                at: t0, craftItemID: "1001", workspaceID: "w", devToolInstance: "gh", devIssueKey: nil, kind: .drift, outcome: "conflict", detail: "c"))
+                at: t0, craftItemID: "1001", workspaceID: "w", devToolInstance: "gh", devIssueKey: nil, kind: .drift, outcome: "conflict", detail: "c")))
 
         let copied = try await DatabaseCopy.copy(from: source, to: target)
         #expect(copied == ["mappings": 1, "events": 1, "sync_runs": 1, "cursors": 1, "timeline": 2, "conflicts": 1])

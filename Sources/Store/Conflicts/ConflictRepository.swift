@@ -22,9 +22,18 @@ public struct ConflictRepository: Sendable {
 
     /// Records `conflict`, or updates the open one on the same mapping and field with today's values; with its
     /// timeline entry when it is new. Returns it and whether it is new.
+    /// Nil when `unlessResolvedSince` is given and a conflict on that field was resolved since (a person chose while the
+    /// caller looked; their choice stands).
     @discardableResult
-    public func record(_ conflict: NewConflict, now: Date, recording entry: NewTimelineEntry) async throws -> (Conflict, isNew: Bool) {
+    public func record(
+        _ conflict: NewConflict, now: Date, recording entry: NewTimelineEntry, unlessResolvedSince: Date? = nil
+    ) async throws -> (Conflict, isNew: Bool)? {
         try await store.write { connection in
+            if let since = unlessResolvedSince, try connection.firstRow(
+                "SELECT 1 FROM conflicts WHERE mapping_id = ? AND field = ? AND resolved_at > ?", [conflict.mappingID, conflict.field, since], { _ in true }) == true
+            {
+                return nil
+            }
             if let open = try connection.firstRow(
                 "SELECT \(Self.columns) FROM conflicts WHERE mapping_id = ? AND field = ? AND resolved_at IS NULL", [conflict.mappingID, conflict.field],
                 Self.decode)

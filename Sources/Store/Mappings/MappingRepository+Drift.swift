@@ -2,11 +2,19 @@ import Foundation
 
 /// The snapshot of the synced fields as craft-sync last wrote them to the issue (`drift.policy: push`).
 extension MappingRepository {
-    /// Replaces the snapshot and its hash; `recording`, the timeline entry, in the same transaction.
-    public func updateSnapshot(id: Int64, contentHash: String, contentSnapshot: String?, now: Date, recording entry: NewTimelineEntry? = nil) async throws {
+    /// Replaces the snapshot and its hash while it is still `ifStill` (what the caller started from); `recording`, the
+    /// timeline entry, in the same transaction. False when it had changed meanwhile (nothing is written).
+    @discardableResult
+    public func updateSnapshot(
+        id: Int64, contentHash: String, contentSnapshot: String?, now: Date, recording entry: NewTimelineEntry? = nil, ifStill: String?
+    ) async throws -> Bool {
         try await store.write { connection in
-            try Self.updateSnapshot(id: id, contentHash: contentHash, contentSnapshot: contentSnapshot, now: now, in: connection)
+            try connection.run(
+                "UPDATE mappings SET content_hash = ?, content_snapshot = coalesce(?, content_snapshot), updated_at = ? WHERE id = ? AND coalesce(content_snapshot, '') = ?",
+                contentHash, contentSnapshot, now, id, ifStill ?? "")
+            guard connection.changes == 1 else { return false }
             if let entry { try TimelineRepository.record(entry, in: connection) }
+            return true
         }
     }
 

@@ -24,6 +24,7 @@ extension IntakeEngine {
             let tool = targets(target).first(where: { $0.devTool.instance == mapping.devToolInstance })?.devTool, let editing = tool.issueEditing
         else { return nil }
         let pushed = settings.drift.pushed
+        let started = clock.now()
         let reference = DevIssueReference(id: mapping.devIssueID ?? key, key: key)
         let wrote = mapper.newIssue(from: base.applied(to: item), for: tool)
         let wants = mapper.newIssue(from: item, for: tool)
@@ -82,12 +83,12 @@ extension IntakeEngine {
             await history.record(.init(mapping, at: clock.now(), kind: .drift, outcome: "error", detail: "pushing the edit to \(key) failed: \(error)"))
             return DriftOutcome()
         }
-        await record(outcome, snapshot: snapshot, conflicts: conflicts, mapping: mapping, key: key, wants: wants)
+        await record(outcome, snapshot: snapshot, conflicts: conflicts, mapping: mapping, key: key, started: started)
         return outcome
     }
 
     private func record(
-        _ outcome: DriftOutcome, snapshot: SyncedContent, conflicts: [NewConflict], mapping: Mapping, key: String, wants: NewIssue
+        _ outcome: DriftOutcome, snapshot: SyncedContent, conflicts: [NewConflict], mapping: Mapping, key: String, started: Date
     ) async {
         let now = clock.now()
         do {
@@ -95,14 +96,17 @@ extension IntakeEngine {
                 let entry = NewTimelineEntry(
                     mapping, at: now, kind: .drift, outcome: "pushed",
                     detail: "edited in Craft.io; \(outcome.pushed.map(\.rawValue).joined(separator: ", ")) pushed to \(key)")
-                try await store.mappings.updateSnapshot(
-                    id: mapping.id, contentHash: snapshot.hash, contentSnapshot: snapshot.json, now: now, recording: outcome.pushed.isEmpty ? nil : entry)
+                // Only over the snapshot this look started from: a conflict resolved meanwhile moved it, and wins.
+                guard try await store.mappings.updateSnapshot(
+                    id: mapping.id, contentHash: snapshot.hash, contentSnapshot: snapshot.json, now: now, recording: outcome.pushed.isEmpty ? nil : entry,
+                    ifStill: mapping.contentSnapshot)
+                else { return }
             }
             for conflict in conflicts {
                 let entry = NewTimelineEntry(
                     mapping, at: now, kind: .drift, outcome: "conflict",
                     detail: "\(conflict.field) edited in Craft.io and in \(key) since craft-sync wrote it; nothing was overwritten: choose on the Conflicts page")
-                try await store.conflicts.record(conflict, now: now, recording: entry)
+                try await store.conflicts.record(conflict, now: now, recording: entry, unlessResolvedSince: started)
             }
         } catch {
             logger.error("could not record a pushed edit or a conflict", metadata: ["craft.item": "\(mapping.craftItemID)", "error": "\(error)"])
