@@ -92,6 +92,31 @@ struct AlertTests {
         #expect(rig.slackMessages.count == 1)
     }
 
+    @Test("a delivery that died before its item was known is told too, once; one whose item is known is told once, with its item")
+    func itemlessDeadLetter() async throws {
+        let rig = try Rig()
+        Teardown.later { await rig.simulators.shutdown() }
+        await rig.look()
+        rig.clock.advance(by: .seconds(1))
+        func dies(_ delivery: String) async throws -> Int64 {
+            guard case .stored(let id) = try await rig.store.events.append(IncomingEvent(
+                tool: "github", deliveryID: delivery, eventType: "issues.closed", receivedAt: rig.clock.now(), body: Array("{}".utf8)))
+            else { throw CancellationError() }
+            try await rig.store.events.markDead(id: id, error: "GitHub: read issue: denied access (403)", now: rig.clock.now())
+            return id
+        }
+        let itemless = try await dies("d-1")
+        let known = try await dies("d-2")
+        try await rig.deadLetter(item: "1001", event: known)
+        await rig.look()
+        let text = try #require(rig.slackMessages.first)
+        #expect(rig.slackMessages.count == 1 && text.hasPrefix("craft-sync: 2 problems"))
+        #expect(text.contains("delivery \(itemless) (github issues.closed) names no item craft-sync knows: GitHub: read issue: denied access (403)"))
+        #expect(text.contains("item 1001 (acme/product#\(known))"))
+        await rig.look(after: .seconds(600))
+        #expect(rig.slackMessages.count == 1)
+    }
+
     @Test("a storm of 100 dead letters over five minutes sends at most a few summaries, and every one is counted")
     func storm() async throws {
         let rig = try Rig()

@@ -31,7 +31,27 @@ actor AlertWatch {
 
     /// What began or ended since the last look.
     func changes(now: Date) async throws -> [Alert] {
-        try await oneOffs(now: now) + lastingChanges(now: now)
+        try await oneOffs(now: now) + itemlessDeadLetters(now: now) + lastingChanges(now: now)
+    }
+
+    static let itemlessCursorName = "notify.itemless_dead_after"
+
+    /// Deliveries that died before craft-sync knew their item (no timeline names them), read from the event log by when
+    /// they died; the first look starts from now.
+    private func itemlessDeadLetters(now: Date) async throws -> [Alert] {
+        let settle: TimeInterval = store.database.dialect == .postgres ? 5 : 0
+        let until = now.addingTimeInterval(-settle)
+        guard let after = try await store.cursors.date(Self.itemlessCursorName) else {
+            try await store.cursors.set(Self.itemlessCursorName, to: until, now: now)
+            return []
+        }
+        let dead = try await store.events.deadWithoutItem(diedAfter: after, before: until, limit: Self.batch)
+        if let last = dead.last?.finishedAt { try await store.cursors.set(Self.itemlessCursorName, to: last, now: now) }
+        return dead.map { event in
+            Alert(
+                kind: .deadLetter, subject: "event:\(event.id)",
+                summary: "delivery \(event.id) (\(event.tool) \(event.eventType)) names no item craft-sync knows: \(event.lastError ?? "no error recorded")")
+        }
     }
 
     /// Dead letters and failed items recorded since the cursor. The first look ever starts from now: what was dead

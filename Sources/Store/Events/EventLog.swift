@@ -240,6 +240,20 @@ public struct EventLog: Sendable {
         return try await query.run(on: store, table: "events", columns: Self.columns, beforeID: beforeID, limit: limit, Self.decode)
     }
 
+    /// Deliveries that died after `after` (by when) and before `before`, that no item's timeline names (they died
+    /// before craft-sync knew which item they were about), oldest first: for alerts, which read the rest from the
+    /// timeline.
+    public func deadWithoutItem(diedAfter after: Date, before: Date, limit: Int) async throws -> [StoredEvent] {
+        try await store.read {
+            try $0.rows(
+                """
+                SELECT \(Self.columns) FROM events WHERE state = 'dead' AND finished_at > ? AND finished_at <= ?
+                    AND NOT EXISTS (SELECT 1 FROM timeline WHERE timeline.event_id = events.id AND timeline.kind = 'dead')
+                ORDER BY finished_at, id LIMIT ?
+                """, [after, before, limit], Self.decode)
+        }
+    }
+
     private func update(_ assignments: String, id: Int64, _ values: [any SQLBindable]) async throws {
         try await store.updateRow("events", assignments, id: id, values)
     }
