@@ -141,6 +141,28 @@ struct DriftPushTests {
         #expect(fixture.simulators.github.issues.first { $0.number == other.number }?.title == "Other")
     }
 
+    @Test("GitLab too: a title edit and a label swap reach the issue, a description edited on both sides is a conflict")
+    func gitlab() async throws {
+        let fixture = try IntakeFixture()
+        Teardown.later { await fixture.simulators.shutdown() }
+        let item = fixture.simulators.craft.seed(.init(
+            workspaceId: fixture.workspace, title: "Offline", status: "Ready for Development", description: "<p>Sync later</p>", type: "Feature",
+            labels: ["mobile"]))
+        let engine = pushing(fixture)
+        _ = await engine.run(fixture.target(fixture.gitlab), trigger: "test")
+        let iid = try #require(fixture.simulators.gitlab.issues.first?.number)
+        fixture.simulators.craft.rename(itemID: item.id, title: "Offline mode")
+        fixture.simulators.craft.setLabels(itemID: item.id, labels: ["mobile", "sync"])
+        fixture.simulators.craft.setDescription(itemID: item.id, description: "<p>Sync when back online</p>")
+        fixture.simulators.gitlab.editByHand(iid: iid, description: "Queue writes; replay on reconnect")
+        let report = await engine.run(fixture.target(fixture.gitlab), trigger: "test")
+        #expect(report.driftPushed == [item.id] && report.conflicted == [item.id])
+        let issue = try #require(fixture.simulators.gitlab.issues.first)
+        #expect(issue.title == "Offline mode" && issue.labels.contains("sync") && issue.labels.contains("craft-\(item.id)"))
+        #expect(issue.description == "Queue writes; replay on reconnect")
+        #expect(try await fixture.store.conflicts.open().map(\.field) == ["description"])
+    }
+
     @Test("with drift.policy report, an edit is reported and the issue is left alone")
     func reported() async throws {
         let fixture = try IntakeFixture()

@@ -87,6 +87,14 @@ public final class GitLabSimulator: Sendable {
             authentication: .token(header: "X-Gitlab-Token"), deliveryIDHeader: "X-Gitlab-Event-UUID", body: Array(body))
     }
 
+    /// A developer's edit of an issue's title or description (no hook is sent: craft-sync reads it when it looks).
+    public func editByHand(iid: Int, title: String? = nil, description: String? = nil, at time: Date = .now) {
+        _ = book.update(.number(iid), at: time) { issue in
+            if let title { issue.title = title }
+            if let description { issue.description = description }
+        }
+    }
+
     /// An issue opened by a person in the project (no marker).
     @discardableResult
     public func openIssueByHand(title: String, at time: Date = .now) -> SimulatedIssue {
@@ -139,10 +147,14 @@ public final class GitLabSimulator: Sendable {
             }
         }
         registerHooks(in: &router)
-        // "Edit an issue": `add_labels` and `remove_labels` (comma-separated), the edits the simulator takes.
+        // "Edit an issue": `title`, `description`, `labels` (the whole set), `add_labels` and `remove_labels`
+        // (comma-separated), the edits the simulator takes.
         router.add(.put, "/api/v4/projects/:project/issues/:iid") { [self] request in
             try await serve(request, "PUT /api/v4/projects/:project/issues/:iid") {
                 struct Body: Decodable {
+                    var title: String?
+                    var description: String?
+                    var labels: String?
                     var add_labels: String?
                     var remove_labels: String?
                 }
@@ -150,7 +162,11 @@ public final class GitLabSimulator: Sendable {
                 func names(_ text: String?) -> [String] {
                     (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 }
+                if body.title?.isEmpty == true { return gitlabError(HTTPStatus(400, "Bad Request"), ["title": ["can't be blank"]]) }
                 guard let iid = request.parameters["iid"].flatMap(Int.init), let (issue, _) = book.update(.number(iid), at: .now, { issue in
+                    if let title = body.title { issue.title = title }
+                    if let description = body.description { issue.description = description }
+                    if body.labels != nil { issue.labels = names(body.labels) }
                     for label in names(body.add_labels) where !issue.labels.contains(label) { issue.labels.append(label) }
                     issue.labels.removeAll(where: names(body.remove_labels).contains)
                 }) else { return gitlabError(.notFound, "404 Not found") }

@@ -5,7 +5,7 @@ import Logging
 import Store
 import Support
 
-/// Craft.io edits after the create, pushed to the issue (`drift.policy: push`). A field goes across when the issue
+/// Craft.io edits after the create, pushed to the issue (`drift.policy: push`) where the adapter offers `IssueEditing`. A field goes across when the issue
 /// still holds what craft-sync last wrote there; when both sides changed it, nothing is overwritten: a conflict is
 /// recorded for a person to resolve (the Conflicts page). Labels merge as sets (Craft.io's additions and removals
 /// applied to the issue's own), so they never conflict. What craft-sync last wrote is the mapping's snapshot of the
