@@ -1,5 +1,8 @@
 /// Naming and marking a work item of the configured project that craft-sync did not create.
 extension AzureDevOpsAdapter {
+    /// Craft.io names Azure DevOps `ado` in `devToolKey` (`DevToolKeyList` in its OpenAPI document).
+    public var craftIntegrationName: String { "ado" }
+
     /// `https://dev.azure.com/ORG/PROJECT/_workitems/edit/42`, `PROJECT#42`, `#42` or `42`, in the configured project.
     public func reference(naming text: String) -> DevIssueReference? {
         if let path = IssueNaming.pathComponents(text) {

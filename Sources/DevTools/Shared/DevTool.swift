@@ -63,6 +63,9 @@ public protocol DevTool: WebhookSource {
     var changeListing: (any ChangeListing)? { get }
     /// How to put an issue under another (the Craft item's parent); nil when the adapter cannot (doctor says so).
     var parentLinking: (any ParentLinking)? { get }
+    /// The tool's name in Craft.io's `devToolKey` (its own integration's links: `jira`, `github`, `gitlab`, `ado`);
+    /// the kind by default.
+    var craftIntegrationName: String { get }
     /// How to read and change an issue's title, description and labels after its create (`drift.policy: push`); nil
     /// when the adapter cannot (drift is then reported only).
     var issueEditing: (any IssueEditing)? { get }
@@ -85,6 +88,7 @@ extension DevTool {
     public var changeListing: (any ChangeListing)? { nil }
     public var parentLinking: (any ParentLinking)? { nil }
     public var issueEditing: (any IssueEditing)? { nil }
+    public var craftIntegrationName: String { kind }
     public func issue(referencedBy reference: String) async throws(DevToolError) -> DevIssue? { nil }
     public func setupChecks() async -> [DevToolCheck] { [] }
     public func readEndsUntimedState(_ lastApplied: String, read: DevIssueStatus) -> Bool { false }

@@ -166,8 +166,7 @@ extension IntakeEngine {
     func adopt(_ item: CraftItem, target: IntakeTarget) async -> Result<LinkOutcome, AdoptionRefused> {
         let keys = item.devToolKey ?? [:]
         for tool in targets(target).map(\.devTool) {
-            // Craft.io names Azure DevOps `ado` (DevToolKeyList in its OpenAPI document).
-            guard let key = keys[tool.kind == "azure-devops" ? "ado" : tool.kind], !key.isEmpty else { continue }
+            guard let key = keys[tool.craftIntegrationName], !key.isEmpty else { continue }
             do {
                 guard let issue = try await tool.lookUp(key) else { continue }
                 return .success(try await link(item, to: issue, in: tool, target: target, how: "adopted from Craft.io's own integration (devToolKey \(key))"))
