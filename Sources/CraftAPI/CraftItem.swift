@@ -147,17 +147,13 @@ public struct CraftCustomField: Sendable, Equatable, Decodable {
         guard !value.isEmpty else { return value }
         switch type.lowercased() {
         case "number", "numeric":
-            guard let number = Double(value.trimmingCharacters(in: .whitespaces)), number.isFinite else {
+            guard let number = Double(value.trimmingCharacters(in: .whitespaces)).flatMap(PlainValue.number) else {
                 throw .notOfKind(field: name, value: value, kind: "number")
             }
-            return number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+            return number
         case "date":
-            let day = value.prefix(10)
-            let parts = day.split(separator: "-")
-            guard day.count == 10, parts.count == 3, parts[0].count == 4, parts.allSatisfy({ Int($0) != nil }) else {
-                throw .notOfKind(field: name, value: value, kind: "date")
-            }
-            return String(day)
+            guard let day = PlainValue.day(value) else { throw .notOfKind(field: name, value: value, kind: "date") }
+            return day
         default:
             return value
         }

@@ -1,3 +1,5 @@
+import Support
+
 /// What developers did besides moving an issue's status, that craft-sync can write to a Craft.io field of its own
 /// (`progress.fields`): each adapter says which it reads (`DevToolKind.signals`), from its deliveries and its reads.
 public enum DevSignal: String, Sendable, CaseIterable, Codable, Comparable {
@@ -25,18 +27,9 @@ public enum DevSignal: String, Sendable, CaseIterable, Codable, Comparable {
 public typealias DevSignals = [DevSignal: String]
 
 extension DevSignals {
-    /// `2026-05-01T10:00:00Z` or `2026-05-01` as `2026-05-01`; nil for anything else.
-    public static func day(_ text: String?) -> String? {
-        guard let text, text.count >= 10 else { return nil }
-        let day = String(text.prefix(10))
-        let parts = day.split(separator: "-")
-        guard parts.count == 3, parts[0].count == 4, parts.allSatisfy({ Int($0) != nil }) else { return nil }
-        return day
-    }
+    /// `2026-05-01T10:00:00Z` or `2026-05-01` as `2026-05-01`; nil for none or anything else (`PlainValue.day`).
+    public static func day(_ text: String?) -> String? { text.flatMap(PlainValue.day) }
 
-    /// A number as people write it: `5`, `2.5` (never `5.0`); nil for none.
-    public static func number(_ value: Double?) -> String? {
-        guard let value, value.isFinite else { return nil }
-        return value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-    }
+    /// A number as people write it: `5`, `2.5` (never `5.0`); nil for none (`PlainValue.number`).
+    public static func number(_ value: Double?) -> String? { value.flatMap(PlainValue.number) }
 }
