@@ -62,6 +62,25 @@ public struct Mapping: Sendable, Equatable, Codable {
     public var signalValues: String? = nil
 }
 
+extension Mapping {
+    /// `signalValues` read: signal name to the value last written (empty when none, or unreadable).
+    public var writtenSignals: [String: String] { SignalValues.decode(signalValues) }
+}
+
+/// The JSON a mapping keeps its written signal values in, read and written in one place.
+enum SignalValues {
+    static func decode(_ json: String?) -> [String: String] {
+        guard let json, let values = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) else { return [:] }
+        return values
+    }
+
+    static func encode(_ values: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(values)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
 /// Which mappings to list.
 public struct MappingFilter: Sendable {
     public var workspaceID: String?

@@ -77,12 +77,8 @@ extension MappingRepository {
     /// that wrote different fields (an assignee, a pull request) both keep theirs.
     static func mergeSignalValues(_ changes: [String: String], id: Int64, in connection: any Connection) throws {
         let current = try connection.firstRow("SELECT signal_values FROM mappings WHERE id = ?", [id]) { $0.string(0) } ?? nil
-        var values = current.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
-        values.merge(changes) { $1 }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let json = (try? encoder.encode(values)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        try connection.run("UPDATE mappings SET signal_values = ? WHERE id = ?", json, id)
+        let values = SignalValues.decode(current).merging(changes) { $1 }
+        try connection.run("UPDATE mappings SET signal_values = ? WHERE id = ?", SignalValues.encode(values), id)
     }
 
     /// Whether a linked mapping of `devToolInstance` has not learnt its issue's other id yet.

@@ -30,7 +30,7 @@ extension ProgressProcessor {
         await enterPullRequestList(mapping.id)
         defer { leavePullRequestList(mapping.id) }
         let current = try await store.mappings.mapping(id: mapping.id) ?? mapping
-        let value = Self.pullRequests(after: link, written: current.signalValues)
+        let value = Self.pullRequests(after: link, written: current.writtenSignals)
         let written = try await SignalWriter(craft: craft, fields: [.pullRequests: field], clock: clock, logger: logger)
             .write([.pullRequests: value], to: current, eventID: eventID)
         guard !written.changes.isEmpty || !written.timeline.isEmpty else { return }
@@ -63,8 +63,8 @@ extension ProgressProcessor {
 
     /// The issue's linked pull requests once `link` is counted: added when linked, taken out when no longer; the rest
     /// are what was last written (`#12, #15`, in number order).
-    static func pullRequests(after link: PullRequestLink, written: String?) -> String {
-        let before = SignalWriter.decode(written)[DevSignal.pullRequests.rawValue] ?? ""
+    static func pullRequests(after link: PullRequestLink, written: [String: String]) -> String {
+        let before = written[DevSignal.pullRequests.rawValue] ?? ""
         var names = Set(before.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         if link.linked { names.insert(link.name) } else { names.remove(link.name) }
         func number(_ name: String) -> Int { Int(name.split(separator: "#").last ?? "") ?? 0 }

@@ -47,7 +47,7 @@ struct SignalWriter: Sendable {
     /// Writes them. A transient failure is thrown (the caller retries the observation); a value Craft.io refuses
     /// (not an option of a select field, not a number) is said on the timeline and the rest go on.
     func write(_ reported: DevSignals, to mapping: Mapping, eventID: Int64?) async throws -> Outcome {
-        let planned = Self.planned(reported, fields: fields, written: Self.decode(mapping.signalValues))
+        let planned = Self.planned(reported, fields: fields, written: mapping.writtenSignals)
         guard !planned.isEmpty else { return Outcome() }
         var outcome = Outcome()
         for write in planned {
@@ -67,10 +67,5 @@ struct SignalWriter: Sendable {
             }
         }
         return outcome
-    }
-
-    static func decode(_ json: String?) -> [String: String] {
-        guard let json, let values = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) else { return [:] }
-        return values
     }
 }
