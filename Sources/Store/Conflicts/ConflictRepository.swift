@@ -28,36 +28,42 @@ public struct ConflictRepository: Sendable {
     public func record(
         _ conflict: NewConflict, now: Date, recording entry: NewTimelineEntry, unlessResolvedSince: Date? = nil
     ) async throws -> (Conflict, isNew: Bool)? {
-        try await store.write { connection in
-            if let since = unlessResolvedSince, try connection.firstRow(
-                "SELECT 1 FROM conflicts WHERE mapping_id = ? AND field = ? AND resolved_at > ?", [conflict.mappingID, conflict.field, since], { _ in true }) == true
-            {
-                return nil
-            }
-            if let open = try connection.firstRow(
-                "SELECT \(Self.columns) FROM conflicts WHERE mapping_id = ? AND field = ? AND resolved_at IS NULL", [conflict.mappingID, conflict.field],
-                Self.decode)
-            {
-                try connection.run(
-                    "UPDATE conflicts SET craft_value = ?, dev_value = ?, dev_issue_key = ? WHERE id = ?", conflict.craftValue, conflict.devValue,
-                    conflict.devIssueKey, open.id)
-                var updated = open
-                (updated.craftValue, updated.devValue, updated.devIssueKey) = (conflict.craftValue, conflict.devValue, conflict.devIssueKey)
-                return (updated, false)
-            }
-            guard let id = try connection.firstRow(
-                """
-                INSERT INTO conflicts (
-                    mapping_id, workspace_id, craft_item_id, dev_tool_instance, dev_issue_key, field, base_value, craft_value, dev_value, detected_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """, [conflict.mappingID, conflict.workspaceID, conflict.craftItemID, conflict.devToolInstance, conflict.devIssueKey, conflict.field,
-                      conflict.baseValue, conflict.craftValue, conflict.devValue, now], { $0.int64(0) })
-            else { throw StoreError.notFound("the new conflict's id") }
-            try TimelineRepository.record(entry, in: connection)
-            let stored = try connection.firstRow("SELECT \(Self.columns) FROM conflicts WHERE id = ?", [id], Self.decode)
-            guard let stored else { throw StoreError.notFound("conflict \(id)") }
-            return (stored, true)
+        try await store.write { try Self.record(conflict, now: now, recording: entry, unlessResolvedSince: unlessResolvedSince, in: $0) }
+    }
+
+    /// The same inside the caller's unit of work.
+    @discardableResult
+    public static func record(
+        _ conflict: NewConflict, now: Date, recording entry: NewTimelineEntry, unlessResolvedSince: Date? = nil, in connection: any Connection
+    ) throws -> (Conflict, isNew: Bool)? {
+        if let since = unlessResolvedSince, try connection.firstRow(
+            "SELECT 1 FROM conflicts WHERE mapping_id = ? AND field = ? AND resolved_at > ?", [conflict.mappingID, conflict.field, since], { _ in true }) == true
+        {
+            return nil
         }
+        if let open = try connection.firstRow(
+            "SELECT \(Self.columns) FROM conflicts WHERE mapping_id = ? AND field = ? AND resolved_at IS NULL", [conflict.mappingID, conflict.field],
+            Self.decode)
+        {
+            try connection.run(
+                "UPDATE conflicts SET craft_value = ?, dev_value = ?, dev_issue_key = ? WHERE id = ?", conflict.craftValue, conflict.devValue,
+                conflict.devIssueKey, open.id)
+            var updated = open
+            (updated.craftValue, updated.devValue, updated.devIssueKey) = (conflict.craftValue, conflict.devValue, conflict.devIssueKey)
+            return (updated, false)
+        }
+        guard let id = try connection.firstRow(
+            """
+            INSERT INTO conflicts (
+                mapping_id, workspace_id, craft_item_id, dev_tool_instance, dev_issue_key, field, base_value, craft_value, dev_value, detected_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """, [conflict.mappingID, conflict.workspaceID, conflict.craftItemID, conflict.devToolInstance, conflict.devIssueKey, conflict.field,
+                  conflict.baseValue, conflict.craftValue, conflict.devValue, now], { $0.int64(0) })
+        else { throw StoreError.notFound("the new conflict's id") }
+        try TimelineRepository.record(entry, in: connection)
+        let stored = try connection.firstRow("SELECT \(Self.columns) FROM conflicts WHERE id = ?", [id], Self.decode)
+        guard let stored else { throw StoreError.notFound("conflict \(id)") }
+        return (stored, true)
     }
 
     public func conflict(id: Int64) async throws -> Conflict? {

@@ -87,26 +87,33 @@ extension IntakeEngine {
         return outcome
     }
 
+    /// What one look did, in one unit of work: the new snapshot (only over the one the look started from), the
+    /// conflicts (none over a choice a person made since it started), and their timeline entries.
     private func record(
         _ outcome: DriftOutcome, snapshot: SyncedContent, conflicts: [NewConflict], mapping: Mapping, key: String, started: Date
     ) async {
         let now = clock.now()
+        let moves = !outcome.pushed.isEmpty || snapshot != SyncedContent(json: mapping.contentSnapshot)
+        let pushed: NewTimelineEntry? = outcome.pushed.isEmpty ? nil : NewTimelineEntry(
+            mapping, at: now, kind: .drift, outcome: "pushed",
+            detail: "edited in Craft.io; \(outcome.pushed.map(\.rawValue).joined(separator: ", ")) pushed to \(key)")
+        let flagged = conflicts.map { conflict in
+            (conflict, NewTimelineEntry(
+                mapping, at: now, kind: .drift, outcome: "conflict",
+                detail: "\(conflict.field) edited in Craft.io and in \(key) since craft-sync wrote it; nothing was overwritten: choose on the Conflicts page"))
+        }
+        let (hash, json, startedFrom) = (snapshot.hash, snapshot.json, mapping.contentSnapshot)
         do {
-            if !outcome.pushed.isEmpty || snapshot != SyncedContent(json: mapping.contentSnapshot) {
-                let entry = NewTimelineEntry(
-                    mapping, at: now, kind: .drift, outcome: "pushed",
-                    detail: "edited in Craft.io; \(outcome.pushed.map(\.rawValue).joined(separator: ", ")) pushed to \(key)")
-                // Only over the snapshot this look started from: a conflict resolved meanwhile moved it, and wins.
-                guard try await store.mappings.updateSnapshot(
-                    id: mapping.id, contentHash: snapshot.hash, contentSnapshot: snapshot.json, now: now, recording: outcome.pushed.isEmpty ? nil : entry,
-                    ifStill: mapping.contentSnapshot)
-                else { return }
-            }
-            for conflict in conflicts {
-                let entry = NewTimelineEntry(
-                    mapping, at: now, kind: .drift, outcome: "conflict",
-                    detail: "\(conflict.field) edited in Craft.io and in \(key) since craft-sync wrote it; nothing was overwritten: choose on the Conflicts page")
-                try await store.conflicts.record(conflict, now: now, recording: entry, unlessResolvedSince: started)
+            try await store.write { connection in
+                if moves {
+                    guard try MappingRepository.updateSnapshot(
+                        id: mapping.id, contentHash: hash, contentSnapshot: json, now: now, ifStill: .some(startedFrom), in: connection)
+                    else { return }
+                    if let pushed { try TimelineRepository.record(pushed, in: connection) }
+                }
+                for (conflict, entry) in flagged {
+                    try ConflictRepository.record(conflict, now: now, recording: entry, unlessResolvedSince: started, in: connection)
+                }
             }
         } catch {
             logger.error("could not record a pushed edit or a conflict", metadata: ["craft.item": "\(mapping.craftItemID)", "error": "\(error)"])
