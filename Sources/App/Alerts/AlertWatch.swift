@@ -29,6 +29,10 @@ actor AlertWatch {
         self.downAfter = downAfter
     }
 
+    /// How old an entry must be to be read: PostgreSQL may commit a lower id (or an earlier time) after a higher one
+    /// was read, so its entries wait a few seconds; SQLite's one writer commits in order.
+    private var settle: TimeInterval { store.database.dialect == .postgres ? 5 : 0 }
+
     /// What began or ended since the last look.
     func changes(now: Date) async throws -> [Alert] {
         try await oneOffs(now: now) + itemlessDeadLetters(now: now) + lastingChanges(now: now)
@@ -39,7 +43,6 @@ actor AlertWatch {
     /// Deliveries that died before craft-sync knew their item (no timeline names them), read from the event log by when
     /// they died; the first look starts from now.
     private func itemlessDeadLetters(now: Date) async throws -> [Alert] {
-        let settle: TimeInterval = store.database.dialect == .postgres ? 5 : 0
         let until = now.addingTimeInterval(-settle)
         guard let after = try await store.cursors.date(Self.itemlessCursorName) else {
             try await store.cursors.set(Self.itemlessCursorName, to: until, now: now)
@@ -61,9 +64,6 @@ actor AlertWatch {
             try await store.cursors.set(Self.cursorName, to: String(try await store.timeline.newestID()), now: now)
             return []
         }
-        // PostgreSQL may commit a lower id after a higher one was read: its entries are read once a few seconds old.
-        // SQLite's one writer commits in id order.
-        let settle: TimeInterval = store.database.dialect == .postgres ? 5 : 0
         // Read by id, and cut at the first entry too young to be sure of: the cursor never passes one left for later.
         let read = try await store.timeline.entries(after: after, kinds: [.dead, .failed], limit: Self.batch)
         let cutoff = now.addingTimeInterval(-settle)
