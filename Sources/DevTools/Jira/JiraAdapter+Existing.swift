@@ -3,12 +3,9 @@ extension JiraAdapter {
     /// `ACME-4` or its address (`https://SITE/browse/ACME-4`), in the configured project. Jira reads an issue by its
     /// key as by its id ("Get issue": `issueIdOrKey`).
     public func reference(naming text: String) -> DevIssueReference? {
-        var named = text
-        if let path = IssueNaming.pathComponents(text) {
-            guard let at = path.lastIndex(of: "browse"), at + 1 < path.count else { return nil }
-            named = path[at + 1]
-        }
-        guard let (key, prefix) = IssueNaming.projectKey(named), prefix == projectKey.uppercased() else { return nil }
+        guard let named = IssueNaming.key(in: text, after: "browse"), let (key, prefix) = IssueNaming.projectKey(named),
+            prefix == projectKey.uppercased()
+        else { return nil }
         return DevIssueReference(id: key, key: key)
     }
 

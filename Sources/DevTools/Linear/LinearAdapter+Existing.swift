@@ -5,12 +5,7 @@ extension LinearAdapter {
     /// identifier as well as the id. The team is checked by the read, not here (the key's prefix is the team's key,
     /// which the configuration names by id).
     public func reference(naming text: String) -> DevIssueReference? {
-        var named = text
-        if let path = IssueNaming.pathComponents(text) {
-            guard let at = path.lastIndex(of: "issue"), at + 1 < path.count else { return nil }
-            named = path[at + 1]
-        }
-        guard let (key, _) = IssueNaming.projectKey(named) else { return nil }
+        guard let named = IssueNaming.key(in: text, after: "issue"), let (key, _) = IssueNaming.projectKey(named) else { return nil }
         return DevIssueReference(id: key, key: key)
     }
 }

@@ -27,6 +27,14 @@ enum IssueNaming {
         return url.path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
     }
 
+    /// A key written as itself (`ACME-4`) or inside an address, as the path segment after `marker`
+    /// (`…/browse/ACME-4`, `…/issue/ENG-7/title`); nil for an address without one.
+    static func key(in text: String, after marker: String) -> String? {
+        guard let path = pathComponents(text) else { return text }
+        guard let at = path.lastIndex(of: marker), at + 1 < path.count else { return nil }
+        return path[at + 1]
+    }
+
     /// `scope#12`, `#12` or `12`: the scope (nil when none is written) and the number.
     static func numbered(_ text: String) -> (scope: String?, number: Int)? {
         let parts = text.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
