@@ -26,6 +26,9 @@ struct PostgresConnectionTests {
             (row.int64("id"), row.string("title"), row.string("note"), row.double("at"), row.blob("body"), row.int("first"))
         }
         #expect(row?.0 == 1 && row?.1 == title && row?.2 == nil && row?.3 == 1_800_000_000.125 && row?.4 == body && row?.5 == 1)
+        // An empty value travels as an empty bytea, not as NULL.
+        try connection.run("INSERT INTO items (id, body) VALUES (?, ?)", 2, [UInt8]())
+        #expect(try connection.firstRow("SELECT body IS NOT NULL AND length(body) = 0 FROM items WHERE id = 2") { $0.int(0) } == 1)
         // A literal '?' inside quotes is not a parameter.
         #expect(try connection.firstRow("SELECT '?' || ?", ["!"]) { $0.string(0) } == "?!")
         do {

@@ -152,9 +152,15 @@ public final class PostgresConnection: Connection {
             case .real(let value): types.append(701); buffers.append(strdup(Self.float8(value))); lengths.append(0); formats.append(0)
             case .text(let value): types.append(25); buffers.append(strdup(value)); lengths.append(0); formats.append(0)
             case .blob(let bytes):
-                let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(bytes.count, 1))
-                bytes.withUnsafeBytes { UnsafeMutableRawPointer(buffer).copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
-                types.append(17); buffers.append(buffer); lengths.append(Int32(bytes.count)); formats.append(1)
+                // libpq takes a length of 32 bits; a larger value is refused, not trapped on (a delivery's body is bounded
+                // far below, but it is a client's size).
+                guard let length = Int32(exactly: bytes.count) else {
+                    throw PostgresError(sqlState: nil, message: "a value of \(bytes.count) bytes is larger than PostgreSQL takes", context: Self.context(of: sql))
+                }
+                // malloc'd like strdup's buffers, so the one `free` above releases both; an empty value copies nothing.
+                guard let raw = malloc(max(bytes.count, 1)) else { throw PostgresError(sqlState: nil, message: "out of memory", context: Self.context(of: sql)) }
+                bytes.withUnsafeBytes { source in if let base = source.baseAddress { raw.copyMemory(from: base, byteCount: bytes.count) } }
+                types.append(17); buffers.append(raw.assumingMemoryBound(to: CChar.self)); lengths.append(length); formats.append(1)
             }
         }
         let values: [UnsafePointer<CChar>?] = buffers.map { $0.map { UnsafePointer($0) } }
